@@ -1,0 +1,110 @@
+"""The model clock and the opening schedule of every stage.
+
+Model time is minutes since 00:00 Vietnam time (UTC+7) on the scenario's start date; every
+other module uses that clock. China is one hour ahead, so 08:00 China time is minute 420 of a
+Vietnamese day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sim.scenario import (
+    WEEKDAYS,
+    CapacityEvent,
+    ClosureEvent,
+    ExtendedHoursEvent,
+    Hours,
+    Scenario,
+)
+
+MIN_PER_DAY = 1440
+MIN_PER_H = 60
+CHINA_AHEAD_MIN = 60
+
+
+def minute_of(sc: Scenario, when: dt.datetime | dt.date) -> float:
+    """Model minute of a local date or date-time."""
+    if not isinstance(when, dt.datetime):
+        when = dt.datetime.combine(when, dt.time())
+    start = dt.datetime.combine(sc.run.start_date, dt.time())
+    return (when - start).total_seconds() / 60
+
+
+def horizon_min(sc: Scenario) -> float:
+    return sc.run.days * MIN_PER_DAY
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Piecewise-constant state of a stage: from ``times[k]`` on it is ``open[k]`` at ``factor[k]``."""
+
+    times: tuple[float, ...]
+    open: tuple[bool, ...]
+    factor: tuple[float, ...]
+
+    def state_at(self, t: float) -> tuple[bool, float]:
+        k = max(i for i, s in enumerate(self.times) if s <= t)
+        return self.open[k], self.factor[k]
+
+
+def _applies(event: object, gate: str | None, stage: str) -> bool:
+    gates = getattr(event, "gates", None)
+    stages = getattr(event, "stages", None)
+    if gate is None:  # the platform: only events naming no gate and no stage reach it
+        return False
+    return (gates is None or gate in gates) and (stages is None or stage in stages)
+
+
+def build_schedule(
+    sc: Scenario, hours: Hours, gate: str | None, stage: str, offset_min: float = 0
+) -> Schedule:
+    """Open/closed and capacity factor over the run for one stage at one gate.
+
+    *offset_min* shifts the hours (``CHINA_AHEAD_MIN`` for hours given in China time).
+    Extended-hours events replace the day's hours; closures shut the stage; capacity
+    events multiply its rate. The platform (``gate=None``) follows its own hours only.
+    """
+    horizon = horizon_min(sc)
+    extended = [e for e in sc.events if isinstance(e, ExtendedHoursEvent) and _applies(e, gate, stage)]
+    open_spans: list[tuple[float, float]] = []
+    # One extra day either side covers hours shifted across midnight by the China offset.
+    for d in range(-1, sc.run.days + 1):
+        date = sc.run.start_date + dt.timedelta(days=d)
+        day_hours = hours
+        for e in extended:
+            if e.start <= date <= e.end:
+                day_hours = e.hours
+        if WEEKDAYS[date.weekday()] not in day_hours.weekdays:
+            continue
+        base = d * MIN_PER_DAY - offset_min
+        open_spans.append((base + day_hours.open_min, base + day_hours.close_min))
+    closed = [
+        (minute_of(sc, e.start), minute_of(sc, e.end))
+        for e in sc.events
+        if isinstance(e, ClosureEvent) and _applies(e, gate, stage)
+    ]
+    slowed = [
+        (minute_of(sc, e.start), minute_of(sc, e.end), e.factor)
+        for e in sc.events
+        if isinstance(e, CapacityEvent) and _applies(e, gate, stage)
+    ]
+    points = {0.0}
+    for a, b in open_spans + closed + [(a, b) for a, b, _ in slowed]:
+        points.update(p for p in (a, b) if 0 < p < horizon)
+    times: list[float] = []
+    opens: list[bool] = []
+    factors: list[float] = []
+    for t in sorted(points):
+        is_open = any(a <= t < b for a, b in open_spans) and not any(a <= t < b for a, b in closed)
+        factor = 1.0
+        for a, b, f in slowed:
+            if a <= t < b:
+                factor *= f
+        if times and opens[-1] == is_open and factors[-1] == factor:
+            continue
+        times.append(t)
+        opens.append(is_open)
+        factors.append(factor)
+    return Schedule(tuple(times), tuple(opens), tuple(factors))

@@ -1,0 +1,168 @@
+"""Scenario files: validation messages, ``extends:``, overrides, and the CLI's handling of bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import BASELINE, bordersim, textbook
+
+from sim import ScenarioError, load_scenario
+from sim.scenario import parse_assignment
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def derived(tmp_path: Path, body: str) -> Path:
+    """A what-if file extending the baseline."""
+    return write(tmp_path, "whatif.yaml", f"extends: {BASELINE}\n{body}")
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "says"),
+    [
+        ("gates:\n  huu_nghi:\n    gate_contrl: {lanes: 3}\n", "gates.huu_nghi.gate_contrl", "unknown key"),
+        (
+            "gates:\n  huu_nghi:\n    gate_control: {lanes: three}\n",
+            "gates.huu_nghi.gate_control.lanes",
+            "integer",
+        ),
+        (
+            "gates:\n  huu_nghi:\n    gate_control: {lanes: 0}\n",
+            "gates.huu_nghi.gate_control.lanes",
+            "greater than or equal to 1",
+        ),
+        (
+            "gates:\n  tan_thanh:\n    demand_trucks_per_day: {export: {fruit: -5}}\n",
+            "gates.tan_thanh.demand_trucks_per_day.export.fruit",
+            "greater than or equal to 0",
+        ),
+        ("platform: {predeclared_share: 1.3}\n", "platform.predeclared_share", "less than or equal to 1"),
+        (
+            "risk:\n  channel_shares:\n    fruit: {green: 0.5, yellow: 0.2, red: 0.2}\n",
+            "risk.channel_shares.fruit",
+            "sum to 1",
+        ),
+        ("platform:\n  hours: {open: '18:00', close: '07:00'}\n", "platform.hours", "must be after open"),
+        ("platform:\n  hours: {open: '7am', close: '18:00'}\n", "platform.hours", "HH:MM"),
+        (
+            "platform:\n  review_min: {dist: lognormal, mean: -3, cv: 0.5}\n",
+            "platform.review_min.mean",
+            "greater than 0",
+        ),
+        ("platform:\n  review_min: {dist: gamma, mean: 3}\n", "platform.review_min", "dist"),
+        ("run: {warmup_days: 200}\n", "run", "warmup_days"),
+        (
+            "events:\n  - {kind: closure, start: 2025-09-05 00:00, end: 2025-09-04 00:00}\n",
+            "events.0",
+            "after start",
+        ),
+        (
+            "events:\n  - {kind: capacity, start: 2025-09-05, end: 2025-09-06,"
+            " factor: 0.3, gates: [mong_cai]}\n",
+            "events.0.gates",
+            "unknown gate",
+        ),
+        ("risk:\n  quarantine_share: {durian: 1.0}\n", "risk.quarantine_share", "unknown cargo class"),
+    ],
+)
+def test_bad_values_are_named_with_their_key(tmp_path: Path, body: str, key: str, says: str) -> None:
+    path = derived(tmp_path, body)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    text = str(err.value)
+    assert str(path) in text
+    assert any(p == key and says in m for p, m in err.value.problems), text
+
+
+def test_cli_reports_bad_input_without_a_traceback(tmp_path: Path) -> None:
+    path = derived(tmp_path, "gates:\n  huu_nghi:\n    gate_control: {lanes: -2}\n")
+    for command in (["check", str(path)], ["run", str(path), "-o", str(tmp_path / "out")]):
+        done = bordersim(*command)
+        assert done.returncode == 2
+        assert "Traceback" not in done.stderr
+        assert str(path) in done.stderr
+        assert "gates.huu_nghi.gate_control.lanes" in done.stderr
+        assert "-2" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("gates: [unclosed\n", "not valid YAML at line"),
+        ("- just\n- a list\n", "must be a mapping"),
+        ("extends: nowhere.yaml\n", "no such file"),
+    ],
+)
+def test_cli_reports_unreadable_files(tmp_path: Path, text: str, says: str) -> None:
+    path = write(tmp_path, "bad.yaml", text)
+    done = bordersim("check", str(path))
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_file_and_bad_set(tmp_path: Path) -> None:
+    done = bordersim("check", str(tmp_path / "absent.yaml"))
+    assert done.returncode == 2
+    assert "no such file" in done.stderr
+    done = bordersim("check", str(BASELINE), "--set", "gates.huu_nghi.gate_control.lanes")
+    assert done.returncode == 2
+    assert "expected key.path=value" in done.stderr
+
+
+def test_extends_overrides_only_what_changes(tmp_path: Path) -> None:
+    path = derived(tmp_path, "name: more_lanes\ngates:\n  huu_nghi:\n    customs_docs: {lanes: 9}\n")
+    base, alt = load_scenario(BASELINE), load_scenario(path)
+    assert alt.gates["huu_nghi"].customs_docs.lanes == 9
+    assert alt.gates["huu_nghi"].customs_docs.service_min == base.gates["huu_nghi"].customs_docs.service_min
+    assert alt.gates["tan_thanh"] == base.gates["tan_thanh"]
+    assert alt.name == "more_lanes"
+
+
+def test_circular_extends_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "extends: b.yaml\n")
+    write(tmp_path, "b.yaml", "extends: a.yaml\n")
+    with pytest.raises(ScenarioError, match="circular"):
+        load_scenario(tmp_path / "a.yaml")
+
+
+def test_set_on_the_command_line_and_in_python_agree() -> None:
+    key, value = parse_assignment("gates.huu_nghi.acceptance.trucks_per_h=12.5")
+    assert value == 12.5
+    a = load_scenario(BASELINE, {key: value})
+    b = load_scenario(BASELINE).with_changes({key: value})
+    assert a == b
+    assert a.gates["huu_nghi"].acceptance.trucks_per_h == 12.5
+    done = bordersim("check", str(BASELINE), "--set", "gates.huu_nghi.acceptance.trucks_per_h=12.5")
+    assert done.returncode == 0, done.stderr
+    resolved = yaml.safe_load(done.stdout)
+    assert resolved["gates"]["huu_nghi"]["acceptance"]["trucks_per_h"] == 12.5
+
+
+def test_resolved_scenario_round_trips(baseline) -> None:
+    again = baseline.with_changes({})
+    assert again == baseline
+
+
+def test_schema_is_json_and_documents_units() -> None:
+    done = bordersim("schema")
+    assert done.returncode == 0
+    schema = json.loads(done.stdout)
+    text = json.dumps(schema)
+    assert "demand_trucks_per_day" in text
+    assert "trucks_per_h" in text
+    assert "China time" in text
+
+
+def test_textbook_reduction_is_valid() -> None:
+    sc = textbook({"gates.g.hours": "always"})
+    assert sc.gates["g"].hours.open_min == 0
+    assert sc.gates["g"].hours.close_min == 1440
