@@ -1,13 +1,15 @@
 """bordersim: a discrete-event simulator of truck traffic at the Lang Son border gates.
 
 The notebook surface: ``load_scenario`` -> ``Scenario.with_changes`` -> ``run`` -> ``Run``
-(tables ``trucks``, ``queues``, ``daily`` and ``kpis()``), and ``sim.plots`` for figures.
+(tables ``trucks``, ``queues``, ``daily`` and ``kpis()``); ``replicate``, ``compare`` and
+``sweep`` for replications with confidence intervals; ``sim.plots`` for figures.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from sim import plots
-from sim.output import write_run
+from sim.experiment import Comparison, Experiment, Sweep, compare, replicate, sweep
+from sim.output import write_experiment, write_run
 from sim.results import Run, run
 from sim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
 
@@ -17,13 +19,20 @@ except PackageNotFoundError:  # pragma: no cover - a source tree that is not ins
     __version__ = "unknown"
 
 __all__ = [
+    "Comparison",
+    "Experiment",
     "Run",
     "Scenario",
     "ScenarioError",
+    "Sweep",
     "__version__",
+    "compare",
     "load_scenario",
     "plots",
+    "replicate",
     "run",
+    "sweep",
     "validate_scenario",
+    "write_experiment",
     "write_run",
 ]

@@ -1,16 +1,21 @@
-"""The ``bordersim`` command: run, check and describe scenarios.
+"""The ``bordersim`` command: run, compare and sweep scenarios; check and describe them.
 
 Bad input ends with a message naming the file, key and problem on stderr and exit status 2;
-an interrupted run exits 130 and leaves no results folder under the requested name.
+an interrupted run exits 130, keeps the replications that finished for ``--resume``, and
+leaves no results folder under the requested name.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -20,13 +25,17 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
 
-def _scenario_from(args: argparse.Namespace) -> Scenario:
-    changes = dict(parse_assignment(text) for text in args.set or [])
-    return load_scenario(args.file, changes)
+class UsageError(Exception):
+    """A command-line problem that is not about a scenario file."""
 
 
-def _add_scenario_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="scenario YAML file")
+def _scenario_from(file: str, sets: list[str] | None) -> Scenario:
+    changes = dict(parse_assignment(text) for text in sets or [])
+    return load_scenario(file, changes)
+
+
+def _add_scenario_args(p: argparse.ArgumentParser, many: bool = False) -> None:
+    p.add_argument("file", nargs="+" if many else None, help="scenario YAML file" + ("s" if many else ""))
     p.add_argument(
         "--set",
         action="append",
@@ -35,48 +44,214 @@ def _add_scenario_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
+def _add_experiment_args(p: argparse.ArgumentParser, n: int) -> None:
+    p.add_argument("-o", "--output", help="results folder (default: results/<name>)")
+    p.add_argument("-n", "--replications", type=int, default=n, help=f"replications (default {n})")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument(
+        "--dask", metavar="ADDRESS", help="run on a Dask scheduler, or 'local' for a local cluster"
+    )
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+
+
+@contextlib.contextmanager
+def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
+    """None (a process pool made per call) or a Dask cluster's executor, closed afterwards."""
+    if not args.dask:
+        yield None
+        return
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError("--dask needs dask[distributed]: pip install 'bordersim[dask]'") from None
+    if args.dask == "local":
+        workers = args.jobs or os.cpu_count() or 1
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    else:
+        cluster = None
+        client = Client(args.dask)
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _bar(args: argparse.Namespace, total: int, desc: str) -> Any:
     from tqdm import tqdm
 
-    from sim.output import write_run
-    from sim.results import run
+    return tqdm(total=total, unit="rep", desc=desc, disable=args.quiet or not sys.stderr.isatty())
 
-    sc = _scenario_from(args)
+
+def _print_experiment(exp: Any, outdir: Path) -> None:
+    sc = exp.scenario
+    s = exp.summary()
+
+    def fmt(kpi: str, spec: str = ",.0f") -> str:
+        row = s.loc[kpi]
+        text = format(row["mean"], spec)
+        if exp.n > 1:
+            text += f" [{format(row['ci_low'], spec)}, {format(row['ci_high'], spec)}]"
+        return text
+
+    days = sc.run.days - sc.run.warmup_days
+    wall = sum(r.wall_s for r in exp.replications)
+    span = f"{exp.n} replications, 95% intervals in brackets" if exp.n > 1 else "1 replication"
+    print(f"{sc.name}: {sc.run.days} days, seed {exp.seed}, {span}; simulated in {wall:.1f} s")
+    print(
+        f"  cleared per day (last {days} days): mean {fmt('cleared_per_day_mean')}, "
+        f"P95 {fmt('cleared_per_day_p95')}, max {fmt('cleared_per_day_max')}; "
+        f"days above {sc.kpi.daily_peak_ref:,.0f}: {fmt('days_above_peak_ref', '.1f')}"
+    )
+    print(
+        f"  time in system: mean {fmt('time_in_system_h_mean', '.2f')} h; perishables over "
+        f"{sc.kpi.perishable_threshold_h:g} h: {fmt('perishable_over_threshold_share', '.1%')}"
+    )
+    for gate in sc.gates:
+        print(
+            f"  {sc.gates[gate].label}: road queue mean "
+            f"{fmt(f'road_queue_trucks_mean_{gate}_export', '.1f')} trucks, max "
+            f"{fmt(f'road_queue_km_max_{gate}_export', '.2f')} km; "
+            f"backlog at the end {fmt(f'backlog_end_{gate}')}"
+        )
+    print(f"  results in {outdir}/")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from sim.checkpoint import WorkFolder
+    from sim.experiment import replicate
+    from sim.output import write_experiment
+
+    sc = _scenario_from(args.file, args.set)
+    if args.replications < 1:
+        raise UsageError("-n must be at least 1")
     outdir = Path(args.output or Path("results") / sc.name)
-    show = not args.quiet and sys.stderr.isatty()
-    with tqdm(total=sc.run.days, unit="day", desc=sc.name, disable=not show) as bar:
-        result = run(sc, seed=args.seed, progress=lambda day, days: bar.update(1))
-    write_run(result, outdir, plots=not args.no_plots)
-    k = result.kpis()
+    work = WorkFolder(outdir)
+    meta = {"scenario": sc.to_dict(), "seed": args.seed}
+    done = work.start(meta, resume=args.resume)
+    if done and not args.quiet:
+        print(f"resuming: {len(done)} replications already done in {work.path}", file=sys.stderr)
+    cap = args.max_replications if args.precision else args.replications
+    with _executor(args) as executor, _bar(args, cap, sc.name) as bar:
+        bar.update(len(done))
+        exp = replicate(
+            sc,
+            args.replications,
+            args.seed,
+            args.jobs,
+            executor,
+            precision=args.precision,
+            precision_kpi=args.precision_kpi,
+            max_n=args.max_replications,
+            done=done,
+            on_done=lambda i, rep: (work.save(rep), bar.update(1)),
+        )
+    write_experiment(exp, outdir, plots=not args.no_plots)
+    work.remove()
     if not args.quiet:
-        days = sc.run.days - sc.run.warmup_days
-        print(
-            f"{sc.name}: {len(result.trucks):,} trucks over {sc.run.days} days, seed {args.seed}, "
-            f"simulated in {result.wall_s:.1f} s"
-        )
-        print(
-            f"  cleared per day (last {days} days): mean {k['cleared_per_day_mean']:,.0f}, "
-            f"P95 {k['cleared_per_day_p95']:,.0f}, max {k['cleared_per_day_max']:,.0f}; "
-            f"days above {sc.kpi.daily_peak_ref:,.0f}: {k['days_above_peak_ref']:.0f}"
-        )
-        print(
-            f"  time in system: mean {k['time_in_system_h_mean']:.1f} h; "
-            f"perishables over {sc.kpi.perishable_threshold_h:g} h: "
-            f"{k['perishable_over_threshold_share']:.1%}"
-        )
-        for gate in sc.gates:
+        _print_experiment(exp, outdir)
+        if args.precision:
+            row = exp.summary().loc[args.precision_kpi]
+            rel = (row["ci_high"] - row["ci_low"]) / 2 / abs(row["mean"])
             print(
-                f"  {sc.gates[gate].label}: road queue mean "
-                f"{k[f'road_queue_trucks_mean_{gate}_export']:.0f} "
-                f"trucks (max {k[f'road_queue_km_max_{gate}_export']:.1f} km); "
-                f"backlog at the end {k[f'backlog_end_{gate}']:.0f}"
+                f"  precision: {args.precision_kpi} half-width {rel:.1%} of the mean "
+                f"after {exp.n} replications"
+            )
+    _warn_short_warmup(exp)
+    return 0
+
+
+def _warn_short_warmup(exp: Any) -> None:
+    suggested = exp.suggested_warmup_days()
+    chosen = exp.scenario.run.warmup_days
+    if suggested > chosen:
+        print(
+            f"warning: a warm-up of {chosen} days looks short; MSER-5 on the trucks at the gates "
+            f"suggests {suggested} days (set run.warmup_days)",
+            file=sys.stderr,
+        )
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from sim.experiment import compare
+    from sim.output import write_comparison
+
+    scenarios = [_scenario_from(f, args.set) for f in args.file]
+    if len(scenarios) < 2:
+        raise UsageError("compare needs at least two scenario files")
+    names = [s.name for s in scenarios]
+    outdir = Path(args.output or Path("results") / ("compare_" + "_vs_".join(names[:3])))
+    with _executor(args) as executor:
+        comp = compare(
+            scenarios,
+            args.replications,
+            args.seed,
+            args.jobs,
+            executor,
+            common_random_numbers=not args.independent,
+        )
+    write_comparison(comp, outdir, plots=not args.no_plots)
+    if not args.quiet:
+        d = comp.differences()
+        key = d[
+            d["kpi"].isin(
+                ["time_in_system_h_mean", "cleared_per_day_mean", "perishable_over_threshold_share"]
+            )
+        ]
+        print(f"paired differences against {names[0]} ({args.replications} replications, 95% intervals):")
+        for row in key.itertuples():
+            print(
+                f"  {row.scenario:>24} {row.kpi:<34} {row.diff_mean:+10.4g} "
+                f"[{row.diff_ci_low:+.4g}, {row.diff_ci_high:+.4g}]"
             )
         print(f"  results in {outdir}/")
     return 0
 
 
+def _parse_vary(texts: list[str]) -> dict[str, list[Any]]:
+    vary = {}
+    for text in texts:
+        key, value = parse_assignment(text, "--vary")
+        values = value.split(",") if isinstance(value, str) else [value]
+        vary[key] = [yaml.safe_load(v) for v in values] if isinstance(value, str) else values
+    return vary
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.experiment import sweep, sweep_points
+    from sim.output import write_sweep
+
+    sc = _scenario_from(args.file, args.set)
+    vary = _parse_vary(args.vary) if args.vary else sc.sweep
+    if not vary:
+        raise UsageError(f"{args.file}: nothing to vary: give --vary key=v1,v2 or a 'sweep:' block")
+    try:  # fail before running anything
+        for point in sweep_points(vary):
+            sc.with_changes(point)
+    except ScenarioError as err:
+        raise ScenarioError(err.source, [(f"sweep.{p}", m) for p, m in err.problems]) from None
+    outdir = Path(args.output or Path("results") / f"sweep_{sc.name}")
+    with _executor(args) as executor:
+        sw = sweep(sc, vary, args.replications, args.seed, args.jobs, executor)
+    kpis = args.kpi or ["time_in_system_h_mean", "cleared_per_day_mean"]
+    write_sweep(sw, outdir, kpis, plots=not args.no_plots)
+    if not args.quiet:
+        table = sw.table()
+        keys = list(vary)
+        shown = table[table["kpi"].isin(kpis)][[*keys, "kpi", "mean", "ci_low", "ci_high"]]
+        print(shown.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        print(f"results in {outdir}/")
+    return 0
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
-    sc = _scenario_from(args)
+    sc = _scenario_from(args.file, args.set)
     print(f"# {args.file}: valid scenario {sc.name!r}, resolved:")
     print(yaml.safe_dump(sc.to_dict(), sort_keys=False, allow_unicode=True), end="")
     return 0
@@ -93,13 +268,30 @@ def build_parser() -> argparse.ArgumentParser:
         description="Discrete-event simulation of truck traffic at the Huu Nghi and Tan Thanh border gates.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("run", help="simulate a scenario and write results and plots")
+    p = sub.add_parser("run", help="simulate a scenario (one or more replications); write results and plots")
     _add_scenario_args(p)
-    p.add_argument("-o", "--output", help="results folder (default: results/<scenario name>)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
-    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    _add_experiment_args(p, n=1)
+    p.add_argument(
+        "--precision",
+        type=float,
+        help="add replications until the KPI's 95%% half-width "
+        "is within this fraction of its mean, e.g. 0.05",
+    )
+    p.add_argument("--precision-kpi", default="cleared_per_day_mean", help="the KPI --precision is about")
+    p.add_argument("--max-replications", type=int, default=100, help="cap for --precision (default 100)")
+    p.add_argument("--resume", action="store_true", help="keep replications an interrupted run finished")
     p.set_defaults(func=_cmd_run)
+    p = sub.add_parser("compare", help="paired comparison of scenarios against the first")
+    _add_scenario_args(p, many=True)
+    _add_experiment_args(p, n=20)
+    p.add_argument("--independent", action="store_true", help="independent seeds instead of common numbers")
+    p.set_defaults(func=_cmd_compare)
+    p = sub.add_parser("sweep", help="a grid of scenarios varying keys; KPI against each value")
+    _add_scenario_args(p)
+    _add_experiment_args(p, n=10)
+    p.add_argument("--vary", action="append", metavar="KEY=V1,V2,...", help="values of a key (repeatable)")
+    p.add_argument("--kpi", action="append", help="KPI to plot (repeatable)")
+    p.set_defaults(func=_cmd_sweep)
     p = sub.add_parser("check", help="validate a scenario and print what it resolves to")
     _add_scenario_args(p)
     p.set_defaults(func=_cmd_check)
@@ -109,12 +301,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sim.checkpoint import WorkFolderMismatchError
+    from sim.experiment import RunInterruptedError
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except ScenarioError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except (UsageError, WorkFolderMismatchError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RunInterruptedError as err:
+        print(
+            f"{err.reason}: {len(err.done)} replications finished and were kept; rerun the same "
+            "command with --resume to run only the missing ones. No results folder was written.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
         print("interrupted: no results were written under the requested name", file=sys.stderr)
         return EXIT_INTERRUPTED

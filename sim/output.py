@@ -7,6 +7,7 @@ interrupted half way leaves only that hidden ``.NAME.partial-*`` folder behind.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -19,7 +20,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import yaml
 
-from sim.plots import run_figures
+from sim.experiment import Comparison, Experiment, Sweep
+from sim.plots import comparison, run_figures, sweep_curve
 from sim.results import Run
 
 
@@ -51,11 +53,63 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
         os.replace(tmp, target)
 
 
-def resolved_scenario_yaml(run: Run, notes: dict[str, Any] | None = None) -> str:
+def resolved_scenario_yaml(result: Run | Experiment, notes: dict[str, Any] | None = None) -> str:
     """The scenario as run, as a file ``bordersim run`` takes again; seed and version on top."""
-    info = {"bordersim_version": package_version(), "seed": run.seed, **(notes or {})}
+    info = {"bordersim_version": package_version(), "seed": result.seed, **(notes or {})}
     header = "".join(f"# {key}: {value}\n" for key, value in info.items())
-    return header + yaml.safe_dump(run.scenario.to_dict(), sort_keys=False, allow_unicode=True)
+    return header + yaml.safe_dump(result.scenario.to_dict(), sort_keys=False, allow_unicode=True)
+
+
+def _save_figures(figs: dict[str, Any], folder: Path) -> None:
+    folder.mkdir(exist_ok=True)
+    for stem, fig in figs.items():
+        fig.savefig(folder / f"{stem}.png", dpi=110)
+        plt.close(fig)
+
+
+def write_experiment(exp: Experiment, outdir: str | Path, plots: bool = True) -> Path:
+    """Write an experiment: summary.csv with 95% intervals, replications.csv, daily.csv,
+    queues.parquet (mean and band over replications), trucks.parquet of the first replication,
+    scenario.yaml and plots."""
+    with atomic_dir(outdir) as tmp:
+        exp.summary().to_csv(tmp / "summary.csv")
+        exp.kpis.to_csv(tmp / "replications.csv")
+        exp.daily.to_csv(tmp / "daily.csv", index=False)
+        exp.queue_summary().to_parquet(tmp / "queues.parquet", index=False)
+        if exp.runs:
+            exp.runs[0].trucks.to_parquet(tmp / "trucks.parquet", index=False)
+        wall = sum(r.wall_s for r in exp.replications)
+        notes = {"replications": exp.n, "simulated_in_s": round(wall, 2)}
+        (tmp / "scenario.yaml").write_text(resolved_scenario_yaml(exp, notes), encoding="utf-8")
+        if plots:
+            _save_figures(run_figures(exp), tmp / "plots")
+    return Path(outdir)
+
+
+def write_comparison(comp: Comparison, outdir: str | Path, plots: bool = True) -> Path:
+    """Write differences.csv (paired, against the first scenario), summaries.csv and scenarios."""
+    with atomic_dir(outdir) as tmp:
+        comp.differences().to_csv(tmp / "differences.csv", index=False)
+        summaries = [e.summary().reset_index().assign(scenario=e.scenario.name) for e in comp.experiments]
+        pd.concat(summaries, ignore_index=True).to_csv(tmp / "summaries.csv", index=False)
+        (tmp / "scenarios").mkdir()
+        for i, e in enumerate(comp.experiments):
+            text = resolved_scenario_yaml(e, {"replications": e.n})
+            (tmp / "scenarios" / f"{i}_{e.scenario.name}.yaml").write_text(text, encoding="utf-8")
+        if plots:
+            _save_figures({"comparison": comparison(comp)}, tmp / "plots")
+    return Path(outdir)
+
+
+def write_sweep(sw: Sweep, outdir: str | Path, kpis: list[str], plots: bool = True) -> Path:
+    """Write sweep.csv (one row per point and KPI) and a capacity curve per KPI asked for."""
+    with atomic_dir(outdir) as tmp:
+        sw.table().to_csv(tmp / "sweep.csv", index=False)
+        text = resolved_scenario_yaml(sw.experiments[0], {"varied": json.dumps(sw.points)})
+        (tmp / "scenario.yaml").write_text(text, encoding="utf-8")
+        if plots:
+            _save_figures({f"sweep_{k}": sweep_curve(sw, k) for k in kpis}, tmp / "plots")
+    return Path(outdir)
 
 
 def write_run(run: Run, outdir: str | Path, plots: bool = True) -> Path:
@@ -69,13 +123,5 @@ def write_run(run: Run, outdir: str | Path, plots: bool = True) -> Path:
         text = resolved_scenario_yaml(run, {"simulated_in_s": round(run.wall_s, 2)})
         (tmp / "scenario.yaml").write_text(text, encoding="utf-8")
         if plots:
-            (tmp / "plots").mkdir()
-            for stem, fig in run_figures(run).items():
-                fig.savefig(tmp / "plots" / f"{stem}.png", dpi=110)
-                plt.close(fig)
+            _save_figures(run_figures(run), tmp / "plots")
     return Path(outdir)
-
-
-def read_summary(outdir: str | Path) -> pd.Series:
-    """The KPIs a finished run folder holds."""
-    return pd.read_csv(Path(outdir) / "summary.csv", index_col="kpi")["value"]

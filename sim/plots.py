@@ -1,18 +1,47 @@
 """Figures of a run: queue lengths over time, trucks cleared per day, time in system.
 
-Every function takes a :class:`~sim.results.Run` and returns a matplotlib Figure with a title,
-axes labelled with units and a legend; saving or showing it is the caller's choice.
+Every function takes a :class:`~sim.results.Run` or an :class:`~sim.experiment.Experiment` (or a
+comparison or sweep) and returns a matplotlib Figure with a title, axes labelled with units and a
+legend; saving or showing it is the caller's choice.
 """
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.calendar import MIN_PER_DAY, minute_of
+from sim.experiment import Comparison, Experiment, Sweep
 from sim.results import Run
 from sim.scenario import STAGES, ClosureEvent
+
+Result = Run | Experiment
+
+
+def _queue_table(result: Result) -> pd.DataFrame:
+    """Queue series with a 95% band (NaN for a single run)."""
+    if isinstance(result, Experiment):
+        return result.queue_summary()
+    q = result.queues[["time_h", "gate", "place", "queue_mean"]].copy()
+    q["ci_low"] = q["ci_high"] = np.nan
+    return q
+
+
+def _sample_run(result: Result) -> Run:
+    if isinstance(result, Run):
+        return result
+    if not result.runs:
+        raise ValueError("this experiment kept no full run (keep_runs=0)")
+    return result.runs[0]
+
+
+def _line(ax: plt.Axes, s: pd.DataFrame, label: str, **kw) -> None:
+    x = s["time_h"] / 24
+    (line,) = ax.plot(x, s["queue_mean"], label=label, **kw)
+    if s["ci_low"].notna().any():
+        ax.fill_between(x, s["ci_low"].clip(lower=0), s["ci_high"], color=line.get_color(), alpha=0.25, lw=0)
 
 
 def _shade_closures(ax: plt.Axes, run: Run, gate: str) -> None:
@@ -26,16 +55,18 @@ def _shade_closures(ax: plt.Axes, run: Run, gate: str) -> None:
             labelled = True
 
 
-def queue_lengths(run: Run, gate: str) -> Figure:
-    """Road queue, yard occupancy and stage queues at one gate over the run (hourly means)."""
-    q = run.queues[run.queues["gate"] == gate]
+def queue_lengths(run: Result, gate: str) -> Figure:
+    """Road queue, yard occupancy and stage queues at one gate over the run (hourly means).
+
+    For an experiment, the lines are means over replications with a 95% band.
+    """
+    table = _queue_table(run)
+    q = table[table["gate"] == gate]
     label = run.scenario.gates[gate].label
     fig, axes = plt.subplots(3, 1, figsize=(11, 9), sharex=True, constrained_layout=True)
-    days = lambda frame: frame["time_h"] / 24  # noqa: E731
     ax = axes[0]
     for place in ("road_export", "road_import"):
-        s = q[q["place"] == place]
-        ax.plot(days(s), s["queue_mean"], label=place.replace("_", " "))
+        _line(ax, q[q["place"] == place], place.replace("_", " "))
     ax.set_ylabel("trucks waiting on the road")
     km_per_truck = run.scenario.gates[gate].road_m_per_truck / 1000
     sec = ax.secondary_yaxis("right", functions=(lambda x: x * km_per_truck, lambda k: k / km_per_truck))
@@ -43,15 +74,14 @@ def queue_lengths(run: Run, gate: str) -> Figure:
     ax.set_title(f"{label}: road queue")
     ax = axes[1]
     for place in ("yard_export", "yard_import"):
-        s = q[q["place"] == place]
-        ax.plot(days(s), s["queue_mean"], label=place.replace("_", " "))
+        _line(ax, q[q["place"] == place], place.replace("_", " "))
     ax.set_ylabel("trucks in the yard")
     ax.set_title(f"{label}: yard occupancy (overflow included)")
     ax = axes[2]
     for stage in STAGES:
         s = q[q["place"] == stage]
         if not s.empty and s["queue_mean"].max() > 0:
-            ax.plot(days(s), s["queue_mean"], label=stage.replace("_", " "), lw=0.9)
+            _line(ax, s, stage.replace("_", " "), lw=0.9)
     ax.set_ylabel("trucks waiting")
     ax.set_title(f"{label}: queues at each stage")
     ax.set_xlabel("day of the run")
@@ -60,19 +90,30 @@ def queue_lengths(run: Run, gate: str) -> Figure:
         ax.axvline(run.scenario.run.warmup_days, color="0.5", ls=":", lw=1)
         ax.legend(loc="upper right", fontsize="small")
         ax.set_ylim(bottom=0)
-    fig.suptitle(f"{run.scenario.name}: queue lengths at {label} (hourly means; dotted: end of warm-up)")
+    what = f"mean of {run.n} replications, 95% band" if isinstance(run, Experiment) else "one run"
+    fig.suptitle(f"{run.scenario.name}: queue lengths at {label} (hourly means, {what}; dotted: warm-up end)")
     return fig
 
 
-def daily_cleared(run: Run) -> Figure:
-    """Trucks cleared per day by gate, stacked, against the reported mean and peak lines."""
+def daily_cleared(run: Result) -> Figure:
+    """Trucks cleared per day by gate, stacked, against the reported mean and peak lines.
+
+    For an experiment, bars are means over replications and the whiskers a 95% interval of the total.
+    """
     d = run.daily
-    table = d.groupby(["date", "gate"], observed=True)["cleared"].sum().unstack("gate")
+    n = run.n if isinstance(run, Experiment) else 1
+    table = d.groupby(["date", "gate"], observed=True)["cleared"].sum().unstack("gate") / n
     fig, ax = plt.subplots(figsize=(11, 4.5), constrained_layout=True)
     bottom = np.zeros(len(table))
     for gate in table.columns:
         ax.bar(table.index, table[gate], bottom=bottom, width=0.9, label=run.scenario.gates[gate].label)
         bottom += table[gate].to_numpy()
+    if n > 1:
+        from sim.stats import t_half_width
+
+        per_rep = d.groupby(["date", "replication"])["cleared"].sum().unstack("replication")
+        half = t_half_width(per_rep.std(axis=1, ddof=1).to_numpy(), n)
+        ax.errorbar(table.index, bottom, yerr=half, fmt="none", ecolor="0.2", lw=0.8, label="95% interval")
     ref = run.scenario.kpi
     ax.axhline(
         ref.daily_mean_ref, color="k", ls="--", lw=1, label=f"reported mean {ref.daily_mean_ref:,.0f}/day"
@@ -93,8 +134,12 @@ def daily_cleared(run: Run) -> Figure:
     return fig
 
 
-def time_in_system(run: Run) -> Figure:
-    """Cumulative distribution of time in system by cargo class, with the perishable threshold."""
+def time_in_system(result: Result) -> Figure:
+    """Cumulative distribution of time in system by cargo class, with the perishable threshold.
+
+    For an experiment, the first replication kept in full is shown.
+    """
+    run = _sample_run(result)
     tr = run.trucks
     done = tr[(tr["outcome"] == "cleared") & (tr["arrival_min"] >= run.warmup_min)]
     fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
@@ -113,9 +158,60 @@ def time_in_system(run: Run) -> Figure:
     return fig
 
 
-def run_figures(run: Run) -> dict[str, Figure]:
-    """The standard figures of a run, keyed by file stem."""
+def comparison(comp: Comparison, kpis: list[str] | None = None) -> Figure:
+    """Paired differences against the first scenario, with 95% intervals, one panel per KPI."""
+    d = comp.differences()
+    kpis = kpis or ["time_in_system_h_mean", "cleared_per_day_mean", "perishable_over_threshold_share"]
+    fig, axes = plt.subplots(
+        len(kpis),
+        1,
+        figsize=(8, 1.2 + 1.4 * len(kpis) * max(1, len(comp.names) - 1) / 2),
+        constrained_layout=True,
+        squeeze=False,
+    )
+    for ax, kpi in zip(axes[:, 0], kpis, strict=True):
+        rows = d[d["kpi"] == kpi]
+        y = np.arange(len(rows))
+        err = np.vstack([rows["diff_mean"] - rows["diff_ci_low"], rows["diff_ci_high"] - rows["diff_mean"]])
+        ax.errorbar(rows["diff_mean"], y, xerr=err, fmt="o", capsize=4, label="mean difference, 95% interval")
+        ax.axvline(0, color="k", lw=0.8)
+        ax.set_yticks(y, rows["scenario"])
+        ax.set_xlabel(f"{kpi}: scenario minus {comp.names[0]}")
+        ax.set_ylabel("scenario")
+        ax.set_title(f"{kpi} (base {rows['base_mean'].iloc[0]:.4g})" if len(rows) else kpi)
+        ax.legend(loc="best", fontsize="small")
+    fig.suptitle(
+        f"Paired comparison with {comp.names[0]} "
+        f"({comp.experiments[0].n} replications, common random numbers)"
+    )
+    return fig
+
+
+def sweep_curve(sw: Sweep, kpi: str = "time_in_system_h_mean") -> Figure:
+    """A KPI against the first varied key, one line per combination of the others, 95% band."""
+    table = sw.table()
+    table = table[table["kpi"] == kpi]
+    keys = list(sw.points[0])
+    x_key, others = keys[0], keys[1:]
+    fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
+    groups = table.groupby(others, sort=False) if others else [((), table)]
+    for values, g in groups:
+        values = values if isinstance(values, tuple) else (values,)
+        label = ", ".join(f"{k}={v}" for k, v in zip(others, values, strict=True)) or kpi
+        (line,) = ax.plot(g[x_key], g["mean"], marker="o", label=label)
+        ax.fill_between(g[x_key], g["ci_low"], g["ci_high"], color=line.get_color(), alpha=0.25, lw=0)
+    ax.set_xlabel(x_key)
+    ax.set_ylabel(f"{kpi} (mean, 95% band)")
+    ax.set_title(f"{sw.base.name}: {kpi}\nagainst {x_key} ({sw.experiments[0].n} replications a point)")
+    ax.legend(loc="best", fontsize="small")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def run_figures(run: Result) -> dict[str, Figure]:
+    """The standard figures of a run or an experiment, keyed by file stem."""
     figs = {f"queues_{gate}": queue_lengths(run, gate) for gate in run.scenario.gates}
     figs["daily_cleared"] = daily_cleared(run)
-    figs["time_in_system"] = time_in_system(run)
+    if isinstance(run, Run) or run.runs:
+        figs["time_in_system"] = time_in_system(run)
     return figs

@@ -323,6 +323,10 @@ class Scenario(_Model):
     gates: dict[str, Gate] = Field(min_length=1)
     events: list[Event] = Field(default_factory=list)
     kpi: KpiSettings = KpiSettings()
+    sweep: dict[str, list[Any]] | None = Field(
+        default=None,
+        description="for `bordersim sweep`: dotted key -> values; the grid of all combinations",
+    )
 
     _source: str = PrivateAttr(default="<scenario>")
 

@@ -90,8 +90,13 @@ def baseline() -> Scenario:
     return load_scenario(BASELINE)
 
 
-def bordersim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``bordersim`` command (or the module, from a bare source tree)."""
+def bordersim_command() -> list[str]:
+    """The installed ``bordersim`` command (or the module, from a bare source tree)."""
     exe = shutil.which("bordersim")
-    cmd = [exe, *args] if exe else [sys.executable, "-m", "sim.cli", *args]
+    return [exe] if exe else [sys.executable, "-m", "sim.cli"]
+
+
+def bordersim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``bordersim`` with *args* and capture what it says."""
+    cmd = [*bordersim_command(), *args]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=600, check=False)

@@ -1,0 +1,353 @@
+"""Replications, paired comparisons and sweeps, run serially, in a process pool or on Dask.
+
+Replication *i* of an experiment with seed *s* uses ``SeedSequence(s, spawn_key=(i,))`` as the
+root of its named streams, so it is the same wherever and in whatever order it runs, and two
+scenarios given the same seed see the same trucks (common random numbers). Any
+``concurrent.futures.Executor`` runs the replications: a process pool here, or a Dask cluster's
+executor beyond one machine.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.calendar import MIN_PER_DAY
+from sim.results import Run, run
+from sim.scenario import Scenario
+from sim.stats import mser5, paired_differences, summarise
+
+Task = tuple[int, int]
+"""(scenario number, replication index)."""
+
+
+def replication_seed(seed: int, index: int) -> np.random.SeedSequence:
+    """The root seed of replication *index*: the *index*-th child of ``SeedSequence(seed)``."""
+    return np.random.SeedSequence(seed, spawn_key=(index,))
+
+
+@dataclass
+class Replication:
+    """What one replication leaves behind: KPIs, daily counts, and optionally series and the run."""
+
+    index: int
+    kpis: pd.Series
+    daily: pd.DataFrame
+    queues: pd.DataFrame | None = None
+    run: Run | None = None
+    wall_s: float = 0.0
+
+
+def run_replication(
+    scenario: Scenario, seed: int, index: int, keep_series: bool = True, keep_run: bool = False
+) -> Replication:
+    """Simulate replication *index*; keep only what is asked for, so that sweeps stay small."""
+    r = run(scenario, seed=replication_seed(seed, index))
+    queues = None
+    if keep_series:
+        queues = r.queues[["time_h", "gate", "place", "queue_mean"]].copy()
+        queues["queue_mean"] = queues["queue_mean"].astype(np.float32)
+    return Replication(index, r.kpis(), r.daily, queues, r if keep_run else None, r.wall_s)
+
+
+class RunInterruptedError(Exception):
+    """Raised when replications stop early; carries those that finished."""
+
+    def __init__(self, done: dict[Task, Replication], reason: str) -> None:
+        self.done = done
+        self.reason = reason
+        super().__init__(reason)
+
+
+def run_tasks(
+    scenarios: Sequence[Scenario],
+    tasks: Iterable[Task],
+    seed: int,
+    *,
+    jobs: int | None = None,
+    executor: Executor | None = None,
+    keep_series: bool = True,
+    keep_runs: int = 1,
+    on_done: Callable[[Task, Replication], None] | None = None,
+) -> dict[Task, Replication]:
+    """Run every (scenario, replication) task; full runs are kept for replications < *keep_runs*.
+
+    Raises :class:`RunInterruptedError` with the finished replications on Ctrl-C or a dead worker.
+    """
+    tasks = list(tasks)
+    done: dict[Task, Replication] = {}
+
+    def finish(task: Task, rep: Replication) -> None:
+        done[task] = rep
+        if on_done is not None:
+            on_done(task, rep)
+
+    def args(task: Task) -> tuple[Any, ...]:
+        k, i = task
+        return scenarios[k], seed, i, keep_series, i < keep_runs
+
+    jobs = jobs or os.cpu_count() or 1
+    if executor is None and (jobs == 1 or len(tasks) <= 1):
+        try:
+            for task in tasks:
+                finish(task, run_replication(*args(task)))
+        except KeyboardInterrupt:
+            raise RunInterruptedError(done, "interrupted") from None
+        return done
+    own = executor is None
+    pool = executor if executor is not None else ProcessPoolExecutor(max_workers=jobs)
+    futures: dict[Future, Task] = {}
+    try:
+        futures = {pool.submit(run_replication, *args(t)): t for t in tasks}
+        for fut in as_completed(futures):
+            finish(futures[fut], fut.result())
+    except KeyboardInterrupt:
+        _harvest(futures, done, finish)
+        raise RunInterruptedError(done, "interrupted") from None
+    except BrokenProcessPool:
+        _harvest(futures, done, finish)
+        raise RunInterruptedError(done, "a worker process died") from None
+    finally:
+        for fut in futures:
+            fut.cancel()
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return done
+
+
+def _harvest(
+    futures: dict[Future, Task], done: dict[Task, Replication], finish: Callable[[Task, Replication], None]
+) -> None:
+    """Keep every replication that finished, even if it was not yet collected when work stopped."""
+    for fut, task in futures.items():
+        if task not in done and fut.done() and not fut.cancelled() and fut.exception() is None:
+            finish(task, fut.result())
+
+
+@dataclass
+class Experiment:
+    """Replications of one scenario: their KPIs, daily counts, series, and intervals."""
+
+    scenario: Scenario
+    seed: int
+    replications: list[Replication] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.replications)
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        """One row per replication, one column per KPI."""
+        table = pd.DataFrame({r.index: r.kpis for r in self.replications}).T.sort_index()
+        table.index.name = "replication"
+        return table
+
+    def summary(self) -> pd.DataFrame:
+        """Per KPI: mean, standard deviation, 95% Student-t interval and number of replications."""
+        return summarise(self.kpis)
+
+    @property
+    def daily(self) -> pd.DataFrame:
+        return pd.concat([r.daily.assign(replication=r.index) for r in self.replications], ignore_index=True)
+
+    @property
+    def runs(self) -> list[Run]:
+        """The replications kept in full (see ``keep_runs``)."""
+        return [r.run for r in self.replications if r.run is not None]
+
+    def queue_summary(self) -> pd.DataFrame:
+        """Queue length per interval, gate and place: mean over replications and a 95% band."""
+        reps = [r.queues for r in self.replications if r.queues is not None]
+        if not reps:
+            raise ValueError("this experiment kept no queue series (keep_series=False)")
+        keys = reps[0][["time_h", "gate", "place"]].reset_index(drop=True)
+        values = np.stack([q["queue_mean"].to_numpy(dtype=float) for q in reps])
+        out = keys.copy()
+        out["queue_mean"] = values.mean(axis=0)
+        if len(reps) > 1:
+            from sim.stats import t_half_width
+
+            half = t_half_width(values.std(axis=0, ddof=1), len(reps))
+            out["ci_low"] = out["queue_mean"] - half
+            out["ci_high"] = out["queue_mean"] + half
+        else:
+            out["ci_low"] = out["ci_high"] = np.nan
+        return out
+
+    def suggested_warmup_days(self) -> int:
+        """MSER-5 on the daily mean number of trucks at the gates, averaged over replications."""
+        q = self.queue_summary()
+        q = q[q["gate"] != "platform"]
+        content = q[q["place"].str.startswith(("road_", "yard_"))]
+        per_hour = content.groupby("time_h")["queue_mean"].sum()
+        per_day = per_hour.groupby((per_hour.index * 60 // MIN_PER_DAY).astype(int)).mean()
+        return mser5(per_day.to_numpy())
+
+
+def _experiment(scenario: Scenario, seed: int, reps: dict[int, Replication]) -> Experiment:
+    return Experiment(scenario, seed, [reps[i] for i in sorted(reps)])
+
+
+def replicate(
+    scenario: Scenario,
+    n: int = 20,
+    seed: int = 0,
+    jobs: int | None = None,
+    executor: Executor | None = None,
+    *,
+    keep_series: bool = True,
+    keep_runs: int = 1,
+    precision: float | None = None,
+    precision_kpi: str = "cleared_per_day_mean",
+    max_n: int = 200,
+    done: Mapping[int, Replication] | None = None,
+    on_done: Callable[[int, Replication], None] | None = None,
+) -> Experiment:
+    """Run *n* replications; with *precision*, keep adding until the 95% half-width of
+    *precision_kpi* is within that fraction of its mean (or *max_n* is reached).
+
+    *done* holds replications already run (for resuming); only the missing ones are run.
+    """
+    reps: dict[int, Replication] = dict(done or {})
+
+    def callback(task: Task, rep: Replication) -> None:
+        reps[task[1]] = rep
+        if on_done is not None:
+            on_done(task[1], rep)
+
+    target = n
+    while True:
+        missing = [(0, i) for i in range(target) if i not in reps]
+        try:
+            run_tasks(
+                [scenario],
+                missing,
+                seed,
+                jobs=jobs,
+                executor=executor,
+                keep_series=keep_series,
+                keep_runs=keep_runs,
+                on_done=callback,
+            )
+        except RunInterruptedError as err:
+            err.done = {(0, i): r for i, r in reps.items()}
+            raise
+        if precision is None:
+            return _experiment(scenario, seed, reps)
+        exp = _experiment(scenario, seed, reps)
+        row = exp.summary().loc[precision_kpi]
+        half = (row["ci_high"] - row["ci_low"]) / 2
+        if (not math.isnan(half) and half <= precision * abs(row["mean"])) or exp.n >= max_n:
+            return exp
+        # Replications needed scale with the square of the half-width still to be gained.
+        needed = math.ceil(exp.n * (half / (precision * abs(row["mean"]))) ** 2) if half > 0 else exp.n + 1
+        target = min(max_n, max(needed, exp.n + 1))
+
+
+def independent_seed(seed: int, k: int) -> int:
+    """A seed unrelated to *seed* for scenario *k*, for comparisons without common numbers."""
+    return int(np.random.SeedSequence([seed, k, 7919]).generate_state(1)[0])
+
+
+@dataclass
+class Comparison:
+    """Scenarios replicated on common random numbers; differences are against the first."""
+
+    experiments: list[Experiment]
+
+    @property
+    def names(self) -> list[str]:
+        return [e.scenario.name for e in self.experiments]
+
+    def differences(self) -> pd.DataFrame:
+        """Tidy table: scenario, kpi, base and scenario means, paired mean difference and interval."""
+        base = self.experiments[0].kpis
+        frames = []
+        for exp in self.experiments[1:]:
+            d = paired_differences(base, exp.kpis).reset_index()
+            d.insert(0, "scenario", exp.scenario.name)
+            frames.append(d)
+        return pd.concat(frames, ignore_index=True).rename(
+            columns={"mean": "diff_mean", "sd": "diff_sd", "ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}
+        )
+
+
+def compare(
+    scenarios: Sequence[Scenario],
+    n: int = 20,
+    seed: int = 0,
+    jobs: int | None = None,
+    executor: Executor | None = None,
+    *,
+    common_random_numbers: bool = True,
+    keep_series: bool = True,
+) -> Comparison:
+    """Replicate every scenario with the same seeds and pair them with the first."""
+    if len(scenarios) < 2:
+        raise ValueError("compare needs at least two scenarios")
+    seeds = [seed if common_random_numbers else independent_seed(seed, k) for k in range(len(scenarios))]
+    experiments = []
+    if common_random_numbers:
+        tasks = [(k, i) for k in range(len(scenarios)) for i in range(n)]
+        done = run_tasks(
+            scenarios, tasks, seed, jobs=jobs, executor=executor, keep_series=keep_series, keep_runs=0
+        )
+        for k, sc in enumerate(scenarios):
+            experiments.append(_experiment(sc, seed, {i: done[(k, i)] for i in range(n)}))
+    else:
+        for sc, s in zip(scenarios, seeds, strict=True):
+            experiments.append(replicate(sc, n, s, jobs, executor, keep_series=keep_series, keep_runs=0))
+    return Comparison(experiments)
+
+
+def sweep_points(vary: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """The full grid of dotted-key assignments, in the order the values are given."""
+    keys = list(vary)
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(vary[k] for k in keys))]
+
+
+@dataclass
+class Sweep:
+    """A grid of scenarios, each replicated; KPIs and intervals per point, no trucks kept."""
+
+    base: Scenario
+    points: list[dict[str, Any]]
+    experiments: list[Experiment]
+
+    def table(self) -> pd.DataFrame:
+        """Tidy: one row per point and KPI, varied values as columns, mean and 95% interval."""
+        frames = []
+        for p, (point, exp) in enumerate(zip(self.points, self.experiments, strict=True)):
+            s = exp.summary().reset_index()
+            s.insert(0, "point", p)
+            for i, (key, value) in enumerate(point.items()):
+                s.insert(1 + i, key, value)
+            frames.append(s)
+        return pd.concat(frames, ignore_index=True)
+
+
+def sweep(
+    scenario: Scenario,
+    vary: Mapping[str, Sequence[Any]],
+    n: int = 10,
+    seed: int = 0,
+    jobs: int | None = None,
+    executor: Executor | None = None,
+) -> Sweep:
+    """Replicate every point of the grid *vary* (dotted key -> values) on common random numbers."""
+    points = sweep_points(vary)
+    scenarios = [scenario.with_changes(p) for p in points]
+    tasks = [(k, i) for k in range(len(points)) for i in range(n)]
+    done = run_tasks(scenarios, tasks, seed, jobs=jobs, executor=executor, keep_series=False, keep_runs=0)
+    exps = [_experiment(sc, seed, {i: done[(k, i)] for i in range(n)}) for k, sc in enumerate(scenarios)]
+    return Sweep(scenario, points, exps)
