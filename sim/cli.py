@@ -250,6 +250,131 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_table(args: argparse.Namespace) -> int:
+    import matplotlib.pyplot as plt
+
+    from sim.experiment import experiment_of, run_tasks
+    from sim.library import library_figure, library_table, markdown, put_in_readme
+    from sim.output import atomic_dir
+
+    scenarios = [_scenario_from(f, args.set) for f in args.file]
+    outdir = Path(args.output or Path("results") / "scenario_table")
+    tasks = [(k, i) for k in range(len(scenarios)) for i in range(args.replications)]
+    with _executor(args) as executor, _bar(args, len(tasks), "scenarios") as bar:
+        done = run_tasks(
+            scenarios,
+            tasks,
+            args.seed,
+            jobs=args.jobs,
+            executor=executor,
+            keep_series=False,
+            keep_runs=0,
+            on_done=lambda task, rep: bar.update(1),
+        )
+    exps = [
+        experiment_of(sc, args.seed, {i: done[(k, i)] for i in range(args.replications)})
+        for k, sc in enumerate(scenarios)
+    ]
+    table = library_table(exps)
+    text = markdown(table)
+    with atomic_dir(outdir) as tmp:
+        table.to_csv(tmp / "scenario_table.csv", index=False)
+        (tmp / "scenario_table.md").write_text(text + "\n", encoding="utf-8")
+        fig = library_figure(table)
+        fig.savefig(tmp / "scenario_table.png", dpi=110)
+        if args.figure:
+            fig.savefig(args.figure, dpi=110)
+        plt.close(fig)
+    if args.readme:
+        readme = Path(args.readme)
+        readme.write_text(put_in_readme(text, readme.read_text(encoding="utf-8")), encoding="utf-8")
+    if not args.quiet:
+        print(text)
+        print(f"results in {outdir}/")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from sim.experiment import replicate
+    from sim.library import put_in_readme
+    from sim.output import atomic_dir
+    from sim.validation import load_case, markdown, measure, verdict_row
+
+    files = args.cases or sorted(str(p) for p in Path("validation").glob("*.yaml"))
+    if not files:
+        raise UsageError("no validation cases: name case files or run from the project folder")
+    cases = [load_case(f) for f in files]  # every file checked before anything runs
+    rows = []
+    with _executor(args) as executor:
+        for case, sc in cases:
+            n = args.replications or case.replications
+            exp = replicate(sc, n, args.seed, args.jobs, executor, keep_series=False, keep_runs=n)
+            rows.append(verdict_row(case, measure(case, exp)))
+            if not args.quiet:
+                r = rows[-1]
+                print(
+                    f"  {case.name}: {r['simulated']:.3g} {case.unit} "
+                    f"({'within' if r['within'] else 'OUTSIDE'} {r['accepted_range']})",
+                    file=sys.stderr,
+                )
+    table = pd.DataFrame(rows)
+    text = markdown(table)
+    outdir = Path(args.output or Path("results") / "validation")
+    with atomic_dir(outdir) as tmp:
+        table.to_csv(tmp / "validation.csv", index=False)
+        (tmp / "validation.md").write_text(text + "\n", encoding="utf-8")
+    if args.readme:
+        readme = Path(args.readme)
+        readme.write_text(
+            put_in_readme(text, readme.read_text(encoding="utf-8"), "validation-table"), encoding="utf-8"
+        )
+    if not args.quiet:
+        print(text)
+        print(
+            f"{int(table['within'].sum())} of {len(table)} cases within their accepted range; "
+            f"results in {outdir}/"
+        )
+    return 1 if args.strict and not table["within"].all() else 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    import matplotlib.pyplot as plt
+
+    from sim.calibrate import calibrate, fit_yaml, load_targets
+    from sim.output import atomic_dir
+    from sim.plots import calibration
+
+    sc = _scenario_from(args.file, args.set)
+    targets, base_dir = load_targets(args.targets)
+    with _executor(args) as executor:
+        fit = calibrate(
+            sc, targets, base_dir, n=args.replications, seed=args.seed, jobs=args.jobs, executor=executor
+        )
+    outdir = Path(args.output or Path("results") / f"calibrate_{sc.name}")
+    with atomic_dir(outdir) as tmp:
+        fit.fitted.to_csv(tmp / "fitted.csv", index=False)
+        fit.comparison().to_csv(tmp / "targets_vs_simulated.csv", index=False)
+        fit.cv_curve.to_csv(tmp / "cv_response.csv", index=False)
+        (tmp / "calibrated.yaml").write_text(fit_yaml(fit), encoding="utf-8")
+        fig = calibration(fit)
+        fig.savefig(tmp / "calibration.png", dpi=110)
+        plt.close(fig)
+    if not args.quiet:
+        print("fitted (standard error):")
+        for r in fit.fitted.itertuples():
+            print(f"  {r.parameter:<36} {r.value:10.4g} ({r.se:.2g})")
+        print("targets against the calibrated model (95% interval):")
+        for r in fit.comparison().itertuples():
+            print(
+                f"  {r.target:<36} target {r.value:10.4g}  simulated {r.simulated:10.4g} "
+                f"[{r.ci_low:.4g}, {r.ci_high:.4g}]"
+            )
+        print(f"calibrated scenario: {outdir}/calibrated.yaml")
+    return 0
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     sc = _scenario_from(args.file, args.set)
     print(f"# {args.file}: valid scenario {sc.name!r}, resolved:")
@@ -292,6 +417,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vary", action="append", metavar="KEY=V1,V2,...", help="values of a key (repeatable)")
     p.add_argument("--kpi", action="append", help="KPI to plot (repeatable)")
     p.set_defaults(func=_cmd_sweep)
+    p = sub.add_parser("table", help="key KPIs of many scenarios in one table and figure")
+    _add_scenario_args(p, many=True)
+    _add_experiment_args(p, n=5)
+    p.add_argument("--readme", help="also write the table between the README's scenario-table markers")
+    p.add_argument("--figure", help="also save the figure here (e.g. docs/scenario_table.png)")
+    p.set_defaults(func=_cmd_table)
+    p = sub.add_parser(
+        "calibrate", help="fit demand to targets or observed counts; write a calibrated scenario"
+    )
+    _add_scenario_args(p)
+    _add_experiment_args(p, n=6)
+    p.add_argument("--targets", required=True, help="targets YAML (see scenarios/targets.yaml)")
+    p.set_defaults(func=_cmd_calibrate)
+    p = sub.add_parser("validate", help="compare the model with reported episodes (validation/*.yaml)")
+    p.add_argument("cases", nargs="*", help="case files (default: validation/*.yaml)")
+    p.add_argument("-o", "--output", help="results folder (default: results/validation)")
+    p.add_argument("-n", "--replications", type=int, help="replications per case (default: the case's)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--jobs", type=int, default=None)
+    p.add_argument("--dask", metavar="ADDRESS")
+    p.add_argument("--readme", help="also write the table between the README's validation-table markers")
+    p.add_argument("--strict", action="store_true", help="exit 1 when a case falls outside its range")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("check", help="validate a scenario and print what it resolves to")
     _add_scenario_args(p)
     p.set_defaults(func=_cmd_check)

@@ -97,4 +97,29 @@ def generate_arrivals(sc: Scenario, rng: np.random.Generator) -> Arrivals:
     dir_code = np.array([DIRECTIONS.index(f.direction) for f in flows], dtype=np.int8)
     cargo_code = np.array([cargos.index(f.cargo) for f in flows], dtype=np.int8)
     fo = flow_of_truck[order]
-    return Arrivals(time[order], gate_code[fo], dir_code[fo], cargo_code[fo])
+    arr = Arrivals(time[order], gate_code[fo], dir_code[fo], cargo_code[fo])
+    return _with_initial_backlog(sc, arr)
+
+
+def _with_initial_backlog(sc: Scenario, arr: Arrivals) -> Arrivals:
+    """Trucks already waiting at the start arrive at minute 0, ahead of everyone else."""
+    gates, cargos = list(sc.gates), list(sc.cargo_classes)
+    rows = [
+        (gates.index(g), DIRECTIONS.index(d), cargos.index(c), count)
+        for g, gate in sc.gates.items()
+        for d, flows in gate.initial_backlog.items()
+        for c, count in flows.items()
+    ]
+    if not rows:
+        return arr
+    counts = np.array([r[3] for r in rows])
+
+    def col(k: int) -> np.ndarray:
+        return np.repeat(np.array([r[k] for r in rows], dtype=np.int8), counts)
+
+    return Arrivals(
+        np.concatenate([np.zeros(counts.sum()), arr.time_min]),
+        np.concatenate([col(0), arr.gate]),
+        np.concatenate([col(1), arr.direction]),
+        np.concatenate([col(2), arr.cargo]),
+    )

@@ -194,7 +194,7 @@ class Experiment:
         return mser5(per_day.to_numpy())
 
 
-def _experiment(scenario: Scenario, seed: int, reps: dict[int, Replication]) -> Experiment:
+def experiment_of(scenario: Scenario, seed: int, reps: dict[int, Replication]) -> Experiment:
     return Experiment(scenario, seed, [reps[i] for i in sorted(reps)])
 
 
@@ -243,8 +243,8 @@ def replicate(
             err.done = {(0, i): r for i, r in reps.items()}
             raise
         if precision is None:
-            return _experiment(scenario, seed, reps)
-        exp = _experiment(scenario, seed, reps)
+            return experiment_of(scenario, seed, reps)
+        exp = experiment_of(scenario, seed, reps)
         row = exp.summary().loc[precision_kpi]
         half = (row["ci_high"] - row["ci_low"]) / 2
         if (not math.isnan(half) and half <= precision * abs(row["mean"])) or exp.n >= max_n:
@@ -303,7 +303,7 @@ def compare(
             scenarios, tasks, seed, jobs=jobs, executor=executor, keep_series=keep_series, keep_runs=0
         )
         for k, sc in enumerate(scenarios):
-            experiments.append(_experiment(sc, seed, {i: done[(k, i)] for i in range(n)}))
+            experiments.append(experiment_of(sc, seed, {i: done[(k, i)] for i in range(n)}))
     else:
         for sc, s in zip(scenarios, seeds, strict=True):
             experiments.append(replicate(sc, n, s, jobs, executor, keep_series=keep_series, keep_runs=0))
@@ -349,5 +349,5 @@ def sweep(
     scenarios = [scenario.with_changes(p) for p in points]
     tasks = [(k, i) for k in range(len(points)) for i in range(n)]
     done = run_tasks(scenarios, tasks, seed, jobs=jobs, executor=executor, keep_series=False, keep_runs=0)
-    exps = [_experiment(sc, seed, {i: done[(k, i)] for i in range(n)}) for k, sc in enumerate(scenarios)]
+    exps = [experiment_of(sc, seed, {i: done[(k, i)] for i in range(n)}) for k, sc in enumerate(scenarios)]
     return Sweep(scenario, points, exps)

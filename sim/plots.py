@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.calendar import MIN_PER_DAY, minute_of
+from sim.calibrate import Fit
 from sim.experiment import Comparison, Experiment, Sweep
 from sim.results import Run
 from sim.scenario import STAGES, ClosureEvent
@@ -205,6 +206,55 @@ def sweep_curve(sw: Sweep, kpi: str = "time_in_system_h_mean") -> Figure:
     ax.set_title(f"{sw.base.name}: {kpi}\nagainst {x_key} ({sw.experiments[0].n} replications a point)")
     ax.legend(loc="best", fontsize="small")
     ax.grid(alpha=0.3)
+    return fig
+
+
+def calibration(fit: Fit) -> Figure:
+    """Simulated trucks cleared per day against the targets (and the observed days, if any)."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    ax = axes[0]
+    daily = fit.check.daily
+    daily = daily[~daily["warmup"]]
+    totals = daily.groupby(["replication", "date"])["cleared"].sum().to_numpy()
+    bins = np.linspace(min(totals.min(), 0.6 * fit.targets["mean_per_day"]), totals.max() * 1.05, 40)
+    ax.hist(totals, bins=bins, density=True, alpha=0.6, label=f"simulated ({fit.check.n} replications)")
+    if fit.observed is not None:
+        ax.hist(
+            fit.observed.daily_totals,
+            bins=bins,
+            density=True,
+            histtype="step",
+            lw=2,
+            color="k",
+            label="observed",
+        )
+    thr = fit.scenario.kpi.daily_peak_ref
+    ax.axvline(
+        fit.targets["mean_per_day"],
+        color="k",
+        ls="--",
+        label=f"target mean {fit.targets['mean_per_day']:,.0f}",
+    )
+    ax.axvline(
+        thr,
+        color="firebrick",
+        ls=":",
+        label=f"peak threshold {thr:,.0f} (target {fit.targets['peak_share']:.1%} of days)",
+    )
+    ax.set_xlabel("trucks cleared per day, all gates")
+    ax.set_ylabel("density")
+    ax.set_title("daily trucks cleared: calibrated model")
+    ax.legend(loc="upper left", fontsize="small")
+    ax = axes[1]
+    ax.plot(fit.cv_curve["day_to_day_cv"], fit.cv_curve["peak_share"], marker="o", label="simulated")
+    ax.axhline(fit.targets["peak_share"], color="firebrick", ls=":", label="target share")
+    cv = fit.scenario.demand.day_to_day_cv
+    ax.axvline(cv, color="k", ls="--", label=f"fitted cv {cv:.3f}")
+    ax.set_xlabel("day_to_day_cv")
+    ax.set_ylabel(f"share of days above {thr:,.0f}")
+    ax.set_title("response surface for the day-to-day variation")
+    ax.legend(loc="upper left", fontsize="small")
+    fig.suptitle(f"Calibration of {fit.scenario.name}")
     return fig
 
 

@@ -148,6 +148,10 @@ class Gate(_Model):
         description="base trucks per day by direction and cargo class"
     )
     parking: dict[Direction, Parking]
+    initial_backlog: dict[Direction, dict[str, Annotated[int, Field(ge=0)]]] = Field(
+        default_factory=dict,
+        description="trucks already waiting at the start, by direction and cargo class",
+    )
     road_m_per_truck: float = Field(default=18.0, gt=0, description="road length one truck takes")
     hours: Hours = Field(default=ALWAYS, description="default opening hours of every stage")
     declaration_counter: LaneStage
@@ -413,6 +417,11 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
                 problems.append((path, f"unknown cargo class {sorted(unknown)}"))
             if direction not in gate.parking:
                 problems.append((f"gates.{gname}.parking", f"no parking for {direction} trucks"))
+        for direction, flows in gate.initial_backlog.items():
+            unknown = set(flows) - cargo
+            if unknown:
+                path = f"gates.{gname}.initial_backlog.{direction}"
+                problems.append((path, f"unknown cargo class {sorted(unknown)}"))
         if "export" in gate.demand_trucks_per_day and "export" not in sc.demand.hourly_profile:
             problems.append(("demand.hourly_profile", "no profile for export trucks"))
         if "import" in gate.demand_trucks_per_day and "import" not in sc.demand.hourly_profile:
@@ -487,7 +496,10 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
 
 
 def set_dotted(data: dict[str, Any], key: str, value: Any, source: str) -> None:
-    """Set ``a.b.0.c`` inside nested dicts and lists, creating mappings that are missing."""
+    """Set ``a.b.0.c`` inside nested dicts and lists, creating mappings that are missing.
+
+    A mapping set over a mapping is merged into it; any other value replaces what was there.
+    """
     parts = key.split(".")
     node: Any = data
     for i, part in enumerate(parts):
@@ -501,7 +513,10 @@ def set_dotted(data: dict[str, Any], key: str, value: Any, source: str) -> None:
                 node = node[int(part)]
         elif isinstance(node, dict):
             if last:
-                node[part] = value
+                # A mapping laid over a mapping merges, as with extends: only what is named changes.
+                old = node.get(part)
+                both = isinstance(old, Mapping) and isinstance(value, Mapping)
+                node[part] = deep_merge(old, value) if both else value
             else:
                 if node.get(part) is None:
                     node[part] = {}

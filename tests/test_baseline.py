@@ -21,8 +21,9 @@ def test_clears_about_1650_a_day_with_peak_days_above_2000(baseline_run) -> None
 
 
 def test_nothing_grows_without_bound(baseline_run) -> None:
+    """What is left at midnight is the normal overnight hold (350-500 exports, field facts target 7)."""
     k = baseline_run.kpis()
-    assert k["backlog_end_share_of_day"] < 0.15
+    assert k["backlog_end_share_of_day"] < 0.3
     daily = baseline_run.daily[~baseline_run.daily["warmup"]]
     total = daily.groupby("date")[["arrived", "cleared"]].sum()
     assert abs(total["arrived"].sum() - total["cleared"].sum()) < 0.02 * total["arrived"].sum()

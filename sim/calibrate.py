@@ -1,0 +1,320 @@
+"""Fitting demand to what is reported or observed.
+
+Two steps, both on common random numbers so that the noise of the model does not hide the
+effect of a parameter:
+
+1. *Demand scale* per gate and direction, by stochastic root finding: in a stable system trucks
+   cleared per day respond linearly to base demand, so each iteration replicates the scenario,
+   measures cleared / base demand per replication, and sets base demand to target / mean ratio
+   (a Newton step on a linear response). The spread of the ratio over replications gives the
+   standard error of the fitted base.
+2. *Day-to-day variation* (``day_to_day_cv``), by a fitted response surface: the share of days
+   above the peak threshold is measured on a grid of cv values (same seeds at every point), a
+   line is fitted to its logit, and the cv that gives the target share is read off. Refitting on
+   bootstrap resamples of the replications gives its standard error.
+
+Observed counts (a CSV of date, gate, direction, trucks) set the targets and the patterns first:
+weekday and month factors, base demand by gate and direction, the day-to-day cv (variance beyond
+Poisson) and, from an hourly CSV, the hourly profile.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.experiment import Experiment, replicate
+from sim.scenario import DIRECTIONS, Scenario, ScenarioError, _problems
+
+CV_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+
+
+class Targets(BaseModel):
+    """What the calibrated scenario should reproduce."""
+
+    model_config = ConfigDict(extra="forbid")
+    mean_per_day: float | None = Field(default=None, gt=0, description="trucks cleared a day, all gates")
+    peak_threshold_per_day: float = Field(default=2000, gt=0)
+    peak_share: float | None = Field(
+        default=None, gt=0, lt=1, description="share of days above the threshold"
+    )
+    shares: dict[str, dict[str, float]] | None = Field(
+        default=None, description="gate -> direction -> share of all trucks cleared"
+    )
+    observed_csv: str | None = Field(default=None, description="daily counts: date,gate,direction,trucks")
+    observed_hourly_csv: str | None = Field(
+        default=None, description="trucks arriving per hour: date,hour,gate,direction,trucks"
+    )
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Targets:
+        if self.shares is not None:
+            total = sum(v for d in self.shares.values() for v in d.values())
+            if abs(total - 1) > 1e-3:
+                raise ValueError(f"shares must sum to 1, got {total:g}")
+        if self.observed_csv is None and self.mean_per_day is None:
+            raise ValueError("give mean_per_day or observed_csv")
+        return self
+
+
+def load_targets(path: str | Path) -> tuple[Targets, Path]:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ScenarioError(str(path), [("", f"cannot read the file: {err.strerror}")]) from None
+    try:
+        return Targets.model_validate(data), path.parent
+    except ValidationError as err:
+        raise ScenarioError(str(path), _problems(err)) from None
+
+
+@dataclass
+class Observed:
+    """Patterns estimated from observed counts."""
+
+    mean_per_day: float
+    shares: dict[str, dict[str, float]]
+    weekday_factors: list[float]
+    month_factors: list[float]
+    day_to_day_cv: float
+    peak_share: float
+    daily_totals: pd.Series
+    hourly_profile: dict[str, list[float]] | None = None
+
+
+def read_counts(path: str | Path, columns: list[str]) -> pd.DataFrame:
+    """A counts CSV with the columns checked; errors name the file and the column."""
+    df = pd.read_csv(path, comment="#")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ScenarioError(str(path), [(c, "column is missing") for c in missing])
+    if (df["trucks"] < 0).any():
+        raise ScenarioError(str(path), [("trucks", "counts must not be negative")])
+    df["date"] = pd.to_datetime(df["date"])
+    return df
+
+
+def estimate_patterns(daily: pd.DataFrame, threshold: float, hourly: pd.DataFrame | None = None) -> Observed:
+    """Weekday and month factors (mean 1), split, day-to-day cv and peak share from counts."""
+    per_day = daily.groupby("date")["trucks"].sum()
+    wd_idx, m_idx = per_day.index.day_of_week.to_numpy(), per_day.index.month.to_numpy() - 1
+    y = per_day.to_numpy(dtype=float)
+    weekday, month = np.ones(7), np.ones(12)
+    # Backfitting of the multiplicative model count = mean x weekday x month: each factor is the
+    # mean ratio given the other, normalised to mean 1 over the weekdays or months seen.
+    for _ in range(50):
+        for factor, idx, other in ((month, m_idx, weekday[wd_idx]), (weekday, wd_idx, month[m_idx])):
+            seen = np.unique(idx)
+            ratio = y / other
+            factor[seen] = [ratio[idx == k].mean() for k in seen]
+            factor[seen] /= factor[seen].mean()
+    expected = per_day.mean() * weekday[wd_idx] * month[m_idx]
+    ratio = per_day / expected
+    # Var(count / expected) = cv^2 + 1 / expected for a Poisson count with a gamma day factor.
+    cv2 = ratio.var(ddof=1) - float(np.mean(1 / expected))
+    totals = daily.groupby(["gate", "direction"])["trucks"].sum()
+    shares: dict[str, dict[str, float]] = {}
+    for (gate, direction), v in totals.items():
+        shares.setdefault(gate, {})[direction] = float(v / totals.sum())
+    profile = None
+    if hourly is not None:
+        by_hour = hourly.groupby(["direction", "hour"])["trucks"].sum()
+        profile = {
+            d: [float(by_hour.get((d, h), 0.0)) for h in range(24)]
+            for d in by_hour.index.get_level_values(0).unique()
+        }
+    return Observed(
+        mean_per_day=float(per_day.mean()),
+        shares=shares,
+        weekday_factors=[round(float(x), 4) for x in weekday],
+        month_factors=[round(float(x), 4) for x in month],
+        day_to_day_cv=math.sqrt(max(cv2, 0.0)),
+        peak_share=float((per_day > threshold).mean()),
+        daily_totals=per_day,
+        hourly_profile=profile,
+    )
+
+
+def _base(sc: Scenario, gate: str, direction: str) -> float:
+    return sum(sc.gates[gate].demand_trucks_per_day.get(direction, {}).values())
+
+
+def _scaled(sc: Scenario, factors: Mapping[tuple[str, str], float]) -> Scenario:
+    changes = {}
+    for (gate, direction), f in factors.items():
+        for cargo, rate in sc.gates[gate].demand_trucks_per_day[direction].items():
+            changes[f"gates.{gate}.demand_trucks_per_day.{direction}.{cargo}"] = round(rate * f, 3)
+    return sc.with_changes(changes)
+
+
+@dataclass
+class Fit:
+    """A calibrated scenario, the fitted values with standard errors, and the check run."""
+
+    scenario: Scenario
+    targets: dict[str, float]
+    fitted: pd.DataFrame
+    check: Experiment
+    cv_curve: pd.DataFrame
+    observed: Observed | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def comparison(self) -> pd.DataFrame:
+        """Targets against the calibrated model's mean and 95% interval."""
+        s = self.check.summary()
+        rows = [("mean_per_day", self.targets["mean_per_day"], s.loc["cleared_per_day_mean"])]
+        k = self.check.kpis
+        share = k["days_above_peak_ref"] / (self.scenario.run.days - self.scenario.run.warmup_days)
+        from sim.stats import summarise
+
+        rows.append(("peak_share", self.targets["peak_share"], summarise(share.to_frame("x")).loc["x"]))
+        for (gate, direction), t in self.targets["flows"].items():
+            rows.append(
+                (f"cleared_per_day_{gate}_{direction}", t, s.loc[f"cleared_per_day_mean_{gate}_{direction}"])
+            )
+        return pd.DataFrame(
+            [
+                {
+                    "target": name,
+                    "value": t,
+                    "simulated": r["mean"],
+                    "ci_low": r["ci_low"],
+                    "ci_high": r["ci_high"],
+                }
+                for name, t, r in rows
+            ]
+        )
+
+
+def _peak_shares(exp: Experiment) -> np.ndarray:
+    days = exp.scenario.run.days - exp.scenario.run.warmup_days
+    return (exp.kpis["days_above_peak_ref"] / days).to_numpy()
+
+
+def _solve_cv(cvs: np.ndarray, shares: np.ndarray, target: float) -> float:
+    """cv where a line fitted to logit(share) against cv reaches logit(target)."""
+    eps = 1e-3
+    ok = (shares > eps) & (shares < 1 - eps)
+    if ok.sum() < 2:  # fall back to interpolation on the raw shares
+        order = np.argsort(shares)
+        return float(np.interp(target, shares[order], cvs[order]))
+    logit = np.log(shares[ok] / (1 - shares[ok]))
+    slope, icpt = np.polyfit(cvs[ok], logit, 1)
+    if slope <= 0:
+        return float(cvs[ok][np.argmin(np.abs(shares[ok] - target))])
+    return float(np.clip((math.log(target / (1 - target)) - icpt) / slope, 0.0, 1.0))
+
+
+def calibrate(
+    sc: Scenario,
+    targets: Targets,
+    base_dir: Path = Path("."),
+    n: int = 6,
+    seed: int = 0,
+    jobs: int | None = None,
+    executor: Executor | None = None,
+    iterations: int = 2,
+    cv_grid: tuple[float, ...] = CV_GRID,
+    boot: int = 200,
+) -> Fit:
+    """Fit base demand by gate and direction and the day-to-day cv to *targets*."""
+    observed = None
+    changes: dict[str, Any] = {"kpi.daily_peak_ref": targets.peak_threshold_per_day}
+    mean, peak_share, shares = targets.mean_per_day, targets.peak_share, targets.shares
+    if targets.observed_csv:
+        daily = read_counts(base_dir / targets.observed_csv, ["date", "gate", "direction", "trucks"])
+        hourly = None
+        if targets.observed_hourly_csv:
+            hourly = read_counts(
+                base_dir / targets.observed_hourly_csv, ["date", "hour", "gate", "direction", "trucks"]
+            )
+        observed = estimate_patterns(daily, targets.peak_threshold_per_day, hourly)
+        mean = mean or observed.mean_per_day
+        peak_share = peak_share or observed.peak_share
+        shares = shares or observed.shares
+        changes["demand.weekday_factors"] = observed.weekday_factors
+        changes["demand.month_factors"] = {"default": observed.month_factors}
+        changes["demand.day_to_day_cv"] = round(observed.day_to_day_cv, 4)
+        if observed.hourly_profile:
+            for direction, profile in observed.hourly_profile.items():
+                changes[f"demand.hourly_profile.{direction}"] = profile
+    flows = [(g, d) for g in sc.gates for d in DIRECTIONS if _base(sc, g, d) > 0]
+    if shares is None:
+        total = sum(_base(sc, g, d) for g, d in flows)
+        shares = {}
+        for g, d in flows:
+            shares.setdefault(g, {})[d] = _base(sc, g, d) / total
+    unknown = [(g, d) for g, ds in shares.items() for d in ds if (g, d) not in flows]
+    if unknown:
+        raise ScenarioError("targets", [("shares", f"no demand in the scenario for {unknown}")])
+    goal = {(g, d): mean * shares.get(g, {}).get(d, 0.0) for g, d in flows}
+    sc = sc.with_changes(changes)
+    history: list[dict[str, Any]] = []
+
+    def fit_scales(sc: Scenario) -> tuple[Scenario, dict[tuple[str, str], tuple[float, float]]]:
+        se: dict[tuple[str, str], tuple[float, float]] = {}
+        for it in range(iterations):
+            exp = replicate(sc, n, seed, jobs, executor, keep_series=False, keep_runs=0)
+            factors = {}
+            for g, d in flows:
+                ratio = exp.kpis[f"cleared_per_day_mean_{g}_{d}"].to_numpy() / _base(sc, g, d)
+                new = goal[(g, d)] / ratio.mean()
+                factors[(g, d)] = new / _base(sc, g, d)
+                se[(g, d)] = (new, goal[(g, d)] / ratio.mean() ** 2 * ratio.std(ddof=1) / math.sqrt(n))
+            history.append(
+                {"step": f"scale {it + 1}", "cleared_per_day_mean": exp.kpis["cleared_per_day_mean"].mean()}
+            )
+            sc = _scaled(sc, factors)
+        return sc, se
+
+    sc, _ = fit_scales(sc)
+    shares_at = []
+    for cv in cv_grid:
+        exp = replicate(
+            sc.with_changes({"demand.day_to_day_cv": cv}),
+            n,
+            seed,
+            jobs,
+            executor,
+            keep_series=False,
+            keep_runs=0,
+        )
+        shares_at.append(_peak_shares(exp))
+    shares_at_arr = np.array(shares_at)  # grid point x replication
+    cvs = np.array(cv_grid)
+    cv_fit = _solve_cv(cvs, shares_at_arr.mean(axis=1), peak_share)
+    rng = np.random.default_rng(seed)
+    boots = [
+        _solve_cv(cvs, shares_at_arr[:, rng.integers(0, n, n)].mean(axis=1), peak_share) for _ in range(boot)
+    ]
+    cv_curve = pd.DataFrame({"day_to_day_cv": cvs, "peak_share": shares_at_arr.mean(axis=1)})
+    sc, se = fit_scales(sc.with_changes({"demand.day_to_day_cv": round(cv_fit, 4)}))
+    check = replicate(sc, n, seed + 1, jobs, executor, keep_series=False, keep_runs=0)
+    rows = [{"parameter": "demand.day_to_day_cv", "value": cv_fit, "se": float(np.std(boots, ddof=1))}]
+    for (g, d), (value, err) in se.items():
+        rows.append({"parameter": f"base trucks/day {g} {d}", "value": value, "se": err})
+    t = {"mean_per_day": mean, "peak_share": peak_share, "flows": goal}
+    return Fit(sc, t, pd.DataFrame(rows), check, cv_curve, observed, history)
+
+
+def fit_yaml(fit: Fit) -> str:
+    """The calibrated scenario as a file, with the fitted values and targets in its header."""
+    lines = ["# Calibrated by `bordersim calibrate`; fitted values (standard error):"]
+    lines += [f"#   {r.parameter}: {r.value:.4g} ({r.se:.2g})" for r in fit.fitted.itertuples()]
+    lines.append(
+        f"# targets: mean {fit.targets['mean_per_day']:.6g}/day, "
+        f"share of days above the threshold {fit.targets['peak_share']:.4g}"
+    )
+    return (
+        "\n".join(lines) + "\n" + yaml.safe_dump(fit.scenario.to_dict(), sort_keys=False, allow_unicode=True)
+    )

@@ -1,0 +1,90 @@
+"""The scenario library, the validation cases and the generated tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, bordersim, textbook
+
+from sim import load_scenario, replicate
+from sim.library import library_table, markdown, put_in_readme
+from sim.validation import load_case
+
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+CASES = sorted((ROOT / "validation").glob("*.yaml"))
+LIBRARY = {
+    "baseline",
+    "fruit_harvest_peak",
+    "tet_closure",
+    "chinese_slowdown",
+    "more_lanes_huu_nghi",
+    "round_the_clock",
+    "no_predeclaration",
+    "smart_border_gate",
+    "direct_transport",
+}
+
+
+def test_the_library_has_every_question_the_issue_names() -> None:
+    names = {load_scenario(p).name for p in SCENARIOS if p.name != "targets.yaml"}
+    assert names >= LIBRARY
+
+
+@pytest.mark.parametrize("path", [p for p in SCENARIOS if p.name != "targets.yaml"], ids=lambda p: p.name)
+def test_each_scenario_states_its_question_and_sources(path: Path) -> None:
+    text = path.read_text()
+    sc = load_scenario(path)
+    assert sc.question
+    assert text.lstrip().startswith("#")
+    assert "Question:" in text or path.name == "baseline.yaml"
+    assert "FF" in text or "field-facts" in text
+    if path.name != "baseline.yaml":
+        assert "extends: baseline.yaml" in text
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.name)
+def test_validation_cases_load_with_reasons(path: Path) -> None:
+    case, sc = load_case(path)
+    assert case.reasoning
+    assert case.source
+    assert case.reported
+    assert case.accept[0] < case.accept[1]
+    assert sc.run.days >= 1
+
+
+def test_validate_runs_a_case_and_shows_the_verdict(tmp_path: Path) -> None:
+    case = ROOT / "validation" / "feb2022_huu_nghi_18_days.yaml"
+    done = bordersim("validate", str(case), "-n", "2", "--jobs", "1", "-o", str(tmp_path / "v"))
+    assert done.returncode == 0, done.stderr
+    assert "| feb2022_huu_nghi_18_days | at least 18 days |" in done.stdout
+    assert "1 of 1 cases within" in done.stdout
+
+
+def test_a_bad_case_file_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        (ROOT / "validation" / "feb2022_huu_nghi_18_days.yaml")
+        .read_text()
+        .replace("unit: days", "units: days")
+    )
+    done = bordersim("validate", str(bad))
+    assert done.returncode == 2
+    assert str(bad) in done.stderr
+    assert "units" in done.stderr
+
+
+def test_table_markdown_and_readme_markers() -> None:
+    a = textbook({"run.days": 3})
+    b = a.with_changes({"name": "two_lanes", "gates.g.gate_control.lanes": 2})
+    table = library_table([replicate(a, 2, 0, 1), replicate(b, 2, 0, 1)])
+    text = markdown(table)
+    assert text.count("\n") == 3  # header, rule, two rows
+    assert "| two_lanes |" in text
+    readme = "intro\n<!-- scenario-table:start -->\nSTALE\n<!-- scenario-table:end -->\nrest\n"
+    out = put_in_readme(text, readme)
+    assert "STALE" not in out
+    assert "| two_lanes |" in out
+    assert out.endswith("rest\n")
+    with pytest.raises(ValueError, match="markers"):
+        put_in_readme(text, "no markers here")
