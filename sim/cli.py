@@ -54,6 +54,7 @@ def _add_experiment_args(p: argparse.ArgumentParser, n: int) -> None:
     )
     p.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
 
 
 @contextlib.contextmanager
@@ -152,7 +153,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             done=done,
             on_done=lambda i, rep: (work.save(rep), bar.update(1)),
         )
-    write_experiment(exp, outdir, plots=not args.no_plots)
+    write_experiment(exp, outdir, plots=not args.no_plots, report=args.report)
     work.remove()
     if not args.quiet:
         _print_experiment(exp, outdir)
@@ -196,7 +197,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             executor,
             common_random_numbers=not args.independent,
         )
-    write_comparison(comp, outdir, plots=not args.no_plots)
+    write_comparison(comp, outdir, plots=not args.no_plots, report=args.report)
     if not args.quiet:
         d = comp.differences()
         key = d[
@@ -375,6 +376,18 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from sim.report import write_report
+
+    folder = Path(args.folder)
+    if not (folder / "summary.csv").exists() and not (folder / "differences.csv").exists():
+        raise UsageError(f"{folder}: not a results folder of `bordersim run` or `bordersim compare`")
+    path = write_report(folder)
+    if not args.quiet:
+        print(f"report: {path}")
+    return 0
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     sc = _scenario_from(args.file, args.set)
     print(f"# {args.file}: valid scenario {sc.name!r}, resolved:")
@@ -441,6 +454,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 1 when a case falls outside its range")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=_cmd_validate)
+    p = sub.add_parser("report", help="write a self-contained report.html of a results folder")
+    p.add_argument("folder", help="a folder written by `bordersim run` or `bordersim compare`")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=_cmd_report)
     p = sub.add_parser("check", help="validate a scenario and print what it resolves to")
     _add_scenario_args(p)
     p.set_defaults(func=_cmd_check)

@@ -22,6 +22,7 @@ import yaml
 
 from sim.experiment import Comparison, Experiment, Sweep
 from sim.plots import comparison, run_figures, sweep_curve
+from sim.report import write_report
 from sim.results import Run
 
 
@@ -67,7 +68,7 @@ def _save_figures(figs: dict[str, Any], folder: Path) -> None:
         plt.close(fig)
 
 
-def write_experiment(exp: Experiment, outdir: str | Path, plots: bool = True) -> Path:
+def write_experiment(exp: Experiment, outdir: str | Path, plots: bool = True, report: bool = False) -> Path:
     """Write an experiment: summary.csv with 95% intervals, replications.csv, daily.csv,
     queues.parquet (mean and band over replications), trucks.parquet of the first replication,
     scenario.yaml and plots."""
@@ -83,10 +84,12 @@ def write_experiment(exp: Experiment, outdir: str | Path, plots: bool = True) ->
         (tmp / "scenario.yaml").write_text(resolved_scenario_yaml(exp, notes), encoding="utf-8")
         if plots:
             _save_figures(run_figures(exp), tmp / "plots")
+        if report:
+            write_report(tmp)
     return Path(outdir)
 
 
-def write_comparison(comp: Comparison, outdir: str | Path, plots: bool = True) -> Path:
+def write_comparison(comp: Comparison, outdir: str | Path, plots: bool = True, report: bool = False) -> Path:
     """Write differences.csv (paired, against the first scenario), summaries.csv and scenarios."""
     with atomic_dir(outdir) as tmp:
         comp.differences().to_csv(tmp / "differences.csv", index=False)
@@ -98,6 +101,8 @@ def write_comparison(comp: Comparison, outdir: str | Path, plots: bool = True) -
             (tmp / "scenarios" / f"{i}_{e.scenario.name}.yaml").write_text(text, encoding="utf-8")
         if plots:
             _save_figures({"comparison": comparison(comp)}, tmp / "plots")
+        if report:
+            write_report(tmp)
     return Path(outdir)
 
 

@@ -16,7 +16,7 @@ from sim.calendar import MIN_PER_DAY, minute_of
 from sim.calibrate import Fit
 from sim.experiment import Comparison, Experiment, Sweep
 from sim.results import Run
-from sim.scenario import STAGES, ClosureEvent
+from sim.scenario import STAGES, CapacityEvent, ClosureEvent, DemandEvent
 
 Result = Run | Experiment
 
@@ -45,15 +45,27 @@ def _line(ax: plt.Axes, s: pd.DataFrame, label: str, **kw) -> None:
         ax.fill_between(x, s["ci_low"].clip(lower=0), s["ci_high"], color=line.get_color(), alpha=0.25, lw=0)
 
 
-def _shade_closures(ax: plt.Axes, run: Run, gate: str) -> None:
-    """Grey bands where the scenario closes the gate (all stages or some)."""
-    labelled = False
-    for ev in run.scenario.events:
-        if isinstance(ev, ClosureEvent) and (ev.gates is None or gate in ev.gates):
-            a = minute_of(run.scenario, ev.start) / MIN_PER_DAY
-            b = minute_of(run.scenario, ev.end) / MIN_PER_DAY
-            ax.axvspan(a, b, color="0.85", label=None if labelled else "closure")
-            labelled = True
+def _shade_events(ax: plt.Axes, result: Result, gate: str) -> None:
+    """Shade closures (grey), capacity disruptions (orange) and demand events (green) at *gate*."""
+    sc = result.scenario
+    styles = {
+        ClosureEvent: ("0.8", "closure"),
+        CapacityEvent: ("tab:orange", "capacity disruption"),
+        DemandEvent: ("tab:green", "demand event"),
+    }
+    seen: set[str] = set()
+    for ev in sc.events:
+        style = styles.get(type(ev))
+        if style is None or (ev.gates is not None and gate not in ev.gates):
+            continue
+        color, label = style
+        if isinstance(ev, DemandEvent):
+            a = minute_of(sc, ev.start) / MIN_PER_DAY
+            b = minute_of(sc, ev.end) / MIN_PER_DAY + 1
+        else:
+            a, b = minute_of(sc, ev.start) / MIN_PER_DAY, minute_of(sc, ev.end) / MIN_PER_DAY
+        ax.axvspan(a, b, color=color, alpha=0.25, lw=0, label=None if label in seen else label)
+        seen.add(label)
 
 
 def queue_lengths(run: Result, gate: str) -> Figure:
@@ -87,7 +99,7 @@ def queue_lengths(run: Result, gate: str) -> Figure:
     ax.set_title(f"{label}: queues at each stage")
     ax.set_xlabel("day of the run")
     for ax in axes:
-        _shade_closures(ax, run, gate)
+        _shade_events(ax, run, gate)
         ax.axvline(run.scenario.run.warmup_days, color="0.5", ls=":", lw=1)
         ax.legend(loc="upper right", fontsize="small")
         ax.set_ylim(bottom=0)
@@ -156,6 +168,89 @@ def time_in_system(result: Result) -> Figure:
     ax.set_title(f"{run.scenario.name}: time in system by cargo class")
     ax.legend(loc="lower right", fontsize="small")
     ax.grid(alpha=0.3)
+    return fig
+
+
+def _hour_of_day(table: pd.DataFrame) -> pd.Series:
+    return (table["time_h"] % 24).astype(int)
+
+
+def hourly_profile(result: Result, gate: str) -> Figure:
+    """Arrivals and queues by hour of day at one gate (means over the days after the warm-up)."""
+    run = _sample_run(result)
+    tr = run.trucks[(run.trucks["gate"] == gate) & (run.trucks["arrival_min"] >= run.warmup_min)]
+    days = run.scenario.run.days - run.scenario.run.warmup_days
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    ax = axes[0]
+    hour = (tr["arrival_min"] % MIN_PER_DAY // 60).astype(int)
+    for direction, g in hour.groupby(tr["direction"], observed=True):
+        counts = np.bincount(g, minlength=24) / days
+        ax.step(np.arange(25), np.append(counts, counts[-1]), where="post", label=direction)
+    ax.set_xlabel("hour of day (Vietnam time)")
+    ax.set_ylabel("trucks arriving per hour")
+    ax.set_title("arrivals by hour of day")
+    ax.legend(loc="upper left", fontsize="small")
+    ax = axes[1]
+    q = _queue_table(result)
+    q = q[(q["gate"] == gate) & (q["time_h"] >= run.warmup_min / 60)]
+    by_hour = q.groupby([_hour_of_day(q), "place"])["queue_mean"].mean().unstack("place")
+    for place in by_hour.columns:
+        if by_hour[place].max() > 0.5:
+            ax.plot(by_hour.index, by_hour[place], label=place.replace("_", " "))
+    ax.set_xlabel("hour of day (Vietnam time)")
+    ax.set_ylabel("trucks waiting (or in the yard)")
+    ax.set_title("queues by hour of day")
+    ax.legend(loc="upper left", fontsize="small", ncol=2)
+    fig.suptitle(f"{result.scenario.name}: {result.scenario.gates[gate].label} by hour of day")
+    return fig
+
+
+def queue_heatmap(result: Result, gate: str, place: str = "yard_export") -> Figure:
+    """Hour x day heat map of one queue at one gate (hourly means)."""
+    q = _queue_table(result)
+    q = q[(q["gate"] == gate) & (q["place"] == place)]
+    grid = q.pivot_table(index=_hour_of_day(q), columns=(q["time_h"] // 24).astype(int), values="queue_mean")
+    fig, ax = plt.subplots(figsize=(12, 4.5), constrained_layout=True)
+    image = ax.imshow(
+        grid.to_numpy(),
+        aspect="auto",
+        origin="lower",
+        cmap="viridis",
+        extent=(grid.columns.min() - 0.5, grid.columns.max() + 0.5, -0.5, 23.5),
+    )
+    fig.colorbar(image, ax=ax, label=f"{place.replace('_', ' ')} (trucks)")
+    ax.set_xlabel("day of the run")
+    ax.set_ylabel("hour of day (Vietnam time)")
+    label = result.scenario.gates[gate].label
+    ax.set_title(f"{result.scenario.name}: {place.replace('_', ' ')} at {label}, hour by day")
+    ax.plot([], [], color="none", label="colour: hourly mean")
+    ax.legend(loc="upper right", fontsize="small")
+    return fig
+
+
+def utilisation(result: Result, gate: str) -> Figure:
+    """Lane utilisation (busy time over open time) by stage and hour of day at one gate."""
+    run = _sample_run(result)
+    q = run.queues
+    q = q[(q["gate"] == gate) & q["utilisation"].notna() & (q["time_h"] >= run.warmup_min / 60)]
+    grid = q.groupby(["place", _hour_of_day(q)])["utilisation"].mean().unstack()
+    grid = grid.reindex([s for s in STAGES if s in grid.index])
+    fig, ax = plt.subplots(figsize=(12, 4), constrained_layout=True)
+    image = ax.imshow(
+        grid.to_numpy(),
+        aspect="auto",
+        cmap="magma",
+        vmin=0,
+        vmax=1,
+        extent=(-0.5, 23.5, len(grid) - 0.5, -0.5),
+    )
+    fig.colorbar(image, ax=ax, label="utilisation (share of open lane time busy)")
+    ax.set_yticks(range(len(grid)), [s.replace("_", " ") for s in grid.index])
+    ax.set_xlabel("hour of day (Vietnam time; blank: closed)")
+    ax.set_ylabel("stage")
+    ax.set_title(f"{run.scenario.name}: lane utilisation at {run.scenario.gates[gate].label}")
+    ax.plot([], [], color="none", label="colour: mean over days")
+    ax.legend(loc="upper right", fontsize="small")
     return fig
 
 
@@ -264,4 +359,9 @@ def run_figures(run: Result) -> dict[str, Figure]:
     figs["daily_cleared"] = daily_cleared(run)
     if isinstance(run, Run) or run.runs:
         figs["time_in_system"] = time_in_system(run)
+        for gate in run.scenario.gates:
+            figs[f"hourly_{gate}"] = hourly_profile(run, gate)
+            figs[f"utilisation_{gate}"] = utilisation(run, gate)
+    for gate in run.scenario.gates:
+        figs[f"heatmap_yard_export_{gate}"] = queue_heatmap(run, gate, "yard_export")
     return figs

@@ -468,10 +468,16 @@ def _read_yaml(path: Path, source: str) -> dict[str, Any]:
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """*base* with *override* laid over it: mappings merge key by key, anything else replaces."""
+    """*base* with *override* laid over it: mappings merge key by key, anything else replaces.
+
+    A mapping with a ``dist`` key (a whole distribution) replaces, too.
+    """
     out = dict(base)
     for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+        # A distribution named with `dist:` is given whole: switching lognormal -> fixed must not
+        # keep the lognormal's mean and cv.
+        whole = isinstance(value, Mapping) and "dist" in value
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and not whole:
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = value
@@ -515,7 +521,7 @@ def set_dotted(data: dict[str, Any], key: str, value: Any, source: str) -> None:
             if last:
                 # A mapping laid over a mapping merges, as with extends: only what is named changes.
                 old = node.get(part)
-                both = isinstance(old, Mapping) and isinstance(value, Mapping)
+                both = isinstance(old, Mapping) and isinstance(value, Mapping) and "dist" not in value
                 node[part] = deep_merge(old, value) if both else value
             else:
                 if node.get(part) is None:

@@ -130,8 +130,12 @@ def markdown(table: pd.DataFrame) -> str:
         "| case | reported | simulated [95% interval] | accepted | match |",
         "|---|---|---|---|---|",
     ]
+
+    def num(x: float) -> str:
+        return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
     for r in table.itertuples():
-        sim = f"{r.simulated:,.3g} [{r.ci_low:,.3g}, {r.ci_high:,.3g}] {r.unit}"
+        sim = f"{num(r.simulated)} [{num(r.ci_low)}, {num(r.ci_high)}] {r.unit}"
         lines.append(
             f"| {r.case} | {r.reported} | {sim} | {r.accepted_range} {r.unit} | "
             f"{'yes' if r.within else '**no**'} |"

@@ -28,8 +28,13 @@ def test_export_waits_for_chinese_hours_one_hour_ahead() -> None:
     sc = textbook(
         {
             "gates.g.gate_control.service_min": FIXED10,
-            "gates.g.acceptance": {"trucks_per_h": 10, "hours_china": {"open": "08:00", "close": "09:00"}},
+            "gates.g.acceptance": {
+                "enabled": True,
+                "trucks_per_h": 10,
+                "hours_china": {"open": "08:00", "close": "09:00"},
+            },
             "gates.g.crossing": {
+                "enabled": True,
                 "lanes": 2,
                 "direct_share": 0,
                 "trailer_swap_min": {"dist": "fixed", "value": 5},
@@ -121,6 +126,7 @@ def test_paper_declaration_at_the_counter() -> None:
         {
             "gates.g.gate_control.service_min": FIXED10,
             "gates.g.declaration_counter": {
+                "enabled": True,
                 "lanes": 1,
                 "service_min": {"default": {"dist": "fixed", "value": 30}},
             },
@@ -169,8 +175,8 @@ def test_red_channel_visits_documents_and_inspection() -> None:
     sc = textbook(
         {
             "risk.channel_shares.default": {"green": 0.2, "yellow": 0.3, "red": 0.5},
-            "gates.g.customs_docs": {"lanes": 5, "service_min": FIXED10},
-            "gates.g.inspection": {"lanes": 5, "service_min": FIXED10},
+            "gates.g.customs_docs": {"enabled": True, "lanes": 5, "service_min": FIXED10},
+            "gates.g.inspection": {"enabled": True, "lanes": 5, "service_min": FIXED10},
         }
     )
     tr = run(sc, seed=2).trucks

@@ -27,10 +27,12 @@ def small_scenarios(draw: st.DrawFn):
         "risk.channel_shares.default": {"green": 0.5, "yellow": 0.3, "red": 0.2},
         "risk.quarantine_share.default": draw(st.sampled_from([0.0, 0.5])),
         "gates.g.acceptance": {
+            "enabled": True,
             "trucks_per_h": draw(st.sampled_from([5, 20])),
             "hours_china": {"open": "08:00", "close": "20:00"},
         },
         "gates.g.crossing": {
+            "enabled": True,
             "lanes": 2,
             "direct_share": 0.3,
             "trailer_swap_min": LOGNORMAL,
@@ -43,7 +45,7 @@ def small_scenarios(draw: st.DrawFn):
         },
         "platform.enabled": draw(st.booleans()),
         "platform.predeclared_share": draw(st.sampled_from([0.0, 0.7, 1.0])),
-        "gates.g.declaration_counter": {"lanes": 1, "service_min": {"default": LOGNORMAL}},
+        "gates.g.declaration_counter": {"enabled": True, "lanes": 1, "service_min": {"default": LOGNORMAL}},
     }
     for stage, enabled in on.items():
         changes[f"gates.g.{stage}"] = {

@@ -127,6 +127,17 @@ def test_extends_overrides_only_what_changes(tmp_path: Path) -> None:
     assert alt.name == "more_lanes"
 
 
+def test_a_new_distribution_replaces_the_old_one(tmp_path: Path) -> None:
+    path = derived(tmp_path, "platform:\n  review_min: {dist: fixed, value: 2}\n")
+    sc = load_scenario(path)
+    assert sc.platform.review_min.dist == "fixed"
+    assert sc.platform.review_min.mean == 2
+    again = load_scenario(BASELINE).with_changes({"platform.review_min": {"dist": "exponential", "mean": 5}})
+    assert again.platform.review_min.mean == 5
+    merged = load_scenario(BASELINE).with_changes({"platform.hours": {"close": "22:00"}})
+    assert merged.platform.hours.open == "06:00"  # other mappings merge key by key
+
+
 def test_circular_extends_is_refused(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "extends: b.yaml\n")
     write(tmp_path, "b.yaml", "extends: a.yaml\n")
