@@ -1,8 +1,9 @@
 """A work folder that keeps each finished replication, so an interrupted experiment can resume.
 
-It sits beside the results folder as ``.NAME.work`` and holds ``meta.json`` (the scenario and
-seed it belongs to) and one ``rep-NNNNN.pkl`` per replication, each written under a temporary
-name and renamed, so a file that is there is whole. It is removed once the results are written.
+It sits beside the results folder as ``.NAME.work`` and holds ``meta.json`` (the scenarios and
+seed it belongs to) and one ``rep-KKK-NNNNN.pkl`` per replication (scenario K, replication N),
+each written under a temporary name and renamed, so a file that is there is whole. It is
+removed once the results are written.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from sim.experiment import Replication
+from sim.experiment import Replication, Task
 
 
 class WorkFolderMismatchError(Exception):
@@ -26,7 +27,7 @@ class WorkFolder:
         outdir = Path(outdir)
         self.path = outdir.parent / f".{outdir.name}.work"
 
-    def start(self, meta: dict[str, Any], resume: bool) -> dict[int, Replication]:
+    def start(self, meta: dict[str, Any], resume: bool) -> dict[Task, Replication]:
         """Open the folder; with *resume*, return the replications it already holds."""
         meta_file = self.path / "meta.json"
         if resume and meta_file.exists():
@@ -41,16 +42,16 @@ class WorkFolder:
         self._write(meta_file, json.dumps(meta).encode())
         return {}
 
-    def load(self) -> dict[int, Replication]:
+    def load(self) -> dict[Task, Replication]:
         reps = {}
         for f in sorted(self.path.glob("rep-*.pkl")):
+            _, k, i = f.stem.split("-")
             with f.open("rb") as fh:
-                rep = pickle.load(fh)
-            reps[rep.index] = rep
+                reps[(int(k), int(i))] = pickle.load(fh)
         return reps
 
-    def save(self, rep: Replication) -> None:
-        self._write(self.path / f"rep-{rep.index:05d}.pkl", pickle.dumps(rep))
+    def save(self, task: Task, rep: Replication) -> None:
+        self._write(self.path / f"rep-{task[0]:03d}-{task[1]:05d}.pkl", pickle.dumps(rep))
 
     def _write(self, path: Path, data: bytes) -> None:
         tmp = path.with_name(path.name + ".tmp")

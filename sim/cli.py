@@ -44,7 +44,7 @@ def _add_scenario_args(p: argparse.ArgumentParser, many: bool = False) -> None:
     )
 
 
-def _add_experiment_args(p: argparse.ArgumentParser, n: int) -> None:
+def _add_experiment_args(p: argparse.ArgumentParser, n: int, resumable: bool = True) -> None:
     p.add_argument("-o", "--output", help="results folder (default: results/<name>)")
     p.add_argument("-n", "--replications", type=int, default=n, help=f"replications (default {n})")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -54,7 +54,8 @@ def _add_experiment_args(p: argparse.ArgumentParser, n: int) -> None:
     )
     p.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
-    p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
+    if resumable:
+        p.add_argument("--resume", action="store_true", help="keep replications an interrupted run finished")
 
 
 @contextlib.contextmanager
@@ -88,6 +89,33 @@ def _bar(args: argparse.Namespace, total: int, desc: str) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, unit="rep", desc=desc, disable=args.quiet or not sys.stderr.isatty())
+
+
+@contextlib.contextmanager
+def _checkpointed(
+    args: argparse.Namespace, outdir: Path, scenarios: list[Scenario], total: int
+) -> Iterator[Any]:
+    """Finished replications saved beside *outdir* as they come; yields (done, on_done).
+
+    The work folder is removed only when the command finishes without error, so an interrupted
+    command leaves it for ``--resume``.
+    """
+    from sim.checkpoint import WorkFolder
+
+    work = WorkFolder(outdir)
+    meta = {"command": args.command, "scenarios": [sc.to_dict() for sc in scenarios], "seed": args.seed}
+    done = work.start(meta, resume=args.resume)
+    if done and not args.quiet:
+        print(f"resuming: {len(done)} replications already done in {work.path}", file=sys.stderr)
+    with _bar(args, total, scenarios[0].name) as bar:
+        bar.update(len(done))
+
+        def on_done(task: Any, rep: Any) -> None:
+            work.save(task, rep)
+            bar.update(1)
+
+        yield done, on_done
+    work.remove()
 
 
 def _print_experiment(exp: Any, outdir: Path) -> None:
@@ -125,7 +153,6 @@ def _print_experiment(exp: Any, outdir: Path) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.checkpoint import WorkFolder
     from sim.experiment import replicate
     from sim.output import write_experiment
 
@@ -133,14 +160,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.replications < 1:
         raise UsageError("-n must be at least 1")
     outdir = Path(args.output or Path("results") / sc.name)
-    work = WorkFolder(outdir)
-    meta = {"scenario": sc.to_dict(), "seed": args.seed}
-    done = work.start(meta, resume=args.resume)
-    if done and not args.quiet:
-        print(f"resuming: {len(done)} replications already done in {work.path}", file=sys.stderr)
     cap = args.max_replications if args.precision else args.replications
-    with _executor(args) as executor, _bar(args, cap, sc.name) as bar:
-        bar.update(len(done))
+    with _executor(args) as executor, _checkpointed(args, outdir, [sc], cap) as (done, on_done):
         exp = replicate(
             sc,
             args.replications,
@@ -151,10 +172,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             precision_kpi=args.precision_kpi,
             max_n=args.max_replications,
             done=done,
-            on_done=lambda i, rep: (work.save(rep), bar.update(1)),
+            on_done=on_done,
         )
-    write_experiment(exp, outdir, plots=not args.no_plots, report=args.report)
-    work.remove()
+        write_experiment(exp, outdir, plots=not args.no_plots, report=args.report)
     if not args.quiet:
         _print_experiment(exp, outdir)
         if args.precision:
@@ -238,10 +258,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     except ScenarioError as err:
         raise ScenarioError(err.source, [(f"sweep.{p}", m) for p, m in err.problems]) from None
     outdir = Path(args.output or Path("results") / f"sweep_{sc.name}")
-    with _executor(args) as executor:
-        sw = sweep(sc, vary, args.replications, args.seed, args.jobs, executor)
     kpis = args.kpi or ["time_in_system_h_mean", "cleared_per_day_mean"]
-    write_sweep(sw, outdir, kpis, plots=not args.no_plots)
+    points = [sc.with_changes(p) for p in sweep_points(vary)]
+    total = len(points) * args.replications
+    with _executor(args) as executor, _checkpointed(args, outdir, points, total) as (done, on_done):
+        sw = sweep(sc, vary, args.replications, args.seed, args.jobs, executor, done=done, on_done=on_done)
+        write_sweep(sw, outdir, kpis, plots=not args.no_plots)
     if not args.quiet:
         table = sw.table()
         keys = list(vary)
@@ -409,6 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="simulate a scenario (one or more replications); write results and plots")
     _add_scenario_args(p)
     _add_experiment_args(p, n=1)
+    p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
     p.add_argument(
         "--precision",
         type=float,
@@ -417,11 +440,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--precision-kpi", default="cleared_per_day_mean", help="the KPI --precision is about")
     p.add_argument("--max-replications", type=int, default=100, help="cap for --precision (default 100)")
-    p.add_argument("--resume", action="store_true", help="keep replications an interrupted run finished")
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("compare", help="paired comparison of scenarios against the first")
     _add_scenario_args(p, many=True)
     _add_experiment_args(p, n=20)
+    p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
     p.add_argument("--independent", action="store_true", help="independent seeds instead of common numbers")
     p.set_defaults(func=_cmd_compare)
     p = sub.add_parser("sweep", help="a grid of scenarios varying keys; KPI against each value")
@@ -432,7 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_sweep)
     p = sub.add_parser("table", help="key KPIs of many scenarios in one table and figure")
     _add_scenario_args(p, many=True)
-    _add_experiment_args(p, n=5)
+    _add_experiment_args(p, n=5, resumable=False)
     p.add_argument("--readme", help="also write the table between the README's scenario-table markers")
     p.add_argument("--figure", help="also save the figure here (e.g. docs/scenario_table.png)")
     p.set_defaults(func=_cmd_table)
@@ -440,7 +463,7 @@ def build_parser() -> argparse.ArgumentParser:
         "calibrate", help="fit demand to targets or observed counts; write a calibrated scenario"
     )
     _add_scenario_args(p)
-    _add_experiment_args(p, n=6)
+    _add_experiment_args(p, n=6, resumable=False)
     p.add_argument("--targets", required=True, help="targets YAML (see scenarios/targets.yaml)")
     p.set_defaults(func=_cmd_calibrate)
     p = sub.add_parser("validate", help="compare the model with reported episodes (validation/*.yaml)")

@@ -78,13 +78,16 @@ def run_tasks(
     keep_series: bool = True,
     keep_runs: int = 1,
     on_done: Callable[[Task, Replication], None] | None = None,
+    done: Mapping[Task, Replication] | None = None,
 ) -> dict[Task, Replication]:
-    """Run every (scenario, replication) task; full runs are kept for replications < *keep_runs*.
+    """Run every (scenario, replication) task not in *done*; full runs are kept for replications
+    below *keep_runs*. Returns every task's replication, those in *done* included.
 
     Raises :class:`RunInterruptedError` with the finished replications on Ctrl-C or a dead worker.
     """
-    tasks = list(tasks)
-    done: dict[Task, Replication] = {}
+    finished: dict[Task, Replication] = dict(done or {})
+    tasks = [t for t in tasks if t not in finished]
+    done = finished
 
     def finish(task: Task, rep: Replication) -> None:
         done[task] = rep
@@ -210,20 +213,21 @@ def replicate(
     precision: float | None = None,
     precision_kpi: str = "cleared_per_day_mean",
     max_n: int = 200,
-    done: Mapping[int, Replication] | None = None,
-    on_done: Callable[[int, Replication], None] | None = None,
+    done: Mapping[Task, Replication] | None = None,
+    on_done: Callable[[Task, Replication], None] | None = None,
 ) -> Experiment:
     """Run *n* replications; with *precision*, keep adding until the 95% half-width of
     *precision_kpi* is within that fraction of its mean (or *max_n* is reached).
 
-    *done* holds replications already run (for resuming); only the missing ones are run.
+    *done* holds replications already run, keyed ``(0, index)`` (for resuming); only the
+    missing ones are run.
     """
-    reps: dict[int, Replication] = dict(done or {})
+    reps: dict[int, Replication] = {i: r for (_, i), r in (done or {}).items()}
 
     def callback(task: Task, rep: Replication) -> None:
         reps[task[1]] = rep
         if on_done is not None:
-            on_done(task[1], rep)
+            on_done(task, rep)
 
     target = n
     while True:
@@ -291,8 +295,13 @@ def compare(
     *,
     common_random_numbers: bool = True,
     keep_series: bool = True,
+    done: Mapping[Task, Replication] | None = None,
+    on_done: Callable[[Task, Replication], None] | None = None,
 ) -> Comparison:
-    """Replicate every scenario with the same seeds and pair them with the first."""
+    """Replicate every scenario with the same seeds and pair them with the first.
+
+    *done* holds replications already run, keyed (scenario number, replication), for resuming.
+    """
     if len(scenarios) < 2:
         raise ValueError("compare needs at least two scenarios")
     seeds = [seed if common_random_numbers else independent_seed(seed, k) for k in range(len(scenarios))]
@@ -343,11 +352,27 @@ def sweep(
     seed: int = 0,
     jobs: int | None = None,
     executor: Executor | None = None,
+    *,
+    done: Mapping[Task, Replication] | None = None,
+    on_done: Callable[[Task, Replication], None] | None = None,
 ) -> Sweep:
-    """Replicate every point of the grid *vary* (dotted key -> values) on common random numbers."""
+    """Replicate every point of the grid *vary* (dotted key -> values) on common random numbers.
+
+    *done* holds replications already run, keyed (point number, replication), for resuming.
+    """
     points = sweep_points(vary)
     scenarios = [scenario.with_changes(p) for p in points]
     tasks = [(k, i) for k in range(len(points)) for i in range(n)]
-    done = run_tasks(scenarios, tasks, seed, jobs=jobs, executor=executor, keep_series=False, keep_runs=0)
+    done = run_tasks(
+        scenarios,
+        tasks,
+        seed,
+        jobs=jobs,
+        executor=executor,
+        keep_series=False,
+        keep_runs=0,
+        done=done,
+        on_done=on_done,
+    )
     exps = [experiment_of(sc, seed, {i: done[(k, i)] for i in range(n)}) for k, sc in enumerate(scenarios)]
     return Sweep(scenario, points, exps)

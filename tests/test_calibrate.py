@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import BASELINE, bordersim, textbook
 
-from sim import run
+from sim import plots, run
 from sim.calibrate import Targets, calibrate, estimate_patterns, read_counts
 
 TRUE_WEEKDAYS = [1.2, 1.1, 1.0, 1.0, 1.0, 0.9, 0.8]
@@ -50,6 +50,9 @@ def test_recovers_demand_weekdays_and_variation_from_model_data(tmp_path: Path) 
     assert 0 < row["se"] < 0.05 * row["value"]
     check = fit.comparison().set_index("target").loc["mean_per_day"]
     assert check["ci_low"] - 10 <= check["value"] <= check["ci_high"] + 10
+    fig = plots.calibration(fit)
+    assert len(fig.axes) == 2
+    assert all(ax.get_title() and ax.get_xlabel() and ax.get_legend() for ax in fig.axes)
 
 
 def test_estimated_patterns_on_clean_numbers(tmp_path: Path) -> None:

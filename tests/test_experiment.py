@@ -108,6 +108,22 @@ def test_sweep_keeps_kpis_only_and_covers_the_grid() -> None:
     assert waits[0] > waits[2]  # at 100 a day, one lane waits longer than two
 
 
+def test_sweep_and_compare_resume_from_finished_replications() -> None:
+    sc = textbook({"run.days": 3})
+    vary = {"gates.g.gate_control.lanes": [1, 2]}
+    first = sweep(sc, vary, n=2, seed=0, jobs=1)
+    kept = {(1, 0): first.experiments[1].replications[0]}
+    ran = []
+    again = sweep(sc, vary, n=2, seed=0, jobs=1, done=kept, on_done=lambda task, rep: ran.append(task))
+    assert sorted(ran) == [(0, 0), (0, 1), (1, 1)]
+    assert again.experiments[1].replications[0] is kept[(1, 0)]
+    pd.testing.assert_frame_equal(first.table(), again.table())
+    alt = sc.with_changes({"name": "two", "gates.g.gate_control.lanes": 2})
+    ran.clear()
+    compare([sc, alt], n=2, seed=0, jobs=1, done=kept, on_done=lambda task, rep: ran.append(task))
+    assert (1, 0) not in ran
+
+
 class _DiesAfter(Executor):
     """Runs the first *k* tasks, then behaves like a pool whose worker was killed."""
 

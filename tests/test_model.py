@@ -100,15 +100,12 @@ def test_gate_control_waits_for_the_declaration() -> None:
     sc = textbook(
         {
             "gates.g.gate_control.service_min": FIXED10,
-            "platform": {
+            "platform": {  # merged into the textbook's platform: only what differs
                 "enabled": True,
                 "lead_time_h": {"dist": "fixed", "value": 0.5},
                 "auto_check_min": {"dist": "fixed", "value": 2},
-                "officers": 1,
                 "review_min": {"dist": "fixed", "value": 3},
                 "hours": {"open": "08:00", "close": "17:00"},
-                "returned_share": 0,
-                "correction_h": {"dist": "fixed", "value": 1},
             },
         }
     )
@@ -130,16 +127,7 @@ def test_paper_declaration_at_the_counter() -> None:
                 "lanes": 1,
                 "service_min": {"default": {"dist": "fixed", "value": 30}},
             },
-            "platform": {
-                "enabled": True,
-                "predeclared_share": 0,
-                "lead_time_h": {"dist": "fixed", "value": 1},
-                "auto_check_min": {"dist": "fixed", "value": 1},
-                "officers": 1,
-                "review_min": {"dist": "fixed", "value": 1},
-                "returned_share": 0,
-                "correction_h": {"dist": "fixed", "value": 1},
-            },
+            "platform": {"enabled": True, "predeclared_share": 0},
         }
     )
     r = run(sc, arrivals=hand_made([0, 0]))
@@ -155,11 +143,9 @@ def test_returned_declarations_come_back_after_correction() -> None:
             "platform": {
                 "enabled": True,
                 "lead_time_h": {"dist": "fixed", "value": 5},
-                "auto_check_min": {"dist": "fixed", "value": 1},
                 "officers": 50,
                 "review_min": {"dist": "fixed", "value": 2},
                 "returned_share": 0.5,
-                "correction_h": {"dist": "fixed", "value": 1},
             },
         }
     )

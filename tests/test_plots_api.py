@@ -20,13 +20,21 @@ def short_run(baseline):
     return sim.run(baseline.with_changes({"run.days": 6, "run.warmup_days": 1}), seed=1)
 
 
-@pytest.mark.parametrize("name", ["queue_lengths", "daily_cleared", "time_in_system"])
+PER_GATE = {"queue_lengths", "hourly_profile", "queue_heatmap", "utilisation"}
+FIGURES = [
+    "queue_lengths",
+    "daily_cleared",
+    "time_in_system",
+    "hourly_profile",
+    "queue_heatmap",
+    "utilisation",
+]
+
+
+@pytest.mark.parametrize("name", FIGURES)
 def test_figures_render_with_titles_labels_and_data(short_run, name: str) -> None:
-    fig = (
-        getattr(plots, name)(short_run, "huu_nghi")
-        if name == "queue_lengths"
-        else getattr(plots, name)(short_run)
-    )
+    fn = getattr(plots, name)
+    fig = fn(short_run, "huu_nghi") if name in PER_GATE else fn(short_run)
     for ax in fig.axes:
         if ax.get_label() == "<colorbar>":
             continue
@@ -65,6 +73,9 @@ def test_public_api() -> None:
 
 def _check(fig) -> None:
     for ax in fig.axes:
+        if ax.get_label() == "<colorbar>":
+            assert ax.get_ylabel()  # the colour scale says what it measures
+            continue
         assert ax.get_title()
         assert ax.get_xlabel() or ax.get_ylabel()
         assert ax.get_legend() is not None
@@ -82,6 +93,8 @@ def test_experiment_comparison_and_sweep_figures(baseline) -> None:
     _check(fig)
     _check(plots.daily_cleared(exp))
     _check(plots.time_in_system(exp))
+    _check(plots.hourly_profile(exp, "huu_nghi"))
+    _check(plots.queue_heatmap(exp, "huu_nghi", "road_export"))
     alt = sc.with_changes({"name": "fewer_lanes", "gates.tan_thanh.gate_control.lanes": 2})
     _check(plots.comparison(sim.compare([sc, alt], n=2, seed=0, jobs=1)))
     sw = sim.sweep(sc, {"gates.tan_thanh.gate_control.lanes": [2, 3]}, n=2, seed=0, jobs=1)
