@@ -8,10 +8,11 @@ effect of a parameter:
    measures cleared / base demand per replication, and sets base demand to target / mean ratio
    (a Newton step on a linear response). The spread of the ratio over replications gives the
    standard error of the fitted base.
-2. *Day-to-day variation* (``day_to_day_cv``), by a fitted response surface: the share of days
-   above the peak threshold is measured on a grid of cv values (same seeds at every point), a
-   line is fitted to its logit, and the cv that gives the target share is read off. Refitting on
-   bootstrap resamples of the replications gives its standard error.
+2. *Day-to-day variation* (``day_to_day_cv``), by a response surface: the share of days above
+   the peak threshold is measured on a grid of cv values (same seeds at every point), the grid is
+   refined inside the interval that brackets the target, and the cv that gives the target share
+   is read off the logit of the share, interpolated locally. Refitting on bootstrap resamples of
+   the replications gives its standard error.
 
 Observed counts (a CSV of date, gate, direction, trucks) set the targets and the patterns first:
 weekday and month factors, base demand by gate and direction, the day-to-day cv (variance beyond
@@ -21,7 +22,7 @@ Poisson) and, from an hourly CSV, the hourly profile.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,17 +203,26 @@ def _peak_shares(exp: Experiment) -> np.ndarray:
 
 
 def _solve_cv(cvs: np.ndarray, shares: np.ndarray, target: float) -> float:
-    """cv where a line fitted to logit(share) against cv reaches logit(target)."""
-    eps = 1e-3
-    ok = (shares > eps) & (shares < 1 - eps)
-    if ok.sum() < 2:  # fall back to interpolation on the raw shares
-        order = np.argsort(shares)
-        return float(np.interp(target, shares[order], cvs[order]))
-    logit = np.log(shares[ok] / (1 - shares[ok]))
-    slope, icpt = np.polyfit(cvs[ok], logit, 1)
-    if slope <= 0:
-        return float(cvs[ok][np.argmin(np.abs(shares[ok] - target))])
-    return float(np.clip((math.log(target / (1 - target)) - icpt) / slope, 0.0, 1.0))
+    """cv where logit(share), interpolated between the grid points around *target*, reaches it.
+
+    The share of days above a threshold is a tail probability: nearly flat at small cv, then
+    steep. A line through the whole grid misses it; locally, between two neighbouring points,
+    logit(share) is close to linear in cv.
+    """
+    order = np.argsort(cvs)
+    cvs, shares = cvs[order], np.maximum.accumulate(shares[order])  # the share cannot fall with cv
+    if target <= shares[0]:
+        return float(cvs[0])
+    if target >= shares[-1]:
+        return float(cvs[-1])
+    k = int(np.searchsorted(shares, target))  # shares[k - 1] < target <= shares[k]
+    eps = 0.5 / 1e4  # keeps logit finite where a share is 0
+    lo, hi = np.clip(shares[[k - 1, k]], eps, 1 - eps)
+    logit = np.log(np.array([lo, hi, target]) / (1 - np.array([lo, hi, target])))
+    if logit[1] == logit[0]:
+        return float(cvs[k])
+    frac = (logit[2] - logit[0]) / (logit[1] - logit[0])
+    return float(cvs[k - 1] + frac * (cvs[k] - cvs[k - 1]))
 
 
 def calibrate(
@@ -278,26 +288,36 @@ def calibrate(
         return sc, se
 
     sc, _ = fit_scales(sc)
-    shares_at = []
-    for cv in cv_grid:
-        exp = replicate(
-            sc.with_changes({"demand.day_to_day_cv": cv}),
-            n,
-            seed,
-            jobs,
-            executor,
-            keep_series=False,
-            keep_runs=0,
-        )
-        shares_at.append(_peak_shares(exp))
-    shares_at_arr = np.array(shares_at)  # grid point x replication
-    cvs = np.array(cv_grid)
-    cv_fit = _solve_cv(cvs, shares_at_arr.mean(axis=1), peak_share)
+
+    def shares_at(grid: Sequence[float]) -> np.ndarray:
+        out = []
+        for cv in grid:
+            exp = replicate(
+                sc.with_changes({"demand.day_to_day_cv": float(cv)}),
+                n,
+                seed,
+                jobs,
+                executor,
+                keep_series=False,
+                keep_runs=0,
+            )
+            out.append(_peak_shares(exp))
+        return np.array(out)  # grid point x replication
+
+    # A coarse grid, then three more points inside the interval that brackets the target.
+    cvs = np.array(cv_grid, dtype=float)
+    per_rep = shares_at(cvs)
+    mean_share = np.maximum.accumulate(per_rep.mean(axis=1))
+    k = int(np.clip(np.searchsorted(mean_share, peak_share), 1, cvs.size - 1))
+    finer = np.linspace(cvs[k - 1], cvs[k], 5)[1:-1]
+    cvs = np.concatenate([cvs, finer])
+    per_rep = np.vstack([per_rep, shares_at(finer)])
+    order = np.argsort(cvs)
+    cvs, per_rep = cvs[order], per_rep[order]
+    cv_fit = _solve_cv(cvs, per_rep.mean(axis=1), peak_share)
     rng = np.random.default_rng(seed)
-    boots = [
-        _solve_cv(cvs, shares_at_arr[:, rng.integers(0, n, n)].mean(axis=1), peak_share) for _ in range(boot)
-    ]
-    cv_curve = pd.DataFrame({"day_to_day_cv": cvs, "peak_share": shares_at_arr.mean(axis=1)})
+    boots = [_solve_cv(cvs, per_rep[:, rng.integers(0, n, n)].mean(axis=1), peak_share) for _ in range(boot)]
+    cv_curve = pd.DataFrame({"day_to_day_cv": cvs, "peak_share": per_rep.mean(axis=1)})
     sc, se = fit_scales(sc.with_changes({"demand.day_to_day_cv": round(cv_fit, 4)}))
     check = replicate(sc, n, seed + 1, jobs, executor, keep_series=False, keep_runs=0)
     rows = [{"parameter": "demand.day_to_day_cv", "value": cv_fit, "se": float(np.std(boots, ddof=1))}]
