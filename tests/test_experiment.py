@@ -200,3 +200,19 @@ def test_sweep_block_in_yaml_and_bad_keys(tmp_path: Path) -> None:
     assert bad.returncode == 2
     assert "sweep.gates.g.gate_control.lanes" in bad.stderr
     assert not (tmp_path / "b").exists()
+
+
+def test_cli_on_a_local_dask_cluster_matches_local_processes(tmp_path: Path) -> None:
+    pytest.importorskip("dask.distributed")
+    data = copy.deepcopy(TEXTBOOK)
+    data["run"]["days"] = 5
+    file = tmp_path / "tb.yaml"
+    file.write_text(yaml.safe_dump(data))
+    common = ["run", str(file), "-n", "3", "--no-plots", "-q"]
+    on_dask = bordersim(*common, "--dask", "local", "--jobs", "2", "-o", str(tmp_path / "dask"))
+    assert on_dask.returncode == 0, on_dask.stderr
+    local = bordersim(*common, "--jobs", "1", "-o", str(tmp_path / "local"))
+    assert local.returncode == 0, local.stderr
+    a = pd.read_csv(tmp_path / "dask" / "replications.csv", index_col=0)
+    b = pd.read_csv(tmp_path / "local" / "replications.csv", index_col=0)
+    pd.testing.assert_frame_equal(a, b)
