@@ -49,25 +49,49 @@ class Schedule:
         return self.open[k], self.factor[k]
 
 
-def _applies(event: object, gate: str | None, stage: str) -> bool:
-    gates = getattr(event, "gates", None)
+def _applies(event: object, gate: str | None, stage: str, route: str | None, direction: str | None) -> bool:
+    """Whether *event* reaches *stage* (of *route*, for *direction*) at *gate*.
+
+    The platform (``gate=None``) is reached only by events that name it in ``stages``; an event
+    naming routes reaches only those routes' stages; one naming directions only the Chinese
+    checkpoint, the one stage with hours by direction.
+    """
     stages = getattr(event, "stages", None)
-    if gate is None:  # the platform: only events naming no gate and no stage reach it
+    if gate is None:
+        return stages is not None and stage in stages
+    gates = getattr(event, "gates", None)
+    routes = getattr(event, "routes", None)
+    directions = getattr(event, "directions", None)
+    if gates is not None and gate not in gates:
         return False
-    return (gates is None or gate in gates) and (stages is None or stage in stages)
+    if stages is not None and stage not in stages:
+        return False
+    if routes is not None and (route is None or route not in routes):
+        return False
+    return directions is None or (stage == "china_check" and direction in directions)
 
 
 def build_schedule(
-    sc: Scenario, hours: Hours, gate: str | None, stage: str, offset_min: float = 0
+    sc: Scenario,
+    hours: Hours,
+    gate: str | None,
+    stage: str,
+    offset_min: float = 0,
+    route: str | None = None,
+    direction: str | None = None,
 ) -> Schedule:
     """Open/closed and capacity factor over the run for one stage at one gate.
 
     *offset_min* shifts the hours (``CHINA_AHEAD_MIN`` for hours given in China time).
     Extended-hours events replace the day's hours; closures shut the stage; capacity
-    events multiply its rate. The platform (``gate=None``) follows its own hours only.
+    events multiply its rate. The platform (``gate=None``) is reached only by events naming it.
     """
+
+    def applies(e: object) -> bool:
+        return _applies(e, gate, stage, route, direction)
+
     horizon = horizon_min(sc)
-    extended = [e for e in sc.events if isinstance(e, ExtendedHoursEvent) and _applies(e, gate, stage)]
+    extended = [e for e in sc.events if isinstance(e, ExtendedHoursEvent) and applies(e)]
     open_spans: list[tuple[float, float]] = []
     # One extra day either side covers hours shifted across midnight by the China offset.
     for d in range(-1, sc.run.days + 1):
@@ -83,12 +107,12 @@ def build_schedule(
     closed = [
         (minute_of(sc, e.start), minute_of(sc, e.end))
         for e in sc.events
-        if isinstance(e, ClosureEvent) and _applies(e, gate, stage)
+        if isinstance(e, ClosureEvent) and applies(e)
     ]
     slowed = [
         (minute_of(sc, e.start), minute_of(sc, e.end), e.factor)
         for e in sc.events
-        if isinstance(e, CapacityEvent) and _applies(e, gate, stage)
+        if isinstance(e, CapacityEvent) and applies(e)
     ]
     points = {0.0}
     for a, b in open_spans + closed + [(a, b) for a, b, _ in slowed]:

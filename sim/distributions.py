@@ -30,8 +30,8 @@ class _Dist(BaseModel):
 class Exponential(_Dist):
     """Exponential with the given mean: the memoryless service of textbook queues."""
 
-    dist: Literal["exponential"]
-    mean_value: float = Field(gt=0, alias="mean")
+    dist: Literal["exponential"] = Field(description="the distribution's name")
+    mean_value: float = Field(gt=0, alias="mean", description="mean")
 
     @property
     def mean(self) -> float:
@@ -44,8 +44,8 @@ class Exponential(_Dist):
 class Fixed(_Dist):
     """The same value every time (deterministic service, M/D/c)."""
 
-    dist: Literal["fixed"]
-    value: float = Field(ge=0)
+    dist: Literal["fixed"] = Field(description="the distribution's name")
+    value: float = Field(ge=0, description="the value every draw takes")
 
     @property
     def mean(self) -> float:
@@ -58,9 +58,9 @@ class Fixed(_Dist):
 class Lognormal(_Dist):
     """Lognormal given by its mean and coefficient of variation, as service times are reported."""
 
-    dist: Literal["lognormal"]
-    mean_value: float = Field(gt=0, alias="mean")
-    cv: float = Field(ge=0)
+    dist: Literal["lognormal"] = Field(description="the distribution's name")
+    mean_value: float = Field(gt=0, alias="mean", description="mean")
+    cv: float = Field(ge=0, description="coefficient of variation: standard deviation / mean")
 
     @property
     def mean(self) -> float:
@@ -75,10 +75,10 @@ class Lognormal(_Dist):
 class Triangular(_Dist):
     """Triangular between *low* and *high* with its peak at *mode*: a three-point expert guess."""
 
-    dist: Literal["triangular"]
-    low: float = Field(ge=0)
-    mode: float = Field(ge=0)
-    high: float = Field(gt=0)
+    dist: Literal["triangular"] = Field(description="the distribution's name")
+    low: float = Field(ge=0, description="smallest value")
+    mode: float = Field(ge=0, description="most likely value")
+    high: float = Field(gt=0, description="largest value")
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -103,8 +103,8 @@ class Triangular(_Dist):
 class Empirical(_Dist):
     """Observed values; draws interpolate their empirical quantile function."""
 
-    dist: Literal["empirical"]
-    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=2)
+    dist: Literal["empirical"] = Field(description="the distribution's name")
+    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=2, description="observed values")
 
     @property
     def mean(self) -> float:

@@ -1,13 +1,15 @@
-"""One replication of a scenario as a SimPy model of the gates and the platform.
+"""One replication of a scenario as a SimPy model of the gates, their routes and the platform.
 
 Time inside the model is in minutes since 00:00 (Vietnam time) on the start date. A truck's
-life, export: declare on the platform a lead time before arrival; arrive; wait on the road until
-a yard place is free; (declare at the counter if it did not pre-declare; wait for approval);
+life, export: declare on the platform a lead time before arrival; arrive; if the gate has a
+holding park, wait there until called forward and drive to the gate; wait on the road until a
+yard place is free; (declare at the counter if it did not pre-declare; wait for approval);
 gate control; customs by risk channel (green: none, yellow: documents, red: documents and
-inspection); quarantine if sampled; acceptance by the Chinese side; cross by trailer swap or
-directly, which frees its yard place. An import arrives from the Chinese side and does the
-same up to quarantine, then leaves inland. Every random quantity of a truck is drawn up front
-from its own stream, so scenarios run with one seed see the same trucks.
+inspection); quarantine if sampled; the Chinese checkpoint of its route; cross by trailer swap
+or directly, which frees its yard place. An import is generated on the Chinese side of its
+route, waits there for the checkpoint (in China's hours for imports), crosses, and then does the
+Vietnamese steps up to quarantine before leaving inland. Every random quantity of a truck is
+drawn up front from its own stream, so scenarios run with one seed see the same trucks.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ import simpy
 
 from sim.calendar import CHINA_AHEAD_MIN, MIN_PER_DAY, MIN_PER_H, build_schedule, horizon_min
 from sim.demand import Arrivals, generate_arrivals
-from sim.scenario import DIRECTIONS, LANE_STAGES, STAGES, Scenario
-from sim.stages import Holding, LanePool, Monitor
+from sim.scenario import DIRECTIONS, LANE_STAGES, STAGES, Scenario, route_share
+from sim.stages import Holding, LanePool, Monitor, Park
 
 EXPORT, IMPORT = DIRECTIONS.index("export"), DIRECTIONS.index("import")
 GREEN, YELLOW, RED = 0, 1, 2
@@ -36,11 +38,33 @@ TIME_COLUMNS = (
     "submitted_min",
     "approved_min",
     "arrival_min",
+    "park_in_min",
+    "called_min",
+    "gate_arrival_min",
     "yard_in_min",
     *[f"{s}_{edge}_min" for s in STAGES for edge in ("start", "end")],
+    "procedures_end_min",
     "departure_min",
 )
-"""Every time the truck log records, in model minutes (NaN where it did not happen)."""
+"""Every time the truck log records, in model minutes (NaN where it did not happen).
+
+``arrival_min`` is when the truck enters the system: on the Chinese side of its route for an
+import, on the way to the gate (or its park) for an export; ``gate_arrival_min`` is when it
+reaches the gate's yard entrance; ``procedures_end_min`` when its Vietnamese steps are done.
+"""
+
+
+def route_keys(sc: Scenario) -> list[tuple[str, str]]:
+    """Every (gate, route) of a scenario in a fixed order: a truck's route is an index into it."""
+    return [(g, r) for g, gate in sc.gates.items() for r in gate.routes]
+
+
+def priority_ranks(order: list[str], cargos: list[str], cargo: np.ndarray) -> np.ndarray | None:
+    """Each truck's priority rank for a stage (0 first); None when the stage has no priority."""
+    if not order:
+        return None
+    rank = np.array([order.index(c) if c in order else len(order) for c in cargos], dtype=np.int8)
+    return rank[cargo]
 
 
 def stream(root: np.random.SeedSequence, name: str) -> np.random.Generator:
@@ -55,7 +79,12 @@ def as_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequen
 
 @dataclass
 class TruckDraws:
-    """Everything random about each truck except its arrival, drawn before the run starts."""
+    """Everything random about each truck except its arrival, drawn before the run starts.
+
+    A declaration returned for correction is reviewed again with fresh draws: visit 0 is in
+    ``review_min`` (and ``auto_check_min``), visit k >= 1 in ``later_visits[k - 1]``, a mapping
+    from truck to its (auto check, review, correction) minutes, drawn from the visit's own streams.
+    """
 
     predeclared: np.ndarray
     lead_min: np.ndarray
@@ -66,22 +95,49 @@ class TruckDraws:
     channel: np.ndarray
     quarantined: np.ndarray
     crossing_mode: np.ndarray
+    route: np.ndarray
+    travel_min: np.ndarray
+    later_visits: list[dict[int, tuple[float, float, float]]] = field(default_factory=list)
     service_min: dict[str, np.ndarray] = field(default_factory=dict)
+    route_uniforms: np.ndarray | None = None
+    """Check, crossing and mode uniforms, kept where a truck may change route when ready."""
+
+
+def _draw_routes(sc: Scenario, arr: Arrivals, u: np.ndarray) -> np.ndarray:
+    """Each truck's route (index into :func:`route_keys`) from its gate's shares."""
+    keys = route_keys(sc)
+    cargos = list(sc.cargo_classes)
+    route = np.zeros(len(arr), dtype=np.int16)
+    for g, (gname, gate) in enumerate(sc.gates.items()):
+        first = keys.index((gname, next(iter(gate.routes))))
+        for d, direction in enumerate(DIRECTIONS):
+            for c, cargo in enumerate(cargos):
+                at = (arr.gate == g) & (arr.direction == d) & (arr.cargo == c)
+                if not at.any():
+                    continue
+                shares = [route_share(r, direction, cargo) for r in gate.routes.values()]
+                cum = np.cumsum(shares)
+                pick = np.searchsorted(cum / cum[-1], u[at], side="right")
+                route[at] = first + np.minimum(pick, len(shares) - 1)
+    return route
 
 
 def draw_trucks(sc: Scenario, arr: Arrivals, root: np.random.SeedSequence) -> TruckDraws:
+    """Draw every truck's declarations, channel, route and service times from named streams."""
     n = len(arr)
     gates = list(sc.gates)
     cargos = list(sc.cargo_classes)
+    keys = route_keys(sc)
 
     def u(name: str) -> np.ndarray:
         return stream(root, name).random(n)
 
-    def by_cargo(values: np.ndarray, pick: Callable[[str], object], fn: Callable) -> np.ndarray:
-        out = np.empty(n)
+    def by_cargo(values: np.ndarray, spec: dict, at: np.ndarray) -> np.ndarray:
+        out = np.zeros(n)
         for c, cargo in enumerate(cargos):
-            mask = arr.cargo == c
-            out[mask] = fn(pick(cargo), values[mask])
+            mask = at & (arr.cargo == c)
+            if mask.any():
+                out[mask] = sc.lookup(spec, cargo).from_uniform(values[mask])
         return out
 
     pf = sc.platform
@@ -99,6 +155,21 @@ def draw_trucks(sc: Scenario, arr: Arrivals, root: np.random.SeedSequence) -> Tr
         if p_ret > 0
         else np.zeros(n, dtype=np.int64)
     )
+    later: list[dict[int, tuple[float, float, float]]] = []
+    for k in range(1, int(returns.max(initial=0)) + 1):
+        who = np.flatnonzero(returns >= k)
+        auto = pf.auto_check_min.from_uniform(u(f"auto_check:{k}")[who])
+        review = pf.review_min.from_uniform(u(f"review:{k}")[who])
+        correction = pf.correction_h.from_uniform(u(f"correction:{k}")[who]) * MIN_PER_H
+        draws_k = zip(auto.tolist(), review.tolist(), correction.tolist(), strict=True)
+        later.append(dict(zip(who.tolist(), draws_k, strict=True)))
+    route = _draw_routes(sc, arr, u("route"))
+    travel = np.zeros(n)
+    u_travel = u("park_travel")
+    for g, gate in enumerate(sc.gates.values()):
+        if gate.park is not None and gate.park.enabled:
+            at = arr.gate == g
+            travel[at] = gate.park.travel_min.from_uniform(u_travel[at])
     draws = TruckDraws(
         predeclared=u("predeclared") < pf.predeclared_share,
         lead_min=pf.lead_time_h.from_uniform(u("lead_time")) * MIN_PER_H,
@@ -109,34 +180,43 @@ def draw_trucks(sc: Scenario, arr: Arrivals, root: np.random.SeedSequence) -> Tr
         channel=channel.astype(np.int8),
         quarantined=u("quarantine") < q_share,
         crossing_mode=np.zeros(n, dtype=np.int8),
+        route=route,
+        travel_min=travel,
+        later_visits=later,
     )
-    u_mode = u("crossing_mode")
-    for stage in STAGES:
+    for stage in LANE_STAGES:
         values = u(f"service:{stage}")
         out = np.zeros(n)
         for g, gname in enumerate(gates):
-            gate = sc.gates[gname]
             at = arr.gate == g
-            if stage in LANE_STAGES:
-                spec = getattr(gate, stage).service_min
-                out[at] = by_cargo(values, lambda c, s=spec: sc.lookup(s, c), lambda d, x: d.from_uniform(x))[
-                    at
-                ]
-            elif stage == "acceptance":
-                mean = MIN_PER_H / gate.acceptance.trucks_per_h
-                exp = -mean * np.log1p(-values[at])
-                out[at] = mean if gate.acceptance.service == "fixed" else exp
-            else:
-                direct = u_mode[at] < gate.crossing.direct_share
-                draws.crossing_mode[at] = direct
-                swap = gate.crossing.trailer_swap_min.from_uniform(values[at])
-                out[at] = np.where(direct, gate.crossing.direct_min.from_uniform(values[at]), swap)
+            out[at] = by_cargo(values, getattr(sc.gates[gname], stage).service_min, at)[at]
         draws.service_min[stage] = out
+    check_u, cross_u, mode_u = u("service:china_check"), u("service:crossing"), u("crossing_mode")
+    check, cross = np.zeros(n), np.zeros(n)
+    for r, (gname, rname) in enumerate(keys):
+        rt = sc.gates[gname].routes[rname]
+        # A truck may move to another route of its gate (route_choice: shorter_queue), so its
+        # draws are made for every route of its gate from the same uniforms; see Model._route_of.
+        at = route == r
+        check[at] = by_cargo(check_u, rt.china_check.service_min, at)[at]
+        for d, direction in enumerate(DIRECTIONS):
+            sel = at & (arr.direction == d)
+            direct = mode_u[sel] < rt.crossing.direct_share.get(direction, 0.0)
+            draws.crossing_mode[sel] = direct
+            swap = rt.crossing.trailer_swap_min.from_uniform(cross_u[sel])
+            cross[sel] = np.where(direct, rt.crossing.direct_min.from_uniform(cross_u[sel]), swap)
+    draws.service_min["china_check"] = check
+    draws.service_min["crossing"] = cross
+    if any(g.route_choice == "shorter_queue" for g in sc.gates.values()):
+        draws.route_uniforms = np.stack([check_u, cross_u, mode_u])
     return draws
 
 
 class Platform:
-    """The Digital Border Gate Platform: automatic check, then officers' review, maybe returned."""
+    """The Digital Border Gate Platform: automatic check, then officers' review, maybe returned.
+
+    Each review of a returned declaration takes its own fresh draws (see :class:`TruckDraws`).
+    """
 
     def __init__(
         self, env: simpy.Environment, review: LanePool, draws: TruckDraws, approved: np.ndarray
@@ -144,29 +224,54 @@ class Platform:
         self.env = env
         self.review = review
         self.draws = draws
-        self.returns_left = draws.returns.copy()
+        self.visit = np.zeros(draws.returns.size, dtype=np.int16)
         self.approved = approved
         self.waiting: dict[int, simpy.Event] = {}
 
     def submit(self, i: int) -> None:
-        self.env.timeout(self.draws.auto_check_min[i], i).callbacks.append(self._checked)
-
-    def _resubmitted(self, ev: simpy.Event) -> None:
-        self.submit(ev.value)  # a corrected declaration goes through the automatic check again
+        k = self.visit[i]
+        auto = self.draws.auto_check_min[i] if k == 0 else self.draws.later_visits[k - 1][i][0]
+        self.env.timeout(auto, i).callbacks.append(self._checked)
 
     def _checked(self, ev: simpy.Event) -> None:
-        self.review.serve(ev.value).callbacks.append(self._reviewed)
+        i = ev.value
+        k = self.visit[i]
+        self.review.service_min[i] = (
+            self.draws.review_min[i] if k == 0 else self.draws.later_visits[k - 1][i][1]
+        )
+        self.review.serve(i).callbacks.append(self._reviewed)
 
     def _reviewed(self, ev: simpy.Event) -> None:
         i = ev.value
-        if self.returns_left[i] > 0:
-            self.returns_left[i] -= 1
-            self.env.timeout(self.draws.correction_min[i], i).callbacks.append(self._resubmitted)
+        k = self.visit[i]
+        if k < self.draws.returns[i]:
+            correction = self.draws.correction_min[i] if k == 0 else self.draws.later_visits[k - 1][i][2]
+            self.visit[i] = k + 1
+            self.env.timeout(correction, i).callbacks.append(self._resubmitted)
             return
         self.approved[i] = self.env.now
         waiter = self.waiting.pop(i, None)
         if waiter is not None:
             waiter.succeed()
+
+    def _resubmitted(self, ev: simpy.Event) -> None:
+        self.submit(ev.value)  # a corrected declaration goes through the automatic check again
+
+
+@dataclass
+class RoutePools:
+    """The Chinese checkpoint and crossing of one route; a disabled one is None."""
+
+    gate: int
+    china_check: LanePool | None
+    crossing: LanePool | None
+    crossing_export: bool
+    crossing_import: bool
+
+    def load(self) -> float:
+        """Trucks at the checkpoint per lane, waiting or in service (for route choice)."""
+        pool = self.china_check
+        return 0.0 if pool is None else (pool.waiting + pool.busy) / pool.lanes
 
 
 @dataclass
@@ -175,6 +280,9 @@ class GatePools:
 
     pools: dict[str, LanePool | None]
     yards: tuple[Holding, Holding]
+    park: Park | None
+    routes: list[int]
+    shorter_queue: bool
 
 
 @dataclass
@@ -212,48 +320,86 @@ class Model:
         horizon = horizon_min(sc)
         step = sc.run.sample_interval_min
         self.sample_min = np.append(np.arange(0, horizon, step), horizon)
-        ns = self.sample_min.size
         self.monitors: dict[tuple[str, str], Monitor] = {}
         self.gates: list[GatePools] = []
-        for gname, gate in sc.gates.items():
+        self.routes: list[RoutePools] = []
+        cargos = list(sc.cargo_classes)
+        keys = route_keys(sc)
+        for g, (gname, gate) in enumerate(sc.gates.items()):
             pools: dict[str, LanePool | None] = {}
-            for stage in STAGES:
+            for stage in LANE_STAGES:
                 cfg = getattr(gate, stage)
-                if not cfg.enabled:
-                    pools[stage] = None
-                    continue
-                lanes = cfg.lanes if hasattr(cfg, "lanes") else 1
-                pool = LanePool(
-                    env,
-                    lanes,
-                    self.draws.service_min[stage],
-                    self.times[f"{stage}_start_min"],
-                    self.times[f"{stage}_end_min"],
-                    ns,
-                )
-                offset = CHINA_AHEAD_MIN if stage == "acceptance" else 0
-                schedule = build_schedule(sc, gate.stage_hours(stage), gname, stage, offset)
-                env.process(self._follow(pool, schedule))
-                pools[stage] = self.monitors[(gname, stage)] = pool
+                pools[stage] = None
+                if cfg.enabled:
+                    pool = self._pool(stage, cfg.lanes, cfg.priority, cargos)
+                    self._schedule(pool, gate.stage_hours(stage), gname, stage)
+                    pools[stage] = self.monitors[(gname, stage)] = pool
             yards = []
             for direction in DIRECTIONS:
                 park = gate.parking.get(direction)
                 cap = park.capacity if park else None
-                yard = Holding(
-                    env, cap, bool(park and park.when_full == "turn_away"), self.times["yard_in_min"], ns
-                )
+                turn_away = bool(park and park.when_full == "turn_away")
+                yard = Holding(env, cap, turn_away, self.times["yard_in_min"], self.sample_min.size)
                 self.monitors[(gname, f"parking_{direction}")] = yard
                 yards.append(yard)
-            self.gates.append(GatePools(pools, (yards[0], yards[1])))
+            park = None
+            if gate.park is not None and gate.park.enabled:
+                cfg = gate.park
+                threshold = (
+                    cfg.call_forward_below if cfg.call_forward_below is not None else yards[EXPORT].capacity
+                )
+                order = cfg.priority if cfg.order == "priority" else []
+                park = Park(
+                    env,
+                    cfg.places,
+                    yards[EXPORT],
+                    threshold,
+                    self.times["park_in_min"],
+                    self.times["called_min"],
+                    priority_ranks(order, cargos, self.arr.cargo),
+                    self.sample_min.size,
+                )
+                self.monitors[(gname, "park")] = park
+            mine = [r for r, key in enumerate(keys) if key[0] == gname]
+            self.gates.append(
+                GatePools(pools, (yards[0], yards[1]), park, mine, gate.route_choice == "shorter_queue")
+            )
+            for rname, route in gate.routes.items():
+                check = None
+                cfg = route.china_check
+                if cfg.enabled:
+                    check = self._pool("china_check", cfg.lanes, cfg.priority, cargos, groups=len(DIRECTIONS))
+                    for d, direction in enumerate(DIRECTIONS):
+                        schedule = build_schedule(
+                            sc,
+                            cfg.hours_for(direction),
+                            gname,
+                            "china_check",
+                            CHINA_AHEAD_MIN,
+                            rname,
+                            direction,
+                        )
+                        env.process(self._follow(check, schedule, d))
+                    self.monitors[(gname, f"china_check:{rname}")] = check
+                cross = None
+                cfg = route.crossing
+                if cfg.enabled:
+                    cross = self._pool("crossing", cfg.lanes, cfg.priority, cargos)
+                    schedule = build_schedule(sc, gate.crossing_hours(rname), gname, "crossing", 0, rname)
+                    env.process(self._follow(cross, schedule))
+                    self.monitors[(gname, f"crossing:{rname}")] = cross
+                self.routes.append(
+                    RoutePools(g, check, cross, "export" in cfg.directions, "import" in cfg.directions)
+                )
         self.platform: Platform | None = None
         if sc.platform.enabled:
             review = LanePool(
                 env,
                 sc.platform.officers,
-                self.draws.review_min,
+                np.zeros(n),
                 np.full(n, np.nan),
                 np.full(n, np.nan),
-                ns,
+                self.sample_min.size,
             )
             env.process(self._follow(review, build_schedule(sc, sc.platform.hours, None, "platform")))
             self.monitors[("platform", "review")] = review
@@ -261,12 +407,28 @@ class Model:
         env.process(self._source())
         env.process(self._sampler())
 
-    def _follow(self, pool: LanePool, schedule) -> Generator:
+    def _pool(self, stage: str, lanes: int, order: list[str], cargos: list[str], groups: int = 1) -> LanePool:
+        n = len(self.arr)
+        return LanePool(
+            self.env,
+            lanes,
+            self.draws.service_min[stage],
+            self.times[f"{stage}_start_min"],
+            self.times[f"{stage}_end_min"],
+            self.sample_min.size,
+            priority_ranks(order, cargos, self.arr.cargo) if n else None,
+            groups,
+        )
+
+    def _schedule(self, pool: LanePool, hours, gname: str, stage: str) -> None:
+        self.env.process(self._follow(pool, build_schedule(self.sc, hours, gname, stage)))
+
+    def _follow(self, pool: LanePool, schedule, group: int = 0) -> Generator:
         env = self.env
         for t, is_open, factor in zip(schedule.times, schedule.open, schedule.factor, strict=True):
             if t > env.now:
                 yield env.timeout(t - env.now)
-            pool.set_state(is_open, factor)
+            pool.set_state(is_open, factor, group)
 
     def _source(self) -> Generator:
         env = self.env
@@ -290,6 +452,39 @@ class Model:
             for m in monitors:
                 m.sample(k)
 
+    def _route_of(self, i: int, gate: GatePools) -> RoutePools:
+        """The route an export takes when ready for the Chinese side (it may change, see Gate)."""
+        r = int(self.draws.route[i])
+        if not gate.shorter_queue:
+            return self.routes[r]
+        sc = self.sc
+        gname = list(sc.gates)[self.arr.gate[i]]
+        cargo = list(sc.cargo_classes)[self.arr.cargo[i]]
+        routes = list(sc.gates[gname].routes.values())
+        best, best_load = r, self.routes[r].load()
+        for k, rr in zip(gate.routes, routes, strict=True):
+            if route_share(rr, "export", cargo) > 0 and self.routes[k].load() < best_load:
+                best, best_load = k, self.routes[k].load()
+        if best != r:
+            self._redraw(i, best)
+        return self.routes[best]
+
+    def _redraw(self, i: int, r: int) -> None:
+        """Give truck *i* route *r* and that route's service times, from the truck's own uniforms."""
+        sc, d = self.sc, self.draws
+        gname, rname = route_keys(sc)[r]
+        rt = sc.gates[gname].routes[rname]
+        cargo = list(sc.cargo_classes)[self.arr.cargo[i]]
+        u_check, u_cross, u_mode = d.route_uniforms[:, i : i + 1]
+        d.route[i] = r
+        d.service_min["china_check"][i] = sc.lookup(rt.china_check.service_min, cargo).from_uniform(u_check)[
+            0
+        ]
+        direct = bool(u_mode[0] < rt.crossing.direct_share.get("export", 0.0))
+        d.crossing_mode[i] = direct
+        dist = rt.crossing.direct_min if direct else rt.crossing.trailer_swap_min
+        d.service_min["crossing"][i] = dist.from_uniform(u_cross)[0]
+
     def _truck(self, i: int, predeclared: bool) -> Generator:
         env = self.env
         times = self.times
@@ -300,6 +495,19 @@ class Model:
                 yield env.timeout(wait)
         direction = self.arr.direction[i]
         gate = self.gates[self.arr.gate[i]]
+        if direction == IMPORT:
+            route = self.routes[self.draws.route[i]]
+            if route.china_check is not None:
+                yield route.china_check.serve(i, IMPORT)
+            if route.crossing is not None and route.crossing_import:
+                yield route.crossing.serve(i)
+        elif gate.park is not None:
+            yield gate.park.enter(i)
+            travel = self.draws.travel_min[i]
+            if travel > 0:
+                yield env.timeout(travel)
+            gate.park.arrived()
+        times["gate_arrival_min"][i] = env.now
         pools = gate.pools
         yard = gate.yards[direction]
         entered = yard.enter(i)
@@ -333,13 +541,13 @@ class Model:
         pool = pools["quarantine"]
         if self.draws.quarantined[i] and pool is not None:
             yield pool.serve(i)
+        times["procedures_end_min"][i] = env.now
         if direction == EXPORT:
-            pool = pools["acceptance"]
-            if pool is not None:
-                yield pool.serve(i)
-            pool = pools["crossing"]
-            if pool is not None:
-                yield pool.serve(i)
+            route = self._route_of(i, gate)
+            if route.china_check is not None:
+                yield route.china_check.serve(i, EXPORT)
+            if route.crossing is not None and route.crossing_export:
+                yield route.crossing.serve(i)
         yard.leave()
         times["departure_min"][i] = env.now
         self.outcome[i] = CLEARED

@@ -20,8 +20,11 @@ from sim.distributions import Distribution
 
 DIRECTIONS = ("export", "import")
 LANE_STAGES = ("declaration_counter", "gate_control", "customs_docs", "inspection", "quarantine")
-STAGES = (*LANE_STAGES, "acceptance", "crossing")
-"""Every stage a truck may visit at a gate, in the order it visits them."""
+"""The Vietnamese stages of a gate, shared by its routes, in the order a truck visits them."""
+ROUTE_STAGES = ("china_check", "crossing")
+"""The stages of each route: the Chinese-side checkpoint and the crossing itself."""
+STAGES = (*LANE_STAGES, *ROUTE_STAGES)
+"""Every stage a truck may visit, in the order an export truck visits them."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_KEY = "default"
 
@@ -33,8 +36,9 @@ StageName = Literal[
     "customs_docs",
     "inspection",
     "quarantine",
-    "acceptance",
+    "china_check",
     "crossing",
+    "platform",
 ]
 Probability = Annotated[float, Field(ge=0, le=1)]
 Factor = Annotated[float, Field(ge=0)]
@@ -68,7 +72,7 @@ class Hours(_Model):
 
     open: str = Field(description="opening time, 'HH:MM'")
     close: str = Field(description="closing time, 'HH:MM' (24:00 = midnight), after open")
-    weekdays: list[Weekday] = Field(default=list(WEEKDAYS), min_length=1)
+    weekdays: list[Weekday] = Field(default=list(WEEKDAYS), min_length=1, description="days it opens")
 
     @model_validator(mode="before")
     @classmethod
@@ -95,89 +99,183 @@ class Hours(_Model):
 ALWAYS = Hours(open="00:00", close="24:00")
 
 
-class LaneStage(_Model):
-    """A pool of identical lanes (officers, bays) serving one truck each, first come first served."""
+_PRIORITY = (
+    "cargo classes served first, highest first; the others after them. Non-preemptive, first come "
+    "first served within a class; empty = first come first served for all"
+)
 
-    enabled: bool = True
+
+class LaneStage(_Model):
+    """A pool of identical lanes (officers, bays) serving one truck each, by priority class."""
+
+    enabled: bool = Field(default=True, description="false: trucks pass the stage by")
     lanes: int = Field(ge=1, description="lanes working in parallel")
     service_min: dict[str, Distribution] = Field(
         description="service time in minutes by cargo class; 'default' covers the others"
     )
     hours: Hours | None = Field(default=None, description="opening hours; default: the gate's")
+    priority: list[str] = Field(default_factory=list, description=_PRIORITY)
 
 
-class Acceptance(_Model):
-    """The Chinese side's acceptance of export trucks, a rate in its own opening hours."""
+class ChinaCheck(_Model):
+    """The Chinese-side checkpoint of a route: lanes serving trucks of both directions.
 
-    enabled: bool = True
-    trucks_per_h: float = Field(gt=0, description="trucks accepted per open hour")
-    service: Literal["fixed", "exponential"] = Field(
-        default="fixed", description="spacing between acceptances: even, or Poisson"
+    Exports are accepted into China here; imports are released from China here. Each direction
+    has its own opening hours (China time); a free lane takes the next truck of an open direction.
+    """
+
+    enabled: bool = Field(default=True, description="false: no Chinese-side check on this route")
+    lanes: int = Field(ge=1, description="inspection lanes (booths) working in parallel")
+    service_min: dict[str, Distribution] = Field(
+        description="minutes per truck by cargo class; 'default' covers the others"
     )
     hours_china: Hours = Field(default=ALWAYS, description="opening hours, China time (UTC+8)")
+    hours_china_by_direction: dict[Direction, Hours] = Field(
+        default_factory=dict,
+        description="opening hours of one direction, China time, where they differ from hours_china",
+    )
+    priority: list[str] = Field(default_factory=list, description=_PRIORITY)
+
+    def hours_for(self, direction: str) -> Hours:
+        """Opening hours of *direction* in China time."""
+        return self.hours_china_by_direction.get(direction, self.hours_china)
 
 
 class Crossing(_Model):
     """The crossing itself, by trailer swap (transshipment) or direct transport."""
 
-    enabled: bool = True
+    enabled: bool = Field(default=True, description="false: no crossing step on this route")
+    directions: list[Direction] = Field(
+        default_factory=lambda: ["export"],
+        min_length=1,
+        description="directions that go through this step (imports cross before reaching the yard)",
+    )
     lanes: int = Field(ge=1, description="swap bays or crossing lanes")
-    direct_share: Probability = Field(description="share of export trucks crossing directly")
-    trailer_swap_min: Distribution
-    direct_min: Distribution
+    direct_share: dict[Direction, Probability] = Field(
+        default_factory=dict,
+        description="share of trucks crossing directly (no swap), by direction; missing = 0",
+    )
+    trailer_swap_min: Distribution = Field(description="minutes for a trailer swap")
+    direct_min: Distribution = Field(description="minutes for a direct crossing")
     hours: Hours | None = Field(default=None, description="opening hours; default: the gate's")
+    priority: list[str] = Field(default_factory=list, description=_PRIORITY)
+
+
+class Route(_Model):
+    """A crossing road of a gate with its own Chinese-side checkpoint and crossing step."""
+
+    label: str = Field(default="", description="name shown in tables, e.g. '1119-1120'")
+    share: dict[Direction, dict[str, Probability]] = Field(
+        description="share of the gate's trucks on this route, by direction and cargo class "
+        "('default' covers the others); over a gate's routes the shares sum to 1"
+    )
+    china_check: ChinaCheck = Field(description="the route's Chinese-side checkpoint, both directions")
+    crossing: Crossing = Field(description="the crossing step (trailer swap or direct)")
 
 
 class Parking(_Model):
-    """A holding area; when it is full trucks wait outside (on the road) or are turned away."""
+    """A yard at the gate; when it is full trucks wait outside (on the road) or are turned away."""
 
     places: int | None = Field(ge=0, description="yard places; null = unlimited")
     overflow_places: int = Field(default=0, ge=0, description="extra places in an overflow area")
-    when_full: Literal["road", "turn_away"] = "road"
+    when_full: Literal["road", "turn_away"] = Field(
+        default="road", description="what a truck does when the yard is full: queue on the road, or leave"
+    )
 
     @property
     def capacity(self) -> int | None:
         return None if self.places is None else self.places + self.overflow_places
 
 
-class Gate(_Model):
-    """One border gate: its demand, holding areas and stages."""
+class HoldingPark(_Model):
+    """A holding park upstream of a gate for export trucks, with call-forward to the gate's yard.
 
-    label: str
+    Trucks wait in the park (not on the road) and are called forward while the export yard,
+    counting trucks already on their way and on the road, holds fewer than *call_forward_below*.
+    """
+
+    enabled: bool = Field(default=True, description="false: trucks drive straight to the gate")
+    places: int | None = Field(default=None, ge=1, description="park places; null = unlimited")
+    travel_min: Distribution = Field(description="minutes from the park to the gate")
+    call_forward_below: int | None = Field(
+        default=None,
+        ge=1,
+        description="call a truck forward while the export yard (with trucks on the way) holds fewer; "
+        "null = the yard's size (places + overflow)",
+    )
+    order: Literal["fifo", "priority"] = Field(
+        default="fifo", description="who is called first: arrival order, or by priority class"
+    )
+    priority: list[str] = Field(default_factory=list, description="with order: priority; " + _PRIORITY)
+
+
+_LEGACY = {
+    "acceptance": "replaced by routes.<route>.china_check (lanes and service_min per truck)",
+    "crossing": "moved into routes.<route>.crossing",
+}
+
+
+class Gate(_Model):
+    """One border gate: its demand, yards, Vietnamese stages, routes and an optional park."""
+
+    label: str = Field(description="name shown in tables and figures")
     demand_trucks_per_day: dict[Direction, dict[str, Factor]] = Field(
         description="base trucks per day by direction and cargo class"
     )
-    parking: dict[Direction, Parking]
+    parking: dict[Direction, Parking] = Field(description="the gate's yard for each direction")
     initial_backlog: dict[Direction, dict[str, Annotated[int, Field(ge=0)]]] = Field(
         default_factory=dict,
         description="trucks already waiting at the start, by direction and cargo class",
     )
     road_m_per_truck: float = Field(default=18.0, gt=0, description="road length one truck takes")
-    hours: Hours = Field(default=ALWAYS, description="default opening hours of every stage")
-    declaration_counter: LaneStage
-    gate_control: LaneStage
-    customs_docs: LaneStage
-    inspection: LaneStage
-    quarantine: LaneStage
-    acceptance: Acceptance
-    crossing: Crossing
+    hours: Hours = Field(default=ALWAYS, description="default opening hours of every Vietnamese stage")
+    declaration_counter: LaneStage = Field(
+        description="paper declaration at the gate, for trucks that did not declare online"
+    )
+    gate_control: LaneStage = Field(description="border guard, gate management and weighbridge")
+    customs_docs: LaneStage = Field(description="customs document check (yellow and red channels)")
+    inspection: LaneStage = Field(description="physical or X-ray inspection (red channel)")
+    quarantine: LaneStage = Field(description="plant quarantine for the sampled trucks")
+    routes: dict[str, Route] = Field(min_length=1, description="crossing roads, each with its checkpoint")
+    route_choice: Literal["shares", "shorter_queue"] = Field(
+        default="shares",
+        description="exports: keep the route drawn from the shares, or take the route (among those "
+        "with a share for the cargo) whose checkpoint has the fewest trucks per lane when ready",
+    )
+    park: HoldingPark | None = Field(default=None, description="holding park upstream; null = none")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, msg in _LEGACY.items():
+                if key in data:
+                    raise ValueError(f"'{key}' is no longer a gate key: {msg}")
+        return data
 
     def stage_hours(self, stage: str) -> Hours:
-        """Opening hours of *stage* in Vietnam time, falling back to the gate's."""
-        if stage == "acceptance":
-            return self.acceptance.hours_china
+        """Opening hours of a Vietnamese *stage* in Vietnam time, falling back to the gate's."""
         own = getattr(self, stage).hours
+        return own if own is not None else self.hours
+
+    def crossing_hours(self, route: str) -> Hours:
+        """Opening hours of *route*'s crossing in Vietnam time, falling back to the gate's."""
+        own = self.routes[route].crossing.hours
         return own if own is not None else self.hours
 
 
 class CargoClass(_Model):
-    perishable: bool = False
+    """A class of cargo; perishable classes are counted against the perishable threshold."""
+
+    perishable: bool = Field(default=False, description="true: spoils when held too long (fresh fruit)")
 
 
 class ChannelShares(_Model):
-    green: Probability
-    yellow: Probability
-    red: Probability
+    """Shares of declarations by customs risk channel; they sum to 1."""
+
+    green: Probability = Field(description="share with no document or physical check")
+    yellow: Probability = Field(description="share with a document check (customs_docs)")
+    red: Probability = Field(description="share with documents and a physical or X-ray check (inspection)")
 
     @model_validator(mode="after")
     def _sum_to_one(self) -> ChannelShares:
@@ -190,7 +288,9 @@ class ChannelShares(_Model):
 class Risk(_Model):
     """Risk-based customs channels and quarantine sampling, by cargo class."""
 
-    channel_shares: dict[str, ChannelShares]
+    channel_shares: dict[str, ChannelShares] = Field(
+        description="channel shares by cargo class; 'default' covers the others"
+    )
     quarantine_share: dict[str, Probability] = Field(
         description="share of trucks sent to quarantine, by cargo class"
     )
@@ -202,9 +302,9 @@ class Platform(_Model):
     enabled: bool = Field(default=True, description="false: every truck counts as approved")
     predeclared_share: Probability = Field(default=1.0, description="share declaring online")
     lead_time_h: Distribution = Field(description="hours between declaration and arrival")
-    auto_check_min: Distribution
-    officers: int = Field(ge=1)
-    review_min: Distribution
+    auto_check_min: Distribution = Field(description="minutes of the automatic data check")
+    officers: int = Field(ge=1, description="officers reviewing declarations at once")
+    review_min: Distribution = Field(description="minutes of an officer's review")
     hours: Hours = Field(default=ALWAYS, description="officers' working hours")
     returned_share: float = Field(ge=0, lt=1, description="share returned for correction")
     correction_h: Distribution = Field(description="hours before a returned one is resubmitted")
@@ -234,19 +334,19 @@ class DemandPattern(_Model):
 
 
 class _Event(_Model):
-    name: str = ""
+    name: str = Field(default="", description="a label for figures and tables")
     gates: list[str] | None = Field(default=None, description="null = every gate")
 
 
 class DemandEvent(_Event):
     """Demand multiplied by *factor* on the days from *start* to *end*, both included."""
 
-    kind: Literal["demand"]
-    start: dt.date
-    end: dt.date
-    factor: Factor
-    directions: list[Direction] | None = None
-    cargo: list[str] | None = None
+    kind: Literal["demand"] = Field(description="the kind of event")
+    start: dt.date = Field(description="first day, YYYY-MM-DD")
+    end: dt.date = Field(description="last day, included")
+    factor: Factor = Field(description="multiplies the day's demand")
+    directions: list[Direction] | None = Field(default=None, description="null = both directions")
+    cargo: list[str] | None = Field(default=None, description="cargo classes; null = every class")
 
     @model_validator(mode="after")
     def _ordered(self) -> DemandEvent:
@@ -255,10 +355,20 @@ class DemandEvent(_Event):
         return self
 
 
+_STAGES_DOC = (
+    "stages it applies to (Vietnamese stages, china_check, crossing, or platform); null = every "
+    "stage of the gates named (the platform only when named)"
+)
+_ROUTES_DOC = "routes it applies to (china_check and crossing); null = every route of the gates named"
+_DIRS_DOC = "directions at the Chinese checkpoint (the one stage with hours by direction); null = both"
+
+
 class _TimedEvent(_Event):
-    start: dt.datetime
-    end: dt.datetime
-    stages: list[StageName] | None = Field(default=None, description="null = every stage")
+    start: dt.datetime = Field(description="start, 'YYYY-MM-DD HH:MM' Vietnam time")
+    end: dt.datetime = Field(description="end, after start")
+    stages: list[StageName] | None = Field(default=None, description=_STAGES_DOC)
+    routes: list[str] | None = Field(default=None, description=_ROUTES_DOC)
+    directions: list[Direction] | None = Field(default=None, description=_DIRS_DOC)
 
     @model_validator(mode="after")
     def _ordered(self) -> _TimedEvent:
@@ -270,24 +380,36 @@ class _TimedEvent(_Event):
 class CapacityEvent(_TimedEvent):
     """Capacity (service rate) multiplied by *factor* between *start* and *end*."""
 
-    kind: Literal["capacity"]
-    factor: float = Field(gt=0)
+    kind: Literal["capacity"] = Field(description="the kind of event")
+    factor: float = Field(gt=0, description="multiplies the service rate (0.5 = half as fast)")
 
 
 class ClosureEvent(_TimedEvent):
     """Stages closed between *start* and *end*; services under way finish."""
 
-    kind: Literal["closure"]
+    kind: Literal["closure"] = Field(description="the kind of event")
 
 
 class ExtendedHoursEvent(_Event):
-    """Other opening hours on the days from *start* to *end*, both included."""
+    """Other opening hours on the days from *start* to *end*, both included.
 
-    kind: Literal["extended_hours"]
-    start: dt.date
-    end: dt.date
-    hours: Hours
-    stages: list[StageName] | None = None
+    The hours are read in the stage's own clock: China time for ``china_check``, Vietnam time
+    for the others.
+    """
+
+    kind: Literal["extended_hours"] = Field(description="the kind of event")
+    start: dt.date = Field(description="first day, YYYY-MM-DD")
+    end: dt.date = Field(description="last day, included")
+    hours: Hours = Field(description="the hours on those days")
+    stages: list[StageName] | None = Field(default=None, description=_STAGES_DOC)
+    routes: list[str] | None = Field(default=None, description=_ROUTES_DOC)
+    directions: list[Direction] | None = Field(default=None, description=_DIRS_DOC)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ExtendedHoursEvent:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) must not be before start ({self.start})")
+        return self
 
 
 Event = Annotated[
@@ -296,8 +418,10 @@ Event = Annotated[
 
 
 class RunSettings(_Model):
-    start_date: dt.date
-    days: int = Field(ge=1)
+    """What is simulated: from when, for how long, and what is left out as warm-up."""
+
+    start_date: dt.date = Field(description="first simulated day, YYYY-MM-DD")
+    days: int = Field(ge=1, description="days simulated")
     warmup_days: int = Field(default=0, ge=0, description="days left out of the KPIs")
     sample_interval_min: float = Field(default=60, gt=0, description="queue series resolution")
 
@@ -309,24 +433,39 @@ class RunSettings(_Model):
 
 
 class KpiSettings(_Model):
-    perishable_threshold_h: float = Field(default=8, gt=0)
+    """How some KPIs are measured and the reported figures they are set against."""
+
+    perishable_threshold_h: float = Field(
+        default=8, gt=0, description="hours in the system above which a perishable truck counts as late"
+    )
     daily_mean_ref: float = Field(default=1650, description="reported mean cleared per day")
     daily_peak_ref: float = Field(default=2000, description="reported peak cleared per day")
+    held_clock: str = Field(
+        default="20:00", description="clock time, 'HH:MM' Vietnam time, at which trucks held are counted"
+    )
+
+    @model_validator(mode="after")
+    def _clock(self) -> KpiSettings:
+        if _clock_to_min(self.held_clock) >= 24 * 60:
+            raise ValueError(f"held_clock must be before 24:00, got {self.held_clock!r}")
+        return self
 
 
 class Scenario(_Model):
     """A whole scenario: what is simulated, for how long, and what is reported."""
 
-    name: str
-    question: str = ""
-    run: RunSettings
-    cargo_classes: dict[str, CargoClass] = Field(min_length=1)
-    platform: Platform
-    risk: Risk
-    demand: DemandPattern
-    gates: dict[str, Gate] = Field(min_length=1)
-    events: list[Event] = Field(default_factory=list)
-    kpi: KpiSettings = KpiSettings()
+    name: str = Field(description="short name; results go to results/<name> by default")
+    question: str = Field(default="", description="the question the scenario answers, in one sentence")
+    run: RunSettings = Field(description="dates, horizon, warm-up and sampling")
+    cargo_classes: dict[str, CargoClass] = Field(min_length=1, description="cargo classes by name")
+    platform: Platform = Field(description="the Digital Border Gate Platform")
+    risk: Risk = Field(description="customs risk channels and quarantine sampling")
+    demand: DemandPattern = Field(description="how demand varies over weekdays, months and hours")
+    gates: dict[str, Gate] = Field(min_length=1, description="the border gates by name")
+    events: list[Event] = Field(
+        default_factory=list, description="demand, capacity, closure and extended-hours events"
+    )
+    kpi: KpiSettings = Field(default=KpiSettings(), description="how some KPIs are measured")
     sweep: dict[str, list[Any]] | None = Field(
         default=None,
         description="for `bordersim sweep`: dotted key -> values; the grid of all combinations",
@@ -404,12 +543,29 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
             missing = sorted(cargo - set(mapping))
             problems.append((path, f"no entry for cargo class {missing} and no 'default'"))
 
+    def known_classes(path: str, names: list[str]) -> None:
+        unknown = [c for c in names if c not in cargo]
+        if unknown:
+            problems.append(
+                (path, f"priority classes must be cargo classes: {unknown}; known: {sorted(cargo)}")
+            )
+
     by_cargo("risk.channel_shares", sc.risk.channel_shares)
     by_cargo("risk.quarantine_share", sc.risk.quarantine_share)
     by_cargo("demand.month_factors", sc.demand.month_factors)
     for gname, gate in sc.gates.items():
         for stage in LANE_STAGES:
             by_cargo(f"gates.{gname}.{stage}.service_min", getattr(gate, stage).service_min)
+            known_classes(f"gates.{gname}.{stage}.priority", getattr(gate, stage).priority)
+        for rname, route in gate.routes.items():
+            base = f"gates.{gname}.routes.{rname}"
+            by_cargo(f"{base}.china_check.service_min", route.china_check.service_min)
+            known_classes(f"{base}.china_check.priority", route.china_check.priority)
+            known_classes(f"{base}.crossing.priority", route.crossing.priority)
+            for direction, shares in route.share.items():
+                unknown = set(shares) - cargo - {DEFAULT_KEY}
+                if unknown:
+                    problems.append((f"{base}.share.{direction}", f"unknown cargo class {sorted(unknown)}"))
         for direction, flows in gate.demand_trucks_per_day.items():
             unknown = set(flows) - cargo
             if unknown:
@@ -417,6 +573,19 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
                 problems.append((path, f"unknown cargo class {sorted(unknown)}"))
             if direction not in gate.parking:
                 problems.append((f"gates.{gname}.parking", f"no parking for {direction} trucks"))
+            for c in sorted(set(flows) | set(gate.initial_backlog.get(direction, {}))):
+                total = sum(route_share(r, direction, c) for r in gate.routes.values())
+                if abs(total - 1) > 1e-6:
+                    detail = ", ".join(
+                        f"{rn}: {route_share(r, direction, c):g}" for rn, r in gate.routes.items()
+                    )
+                    problems.append(
+                        (
+                            f"gates.{gname}.routes",
+                            f"{direction} shares of cargo class {c!r} must sum to 1 over the routes, "
+                            f"got {total:g} ({detail})",
+                        )
+                    )
         for direction, flows in gate.initial_backlog.items():
             unknown = set(flows) - cargo
             if unknown:
@@ -426,6 +595,19 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
             problems.append(("demand.hourly_profile", "no profile for export trucks"))
         if "import" in gate.demand_trucks_per_day and "import" not in sc.demand.hourly_profile:
             problems.append(("demand.hourly_profile", "no profile for import trucks"))
+        park = gate.park
+        if park is not None:
+            known_classes(f"gates.{gname}.park.priority", park.priority)
+            yard = gate.parking.get("export")
+            cap = yard.capacity if yard is not None else None
+            if park.call_forward_below is not None and cap is not None and park.call_forward_below > cap:
+                problems.append(
+                    (
+                        f"gates.{gname}.park.call_forward_below",
+                        f"{park.call_forward_below} is above the export yard's size ({cap} places with "
+                        "overflow): trucks would be called forward into a full yard",
+                    )
+                )
     for i, ev in enumerate(sc.events):
         for g in ev.gates or []:
             if g not in sc.gates:
@@ -434,7 +616,19 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
             for c in ev.cargo or []:
                 if c not in cargo:
                     problems.append((f"events.{i}.cargo", f"unknown cargo class {c!r}"))
+        else:
+            named = [g for g in (ev.gates or list(sc.gates)) if g in sc.gates]
+            known = sorted({r for g in named for r in sc.gates[g].routes})
+            for r in ev.routes or []:
+                if r not in known:
+                    problems.append((f"events.{i}.routes", f"unknown route {r!r}; known: {known}"))
     return problems
+
+
+def route_share(route: Route, direction: str, cargo: str) -> float:
+    """The share of *cargo* trucks of *direction* that a route takes (0 where none is given)."""
+    shares = route.share.get(direction, {})
+    return shares.get(cargo, shares.get(DEFAULT_KEY, 0.0))
 
 
 def validate_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:

@@ -9,6 +9,8 @@ fixed intervals to give series whose memory does not grow with the number of tru
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import deque
 from collections.abc import Callable
 
@@ -27,9 +29,11 @@ class Monitor:
         self._wait_area = 0.0
         self._busy_area = 0.0
         self._bin_max = 0
+        self._bin_max_busy = 0
         self.cum_wait = np.zeros(n_samples)
         self.cum_busy = np.zeros(n_samples)
         self.max_wait = np.zeros(n_samples)
+        self.max_busy = np.zeros(n_samples)
 
     def _advance(self) -> None:
         now = self.env.now
@@ -39,24 +43,49 @@ class Monitor:
             self._busy_area += self.busy * dt
             self._last = now
 
+    def add_waiting(self, delta: int) -> None:
+        """Count *delta* more trucks waiting (another place's trucks that queue on this road)."""
+        self._advance()
+        self.waiting += delta
+        if self.waiting > self._bin_max:
+            self._bin_max = self.waiting
+
+    def add_busy(self, delta: int) -> None:
+        """Count *delta* more trucks held (in service, in a yard or in a park)."""
+        self._advance()
+        self.busy += delta
+        if self.busy > self._bin_max_busy:
+            self._bin_max_busy = self.busy
+
     def export(self) -> dict[str, np.ndarray]:
         """The sampled series as plain arrays (picklable, unlike the SimPy objects)."""
-        return {"cum_wait": self.cum_wait, "cum_busy": self.cum_busy, "max_wait": self.max_wait}
+        return {
+            "cum_wait": self.cum_wait,
+            "cum_busy": self.cum_busy,
+            "max_wait": self.max_wait,
+            "max_busy": self.max_busy,
+        }
 
     def sample(self, k: int) -> None:
-        """Record cumulative areas at grid point *k* and the largest queue since the last one."""
+        """Record cumulative areas at grid point *k* and the largest counts since the last one."""
         self._advance()
         self.cum_wait[k] = self._wait_area
         self.cum_busy[k] = self._busy_area
         self.max_wait[k] = self._bin_max
         self._bin_max = self.waiting
+        self.max_busy[k] = self._bin_max_busy
+        self._bin_max_busy = self.busy
 
 
 class LanePool(Monitor):
     """*lanes* parallel servers; service time of truck *i* is ``service_min[i] / factor``.
 
-    ``serve(i)`` returns an event that succeeds with *i* when the service ends. A lane never
-    starts a service while the pool is closed; a service under way when it closes finishes.
+    ``serve(i, group)`` returns an event that succeeds with *i* when the service ends. Waiting
+    trucks are taken by priority class (``priority[i]``, lower first; None = all equal) and first
+    come first served within a class, never preempting a service. Each *group* (the direction,
+    at a Chinese checkpoint) opens and closes on its own schedule: a free lane takes the best
+    waiting truck of an open group. A lane never starts a service while its group is closed; a
+    service under way when it closes finishes.
     """
 
     def __init__(
@@ -67,26 +96,33 @@ class LanePool(Monitor):
         start_log: np.ndarray,
         end_log: np.ndarray,
         n_samples: int,
+        priority: np.ndarray | None = None,
+        groups: int = 1,
     ) -> None:
         super().__init__(env, n_samples)
         self.lanes = lanes
         self.service_min = service_min
         self.start_log = start_log
         self.end_log = end_log
+        self.priority = priority
+        self.group_open = [True] * groups
         self.is_open = True
         self.factor = 1.0
-        self.queue: deque[tuple[int, simpy.Event]] = deque()
+        self.queues: list[list[tuple[int, int, int, simpy.Event]]] = [[] for _ in range(groups)]
+        self._seq = itertools.count()
         self._open_area = 0.0
         self._open_since = 0.0
         self.cum_open = np.zeros(n_samples)
 
-    def serve(self, i: int) -> simpy.Event:
+    def serve(self, i: int, group: int = 0) -> simpy.Event:
         done = simpy.Event(self.env)
-        if self.is_open and self.busy < self.lanes and not self.queue:
+        queue = self.queues[group]
+        if self.group_open[group] and self.busy < self.lanes and not queue:
             self._start(i, done)
         else:
             self._advance()
-            self.queue.append((i, done))
+            rank = 0 if self.priority is None else int(self.priority[i])
+            heapq.heappush(queue, (rank, next(self._seq), i, done))
             self.waiting += 1
             if self.waiting > self._bin_max:
                 self._bin_max = self.waiting
@@ -107,20 +143,32 @@ class LanePool(Monitor):
         done.succeed(i)
         self._start_waiting()
 
+    def _next_queue(self) -> list | None:
+        """The open group's queue whose first truck goes next, or None."""
+        best = None
+        for queue, is_open in zip(self.queues, self.group_open, strict=True):
+            if is_open and queue and (best is None or queue[0] < best[0]):
+                best = queue
+        return best
+
     def _start_waiting(self) -> None:
-        queue = self.queue
-        while queue and self.is_open and self.busy < self.lanes:
+        while self.busy < self.lanes:
+            queue = self._next_queue()
+            if queue is None:
+                return
             self._advance()
             self.waiting -= 1
-            self._start(*queue.popleft())
+            _, _, i, done = heapq.heappop(queue)
+            self._start(i, done)
 
-    def set_state(self, is_open: bool, factor: float) -> None:
-        """Open or close the pool and set its rate factor (from its :class:`Schedule`)."""
+    def set_state(self, is_open: bool, factor: float, group: int = 0) -> None:
+        """Open or close one group and set the pool's rate factor (from a :class:`Schedule`)."""
         now = self.env.now
         if self.is_open:
             self._open_area += now - self._open_since
         self._open_since = now
-        self.is_open = is_open
+        self.group_open[group] = is_open
+        self.is_open = any(self.group_open)
         self.factor = factor
         self._start_waiting()
 
@@ -136,8 +184,10 @@ class LanePool(Monitor):
 class Holding(Monitor):
     """A yard of *capacity* places (None = unlimited) with a first-come road queue behind it.
 
-    ``waiting`` counts trucks on the road, ``busy`` trucks in the yard. With ``turn_away`` a
-    truck that finds the yard full leaves at once instead of queueing; ``on_turn_away`` is told.
+    ``waiting`` counts trucks on the road (a park's road queue adds to it, so that it counts
+    every truck of this gate and direction queueing on the road), ``busy`` trucks in the yard.
+    With ``turn_away`` a truck that finds the yard full leaves at once instead of queueing.
+    ``on_leave`` is told whenever a place frees (a park's call-forward listens).
     """
 
     def __init__(
@@ -153,13 +203,10 @@ class Holding(Monitor):
         self.turn_away = turn_away
         self.enter_log = enter_log
         self.road: deque[tuple[int, simpy.Event]] = deque()
-        self.max_busy = np.zeros(n_samples)
-        self._bin_max_busy = 0
-        self.on_turn_away: Callable[[int], None] | None = None
+        self.on_leave: Callable[[], None] | None = None
 
     def enter(self, i: int) -> simpy.Event | bool | None:
         """None: in the yard now; an event: wait for it on the road; False: turned away."""
-        self._advance()
         if self.capacity is None or (self.busy < self.capacity and not self.road):
             self._admit(i)
             return None
@@ -167,15 +214,11 @@ class Holding(Monitor):
             return False
         done = simpy.Event(self.env)
         self.road.append((i, done))
-        self.waiting += 1
-        if self.waiting > self._bin_max:
-            self._bin_max = self.waiting
+        self.add_waiting(1)
         return done
 
     def _admit(self, i: int) -> None:
-        self.busy += 1
-        if self.busy > self._bin_max_busy:
-            self._bin_max_busy = self.busy
+        self.add_busy(1)
         self.enter_log[i] = self.env.now
 
     def leave(self) -> None:
@@ -186,11 +229,80 @@ class Holding(Monitor):
             self.waiting -= 1
             self._admit(i)
             done.succeed(i)
+        if self.on_leave is not None:
+            self.on_leave()
 
-    def sample(self, k: int) -> None:
-        super().sample(k)
-        self.max_busy[k] = self._bin_max_busy
-        self._bin_max_busy = self.busy
 
-    def export(self) -> dict[str, np.ndarray]:
-        return {**super().export(), "max_busy": self.max_busy}
+class Park(Monitor):
+    """A holding park upstream of a yard: trucks wait here until called forward to the gate.
+
+    ``busy`` counts trucks in the park. A truck that finds the park full queues on the road,
+    counted on the yard's road. Trucks are called while the yard's trucks, those queueing on
+    its road and those on their way from the park number fewer than *threshold* (None: no
+    limit), by priority class (``priority[i]``, lower first; None = arrival order).
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        places: int | None,
+        yard: Holding,
+        threshold: int | None,
+        in_log: np.ndarray,
+        called_log: np.ndarray,
+        priority: np.ndarray | None,
+        n_samples: int,
+    ) -> None:
+        super().__init__(env, n_samples)
+        self.places = places
+        self.yard = yard
+        self.threshold = threshold
+        self.in_log = in_log
+        self.called_log = called_log
+        self.priority = priority
+        self.in_transit = 0
+        self.held: list[tuple[int, int, int, simpy.Event]] = []
+        self.road: deque[tuple[int, simpy.Event]] = deque()
+        self._seq = itertools.count()
+        yard.on_leave = self.release
+
+    def enter(self, i: int) -> simpy.Event:
+        """An event that succeeds when truck *i* is called forward (from the park, or its road)."""
+        called = simpy.Event(self.env)
+        if self.places is None or (self.busy < self.places and not self.road):
+            self._admit(i, called)
+        else:
+            self.road.append((i, called))
+            self.yard.add_waiting(1)
+        self.release()
+        return called
+
+    def _admit(self, i: int, called: simpy.Event) -> None:
+        self.add_busy(1)
+        self.in_log[i] = self.env.now
+        rank = 0 if self.priority is None else int(self.priority[i])
+        heapq.heappush(self.held, (rank, next(self._seq), i, called))
+
+    def _room(self) -> bool:
+        if self.threshold is None:
+            return True
+        yard = self.yard
+        return yard.busy + len(yard.road) + self.in_transit < self.threshold
+
+    def release(self) -> None:
+        """Call trucks forward while the yard has room for them."""
+        while self.held and self._room():
+            _, _, i, called = heapq.heappop(self.held)
+            self._advance()
+            self.busy -= 1
+            self.in_transit += 1
+            self.called_log[i] = self.env.now
+            called.succeed(i)
+            if self.road:
+                j, ev = self.road.popleft()
+                self.yard.add_waiting(-1)
+                self._admit(j, ev)
+
+    def arrived(self) -> None:
+        """A called truck reached the gate."""
+        self.in_transit -= 1

@@ -54,13 +54,21 @@ TEXTBOOK: dict[str, Any] = {
             "customs_docs": dict(_OFF),
             "inspection": dict(_OFF),
             "quarantine": dict(_OFF),
-            "acceptance": {"enabled": False, "trucks_per_h": 1},
-            "crossing": {
-                "enabled": False,
-                "lanes": 1,
-                "direct_share": 0,
-                "trailer_swap_min": {"dist": "fixed", "value": 1},
-                "direct_min": {"dist": "fixed", "value": 1},
+            "routes": {
+                "main": {
+                    "share": {"export": {"default": 1}, "import": {"default": 1}},
+                    "china_check": {
+                        "enabled": False,
+                        "lanes": 1,
+                        "service_min": {"default": {"dist": "fixed", "value": 1}},
+                    },
+                    "crossing": {
+                        "enabled": False,
+                        "lanes": 1,
+                        "trailer_swap_min": {"dist": "fixed", "value": 1},
+                        "direct_min": {"dist": "fixed", "value": 1},
+                    },
+                }
             },
         }
     },

@@ -28,23 +28,23 @@ def test_export_waits_for_chinese_hours_one_hour_ahead() -> None:
     sc = textbook(
         {
             "gates.g.gate_control.service_min": FIXED10,
-            "gates.g.acceptance": {
+            "gates.g.routes.main.china_check": {
                 "enabled": True,
-                "trucks_per_h": 10,
+                "lanes": 1,
+                "service_min": {"default": {"dist": "fixed", "value": 6}},
                 "hours_china": {"open": "08:00", "close": "09:00"},
             },
-            "gates.g.crossing": {
+            "gates.g.routes.main.crossing": {
                 "enabled": True,
                 "lanes": 2,
-                "direct_share": 0,
                 "trailer_swap_min": {"dist": "fixed", "value": 5},
                 "direct_min": {"dist": "fixed", "value": 1},
             },
         }
     )
     r = run(sc, arrivals=hand_made([0, 1], direction=0))
-    # 08:00 in China is 07:00 (minute 420) in Vietnam; acceptance takes 60/10 = 6 min each.
-    assert times(r, "acceptance_start_min") == [420, 426]
+    # 08:00 in China is 07:00 (minute 420) in Vietnam; the check takes 6 min each.
+    assert times(r, "china_check_start_min") == [420, 426]
     assert times(r, "crossing_start_min") == [426, 432]
     assert times(r, "departure_min") == [431, 437]
 

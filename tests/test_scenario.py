@@ -10,7 +10,7 @@ import yaml
 from conftest import BASELINE, bordersim, textbook
 
 from sim import ScenarioError, load_scenario
-from sim.scenario import parse_assignment
+from sim.scenario import parse_assignment, scenario_schema
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -146,16 +146,16 @@ def test_circular_extends_is_refused(tmp_path: Path) -> None:
 
 
 def test_set_on_the_command_line_and_in_python_agree() -> None:
-    key, value = parse_assignment("gates.huu_nghi.acceptance.trucks_per_h=12.5")
-    assert value == 12.5
+    key, value = parse_assignment("gates.huu_nghi.routes.r1119_1120.china_check.lanes=12")
+    assert value == 12
     a = load_scenario(BASELINE, {key: value})
     b = load_scenario(BASELINE).with_changes({key: value})
     assert a == b
-    assert a.gates["huu_nghi"].acceptance.trucks_per_h == 12.5
-    done = bordersim("check", str(BASELINE), "--set", "gates.huu_nghi.acceptance.trucks_per_h=12.5")
+    assert a.gates["huu_nghi"].routes["r1119_1120"].china_check.lanes == 12
+    done = bordersim("check", str(BASELINE), "--set", "gates.huu_nghi.routes.r1119_1120.china_check.lanes=12")
     assert done.returncode == 0, done.stderr
     resolved = yaml.safe_load(done.stdout)
-    assert resolved["gates"]["huu_nghi"]["acceptance"]["trucks_per_h"] == 12.5
+    assert resolved["gates"]["huu_nghi"]["routes"]["r1119_1120"]["china_check"]["lanes"] == 12
 
 
 def test_resolved_scenario_round_trips(baseline) -> None:
@@ -169,7 +169,7 @@ def test_schema_is_json_and_documents_units() -> None:
     schema = json.loads(done.stdout)
     text = json.dumps(schema)
     assert "demand_trucks_per_day" in text
-    assert "trucks_per_h" in text
+    assert "travel_min" in text
     assert "China time" in text
 
 
@@ -177,3 +177,44 @@ def test_textbook_reduction_is_valid() -> None:
     sc = textbook({"gates.g.hours": "always"})
     assert sc.gates["g"].hours.open_min == 0
     assert sc.gates["g"].hours.close_min == 1440
+
+
+def test_every_field_of_the_schema_says_what_it_is() -> None:
+    schema = scenario_schema()
+    fields = [(n, f, s) for n, d in schema["$defs"].items() for f, s in d.get("properties", {}).items()]
+    fields += [("Scenario", f, s) for f, s in schema["properties"].items()]
+    missing = [f"{n}.{f}" for n, f, s in fields if not s.get("description")]
+    assert len(fields) > 100
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("gates.huu_nghi.routes.r1119_1120.share.export", {"default": 0.5}, "export shares of cargo class"),
+        ("gates.huu_nghi.gate_control.priority", ["durian"], "priority classes must be cargo classes"),
+        ("gates.huu_nghi.park.call_forward_below", 5000, "above the export yard's size"),
+        (
+            "events",
+            [{"kind": "closure", "start": "2025-10-01 00:00", "end": "2025-10-02 00:00", "routes": ["r9"]}],
+            "unknown route 'r9'",
+        ),
+        ("gates.huu_nghi.acceptance", {"trucks_per_h": 20}, "'acceptance' is no longer a gate key"),
+    ],
+)
+def test_route_park_and_priority_mistakes_are_named(key: str, value, expected: str, tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=expected):
+        load_scenario(BASELINE, {key: value})
+    bad = write(tmp_path, "bad.yaml", f"extends: {BASELINE}\n" + yaml.safe_dump(_nested(key, value)))
+    done = bordersim("check", str(bad))
+    assert done.returncode == 2
+    assert str(bad) in done.stderr
+    assert expected.split("'")[0] in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def _nested(key: str, value):
+    out = value
+    for part in reversed(key.split(".")):
+        out = {part: out}
+    return out
