@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
@@ -32,6 +34,22 @@ class UsageError(Exception):
 def _scenario_from(file: str, sets: list[str] | None) -> Scenario:
     changes = dict(parse_assignment(text) for text in sets or [])
     return load_scenario(file, changes)
+
+
+def _window(args: argparse.Namespace, scenarios: list[Scenario]) -> Any:
+    """The --window as dates, checked against every scenario's run before anything is simulated."""
+    text = getattr(args, "window", None)
+    if not text:
+        return None
+    from sim.results import parse_window, window_minutes
+
+    try:
+        window = parse_window(text)
+        for sc in scenarios:
+            window_minutes(sc, window)
+    except ValueError as err:
+        raise UsageError(f"--window: {err}") from None
+    return window
 
 
 def _add_scenario_args(p: argparse.ArgumentParser, many: bool = False) -> None:
@@ -56,6 +74,12 @@ def _add_experiment_args(p: argparse.ArgumentParser, n: int, resumable: bool = T
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     if resumable:
         p.add_argument("--resume", action="store_true", help="keep replications an interrupted run finished")
+        p.add_argument(
+            "--window",
+            metavar="FIRST..LAST",
+            help="KPIs over these dates, both included (e.g. 2025-10-01..2025-10-31); "
+            "default: after the warm-up",
+        )
 
 
 @contextlib.contextmanager
@@ -103,7 +127,12 @@ def _checkpointed(
     from sim.checkpoint import WorkFolder
 
     work = WorkFolder(outdir)
-    meta = {"command": args.command, "scenarios": [sc.to_dict() for sc in scenarios], "seed": args.seed}
+    meta = {
+        "command": args.command,
+        "scenarios": [sc.to_dict() for sc in scenarios],
+        "seed": args.seed,
+        "window": getattr(args, "window", None),
+    }
     done = work.start(meta, resume=args.resume)
     if done and not args.quiet:
         print(f"resuming: {len(done)} replications already done in {work.path}", file=sys.stderr)
@@ -118,37 +147,73 @@ def _checkpointed(
     work.remove()
 
 
-def _print_experiment(exp: Any, outdir: Path) -> None:
+def _print_experiment(exp: Any, outdir: Path, elapsed_s: float) -> None:
+    from sim.results import GROWTH_RULE, HELD_PLACES, window_minutes
+
     sc = exp.scenario
     s = exp.summary()
 
     def fmt(kpi: str, spec: str = ",.0f") -> str:
+        if kpi not in s.index:
+            return "n/a"
         row = s.loc[kpi]
         text = format(row["mean"], spec)
-        if exp.n > 1:
+        if exp.n > 1 and row["ci_low"] == row["ci_low"]:
             text += f" [{format(row['ci_low'], spec)}, {format(row['ci_high'], spec)}]"
         return text
 
-    days = sc.run.days - sc.run.warmup_days
+    start, end = window_minutes(sc, exp.window)
+    first = sc.run.start_date + dt.timedelta(days=int(start // 1440))
+    last = sc.run.start_date + dt.timedelta(days=int(end // 1440) - 1)
+    span = f"n = {exp.n} replications, 95% intervals in brackets" if exp.n > 1 else "n = 1 replication"
     wall = sum(r.wall_s for r in exp.replications)
-    span = f"{exp.n} replications, 95% intervals in brackets" if exp.n > 1 else "1 replication"
-    print(f"{sc.name}: {sc.run.days} days, seed {exp.seed}, {span}; simulated in {wall:.1f} s")
     print(
-        f"  cleared per day (last {days} days): mean {fmt('cleared_per_day_mean')}, "
-        f"P95 {fmt('cleared_per_day_p95')}, max {fmt('cleared_per_day_max')}; "
-        f"days above {sc.kpi.daily_peak_ref:,.0f}: {fmt('days_above_peak_ref', '.1f')}"
+        f"{sc.name}: {sc.run.days} days, seed {exp.seed}, {span}; took {elapsed_s:.1f} s "
+        f"({wall:.1f} s of simulation summed over replications)"
     )
+    print(f"  KPIs over {first}..{last} ({(end - start) / 1440:.0f} days)")
     print(
-        f"  time in system: mean {fmt('time_in_system_h_mean', '.2f')} h; perishables over "
-        f"{sc.kpi.perishable_threshold_h:g} h: {fmt('perishable_over_threshold_share', '.1%')}"
+        f"  cleared per day: mean {fmt('cleared_per_day_mean')} "
+        f"(exports {fmt('cleared_per_day_mean_export')}, "
+        f"imports {fmt('cleared_per_day_mean_import')}), P95 {fmt('cleared_per_day_p95')}, "
+        f"max {fmt('cleared_per_day_max')}; days above {sc.kpi.daily_peak_ref:,.0f}: "
+        f"{fmt('days_above_peak_ref', '.1f')}"
+    )
+    for direction in ("export", "import"):
+        print(
+            f"  {direction}s: time in system mean {fmt(f'time_in_system_h_mean_{direction}', '.2f')} h, "
+            f"P95 {fmt(f'time_in_system_h_p95_{direction}', '.1f')} h; procedure time (yard entry to "
+            f"clearance) mean {fmt(f'procedure_h_mean_{direction}', '.2f')} h; still inside at the end "
+            f"(censored): {fmt(f'censored_trucks_{direction}')}"
+        )
+    label = sc.kpi.held_clock.replace(":00", "h") if sc.kpi.held_clock.endswith(":00") else sc.kpi.held_clock
+    key = f"held_at_{label.replace(':', 'h')}_export"
+    names = {"to_china": "waiting for or crossing to China"}
+    places = ", ".join(
+        f"{names.get(p, p.replace('_', ' '))} {fmt(f'{key}_mean_{p}')}"
+        for p in HELD_PLACES
+        if p != "china_side"
+    )
+    print(f"  exports not yet crossed at {sc.kpi.held_clock}: mean {fmt(key + '_mean')} ({places})")
+    print(
+        f"  perishables over {sc.kpi.perishable_threshold_h:g} h: "
+        f"{fmt('perishable_over_threshold_share', '.1%')}"
     )
     for gate in sc.gates:
+        park = (
+            f"; park mean {fmt(f'park_occupancy_mean_{gate}')}"
+            if f"park_occupancy_mean_{gate}" in s.index
+            else ""
+        )
         print(
             f"  {sc.gates[gate].label}: road queue mean "
             f"{fmt(f'road_queue_trucks_mean_{gate}_export', '.1f')} trucks, max "
-            f"{fmt(f'road_queue_km_max_{gate}_export', '.2f')} km; "
-            f"backlog at the end {fmt(f'backlog_end_{gate}')}"
+            f"{fmt(f'road_queue_km_max_{gate}_export', '.2f')} km{park}; "
+            f"inside at the end {fmt(f'backlog_end_{gate}')}"
         )
+    print(f"  bottlenecks ({GROWTH_RULE}):")
+    for row in exp.bottlenecks().itertuples():
+        print(f"    {row.statement}")
     print(f"  results in {outdir}/")
 
 
@@ -159,6 +224,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     sc = _scenario_from(args.file, args.set)
     if args.replications < 1:
         raise UsageError("-n must be at least 1")
+    window = _window(args, [sc])
+    started = time.perf_counter()
     outdir = Path(args.output or Path("results") / sc.name)
     cap = args.max_replications if args.precision else args.replications
     with _executor(args) as executor, _checkpointed(args, outdir, [sc], cap) as (done, on_done):
@@ -173,10 +240,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
             max_n=args.max_replications,
             done=done,
             on_done=on_done,
+            window=window,
         )
         write_experiment(exp, outdir, plots=not args.no_plots, report=args.report)
     if not args.quiet:
-        _print_experiment(exp, outdir)
+        _print_experiment(exp, outdir, time.perf_counter() - started)
         if args.precision:
             row = exp.summary().loc[args.precision_kpi]
             rel = (row["ci_high"] - row["ci_low"]) / 2 / abs(row["mean"])
@@ -207,6 +275,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if len(scenarios) < 2:
         raise UsageError("compare needs at least two scenario files")
     names = [s.name for s in scenarios]
+    window = _window(args, scenarios)
     outdir = Path(args.output or Path("results") / ("compare_" + "_vs_".join(names[:3])))
     with _executor(args) as executor:
         comp = compare(
@@ -216,6 +285,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             args.jobs,
             executor,
             common_random_numbers=not args.independent,
+            window=window,
         )
     write_comparison(comp, outdir, plots=not args.no_plots, report=args.report)
     if not args.quiet:
@@ -260,9 +330,20 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     outdir = Path(args.output or Path("results") / f"sweep_{sc.name}")
     kpis = args.kpi or ["time_in_system_h_mean", "cleared_per_day_mean"]
     points = [sc.with_changes(p) for p in sweep_points(vary)]
+    window = _window(args, points)
     total = len(points) * args.replications
     with _executor(args) as executor, _checkpointed(args, outdir, points, total) as (done, on_done):
-        sw = sweep(sc, vary, args.replications, args.seed, args.jobs, executor, done=done, on_done=on_done)
+        sw = sweep(
+            sc,
+            vary,
+            args.replications,
+            args.seed,
+            args.jobs,
+            executor,
+            done=done,
+            on_done=on_done,
+            window=window,
+        )
         write_sweep(sw, outdir, kpis, plots=not args.no_plots)
     if not args.quiet:
         table = sw.table()

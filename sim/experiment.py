@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calendar import MIN_PER_DAY
-from sim.results import Run, run
+from sim.results import Run, Window, run, statement
 from sim.scenario import Scenario
 from sim.stats import mser5, paired_differences, summarise
 
@@ -45,18 +45,29 @@ class Replication:
     queues: pd.DataFrame | None = None
     run: Run | None = None
     wall_s: float = 0.0
+    bottlenecks: pd.DataFrame | None = None
 
 
 def run_replication(
-    scenario: Scenario, seed: int, index: int, keep_series: bool = True, keep_run: bool = False
+    scenario: Scenario,
+    seed: int,
+    index: int,
+    keep_series: bool = True,
+    keep_run: bool = False,
+    window: Window | None = None,
 ) -> Replication:
-    """Simulate replication *index*; keep only what is asked for, so that sweeps stay small."""
+    """Simulate replication *index*; keep only what is asked for, so that sweeps stay small.
+
+    KPIs and the bottleneck statement are taken over *window* (default: after the warm-up).
+    """
     r = run(scenario, seed=replication_seed(seed, index))
     queues = None
     if keep_series:
         queues = r.queues[["time_h", "gate", "place", "queue_mean"]].copy()
         queues["queue_mean"] = queues["queue_mean"].astype(np.float32)
-    return Replication(index, r.kpis(), r.daily, queues, r if keep_run else None, r.wall_s)
+    return Replication(
+        index, r.kpis(window), r.daily, queues, r if keep_run else None, r.wall_s, r.bottlenecks(window)
+    )
 
 
 class RunInterruptedError(Exception):
@@ -79,6 +90,7 @@ def run_tasks(
     keep_runs: int = 1,
     on_done: Callable[[Task, Replication], None] | None = None,
     done: Mapping[Task, Replication] | None = None,
+    window: Window | None = None,
 ) -> dict[Task, Replication]:
     """Run every (scenario, replication) task not in *done*; full runs are kept for replications
     below *keep_runs*. Returns every task's replication, those in *done* included.
@@ -96,7 +108,7 @@ def run_tasks(
 
     def args(task: Task) -> tuple[Any, ...]:
         k, i = task
-        return scenarios[k], seed, i, keep_series, i < keep_runs
+        return scenarios[k], seed, i, keep_series, i < keep_runs, window
 
     jobs = jobs or os.cpu_count() or 1
     if executor is None and (jobs == 1 or len(tasks) <= 1):
@@ -143,6 +155,7 @@ class Experiment:
     scenario: Scenario
     seed: int
     replications: list[Replication] = field(default_factory=list)
+    window: Window | None = None
 
     @property
     def n(self) -> int:
@@ -187,6 +200,35 @@ class Experiment:
             out["ci_low"] = out["ci_high"] = np.nan
         return out
 
+    def bottlenecks(self) -> pd.DataFrame:
+        """Per gate and direction over the replications: the stage most often binding, its mean
+        utilisation, and in how many replications the queue grows (see ``sim.results.GROWTH_RULE``)."""
+        frames = [
+            r.bottlenecks.assign(replication=r.index) for r in self.replications if r.bottlenecks is not None
+        ]
+        if not frames:
+            raise ValueError("these replications kept no bottleneck statement")
+        df = pd.concat(frames, ignore_index=True)
+        rows = []
+        for (gate, direction), g in df.groupby(["gate", "direction"], sort=False):
+            stage = g["stage"].mode().iloc[0]
+            util = g.loc[g["stage"] == stage, "utilisation"].mean()
+            grows = int(g["grows"].sum())
+            n = len(g)
+            rows.append(
+                {
+                    "gate": gate,
+                    "direction": direction,
+                    "stage": stage,
+                    "binding_share": float((g["stage"] == stage).mean()),
+                    "utilisation": util,
+                    "grows_in": grows,
+                    "n": n,
+                    "statement": statement(self.scenario, gate, direction, stage, util, grows, n),
+                }
+            )
+        return pd.DataFrame(rows)
+
     def suggested_warmup_days(self) -> int:
         """MSER-5 on the daily mean number of trucks at the gates, averaged over replications."""
         q = self.queue_summary()
@@ -197,8 +239,11 @@ class Experiment:
         return mser5(per_day.to_numpy())
 
 
-def experiment_of(scenario: Scenario, seed: int, reps: dict[int, Replication]) -> Experiment:
-    return Experiment(scenario, seed, [reps[i] for i in sorted(reps)])
+def experiment_of(
+    scenario: Scenario, seed: int, reps: dict[int, Replication], window: Window | None = None
+) -> Experiment:
+    """An :class:`Experiment` of the replications *reps* (by index)."""
+    return Experiment(scenario, seed, [reps[i] for i in sorted(reps)], window)
 
 
 def replicate(
@@ -215,6 +260,7 @@ def replicate(
     max_n: int = 200,
     done: Mapping[Task, Replication] | None = None,
     on_done: Callable[[Task, Replication], None] | None = None,
+    window: Window | None = None,
 ) -> Experiment:
     """Run *n* replications; with *precision*, keep adding until the 95% half-width of
     *precision_kpi* is within that fraction of its mean (or *max_n* is reached).
@@ -242,13 +288,14 @@ def replicate(
                 keep_series=keep_series,
                 keep_runs=keep_runs,
                 on_done=callback,
+                window=window,
             )
         except RunInterruptedError as err:
             err.done = {(0, i): r for i, r in reps.items()}
             raise
         if precision is None:
-            return experiment_of(scenario, seed, reps)
-        exp = experiment_of(scenario, seed, reps)
+            return experiment_of(scenario, seed, reps, window)
+        exp = experiment_of(scenario, seed, reps, window)
         row = exp.summary().loc[precision_kpi]
         half = (row["ci_high"] - row["ci_low"]) / 2
         if (not math.isnan(half) and half <= precision * abs(row["mean"])) or exp.n >= max_n:
@@ -297,6 +344,7 @@ def compare(
     keep_series: bool = True,
     done: Mapping[Task, Replication] | None = None,
     on_done: Callable[[Task, Replication], None] | None = None,
+    window: Window | None = None,
 ) -> Comparison:
     """Replicate every scenario with the same seeds and pair them with the first.
 
@@ -309,13 +357,22 @@ def compare(
     if common_random_numbers:
         tasks = [(k, i) for k in range(len(scenarios)) for i in range(n)]
         done = run_tasks(
-            scenarios, tasks, seed, jobs=jobs, executor=executor, keep_series=keep_series, keep_runs=0
+            scenarios,
+            tasks,
+            seed,
+            jobs=jobs,
+            executor=executor,
+            keep_series=keep_series,
+            keep_runs=0,
+            window=window,
         )
         for k, sc in enumerate(scenarios):
-            experiments.append(experiment_of(sc, seed, {i: done[(k, i)] for i in range(n)}))
+            experiments.append(experiment_of(sc, seed, {i: done[(k, i)] for i in range(n)}, window))
     else:
         for sc, s in zip(scenarios, seeds, strict=True):
-            experiments.append(replicate(sc, n, s, jobs, executor, keep_series=keep_series, keep_runs=0))
+            experiments.append(
+                replicate(sc, n, s, jobs, executor, keep_series=keep_series, keep_runs=0, window=window)
+            )
     return Comparison(experiments)
 
 
@@ -355,6 +412,7 @@ def sweep(
     *,
     done: Mapping[Task, Replication] | None = None,
     on_done: Callable[[Task, Replication], None] | None = None,
+    window: Window | None = None,
 ) -> Sweep:
     """Replicate every point of the grid *vary* (dotted key -> values) on common random numbers.
 
@@ -373,6 +431,9 @@ def sweep(
         keep_runs=0,
         done=done,
         on_done=on_done,
+        window=window,
     )
-    exps = [experiment_of(sc, seed, {i: done[(k, i)] for i in range(n)}) for k, sc in enumerate(scenarios)]
+    exps = [
+        experiment_of(sc, seed, {i: done[(k, i)] for i in range(n)}, window) for k, sc in enumerate(scenarios)
+    ]
     return Sweep(scenario, points, exps)

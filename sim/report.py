@@ -91,16 +91,23 @@ def _parameters(scenario: dict) -> str:
                         f"{hours.get('open', '')}-{hours.get('close', '')}",
                     )
                 )
-        acc = gate.get("acceptance", {})
-        h = acc.get("hours_china", {})
-        rows.append(
-            (
-                gate.get("label", name),
-                "Chinese acceptance",
-                f"{acc.get('trucks_per_h')} trucks/h",
-                f"{h.get('open', '')}-{h.get('close', '')} China time",
+        for rname, route in gate.get("routes", {}).items():
+            check = route.get("china_check", {})
+            if not check.get("enabled", True):
+                continue
+            h = check.get("hours_china", {})
+            by_dir = check.get("hours_china_by_direction") or {}
+            hours = f"{h.get('open', '')}-{h.get('close', '')} China time" + "".join(
+                f"; {d} {x.get('open', '')}-{x.get('close', '')}" for d, x in by_dir.items()
             )
-        )
+            rows.append(
+                (
+                    gate.get("label", name),
+                    f"Chinese checkpoint, route {route.get('label') or rname}",
+                    f"{check.get('lanes')} lanes",
+                    hours,
+                )
+            )
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
     return "<table><tr><th>Gate</th><th>Stage</th><th>Capacity</th><th>Hours</th></tr>" + body + "</table>"
 

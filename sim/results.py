@@ -14,21 +14,57 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from sim.calendar import MIN_PER_DAY, MIN_PER_H
+from sim.calendar import MIN_PER_DAY, MIN_PER_H, minute_of
 from sim.demand import Arrivals
 from sim.model import (
     CHANNELS,
     CROSSING_MODES,
+    EXPORT,
     OUTCOMES,
     TIME_COLUMNS,
     Model,
     RunData,
+    route_keys,
 )
-from sim.scenario import DIRECTIONS, STAGES, Scenario
+from sim.scenario import DIRECTIONS, LANE_STAGES, Scenario, route_share
 
 KM_PER_M = 1e-3
-PLACES = tuple(f"{kind}_{d}" for d in DIRECTIONS for kind in ("road", "yard")) + STAGES
+GROWTH_MIN_TRUCKS = 20
+GROWTH_MIN_SHARE = 0.25
+GROWTH_MIN_DAYS = 7
+GROWTH_RULE = (
+    f"a queue grows when the trucks of that gate and direction still in the system at 00:00, day "
+    f"by day over the window, rise along a Theil-Sen line by more than {GROWTH_MIN_TRUCKS} trucks "
+    f"and more than {GROWTH_MIN_SHARE:.0%} of their mean over the window "
+    f"(judged on windows of at least {GROWTH_MIN_DAYS} days)"
+)
+"""The one criterion for "a queue grows" (an unstable gate), used by the bottleneck statement."""
+
+PIECES = {
+    "export": ("park", "travel", "road", "yard_wait", "procedures", "to_china"),
+    "import": ("china_side", "road", "yard_wait", "procedures"),
+}
+"""Where a truck's time goes, in order, by direction; the pieces add up to its time in system.
+
+``china_side``: an import's wait for and passage through its route's Chinese checkpoint and
+crossing; ``park``: in the holding park (and on the road before it when it is full);
+``travel``: from the park to the gate; ``road``: queueing on the road for a yard place;
+``yard_wait``: in the yard before the first Vietnamese procedure (waiting for approval
+included); ``procedures``: from the start of the first Vietnamese procedure to the end of the
+last, waits between them included; ``to_china``: an export's wait for and passage through the
+Chinese checkpoint and the crossing.
+"""
+
+HELD_PLACES = ("china_side", "park", "travel", "road", "yard", "to_china")
+"""Where a truck not yet cleared can be at a clock time (see :meth:`Run.held_at`)."""
+
+STAGE_NAMES = {"china_check": "Chinese checkpoint", "platform_review": "platform's review"}
+"""How stages are named in sentences, where their key does not read well."""
+
+Window = tuple[str | dt.date, str | dt.date]
+"""First and last date of a window, both days included, e.g. ``("2025-10-01", "2025-10-31")``."""
 
 
 def run(
@@ -44,11 +80,38 @@ def run(
     return Run(Model(scenario, seed, arrivals).run(progress))
 
 
+def window_minutes(sc: Scenario, window: Window | None) -> tuple[float, float]:
+    """Model minutes [start, end) of a date window; None = from the end of the warm-up to the end.
+
+    Raises ValueError naming the dates when the window is not inside the run.
+    """
+    if window is None:
+        return sc.run.warmup_days * MIN_PER_DAY, sc.run.days * MIN_PER_DAY
+    first, last = (dt.date.fromisoformat(str(d)) for d in window)
+    run_end = sc.run.start_date + dt.timedelta(days=sc.run.days - 1)
+    if last < first:
+        raise ValueError(f"window {first}..{last}: the last day is before the first")
+    if first < sc.run.start_date or last > run_end:
+        raise ValueError(f"window {first}..{last} is not inside the run ({sc.run.start_date}..{run_end})")
+    return minute_of(sc, first), minute_of(sc, last) + MIN_PER_DAY
+
+
+def parse_window(text: str) -> Window:
+    """``2025-10-01..2025-10-31`` as a window; ValueError with what was expected otherwise."""
+    first, sep, last = text.partition("..")
+    try:
+        if not sep:
+            raise ValueError
+        return (dt.date.fromisoformat(first.strip()), dt.date.fromisoformat(last.strip()))
+    except ValueError:
+        raise ValueError(f"expected FIRST..LAST dates like 2025-10-01..2025-10-31, got {text!r}") from None
+
+
 def _stage_waits(times: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Minutes each truck waited before each stage it visited (NaN where it did not)."""
     ready = times["yard_in_min"].copy()
-    waits = {"road": times["yard_in_min"] - times["arrival_min"]}
-    for stage in STAGES:
+    waits = {"road": times["yard_in_min"] - times["gate_arrival_min"]}
+    for stage in LANE_STAGES:
         start = times[f"{stage}_start_min"]
         if stage == "gate_control":
             # Gate control waits for the approved declaration as well as for the truck.
@@ -59,7 +122,36 @@ def _stage_waits(times: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         visited = ~np.isnan(start)
         waits[stage] = np.where(visited, start - ready, np.nan)
         ready = np.where(visited, times[f"{stage}_end_min"], ready)
+    # The Chinese checkpoint: an export is ready when its Vietnamese steps end; an import when
+    # it reaches the Chinese side.
+    check = times["china_check_start_min"]
+    before_check = np.where(
+        np.isnan(times["procedures_end_min"]) | (check < times["yard_in_min"]),
+        times["arrival_min"],
+        times["procedures_end_min"],
+    )
+    waits["china_check"] = check - before_check
+    cross = times["crossing_start_min"]
+    waits["crossing"] = np.where(
+        np.isnan(times["china_check_end_min"]), np.nan, cross - times["china_check_end_min"]
+    )
     return waits
+
+
+def _first(*columns: np.ndarray) -> np.ndarray:
+    """Element-wise the first of *columns* that is not NaN (NaN where none is)."""
+    out = np.full(columns[0].shape, np.nan)
+    for c in reversed(columns):
+        out = np.where(np.isnan(c), out, c)
+    return out
+
+
+def _count_inside(start: np.ndarray, end: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """How many intervals [start, end) hold each time in *at* (NaN start: never; NaN end: open)."""
+    ok = ~np.isnan(start)
+    s = np.sort(start[ok])
+    e = np.sort(np.where(np.isnan(end[ok]), np.inf, end[ok]))
+    return np.searchsorted(s, at, side="right") - np.searchsorted(e, at, side="right")
 
 
 class Run:
@@ -72,6 +164,7 @@ class Run:
 
     @property
     def wall_s(self) -> float:
+        """Seconds the simulation itself took (building the model and running SimPy)."""
         return self.data.wall_s
 
     @property
@@ -84,16 +177,34 @@ class Run:
 
     @cached_property
     def trucks(self) -> pd.DataFrame:
-        """One row per truck generated, times in model minutes, NaN where a step did not happen."""
+        """One row per truck generated, times in model minutes, NaN where a step did not happen.
+
+        Also where each truck's time went (``<piece>_h``, see :data:`PIECES`), its time in the
+        system and its procedure time (from entering the gate's yard to clearance).
+        """
         d = self.data
-        gates = pd.Categorical.from_codes(d.arrivals.gate, list(self.scenario.gates))
+        sc = self.scenario
+        keys = route_keys(sc)
+        gates = pd.Categorical.from_codes(d.arrivals.gate, list(sc.gates))
+        route_names = sorted({r for _, r in keys})
+        route = np.array([route_names.index(keys[r][1]) for r in range(len(keys))], dtype=np.int16)
+        cargos = list(sc.cargo_classes)
+        rank = np.full(len(d.arrivals), len(cargos), dtype=np.int16)
+        for r, (g, rn) in enumerate(keys):
+            order = sc.gates[g].routes[rn].china_check.priority
+            at = d.draws.route == r
+            for c, cargo in enumerate(cargos):
+                if cargo in order:
+                    rank[at & (d.arrivals.cargo == c)] = order.index(cargo)
         cols: dict[str, object] = {
             "truck": np.arange(len(d.arrivals)),
             "gate": gates,
+            "route": pd.Categorical.from_codes(route[d.draws.route], route_names),
             "direction": pd.Categorical.from_codes(d.arrivals.direction, DIRECTIONS),
-            "cargo": pd.Categorical.from_codes(d.arrivals.cargo, list(self.scenario.cargo_classes)),
-            "predeclared": d.draws.predeclared & self.scenario.platform.enabled,
-            "returns": d.draws.returns if self.scenario.platform.enabled else 0,
+            "cargo": pd.Categorical.from_codes(d.arrivals.cargo, cargos),
+            "priority_rank": rank,
+            "predeclared": d.draws.predeclared & sc.platform.enabled,
+            "returns": d.draws.returns if sc.platform.enabled else 0,
             "channel": pd.Categorical.from_codes(d.draws.channel, CHANNELS),
             "quarantined": d.draws.quarantined,
             "crossing_mode": pd.Categorical.from_codes(d.draws.crossing_mode, CROSSING_MODES),
@@ -101,17 +212,37 @@ class Run:
         }
         cols.update({c: d.times[c] for c in TIME_COLUMNS})
         df = pd.DataFrame(cols)
-        df["time_in_system_h"] = (df["departure_min"] - df["arrival_min"]) / MIN_PER_H
-        df.loc[df["outcome"] != "cleared", "time_in_system_h"] = np.nan
+        cleared = (df["outcome"] == "cleared").to_numpy()
+        t = d.times
+        h = 1 / MIN_PER_H
+        first_step = np.fmin.reduce([t[f"{s}_start_min"] for s in LANE_STAGES])
+        first_step = np.where(np.isnan(first_step), t["procedures_end_min"], first_step)
+        export = d.arrivals.direction == EXPORT
+        parked = ~np.isnan(t["park_in_min"])
+        pieces = {
+            "china_side": np.where(export, 0.0, t["gate_arrival_min"] - t["arrival_min"]),
+            "park": np.where(parked, t["called_min"] - t["arrival_min"], 0.0),
+            "travel": np.where(parked, t["gate_arrival_min"] - t["called_min"], 0.0),
+            "road": t["yard_in_min"] - t["gate_arrival_min"],
+            "yard_wait": first_step - t["yard_in_min"],
+            "procedures": t["procedures_end_min"] - first_step,
+            "to_china": np.where(export, t["departure_min"] - t["procedures_end_min"], 0.0),
+        }
+        for name, v in pieces.items():
+            df[f"{name}_h"] = np.where(cleared, v * h, np.nan)
+        df["time_in_system_h"] = np.where(cleared, (t["departure_min"] - t["arrival_min"]) * h, np.nan)
+        df["procedure_h"] = np.where(cleared, (t["departure_min"] - t["yard_in_min"]) * h, np.nan)
         return df
 
     @cached_property
     def queues(self) -> pd.DataFrame:
         """Queue length per gate and place in each sampling interval: time-average and maximum.
 
-        Places: ``road_<direction>`` trucks waiting outside the yard, ``yard_<direction>``
-        trucks in the yard (overflow included), and each stage's queue with its lanes in service
-        and their utilisation over the interval's open time.
+        Places: ``road_<direction>`` trucks queueing on the road for that yard (or for a full
+        park), ``yard_<direction>`` trucks in the yard (overflow included), ``park`` trucks in
+        the holding park, and each stage's queue (``china_check:<route>`` and
+        ``crossing:<route>`` for the routes) with its lanes in service and their utilisation
+        over the interval's open time.
         """
         d = self.data
         t = d.sample_min
@@ -122,23 +253,25 @@ class Run:
             wait = np.diff(s["cum_wait"]) / dt_min
             busy = np.diff(s["cum_busy"]) / dt_min
             base = {"time_h": t[:-1] / MIN_PER_H, "gate": gate}
+            route = kind.split(":", 1)[1] if ":" in kind else ""
             if kind.startswith("parking_"):
                 direction = kind.removeprefix("parking_")
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            **base,
-                            "place": f"road_{direction}",
-                            "queue_mean": wait,
-                            "queue_max": s["max_wait"][1:],
-                        }
+                for place, mean, peak in (
+                    (f"road_{direction}", wait, s["max_wait"][1:]),
+                    (f"yard_{direction}", busy, s["max_busy"][1:]),
+                ):
+                    frames.append(
+                        pd.DataFrame(
+                            {**base, "route": "", "place": place, "queue_mean": mean, "queue_max": peak}
+                        )
                     )
-                )
+            elif kind == "park":
                 frames.append(
                     pd.DataFrame(
                         {
                             **base,
-                            "place": f"yard_{direction}",
+                            "route": "",
+                            "place": "park",
                             "queue_mean": busy,
                             "queue_max": s["max_busy"][1:],
                         }
@@ -152,6 +285,7 @@ class Run:
                     pd.DataFrame(
                         {
                             **base,
+                            "route": route,
                             "place": kind,
                             "queue_mean": wait,
                             "queue_max": s["max_wait"][1:],
@@ -199,94 +333,275 @@ class Run:
         df["warmup"] = df["day"] < self.scenario.run.warmup_days
         return df
 
-    def cleared_per_day(self) -> pd.Series:
-        """Trucks cleared per day across every gate and direction, after the warm-up."""
-        d = self.daily[~self.daily["warmup"]]
-        return d.groupby("date")["cleared"].sum()
+    def cleared_per_day(self, window: Window | None = None) -> pd.Series:
+        """Trucks cleared per day across every gate and direction, over the window's days."""
+        start, end = window_minutes(self.scenario, window)
+        d = self.daily
+        days = (d["day"] >= start // MIN_PER_DAY) & (d["day"] < end // MIN_PER_DAY)
+        return d[days].groupby("date")["cleared"].sum()
 
-    def kpis(self) -> pd.Series:
-        """Named figures over the days after the warm-up, units in the names."""
+    def in_system(
+        self, at_min: np.ndarray, gate: str | None = None, direction: str | None = None
+    ) -> np.ndarray:
+        """Trucks generated and not yet gone (cleared or turned away) at each time of *at_min*."""
+        tr = self.trucks
+        sel = np.ones(len(tr), dtype=bool)
+        if gate is not None:
+            sel &= (tr["gate"] == gate).to_numpy()
+        if direction is not None:
+            sel &= (tr["direction"] == direction).to_numpy()
+        t = self.data.times
+        return _count_inside(t["arrival_min"][sel], t["departure_min"][sel], np.asarray(at_min, dtype=float))
+
+    def held_at(self, clock: str | None = None, window: Window | None = None) -> pd.DataFrame:
+        """Trucks not yet cleared at a clock time (default ``kpi.held_clock``) each day of the window.
+
+        One row per day, gate and direction, a column per place (:data:`HELD_PLACES`) and
+        ``total``. Reports count such figures (e.g. export trucks held at 20:00) and sometimes
+        include trucks outside the gate area: choose the places to add up accordingly.
+        """
         sc = self.scenario
+        clock_min = _clock_min(clock or sc.kpi.held_clock)
+        start, end = window_minutes(sc, window)
+        days = np.arange(int(start // MIN_PER_DAY), int(end // MIN_PER_DAY))
+        at = days * MIN_PER_DAY + clock_min
+        t = self.data.times
+        arrivals = self.data.arrivals
+        never = np.full(t["arrival_min"].shape, np.nan)
+        gone = t["departure_min"]
+        export = arrivals.direction == EXPORT
+        with_park = [
+            g for g, gate in enumerate(sc.gates.values()) if gate.park is not None and gate.park.enabled
+        ]
+        parked = export & np.isin(arrivals.gate, with_park)  # every export there queues for the park
+        spans = {
+            "china_side": [(np.where(export, np.nan, t["arrival_min"]), _first(t["gate_arrival_min"], gone))],
+            "park": [(np.where(parked, t["park_in_min"], np.nan), _first(t["called_min"], gone))],
+            "travel": [(t["called_min"], _first(t["gate_arrival_min"], gone))],
+            "road": [
+                (np.where(parked, t["arrival_min"], np.nan), _first(t["park_in_min"], gone)),
+                (t["gate_arrival_min"], _first(t["yard_in_min"], gone)),
+            ],
+            "yard": [(t["yard_in_min"], _first(np.where(export, t["procedures_end_min"], never), gone))],
+            "to_china": [(np.where(export, t["procedures_end_min"], np.nan), gone)],
+        }
+        rows = []
+        for g, gate in enumerate(sc.gates):
+            for d, direction in enumerate(DIRECTIONS):
+                sel = (arrivals.gate == g) & (arrivals.direction == d)
+                row = {"day": days, "gate": gate, "direction": direction}
+                for place, pairs in spans.items():
+                    row[place] = sum(_count_inside(a[sel], b[sel], at) for a, b in pairs)
+                rows.append(pd.DataFrame(row))
+        df = pd.concat(rows, ignore_index=True)
+        df["total"] = df[list(HELD_PLACES)].sum(axis=1)
+        df.insert(1, "date", pd.Timestamp(sc.run.start_date) + pd.to_timedelta(df["day"], unit="D"))
+        return df
+
+    def kpis(self, window: Window | None = None) -> pd.Series:
+        """Named figures over a date window (default: the days after the warm-up), units in the names.
+
+        Throughput counts the window's days; times count the trucks that entered the system in
+        the window and were cleared by the end of the run (``censored_*`` counts those that were
+        not); queues and utilisation are time averages over the window; ``backlog_end*`` is what
+        is inside when the window ends; ``held_at_*`` trucks not yet cleared at the clock time.
+        """
+        sc = self.scenario
+        start, end = window_minutes(sc, window)
         k: dict[str, float] = {}
-        total = self.cleared_per_day()
+        total = self.cleared_per_day(window)
         k["cleared_per_day_mean"] = total.mean()
         k["cleared_per_day_p95"] = total.quantile(0.95)
         k["cleared_per_day_max"] = total.max()
         k["cleared_per_day_min"] = total.min()
         k["days_above_peak_ref"] = float((total > sc.kpi.daily_peak_ref).sum())
-        daily = self.daily[~self.daily["warmup"]]
+        k["days_above_peak_ref_share"] = float((total > sc.kpi.daily_peak_ref).mean())
+        d = self.daily
+        daily = d[(d["day"] >= start // MIN_PER_DAY) & (d["day"] < end // MIN_PER_DAY)]
+        n_days = max(total.size, 1)
         k["arrived_per_day_mean"] = daily.groupby("date")["arrived"].sum().mean()
-        by_gate_dir = daily.groupby(["gate", "direction"], observed=True)["cleared"].sum() / total.size
+        for direction, v in daily.groupby("direction", observed=True)["cleared"].sum().items():
+            k[f"cleared_per_day_mean_{direction}"] = v / n_days
+        by_gate_dir = daily.groupby(["gate", "direction"], observed=True)["cleared"].sum() / n_days
         for (gate, direction), v in by_gate_dir.items():
             k[f"cleared_per_day_mean_{gate}_{direction}"] = v
 
         tr = self.trucks
-        window = tr["arrival_min"] >= self.warmup_min
-        done = window & (tr["outcome"] == "cleared")
-        tis = tr.loc[done, "time_in_system_h"]
-        k["time_in_system_h_mean"] = tis.mean()
+        t = self.data.times
+        dep = t["departure_min"]
+        cleared = (tr["outcome"] == "cleared").to_numpy()
+        left_in = cleared & (dep >= start) & (dep < end)
+        for (gate, route, direction), v in (
+            tr[left_in].groupby(["gate", "route", "direction"], observed=True).size().items()
+        ):
+            k[f"cleared_per_day_mean_{gate}_{route}_{direction}"] = v / n_days
+
+        entered = (t["arrival_min"] >= start) & (t["arrival_min"] < end)
+        done = entered & cleared
+        direction_of = tr["direction"].to_numpy()
+        gate_of = tr["gate"].to_numpy()
+        per = np.isin(tr["cargo"].to_numpy(), [c for c, cc in sc.cargo_classes.items() if cc.perishable])
+        k["time_in_system_h_mean"] = _mean(tr["time_in_system_h"].to_numpy()[done])
+        k["procedure_h_mean"] = _mean(tr["procedure_h"].to_numpy()[done])
+        k["censored_trucks"] = float((entered & (tr["outcome"] == "inside").to_numpy()).sum())
+        k["perishable_over_threshold_share"] = _share_over(tr, done & per, sc.kpi.perishable_threshold_h)
+        for direction in DIRECTIONS:
+            sel = done & (direction_of == direction)
+            self._time_kpis(k, tr, sel, direction)
+            k[f"censored_trucks_{direction}"] = float(
+                (entered & (direction_of == direction) & (tr["outcome"] == "inside").to_numpy()).sum()
+            )
+            k[f"perishable_over_threshold_share_{direction}"] = _share_over(
+                tr, sel & per, sc.kpi.perishable_threshold_h
+            )
+            for gate in sc.gates:
+                at = sel & (gate_of == gate)
+                k[f"time_in_system_h_mean_{gate}_{direction}"] = _mean(tr["time_in_system_h"].to_numpy()[at])
+                k[f"procedure_h_mean_{gate}_{direction}"] = _mean(tr["procedure_h"].to_numpy()[at])
         for cargo in sc.cargo_classes:
-            x = tr.loc[done & (tr["cargo"] == cargo), "time_in_system_h"]
+            x = tr.loc[done & (tr["cargo"] == cargo).to_numpy(), "time_in_system_h"]
             k[f"time_in_system_h_mean_{cargo}"] = x.mean()
             k[f"time_in_system_h_p50_{cargo}"] = x.quantile(0.5)
             k[f"time_in_system_h_p95_{cargo}"] = x.quantile(0.95)
             k[f"time_in_system_h_max_{cargo}"] = x.max()
-        perishable = [c for c, cc in sc.cargo_classes.items() if cc.perishable]
-        per = done & tr["cargo"].isin(perishable)
-        k["perishable_over_threshold_share"] = (
-            (tr.loc[per, "time_in_system_h"] > sc.kpi.perishable_threshold_h).mean() if per.any() else np.nan
-        )
 
-        waits = _stage_waits(self.data.times)
-        w = window.to_numpy()
+        waits = _stage_waits(t)
         for gi, gate in enumerate(sc.gates):
-            at = w & (self.data.arrivals.gate == gi)
+            at = entered & (self.data.arrivals.gate == gi)
             for place, v in waits.items():
                 x = v[at]
                 k[f"wait_min_mean_{gate}_{place}"] = float(np.nanmean(x)) if np.any(~np.isnan(x)) else np.nan
 
-        k.update(self._monitor_kpis())
+        k.update(self._monitor_kpis(start, end))
 
-        inside = tr["outcome"] == "inside"
-        k["backlog_end"] = float(inside.sum())
+        held = self.held_at(window=window)
+        label = _clock_label(sc.kpi.held_clock)
+        for direction in DIRECTIONS:
+            h = held[held["direction"] == direction].groupby("day")[[*HELD_PLACES, "total"]].sum()
+            k[f"held_at_{label}_{direction}_mean"] = h["total"].mean()
+            k[f"held_at_{label}_{direction}_p95"] = h["total"].quantile(0.95)
+            for place in HELD_PLACES:
+                k[f"held_at_{label}_{direction}_mean_{place}"] = h[place].mean()
+
+        inside = self.in_system(np.array([end - 1e-9]))
+        k["backlog_end"] = float(inside[0])
         for gate in sc.gates:
-            k[f"backlog_end_{gate}"] = float((inside & (tr["gate"] == gate)).sum())
+            k[f"backlog_end_{gate}"] = float(self.in_system(np.array([end - 1e-9]), gate)[0])
+            for direction in DIRECTIONS:
+                k[f"backlog_end_{gate}_{direction}"] = float(
+                    self.in_system(np.array([end - 1e-9]), gate, direction)[0]
+                )
         k["backlog_end_share_of_day"] = (
             k["backlog_end"] / k["cleared_per_day_mean"] if k["cleared_per_day_mean"] else np.nan
         )
-        k["turned_away"] = float((window & (tr["outcome"] == "turned_away")).sum())
-        pre = window & tr["predeclared"]
-        late = tr["approved_min"] > tr["arrival_min"]
+        k["turned_away"] = float((entered & (tr["outcome"] == "turned_away").to_numpy()).sum())
+        pre = entered & tr["predeclared"].to_numpy()
+        late = (tr["approved_min"] > tr["gate_arrival_min"]).to_numpy()
         k["arrived_before_approval_share"] = float((late & pre).sum() / pre.sum()) if pre.any() else np.nan
         return pd.Series(k, name="value", dtype=float)
 
-    def _monitor_kpis(self) -> dict[str, float]:
+    def _time_kpis(self, k: dict[str, float], tr: pd.DataFrame, sel: np.ndarray, direction: str) -> None:
+        for name in ("time_in_system_h", "procedure_h"):
+            x = tr[name].to_numpy()[sel]
+            k[f"{name}_mean_{direction}"] = _mean(x)
+            k[f"{name}_p50_{direction}"] = float(np.quantile(x, 0.5)) if x.size else np.nan
+            k[f"{name}_p95_{direction}"] = float(np.quantile(x, 0.95)) if x.size else np.nan
+        k[f"cleared_trucks_{direction}"] = float(sel.sum())
+        for piece in PIECES[direction]:
+            k[f"time_h_mean_{direction}_{piece}"] = _mean(tr[f"{piece}_h"].to_numpy()[sel])
+
+    def _monitor_kpis(self, start: float, end: float) -> dict[str, float]:
         d = self.data
         t = d.sample_min
-        kw = int(np.searchsorted(t, self.warmup_min))
-        span = t[-1] - t[kw]
+        k0 = int(np.searchsorted(t, start))
+        k1 = int(np.searchsorted(t, end))
+        k1 = min(k1, t.size - 1)
+        span = t[k1] - t[k0]
         k: dict[str, float] = {}
+        road: dict[tuple[str, str], float] = {}
         for (gate, kind), s in d.series.items():
             if kind.startswith("parking_"):
                 direction = kind.removeprefix("parking_")
                 m = self.scenario.gates[gate].road_m_per_truck * KM_PER_M
-                road_mean = (s["cum_wait"][-1] - s["cum_wait"][kw]) / span
-                road_max = s["max_wait"][kw + 1 :].max()
+                road_mean = (s["cum_wait"][k1] - s["cum_wait"][k0]) / span
+                road_max = s["max_wait"][k0 + 1 : k1 + 1].max()
+                road[(gate, direction)] = road_mean
                 k[f"road_queue_trucks_mean_{gate}_{direction}"] = road_mean
                 k[f"road_queue_trucks_max_{gate}_{direction}"] = road_max
                 k[f"road_queue_km_mean_{gate}_{direction}"] = road_mean * m
                 k[f"road_queue_km_max_{gate}_{direction}"] = road_max * m
-                k[f"yard_occupancy_mean_{gate}_{direction}"] = (s["cum_busy"][-1] - s["cum_busy"][kw]) / span
-                k[f"yard_occupancy_max_{gate}_{direction}"] = s["max_busy"][kw + 1 :].max()
+                k[f"yard_occupancy_mean_{gate}_{direction}"] = (s["cum_busy"][k1] - s["cum_busy"][k0]) / span
+                k[f"yard_occupancy_max_{gate}_{direction}"] = s["max_busy"][k0 + 1 : k1 + 1].max()
+            elif kind == "park":
+                k[f"park_occupancy_mean_{gate}"] = (s["cum_busy"][k1] - s["cum_busy"][k0]) / span
+                k[f"park_occupancy_max_{gate}"] = s["max_busy"][k0 + 1 : k1 + 1].max()
             else:
-                open_min = s["cum_open"][-1] - s["cum_open"][kw]
-                busy = s["cum_busy"][-1] - s["cum_busy"][kw]
-                k[f"queue_mean_{gate}_{kind}"] = (s["cum_wait"][-1] - s["cum_wait"][kw]) / span
-                k[f"queue_max_{gate}_{kind}"] = s["max_wait"][kw + 1 :].max()
-                k[f"utilisation_{gate}_{kind}"] = (
+                name = kind.replace(":", "_")
+                open_min = s["cum_open"][k1] - s["cum_open"][k0]
+                busy = s["cum_busy"][k1] - s["cum_busy"][k0]
+                k[f"queue_mean_{gate}_{name}"] = (s["cum_wait"][k1] - s["cum_wait"][k0]) / span
+                k[f"queue_max_{gate}_{name}"] = s["max_wait"][k0 + 1 : k1 + 1].max()
+                k[f"utilisation_{gate}_{name}"] = (
                     busy / (s["lanes"][0] * open_min) if open_min > 0 else np.nan
                 )
+        for direction in DIRECTIONS:
+            k[f"road_queue_trucks_mean_{direction}"] = sum(
+                v for (g, dd), v in road.items() if dd == direction
+            )
         return k
+
+    def bottlenecks(self, window: Window | None = None) -> pd.DataFrame:
+        """Per gate and direction: the binding stage, how busy it is, and whether the queue grows.
+
+        The binding stage is the one, among those the direction's trucks visit at that gate (its
+        routes' checkpoints and crossings, the Vietnamese stages, the platform's review), whose
+        utilisation over its open hours in the window is highest. Growth follows
+        :data:`GROWTH_RULE`.
+        """
+        sc = self.scenario
+        start, end = window_minutes(sc, window)
+        k = self._monitor_kpis(start, end)
+        days = np.arange(int(np.ceil(start / MIN_PER_DAY)), int(end // MIN_PER_DAY) + 1)
+        at = days * MIN_PER_DAY
+        rows = []
+        for gate, g in sc.gates.items():
+            for direction in DIRECTIONS:
+                if not g.demand_trucks_per_day.get(direction) and not g.initial_backlog.get(direction):
+                    continue
+                candidates: dict[str, float] = {}
+                for stage in LANE_STAGES:
+                    key = f"utilisation_{gate}_{stage}"
+                    if key in k:
+                        candidates[stage] = k[key]
+                for rname, route in g.routes.items():
+                    if not any(route_share(route, direction, c) > 0 for c in sc.cargo_classes):
+                        continue
+                    for stage in ("china_check", "crossing"):
+                        if stage == "crossing" and direction not in route.crossing.directions:
+                            continue
+                        key = f"utilisation_{gate}_{stage}_{rname}"
+                        if key in k:
+                            candidates[f"{stage}:{rname}"] = k[key]
+                if "utilisation_platform_review" in k:
+                    candidates["platform_review"] = k["utilisation_platform_review"]
+                valid = {s: u for s, u in candidates.items() if u == u}
+                stage, util = max(valid.items(), key=lambda kv: kv[1]) if valid else ("", np.nan)
+                counts = self.in_system(at, gate, direction).astype(float)
+                growth, grows = _growth(days, counts)
+                rows.append(
+                    {
+                        "gate": gate,
+                        "direction": direction,
+                        "stage": stage,
+                        "utilisation": util,
+                        "in_system_first": counts[0] if counts.size else np.nan,
+                        "in_system_last": counts[-1] if counts.size else np.nan,
+                        "growth_trucks": growth,
+                        "grows": grows,
+                        "statement": statement(sc, gate, direction, stage, util, int(grows), 1, growth),
+                    }
+                )
+        return pd.DataFrame(rows)
 
     def check_conservation(self) -> pd.DataFrame:
         """Per gate: generated, cleared, turned away, still inside; they must add up."""
@@ -297,3 +612,67 @@ class Run:
             counts = tr.loc[at, "outcome"].value_counts().reindex(list(OUTCOMES), fill_value=0)
             rows[gate] = {**counts.astype(int).to_dict(), "generated": int(at.sum())}
         return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(np.mean(x)) if x.size else np.nan
+
+
+def _share_over(tr: pd.DataFrame, sel: np.ndarray, threshold_h: float) -> float:
+    x = tr["time_in_system_h"].to_numpy()[sel]
+    return float((x > threshold_h).mean()) if x.size else np.nan
+
+
+def _clock_min(text: str) -> int:
+    hh, mm = text.split(":")
+    return int(hh) * MIN_PER_H + int(mm)
+
+
+def _clock_label(text: str) -> str:
+    hh, mm = text.split(":")
+    return f"{int(hh)}h" if mm == "00" else f"{int(hh)}h{mm}"
+
+
+def _growth(days: np.ndarray, counts: np.ndarray) -> tuple[float, bool]:
+    """Rise of *counts* over the window along a Theil-Sen line, and whether it counts as growth."""
+    if counts.size < GROWTH_MIN_DAYS:
+        return np.nan, False
+    slope = stats.theilslopes(counts, days)[0]
+    rise = float(slope * (days[-1] - days[0]))
+    return rise, bool(rise > GROWTH_MIN_TRUCKS and rise > GROWTH_MIN_SHARE * counts.mean())
+
+
+def statement(
+    sc: Scenario,
+    gate: str,
+    direction: str,
+    stage: str,
+    utilisation: float,
+    grows: int,
+    n: int = 1,
+    growth: float | None = None,
+) -> str:
+    """One sentence on the binding stage of *gate* and *direction* and whether its queue grows.
+
+    *grows* counts the replications (of *n*) whose queue grows by :data:`GROWTH_RULE`; *growth*
+    is the rise in trucks for a single run (NaN: the window is too short to judge).
+    """
+    label = sc.gates[gate].label
+    if not stage:
+        return f"{label} {direction}: no stage in use"
+    name, _, route = stage.partition(":")
+    where = STAGE_NAMES.get(name, name.replace("_", " "))
+    if route:
+        where += f" on route {sc.gates[gate].routes[route].label or route}"
+    if growth is not None and growth != growth:
+        trend = "the window is too short to judge whether the queue grows"
+    elif n == 1:
+        trend = (
+            f"the queue GROWS (+{growth:,.0f} trucks over the window): unstable"
+            if grows
+            else "the queue does not grow"
+        )
+    else:
+        trend = f"the queue grows in {grows} of {n} replications" + (": UNSTABLE" if 2 * grows > n else "")
+    busy = f"{utilisation:.0%} busy in its open hours"
+    return f"{label} {direction}: binding stage is the {where}, {busy}; {trend}"
