@@ -47,9 +47,9 @@ def report(tmp_path_factory) -> Path:
 
 def test_report_is_self_contained_and_complete(report: Path) -> None:
     text = report.read_text()
-    assert "What if the Chinese side accepts only 30% of its usual trucks for five days?" in text
+    assert "What if the Chinese side checks trucks at 30% of its usual rate for five days?" in text
     assert "Trucks cleared per day, mean" in text
-    assert "Chinese acceptance" in text
+    assert "Chinese checkpoint, route 1119-1120 dedicated cargo road" in text
     assert "China time" in text
     assert text.count("data:image/png;base64,") >= 8
     assert 'src="http' not in text
