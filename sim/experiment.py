@@ -233,7 +233,7 @@ class Experiment:
         """MSER-5 on the daily mean number of trucks at the gates, averaged over replications."""
         q = self.queue_summary()
         q = q[q["gate"] != "platform"]
-        content = q[q["place"].str.startswith(("road_", "yard_"))]
+        content = q[q["place"].str.startswith(("road_", "yard_", "park"))]
         per_hour = content.groupby("time_h")["queue_mean"].sum()
         per_day = per_hour.groupby((per_hour.index * 60 // MIN_PER_DAY).astype(int)).mean()
         return mser5(per_day.to_numpy())

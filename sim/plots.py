@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from sim.calendar import MIN_PER_DAY, minute_of
 from sim.calibrate import Fit
 from sim.experiment import Comparison, Experiment, Sweep
-from sim.results import Run
-from sim.scenario import STAGES, CapacityEvent, ClosureEvent, DemandEvent
+from sim.results import Run, place_label, stage_places
+from sim.scenario import CapacityEvent, ClosureEvent, DemandEvent
 
 Result = Run | Experiment
 
@@ -86,15 +86,17 @@ def queue_lengths(run: Result, gate: str) -> Figure:
     sec.set_ylabel("road queue (km)")
     ax.set_title(f"{label}: road queue")
     ax = axes[1]
-    for place in ("yard_export", "yard_import"):
-        _line(ax, q[q["place"] == place], place.replace("_", " "))
-    ax.set_ylabel("trucks in the yard")
-    ax.set_title(f"{label}: yard occupancy (overflow included)")
+    for place in ("yard_export", "yard_import", "park"):
+        s = q[q["place"] == place]
+        if not s.empty:
+            _line(ax, s, place.replace("_", " "))
+    ax.set_ylabel("trucks in the yard (or park)")
+    ax.set_title(f"{label}: yard occupancy (overflow included) and the holding park")
     ax = axes[2]
-    for stage in STAGES:
+    for stage in stage_places(run.scenario, gate):
         s = q[q["place"] == stage]
         if not s.empty and s["queue_mean"].max() > 0:
-            _line(ax, s, stage.replace("_", " "), lw=0.9)
+            _line(ax, s, place_label(run.scenario, gate, stage), lw=0.9)
     ax.set_ylabel("trucks waiting")
     ax.set_title(f"{label}: queues at each stage")
     ax.set_xlabel("day of the run")
@@ -234,7 +236,7 @@ def utilisation(result: Result, gate: str) -> Figure:
     q = run.queues
     q = q[(q["gate"] == gate) & q["utilisation"].notna() & (q["time_h"] >= run.warmup_min / 60)]
     grid = q.groupby(["place", _hour_of_day(q)])["utilisation"].mean().unstack()
-    grid = grid.reindex([s for s in STAGES if s in grid.index])
+    grid = grid.reindex([s for s in stage_places(run.scenario, gate) if s in grid.index])
     fig, ax = plt.subplots(figsize=(12, 4), constrained_layout=True)
     image = ax.imshow(
         grid.to_numpy(),
@@ -245,7 +247,7 @@ def utilisation(result: Result, gate: str) -> Figure:
         extent=(-0.5, 23.5, len(grid) - 0.5, -0.5),
     )
     fig.colorbar(image, ax=ax, label="utilisation (share of open lane time busy)")
-    ax.set_yticks(range(len(grid)), [s.replace("_", " ") for s in grid.index])
+    ax.set_yticks(range(len(grid)), [place_label(run.scenario, gate, s) for s in grid.index])
     ax.set_xlabel("hour of day (Vietnam time; blank: closed)")
     ax.set_ylabel("stage")
     ax.set_title(f"{run.scenario.name}: lane utilisation at {run.scenario.gates[gate].label}")

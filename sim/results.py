@@ -80,6 +80,23 @@ def run(
     return Run(Model(scenario, seed, arrivals).run(progress))
 
 
+def stage_places(sc: Scenario, gate: str) -> list[str]:
+    """The stage places of *gate* in ``run.queues``, in the order an export visits them."""
+    places = list(LANE_STAGES)
+    for route in sc.gates[gate].routes:
+        places += [f"china_check:{route}", f"crossing:{route}"]
+    return places
+
+
+def place_label(sc: Scenario, gate: str, place: str) -> str:
+    """A readable name of a place of ``run.queues``: 'Chinese checkpoint 1119-1120 ...'."""
+    name, _, route = place.partition(":")
+    text = STAGE_NAMES.get(name, name.replace("_", " "))
+    if route:
+        text += f" {sc.gates[gate].routes[route].label or route}"
+    return text
+
+
 def window_minutes(sc: Scenario, window: Window | None) -> tuple[float, float]:
     """Model minutes [start, end) of a date window; None = from the end of the warm-up to the end.
 

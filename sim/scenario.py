@@ -617,6 +617,14 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
                 if c not in cargo:
                     problems.append((f"events.{i}.cargo", f"unknown cargo class {c!r}"))
         else:
+            if isinstance(ev, CapacityEvent) and ev.directions is not None:
+                problems.append(
+                    (
+                        f"events.{i}.directions",
+                        "a capacity event slows a whole stage; directions are for closure and "
+                        "extended_hours events at the Chinese checkpoint",
+                    )
+                )
             named = [g for g in (ev.gates or list(sc.gates)) if g in sc.gates]
             known = sorted({r for g in named for r in sc.gates[g].routes})
             for r in ev.routes or []:

@@ -200,6 +200,19 @@ def test_every_field_of_the_schema_says_what_it_is() -> None:
             "unknown route 'r9'",
         ),
         ("gates.huu_nghi.acceptance", {"trucks_per_h": 20}, "'acceptance' is no longer a gate key"),
+        (
+            "events",
+            [
+                {
+                    "kind": "capacity",
+                    "start": "2025-10-01 00:00",
+                    "end": "2025-10-02 00:00",
+                    "factor": 0.5,
+                    "directions": ["import"],
+                }
+            ],
+            "a capacity event slows a whole stage",
+        ),
     ],
 )
 def test_route_park_and_priority_mistakes_are_named(key: str, value, expected: str, tmp_path: Path) -> None:

@@ -1,0 +1,107 @@
+"""KPIs that show the mechanisms: date windows, trucks held at a clock time, censoring, the
+bottleneck statement, each against an answer known by construction, and each able to fail."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import bordersim, hand_made, textbook
+
+from sim import run
+
+FIXED10 = {"default": {"dist": "fixed", "value": 10}}
+EXP6 = {"default": {"dist": "exponential", "mean": 6}}
+
+
+def test_window_kpis_count_only_the_window() -> None:
+    r = run(textbook({"run.days": 20}), seed=2)
+    k = r.kpis(window=("2025-01-10", "2025-01-14"))
+    daily = r.daily.groupby("date")["cleared"].sum()
+    assert k["cleared_per_day_mean"] == pytest.approx(daily["2025-01-10":"2025-01-14"].mean())
+    whole = r.kpis()
+    assert whole["cleared_per_day_mean"] == pytest.approx(daily.iloc[1:].mean())  # after the 1-day warm-up
+    assert k["cleared_per_day_mean"] != whole["cleared_per_day_mean"]
+    with pytest.raises(ValueError, match="not inside the run"):
+        r.kpis(window=("2024-12-30", "2025-01-03"))
+    with pytest.raises(ValueError, match="before the first"):
+        r.kpis(window=("2025-01-10", "2025-01-09"))
+
+
+def test_a_bad_window_on_the_command_line_is_refused_before_running(tmp_path) -> None:
+    from conftest import BASELINE
+
+    done = bordersim("run", str(BASELINE), "-o", str(tmp_path / "out"), "--window", "2030-01-01..2030-01-31")
+    assert done.returncode == 2
+    assert "--window" in done.stderr
+    assert "not inside the run" in done.stderr
+    assert not (tmp_path / "out").exists()
+    done = bordersim("run", str(BASELINE), "-o", str(tmp_path / "out"), "--window", "October")
+    assert done.returncode == 2
+    assert "FIRST..LAST" in done.stderr
+
+
+def test_trucks_held_at_20h_by_place_and_censored_trucks() -> None:
+    sc = textbook(
+        {
+            "run.days": 3,
+            "run.warmup_days": 0,
+            "gates.g.gate_control.service_min": FIXED10,
+            "gates.g.routes.main.china_check": {
+                "enabled": True,
+                "lanes": 1,
+                "service_min": {"default": {"dist": "fixed", "value": 5}},
+                "hours_china": {"open": "08:00", "close": "20:00"},
+            },
+        }
+    )
+    # An export at 18:50 clears Vietnamese control by 19:00, when China (20:00 there) has closed.
+    r = run(sc, arrivals=hand_made([1130, 2 * 1440 + 1430], direction=0))
+    held = r.held_at("20:00").set_index(["day", "direction"])
+    assert held.loc[(0, "export"), "to_china"] == 1
+    assert held.loc[(0, "export"), "total"] == 1
+    assert held.loc[(1, "export"), "total"] == 0  # it crossed at 07:00 the next morning
+    tr = r.trucks
+    assert tr.loc[0, "china_check_start_min"] == 1440 + 420
+    assert tr.loc[0, "procedure_h"] == pytest.approx((1440 + 425 - 1130) / 60)
+    assert tr.loc[0, "to_china_h"] == pytest.approx((1440 + 425 - 1140) / 60)
+    k = r.kpis(window=("2025-01-06", "2025-01-08"))
+    assert k["held_at_20h_export_mean"] == pytest.approx(1 / 3)
+    assert k["censored_trucks_export"] == 1  # the truck of 23:50 on the last day never crossed
+    assert np.isnan(tr.loc[1, "time_in_system_h"])
+
+
+def stage_with(demand_per_day: float) -> object:
+    return textbook(
+        {
+            "run.days": 21,
+            "gates.g.demand_trucks_per_day.import.general": demand_per_day,
+            "gates.g.gate_control": {"lanes": 1, "service_min": EXP6},
+            "gates.g.customs_docs": {"lanes": 2, "service_min": EXP6},
+            "risk.channel_shares.default": {"green": 0, "yellow": 1, "red": 0},
+        }
+    )
+
+
+def test_bottleneck_names_the_busiest_stage_and_catches_a_growing_queue() -> None:
+    stable = run(stage_with(120), seed=1).bottlenecks().set_index("direction").loc["import"]
+    assert stable["stage"] == "gate_control"  # one lane at 6 min: twice as busy as customs' two
+    assert stable["utilisation"] == pytest.approx(120 * 6 / 1440, rel=0.1)
+    assert not stable["grows"]
+    assert "does not grow" in stable["statement"]
+    # The broken twin: demand above gate control's 240 a day makes the queue grow without bound.
+    unstable = run(stage_with(300), seed=1).bottlenecks().set_index("direction").loc["import"]
+    assert unstable["stage"] == "gate_control"
+    assert unstable["utilisation"] > 0.99
+    assert unstable["grows"]
+    assert unstable["growth_trucks"] == pytest.approx(60 * 19, rel=0.25)  # (300 - 240) a day over 19 days
+    assert "GROWS" in unstable["statement"]
+
+
+def test_replications_say_in_how_many_the_queue_grows() -> None:
+    from sim import replicate
+
+    exp = replicate(stage_with(300), n=2, seed=0, jobs=1, keep_series=False, keep_runs=0)
+    row = exp.bottlenecks().set_index("direction").loc["import"]
+    assert row["grows_in"] == 2
+    assert row["n"] == 2
+    assert "grows in 2 of 2 replications: UNSTABLE" in row["statement"]
