@@ -1,62 +1,147 @@
 """A work folder that keeps each finished replication, so an interrupted experiment can resume.
 
-It sits beside the results folder as ``.NAME.work`` and holds ``meta.json`` (the scenarios and
-seed it belongs to) and one ``rep-KKK-NNNNN.pkl`` per replication (scenario K, replication N),
-each written under a temporary name and renamed, so a file that is there is whole. It is
-removed once the results are written.
+It sits beside the results folder as ``.NAME.work`` and holds ``meta.json`` (what the run was,
+for people) and one ``rep-KKK-NNNNN.pkl`` per replication (scenario K, replication N), each
+written under a temporary name and renamed, so a file that is there is whole. Each file records
+what its replication was made with: the command, the scenario (as a hash of its resolved form),
+the seed and the version of bordersim. A resumed run takes only the replications that match
+its own on all four; the others are left out with a message and removed, never mixed in. The
+folder is removed once the results are written.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import pickle
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sim.experiment import Replication, Task
+from sim.folders import package_version, sibling, writing_error
+from sim.scenario import Scenario
 
 
-class WorkFolderMismatchError(Exception):
-    """The work folder belongs to another scenario or seed."""
+def identity(command: str, scenario: Scenario, seed: int) -> dict[str, Any]:
+    """What makes two replications of the same index interchangeable."""
+    text = json.dumps(scenario.to_dict(), sort_keys=True)
+    return {
+        "command": command,
+        "scenario": scenario.name,
+        "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "seed": seed,
+        "version": package_version(),
+    }
+
+
+@dataclass
+class Resumed:
+    """What :meth:`WorkFolder.start` found: the replications taken and how many it left out."""
+
+    done: dict[Task, Replication] = field(default_factory=dict)
+    ignored: int = 0
+    discarded: int = 0
 
 
 class WorkFolder:
     def __init__(self, outdir: str | Path) -> None:
-        outdir = Path(outdir)
-        self.path = outdir.parent / f".{outdir.name}.work"
+        self.outdir = Path(os.path.abspath(outdir))
+        self.path = sibling(self.outdir, ".work")
 
-    def start(self, meta: dict[str, Any], resume: bool) -> dict[Task, Replication]:
-        """Open the folder; with *resume*, return the replications it already holds."""
-        meta_file = self.path / "meta.json"
-        if resume and meta_file.exists():
-            if json.loads(meta_file.read_text()) != json.loads(json.dumps(meta)):
-                raise WorkFolderMismatchError(
-                    f"{self.path} holds replications of another scenario or seed; "
-                    "run without --resume to start again"
-                )
-            return self.load()
-        shutil.rmtree(self.path, ignore_errors=True)
-        self.path.mkdir(parents=True)
-        self._write(meta_file, json.dumps(meta).encode())
-        return {}
+    def start(self, meta: dict[str, Any], identities: list[dict[str, Any]], resume: bool) -> Resumed:
+        """Open the folder for a run whose scenario *k* has ``identities[k]``.
+
+        With *resume*, return the replications already there that match; without, start empty
+        (``discarded`` counts what an earlier run had kept).
+        """
+        self._identities = identities
+        found = Resumed()
+        if self.path.is_dir():
+            if resume:
+                found = self._take_matching()
+            else:
+                found.discarded = len(list(self.path.glob("rep-*.pkl")))
+                shutil.rmtree(self.path, ignore_errors=True)
+        elif self.path.exists() or self.path.is_symlink():
+            self.path.unlink()  # not a folder: nothing of ours, only in the way
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._write(self.path / "meta.json", json.dumps({**meta, "identities": identities}).encode())
+        except OSError as err:
+            raise writing_error(err, self.outdir) from None
+        return found
+
+    def _take_matching(self) -> Resumed:
+        found = Resumed()
+        for f in sorted(self.path.iterdir()):
+            if not (f.name.startswith("rep-") and f.name.endswith(".pkl")):
+                if f.name != "meta.json":
+                    _remove(f)  # a temporary file of a write that was cut short
+                continue
+            record = _read(f)
+            if record is None:
+                found.ignored += 1
+                _remove(f)
+                continue
+            task = (int(record["task"][0]), int(record["task"][1]))
+            k = task[0]
+            if k < len(self._identities) and record["identity"] == self._identities[k]:
+                found.done[task] = record["replication"]
+            else:
+                found.ignored += 1
+                _remove(f)
+        return found
 
     def load(self) -> dict[Task, Replication]:
-        reps = {}
-        for f in sorted(self.path.glob("rep-*.pkl")):
-            _, k, i = f.stem.split("-")
-            with f.open("rb") as fh:
-                reps[(int(k), int(i))] = pickle.load(fh)
-        return reps
+        """Every replication of the folder that matches the run it was started for."""
+        return self._take_matching().done
 
     def save(self, task: Task, rep: Replication) -> None:
-        self._write(self.path / f"rep-{task[0]:03d}-{task[1]:05d}.pkl", pickle.dumps(rep))
+        record = {"task": task, "identity": self._identities[task[0]], "replication": rep}
+        try:
+            self._write(self.path / f"rep-{task[0]:03d}-{task[1]:05d}.pkl", pickle.dumps(record))
+        except OSError as err:
+            raise writing_error(err, self.outdir) from None
 
     def _write(self, path: Path, data: bytes) -> None:
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except BaseException:
+            _remove(tmp)
+            raise
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _read(f: Path) -> dict[str, Any] | None:
+    """A replication record, or None for a file that is not one (cut short, or of an old version)."""
+    try:
+        with f.open("rb") as fh:
+            record = pickle.load(fh)
+    except Exception:  # any unreadable file is left out alike
+        return None
+    if not isinstance(record, dict) or not {"task", "identity", "replication"} <= record.keys():
+        return None
+    if not isinstance(record["replication"], Replication):
+        return None
+    stem = f.name.removesuffix(".pkl").split("-")
+    try:
+        named = (int(stem[1]), int(stem[2]))
+    except (IndexError, ValueError):
+        return None
+    return record if tuple(record["task"]) == named else None
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()

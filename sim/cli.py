@@ -1,8 +1,10 @@
 """The ``bordersim`` command: run, compare and sweep scenarios; check and describe them.
 
 Bad input ends with a message naming the file, key and problem on stderr and exit status 2;
-an interrupted run exits 130, keeps the replications that finished for ``--resume``, and
-leaves no results folder under the requested name.
+an interrupted run (Ctrl-C or SIGTERM) exits 130, keeps the replications that finished for
+``--resume``, and leaves no results folder under the requested name. A command never replaces a
+file or a folder it did not write unless told ``--force``, never writes outside the folder asked
+for, and refuses to start while another run works on the same output (see :mod:`sim.folders`).
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
@@ -21,10 +26,13 @@ from typing import Any
 
 import yaml
 
+from sim.folders import OutputBusyError, OutputRefusedError, OutputWriteError, claimed
 from sim.scenario import Scenario, ScenarioError, load_scenario, parse_assignment, scenario_schema
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+RESULTS = Path("results")
+"""Where results folders go unless ``-o`` says otherwise."""
 
 
 class UsageError(Exception):
@@ -62,8 +70,29 @@ def _add_scenario_args(p: argparse.ArgumentParser, many: bool = False) -> None:
     )
 
 
+def _add_output_args(p: argparse.ArgumentParser, default: str = "results/<name>") -> None:
+    p.add_argument("-o", "--output", help=f"results folder (default: {default})")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace -o even when it is a file or a folder bordersim did not write",
+    )
+
+
+def _output(args: argparse.Namespace, folder: str) -> Path:
+    """The folder to write: ``-o`` as given, or *folder* inside results/ (and never outside it)."""
+    if args.output:
+        return Path(args.output)
+    if len(folder) > 120:  # e.g. compare_a_vs_b_vs_c of long names; a file name has 255 bytes
+        folder = folder[:110] + "_" + hashlib.sha256(folder.encode()).hexdigest()[:8]
+    path = RESULTS / folder
+    if Path(os.path.abspath(path)).parent != Path(os.path.abspath(RESULTS)):
+        raise UsageError(f"{folder!r} is not a folder name; the results would land outside {RESULTS}/")
+    return path
+
+
 def _add_experiment_args(p: argparse.ArgumentParser, n: int, resumable: bool = True) -> None:
-    p.add_argument("-o", "--output", help="results folder (default: results/<name>)")
+    _add_output_args(p)
     p.add_argument("-n", "--replications", type=int, default=n, help=f"replications (default {n})")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
@@ -117,15 +146,25 @@ def _bar(args: argparse.Namespace, total: int, desc: str) -> Any:
 
 @contextlib.contextmanager
 def _checkpointed(
-    args: argparse.Namespace, outdir: Path, scenarios: list[Scenario], total: int
+    args: argparse.Namespace,
+    outdir: Path,
+    scenarios: list[Scenario],
+    total: int,
+    seeds: list[int] | None = None,
 ) -> Iterator[Any]:
     """Finished replications saved beside *outdir* as they come; yields (done, on_done).
 
-    The work folder is removed only when the command finishes without error, so an interrupted
-    command leaves it for ``--resume``.
+    Scenario *k* is replicated with ``seeds[k]`` (default: ``--seed``). With ``--resume`` only the
+    kept replications made with the same command, scenario, seed and version are used. The work
+    folder is removed only when the command finishes without error, so an interrupted command
+    leaves it for ``--resume``.
     """
-    from sim.checkpoint import WorkFolder
+    from sim.checkpoint import WorkFolder, identity
 
+    seeds = seeds or [args.seed] * len(scenarios)
+    # KPIs are taken over the window, so a kept replication is reused only for the same window.
+    command = args.command + (f" --window {args.window}" if getattr(args, "window", None) else "")
+    ids = [identity(command, sc, s) for sc, s in zip(scenarios, seeds, strict=True)]
     work = WorkFolder(outdir)
     meta = {
         "command": args.command,
@@ -133,7 +172,20 @@ def _checkpointed(
         "seed": args.seed,
         "window": getattr(args, "window", None),
     }
-    done = work.start(meta, resume=args.resume)
+    found = work.start(meta, ids, resume=args.resume)
+    done = found.done
+    if found.ignored:
+        print(
+            f"resume: ignored {found.ignored} kept replications in {work.path} made with another "
+            "command, scenario, seed or version of bordersim (or unreadable); they are not used",
+            file=sys.stderr,
+        )
+    if found.discarded and not args.quiet:
+        print(
+            f"starting again: discarded {found.discarded} replications an interrupted run had kept "
+            "(add --resume to use them)",
+            file=sys.stderr,
+        )
     if done and not args.quiet:
         print(f"resuming: {len(done)} replications already done in {work.path}", file=sys.stderr)
     with _bar(args, total, scenarios[0].name) as bar:
@@ -226,9 +278,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("-n must be at least 1")
     window = _window(args, [sc])
     started = time.perf_counter()
-    outdir = Path(args.output or Path("results") / sc.name)
+    outdir = _output(args, sc.name)
     cap = args.max_replications if args.precision else args.replications
-    with _executor(args) as executor, _checkpointed(args, outdir, [sc], cap) as (done, on_done):
+    with (
+        claimed(outdir, args.force),
+        _executor(args) as executor,
+        _checkpointed(args, outdir, [sc], cap) as (done, on_done),
+    ):
         exp = replicate(
             sc,
             args.replications,
@@ -242,7 +298,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             on_done=on_done,
             window=window,
         )
-        write_experiment(exp, outdir, plots=not args.no_plots, report=args.report)
+        write_experiment(exp, outdir, plots=not args.no_plots, report=args.report, force=args.force)
     if not args.quiet:
         _print_experiment(exp, outdir, time.perf_counter() - started)
         if args.precision:
@@ -282,7 +338,7 @@ def _warn_short_warmup(exp: Any) -> None:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from sim.experiment import compare
+    from sim.experiment import compare, scenario_seeds
     from sim.output import write_comparison
 
     scenarios = [_scenario_from(f, args.set) for f in args.file]
@@ -290,8 +346,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError("compare needs at least two scenario files")
     names = [s.name for s in scenarios]
     window = _window(args, scenarios)
-    outdir = Path(args.output or Path("results") / ("compare_" + "_vs_".join(names[:3])))
-    with _executor(args) as executor:
+    outdir = _output(args, "compare_" + "_vs_".join(names[:3]))
+    seeds = scenario_seeds(args.seed, len(scenarios), not args.independent)
+    total = len(scenarios) * args.replications
+    with (
+        claimed(outdir, args.force),
+        _executor(args) as executor,
+        _checkpointed(args, outdir, scenarios, total, seeds) as (done, on_done),
+    ):
         comp = compare(
             scenarios,
             args.replications,
@@ -299,9 +361,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             args.jobs,
             executor,
             common_random_numbers=not args.independent,
+            done=done,
+            on_done=on_done,
             window=window,
         )
-    write_comparison(comp, outdir, plots=not args.no_plots, report=args.report)
+        write_comparison(comp, outdir, plots=not args.no_plots, report=args.report, force=args.force)
     if not args.quiet:
         d = comp.differences()
         key = d[
@@ -341,12 +405,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             sc.with_changes(point)
     except ScenarioError as err:
         raise ScenarioError(err.source, [(f"sweep.{p}", m) for p, m in err.problems]) from None
-    outdir = Path(args.output or Path("results") / f"sweep_{sc.name}")
+    outdir = _output(args, f"sweep_{sc.name}")
     kpis = args.kpi or ["time_in_system_h_mean", "cleared_per_day_mean"]
     points = [sc.with_changes(p) for p in sweep_points(vary)]
     window = _window(args, points)
     total = len(points) * args.replications
-    with _executor(args) as executor, _checkpointed(args, outdir, points, total) as (done, on_done):
+    with (
+        claimed(outdir, args.force),
+        _executor(args) as executor,
+        _checkpointed(args, outdir, points, total) as (done, on_done),
+    ):
         sw = sweep(
             sc,
             vary,
@@ -358,7 +426,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             on_done=on_done,
             window=window,
         )
-        write_sweep(sw, outdir, kpis, plots=not args.no_plots)
+        write_sweep(sw, outdir, kpis, plots=not args.no_plots, force=args.force)
     if not args.quiet:
         table = sw.table()
         keys = list(vary)
@@ -376,33 +444,34 @@ def _cmd_table(args: argparse.Namespace) -> int:
     from sim.output import atomic_dir
 
     scenarios = [_scenario_from(f, args.set) for f in args.file]
-    outdir = Path(args.output or Path("results") / "scenario_table")
+    outdir = _output(args, "scenario_table")
     tasks = [(k, i) for k in range(len(scenarios)) for i in range(args.replications)]
-    with _executor(args) as executor, _bar(args, len(tasks), "scenarios") as bar:
-        done = run_tasks(
-            scenarios,
-            tasks,
-            args.seed,
-            jobs=args.jobs,
-            executor=executor,
-            keep_series=False,
-            keep_runs=0,
-            on_done=lambda task, rep: bar.update(1),
-        )
-    exps = [
-        experiment_of(sc, args.seed, {i: done[(k, i)] for i in range(args.replications)})
-        for k, sc in enumerate(scenarios)
-    ]
-    table = library_table(exps)
-    text = markdown(table)
-    with atomic_dir(outdir) as tmp:
-        table.to_csv(tmp / "scenario_table.csv", index=False)
-        (tmp / "scenario_table.md").write_text(text + "\n", encoding="utf-8")
-        fig = library_figure(table)
-        fig.savefig(tmp / "scenario_table.png", dpi=110)
-        if args.figure:
-            fig.savefig(args.figure, dpi=110)
-        plt.close(fig)
+    with claimed(outdir, args.force):
+        with _executor(args) as executor, _bar(args, len(tasks), "scenarios") as bar:
+            done = run_tasks(
+                scenarios,
+                tasks,
+                args.seed,
+                jobs=args.jobs,
+                executor=executor,
+                keep_series=False,
+                keep_runs=0,
+                on_done=lambda task, rep: bar.update(1),
+            )
+        exps = [
+            experiment_of(sc, args.seed, {i: done[(k, i)] for i in range(args.replications)})
+            for k, sc in enumerate(scenarios)
+        ]
+        table = library_table(exps)
+        text = markdown(table)
+        with atomic_dir(outdir, args.force) as tmp:
+            table.to_csv(tmp / "scenario_table.csv", index=False)
+            (tmp / "scenario_table.md").write_text(text + "\n", encoding="utf-8")
+            fig = library_figure(table)
+            fig.savefig(tmp / "scenario_table.png", dpi=110)
+            if args.figure:
+                fig.savefig(args.figure, dpi=110)
+            plt.close(fig)
     if args.readme:
         readme = Path(args.readme)
         readme.write_text(put_in_readme(text, readme.read_text(encoding="utf-8")), encoding="utf-8")
@@ -424,25 +493,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if not files:
         raise UsageError("no validation cases: name case files or run from the project folder")
     cases = [load_case(f) for f in files]  # every file checked before anything runs
+    outdir = _output(args, "validation")
     rows = []
-    with _executor(args) as executor:
-        for case, sc in cases:
-            n = args.replications or case.replications
-            exp = replicate(sc, n, args.seed, args.jobs, executor, keep_series=False, keep_runs=n)
-            rows.append(verdict_row(case, measure(case, exp)))
-            if not args.quiet:
-                r = rows[-1]
-                print(
-                    f"  {case.name}: {r['simulated']:.3g} {case.unit} "
-                    f"({'within' if r['within'] else 'OUTSIDE'} {r['accepted_range']})",
-                    file=sys.stderr,
-                )
-    table = pd.DataFrame(rows)
-    text = markdown(table)
-    outdir = Path(args.output or Path("results") / "validation")
-    with atomic_dir(outdir) as tmp:
-        table.to_csv(tmp / "validation.csv", index=False)
-        (tmp / "validation.md").write_text(text + "\n", encoding="utf-8")
+    with claimed(outdir, args.force):
+        with _executor(args) as executor:
+            for case, sc in cases:
+                n = args.replications or case.replications
+                exp = replicate(sc, n, args.seed, args.jobs, executor, keep_series=False, keep_runs=n)
+                rows.append(verdict_row(case, measure(case, exp)))
+                if not args.quiet:
+                    r = rows[-1]
+                    print(
+                        f"  {case.name}: {r['simulated']:.3g} {case.unit} "
+                        f"({'within' if r['within'] else 'OUTSIDE'} {r['accepted_range']})",
+                        file=sys.stderr,
+                    )
+        table = pd.DataFrame(rows)
+        text = markdown(table)
+        with atomic_dir(outdir, args.force) as tmp:
+            table.to_csv(tmp / "validation.csv", index=False)
+            (tmp / "validation.md").write_text(text + "\n", encoding="utf-8")
     if args.readme:
         readme = Path(args.readme)
         readme.write_text(
@@ -466,19 +536,20 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
     sc = _scenario_from(args.file, args.set)
     targets, base_dir = load_targets(args.targets)
-    with _executor(args) as executor:
-        fit = calibrate(
-            sc, targets, base_dir, n=args.replications, seed=args.seed, jobs=args.jobs, executor=executor
-        )
-    outdir = Path(args.output or Path("results") / f"calibrate_{sc.name}")
-    with atomic_dir(outdir) as tmp:
-        fit.fitted.to_csv(tmp / "fitted.csv", index=False)
-        fit.comparison().to_csv(tmp / "targets_vs_simulated.csv", index=False)
-        fit.cv_curve.to_csv(tmp / "cv_response.csv", index=False)
-        (tmp / "calibrated.yaml").write_text(fit_yaml(fit), encoding="utf-8")
-        fig = calibration(fit)
-        fig.savefig(tmp / "calibration.png", dpi=110)
-        plt.close(fig)
+    outdir = _output(args, f"calibrate_{sc.name}")
+    with claimed(outdir, args.force):
+        with _executor(args) as executor:
+            fit = calibrate(
+                sc, targets, base_dir, n=args.replications, seed=args.seed, jobs=args.jobs, executor=executor
+            )
+        with atomic_dir(outdir, args.force) as tmp:
+            fit.fitted.to_csv(tmp / "fitted.csv", index=False)
+            fit.comparison().to_csv(tmp / "targets_vs_simulated.csv", index=False)
+            fit.cv_curve.to_csv(tmp / "cv_response.csv", index=False)
+            (tmp / "calibrated.yaml").write_text(fit_yaml(fit), encoding="utf-8")
+            fig = calibration(fit)
+            fig.savefig(tmp / "calibration.png", dpi=110)
+            plt.close(fig)
     if not args.quiet:
         print("fitted (standard error):")
         for r in fit.fitted.itertuples():
@@ -563,7 +634,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_calibrate)
     p = sub.add_parser("validate", help="compare the model with reported episodes (validation/*.yaml)")
     p.add_argument("cases", nargs="*", help="case files (default: validation/*.yaml)")
-    p.add_argument("-o", "--output", help="results folder (default: results/validation)")
+    _add_output_args(p, "results/validation")
     p.add_argument("-n", "--replications", type=int, help="replications per case (default: the case's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--jobs", type=int, default=None)
@@ -584,18 +655,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    """``kill PID`` ends a run as Ctrl-C does: replications kept, the same message, exit 130."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    from sim.checkpoint import WorkFolderMismatchError
     from sim.experiment import RunInterruptedError
 
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():  # handlers can only be set there
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         return args.func(args)
     except ScenarioError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (UsageError, WorkFolderMismatchError) as err:
+    except (UsageError, OutputRefusedError, OutputBusyError) as err:
         print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as err:  # a full disk, a read-only folder: say where and why, no traceback
+        where = "" if isinstance(err, OutputWriteError) or not err.filename else f"{err.filename}: "
+        print(f"error: {where}{err.strerror or err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except RunInterruptedError as err:
         print(

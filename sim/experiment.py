@@ -4,14 +4,21 @@ Replication *i* of an experiment with seed *s* uses ``SeedSequence(s, spawn_key=
 root of its named streams, so it is the same wherever and in whatever order it runs, and two
 scenarios given the same seed see the same trucks (common random numbers). Any
 ``concurrent.futures.Executor`` runs the replications: a process pool here, or a Dask cluster's
-executor beyond one machine.
+executor beyond one machine. Pool workers end with the process that started them, even when it
+is killed outright, and an interrupted pool stops its workers instead of waiting for them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import itertools
 import math
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -46,6 +53,8 @@ class Replication:
     run: Run | None = None
     wall_s: float = 0.0
     bottlenecks: pd.DataFrame | None = None
+    seed: int | None = None
+    """The experiment seed it was drawn from (with *index*, its random numbers)."""
 
 
 def run_replication(
@@ -66,8 +75,70 @@ def run_replication(
         queues = r.queues[["time_h", "gate", "place", "queue_mean"]].copy()
         queues["queue_mean"] = queues["queue_mean"].astype(np.float32)
     return Replication(
-        index, r.kpis(window), r.daily, queues, r if keep_run else None, r.wall_s, r.bottlenecks(window)
+        index,
+        r.kpis(window),
+        r.daily,
+        queues,
+        r if keep_run else None,
+        r.wall_s,
+        bottlenecks=r.bottlenecks(window),
+        seed=seed,
     )
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent(parent: int, from_main_thread: bool) -> None:
+    """Pool worker initializer: end this worker as soon as *parent* (the main process) ends.
+
+    On Linux the kernel kills the worker when its parent dies (``prctl(PR_SET_PDEATHSIG)``; it
+    fires when the *thread* that started the worker ends, so only for pools started from the
+    main thread); otherwise a thread watches for the worker being handed to another parent.
+    Without this, the workers of a killed run go on for minutes, holding its output pipe.
+    """
+    # The parent handles Ctrl-C and SIGTERM and then stops the workers itself (a worker hit by
+    # Ctrl-C while idle would only print a traceback); the command line's handler is for it alone.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    ppid = os.getppid()
+    if from_main_thread and sys.platform.startswith("linux"):
+        try:
+            armed = ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) == 0
+        except (OSError, AttributeError):
+            armed = False
+        if armed:
+            if os.getppid() != ppid or (ppid != parent and not _alive(parent)):
+                os._exit(1)  # the parent died before the signal was armed
+            return
+    threading.Thread(target=_watch_parent, args=(ppid,), daemon=True, name="parent-watch").start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch_parent(ppid: int) -> None:
+    while os.getppid() == ppid:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill a pool's workers now: an interrupted run keeps nothing they would still finish."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            proc.terminate()
 
 
 class RunInterruptedError(Exception):
@@ -119,12 +190,21 @@ def run_tasks(
             raise RunInterruptedError(done, "interrupted") from None
         return done
     own = executor is None
-    pool = executor if executor is not None else ProcessPoolExecutor(max_workers=jobs)
+    if executor is None:
+        pool: Executor = ProcessPoolExecutor(
+            max_workers=jobs,
+            initializer=_end_with_parent,
+            initargs=(os.getpid(), threading.current_thread() is threading.main_thread()),
+        )
+    else:
+        pool = executor
     futures: dict[Future, Task] = {}
+    finished_all = False
     try:
         futures = {pool.submit(run_replication, *args(t)): t for t in tasks}
         for fut in as_completed(futures):
             finish(futures[fut], fut.result())
+        finished_all = True
     except KeyboardInterrupt:
         _harvest(futures, done, finish)
         raise RunInterruptedError(done, "interrupted") from None
@@ -135,6 +215,8 @@ def run_tasks(
         for fut in futures:
             fut.cancel()
         if own:
+            if not finished_all and isinstance(pool, ProcessPoolExecutor):
+                _stop_workers(pool)
             pool.shutdown(wait=True, cancel_futures=True)
     return done
 
@@ -310,6 +392,11 @@ def independent_seed(seed: int, k: int) -> int:
     return int(np.random.SeedSequence([seed, k, 7919]).generate_state(1)[0])
 
 
+def scenario_seeds(seed: int, count: int, common_random_numbers: bool = True) -> list[int]:
+    """The seed each of *count* compared scenarios is replicated with."""
+    return [seed if common_random_numbers else independent_seed(seed, k) for k in range(count)]
+
+
 @dataclass
 class Comparison:
     """Scenarios replicated on common random numbers; differences are against the first."""
@@ -352,8 +439,8 @@ def compare(
     """
     if len(scenarios) < 2:
         raise ValueError("compare needs at least two scenarios")
-    seeds = [seed if common_random_numbers else independent_seed(seed, k) for k in range(len(scenarios))]
-    experiments = []
+    seeds = scenario_seeds(seed, len(scenarios), common_random_numbers)
+    experiments: list[Experiment] = []
     if common_random_numbers:
         tasks = [(k, i) for k in range(len(scenarios)) for i in range(n)]
         done = run_tasks(
@@ -364,15 +451,38 @@ def compare(
             executor=executor,
             keep_series=keep_series,
             keep_runs=0,
+            done=done,
+            on_done=on_done,
             window=window,
         )
         for k, sc in enumerate(scenarios):
             experiments.append(experiment_of(sc, seed, {i: done[(k, i)] for i in range(n)}, window))
-    else:
-        for sc, s in zip(scenarios, seeds, strict=True):
-            experiments.append(
-                replicate(sc, n, s, jobs, executor, keep_series=keep_series, keep_runs=0, window=window)
+        return Comparison(experiments)
+    for k, (sc, s) in enumerate(zip(scenarios, seeds, strict=True)):
+        mine = {(0, i): r for (j, i), r in (done or {}).items() if j == k}
+
+        def report(task: Task, rep: Replication, k: int = k) -> None:
+            if on_done is not None:
+                on_done((k, task[1]), rep)
+
+        try:
+            exp = replicate(
+                sc,
+                n,
+                s,
+                jobs,
+                executor,
+                keep_series=keep_series,
+                keep_runs=0,
+                done=mine,
+                on_done=report,
+                window=window,
             )
+        except RunInterruptedError as err:
+            kept = {(j, r.index): r for j, e in enumerate(experiments) for r in e.replications}
+            err.done = kept | {(k, i): r for (_, i), r in err.done.items()}
+            raise
+        experiments.append(exp)
     return Comparison(experiments)
 
 

@@ -1,7 +1,10 @@
 """Writing a run's results folder so that only a finished write ever carries the folder's name.
 
 Everything goes into a hidden sibling folder first and is renamed into place at the end; a run
-interrupted half way leaves only that hidden ``.NAME.partial-*`` folder behind.
+interrupted half way leaves only that hidden ``.NAME.partial-*`` folder behind, and a write that
+fails (a full disk, a read-only folder) removes it and says which path failed and why. A path
+that is not a results folder of this tool is replaced only with ``force`` (see
+:mod:`sim.folders`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -21,37 +23,52 @@ import pandas as pd
 import yaml
 
 from sim.experiment import Comparison, Experiment, Sweep
+from sim.folders import check_replaceable, package_version, write_marker, writing_error
 from sim.plots import comparison, run_figures, sweep_curve
 from sim.report import write_report
 from sim.results import Run
 
 
-def package_version() -> str:
-    try:
-        return version("bordersim")
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        return "unknown"
-
-
 @contextlib.contextmanager
-def atomic_dir(target: str | Path) -> Iterator[Path]:
-    """Yield a fresh folder to fill; on success it replaces *target*, on failure it is removed."""
+def atomic_dir(target: str | Path, force: bool = False) -> Iterator[Path]:
+    """Yield a fresh folder to fill; on success it replaces *target*, on failure it is removed.
+
+    Raises :class:`~sim.folders.OutputRefusedError` when *target* is a file or a folder this tool
+    did not write, unless *force*; :class:`~sim.folders.OutputWriteError` when writing fails.
+    """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; a results folder is for sharing
+    check_replaceable(target, force)
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    except OSError as err:
+        raise writing_error(err, target) from None
+    try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; a results folder is for sharing
         yield tmp
+        write_marker(tmp)
+        _put_in_place(tmp, target)
+    except OSError as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise writing_error(err, target) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        os.replace(target, old / target.name)
+
+
+def _put_in_place(tmp: Path, target: Path) -> None:
+    if not target.exists() and not target.is_symlink():
         os.replace(tmp, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    os.replace(target, old / target.name)
+    try:
         os.replace(tmp, target)
+    except BaseException:
+        os.replace(old / target.name, target)  # put the previous results back
+        old.rmdir()
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def resolved_scenario_yaml(result: Run | Experiment, notes: dict[str, Any] | None = None) -> str:
@@ -68,13 +85,18 @@ def _save_figures(figs: dict[str, Any], folder: Path) -> None:
         plt.close(fig)
 
 
-def write_experiment(exp: Experiment, outdir: str | Path, plots: bool = True, report: bool = False) -> Path:
-    """Write an experiment: summary.csv with 95% intervals, replications.csv, daily.csv,
-    queues.parquet (mean and band over replications), trucks.parquet of the first replication,
-    scenario.yaml and plots."""
-    with atomic_dir(outdir) as tmp:
+def write_experiment(
+    exp: Experiment, outdir: str | Path, plots: bool = True, report: bool = False, force: bool = False
+) -> Path:
+    """Write an experiment: summary.csv with 95% intervals, replications.csv (with the seed of
+    each replication), daily.csv, queues.parquet (mean and band over replications),
+    trucks.parquet of the first replication, scenario.yaml and plots."""
+    with atomic_dir(outdir, force) as tmp:
         exp.summary().to_csv(tmp / "summary.csv")
-        exp.kpis.to_csv(tmp / "replications.csv")
+        reps = exp.kpis
+        seeds = {r.index: exp.seed if r.seed is None else r.seed for r in exp.replications}
+        reps.insert(0, "seed", reps.index.map(seeds))  # what each replication was drawn from
+        reps.to_csv(tmp / "replications.csv")
         exp.daily.to_csv(tmp / "daily.csv", index=False)
         exp.queue_summary().to_parquet(tmp / "queues.parquet", index=False)
         if exp.runs:
@@ -89,9 +111,11 @@ def write_experiment(exp: Experiment, outdir: str | Path, plots: bool = True, re
     return Path(outdir)
 
 
-def write_comparison(comp: Comparison, outdir: str | Path, plots: bool = True, report: bool = False) -> Path:
+def write_comparison(
+    comp: Comparison, outdir: str | Path, plots: bool = True, report: bool = False, force: bool = False
+) -> Path:
     """Write differences.csv (paired, against the first scenario), summaries.csv and scenarios."""
-    with atomic_dir(outdir) as tmp:
+    with atomic_dir(outdir, force) as tmp:
         comp.differences().to_csv(tmp / "differences.csv", index=False)
         summaries = [e.summary().reset_index().assign(scenario=e.scenario.name) for e in comp.experiments]
         pd.concat(summaries, ignore_index=True).to_csv(tmp / "summaries.csv", index=False)
@@ -106,9 +130,11 @@ def write_comparison(comp: Comparison, outdir: str | Path, plots: bool = True, r
     return Path(outdir)
 
 
-def write_sweep(sw: Sweep, outdir: str | Path, kpis: list[str], plots: bool = True) -> Path:
+def write_sweep(
+    sw: Sweep, outdir: str | Path, kpis: list[str], plots: bool = True, force: bool = False
+) -> Path:
     """Write sweep.csv (one row per point and KPI) and a capacity curve per KPI asked for."""
-    with atomic_dir(outdir) as tmp:
+    with atomic_dir(outdir, force) as tmp:
         sw.table().to_csv(tmp / "sweep.csv", index=False)
         text = resolved_scenario_yaml(sw.experiments[0], {"varied": json.dumps(sw.points)})
         (tmp / "scenario.yaml").write_text(text, encoding="utf-8")
@@ -117,9 +143,9 @@ def write_sweep(sw: Sweep, outdir: str | Path, kpis: list[str], plots: bool = Tr
     return Path(outdir)
 
 
-def write_run(run: Run, outdir: str | Path, plots: bool = True) -> Path:
+def write_run(run: Run, outdir: str | Path, plots: bool = True, force: bool = False) -> Path:
     """Write summary.csv, daily.csv, trucks.parquet, queues.parquet, scenario.yaml and plots."""
-    with atomic_dir(outdir) as tmp:
+    with atomic_dir(outdir, force) as tmp:
         kpis = run.kpis()
         kpis.rename_axis("kpi").to_frame().to_csv(tmp / "summary.csv")
         run.daily.to_csv(tmp / "daily.csv", index=False)

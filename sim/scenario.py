@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic.functional_validators import field_validator
 
 from sim.distributions import Distribution
 
@@ -43,6 +44,8 @@ StageName = Literal[
 Probability = Annotated[float, Field(ge=0, le=1)]
 Factor = Annotated[float, Field(ge=0)]
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,79}")
+"""A scenario name names its results folder, so it is a plain folder name, never a path."""
 
 
 class ScenarioError(Exception):
@@ -472,6 +475,16 @@ class Scenario(_Model):
     )
 
     _source: str = PrivateAttr(default="<scenario>")
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        if not _NAME.fullmatch(name):
+            raise ValueError(
+                "must be 1-80 letters, digits, '_', '-' or '.', not starting with '.' "
+                "(it names the results folder, so it cannot be a path)"
+            )
+        return name
 
     @property
     def source(self) -> str:

@@ -1,0 +1,220 @@
+"""Results folders: the marker that identifies them, the check before one replaces a path, and the
+lock that keeps two runs off the same folder.
+
+Every results folder holds a small ``.bordersim-results`` file. A path is replaced only when it
+does not exist, is an empty folder, or is a results folder (marked, or one written before the
+marker existed, holding only files this tool writes); anything else needs ``force``. A run holds an
+exclusive lock on ``.NAME.lock`` beside its output for as long as it works on it, so a second run
+on the same output stops at once instead of deleting the first one's files.
+
+Light on imports: the command line checks its output before it loads the simulator.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+MARKER = ".bordersim-results"
+"""The file inside every results folder that says this tool wrote it."""
+
+_RESULT_NAMES = {
+    "summary.csv",
+    "replications.csv",
+    "daily.csv",
+    "queues.parquet",
+    "trucks.parquet",
+    "scenario.yaml",
+    "plots",
+    "report.html",
+    "differences.csv",
+    "summaries.csv",
+    "scenarios",
+    "sweep.csv",
+    "scenario_table.csv",
+    "scenario_table.md",
+    "scenario_table.png",
+    "validation.csv",
+    "validation.md",
+    "fitted.csv",
+    "targets_vs_simulated.csv",
+    "cv_response.csv",
+    "calibrated.yaml",
+    "calibration.png",
+}
+"""Everything a results folder written before the marker existed may hold."""
+
+
+class OutputRefusedError(Exception):
+    """The output path holds something that is not a results folder of this tool."""
+
+
+class OutputBusyError(Exception):
+    """Another run is working on the same output."""
+
+
+class OutputWriteError(OSError):
+    """Writing the output failed (full disk, read-only folder ...); names the path and the reason."""
+
+
+def package_version() -> str:
+    try:
+        return version("bordersim")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def write_marker(folder: Path) -> None:
+    """Mark *folder* as a results folder of this tool."""
+    info = {
+        "tool": "bordersim",
+        "version": package_version(),
+        "written_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    (folder / MARKER).write_text(json.dumps(info) + "\n", encoding="utf-8")
+
+
+def is_results_folder(path: Path) -> bool:
+    """True for a folder this tool wrote: marked, or holding only files a results folder holds."""
+    marker = path / MARKER
+    if marker.is_file():
+        try:
+            return json.loads(marker.read_text(encoding="utf-8")).get("tool") == "bordersim"
+        except (OSError, ValueError, AttributeError):
+            return False
+    names = {p.name for p in path.iterdir()}
+    return bool(names) and names <= _RESULT_NAMES and bool(names & {"scenario.yaml", "summary.csv"})
+
+
+def check_replaceable(target: str | Path, force: bool = False) -> None:
+    """Raise :class:`OutputRefusedError` unless writing a results folder at *target* loses nothing
+    the user made; *force* allows replacing any file or folder, but never one holding the current
+    folder."""
+    target = Path(os.path.abspath(target))
+    here = Path.cwd().resolve()
+    if not target.name or target.resolve() == here or target.resolve() in here.parents:
+        raise OutputRefusedError(
+            f"{target}: a results folder cannot replace a folder that holds the current one"
+        )
+    hint = "choose another -o, or add --force to replace it"
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        if not force:
+            raise OutputRefusedError(f"{target} is an existing file, not a results folder; {hint}")
+        return
+    if target.is_dir() and not force and any(target.iterdir()) and not is_results_folder(target):
+        raise OutputRefusedError(
+            f"{target} is a folder that bordersim did not write (its files would be deleted); {hint}"
+        )
+
+
+def sibling(target: Path, suffix: str) -> Path:
+    """A hidden path beside *target*: ``.NAME<suffix>``."""
+    return target.parent / f".{target.name}{suffix}"
+
+
+def clear_leftovers(target: Path) -> None:
+    """Remove what a killed write left beside *target*; only call it while holding the lock.
+
+    A write killed between moving the old folder aside and putting the new one in place leaves
+    the old one under ``.NAME.old-*``: it is put back rather than deleted.
+    """
+    for old in sorted(target.parent.glob(f".{target.name}.old-*")):
+        inside = old / target.name
+        if not target.exists() and not target.is_symlink() and (inside.exists() or inside.is_symlink()):
+            os.replace(inside, target)
+        shutil.rmtree(old, ignore_errors=True)
+    for partial in target.parent.glob(f".{target.name}.partial-*"):
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def writing_error(err: OSError, target: Path) -> OutputWriteError:
+    """*err* as an error naming the path that failed and, when that is not *target*, the output."""
+    where = err.filename or target
+    reason = err.strerror or str(err) or errno.errorcode.get(err.errno or 0, "error")
+    text = f"cannot write {where}: {reason}"
+    if Path(str(where)) != target:
+        text += f" (writing {target})"
+    out = OutputWriteError(err.errno, text)
+    out.filename = str(where)
+    return out
+
+
+class OutputLock:
+    """An exclusive ``flock`` on ``.NAME.lock`` beside *target*, released when the process ends,
+    however it ends."""
+
+    def __init__(self, target: str | Path) -> None:
+        self.target = Path(os.path.abspath(target))
+        self.path = sibling(self.target, ".lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # not a POSIX system: no lock, as before
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise writing_error(err, self.target) from None
+        while True:
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as err:
+                raise writing_error(err, self.target) from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
+                os.close(fd)
+                raise OutputBusyError(
+                    f"{self.target} is in use by another bordersim run ({holder}); wait for it to "
+                    "finish or choose another -o"
+                ) from None
+            except OSError:  # a file system without locks (some network mounts): go on unlocked
+                os.close(fd)
+                return
+            # The holder before us may have removed the file between our open and our lock.
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(self.path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()}, since {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n".encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> OutputLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+@contextlib.contextmanager
+def claimed(target: str | Path, force: bool = False) -> Iterator[Path]:
+    """Check *target* may be replaced, lock it, and clear what a killed run left beside it."""
+    target = Path(target)
+    check_replaceable(target, force)
+    with OutputLock(target):
+        check_replaceable(target, force)  # again: another run may have written it meanwhile
+        clear_leftovers(Path(os.path.abspath(target)))
+        yield target
