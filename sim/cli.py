@@ -30,6 +30,8 @@ from sim.folders import OutputBusyError, OutputRefusedError, OutputWriteError, c
 from sim.scenario import Scenario, ScenarioError, load_scenario, parse_assignment, scenario_schema
 
 EXIT_BAD_INPUT = 2
+MIN_REPLICATIONS = 10
+DEFAULT_PRECISION = 0.05
 EXIT_INTERRUPTED = 130
 RESULTS = Path("results")
 """Where results folders go unless ``-o`` says otherwise."""
@@ -42,6 +44,17 @@ class UsageError(Exception):
 def _scenario_from(file: str, sets: list[str] | None) -> Scenario:
     changes = dict(parse_assignment(text) for text in sets or [])
     return load_scenario(file, changes)
+
+
+def _replications(args: argparse.Namespace) -> tuple[int, float | None]:
+    """Where replications start and the precision that adds more: ``-n`` alone runs exactly n;
+    otherwise at least MIN_REPLICATIONS and as many as the precision needs (default 5%)."""
+    if args.replications is not None and args.replications < 1:
+        raise UsageError("-n must be at least 1")
+    if args.precision is None and args.replications is not None:
+        return args.replications, None
+    precision = args.precision if args.precision is not None else DEFAULT_PRECISION
+    return max(args.replications or MIN_REPLICATIONS, MIN_REPLICATIONS), precision
 
 
 def _window(args: argparse.Namespace, scenarios: list[Scenario]) -> Any:
@@ -91,9 +104,32 @@ def _output(args: argparse.Namespace, folder: str) -> Path:
     return path
 
 
-def _add_experiment_args(p: argparse.ArgumentParser, n: int, resumable: bool = True) -> None:
+def _add_experiment_args(p: argparse.ArgumentParser, n: int | None, resumable: bool = True) -> None:
     _add_output_args(p)
-    p.add_argument("-n", "--replications", type=int, default=n, help=f"replications (default {n})")
+    if n is None:
+        p.add_argument(
+            "-n",
+            "--replications",
+            type=int,
+            default=None,
+            help="exactly this many replications (default: as many as --precision needs, at least "
+            f"{MIN_REPLICATIONS})",
+        )
+        p.add_argument(
+            "--precision",
+            type=float,
+            default=None,
+            help="add replications until the KPI's 95%% half-width is within this fraction of its "
+            f"mean (default {DEFAULT_PRECISION:g} when -n is not given)",
+        )
+        p.add_argument(
+            "--precision-kpi",
+            default=None,
+            help="the KPI --precision is about (default: the scenario's headline)",
+        )
+        p.add_argument("--max-replications", type=int, default=100, help="cap for --precision (default 100)")
+    else:
+        p.add_argument("-n", "--replications", type=int, default=n, help=f"replications (default {n})")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument(
@@ -274,12 +310,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from sim.output import write_experiment
 
     sc = _scenario_from(args.file, args.set)
-    if args.replications < 1:
-        raise UsageError("-n must be at least 1")
+    n, precision = _replications(args)
     window = _window(args, [sc])
     started = time.perf_counter()
     outdir = _output(args, sc.name)
-    cap = args.max_replications if args.precision else args.replications
+    cap = max(args.max_replications, n) if precision else n
     with (
         claimed(outdir, args.force),
         _executor(args) as executor,
@@ -287,13 +322,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     ):
         exp = replicate(
             sc,
-            args.replications,
+            n,
             args.seed,
             args.jobs,
             executor,
-            precision=args.precision,
+            precision=precision,
             precision_kpi=args.precision_kpi,
-            max_n=args.max_replications,
+            max_n=max(args.max_replications, n),
             done=done,
             on_done=on_done,
             window=window,
@@ -301,15 +336,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
         write_experiment(exp, outdir, plots=not args.no_plots, report=args.report, force=args.force)
     if not args.quiet:
         _print_experiment(exp, outdir, time.perf_counter() - started)
-        if args.precision:
-            row = exp.summary().loc[args.precision_kpi]
-            rel = (row["ci_high"] - row["ci_low"]) / 2 / abs(row["mean"])
-            print(
-                f"  precision: {args.precision_kpi} half-width {rel:.1%} of the mean "
-                f"after {exp.n} replications"
-            )
+        if precision:
+            _print_precision(exp.kpis, args.precision_kpi or sc.kpi.headline, precision, exp.n)
     _warn_short_warmup(exp)
     return 0
+
+
+def _print_precision(kpis: Any, kpi: str, precision: float, n: int) -> None:
+    from sim.stats import t_half_width
+
+    x = kpis[kpi].dropna()
+    half = float(t_half_width(x.std(ddof=1), len(x))) if len(x) > 1 else float("nan")
+    rel = half / abs(x.mean()) if x.mean() else float("nan")
+    met = "met" if rel <= precision else "NOT met: raise --max-replications"
+    print(
+        f"  precision: {kpi} 95% half-width {rel:.1%} of its mean after n = {n} replications "
+        f"(asked {precision:.0%}: {met})"
+    )
 
 
 def _warn_short_warmup(exp: Any) -> None:
@@ -348,7 +391,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     window = _window(args, scenarios)
     outdir = _output(args, "compare_" + "_vs_".join(names[:3]))
     seeds = scenario_seeds(args.seed, len(scenarios), not args.independent)
-    total = len(scenarios) * args.replications
+    n, precision = _replications(args)
+    total = len(scenarios) * n
     with (
         claimed(outdir, args.force),
         _executor(args) as executor,
@@ -356,7 +400,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     ):
         comp = compare(
             scenarios,
-            args.replications,
+            n,
             args.seed,
             args.jobs,
             executor,
@@ -364,6 +408,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             done=done,
             on_done=on_done,
             window=window,
+            precision=precision,
+            precision_kpi=args.precision_kpi,
+            max_n=max(args.max_replications, n),
         )
         write_comparison(comp, outdir, plots=not args.no_plots, report=args.report, force=args.force)
     if not args.quiet:
@@ -373,7 +420,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 ["time_in_system_h_mean", "cleared_per_day_mean", "perishable_over_threshold_share"]
             )
         ]
-        print(f"paired differences against {names[0]} ({args.replications} replications, 95% intervals):")
+        reps = comp.experiments[0].n
+        print(f"paired differences against {names[0]} (n = {reps} replications, 95% intervals):")
         for row in key.itertuples():
             print(
                 f"  {row.scenario:>24} {row.kpi:<34} {row.diff_mean:+10.4g} "
@@ -409,7 +457,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     kpis = args.kpi or ["time_in_system_h_mean", "cleared_per_day_mean"]
     points = [sc.with_changes(p) for p in sweep_points(vary)]
     window = _window(args, points)
-    total = len(points) * args.replications
+    n, precision = _replications(args)
+    total = len(points) * n
     with (
         claimed(outdir, args.force),
         _executor(args) as executor,
@@ -418,19 +467,22 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         sw = sweep(
             sc,
             vary,
-            args.replications,
+            n,
             args.seed,
             args.jobs,
             executor,
             done=done,
             on_done=on_done,
             window=window,
+            precision=precision,
+            precision_kpi=args.precision_kpi,
+            max_n=max(args.max_replications, n),
         )
         write_sweep(sw, outdir, kpis, plots=not args.no_plots, force=args.force)
     if not args.quiet:
         table = sw.table()
         keys = list(vary)
-        shown = table[table["kpi"].isin(kpis)][[*keys, "kpi", "mean", "ci_low", "ci_high"]]
+        shown = table[table["kpi"].isin(kpis)][[*keys, "kpi", "mean", "ci_low", "ci_high", "n"]]
         print(shown.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
         print(f"results in {outdir}/")
     return 0
@@ -439,29 +491,26 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 def _cmd_table(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
-    from sim.experiment import experiment_of, run_tasks
+    from sim.experiment import replicate_each
     from sim.library import library_figure, library_table, markdown, put_in_readme
     from sim.output import atomic_dir
 
     scenarios = [_scenario_from(f, args.set) for f in args.file]
     outdir = _output(args, "scenario_table")
-    tasks = [(k, i) for k in range(len(scenarios)) for i in range(args.replications)]
+    n, precision = _replications(args)
     with claimed(outdir, args.force):
-        with _executor(args) as executor, _bar(args, len(tasks), "scenarios") as bar:
-            done = run_tasks(
+        with _executor(args) as executor, _bar(args, len(scenarios) * n, "scenarios") as bar:
+            exps = replicate_each(
                 scenarios,
-                tasks,
+                n,
                 args.seed,
-                jobs=args.jobs,
-                executor=executor,
-                keep_series=False,
-                keep_runs=0,
+                args.jobs,
+                executor,
                 on_done=lambda task, rep: bar.update(1),
+                precision=precision,
+                precision_kpi=args.precision_kpi,
+                max_n=max(args.max_replications, n),
             )
-        exps = [
-            experiment_of(sc, args.seed, {i: done[(k, i)] for i in range(args.replications)})
-            for k, sc in enumerate(scenarios)
-        ]
         table = library_table(exps)
         text = markdown(table)
         with atomic_dir(outdir, args.force) as tmp:
@@ -596,32 +645,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="simulate a scenario (one or more replications); write results and plots")
     _add_scenario_args(p)
-    _add_experiment_args(p, n=1)
+    _add_experiment_args(p, n=None)
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
-    p.add_argument(
-        "--precision",
-        type=float,
-        help="add replications until the KPI's 95%% half-width "
-        "is within this fraction of its mean, e.g. 0.05",
-    )
-    p.add_argument("--precision-kpi", default="cleared_per_day_mean", help="the KPI --precision is about")
-    p.add_argument("--max-replications", type=int, default=100, help="cap for --precision (default 100)")
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("compare", help="paired comparison of scenarios against the first")
     _add_scenario_args(p, many=True)
-    _add_experiment_args(p, n=20)
+    _add_experiment_args(p, n=None)
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
     p.add_argument("--independent", action="store_true", help="independent seeds instead of common numbers")
     p.set_defaults(func=_cmd_compare)
     p = sub.add_parser("sweep", help="a grid of scenarios varying keys; KPI against each value")
     _add_scenario_args(p)
-    _add_experiment_args(p, n=10)
+    _add_experiment_args(p, n=None)
     p.add_argument("--vary", action="append", metavar="KEY=V1,V2,...", help="values of a key (repeatable)")
     p.add_argument("--kpi", action="append", help="KPI to plot (repeatable)")
     p.set_defaults(func=_cmd_sweep)
     p = sub.add_parser("table", help="key KPIs of many scenarios in one table and figure")
     _add_scenario_args(p, many=True)
-    _add_experiment_args(p, n=5, resumable=False)
+    _add_experiment_args(p, n=None, resumable=False)
     p.add_argument("--readme", help="also write the table between the README's scenario-table markers")
     p.add_argument("--figure", help="also save the figure here (e.g. docs/scenario_table.png)")
     p.set_defaults(func=_cmd_table)

@@ -31,7 +31,7 @@ import pandas as pd
 from sim.calendar import MIN_PER_DAY
 from sim.results import Run, Window, run, statement
 from sim.scenario import Scenario
-from sim.stats import mser5, paired_differences, summarise
+from sim.stats import mser5, paired_differences, summarise, t_half_width
 
 Task = tuple[int, int]
 """(scenario number, replication index)."""
@@ -273,11 +273,9 @@ class Experiment:
         out = keys.copy()
         out["queue_mean"] = values.mean(axis=0)
         if len(reps) > 1:
-            from sim.stats import t_half_width
+            from sim.stats import bounded_interval
 
-            half = t_half_width(values.std(axis=0, ddof=1), len(reps))
-            out["ci_low"] = out["queue_mean"] - half
-            out["ci_high"] = out["queue_mean"] + half
+            out["ci_low"], out["ci_high"], _ = bounded_interval(values, "nonnegative")
         else:
             out["ci_low"] = out["ci_high"] = np.nan
         return out
@@ -328,6 +326,35 @@ def experiment_of(
     return Experiment(scenario, seed, [reps[i] for i in sorted(reps)], window)
 
 
+MIN_REPLICATIONS = 10
+"""The fewest replications a precision-driven experiment runs: fewer give intervals too unreliable."""
+DEFAULT_PRECISION = 0.05
+"""Default precision: the 95% half-width of the headline KPI within 5% of its mean."""
+
+
+def headline(scenario: Scenario, kpi: str | None) -> str:
+    """The KPI precision is about: the one named, or the scenario's headline KPI."""
+    return kpi or scenario.kpi.headline
+
+
+def replications_needed(values: np.ndarray, reference: float, precision: float) -> int:
+    """How many replications bring the 95% half-width of the mean of *values* within
+    ``precision x |reference|`` (the count already run when it is there)."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = x.size
+    if n < 2:
+        return 2
+    half = float(t_half_width(x.std(ddof=1), n))
+    goal = precision * abs(reference)
+    if half <= goal:
+        return n
+    if goal == 0:
+        return n + 1  # a zero mean: no relative precision to reach; add one at a time up to the cap
+    # Replications needed scale with the square of the half-width still to be gained.
+    return max(n + 1, math.ceil(n * (half / goal) ** 2))
+
+
 def replicate(
     scenario: Scenario,
     n: int = 20,
@@ -338,19 +365,21 @@ def replicate(
     keep_series: bool = True,
     keep_runs: int = 1,
     precision: float | None = None,
-    precision_kpi: str = "cleared_per_day_mean",
+    precision_kpi: str | None = None,
     max_n: int = 200,
     done: Mapping[Task, Replication] | None = None,
     on_done: Callable[[Task, Replication], None] | None = None,
     window: Window | None = None,
 ) -> Experiment:
     """Run *n* replications; with *precision*, keep adding until the 95% half-width of
-    *precision_kpi* is within that fraction of its mean (or *max_n* is reached).
+    *precision_kpi* (default: the scenario's headline KPI) is within that fraction of its mean,
+    or *max_n* is reached.
 
     *done* holds replications already run, keyed ``(0, index)`` (for resuming); only the
     missing ones are run.
     """
     reps: dict[int, Replication] = {i: r for (_, i), r in (done or {}).items()}
+    kpi = headline(scenario, precision_kpi)
 
     def callback(task: Task, rep: Replication) -> None:
         reps[task[1]] = rep
@@ -375,16 +404,14 @@ def replicate(
         except RunInterruptedError as err:
             err.done = {(0, i): r for i, r in reps.items()}
             raise
-        if precision is None:
-            return experiment_of(scenario, seed, reps, window)
         exp = experiment_of(scenario, seed, reps, window)
-        row = exp.summary().loc[precision_kpi]
-        half = (row["ci_high"] - row["ci_low"]) / 2
-        if (not math.isnan(half) and half <= precision * abs(row["mean"])) or exp.n >= max_n:
+        if precision is None:
             return exp
-        # Replications needed scale with the square of the half-width still to be gained.
-        needed = math.ceil(exp.n * (half / (precision * abs(row["mean"]))) ** 2) if half > 0 else exp.n + 1
-        target = min(max_n, max(needed, exp.n + 1))
+        values = exp.kpis[kpi].to_numpy(dtype=float)
+        needed = replications_needed(values, float(np.nanmean(values)), precision)
+        if needed <= exp.n or exp.n >= max_n:
+            return exp
+        target = min(max_n, needed)
 
 
 def independent_seed(seed: int, k: int) -> int:
@@ -432,9 +459,15 @@ def compare(
     done: Mapping[Task, Replication] | None = None,
     on_done: Callable[[Task, Replication], None] | None = None,
     window: Window | None = None,
+    precision: float | None = None,
+    precision_kpi: str | None = None,
+    max_n: int = 200,
 ) -> Comparison:
     """Replicate every scenario with the same seeds and pair them with the first.
 
+    With *precision*, replications are added (to every scenario alike) until the 95% half-width
+    of each paired difference of *precision_kpi* (default: the base scenario's headline KPI) is
+    within that fraction of the base scenario's mean, or *max_n* is reached.
     *done* holds replications already run, keyed (scenario number, replication), for resuming.
     """
     if len(scenarios) < 2:
@@ -442,22 +475,38 @@ def compare(
     seeds = scenario_seeds(seed, len(scenarios), common_random_numbers)
     experiments: list[Experiment] = []
     if common_random_numbers:
-        tasks = [(k, i) for k in range(len(scenarios)) for i in range(n)]
-        done = run_tasks(
-            scenarios,
-            tasks,
-            seed,
-            jobs=jobs,
-            executor=executor,
-            keep_series=keep_series,
-            keep_runs=0,
-            done=done,
-            on_done=on_done,
-            window=window,
-        )
-        for k, sc in enumerate(scenarios):
-            experiments.append(experiment_of(sc, seed, {i: done[(k, i)] for i in range(n)}, window))
-        return Comparison(experiments)
+        kpi = headline(scenarios[0], precision_kpi)
+        target = n
+        while True:
+            tasks = [(k, i) for k in range(len(scenarios)) for i in range(target)]
+            done = run_tasks(
+                scenarios,
+                tasks,
+                seed,
+                jobs=jobs,
+                executor=executor,
+                keep_series=keep_series,
+                keep_runs=0,
+                done=done,
+                on_done=on_done,
+                window=window,
+            )
+            experiments = [
+                experiment_of(sc, seed, {i: done[(k, i)] for i in range(target)}, window)
+                for k, sc in enumerate(scenarios)
+            ]
+            if precision is None or target >= max_n:
+                return Comparison(experiments)
+            base = experiments[0].kpis[kpi].to_numpy(dtype=float)
+            needed = max(
+                replications_needed(
+                    e.kpis[kpi].to_numpy(dtype=float) - base, float(np.nanmean(base)), precision
+                )
+                for e in experiments[1:]
+            )
+            if needed <= target:
+                return Comparison(experiments)
+            target = min(max_n, needed)
     for k, (sc, s) in enumerate(zip(scenarios, seeds, strict=True)):
         mine = {(0, i): r for (j, i), r in (done or {}).items() if j == k}
 
@@ -477,6 +526,9 @@ def compare(
                 done=mine,
                 on_done=report,
                 window=window,
+                precision=precision,
+                precision_kpi=precision_kpi,
+                max_n=max_n,
             )
         except RunInterruptedError as err:
             kept = {(j, r.index): r for j, e in enumerate(experiments) for r in e.replications}
@@ -523,27 +575,79 @@ def sweep(
     done: Mapping[Task, Replication] | None = None,
     on_done: Callable[[Task, Replication], None] | None = None,
     window: Window | None = None,
+    precision: float | None = None,
+    precision_kpi: str | None = None,
+    max_n: int = 200,
 ) -> Sweep:
     """Replicate every point of the grid *vary* (dotted key -> values) on common random numbers.
 
+    With *precision*, each point gets replications until its own half-width of *precision_kpi*
+    (default: the scenario's headline KPI) is within that fraction of its mean, or *max_n*.
     *done* holds replications already run, keyed (point number, replication), for resuming.
     """
     points = sweep_points(vary)
     scenarios = [scenario.with_changes(p) for p in points]
-    tasks = [(k, i) for k in range(len(points)) for i in range(n)]
-    done = run_tasks(
+    reps = replicate_each(
         scenarios,
-        tasks,
+        n,
         seed,
-        jobs=jobs,
-        executor=executor,
-        keep_series=False,
-        keep_runs=0,
+        jobs,
+        executor,
         done=done,
         on_done=on_done,
         window=window,
+        precision=precision,
+        precision_kpi=precision_kpi,
+        max_n=max_n,
     )
-    exps = [
-        experiment_of(sc, seed, {i: done[(k, i)] for i in range(n)}, window) for k, sc in enumerate(scenarios)
-    ]
-    return Sweep(scenario, points, exps)
+    return Sweep(scenario, points, reps)
+
+
+def replicate_each(
+    scenarios: Sequence[Scenario],
+    n: int,
+    seed: int,
+    jobs: int | None = None,
+    executor: Executor | None = None,
+    *,
+    done: Mapping[Task, Replication] | None = None,
+    on_done: Callable[[Task, Replication], None] | None = None,
+    window: Window | None = None,
+    precision: float | None = None,
+    precision_kpi: str | None = None,
+    max_n: int = 200,
+    keep_series: bool = False,
+) -> list[Experiment]:
+    """Replicate each scenario on common random numbers, *n* times or, with *precision*, until
+    each one's half-width of its KPI is within that fraction of its mean (at most *max_n*)."""
+    targets = dict.fromkeys(range(len(scenarios)), n)
+    finished: dict[Task, Replication] = dict(done or {})
+    while True:
+        tasks = [(k, i) for k, t in targets.items() for i in range(t)]
+        finished = run_tasks(
+            scenarios,
+            tasks,
+            seed,
+            jobs=jobs,
+            executor=executor,
+            keep_series=keep_series,
+            keep_runs=0,
+            done=finished,
+            on_done=on_done,
+            window=window,
+        )
+        exps = [
+            experiment_of(sc, seed, {i: finished[(k, i)] for i in range(targets[k])}, window)
+            for k, sc in enumerate(scenarios)
+        ]
+        if precision is None:
+            return exps
+        more = {}
+        for k, exp in enumerate(exps):
+            values = exp.kpis[headline(exp.scenario, precision_kpi)].to_numpy(dtype=float)
+            needed = min(max_n, replications_needed(values, float(np.nanmean(values)), precision))
+            if needed > targets[k]:
+                more[k] = needed
+        if not more:
+            return exps
+        targets.update(more)

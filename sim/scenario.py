@@ -446,6 +446,11 @@ class KpiSettings(_Model):
     held_clock: str = Field(
         default="20:00", description="clock time, 'HH:MM' Vietnam time, at which trucks held are counted"
     )
+    headline: str = Field(
+        default="cleared_per_day_mean",
+        description="the KPI the scenario's question is about: replications are added until its "
+        "95% half-width is within the precision asked for",
+    )
 
     @model_validator(mode="after")
     def _clock(self) -> KpiSettings:

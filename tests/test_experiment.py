@@ -18,7 +18,7 @@ import yaml
 from conftest import TEXTBOOK, bordersim, bordersim_command, textbook
 from scipy import stats
 
-from sim.experiment import RunInterruptedError, compare, replicate, run_tasks, sweep
+from sim.experiment import RunInterruptedError, compare, replicate, replications_needed, run_tasks, sweep
 from sim.stats import mser5, summarise
 
 
@@ -80,6 +80,38 @@ def test_precision_adds_replications_until_the_interval_is_tight() -> None:
     assert (row["ci_high"] - row["ci_low"]) / 2 <= 0.05 * row["mean"]
     capped = replicate(sc, n=3, seed=0, jobs=1, precision=0.001, precision_kpi=kpi, max_n=5)
     assert capped.n == 5
+
+
+def test_replications_needed_follow_the_square_law() -> None:
+    x = np.array([10.0, 12.0, 8.0, 11.0, 9.0, 10.0, 12.0, 8.0, 11.0, 9.0])
+    half = stats.t.ppf(0.975, 9) * x.std(ddof=1) / np.sqrt(10)
+    assert replications_needed(x, 10.0, half / 10 + 1e-9) == 10  # reached already
+    assert replications_needed(x, 10.0, half / 20) == 40  # half as wide needs four times as many
+    assert replications_needed(np.array([5.0]), 5.0, 0.05) == 2
+
+
+def test_compare_adds_replications_until_the_paired_difference_is_tight() -> None:
+    base = textbook({"run.days": 10})
+    alt = base.with_changes({"name": "two_lanes", "gates.g.gate_control.lanes": 2})
+    kpi = "wait_min_mean_g_gate_control"
+    comp = compare([base, alt], n=3, seed=0, jobs=1, precision=0.05, precision_kpi=kpi, max_n=80)
+    d = comp.differences().set_index("kpi").loc[kpi]
+    assert comp.experiments[0].n == comp.experiments[1].n > 3
+    half = (d["diff_ci_high"] - d["diff_ci_low"]) / 2
+    assert half <= 0.05 * comp.experiments[0].kpis[kpi].mean()
+
+
+def test_run_without_n_uses_the_precision_and_at_least_ten(tmp_path: Path) -> None:
+    data = copy.deepcopy(TEXTBOOK)
+    data["run"]["days"] = 4
+    file = tmp_path / "tb.yaml"
+    file.write_text(yaml.safe_dump(data))
+    done = bordersim("run", str(file), "--no-plots", "--jobs", "2", "-o", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv", index_col="kpi")
+    assert summary.loc["cleared_per_day_mean", "n"] >= 10
+    assert "precision: cleared_per_day_mean 95% half-width" in done.stdout
+    assert "(asked 5%: met)" in done.stdout
 
 
 def test_mser5_finds_an_initial_transient() -> None:
