@@ -306,7 +306,17 @@ class Experiment:
                     "utilisation": util,
                     "grows_in": grows,
                     "n": n,
-                    "statement": statement(self.scenario, gate, direction, stage, util, grows, n),
+                    # One replication: its own rise in trucks says how much the queue grows.
+                    "statement": statement(
+                        self.scenario,
+                        gate,
+                        direction,
+                        stage,
+                        util,
+                        grows,
+                        n,
+                        float(g["growth_trucks"].iloc[0]) if n == 1 else None,
+                    ),
                 }
             )
         return pd.DataFrame(rows)
