@@ -184,6 +184,40 @@ TERMS: dict[str, tuple[str, str]] = {
     "report.sweep_table": ("Each point of the sweep", "Từng điểm quét"),
     "yes": ("yes", "có"),
     "no": ("no", "không"),
+    # Figure captions, by file stem prefix.
+    "caption.queues": (
+        "Queue lengths over time: road, yard and each stage (shaded: closures and disruptions).",
+        "Hàng chờ theo thời gian: trên đường, trong bãi và tại từng khâu (tô màu: đóng cửa, sự cố).",
+    ),
+    "caption.daily_cleared": (
+        "Trucks cleared per day against the reported mean and peak.",
+        "Phương tiện thông quan mỗi ngày so với mức trung bình và cao điểm báo cáo.",
+    ),
+    "caption.time_in_system": (
+        "Time in system by cargo class, with the perishable threshold.",
+        "Thời gian trong hệ thống theo loại hàng, với ngưỡng hàng dễ hỏng.",
+    ),
+    "caption.hourly": ("Arrivals and queues by hour of day.", "Xe đến và hàng chờ theo giờ trong ngày."),
+    "caption.utilisation": (
+        "Lane utilisation by stage and hour of day (blank: closed).",
+        "Mức sử dụng làn theo khâu và giờ trong ngày (ô trống: nghỉ).",
+    ),
+    "caption.heatmap": (
+        "Export yard occupancy, hour by date.",
+        "Số xe trong bãi xuất khẩu, theo giờ và ngày.",
+    ),
+    "caption.comparison_queues": (
+        "Trucks waiting at the gate over time, every scenario.",
+        "Số xe chờ tại cửa khẩu theo thời gian, mọi kịch bản.",
+    ),
+    "caption.comparison": (
+        "Differences against the first scenario, with 95% intervals.",
+        "Chênh lệch so với kịch bản đầu, với khoảng tin cậy 95%.",
+    ),
+    "caption.sweep": (
+        "A KPI against the lever varied, with 95% bands and the reported figure.",
+        "Chỉ tiêu theo thông số thay đổi, với khoảng tin cậy 95% và số liệu báo cáo.",
+    ),
     # Answers and statements.
     "answer.run": (
         "Over {first} to {last}, the gates clear {cleared} trucks a day ({vs} the reported "
@@ -395,6 +429,8 @@ def fmt(kpi: str, value: float, lang: str = "en", sign: bool = False) -> str:
         return fmt_number(value * 100 if value == value else value, f"{plus}.1f", lang) + (
             "%" if value == value else ""
         )
+    if kpi.startswith("days_above"):
+        return fmt_number(value, f"{plus}.1f", lang)
     if is_count(kpi) or abs(value) >= 1000:
         return fmt_number(value, f"{plus},.0f", lang)
     return fmt_number(value, f"{plus}.2f", lang)
