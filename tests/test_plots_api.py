@@ -224,11 +224,13 @@ def test_utilisation_shows_24_hours_with_closed_hours_blank(short_run) -> None:
     rows = [t.get_text() for t in ax.get_yticklabels()]
     gate = data[rows.index("gate control")]
     # Huu Nghi's Vietnamese stages work 07:00-23:00: blank before 7 and from 23.
-    assert gate.mask[:7].all() and gate.mask[23]
+    assert gate.mask[:7].all()
+    assert gate.mask[23]
     assert not gate.mask[7:23].any()
     check = data[rows.index("Chinese checkpoint 1119-1120 dedicated cargo road")]
     # 08:00-21:00 China time for exports, to 23:00 for imports: 07:00-22:00 in Vietnam.
-    assert check.mask[:7].all() and check.mask[22:].all()
+    assert check.mask[:7].all()
+    assert check.mask[22:].all()
     assert not check.mask[7:22].any()
     assert "blank: closed" in ax.get_legend_handles_labels()[1]
     plt.close(fig)
@@ -270,7 +272,7 @@ def test_comparison_queues_draw_every_scenario_over_time(comp) -> None:
     for ax in _data_axes(fig):
         labels = [line.get_label() for line in ax.lines]
         assert {"baseline", "fewer_lanes"} <= set(labels)
-        series = [line for line in ax.lines if line.get_label() == "fewer_lanes"][0]
+        series = next(line for line in ax.lines if line.get_label() == "fewer_lanes")
         assert series.get_xdata()[-1] == pytest.approx(5 - 1 / 24)  # the whole run, hour by hour
     assert len(fig.axes[0].collections) >= 2  # a band per scenario
     _legend_off_the_data(fig)
