@@ -104,6 +104,15 @@ def _output(args: argparse.Namespace, folder: str) -> Path:
     return path
 
 
+def _add_lang(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--lang",
+        choices=["en", "vi"],
+        default="en",
+        help="language of the summary and the report: en, or vi (tiếng Việt; report.vi.html)",
+    )
+
+
 def _add_experiment_args(p: argparse.ArgumentParser, n: int | None, resumable: bool = True) -> None:
     _add_output_args(p)
     if n is None:
@@ -235,74 +244,107 @@ def _checkpointed(
     work.remove()
 
 
-def _print_experiment(exp: Any, outdir: Path, elapsed_s: float) -> None:
-    from sim.results import GROWTH_RULE, HELD_PLACES, window_minutes
+def _print_experiment(exp: Any, outdir: Path, elapsed_s: float, lang: str = "en") -> None:
+    from sim.glossary import COST_KPIS, fmt_number, kpi_label, tr
+    from sim.report import answer_run
+    from sim.results import HELD_PLACES, window_minutes
 
     sc = exp.scenario
     s = exp.summary()
 
     def fmt(kpi: str, spec: str = ",.0f") -> str:
         if kpi not in s.index:
-            return "n/a"
+            return tr("na", lang)
         row = s.loc[kpi]
-        text = format(row["mean"], spec)
+        text = fmt_number(row["mean"], spec, lang)
         if exp.n > 1 and row["ci_low"] == row["ci_low"]:
-            text += f" [{format(row['ci_low'], spec)}, {format(row['ci_high'], spec)}]"
+            text += f" [{fmt_number(row['ci_low'], spec, lang)}, {fmt_number(row['ci_high'], spec, lang)}]"
         return text
 
     start, end = window_minutes(sc, exp.window)
     first = sc.run.start_date + dt.timedelta(days=int(start // 1440))
     last = sc.run.start_date + dt.timedelta(days=int(end // 1440) - 1)
-    span = f"n = {exp.n} replications, 95% intervals in brackets" if exp.n > 1 else "n = 1 replication"
+    span = tr("summary.span_n", lang, n=exp.n) if exp.n > 1 else tr("summary.span_1", lang)
     wall = sum(r.wall_s for r in exp.replications)
     print(
-        f"{sc.name}: {sc.run.days} days, seed {exp.seed}, {span}; took {elapsed_s:.1f} s "
-        f"({wall:.1f} s of simulation summed over replications)"
+        tr(
+            "summary.head",
+            lang,
+            name=sc.name,
+            days=sc.run.days,
+            seed=exp.seed,
+            span=span,
+            took=fmt_number(elapsed_s, ".1f", lang),
+            wall=fmt_number(wall, ".1f", lang),
+        )
     )
-    print(f"  KPIs over {first}..{last} ({(end - start) / 1440:.0f} days)")
+    bottlenecks = exp.bottlenecks()
+    print("  " + tr("summary.answer", lang, text=answer_run(s, bottlenecks, sc, lang)))
+    print("  " + tr("summary.window", lang, first=first, last=last, days=f"{(end - start) / 1440:.0f}"))
     print(
-        f"  cleared per day: mean {fmt('cleared_per_day_mean')} "
-        f"(exports {fmt('cleared_per_day_mean_export')}, "
-        f"imports {fmt('cleared_per_day_mean_import')}), P95 {fmt('cleared_per_day_p95')}, "
-        f"max {fmt('cleared_per_day_max')}; days above {sc.kpi.daily_peak_ref:,.0f}: "
-        f"{fmt('days_above_peak_ref', '.1f')}"
+        "  "
+        + tr(
+            "summary.cleared",
+            lang,
+            mean=fmt("cleared_per_day_mean"),
+            exp=fmt("cleared_per_day_mean_export"),
+            imp=fmt("cleared_per_day_mean_import"),
+            p95=fmt("cleared_per_day_p95"),
+            max=fmt("cleared_per_day_max"),
+            peak=fmt_number(sc.kpi.daily_peak_ref, ",.0f", lang),
+            above=fmt("days_above_peak_ref", ".1f"),
+        )
     )
     for direction in ("export", "import"):
         print(
-            f"  {direction}s: time in system mean {fmt(f'time_in_system_h_mean_{direction}', '.2f')} h, "
-            f"P95 {fmt(f'time_in_system_h_p95_{direction}', '.1f')} h; procedure time (yard entry to "
-            f"clearance) mean {fmt(f'procedure_h_mean_{direction}', '.2f')} h; still inside at the end "
-            f"(censored): {fmt(f'censored_trucks_{direction}')}"
+            "  "
+            + tr(
+                "summary.direction",
+                lang,
+                dirs=tr(f"{direction}s", lang),
+                mean=fmt(f"time_in_system_h_mean_{direction}", ".2f"),
+                p95=fmt(f"time_in_system_h_p95_{direction}", ".1f"),
+                proc=fmt(f"procedure_h_mean_{direction}", ".2f"),
+                censored=fmt(f"censored_trucks_{direction}"),
+            )
         )
     label = sc.kpi.held_clock.replace(":00", "h") if sc.kpi.held_clock.endswith(":00") else sc.kpi.held_clock
     key = f"held_at_{label.replace(':', 'h')}_export"
-    names = {"to_china": "waiting for or crossing to China"}
     places = ", ".join(
-        f"{names.get(p, p.replace('_', ' '))} {fmt(f'{key}_mean_{p}')}"
-        for p in HELD_PLACES
-        if p != "china_side"
+        f"{tr(f'place.{p}', lang)} {fmt(f'{key}_mean_{p}')}" for p in HELD_PLACES if p != "china_side"
     )
-    print(f"  exports not yet crossed at {sc.kpi.held_clock}: mean {fmt(key + '_mean')} ({places})")
-    print(
-        f"  perishables over {sc.kpi.perishable_threshold_h:g} h: "
-        f"{fmt('perishable_over_threshold_share', '.1%')}"
-    )
+    print("  " + tr("summary.held", lang, clock=sc.kpi.held_clock, mean=fmt(key + "_mean"), places=places))
+    share = fmt("perishable_over_threshold_share", ".1%")
+    print("  " + tr("summary.perishable", lang, thr=f"{sc.kpi.perishable_threshold_h:g}", share=share))
     for gate in sc.gates:
-        park = (
-            f"; park mean {fmt(f'park_occupancy_mean_{gate}')}"
-            if f"park_occupancy_mean_{gate}" in s.index
-            else ""
-        )
+        park = ""
+        if f"park_occupancy_mean_{gate}" in s.index:
+            park = tr("summary.park", lang, park=fmt(f"park_occupancy_mean_{gate}"))
         print(
-            f"  {sc.gates[gate].label}: road queue mean "
-            f"{fmt(f'road_queue_trucks_mean_{gate}_export', '.1f')} trucks, max "
-            f"{fmt(f'road_queue_km_max_{gate}_export', '.2f')} km{park}; "
-            f"inside at the end {fmt(f'backlog_end_{gate}')}"
+            "  "
+            + tr(
+                "summary.gate",
+                lang,
+                gate=sc.gates[gate].label,
+                road=fmt(f"road_queue_trucks_mean_{gate}_export", ".1f"),
+                km=fmt(f"road_queue_km_max_{gate}_export", ".2f"),
+                park=park,
+                backlog=fmt(f"backlog_end_{gate}"),
+            )
         )
-    print(f"  bottlenecks ({GROWTH_RULE}):")
-    for row in exp.bottlenecks().itertuples():
-        print(f"    {row.statement}")
-    print(f"  results in {outdir}/")
+    costs = [k for k in COST_KPIS if k in s.index]
+    if costs:
+        items = "; ".join(f"{kpi_label(k, sc, lang)} {fmt(k)}" for k in costs)
+        print("  " + tr("summary.cost", lang, items=items))
+    print("  " + tr("summary.bottlenecks", lang, rule=tr("report.bottleneck_rule", lang)))
+    from sim.glossary import statement
+
+    for row in bottlenecks.itertuples():
+        print(
+            "    "
+            + statement(sc, row.gate, row.direction, row.stage, row.utilisation, row.grows_in, row.n, lang)
+        )
+    print("  " + tr("summary.results", lang, folder=outdir))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -333,9 +375,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
             on_done=on_done,
             window=window,
         )
-        write_experiment(exp, outdir, plots=not args.no_plots, report=args.report, force=args.force)
+        write_experiment(
+            exp, outdir, plots=not args.no_plots, report=args.report, force=args.force, lang=args.lang
+        )
     if not args.quiet:
-        _print_experiment(exp, outdir, time.perf_counter() - started)
+        _print_experiment(exp, outdir, time.perf_counter() - started, args.lang)
         if precision:
             _print_precision(exp.kpis, args.precision_kpi or sc.kpi.headline, precision, exp.n)
     _warn_short_warmup(exp)
@@ -412,22 +456,30 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             precision_kpi=args.precision_kpi,
             max_n=max(args.max_replications, n),
         )
-        write_comparison(comp, outdir, plots=not args.no_plots, report=args.report, force=args.force)
+        write_comparison(
+            comp, outdir, plots=not args.no_plots, report=args.report, force=args.force, lang=args.lang
+        )
     if not args.quiet:
+        from sim.glossary import fmt, kpi_label, tr
+        from sim.report import answer_compare
+
+        lang = args.lang
         d = comp.differences()
         key = d[
             d["kpi"].isin(
                 ["time_in_system_h_mean", "cleared_per_day_mean", "perishable_over_threshold_share"]
             )
         ]
-        reps = comp.experiments[0].n
-        print(f"paired differences against {names[0]} (n = {reps} replications, 95% intervals):")
+        print(tr("report.method", lang, n=comp.experiments[0].n, method=tr("report.method_paired", lang)))
+        for name in comp.names[1:]:
+            print("  " + answer_compare(d, comp.experiments[0].scenario, name, lang))
         for row in key.itertuples():
+            label = kpi_label(row.kpi, comp.experiments[0].scenario, lang)
             print(
-                f"  {row.scenario:>24} {row.kpi:<34} {row.diff_mean:+10.4g} "
-                f"[{row.diff_ci_low:+.4g}, {row.diff_ci_high:+.4g}]"
+                f"  {row.scenario:>24} {label:<48} {fmt(row.kpi, row.diff_mean, lang, True):>10} "
+                f"[{fmt(row.kpi, row.diff_ci_low, lang, True)}, {fmt(row.kpi, row.diff_ci_high, lang, True)}]"
             )
-        print(f"  results in {outdir}/")
+        print("  " + tr("summary.results", lang, folder=outdir))
     return 0
 
 
@@ -478,13 +530,24 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             precision_kpi=args.precision_kpi,
             max_n=max(args.max_replications, n),
         )
-        write_sweep(sw, outdir, kpis, plots=not args.no_plots, force=args.force)
+        write_sweep(
+            sw, outdir, kpis, plots=not args.no_plots, force=args.force, report=args.report, lang=args.lang
+        )
     if not args.quiet:
+        import pandas as pd
+
+        from sim.glossary import tr
+        from sim.report import sweep_answer
+
         table = sw.table()
-        keys = list(vary)
-        shown = table[table["kpi"].isin(kpis)][[*keys, "kpi", "mean", "ci_low", "ci_high", "n"]]
-        print(shown.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
-        print(f"results in {outdir}/")
+        shown = table[table["kpi"].isin(kpis)][["label", "kpi", "mean", "ci_low", "ci_high", "n"]]
+        print(shown.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+        bottlenecks = pd.concat(
+            [e.bottlenecks().assign(point=p) for p, e in enumerate(sw.experiments)], ignore_index=True
+        )
+        for kpi in kpis:
+            print(sweep_answer(table, bottlenecks, sc, kpi, args.lang))
+        print(tr("summary.results", args.lang, folder=outdir))
     return 0
 
 
@@ -614,21 +677,73 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from sim.report import write_report
+    from sim.report import kind_of, write_report
 
     folder = Path(args.folder)
-    if not (folder / "summary.csv").exists() and not (folder / "differences.csv").exists():
-        raise UsageError(f"{folder}: not a results folder of `bordersim run` or `bordersim compare`")
-    path = write_report(folder)
+    if kind_of(folder) is None:
+        raise UsageError(
+            f"{folder}: not a results folder of `bordersim run`, `bordersim compare` or `bordersim sweep`"
+        )
+    path = write_report(folder, args.lang)
     if not args.quiet:
         print(f"report: {path}")
     return 0
 
 
+def _parent_of(file: str) -> Path | None:
+    """The file *file* extends, or None."""
+    data = yaml.safe_load(Path(file).read_text(encoding="utf-8")) or {}
+    parent = data.get("extends") if isinstance(data, dict) else None
+    return Path(file).parent / parent if isinstance(parent, str) else None
+
+
+def _print_load(sc: Scenario, before: Scenario | None = None) -> None:
+    from sim.load import HIGH, load_table
+
+    table = load_table(sc)
+    if before is not None:
+        old = load_table(before).set_index(["gate", "stage"])["utilisation"]
+        table.insert(
+            len(table.columns) - 1,
+            "utilisation_before",
+            [old.get((g, st)) for g, st in zip(table["gate"], table["stage"], strict=True)],
+        )
+    print(
+        f"# load: trucks a day through each stage against its lanes in open hours "
+        f"(capacity = lanes x 60 / mean service min; events left out); HIGH from {HIGH:.0%}, OVER from 100%"
+    )
+    shown = table.copy()
+    for col in ("utilisation", "utilisation_before"):
+        if col in shown:
+            shown[col] = shown[col].map(lambda u: f"{u:.0%}" if u == u and u is not None else "")
+    print(shown.to_string(index=False))
+    flagged = table[table["flag"] != ""]
+    for r in flagged.itertuples():
+        print(f"warning: {r.flag}: {r.gate} {r.stage} at {r.utilisation:.0%} of its open-hour capacity")
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
+    from sim.scenario import diff_scenarios
+
     sc = _scenario_from(args.file, args.set)
-    print(f"# {args.file}: valid scenario {sc.name!r}, resolved:")
-    print(yaml.safe_dump(sc.to_dict(), sort_keys=False, allow_unicode=True), end="")
+    if not (args.diff or args.load):
+        print(f"# {args.file}: valid scenario {sc.name!r}, resolved:")
+        print(yaml.safe_dump(sc.to_dict(), sort_keys=False, allow_unicode=True), end="")
+        return 0
+    before = None
+    if args.diff:
+        parent = _parent_of(args.file)
+        if parent is None:
+            print(f"# {args.file} extends no file: nothing to compare with")
+        else:
+            before = load_scenario(parent)
+            changes = diff_scenarios(before, sc)
+            print(f"# {args.file} ({sc.name}) against {parent} ({before.name}): {len(changes)} keys differ")
+            for key, old, new in changes:
+                print(
+                    f"{key}: {json.dumps(old, ensure_ascii=False)} -> {json.dumps(new, ensure_ascii=False)}"
+                )
+    _print_load(sc, before)
     return 0
 
 
@@ -647,18 +762,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_args(p)
     _add_experiment_args(p, n=None)
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
+    _add_lang(p)
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("compare", help="paired comparison of scenarios against the first")
     _add_scenario_args(p, many=True)
     _add_experiment_args(p, n=None)
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
     p.add_argument("--independent", action="store_true", help="independent seeds instead of common numbers")
+    _add_lang(p)
     p.set_defaults(func=_cmd_compare)
     p = sub.add_parser("sweep", help="a grid of scenarios varying keys; KPI against each value")
     _add_scenario_args(p)
     _add_experiment_args(p, n=None)
     p.add_argument("--vary", action="append", metavar="KEY=V1,V2,...", help="values of a key (repeatable)")
     p.add_argument("--kpi", action="append", help="KPI to plot (repeatable)")
+    p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
+    _add_lang(p)
     p.set_defaults(func=_cmd_sweep)
     p = sub.add_parser("table", help="key KPIs of many scenarios in one table and figure")
     _add_scenario_args(p, many=True)
@@ -685,11 +804,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("report", help="write a self-contained report.html of a results folder")
-    p.add_argument("folder", help="a folder written by `bordersim run` or `bordersim compare`")
+    p.add_argument("folder", help="a folder written by `bordersim run`, `compare` or `sweep`")
     p.add_argument("-q", "--quiet", action="store_true")
+    _add_lang(p)
     p.set_defaults(func=_cmd_report)
     p = sub.add_parser("check", help="validate a scenario and print what it resolves to")
     _add_scenario_args(p)
+    p.add_argument(
+        "--diff",
+        action="store_true",
+        help="show what the file changes against the file it extends (dotted keys, old -> new), "
+        "then the load table",
+    )
+    p.add_argument(
+        "--load", action="store_true", help="demand against capacity per gate and stage, before running"
+    )
     p.set_defaults(func=_cmd_check)
     p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     p.set_defaults(func=_cmd_schema)

@@ -30,7 +30,7 @@ import pandas as pd
 
 from sim.calendar import MIN_PER_DAY
 from sim.results import Run, Window, run, statement
-from sim.scenario import Scenario
+from sim.scenario import Scenario, label_apart, short_key
 from sim.stats import mser5, paired_differences, summarise, t_half_width
 
 Task = tuple[int, int]
@@ -304,7 +304,17 @@ class Experiment:
                     "utilisation": util,
                     "grows_in": grows,
                     "n": n,
-                    "statement": statement(self.scenario, gate, direction, stage, util, grows, n),
+                    # One replication: its own rise in trucks says how much the queue grows.
+                    "statement": statement(
+                        self.scenario,
+                        gate,
+                        direction,
+                        stage,
+                        util,
+                        grows,
+                        n,
+                        float(g["growth_trucks"].iloc[0]) if n == 1 else None,
+                    ),
                 }
             )
         return pd.DataFrame(rows)
@@ -472,6 +482,7 @@ def compare(
     """
     if len(scenarios) < 2:
         raise ValueError("compare needs at least two scenarios")
+    scenarios = label_apart(list(scenarios))
     seeds = scenario_seeds(seed, len(scenarios), common_random_numbers)
     experiments: list[Experiment] = []
     if common_random_numbers:
@@ -552,14 +563,20 @@ class Sweep:
     points: list[dict[str, Any]]
     experiments: list[Experiment]
 
+    @property
+    def labels(self) -> list[str]:
+        """Each point named by its values: ``customs_docs.lanes=8, hours.close=24:00``."""
+        return [", ".join(f"{short_key(k)}={v}" for k, v in point.items()) for point in self.points]
+
     def table(self) -> pd.DataFrame:
-        """Tidy: one row per point and KPI, varied values as columns, mean and 95% interval."""
+        """Tidy: one row per point and KPI, its label, varied values as columns, mean and 95% interval."""
         frames = []
         for p, (point, exp) in enumerate(zip(self.points, self.experiments, strict=True)):
             s = exp.summary().reset_index()
             s.insert(0, "point", p)
+            s.insert(1, "label", self.labels[p])
             for i, (key, value) in enumerate(point.items()):
-                s.insert(1 + i, key, value)
+                s.insert(2 + i, key, value)
             frames.append(s)
         return pd.concat(frames, ignore_index=True)
 

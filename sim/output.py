@@ -24,9 +24,39 @@ import yaml
 
 from sim.experiment import Comparison, Experiment, Sweep
 from sim.folders import check_replaceable, package_version, write_marker, writing_error
-from sim.plots import comparison, run_figures, sweep_curve
-from sim.report import write_report
+from sim.glossary import kpi_label
+from sim.plots import comparison, comparison_queues, run_figures, sweep_curve
+from sim.report import sweep_kpis_note, write_report
 from sim.results import Run
+from sim.scenario import Scenario
+
+WORKBOOK = "results.xlsx"
+"""The Excel workbook written beside the CSV files, for readers without Parquet."""
+
+
+def per_gate_kpis(summary: pd.DataFrame, sc: Scenario) -> pd.DataFrame:
+    """The KPIs of each gate (those whose name holds the gate), one row per gate and KPI."""
+    frames = []
+    for gate, cfg in sc.gates.items():
+        own = [k for k in summary.index if f"_{gate}_" in k or k.endswith(f"_{gate}")]
+        part = summary.loc[own].reset_index()
+        part.insert(0, "gate", cfg.label)
+        part.insert(2, "label", [kpi_label(k, sc) for k in own])
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True)
+
+
+def write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
+    """One sheet per table (names cut to Excel's 31 characters), dates as dates."""
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        for name, table in sheets.items():
+            table.to_excel(xl, sheet_name=name[:31], index=False)
+
+
+def _labelled(summary: pd.DataFrame, sc: Scenario) -> pd.DataFrame:
+    out = summary.rename_axis("kpi").reset_index()
+    out.insert(1, "label", [kpi_label(k, sc) for k in out["kpi"]])
+    return out
 
 
 @contextlib.contextmanager
@@ -86,13 +116,22 @@ def _save_figures(figs: dict[str, Any], folder: Path) -> None:
 
 
 def write_experiment(
-    exp: Experiment, outdir: str | Path, plots: bool = True, report: bool = False, force: bool = False
+    exp: Experiment,
+    outdir: str | Path,
+    plots: bool = True,
+    report: bool = False,
+    force: bool = False,
+    lang: str = "en",
 ) -> Path:
     """Write an experiment: summary.csv with 95% intervals, replications.csv (with the seed of
-    each replication), daily.csv, queues.parquet (mean and band over replications),
-    trucks.parquet of the first replication, scenario.yaml and plots."""
+    each replication), daily.csv, bottlenecks.csv, queues.parquet (mean and band over
+    replications), trucks.parquet of the first replication, scenario.yaml, the same tables in
+    results.xlsx, plots, and with *report* the report in *lang*."""
     with atomic_dir(outdir, force) as tmp:
-        exp.summary().to_csv(tmp / "summary.csv")
+        summary = exp.summary()
+        summary.to_csv(tmp / "summary.csv")
+        bottlenecks = exp.bottlenecks()
+        bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
         reps = exp.kpis
         seeds = {r.index: exp.seed if r.seed is None else r.seed for r in exp.replications}
         reps.insert(0, "seed", reps.index.map(seeds))  # what each replication was drawn from
@@ -101,53 +140,112 @@ def write_experiment(
         exp.queue_summary().to_parquet(tmp / "queues.parquet", index=False)
         if exp.runs:
             exp.runs[0].trucks.to_parquet(tmp / "trucks.parquet", index=False)
+        sheets = {
+            "summary": _labelled(summary, exp.scenario),
+            "daily": exp.daily,
+            "per_gate": per_gate_kpis(summary, exp.scenario),
+            "bottlenecks": bottlenecks,
+        }
+        write_workbook(tmp / WORKBOOK, sheets)
         wall = sum(r.wall_s for r in exp.replications)
         notes = {"replications": exp.n, "simulated_in_s": round(wall, 2)}
         (tmp / "scenario.yaml").write_text(resolved_scenario_yaml(exp, notes), encoding="utf-8")
         if plots:
             _save_figures(run_figures(exp), tmp / "plots")
         if report:
-            write_report(tmp)
+            write_report(tmp, lang)
     return Path(outdir)
 
 
 def write_comparison(
-    comp: Comparison, outdir: str | Path, plots: bool = True, report: bool = False, force: bool = False
+    comp: Comparison,
+    outdir: str | Path,
+    plots: bool = True,
+    report: bool = False,
+    force: bool = False,
+    lang: str = "en",
 ) -> Path:
-    """Write differences.csv (paired, against the first scenario), summaries.csv and scenarios."""
+    """Write differences.csv (paired, against the first scenario), summaries.csv,
+    bottlenecks.csv (per scenario), results.xlsx, the scenarios, figures of the differences and
+    of every scenario's queues over time, and with *report* the report in *lang*."""
     with atomic_dir(outdir, force) as tmp:
-        comp.differences().to_csv(tmp / "differences.csv", index=False)
-        summaries = [e.summary().reset_index().assign(scenario=e.scenario.name) for e in comp.experiments]
-        pd.concat(summaries, ignore_index=True).to_csv(tmp / "summaries.csv", index=False)
+        differences = comp.differences()
+        differences.to_csv(tmp / "differences.csv", index=False)
+        summaries = pd.concat(
+            [e.summary().reset_index().assign(scenario=e.scenario.name) for e in comp.experiments],
+            ignore_index=True,
+        )
+        summaries.to_csv(tmp / "summaries.csv", index=False)
+        bottlenecks = pd.concat(
+            [e.bottlenecks().assign(scenario=e.scenario.name) for e in comp.experiments], ignore_index=True
+        )
+        bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
+        sheets = {"differences": differences, "summaries": summaries, "bottlenecks": bottlenecks}
+        write_workbook(tmp / WORKBOOK, sheets)
         (tmp / "scenarios").mkdir()
         for i, e in enumerate(comp.experiments):
             text = resolved_scenario_yaml(e, {"replications": e.n})
             (tmp / "scenarios" / f"{i}_{e.scenario.name}.yaml").write_text(text, encoding="utf-8")
         if plots:
-            _save_figures({"comparison": comparison(comp)}, tmp / "plots")
+            figs = {"comparison": comparison(comp)}
+            if all(r.queues is not None for e in comp.experiments for r in e.replications):
+                for gate in comp.experiments[0].scenario.gates:
+                    figs[f"comparison_queues_{gate}"] = comparison_queues(comp, gate)
+            _save_figures(figs, tmp / "plots")
         if report:
-            write_report(tmp)
+            write_report(tmp, lang)
     return Path(outdir)
 
 
 def write_sweep(
-    sw: Sweep, outdir: str | Path, kpis: list[str], plots: bool = True, force: bool = False
+    sw: Sweep,
+    outdir: str | Path,
+    kpis: list[str],
+    plots: bool = True,
+    force: bool = False,
+    report: bool = False,
+    lang: str = "en",
 ) -> Path:
-    """Write sweep.csv (one row per point and KPI) and a capacity curve per KPI asked for."""
+    """Write sweep.csv (one row per point and KPI, labelled by its values), bottlenecks.csv per
+    point, results.xlsx, a capacity curve per KPI asked for, and with *report* the report."""
     with atomic_dir(outdir, force) as tmp:
-        sw.table().to_csv(tmp / "sweep.csv", index=False)
-        text = resolved_scenario_yaml(sw.experiments[0], {"varied": json.dumps(sw.points)})
+        table = sw.table()
+        table.to_csv(tmp / "sweep.csv", index=False)
+        bottlenecks = pd.concat(
+            [
+                e.bottlenecks().assign(point=p, label=label)
+                for p, (e, label) in enumerate(zip(sw.experiments, sw.labels, strict=True))
+            ],
+            ignore_index=True,
+        )
+        bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
+        write_workbook(tmp / WORKBOOK, {"sweep": table, "bottlenecks": bottlenecks})
+        notes = {"varied": json.dumps(sw.points), **sweep_kpis_note(kpis)}
+        text = resolved_scenario_yaml(sw.experiments[0], notes)
         (tmp / "scenario.yaml").write_text(text, encoding="utf-8")
         if plots:
             _save_figures({f"sweep_{k}": sweep_curve(sw, k) for k in kpis}, tmp / "plots")
+        if report:
+            write_report(tmp, lang)
     return Path(outdir)
 
 
 def write_run(run: Run, outdir: str | Path, plots: bool = True, force: bool = False) -> Path:
-    """Write summary.csv, daily.csv, trucks.parquet, queues.parquet, scenario.yaml and plots."""
+    """Write summary.csv, daily.csv, bottlenecks.csv, trucks.parquet, queues.parquet,
+    scenario.yaml, results.xlsx and plots."""
     with atomic_dir(outdir, force) as tmp:
         kpis = run.kpis()
         kpis.rename_axis("kpi").to_frame().to_csv(tmp / "summary.csv")
+        bottlenecks = run.bottlenecks()
+        bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
+        summary = kpis.rename("mean").rename_axis("kpi").to_frame()
+        sheets = {
+            "summary": _labelled(summary, run.scenario),
+            "daily": run.daily,
+            "per_gate": per_gate_kpis(summary, run.scenario),
+            "bottlenecks": bottlenecks,
+        }
+        write_workbook(tmp / WORKBOOK, sheets)
         run.daily.to_csv(tmp / "daily.csv", index=False)
         run.trucks.to_parquet(tmp / "trucks.parquet", index=False)
         run.queues.to_parquet(tmp / "queues.parquet", index=False)

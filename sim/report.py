@@ -1,51 +1,162 @@
-"""A self-contained HTML report of a results folder, for people who will not open a notebook.
+"""A self-contained HTML report of a results folder, in English or Vietnamese.
 
-It reads what ``bordersim run`` or ``bordersim compare`` wrote (summary or differences, the
-resolved scenario, the figures) and writes ``report.html`` beside them with every figure
-embedded, so the one file can be mailed or archived.
+The report of a run opens with a one-sentence answer to the scenario's question, derived from the
+results, then the key figures against the reported ones, the bottleneck, the cost of waiting
+(when the results carry it), every KPI, the parameters and the figures (PNG inlined as base64,
+so the one file can be mailed or archived). Comparison and sweep folders get their own pages.
+
+Each kind of folder is one function registered with :func:`folder_kind` under the file that marks
+it; adding a kind (e.g. an optimisation folder marked by ``choice.json``) is one more function.
+Every word comes from :mod:`sim.glossary`.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import json
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-KEY_KPIS = {
-    "cleared_per_day_mean": ("Trucks cleared per day, mean", "{:,.0f}"),
-    "cleared_per_day_p95": ("Trucks cleared per day, 95th percentile", "{:,.0f}"),
-    "days_above_peak_ref": ("Days above the peak reference", "{:.1f}"),
-    "time_in_system_h_mean": ("Time in system, mean (h)", "{:.2f}"),
-    "perishable_over_threshold_share": ("Perishables over the threshold", "{:.1%}"),
-    "road_queue_km_max_huu_nghi_export": ("Road queue at Huu Nghi, max (km)", "{:.2f}"),
-    "road_queue_km_max_tan_thanh_export": ("Road queue at Tan Thanh, max (km)", "{:.2f}"),
-    "backlog_end": ("Trucks still inside at the end", "{:,.0f}"),
-    "arrived_before_approval_share": ("Arrived before their declaration was approved", "{:.1%}"),
-}
-CAPTIONS = {
-    "queues": "Queue lengths over time: road, yard and each stage (shaded: closures and disruptions).",
-    "daily_cleared": "Trucks cleared per day against the reported mean (1,650) and peak (2,000).",
-    "time_in_system": "Time in system by cargo class, with the perishable threshold.",
-    "hourly": "Arrivals and queues by hour of day.",
-    "utilisation": "Lane utilisation by stage and hour of day.",
-    "heatmap": "Export yard occupancy, hour by day.",
-    "comparison": "Differences against the first scenario, with 95% intervals.",
-}
+from sim.glossary import (
+    COST_KPIS,
+    fmt,
+    fmt_number,
+    is_share,
+    kpi_label,
+    lever_label,
+    reference,
+    stage_name,
+    statement,
+    tr,
+    unit_of,
+    verdict,
+)
+from sim.scenario import Scenario, load_scenario
+
+CAPTIONS = (
+    "queues",
+    "daily_cleared",
+    "time_in_system",
+    "hourly",
+    "utilisation",
+    "heatmap",
+    "comparison_queues",
+    "comparison",
+    "sweep",
+)
+"""Figure file stem prefixes in the order shown; each has its caption ``caption.<prefix>`` in the glossary."""
+
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
 h1 { margin-bottom: 0.2em; } .question { font-size: 1.15em; color: #333; }
+.answer { font-size: 1.1em; background: #eef5ee; padding: 0.6em 1em; border-left: 4px solid #2a7a2a; }
 table { border-collapse: collapse; margin: 1em 0; }
 td, th { border: 1px solid #ccc; padding: 4px 8px; }
 th { background: #f3f3f3; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { color: #555; font-size: 0.95em; } pre { background: #f7f7f7; padding: 1em; overflow-x: auto; }
-.meta { color: #666; }
+.meta, .method { color: #666; }
 """
+
+KEY_ROWS = [
+    "cleared_per_day_mean",
+    "cleared_per_day_p95",
+    "days_above_peak_ref",
+    "procedure_h_mean_export",
+    "procedure_h_mean_import",
+    "time_in_system_h_mean_export",
+    "time_in_system_h_mean_import",
+    "held_at_20h_export_mean",
+    "perishable_over_threshold_share",
+    "backlog_end",
+]
+"""The key figures of a run, in order (road queues per gate are added after them)."""
+
+DIFF_ROWS = [
+    "time_in_system_h_mean",
+    "procedure_h_mean_export",
+    "procedure_h_mean_import",
+    "cleared_per_day_mean",
+    "held_at_20h_export_mean",
+    "perishable_over_threshold_share",
+    "backlog_end",
+    *COST_KPIS,
+]
+"""The KPIs a comparison shows."""
+
+
+@dataclass
+class Page:
+    """What a report shows: title, question, the answer, a line about the run, and the body."""
+
+    title: str
+    question: str
+    answer: str
+    meta: str
+    body: str
+
+
+Builder = Callable[[Path, str], Page]
+_KINDS: list[tuple[str, str, Builder]] = []
+
+
+def folder_kind(name: str, marker: str, first: bool = False) -> Callable[[Builder], Builder]:
+    """Register a builder for folders holding the file *marker* (checked in order; *first* puts
+    it ahead of the others, for a folder that also holds another kind's marker)."""
+
+    def register(build: Builder) -> Builder:
+        entry = (name, marker, build)
+        _KINDS.insert(0, entry) if first else _KINDS.append(entry)
+        return build
+
+    return register
+
+
+def kind_of(folder: Path) -> str | None:
+    """The kind of results folder *folder* is (``run``, ``comparison``, ``sweep``...), or None."""
+    return next((name for name, marker, _ in _KINDS if (folder / marker).exists()), None)
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+def _table(header: list[str], rows: list[list[str]], num_from: int = 1) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td class=num>{c}</td>" if i >= num_from else f"<td>{c}</td>" for i, c in enumerate(r))
+        + "</tr>"
+        for r in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _method(n: int, lang: str, paired: bool = False) -> str:
+    key = "report.method_paired" if paired else ("report.method_t" if n > 1 else "report.method_one")
+    return f"<p class=method>{_e(tr('report.method', lang, n=n, method=tr(key, lang)))}</p>"
+
+
+def _value(kpi: str, row: pd.Series, lang: str, sign: bool = False) -> str:
+    text = fmt(kpi, row["mean"], lang, sign)
+    if pd.notna(row.get("ci_low")):
+        text += f" [{fmt(kpi, row['ci_low'], lang, sign)}, {fmt(kpi, row['ci_high'], lang, sign)}]"
+    return _e(text)
+
+
+def _summary(folder: Path) -> pd.DataFrame:
+    s = pd.read_csv(folder / "summary.csv", index_col="kpi")
+    if "mean" not in s.columns:  # a single run's summary: one value per KPI
+        s = s.rename(columns={"value": "mean"})
+    if "n" not in s.columns:
+        s["n"] = 1
+    return s
 
 
 def _header_notes(text: str) -> dict[str, str]:
@@ -58,123 +169,397 @@ def _header_notes(text: str) -> dict[str, str]:
     return notes
 
 
-def _cell(row: pd.Series, spec: str) -> str:
-    text = spec.format(row["mean"])
-    if "ci_low" in row and pd.notna(row.get("ci_low")):
-        text += f" [{spec.format(row['ci_low'])}, {spec.format(row['ci_high'])}]"
-    return html.escape(text)
+def _held_kpi(sc: Scenario) -> str:
+    hh, mm = sc.kpi.held_clock.split(":")
+    return f"held_at_{int(hh)}h{'' if mm == '00' else mm}_export_mean"
 
 
-def _kpi_tables(summary: pd.DataFrame) -> str:
-    rows = [
-        f"<tr><td>{html.escape(label)}</td><td class=num>{_cell(summary.loc[k], spec)}</td></tr>"
-        for k, (label, spec) in KEY_KPIS.items()
-        if k in summary.index
-    ]
-    key = "<table><tr><th>Figure</th><th>Mean [95% interval]</th></tr>" + "".join(rows) + "</table>"
-    full = summary.to_html(float_format=lambda x: f"{x:.4g}", na_rep="")
-    return key + f"<details><summary>All {len(summary)} KPIs</summary>{full}</details>"
+def _key_rows(sc: Scenario) -> list[str]:
+    rows = [_held_kpi(sc) if k == "held_at_20h_export_mean" else k for k in KEY_ROWS]
+    return rows + [f"road_queue_km_max_{g}_export" for g in sc.gates]
 
 
-def _parameters(scenario: dict) -> str:
+def key_figures(summary: pd.DataFrame, sc: Scenario, lang: str) -> str:
+    """The key figures with their 95% intervals against the reported figures, n and the method."""
     rows = []
-    for name, gate in scenario.get("gates", {}).items():
+    for kpi in _key_rows(sc):
+        if kpi not in summary.index:
+            continue
+        row = summary.loc[kpi]
+        ref = reference(kpi, sc)
+        shown = ref_text = judged = ""
+        if ref is not None:
+            low, high, ref_text = ref
+            judged = verdict(row["mean"], low, high, lang)
+            shown = _e(fmt_number(low, ",.0f", lang) if low == high else ref_text)
+            if lang == "vi" and low != high:
+                shown = _e(ref_text.replace(" h", " " + tr("unit.h", lang)))
+        rows.append([_e(kpi_label(kpi, sc, lang)), _value(kpi, row, lang), shown, _e(judged)])
+    n = int(summary["n"].max())
+    value = tr("report.value" if n > 1 else "report.value1", lang)
+    header = [tr("report.figure", lang), value, tr("report.reference", lang), tr("report.verdict", lang)]
+    return _table(header, rows) + _method(n, lang)
+
+
+def bottleneck_section(table: pd.DataFrame, sc: Scenario, lang: str) -> str:
+    """Per gate and direction: the binding stage, how busy, and whether its queue grows."""
+    rows, sentences = [], []
+    for r in table.itertuples():
+        n = int(getattr(r, "n", 1))
+        grows = int(getattr(r, "grows_in", int(bool(getattr(r, "grows", False)))))
+        stage = r.stage if isinstance(r.stage, str) else ""
+        rows.append(
+            [
+                _e(sc.gates[r.gate].label),
+                _e(tr(r.direction, lang)),
+                _e(stage_name(sc, r.gate, stage, lang) if stage else tr("na", lang)),
+                _e(fmt("utilisation_", r.utilisation, lang)),
+                _e(tr("report.grows_in", lang, k=grows, n=n)),
+            ]
+        )
+        sentences.append(statement(sc, r.gate, r.direction, stage, r.utilisation, grows, n, lang))
+    header = [tr(f"report.{k}", lang) for k in ("gate", "direction", "stage", "busy", "grows")]
+    items = "".join(f"<li>{_e(s)}</li>" for s in sentences)
+    rule = f"<p class=method>{_e(tr('report.bottleneck_rule', lang))}</p>"
+    return f"<h2>{_e(tr('report.bottleneck', lang))}</h2>{_table(header, rows, 3)}<ul>{items}</ul>{rule}"
+
+
+def cost_section(summary: pd.DataFrame, sc: Scenario, lang: str) -> str:
+    """The cost of waiting and its impact, when the KPIs carry them; a note saying so otherwise."""
+    present = [k for k in COST_KPIS if k in summary.index]
+    title = f"<h2>{_e(tr('report.cost', lang))}</h2>"
+    if not present:
+        return title + f"<p class=method>{_e(tr('report.no_cost', lang))}</p>"
+    rows = [[_e(kpi_label(k, sc, lang)), _value(k, summary.loc[k], lang)] for k in present]
+    n = int(summary["n"].max())
+    value = tr("report.value" if n > 1 else "report.value1", lang)
+    return title + _table([tr("report.figure", lang), value], rows) + _method(n, lang)
+
+
+def answer_run(summary: pd.DataFrame, bottlenecks: pd.DataFrame | None, sc: Scenario, lang: str) -> str:
+    """One sentence answering the scenario's question from its results."""
+
+    def value(kpi: str) -> float:
+        return float(summary.loc[kpi, "mean"]) if kpi in summary.index else float("nan")
+
+    cleared, ref = value("cleared_per_day_mean"), sc.kpi.daily_mean_ref
+    vs = "vs.about" if abs(cleared - ref) <= 0.05 * ref else ("vs.above" if cleared > ref else "vs.below")
+    stage = gate = util = tr("na", lang)
+    trend = tr("trend.short", lang)
+    if bottlenecks is not None and len(bottlenecks):
+        top = bottlenecks.sort_values("utilisation", ascending=False).iloc[0]
+        gate, util = sc.gates[top["gate"]].label, fmt("utilisation_", top["utilisation"], lang)
+        stage = stage_name(sc, top["gate"], top["stage"], lang) if isinstance(top["stage"], str) else stage
+        n = bottlenecks.get("n", 1)
+        grows = bottlenecks["grows_in"] if "grows_in" in bottlenecks else bottlenecks["grows"].astype(int)
+        growing = bottlenecks[2 * grows > n]
+        if len(growing):
+            pairs = zip(growing["gate"], growing["direction"], strict=True)
+            where = ", ".join(f"{sc.gates[g].label} {tr(d, lang)}" for g, d in pairs)
+            trend = tr("trend.grows", lang, where=where)
+        elif "growth_trucks" not in bottlenecks or bottlenecks["growth_trucks"].notna().any():
+            trend = tr("trend.none", lang)
+    first, last = _window(sc)
+    return tr(
+        "answer.run",
+        lang,
+        first=first,
+        last=last,
+        cleared=fmt("cleared_per_day_mean", cleared, lang),
+        vs=tr(vs, lang),
+        ref=fmt_number(ref, ",.0f", lang),
+        exp_h=fmt_number(value("procedure_h_mean_export"), ".1f", lang),
+        imp_h=fmt_number(value("procedure_h_mean_import"), ".1f", lang),
+        held=fmt("held_at_", value(_held_kpi(sc)), lang),
+        clock=sc.kpi.held_clock,
+        stage=stage,
+        gate=gate,
+        util=util,
+        trend=trend,
+    )
+
+
+def _window(sc: Scenario) -> tuple[str, str]:
+    first = sc.run.start_date + pd.Timedelta(days=sc.run.warmup_days)
+    last = sc.run.start_date + pd.Timedelta(days=sc.run.days - 1)
+    return str(first), str(last)
+
+
+def all_kpis(summary: pd.DataFrame, sc: Scenario, lang: str) -> str:
+    """Every KPI with its readable name, its key, mean and interval, in a folded table."""
+    rows = [
+        [_e(kpi_label(k, sc, lang)), f"<code>{_e(k)}</code>", _value(k, r, lang)]
+        for k, r in summary.iterrows()
+    ]
+    header = [tr("report.figure", lang), tr("report.kpi_key", lang), tr("report.value", lang)]
+    label = tr("report.all_kpis", lang, n=len(summary))
+    return f"<details><summary>{_e(label)}</summary>{_table(header, rows, 2)}</details>"
+
+
+def parameters(sc: Scenario, lang: str) -> str:
+    """Lanes and hours of every stage of every gate, the Chinese checkpoints included."""
+    rows = []
+    lanes = tr("unit.lanes", lang)
+    for gate in sc.gates.values():
         for stage in ("gate_control", "customs_docs", "inspection", "quarantine"):
-            cfg = gate.get(stage, {})
-            if cfg.get("enabled", True):
-                hours = cfg.get("hours") or gate.get("hours", {})
+            cfg = getattr(gate, stage)
+            if cfg.enabled:
+                h = cfg.hours or gate.hours
                 rows.append(
-                    (
-                        gate.get("label", name),
-                        stage.replace("_", " "),
-                        f"{cfg.get('lanes')} lanes",
-                        f"{hours.get('open', '')}-{hours.get('close', '')}",
-                    )
+                    [gate.label, tr(f"stage.{stage}", lang), f"{cfg.lanes} {lanes}", f"{h.open}-{h.close}"]
                 )
-        for rname, route in gate.get("routes", {}).items():
-            check = route.get("china_check", {})
-            if not check.get("enabled", True):
+        for rname, route in gate.routes.items():
+            check = route.china_check
+            if not check.enabled:
                 continue
-            h = check.get("hours_china", {})
-            by_dir = check.get("hours_china_by_direction") or {}
-            hours = f"{h.get('open', '')}-{h.get('close', '')} China time" + "".join(
-                f"; {d} {x.get('open', '')}-{x.get('close', '')}" for d, x in by_dir.items()
+            h = check.hours_china
+            hours = f"{h.open}-{h.close} {tr('report.china_time', lang)}" + "".join(
+                f"; {tr(d, lang)} {x.open}-{x.close}" for d, x in check.hours_china_by_direction.items()
             )
-            rows.append(
-                (
-                    gate.get("label", name),
-                    f"Chinese checkpoint, route {route.get('label') or rname}",
-                    f"{check.get('lanes')} lanes",
-                    hours,
-                )
-            )
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
-    return "<table><tr><th>Gate</th><th>Stage</th><th>Capacity</th><th>Hours</th></tr>" + body + "</table>"
+            name = tr("stage_on_route", lang, stage=tr("stage.china_check", lang), route=route.label or rname)
+            rows.append([gate.label, name, f"{check.lanes} {lanes}", hours])
+    header = [tr(f"report.{k}", lang) for k in ("gate", "stage", "capacity", "hours")]
+    return _table(header, [[_e(c) for c in r] for r in rows], 4)
 
 
-def _figures(folder: Path) -> str:
+def _figures(folder: Path, lang: str) -> str:
     parts = []
     order = list(CAPTIONS)
 
+    def kind(png: Path) -> str | None:
+        return next((k for k in order if png.stem.startswith(k)), None)
+
     def rank(png: Path) -> tuple[int, str]:
-        return next((i for i, k in enumerate(order) if png.stem.startswith(k)), len(order)), png.stem
+        k = kind(png)
+        return (order.index(k) if k else len(order)), png.stem
 
     for png in sorted((folder / "plots").glob("*.png"), key=rank):
         data = base64.b64encode(png.read_bytes()).decode()
-        caption = next((c for k, c in CAPTIONS.items() if png.stem.startswith(k)), png.stem)
+        k = kind(png)
+        caption = f"<figcaption>{_e(tr(f'caption.{k}', lang))}</figcaption>" if k else ""
         parts.append(
-            f'<figure><img alt="{html.escape(png.stem)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{html.escape(caption)} ({html.escape(png.stem)})</figcaption></figure>"
+            f'<figure><img alt="{_e(png.stem)}" src="data:image/png;base64,{data}">{caption}</figure>'
         )
     return "".join(parts)
 
 
-def build_report(folder: str | Path) -> str:
-    """The HTML text of the report of a run, experiment or comparison folder."""
-    folder = Path(folder)
-    if (folder / "summary.csv").exists():
-        text = (folder / "scenario.yaml").read_text(encoding="utf-8")
-        scenario = yaml.safe_load(text)
-        notes = _header_notes(text)
-        summary = pd.read_csv(folder / "summary.csv", index_col="kpi")
-        title = scenario.get("name", folder.name)
-        question = scenario.get("question", "")
-        run = scenario.get("run", {})
-        meta = (
-            f"{run.get('days')} days from {run.get('start_date')} ({run.get('warmup_days')} warm-up days "
-            f"left out), {notes.get('replications', '1')} replications, seed {notes.get('seed')}, "
-            f"bordersim {notes.get('bordersim_version')}"
+def _scenario_of(path: Path) -> tuple[Scenario, str]:
+    text = path.read_text(encoding="utf-8")
+    return load_scenario(path), text
+
+
+@folder_kind("run", "summary.csv")
+def run_page(folder: Path, lang: str) -> Page:
+    """The page of a run or experiment folder."""
+    sc, text = _scenario_of(folder / "scenario.yaml")
+    notes = _header_notes(text)
+    summary = _summary(folder)
+    bn = pd.read_csv(folder / "bottlenecks.csv") if (folder / "bottlenecks.csv").exists() else None
+    meta = tr(
+        "report.meta",
+        lang,
+        days=sc.run.days,
+        start=sc.run.start_date,
+        warmup=sc.run.warmup_days,
+        n=notes.get("replications", "1"),
+        seed=notes.get("seed"),
+        version=notes.get("bordersim_version"),
+    )
+    body = f"<h2>{_e(tr('report.key_figures', lang))}</h2>{key_figures(summary, sc, lang)}"
+    if bn is not None:
+        body += bottleneck_section(bn, sc, lang)
+    body += cost_section(summary, sc, lang) + all_kpis(summary, sc, lang)
+    body += f"<h2>{_e(tr('report.parameters', lang))}</h2>{parameters(sc, lang)}"
+    body += (
+        f"<details><summary>{_e(tr('report.scenario_text', lang))}</summary><pre>{_e(text)}</pre></details>"
+    )
+    return Page(sc.name, sc.question, answer_run(summary, bn, sc, lang), meta, body)
+
+
+@folder_kind("comparison", "differences.csv")
+def comparison_page(folder: Path, lang: str) -> Page:
+    """The page of a comparison folder: each scenario's question, the answers, the differences."""
+    files = sorted((folder / "scenarios").glob("*.yaml"), key=lambda p: int(p.stem.split("_", 1)[0]))
+    scenarios = [_scenario_of(p)[0] for p in files]
+    base = scenarios[0]
+    diffs = pd.read_csv(folder / "differences.csv")
+    n = int(diffs["n"].max()) if "n" in diffs else int(_header_notes(files[0].read_text())["replications"])
+    rows = [
+        [_e(sc.name + (f" ({tr('report.base', lang)})" if i == 0 else "")), _e(sc.question)]
+        for i, sc in enumerate(scenarios)
+    ]
+    body = f"<h2>{_e(tr('report.alternatives', lang))}</h2>"
+    body += _table([tr("report.scenario", lang), tr("report.question", lang)], rows, 2)
+    answers = [answer_compare(diffs, base, sc.name, lang) for sc in scenarios[1:]]
+    body += f"<h2>{_e(tr('report.differences', lang))}</h2>"
+    table_rows = []
+    for r in diffs[diffs["kpi"].isin(DIFF_ROWS)].itertuples():
+        table_rows.append(
+            [
+                _e(r.scenario),
+                _e(kpi_label(r.kpi, base, lang)) + f" <code>{_e(r.kpi)}</code>",
+                _e(fmt(r.kpi, r.base_mean, lang)),
+                _e(fmt(r.kpi, r.other_mean, lang)),
+                _value(
+                    r.kpi,
+                    pd.Series({"mean": r.diff_mean, "ci_low": r.diff_ci_low, "ci_high": r.diff_ci_high}),
+                    lang,
+                    True,
+                ),
+            ]
         )
-        body = (
-            f"<h2>Key figures</h2>{_kpi_tables(summary)}<h2>Parameters</h2>{_parameters(scenario)}"
-            f"<details><summary>The whole scenario as run</summary><pre>{html.escape(text)}</pre></details>"
-        )
-    elif (folder / "differences.csv").exists():
-        diffs = pd.read_csv(folder / "differences.csv")
-        names = sorted(p.stem.split("_", 1)[1] for p in (folder / "scenarios").glob("*.yaml"))
-        title = "Comparison: " + ", ".join(names)
-        first = sorted((folder / "scenarios").glob("0_*.yaml"))[0]
-        question = yaml.safe_load(first.read_text(encoding="utf-8")).get("question", "")
-        meta = f"paired differences against {first.stem.split('_', 1)[1]}, common random numbers"
-        key = diffs[diffs["kpi"].isin(list(KEY_KPIS))]
-        body = "<h2>Differences (scenario minus base)</h2>" + key.to_html(
-            index=False, float_format=lambda x: f"{x:.4g}"
-        )
-    else:
-        raise FileNotFoundError(f"{folder} holds no summary.csv or differences.csv: not a results folder")
-    return (
-        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
-        f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
-        f"<p class=question>{html.escape(question)}</p><p class=meta>{html.escape(meta)}</p>"
-        f"{body}<h2>Figures</h2>{_figures(folder)}</body></html>"
+    header = [tr("report.scenario", lang), tr("report.figure", lang), tr("report.base_mean", lang),
+              tr("report.other_mean", lang), tr("report.diff", lang)]  # fmt: skip
+    body += _table(header, table_rows, 2) + _method(n, lang, paired=True)
+    if (folder / "bottlenecks.csv").exists():
+        bn = pd.read_csv(folder / "bottlenecks.csv")
+        for sc in scenarios:
+            part = bottleneck_section(bn[bn["scenario"] == sc.name], sc, lang)
+            body += part.replace("</h2>", f": {_e(sc.name)}</h2>", 1)
+    title = f"{tr('report.comparison', lang)}: " + ", ".join(sc.name for sc in scenarios)
+    meta = tr("report.method_paired", lang)
+    return Page(title, base.question, " ".join(answers), meta, body)
+
+
+def answer_compare(diffs: pd.DataFrame, base: Scenario, alt: str, lang: str) -> str:
+    """One sentence on what *alt* changes against the base, with intervals and a verdict."""
+    d = diffs[diffs["scenario"] == alt].set_index("kpi")
+    t, c = d.loc["time_in_system_h_mean"], d.loc["cleared_per_day_mean"]
+    real = t["diff_ci_low"] > 0 or t["diff_ci_high"] < 0 or c["diff_ci_low"] > 0 or c["diff_ci_high"] < 0
+    return tr(
+        "answer.compare",
+        lang,
+        base=base.name,
+        alt=alt,
+        d_time=fmt_number(t["diff_mean"], "+.2f", lang),
+        lo_time=fmt_number(t["diff_ci_low"], "+.2f", lang),
+        hi_time=fmt_number(t["diff_ci_high"], "+.2f", lang),
+        d_cleared=fmt_number(c["diff_mean"], "+,.0f", lang),
+        lo_cleared=fmt_number(c["diff_ci_low"], "+,.0f", lang),
+        hi_cleared=fmt_number(c["diff_ci_high"], "+,.0f", lang),
+        verdict=tr("verdict.real" if real else "verdict.none", lang),
     )
 
 
-def write_report(folder: str | Path) -> Path:
-    """Write ``report.html`` into *folder* (under a temporary name first) and return its path."""
+def sweep_answer(
+    table: pd.DataFrame, bottlenecks: pd.DataFrame | None, sc: Scenario, kpi: str, lang: str
+) -> str:
+    """One sentence on a sweep: how far *kpi* moves over the first lever, whether beyond the
+    intervals, and which stage binds (the busiest at the last point)."""
+    keys = _sweep_keys(table)
+    rows = table[table["kpi"] == kpi].sort_values("point")
+    first, last = rows.iloc[0], rows.iloc[-1]
+    apart = first["ci_high"] < last["ci_low"] or last["ci_high"] < first["ci_low"]
+    if first["n"] < 2:
+        apart = abs(last["mean"] - first["mean"]) > 0.05 * abs(first["mean"])
+    stage = gate = util = tr("na", lang)
+    if bottlenecks is not None and len(bottlenecks):
+        at = bottlenecks[bottlenecks["point"] == last["point"]].sort_values("utilisation", ascending=False)
+        top = at.iloc[0]
+        stage, gate = stage_name(sc, top["gate"], top["stage"], lang), sc.gates[top["gate"]].label
+        util = fmt("utilisation_", top["utilisation"], lang)
+    return (
+        tr(
+            "answer.sweep",
+            lang,
+            lever=lever_label(sc, keys[0], lang),
+            first=first[keys[0]],
+            last=last[keys[0]],
+            kpi=kpi_label(kpi, sc, lang, unit=False),
+            a=fmt(kpi, first["mean"], lang),
+            b=fmt(kpi, last["mean"], lang),
+            unit="" if is_share(kpi) else unit_of(kpi, lang),
+            effect=tr("effect.some" if apart else "effect.none", lang),
+            stage=stage,
+            gate=gate,
+            util=util,
+        )
+        .replace("  ", " ")
+        .replace(" ,", ",")
+    )
+
+
+def _sweep_keys(table: pd.DataFrame) -> list[str]:
+    cols = list(table.columns)
+    return cols[cols.index("label") + 1 : cols.index("kpi")]
+
+
+@folder_kind("sweep", "sweep.csv")
+def sweep_page(folder: Path, lang: str) -> Page:
+    """The page of a sweep folder: each point by its values, the answer, the binding stage."""
+    sc, text = _scenario_of(folder / "scenario.yaml")
+    table = pd.read_csv(folder / "sweep.csv")
+    bn = pd.read_csv(folder / "bottlenecks.csv") if (folder / "bottlenecks.csv").exists() else None
+    shown = json.loads(_header_notes(text).get("kpis", "[]")) or [
+        "time_in_system_h_mean",
+        "cleared_per_day_mean",
+    ]
+    shown = [k for k in shown if k in set(table["kpi"])]
+    rows = []
+    for point, g in table.groupby("point", sort=True):
+        g = g.set_index("kpi")
+        cells = [_e(g["label"].iloc[0])] + [_value(k, g.loc[k], lang) for k in shown]
+        if bn is not None:
+            at = bn[bn["point"] == point].sort_values("utilisation", ascending=False)
+            r = at.iloc[0]
+            cells.append(
+                _e(
+                    statement(
+                        sc,
+                        r["gate"],
+                        r["direction"],
+                        r["stage"],
+                        r["utilisation"],
+                        int(r["grows_in"]),
+                        int(r["n"]),
+                        lang,
+                    )
+                )
+            )
+        rows.append(cells)
+    header = [tr("report.point", lang)] + [kpi_label(k, sc, lang) for k in shown]
+    if bn is not None:
+        header.append(tr("report.bottleneck", lang))
+    n = int(table["n"].max())
+    body = f"<h2>{_e(tr('report.sweep_table', lang))}</h2>{_table(header, rows)}{_method(n, lang)}"
+    answer = " ".join(sweep_answer(table, bn, sc, k, lang) for k in shown[:1])
+    title = f"{tr('report.sweep', lang)}: {sc.name}"
+    meta = ", ".join(lever_label(sc, k, lang) for k in _sweep_keys(table))
+    return Page(title, sc.question, answer, meta, body)
+
+
+def build_report(folder: str | Path, lang: str = "en") -> str:
+    """The HTML text of the report of a results folder of any registered kind, in *lang*."""
     folder = Path(folder)
-    target = folder / "report.html"
-    tmp = folder / ".report.html.partial"
-    tmp.write_text(build_report(folder), encoding="utf-8")
+    build = next((b for _, marker, b in _KINDS if (folder / marker).exists()), None)
+    if build is None:
+        markers = ", ".join(marker for _, marker, _ in _KINDS)
+        raise FileNotFoundError(f"{folder} holds none of {markers}: not a results folder")
+    page = build(folder, lang)
+    answer = (
+        f"<p class=answer><b>{_e(tr('report.answer', lang))}:</b> {_e(page.answer)}</p>"
+        if page.answer
+        else ""
+    )
+    return (
+        f"<!doctype html><html lang={tr('report.lang', lang)}><head><meta charset=utf-8>"
+        f"<title>{_e(page.title)}</title><style>{STYLE}</style></head><body><h1>{_e(page.title)}</h1>"
+        f"<p class=question>{_e(page.question)}</p>{answer}<p class=meta>{_e(page.meta)}</p>"
+        f"{page.body}<h2>{_e(tr('report.figures', lang))}</h2>{_figures(folder, lang)}</body></html>"
+    )
+
+
+def write_report(folder: str | Path, lang: str = "en") -> Path:
+    """Write ``report.html`` (``report.vi.html`` in Vietnamese) into *folder*, under a temporary
+    name first, and return its path."""
+    folder = Path(folder)
+    target = folder / ("report.html" if lang == "en" else f"report.{lang}.html")
+    tmp = folder / f".{target.name}.partial"
+    tmp.write_text(build_report(folder, lang), encoding="utf-8")
     os.replace(tmp, target)
     return target
+
+
+def sweep_kpis_note(kpis: list[str]) -> dict[str, str]:
+    """The header note a sweep folder keeps of the KPIs it plots (read back by its report)."""
+    return {"kpis": json.dumps(kpis)}

@@ -500,11 +500,20 @@ class Scenario(_Model):
         """Plain data that :func:`validate_scenario` turns back into the same scenario."""
         return self.model_dump(mode="json", by_alias=True)
 
-    def with_changes(self, changes: Mapping[str, Any]) -> Scenario:
-        """A copy with dotted keys set, e.g. ``{"gates.huu_nghi.customs_docs.lanes": 5}``."""
+    def with_changes(self, changes: Mapping[str, Any], name: str | None = None) -> Scenario:
+        """A copy with dotted keys set, e.g. ``{"gates.huu_nghi.customs_docs.lanes": 5}``.
+
+        *name* names the copy, so that variants compared side by side are told apart;
+        :data:`DERIVED` makes a name from the changes (``baseline_customs_docs.lanes-8``, see
+        :func:`derived_name`). Without it the name stays, unless the changes set ``name``.
+        """
         data = self.to_dict()
         for key, value in changes.items():
             set_dotted(data, key, value, self.source)
+        if name == DERIVED:
+            name = derived_name(self.name, changes)
+        if name is not None:
+            data["name"] = name
         return validate_scenario(data, self.source)
 
     def lookup(self, cargo_map: Mapping[str, Any], cargo: str) -> Any:
@@ -649,6 +658,58 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
                 if r not in known:
                     problems.append((f"events.{i}.routes", f"unknown route {r!r}; known: {known}"))
     return problems
+
+
+DERIVED = "derived"
+"""Pass as ``name`` to :meth:`Scenario.with_changes` to name the copy after its changes."""
+
+
+def short_key(key: str) -> str:
+    parts = key.split(".")
+    return ".".join(parts[-2:]) if len(parts) > 1 else key
+
+
+def derived_name(base: str, changes: Mapping[str, Any]) -> str:
+    """A scenario name saying what *changes* do to *base*: ``baseline_customs_docs.lanes-8``."""
+    text = "_".join(f"{short_key(k)}-{v}" for k, v in changes.items() if k != "name")
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{base}_{text}" if text else base)
+    return name[:80]
+
+
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested mappings (and lists of mappings) as ``{dotted.key: value}``; other lists are values."""
+    out: dict[str, Any] = {}
+    items: Any = None
+    if isinstance(data, Mapping):
+        items = data.items()
+    elif isinstance(data, list) and any(isinstance(x, Mapping) for x in data):
+        items = ((str(i), x) for i, x in enumerate(data))
+    if items is None or (isinstance(data, Mapping) and not data and prefix):
+        return {prefix: data}
+    for key, value in items:
+        out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+def diff_scenarios(old: Scenario, new: Scenario) -> list[tuple[str, Any, Any]]:
+    """Every dotted key whose value differs, as (key, old, new); a missing side is None."""
+    a, b = flatten(old.to_dict()), flatten(new.to_dict())
+    return [(k, a.get(k), b.get(k)) for k in list(a) + [k for k in b if k not in a] if a.get(k) != b.get(k)]
+
+
+def label_apart(scenarios: list[Scenario]) -> list[Scenario]:
+    """The scenarios, with any that repeats an earlier name renamed after what it changes
+    against the first (:func:`derived_name`), so that tables and figures tell them apart."""
+    out: list[Scenario] = []
+    for sc in scenarios:
+        if any(sc.name == o.name for o in out):
+            changes = {k: v for k, _, v in diff_scenarios(scenarios[0], sc) if k != "name"}
+            name = derived_name(sc.name, changes)
+            while any(name == o.name for o in out):
+                name = (name[:76] + f"-{len(out)}")[-80:]
+            sc = sc.with_changes({}, name=name)
+        out.append(sc)
+    return out
 
 
 def route_share(route: Route, direction: str, cargo: str) -> float:

@@ -9,6 +9,7 @@ import pytest
 import yaml
 from conftest import BASELINE, bordersim
 
+import sim
 from sim import load_scenario
 
 
@@ -74,3 +75,90 @@ def test_rerun_replaces_the_folder_whole(tmp_path: Path) -> None:
     assert bordersim(*args).returncode == 0
     assert not (out / "stale.txt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+
+
+def test_results_folder_has_bottlenecks_and_a_workbook(tmp_path: Path) -> None:
+    out = tmp_path / "b"
+    done = bordersim(
+        "run", str(BASELINE), "-o", str(out), "-n", "2", "--jobs", "1", "--no-plots",
+        "--set", "run.days=8", "--set", "run.warmup_days=1",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    bn = pd.read_csv(out / "bottlenecks.csv")
+    assert set(bn.columns) >= {"gate", "direction", "stage", "utilisation", "grows_in", "n", "statement"}
+    assert len(bn) == 8  # four gates, two directions
+    assert "answer: Over 2025-09-02 to 2025-09-08, the gates clear " in done.stdout
+    for row in bn.itertuples():
+        assert row.statement.split(":")[0] in done.stdout  # the console says it out loud too
+    book = pd.read_excel(out / "results.xlsx", sheet_name=None)
+    assert list(book) == ["summary", "daily", "per_gate", "bottlenecks"]
+    summary = pd.read_csv(out / "summary.csv", index_col="kpi")
+    sheet = book["summary"].set_index("kpi")
+    mean = summary.loc["cleared_per_day_mean", "mean"]
+    assert sheet.loc["cleared_per_day_mean", "mean"] == pytest.approx(mean)
+    assert sheet.loc["cleared_per_day_mean", "label"] == "Trucks cleared per day (mean) (trucks/day)"
+    assert len(book["daily"]) == len(pd.read_csv(out / "daily.csv"))
+    per_gate = book["per_gate"]
+    assert set(per_gate["gate"]) == {"Huu Nghi", "Tan Thanh", "Chi Ma", "Coc Nam"}
+    hn = per_gate[per_gate["gate"] == "Huu Nghi"]
+    assert "utilisation_huu_nghi_china_check_r1119_1120" in set(hn["kpi"])
+    assert not hn["kpi"].str.contains("tan_thanh").any()
+    assert book["bottlenecks"]["statement"].tolist() == bn["statement"].tolist()
+
+
+def test_vietnamese_console_summary(tmp_path: Path) -> None:
+    done = bordersim(
+        "run", str(BASELINE), "-o", str(tmp_path / "vi"), "--no-plots", "--lang", "vi",
+        "--set", "run.days=4", "--set", "run.warmup_days=1",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "trả lời: Trong giai đoạn 2025-09-02 đến 2025-09-04, các cửa khẩu thông quan " in done.stdout
+    assert "thông quan mỗi ngày: trung bình " in done.stdout
+    assert "khâu nghẽn là " in done.stdout
+    assert "cleared per day" not in done.stdout
+
+
+def test_check_diff_shows_changes_and_the_load_table() -> None:
+    from conftest import ROOT
+
+    done = bordersim("check", str(ROOT / "scenarios" / "more_lanes_huu_nghi.yaml"), "--diff")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "gates.huu_nghi.gate_control.lanes: 6 -> 8" in lines
+    assert "gates.huu_nghi.customs_docs.lanes: 6 -> 8" in lines
+    assert not any(line.startswith("gates.tan_thanh") for line in lines)  # only what changes
+    row = next(line for line in lines if "huu_nghi" in line and " customs_docs " in line).split()
+    # 8 lanes x 60 / 10 min = 48 trucks an open hour; 69% busy before, 52% after.
+    assert row[2:4] == ["8", "10.00"]
+    assert row[5] == "48.0"
+    assert row[-2:] == ["52%", "69%"]
+    assert "china_check:r1119_1120" in done.stdout
+
+
+def test_load_table_flags_a_stage_that_cannot_keep_up() -> None:
+    from sim.load import load_table
+
+    sc = load_scenario(BASELINE).with_changes({"gates.huu_nghi.routes.r1119_1120.china_check.lanes": 4})
+    table = load_table(sc).set_index(["gate", "stage"])
+    row = table.loc[("huu_nghi", "china_check:r1119_1120")]
+    # Both directions' demand through the route's 66.7% share, 8 min a truck, 15 open hours.
+    assert row["utilisation"] == pytest.approx(row["demand_per_day"] * 8 / (4 * 15 * 60), abs=1e-3)
+    assert row["flag"] == "OVER"
+    assert table.loc[("huu_nghi", "gate_control"), "flag"] == ""
+    base = load_table(load_scenario(BASELINE)).set_index(["gate", "stage"])
+    assert base.loc[("huu_nghi", "china_check:r1119_1120"), "flag"] == ""
+
+
+def test_with_changes_names_variants_apart(baseline) -> None:
+    from sim.scenario import DERIVED
+
+    change = {"gates.huu_nghi.customs_docs.lanes": 8}
+    assert baseline.with_changes(change).name == "baseline"
+    assert baseline.with_changes(change, name="eight").name == "eight"
+    assert baseline.with_changes(change, name=DERIVED).name == "baseline_customs_docs.lanes-8"
+    short = baseline.with_changes({"run.days": 3, "run.warmup_days": 1})
+    comp = sim.compare([short, short.with_changes(change)], n=1, seed=0, jobs=1)
+    assert comp.names == ["baseline", "baseline_customs_docs.lanes-8"]
+    sw = sim.sweep(short, {"gates.huu_nghi.customs_docs.lanes": [4, 8]}, n=1, seed=0, jobs=1)
+    assert sw.labels == ["customs_docs.lanes=4", "customs_docs.lanes=8"]
+    assert list(sw.table()["label"].unique()) == sw.labels

@@ -1,15 +1,22 @@
-"""Figures render with content, and the public API is what the README promises."""
+"""Figures show the right data: axes extents, blank cells, labels, target lines, legends off the data.
+
+Each figure is checked on what it draws (the artists' data), not only on rendering.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
+from matplotlib.patches import Rectangle
 
 import sim
 from sim import plots
@@ -18,6 +25,27 @@ from sim import plots
 @pytest.fixture(scope="module")
 def short_run(baseline):
     return sim.run(baseline.with_changes({"run.days": 6, "run.warmup_days": 1}), seed=1)
+
+
+@pytest.fixture(scope="module")
+def short(baseline):
+    return baseline.with_changes({"run.days": 5, "run.warmup_days": 1})
+
+
+@pytest.fixture(scope="module")
+def exp(short):
+    return sim.replicate(short, n=2, seed=0, jobs=1)
+
+
+@pytest.fixture(scope="module")
+def comp(short):
+    alt = short.with_changes({"gates.tan_thanh.gate_control.lanes": 2}, name="fewer_lanes")
+    return sim.compare([short, alt], n=2, seed=0, jobs=1)
+
+
+@pytest.fixture(scope="module")
+def sweep(short):
+    return sim.sweep(short, {"gates.tan_thanh.gate_control.lanes": [2, 3]}, n=2, seed=0, jobs=1)
 
 
 PER_GATE = {"queue_lengths", "hourly_profile", "queue_heatmap", "utilisation"}
@@ -31,20 +59,245 @@ FIGURES = [
 ]
 
 
+def _data_axes(fig):
+    return [ax for ax in fig.axes if ax.get_label() != "<colorbar>" and ax.get_title()]
+
+
+def _texts(ax) -> list[str]:
+    return [t.get_text() for t in ax.texts]
+
+
+def _legend_off_the_data(fig) -> None:
+    """Every legend lies outside its axes, so it hides no data."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legends = 0
+    for ax in _data_axes(fig):
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        legends += 1
+        box = legend.get_window_extent(renderer)
+        assert box.x0 >= ax.get_window_extent(renderer).x1 - 1, ax.get_title()
+    assert legends
+
+
+def _xs(patch) -> tuple[float, float]:
+    """A span's extent along x in data units."""
+    box = patch.get_bbox()
+    return box.x0, box.x1
+
+
+def _ys(patch) -> tuple[float, float]:
+    box = patch.get_bbox()
+    return box.y0, box.y1
+
+
+def _png(fig) -> int:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.tell()
+
+
 @pytest.mark.parametrize("name", FIGURES)
 def test_figures_render_with_titles_labels_and_data(short_run, name: str) -> None:
     fn = getattr(plots, name)
     fig = fn(short_run, "huu_nghi") if name in PER_GATE else fn(short_run)
     for ax in fig.axes:
         if ax.get_label() == "<colorbar>":
+            assert ax.get_ylabel()  # the colour scale says what it measures
             continue
-        assert ax.get_title()
+        if not ax.get_title():
+            continue  # a secondary axis
         assert ax.get_ylabel()
-        assert ax.get_legend() is not None
-        assert ax.lines or ax.patches or ax.collections
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    assert buf.tell() > 10_000
+        assert ax.lines or ax.patches or ax.collections or ax.images or plots.NO_ROAD_QUEUE in _texts(ax)
+    assert "95%" not in fig.get_suptitle()  # one run promises no band
+    assert _png(fig) > 10_000
+
+
+def test_road_panel_says_no_road_queue_instead_of_an_empty_band(short_run) -> None:
+    assert short_run.queues.query("place.str.startswith('road_')")["queue_mean"].max() == 0
+    fig = plots.queue_lengths(short_run, "huu_nghi")
+    road = fig.axes[0]
+    assert plots.NO_ROAD_QUEUE in _texts(road)
+    assert not road.lines[:-1]  # only the warm-up line, no empty series
+    assert not road.collections  # no band
+    assert "one run, no band" in fig.get_suptitle()
+    plt.close(fig)
+
+
+def test_road_panel_draws_a_road_queue_when_there_is_one(baseline) -> None:
+    tight = baseline.with_changes(
+        {
+            "run.days": 4,
+            "run.warmup_days": 1,
+            "gates.huu_nghi.park": None,
+            "gates.huu_nghi.parking.export": {"places": 10, "overflow_places": 0},
+        }
+    )
+    exp = sim.replicate(tight, n=2, seed=0, jobs=1)
+    fig = plots.queue_lengths(exp, "huu_nghi")
+    road = fig.axes[0]
+    assert plots.NO_ROAD_QUEUE not in _texts(road)
+    labels = [line.get_label() for line in road.lines]
+    assert "road export" in labels
+    peak = max(line.get_ydata().max() for line in road.lines if line.get_label() == "road export")
+    assert peak > 1
+    assert road.get_ylim()[1] >= peak  # scaled to the queue, not 0-0.05
+    assert road.collections  # the 95% band of two replications
+    assert "mean of 2 replications, 95% band" in fig.get_suptitle()
+    plt.close(fig)
+
+
+def test_daily_warmup_shades_whole_days_and_legend_is_off_the_bars(short_run) -> None:
+    fig = plots.daily_cleared(short_run)
+    ax = fig.axes[0]
+    spans = [p for p in ax.patches if p.get_label() == "warm-up"]
+    assert len(spans) == 1
+    left, right = _xs(spans[0])
+    bars = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_label() != "warm-up"]
+    assert bars
+    for bar in bars:
+        a, b = bar.get_x(), bar.get_x() + bar.get_width()
+        assert b <= right or a >= right, "a bar is half in the warm-up shading"
+        assert b <= right or a >= left
+    covered = {round(bar.get_x() + bar.get_width() / 2) for bar in bars if bar.get_x() < right}
+    start = mdates.date2num(dt.datetime(2025, 9, 1))
+    assert covered == {round(start)}  # exactly the one warm-up day
+    labels = ax.get_legend_handles_labels()[1]
+    assert "reported mean 1,650/day" in labels
+    assert "reported peak 2,000/day" in labels
+    assert [line.get_ydata()[0] for line in ax.lines[:2]] == [1650, 2000]
+    _legend_off_the_data(fig)
+    plt.close(fig)
+
+
+def test_time_in_system_ticks_planners_read_and_the_threshold(short_run) -> None:
+    fig = plots.time_in_system(short_run)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[:6] == ["15 min", "1 h", "4 h", "8 h", "1 d", "3 d"]
+    assert not any("10^" in t or "$" in t for t in labels)
+    assert list(ax.get_xticks()[:6]) == [0.25, 1, 4, 8, 24, 72]
+    threshold = [line for line in ax.lines if line.get_label().startswith("perishable threshold")]
+    assert list(threshold[0].get_xdata()) == [8, 8]
+    assert any("threshold 8 h" in t for t in _texts(ax))
+    _legend_off_the_data(fig)
+    plt.close(fig)
+
+
+def test_hourly_profile_legends_hide_no_data(short_run) -> None:
+    fig = plots.hourly_profile(short_run, "huu_nghi")
+    assert fig.axes[0].get_xlim() == (0, 24)
+    _legend_off_the_data(fig)
+    plt.close(fig)
+
+
+def test_heatmap_uses_dates_and_marks_warmup_and_events(baseline) -> None:
+    slow = sim.load_scenario(
+        baseline.source.replace("baseline.yaml", "chinese_slowdown.yaml"),
+        {"run.start_date": "2025-10-01", "run.days": 14, "run.warmup_days": 2},
+    )
+    fig = plots.queue_heatmap(sim.run(slow, seed=0), "huu_nghi", "yard_export")
+    ax = fig.axes[0]
+    start = mdates.date2num(dt.datetime(2025, 10, 1))
+    assert ax.get_xlim() == (start, start + 14)
+    assert ax.get_ylim() == (0, 24)
+    assert isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter)
+    assert ax.images[0].get_array().shape == (24, 14)
+    by_label = {p.get_label(): p for p in ax.patches}
+    assert _xs(by_label["warm-up"]) == (start, start + 2)
+    assert _xs(by_label["capacity disruption"]) == (start + 5, start + 10)  # 6 to 11 October
+    assert by_label["capacity disruption"].get_facecolor()[3] == 0  # a frame, the colours stay
+    assert ax.get_xlabel() == "date"
+    plt.close(fig)
+
+
+def test_utilisation_shows_24_hours_with_closed_hours_blank(short_run) -> None:
+    fig = plots.utilisation(short_run, "huu_nghi")
+    ax = fig.axes[0]
+    image = ax.images[0]
+    data = image.get_array()
+    assert data.shape[1] == 24
+    assert image.get_extent()[:2] == [0, 24]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    gate = data[rows.index("gate control")]
+    # Huu Nghi's Vietnamese stages work 07:00-23:00: blank before 7 and from 23.
+    assert gate.mask[:7].all()
+    assert gate.mask[23]
+    assert not gate.mask[7:23].any()
+    check = data[rows.index("Chinese checkpoint 1119-1120 dedicated cargo road")]
+    # 08:00-21:00 China time for exports, to 23:00 for imports: 07:00-22:00 in Vietnam.
+    assert check.mask[:7].all()
+    assert check.mask[22:].all()
+    assert not check.mask[7:22].any()
+    assert "blank: closed" in ax.get_legend_handles_labels()[1]
+    plt.close(fig)
+
+
+def test_experiment_figures_render_with_a_band(exp) -> None:
+    fig = plots.queue_lengths(exp, "tan_thanh")
+    assert any(ax.collections for ax in fig.axes)  # the confidence band
+    assert "mean of 2 replications, 95% band" in fig.get_suptitle()
+    assert _png(fig) > 10_000
+    fig = plots.daily_cleared(exp)
+    assert any(c.get_label() == "95% interval" for c in fig.axes[0].containers)
+    assert _png(fig) > 10_000
+    for fig in (plots.time_in_system(exp), plots.queue_heatmap(exp, "huu_nghi", "road_export")):
+        assert _png(fig) > 10_000
+
+
+def test_comparison_axes_are_named_with_units_and_shares_in_points(comp) -> None:
+    fig = plots.comparison(comp)
+    titles = [ax.get_title() for ax in _data_axes(fig)]
+    assert titles[0].startswith("Time in system (mean)")
+    assert titles[1].startswith("Trucks cleared per day (mean)")
+    assert titles[2].startswith("Perishable trucks over the threshold 8 h")
+    xlabels = [ax.get_xlabel() for ax in _data_axes(fig)]
+    assert xlabels[0] == "difference, scenario minus baseline (h)"
+    assert xlabels[2] == "difference, scenario minus baseline (percentage points)"
+    assert not any("_" in t for t in titles)
+    share = _data_axes(fig)[2].lines[0].get_xdata()[0]
+    raw = comp.differences().set_index(["scenario", "kpi"]).loc[
+        ("fewer_lanes", "perishable_over_threshold_share"), "diff_mean"
+    ]
+    assert share == pytest.approx(raw * 100)
+    _legend_off_the_data(fig)
+    plt.close(fig)
+
+
+def test_comparison_queues_draw_every_scenario_over_time(comp) -> None:
+    fig = plots.comparison_queues(comp, "tan_thanh")
+    for ax in _data_axes(fig):
+        labels = [line.get_label() for line in ax.lines]
+        assert {"baseline", "fewer_lanes"} <= set(labels)
+        series = next(line for line in ax.lines if line.get_label() == "fewer_lanes")
+        assert series.get_xdata()[-1] == pytest.approx(5 - 1 / 24)  # the whole run, hour by hour
+    assert len(fig.axes[0].collections) >= 2  # a band per scenario
+    _legend_off_the_data(fig)
+    plt.close(fig)
+
+
+def test_sweep_axes_name_the_lever_and_draw_the_reported_figure(sweep) -> None:
+    fig = plots.sweep_curve(sweep, "cleared_per_day_mean")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "gate control lanes at Tan Thanh"
+    assert ax.get_ylabel() == "Trucks cleared per day (mean) (trucks/day)"
+    assert list(ax.get_xticks()) == [2, 3]
+    ref = [line for line in ax.lines if line.get_label() == "reported 1,650"]
+    assert list(ref[0].get_ydata()) == [1650, 1650]
+    plt.close(fig)
+    fig = plots.sweep_curve(sweep, "perishable_over_threshold_share")
+    ax = fig.axes[0]
+    assert ax.get_ylabel().endswith("(%)")
+    mean = sweep.table().query("kpi == 'perishable_over_threshold_share'")["mean"].to_numpy()
+    assert np.allclose(ax.lines[0].get_ydata(), mean * 100)
+    plt.close(fig)
+    fig = plots.sweep_curve(sweep, "held_at_20h_export_mean")
+    band = [p for p in fig.axes[0].patches if p.get_label().startswith("reported 350-500")]
+    assert _ys(band[0]) == (350, 500)
+    _legend_off_the_data(fig)
     plt.close(fig)
 
 
@@ -69,33 +322,3 @@ def test_public_api() -> None:
     }
     for name in sim.__all__:
         assert hasattr(sim, name)
-
-
-def _check(fig) -> None:
-    for ax in fig.axes:
-        if ax.get_label() == "<colorbar>":
-            assert ax.get_ylabel()  # the colour scale says what it measures
-            continue
-        assert ax.get_title()
-        assert ax.get_xlabel() or ax.get_ylabel()
-        assert ax.get_legend() is not None
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    assert buf.tell() > 10_000
-    plt.close(fig)
-
-
-def test_experiment_comparison_and_sweep_figures(baseline) -> None:
-    sc = baseline.with_changes({"run.days": 5, "run.warmup_days": 1})
-    exp = sim.replicate(sc, n=2, seed=0, jobs=1)
-    fig = plots.queue_lengths(exp, "tan_thanh")
-    assert any(ax.collections for ax in fig.axes)  # the confidence band
-    _check(fig)
-    _check(plots.daily_cleared(exp))
-    _check(plots.time_in_system(exp))
-    _check(plots.hourly_profile(exp, "huu_nghi"))
-    _check(plots.queue_heatmap(exp, "huu_nghi", "road_export"))
-    alt = sc.with_changes({"name": "fewer_lanes", "gates.tan_thanh.gate_control.lanes": 2})
-    _check(plots.comparison(sim.compare([sc, alt], n=2, seed=0, jobs=1)))
-    sw = sim.sweep(sc, {"gates.tan_thanh.gate_control.lanes": [2, 3]}, n=2, seed=0, jobs=1)
-    _check(plots.sweep_curve(sw, "wait_min_mean_tan_thanh_gate_control"))

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import matplotlib.image as mpimg
+import pandas as pd
 import pytest
 from conftest import BASELINE, ROOT, bordersim
+
+from sim import load_scenario
+from sim.glossary import fragments
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -45,15 +51,142 @@ def report(tmp_path_factory) -> Path:
     return out / "report.html"
 
 
+class _Text(HTMLParser):
+    """The visible text nodes of a page (not style; pre and code are scenario text and keys)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.nodes: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag not in ("meta", "img", "br"):
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack and self.stack.pop() != tag:
+            pass
+
+    def handle_data(self, data: str) -> None:
+        if data.strip() and not {"style", "pre", "code"} & set(self.stack):
+            self.nodes.append(data.strip())
+
+
+def visible_text(page: str) -> list[str]:
+    parser = _Text()
+    parser.feed(page)
+    return parser.nodes
+
+
+NUMBERS = re.compile(r"[-+]?\d[\d.,:/-]*%?|\bn\b|CO2|bordersim|P95")
+
+
+def uncovered(node: str, lang: str, names: list[str]) -> str:
+    """What is left of a text node once glossary texts, scenario names and numbers are cut out."""
+    for piece in sorted([*names, *fragments(lang)], key=len, reverse=True):
+        node = node.replace(piece, " ")
+    node = NUMBERS.sub(" ", node)
+    return re.sub(r"[\s,;:.()\[\]=+-]+", " ", node).strip()
+
+
+def scenario_names(*files: Path) -> list[str]:
+    """Names a scenario provides: its name, question, gate and route labels, events, classes."""
+    names: list[str] = []
+    for f in files:
+        sc = load_scenario(f)
+        names += [sc.name, sc.question, *sc.cargo_classes, *(ev.name for ev in sc.events if ev.name)]
+        for gate in sc.gates.values():
+            names += [gate.label, *(r.label for r in gate.routes.values() if r.label)]
+    return [n for n in names if n]
+
+
 def test_report_is_self_contained_and_complete(report: Path) -> None:
     text = report.read_text()
     assert "What if the Chinese side checks trucks at 30% of its usual rate for five days?" in text
-    assert "Trucks cleared per day, mean" in text
-    assert "Chinese checkpoint, route 1119-1120 dedicated cargo road" in text
+    assert "Trucks cleared per day (mean) (trucks/day)" in text
+    assert "Chinese checkpoint on route 1119-1120 dedicated cargo road" in text
     assert "China time" in text
     assert text.count("data:image/png;base64,") >= 8
     assert 'src="http' not in text
     assert "src='http" not in text
+
+
+def test_report_opens_with_an_answer_then_figures_against_the_reported_ones(report: Path) -> None:
+    text = report.read_text()
+    nodes = visible_text(text)
+    answer = nodes[nodes.index("Answer:") + 1]
+    summary = pd.read_csv(report.parent / "summary.csv", index_col="kpi")["mean"]
+    # The sentence carries this run's numbers, not canned ones.
+    assert answer.startswith("Over 2025-09-08 to 2025-10-10, the gates clear ")
+    assert f"clear {summary['cleared_per_day_mean']:,.0f} trucks a day" in answer
+    assert f"exports take {summary['procedure_h_mean_export']:.1f} h" in answer
+    assert f"{summary['held_at_20h_export_mean']:,.0f} export trucks are still held at 20:00" in answer
+    bottlenecks = pd.read_csv(report.parent / "bottlenecks.csv")
+    assert f"{bottlenecks['utilisation'].max():.1%} busy" in answer
+    assert text.index("Answer:") < text.index("Key figures against the reported figures")
+    key = nodes[nodes.index("Key figures against the reported figures") :]
+    for label, reported in (
+        ("Trucks cleared per day (mean) (trucks/day)", "1,650"),
+        ("Trucks cleared per day (95th percentile) (trucks/day)", "2,000"),
+        ("Clearance time (yard entry to clearance) (mean, export) (h)", "3-4 h (2025)"),
+        ("Trucks not yet cleared at 20:00 (mean, export) (trucks)", "350-500 (2024-2026)"),
+    ):
+        at = key.index(label)
+        assert key[at + 2] == reported, label
+        assert key[at + 3] in ("within", "above", "below")
+    share = summary["perishable_over_threshold_share"]
+    assert any(n.startswith(f"{share:.1%} [") for n in key)  # shares in %
+    assert "n = 2 replications; intervals are 95% Student t intervals over replications." in nodes
+    assert "The bottleneck" in nodes
+    assert any(n.startswith("Huu Nghi export: binding stage is the ") for n in nodes)
+    assert "No waiting-cost figures in these results." in nodes
+
+
+def test_report_shows_the_cost_of_waiting_when_the_kpis_carry_it(report: Path, tmp_path: Path) -> None:
+    from sim.report import build_report
+
+    folder = tmp_path / "with_costs"
+    shutil.copytree(report.parent, folder)
+    summary = pd.read_csv(folder / "summary.csv", index_col="kpi")
+    costs = pd.DataFrame(
+        {"mean": [1.234e9, 5.6e8], "ci_low": [1.1e9, 5e8], "ci_high": [1.4e9, 6e8], "n": 2},
+        index=pd.Index(["waiting_cost_vnd_per_day", "goods_at_risk_vnd_per_day"], name="kpi"),
+    )
+    pd.concat([summary, costs]).to_csv(folder / "summary.csv")
+    nodes = visible_text(build_report(folder))
+    at = nodes.index("Cost of waiting per day (VND/day)")
+    assert nodes[at + 1] == "1,234,000,000 [1,100,000,000, 1,400,000,000]"
+    assert "Value of goods at risk per day (VND/day)" in nodes
+    assert "No waiting-cost figures in these results." not in nodes
+    vi = visible_text(build_report(folder, "vi"))
+    cost = vi[vi.index("Chi phí chờ mỗi ngày (đồng/ngày)") + 1]
+    assert cost == "1.234.000.000 [1.100.000.000, 1.400.000.000]"
+
+
+@pytest.fixture(scope="module")
+def report_vi(report: Path) -> Path:
+    done = bordersim("report", str(report.parent), "--lang", "vi")
+    assert done.returncode == 0, done.stderr
+    return report.parent / "report.vi.html"
+
+
+def test_vietnamese_report_draws_every_string_from_the_glossary(report_vi: Path) -> None:
+    names = scenario_names(ROOT / "scenarios" / "chinese_slowdown.yaml")
+    nodes = visible_text(report_vi.read_text())
+    assert "Trả lời:" in nodes
+    assert "Chỉ tiêu chính so với số liệu báo cáo" in nodes
+    assert "Điểm nghẽn" in nodes
+    left = {node: uncovered(node, "vi", names) for node in nodes}
+    assert {node: rest for node, rest in left.items() if rest} == {}
+    # The check can fail: an English phrase in a Vietnamese page is caught.
+    assert uncovered("Trucks cleared per day", "vi", names)
+    assert uncovered("bận 75% busy", "vi", names) == "busy"
+
+
+def test_english_report_draws_every_string_from_the_glossary(report: Path) -> None:
+    names = scenario_names(ROOT / "scenarios" / "chinese_slowdown.yaml")
+    nodes = visible_text(report.read_text())
+    assert {node: rest for node in nodes if (rest := uncovered(node, "en", names))} == {}
 
 
 def test_report_command_on_a_comparison(tmp_path: Path) -> None:
@@ -81,9 +214,62 @@ def test_report_command_on_a_comparison(tmp_path: Path) -> None:
     text = (out / "report.html").read_text()
     assert "Comparison: baseline, more_lanes_huu_nghi" in text
     assert "time_in_system_h_mean" in text
+    nodes = visible_text(text)
+    alt_question = load_scenario(alt).question
+    assert alt_question in nodes  # each alternative's question, not only the base's
+    assert load_scenario(BASELINE).question in nodes
+    answer = nodes[nodes.index("Answer:") + 1]
+    assert answer.startswith("Against baseline, more_lanes_huu_nghi changes the mean time in system by ")
+    assert "n = 2 replications; paired differences on common random numbers" in " ".join(nodes)
+    stems = {p.stem for p in (out / "plots").glob("*.png")}
+    assert {"comparison", "comparison_queues_huu_nghi", "comparison_queues_tan_thanh"} <= stems
+    assert text.count("data:image/png;base64,") == len(stems)
+    bn = pd.read_csv(out / "bottlenecks.csv")
+    assert set(bn["scenario"]) == {"baseline", "more_lanes_huu_nghi"}
+    vi = bordersim("report", str(out), "--lang", "vi")
+    assert vi.returncode == 0, vi.stderr
+    names = scenario_names(BASELINE, alt)
+    nodes = visible_text((out / "report.vi.html").read_text())
+    assert {node: rest for node in nodes if (rest := uncovered(node, "vi", names))} == {}
     bad = bordersim("report", str(tmp_path))
     assert bad.returncode == 2
     assert "not a results folder" in bad.stderr
+
+
+def test_sweep_folders_get_a_report(tmp_path: Path) -> None:
+    out = tmp_path / "sw"
+    done = bordersim(
+        "sweep",
+        str(BASELINE),
+        "--vary",
+        "gates.huu_nghi.customs_docs.lanes=4,8",
+        "-n",
+        "2",
+        "--jobs",
+        "1",
+        "--set",
+        "run.days=8",
+        "--set",
+        "run.warmup_days=1",
+        "--no-plots",
+        "-o",
+        str(out),
+        "-q",
+    )
+    assert done.returncode == 0, done.stderr
+    assert not (out / "report.html").exists()
+    done = bordersim("report", str(out))
+    assert done.returncode == 0, done.stderr
+    nodes = visible_text((out / "report.html").read_text())
+    assert "Sweep: baseline" in nodes
+    assert "customs_docs.lanes=4" in nodes
+    assert "customs_docs.lanes=8" in nodes
+    answer = nodes[nodes.index("Answer:") + 1]
+    assert answer.startswith("customs document check lanes at Huu Nghi 4 to 8: Time in system (mean) goes")
+    assert "the binding stage is the " in answer
+    assert "n = 2 replications; intervals are 95% Student t intervals over replications." in nodes
+    bn = pd.read_csv(out / "bottlenecks.csv")
+    assert sorted(set(bn["label"])) == ["customs_docs.lanes=4", "customs_docs.lanes=8"]
 
 
 def test_report_renders_in_headless_chromium(report: Path, tmp_path: Path) -> None:
