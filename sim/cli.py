@@ -342,7 +342,9 @@ def _print_experiment(exp: Any, outdir: Path, elapsed_s: float, lang: str = "en"
     for row in bottlenecks.itertuples():
         print(
             "    "
-            + statement(sc, row.gate, row.direction, row.stage, row.utilisation, row.grows_in, row.n, lang)
+            + statement(
+                sc, row.gate, row.direction, row.stage, row.utilisation, row.grows_in, row.n, lang, row.judged
+            )
         )
     print("  " + tr("summary.results", lang, folder=outdir))
 

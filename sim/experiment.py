@@ -295,6 +295,7 @@ class Experiment:
             util = g.loc[g["stage"] == stage, "utilisation"].mean()
             grows = int(g["grows"].sum())
             n = len(g)
+            judged = bool(g["growth_trucks"].notna().any())
             rows.append(
                 {
                     "gate": gate,
@@ -303,6 +304,7 @@ class Experiment:
                     "binding_share": float((g["stage"] == stage).mean()),
                     "utilisation": util,
                     "grows_in": grows,
+                    "judged": judged,
                     "n": n,
                     # One replication: its own rise in trucks says how much the queue grows.
                     "statement": statement(
@@ -313,7 +315,7 @@ class Experiment:
                         util,
                         grows,
                         n,
-                        float(g["growth_trucks"].iloc[0]) if n == 1 else None,
+                        float(g["growth_trucks"].iloc[0]) if n == 1 or not judged else None,
                     ),
                 }
             )

@@ -263,6 +263,10 @@ TERMS: dict[str, tuple[str, str]] = {
         "{gate} {direction}: khâu nghẽn là {stage}, bận {util} trong giờ làm việc; {trend}",
     ),
     "statement.stable": ("the queue does not grow", "hàng chờ không tăng"),
+    "statement.short": (
+        "the window is too short to judge whether the queue grows",
+        "khoảng thời gian quá ngắn để đánh giá hàng chờ có tăng hay không",
+    ),
     "statement.grows_in": (
         "the queue grows in {k} of {n} replications",
         "hàng chờ tăng trong {k}/{n} lần chạy",
@@ -521,13 +525,26 @@ def stage_name(sc: Scenario, gate: str, stage: str, lang: str = "en") -> str:
 
 
 def statement(
-    sc: Scenario, gate: str, direction: str, stage: str, utilisation: float, grows: int, n: int, lang: str
+    sc: Scenario,
+    gate: str,
+    direction: str,
+    stage: str,
+    utilisation: float,
+    grows: int,
+    n: int,
+    lang: str,
+    judged: bool = True,
 ) -> str:
-    """The bottleneck sentence of a gate and direction in *lang* (see ``sim.results.statement``)."""
+    """The bottleneck sentence of a gate and direction in *lang* (see ``sim.results.statement``).
+
+    *judged* is false when the window is too short for the growth rule.
+    """
     label = sc.gates[gate].label
     if not isinstance(stage, str) or not stage:
         return tr("statement.none", lang, gate=label, direction=tr(direction, lang))
-    if grows == 0:
+    if not judged:
+        trend = tr("statement.short", lang)
+    elif grows == 0:
         trend = tr("statement.stable", lang)
     else:
         trend = tr("statement.grows_in", lang, k=grows, n=n)

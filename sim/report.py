@@ -217,7 +217,8 @@ def bottleneck_section(table: pd.DataFrame, sc: Scenario, lang: str) -> str:
                 _e(tr("report.grows_in", lang, k=grows, n=n)),
             ]
         )
-        sentences.append(statement(sc, r.gate, r.direction, stage, r.utilisation, grows, n, lang))
+        judged = bool(getattr(r, "judged", True))
+        sentences.append(statement(sc, r.gate, r.direction, stage, r.utilisation, grows, n, lang, judged))
     header = [tr(f"report.{k}", lang) for k in ("gate", "direction", "stage", "busy", "grows")]
     items = "".join(f"<li>{_e(s)}</li>" for s in sentences)
     rule = f"<p class=method>{_e(tr('report.bottleneck_rule', lang))}</p>"

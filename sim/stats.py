@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -51,7 +52,8 @@ def bounded_interval(
     x = np.atleast_2d(np.asarray(values, dtype=float))
     n = np.sum(~np.isnan(x), axis=0)
     k = x.shape[1]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with warnings.catch_warnings():  # a KPI that is NaN in every replication (e.g. no such trucks)
+        warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(x, axis=0) if x.shape[0] else np.full(k, np.nan)
         sd = np.nanstd(x, axis=0, ddof=1) if x.shape[0] > 1 else np.full(k, np.nan)
     half = np.array(
