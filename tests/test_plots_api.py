@@ -259,9 +259,11 @@ def test_comparison_axes_are_named_with_units_and_shares_in_points(comp) -> None
     assert xlabels[2] == "difference, scenario minus baseline (percentage points)"
     assert not any("_" in t for t in titles)
     share = _data_axes(fig)[2].lines[0].get_xdata()[0]
-    raw = comp.differences().set_index(["scenario", "kpi"]).loc[
-        ("fewer_lanes", "perishable_over_threshold_share"), "diff_mean"
-    ]
+    raw = (
+        comp.differences()
+        .set_index(["scenario", "kpi"])
+        .loc[("fewer_lanes", "perishable_over_threshold_share"), "diff_mean"]
+    )
     assert share == pytest.approx(raw * 100)
     _legend_off_the_data(fig)
     plt.close(fig)
