@@ -234,7 +234,11 @@ def write_optimisation(
             exp = opt.experiment(opt.chosen)
             text = resolved_scenario_yaml(exp, {"replications": exp.n, "chosen": opt.chosen.label})
             (tmp / "chosen.yaml").write_text(text, encoding="utf-8")
-        costs = opt.costs.model_dump() if opt.costs is not None else {"note": "no costs: every unit costs 1"}
+        costs = (
+            opt.costs.model_dump(exclude_none=True)
+            if opt.costs is not None
+            else {"note": "no costs: every unit costs 1"}
+        )
         (tmp / "costs.yaml").write_text(yaml.safe_dump(costs, sort_keys=False), encoding="utf-8")
         if plots:
             (tmp / "plots").mkdir()
