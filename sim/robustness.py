@@ -161,15 +161,20 @@ def robustness_lines(opt: Optimisation) -> list[str]:
     if table is None or table.empty or opt.chosen is None:
         return []
     by_index = {o.index: o for o in opt.options}
-    options = ", ".join(by_index[i].label for i in dict.fromkeys(table["option"]))
-    lines = [f"robustness ({table['n'].iloc[0]} replications a setting; options rerun: {options}):"]
+    roles = {opt.chosen.index: "the chosen"}
+    if opt.runner_up is not None:
+        roles.setdefault(opt.runner_up.index, "the runner-up")
+    if opt.nearest_cheaper is not None:
+        roles.setdefault(opt.nearest_cheaper.index, "the nearest cheaper")
+    rerun = ", ".join(roles[i] for i in dict.fromkeys(table["option"]) if i in roles)
+    lines = [f"robustness: {rerun} rerun, {table['n'].iloc[0]} replications a setting:"]
     for (name, level), g in table.groupby(["assumption", "level"], sort=False):
         pick = int(g["chosen_here"].iloc[0])
         setting = ROBUSTNESS[name][0 if level == LOW else 1]
         if not g["choice_changes"].iloc[0]:
             lines.append(f"  {setting}: the choice holds")
         elif pick < 0:
-            lines.append(f"  {setting}: none of them meets the targets")
+            lines.append(f"  {setting}: none of them is shown to meet the targets")
         else:
             lines.append(f"  {setting}: the choice CHANGES to {by_index[pick].label}")
     changed = bool(table["choice_changes"].any())
