@@ -119,6 +119,7 @@ class Option:
 
     @property
     def n(self) -> int:
+        """Replications run so far."""
         return len(self.reps)
 
     @property
@@ -131,6 +132,7 @@ class Option:
         return np.array([self.reps[i].kpis.get(kpi, np.nan) for i in sorted(self.reps)], dtype=float)
 
     def mean(self, kpi: str) -> float:
+        """The KPI's mean over the replications (NaN where none has it)."""
         x = self.values(kpi)
         return float(np.nanmean(x)) if np.any(~np.isnan(x)) else np.nan
 

@@ -4,9 +4,11 @@ scenario and the figures)."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import yaml
 from matplotlib.figure import Figure
@@ -176,7 +178,7 @@ def cost_figure(opt: Optimisation, kpi: str) -> Figure:
     """Cost a day against the mean of target *kpi* for every option evaluated: feasible, infeasible
     and undecided marked, the interval at the test level, the target line and the chosen option."""
     target = next(t for t in opt.targets if t.kpi == kpi)
-    fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
+    fig, ax = plt.subplots(figsize=(10, 5), layout="constrained")
     scale, unit = (1e6, "million VND a day") if opt.costs is not None else (1.0, "added units of the levers")
     styles = {
         FEASIBLE: {"marker": "o", "color": "tab:green"},
@@ -204,16 +206,22 @@ def cost_figure(opt: Optimisation, kpi: str) -> Figure:
             color="gold",
             mec="black",
             linestyle="none",
-            label=f"chosen: {c.label}",
+            label=textwrap.fill(f"chosen: {c.label}", 40),
         )
-    ax.set_xlabel(kpi_axis_label(kpi))
+    means = np.array([o.mean(kpi) for o in opt.options if o.n] + [target.bound])
+    if np.all(means > 0) and np.nanmax(means) > 20 * np.nanmin(means):
+        # An unstable option's wait would squeeze every other option into one column.
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(mticker.FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(mticker.NullFormatter())
+    ax.set_xlabel(kpi_axis_label(kpi) + (", log scale" if ax.get_xscale() == "log" else ""))
     ax.set_ylabel(f"cost ({unit})")
     ax.set_title(
         f"{opt.base.name}: cost against {kpi.replace('_', ' ')}\n"
-        f"bars: one-sided {1 - opt.alpha_per_test:.2%} bounds over replications"
+        f"bars: lower and upper one-sided {1 - opt.alpha_per_test:.2%} bounds over replications"
     )
     ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)  # outside: never over data
     return fig
 
 
