@@ -2,13 +2,15 @@
 
 The notebook surface: ``load_scenario`` -> ``Scenario.with_changes`` -> ``run`` -> ``Run``
 (tables ``trucks``, ``queues``, ``daily`` and ``kpis()``); ``replicate``, ``compare`` and
-``sweep`` for replications with confidence intervals; ``sim.plots`` for figures.
+``sweep`` for replications with confidence intervals; ``optimise`` for the cheapest change that
+meets a target; ``sim.plots`` for figures.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from sim import plots
 from sim.experiment import Comparison, Experiment, Sweep, compare, replicate, sweep
+from sim.optimise import optimise
 from sim.output import write_experiment, write_run
 from sim.results import Run, run
 from sim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
@@ -28,6 +30,7 @@ __all__ = [
     "__version__",
     "compare",
     "load_scenario",
+    "optimise",
     "plots",
     "replicate",
     "run",

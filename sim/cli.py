@@ -549,7 +549,99 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         )
         for kpi in kpis:
             print(sweep_answer(table, bottlenecks, sc, kpi, args.lang))
+        from sim.optimise import no_effect_lines
+
+        for line in no_effect_lines(sc, sw.points, sw.experiments, kpis[0]):
+            print(line)
         print(tr("summary.results", args.lang, folder=outdir))
+    return 0
+
+
+def _known_kpis(sc: Scenario) -> list[str]:
+    """The KPI names a scenario's runs give (from a one-day run of it)."""
+    from sim.results import run
+
+    return list(run(sc.with_changes({"run.days": 1, "run.warmup_days": 0}), seed=0).kpis().index)
+
+
+def _cmd_optimise(args: argparse.Namespace) -> int:
+    import difflib
+
+    from tqdm import tqdm
+
+    from sim.costs import check_levers, load_costs
+    from sim.experiment import RunInterruptedError, sweep_points
+    from sim.optimise import optimise, parse_lever, parse_target
+    from sim.optimise_output import EXIT_NO_OPTION, summary_lines, write_optimisation
+
+    sc = _scenario_from(args.file, args.set)
+    try:
+        targets = [parse_target(t) for t in args.target]
+        levers = dict(parse_lever(t) for t in args.lever)
+    except ValueError as err:
+        raise UsageError(f"--target/--lever: {err}") from None
+    if args.max_replications < args.n0 or args.n0 < 2:
+        raise UsageError(f"need 2 <= --n0 ({args.n0}) <= -n/--max-replications ({args.max_replications})")
+    if not 0.5 < args.confidence < 1:
+        raise UsageError(f"--confidence must be between 0.5 and 1, got {args.confidence}")
+    costs = load_costs(args.costs) if args.costs else None
+    if costs is not None:
+        check_levers(costs, levers, args.costs)
+    try:  # every option must be a valid scenario before anything runs
+        for point in sweep_points(levers):
+            sc.with_changes(point)
+    except ScenarioError as err:
+        raise ScenarioError(err.source, [(f"--lever {p}", m) for p, m in err.problems]) from None
+    window = _window(args, [sc])
+    known = _known_kpis(sc)
+    for t in targets:
+        if t.kpi not in known:
+            near = difflib.get_close_matches(t.kpi, known, n=4, cutoff=0.5)
+            hint = (
+                f"; did you mean {', '.join(near)}?"
+                if near
+                else "; `bordersim run` lists them in summary.csv"
+            )
+            raise UsageError(f"--target: unknown KPI {t.kpi!r}{hint}")
+    outdir = _output(args, f"optimise_{sc.name}")
+    disable = args.quiet or not sys.stderr.isatty()
+    with (
+        claimed(outdir, args.force),
+        _executor(args) as executor,
+        tqdm(unit="rep", desc=f"optimise {sc.name}", disable=disable) as bar,
+    ):
+        try:
+            opt = optimise(
+                sc,
+                targets,
+                levers,
+                costs,
+                confidence=args.confidence,
+                n0=args.n0,
+                max_n=args.max_replications,
+                joint=args.joint,
+                seed=args.seed,
+                jobs=args.jobs,
+                executor=executor,
+                window=window,
+                robustness=not args.no_robustness,
+                robust_n=args.robust_n,
+                costs_source=args.costs or "costs",
+                on_done=lambda task, rep: bar.update(1),
+            )
+        except RunInterruptedError:
+            raise KeyboardInterrupt from None  # nothing to resume: say so, exit 130
+        write_optimisation(opt, outdir, plots=not args.no_plots, force=args.force)
+    if not args.quiet:
+        print("\n".join(summary_lines(opt)))
+        print(f"results in {outdir}/")
+    if opt.chosen is None:
+        print(
+            f"error: no option meets {'; '.join(map(str, targets))} at {args.confidence:.0%} confidence "
+            f"with at most {args.max_replications} replications; every option is in {outdir}/options.csv",
+            file=sys.stderr,
+        )
+        return EXIT_NO_OPTION
     return 0
 
 
@@ -781,6 +873,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
     _add_lang(p)
     p.set_defaults(func=_cmd_sweep)
+    p = sub.add_parser("optimise", help="the cheapest combination of levers that meets targets")
+    _add_scenario_args(p)
+    _add_output_args(p, "results/optimise_<name>")
+    p.add_argument(
+        "--target",
+        action="append",
+        required=True,
+        metavar='"KPI <= VALUE"',
+        help='a bound on a KPI\'s mean, e.g. "time_in_system_h_mean_export <= 4" (repeatable)',
+    )
+    p.add_argument(
+        "--lever",
+        action="append",
+        required=True,
+        metavar="KEY=V1,V2,...",
+        help="values to try for a key, e.g. gates.huu_nghi.customs_docs.lanes=6,8 (repeatable)",
+    )
+    p.add_argument("--costs", help="costs YAML (see scenarios/costs.yaml); default: every unit costs 1")
+    p.add_argument(
+        "-n", "--max-replications", type=int, default=20, help="replications an option at most (default 20)"
+    )
+    p.add_argument("--n0", type=int, default=5, help="replications an option in the first stage (default 5)")
+    p.add_argument(
+        "--confidence", type=float, default=0.95, help="confidence of each decision (default 0.95)"
+    )
+    p.add_argument("--joint", action="store_true", help="Bonferroni over options and targets too")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler, or 'local'")
+    p.add_argument(
+        "--window",
+        metavar="FIRST..LAST",
+        help="KPIs over these dates, both included; default: after the warm-up",
+    )
+    p.add_argument("--robust-n", type=int, help="replications a robustness setting (default: --n0)")
+    p.add_argument("--no-robustness", action="store_true", help="skip rerunning at low and high assumptions")
+    p.add_argument("--no-plots", action="store_true", help="skip the figures")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_optimise)
     p = sub.add_parser("table", help="key KPIs of many scenarios in one table and figure")
     _add_scenario_args(p, many=True)
     _add_experiment_args(p, n=None, resumable=False)

@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.calendar import MIN_PER_DAY, MIN_PER_H, minute_of
+from sim.costs import cost_kpis
 from sim.demand import Arrivals
 from sim.model import (
     CHANNELS,
@@ -515,6 +516,7 @@ class Run:
         pre = entered & tr["predeclared"].to_numpy()
         late = (tr["approved_min"] > tr["gate_arrival_min"]).to_numpy()
         k["arrived_before_approval_share"] = float((late & pre).sum() / pre.sum()) if pre.any() else np.nan
+        k.update(cost_kpis(self, window))  # money and impact (sim/costs.py)
         return pd.Series(k, name="value", dtype=float)
 
     def _time_kpis(self, k: dict[str, float], tr: pd.DataFrame, sel: np.ndarray, direction: str) -> None:

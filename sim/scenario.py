@@ -451,6 +451,39 @@ class KpiSettings(_Model):
         description="the KPI the scenario's question is about: replications are added until its "
         "95% half-width is within the precision asked for",
     )
+    parking_vnd_per_truck_day: float = Field(
+        default=400_000,
+        ge=0,
+        description="parking fee a truck pays per day in the gate's yard (VND; 400k reported, Dec 2021)",
+    )
+    park_vnd_per_truck_day: float = Field(
+        default=0, ge=0, description="fee a truck pays per day in the holding park (VND; 0 = a free park)"
+    )
+    reefer_fuel_vnd_per_truck_day: float = Field(
+        default=300_000,
+        ge=0,
+        description="fuel a refrigerated truck burns per day waiting, to keep cool (VND; 300k reported, "
+        "Dec 2021)",
+    )
+    reefer_classes: list[str] | None = Field(
+        default=None, description="cargo classes carried in refrigerated trucks; null = the perishable ones"
+    )
+    goods_value_vnd_per_truck: float = Field(
+        default=700_000_000,
+        ge=0,
+        description="value of the goods on a perishable truck (VND; 500-900 m reported, Dec 2021)",
+    )
+    perishable_loss_share: Probability = Field(
+        default=0.1,
+        description="share of a perishable load's value lost when the truck is over the threshold",
+    )
+    tonnes_per_truck: float = Field(default=20, ge=0, description="tonnes of goods on a loaded truck")
+    unladen_classes: list[str] = Field(
+        default_factory=list, description="cargo classes that carry no goods (empty returns)"
+    )
+    idle_co2_kg_per_truck_h: float = Field(
+        default=5.0, ge=0, description="CO2 a truck emits per hour with its engine idling (kg)"
+    )
 
     @model_validator(mode="after")
     def _clock(self) -> KpiSettings:
@@ -577,6 +610,11 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
                 (path, f"priority classes must be cargo classes: {unknown}; known: {sorted(cargo)}")
             )
 
+    known = sorted(cargo)
+    for key in ("reefer_classes", "unladen_classes"):
+        unknown = sorted(set(getattr(sc.kpi, key) or []) - cargo)
+        if unknown:
+            problems.append((f"kpi.{key}", f"unknown cargo class {unknown}; known: {known}"))
     by_cargo("risk.channel_shares", sc.risk.channel_shares)
     by_cargo("risk.quarantine_share", sc.risk.quarantine_share)
     by_cargo("demand.month_factors", sc.demand.month_factors)

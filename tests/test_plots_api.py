@@ -314,6 +314,7 @@ def test_public_api() -> None:
         "__version__",
         "compare",
         "load_scenario",
+        "optimise",
         "plots",
         "replicate",
         "run",

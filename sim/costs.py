@@ -1,0 +1,362 @@
+"""What waiting costs, and what a change costs.
+
+:func:`cost_kpis` turns a run's per-truck time pieces into money and impact: the waiting cost a
+day in VND (parking fees where trucks pay them, fuel where refrigerated trucks burn it), the value
+of perishable goods at risk, tonnes cleared a day and CO2 from idling engines. The rates are the
+scenario's ``kpi:`` section.
+
+A costs file (``costs.yaml``, see ``scenarios/costs.yaml``) gives the cost of each lever of
+``bordersim optimise``: per lane-hour, per hour of extended opening, per unit a day, per value,
+or for switching a rule on; :func:`option_cost` prices an option against the scenario as given.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.calendar import MIN_PER_DAY
+from sim.scenario import DIRECTIONS, LANE_STAGES, Hours, Scenario, ScenarioError, _problems
+
+if TYPE_CHECKING:
+    from sim.results import Run, Window
+
+H_PER_DAY = 24.0
+KG_PER_T = 1000.0
+YARD_PIECES = ("yard_wait", "procedures", "to_china")
+"""Pieces of a truck's time spent in the gate's yard, where parking fees are charged."""
+WAITING_PIECES = ("china_side", "park", "road", "yard_wait", "procedures", "to_china")
+"""Pieces of a truck's time at the border (all but ``travel``, driving from the park to the gate)."""
+COST_KPIS = (
+    "waiting_cost_vnd_per_day",
+    "goods_at_risk_vnd_per_day",
+    "tonnes_cleared_per_day",
+    "idle_co2_t_per_day",
+)
+"""The money and impact KPIs (plus ``waiting_cost_vnd_per_day_<direction>``)."""
+
+
+def cost_kpis(run: Run, window: Window | None = None) -> dict[str, float]:
+    """Money and impact KPIs of *run* over *window* (default: after the warm-up).
+
+    Trucks counted are those that entered the system in the window and were cleared (as for the
+    time KPIs; ``censored_trucks`` says how many were left out). Per window day:
+
+    - ``waiting_cost_vnd_per_day[_<direction>]``: parking at ``kpi.parking_vnd_per_truck_day``
+      for the hours in the gate's yard (waiting, procedures, and for exports until they cross),
+      at ``kpi.park_vnd_per_truck_day`` in the holding park, nothing on the road, in transit or
+      on the Chinese side; plus fuel at ``kpi.reefer_fuel_vnd_per_truck_day`` for every hour a
+      refrigerated truck is at the border (all pieces but the drive from the park).
+    - ``goods_at_risk_vnd_per_day``: perishable trucks over ``kpi.perishable_threshold_h`` x
+      ``kpi.goods_value_vnd_per_truck`` x ``kpi.perishable_loss_share``.
+    - ``tonnes_cleared_per_day``: laden trucks cleared in the window x ``kpi.tonnes_per_truck``.
+    - ``idle_co2_t_per_day``: idling hours x ``kpi.idle_co2_kg_per_truck_h``; a refrigerated
+      truck idles all its hours at the border, any other truck while it queues on the road.
+    """
+    from sim.results import window_minutes
+
+    sc = run.scenario
+    kp = sc.kpi
+    start, end = window_minutes(sc, window)
+    days = (end - start) / MIN_PER_DAY
+    tr = run.trucks
+    arrival = tr["arrival_min"].to_numpy()
+    cleared = (tr["outcome"] == "cleared").to_numpy()
+    done = cleared & (arrival >= start) & (arrival < end)
+    cargo = tr["cargo"].astype(str).to_numpy()
+    perishable = [c for c, cc in sc.cargo_classes.items() if cc.perishable]
+    reefer = np.isin(cargo, perishable if kp.reefer_classes is None else kp.reefer_classes)
+
+    def hours(*pieces: str) -> np.ndarray:
+        return sum(np.nan_to_num(tr[f"{p}_h"].to_numpy()) for p in pieces)
+
+    yard_h = hours(*YARD_PIECES)
+    park_h = hours("park")
+    border_h = hours(*WAITING_PIECES)
+    cost = (
+        yard_h * kp.parking_vnd_per_truck_day
+        + park_h * kp.park_vnd_per_truck_day
+        + np.where(reefer, border_h, 0.0) * kp.reefer_fuel_vnd_per_truck_day
+    ) / H_PER_DAY
+    k: dict[str, float] = {"waiting_cost_vnd_per_day": float(cost[done].sum() / days)}
+    direction = tr["direction"].astype(str).to_numpy()
+    for d in DIRECTIONS:
+        k[f"waiting_cost_vnd_per_day_{d}"] = float(cost[done & (direction == d)].sum() / days)
+    late = done & np.isin(cargo, perishable) & (tr["time_in_system_h"].to_numpy() > kp.perishable_threshold_h)
+    k["goods_at_risk_vnd_per_day"] = float(
+        late.sum() * kp.goods_value_vnd_per_truck * kp.perishable_loss_share / days
+    )
+    departure = tr["departure_min"].to_numpy()
+    left = cleared & (departure >= start) & (departure < end) & ~np.isin(cargo, kp.unladen_classes)
+    k["tonnes_cleared_per_day"] = float(left.sum() * kp.tonnes_per_truck / days)
+    idle_h = np.where(reefer, border_h, hours("road"))
+    k["idle_co2_t_per_day"] = float(idle_h[done].sum() * kp.idle_co2_kg_per_truck_h / KG_PER_T / days)
+    return k
+
+
+# --- The costs file ----------------------------------------------------------------------------
+
+_RATES = (
+    "vnd_per_unit_hour",
+    "vnd_per_unit_day",
+    "vnd_per_open_hour",
+    "vnd_per_day_by_value",
+    "vnd_per_day_when_on",
+)
+
+
+class CostsError(ScenarioError):
+    """A costs file that cannot be used: names the file, each bad key and what was expected."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+        super().__init__(source, problems)
+        lines = [f"{source}: invalid costs file"]
+        lines += [f"  {path or '<top level>'}: {msg}" for path, msg in problems]
+        self.args = ("\n".join(lines),)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class LeverCost(BaseModel):
+    """The cost of one lever (a dotted scenario key, ``*`` matching one part), by exactly one rate.
+
+    All costs are VND a day, relative to the scenario as given (fewer units than the scenario
+    has save money).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    vnd_per_unit_hour: float | None = Field(
+        default=None,
+        ge=0,
+        description="per unit-hour: (units x hours the stage is open a day) above the scenario's, "
+        "e.g. a lane-hour of a stage, an officer-hour of the platform, a place-hour of the park",
+    )
+    vnd_per_unit_day: float | None = Field(
+        default=None, ge=0, description="per unit a day above the scenario's, e.g. a Chinese lane negotiated"
+    )
+    vnd_per_open_hour: float | None = Field(
+        default=None, ge=0, description="per hour a day of opening beyond the scenario's (an hours key)"
+    )
+    vnd_per_day_by_value: dict[str, float] | None = Field(
+        default=None, description="a day's cost of each text value (e.g. park order fifo / priority)"
+    )
+    vnd_per_day_when_on: float | None = Field(
+        default=None,
+        ge=0,
+        description="a day's cost while a rule is on (true, or a non-empty list such as priority: [fruit])",
+    )
+    source: str = Field(
+        min_length=1, description="where the number comes from: a citation, or 'ASSUMPTION: ...'"
+    )
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> LeverCost:
+        given = [r for r in _RATES if getattr(self, r) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(_RATES)}; got {given or 'none'}")
+        if self.vnd_per_day_by_value and any(v < 0 for v in self.vnd_per_day_by_value.values()):
+            raise ValueError("vnd_per_day_by_value: costs must be >= 0")
+        return self
+
+    @property
+    def rate_name(self) -> str:
+        """Which rate this lever's cost uses."""
+        return next(r for r in _RATES if getattr(self, r) is not None)
+
+
+class CostsFile(BaseModel):
+    """A cost for every lever an optimisation may move, each with its source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(default="", description="a label for the costs")
+    include_waiting_cost: bool = Field(
+        default=False,
+        description="true: an option's cost also counts its mean waiting_cost_vnd_per_day (a running cost)",
+    )
+    levers: dict[str, LeverCost] = Field(
+        min_length=1, description="dotted key pattern ('*' = any one part) -> its cost; first match wins"
+    )
+
+    def rule_for(self, key: str) -> tuple[str, LeverCost] | None:
+        """The first pattern that matches *key* part by part, and its cost; None when none does."""
+        parts = key.split(".")
+        for pattern, cost in self.levers.items():
+            pat = pattern.split(".")
+            if len(pat) == len(parts) and all(fnmatchcase(p, q) for p, q in zip(parts, pat, strict=True)):
+                return pattern, cost
+        return None
+
+
+def load_costs(path: str | Path) -> CostsFile:
+    """Read and validate a costs file; :class:`CostsError` names the file and every bad key."""
+    path = Path(path)
+    source = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise CostsError(source, [("", f"cannot read the file: {err.strerror}")]) from None
+    except yaml.YAMLError as err:
+        raise CostsError(source, [("", f"not valid YAML: {err}")]) from None
+    if not isinstance(data, dict):
+        raise CostsError(source, [("", f"must be a mapping of keys, got {type(data).__name__}")])
+    try:
+        return CostsFile.model_validate(data)
+    except ValidationError as err:
+        raise CostsError(source, _problems(err)) from None
+
+
+def value_text(value: Any) -> str:
+    """A lever value as it is written in a costs file and in tables (``fifo``, ``true``, ``[fruit]``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "[" + ", ".join(value_text(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def check_levers(costs: CostsFile, levers: Mapping[str, Sequence[Any]], source: str) -> None:
+    """Raise :class:`CostsError` unless every lever, and every value priced by value, has a cost."""
+    problems = []
+    for key, values in levers.items():
+        found = costs.rule_for(key)
+        if found is None:
+            problems.append(
+                ("levers", f"no cost for lever {key!r}; add a pattern that matches it (0 is allowed)")
+            )
+            continue
+        pattern, rule = found
+        if rule.vnd_per_day_by_value is not None:
+            missing = [value_text(v) for v in values if value_text(v) not in rule.vnd_per_day_by_value]
+            if missing:
+                problems.append(
+                    (f"levers.{pattern}.vnd_per_day_by_value", f"no cost for value(s) {missing} of {key}")
+                )
+        elif rule.rate_name != "vnd_per_day_when_on":
+            bad = [v for v in values if rule.rate_name != "vnd_per_open_hour" and not _is_number(v)]
+            if bad:
+                problems.append((f"levers.{pattern}", f"{rule.rate_name} needs numbers; {key} takes {bad}"))
+    if problems:
+        raise CostsError(source, problems)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _get(data: Any, parts: Sequence[str]) -> Any:
+    for part in parts:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return data
+
+
+def _week_minutes(hours: Hours) -> np.ndarray:
+    """A week of minutes, True where *hours* are open."""
+    week = np.zeros((7, 1440), dtype=bool)
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    for d, day in enumerate(days):
+        if day in hours.weekdays:
+            week[d, hours.open_min : hours.close_min] = True
+    return week.ravel()
+
+
+def _open_h_per_day(*hours: Hours) -> float:
+    """Hours a day (averaged over the week) when any of *hours* is open."""
+    union = np.logical_or.reduce([_week_minutes(h) for h in hours])
+    return float(union.sum() / 60 / 7)
+
+
+def open_hours_per_day(sc: Scenario, key: str) -> float:
+    """Hours a day the stage that owns *key* (its lanes, officers, places) is open; 24 otherwise.
+
+    ``gates.G.<stage>.lanes``: the stage's hours; ``gates.G.routes.R.china_check.lanes``: the hours
+    of either direction; ``gates.G.routes.R.crossing.lanes``: the crossing's; ``platform.officers``:
+    the officers' hours.
+    """
+    parts = key.split(".")
+    if parts[0] == "platform":
+        return _open_h_per_day(sc.platform.hours)
+    if parts[0] == "gates" and len(parts) >= 3 and parts[1] in sc.gates:
+        gate = sc.gates[parts[1]]
+        if parts[2] in LANE_STAGES:
+            return _open_h_per_day(gate.stage_hours(parts[2]))
+        if parts[2] == "routes" and len(parts) >= 5 and parts[3] in gate.routes:
+            if parts[4] == "china_check":
+                check = gate.routes[parts[3]].china_check
+                return _open_h_per_day(check.hours_for("export"), check.hours_for("import"))
+            if parts[4] == "crossing":
+                return _open_h_per_day(gate.crossing_hours(parts[3]))
+    return H_PER_DAY
+
+
+def _hours_at(sc: Scenario, key: str) -> Hours:
+    """The opening hours a key is about (``...hours``, ``...hours.close``), as they apply."""
+    parts = key.split(".")
+    if parts[-1] in ("open", "close", "weekdays"):
+        parts = parts[:-1]
+    data = _get(sc.to_dict(), parts)
+    if data is None and parts[0] == "gates" and len(parts) >= 3 and parts[1] in sc.gates:
+        gate = sc.gates[parts[1]]
+        return gate.stage_hours(parts[2]) if parts[2] in LANE_STAGES else gate.hours
+    if data is None:
+        raise ValueError(f"{key}: no opening hours there")
+    return Hours.model_validate(data)
+
+
+def _on(value: Any) -> bool:
+    return bool(value) and value not in ("false", "off", "none")
+
+
+def option_cost(
+    base: Scenario, option: Scenario, point: Mapping[str, Any], costs: CostsFile | None
+) -> dict[str, float]:
+    """The cost a day of each lever of *point* (option = base with *point* set), against *base*.
+
+    Without *costs* every unit costs 1: a lane, an officer or a place (per unit, not per hour),
+    an hour a day of opening, or any other change of value (a rule switched, a policy changed).
+    """
+    base_data = base.to_dict()
+    out: dict[str, float] = {}
+    for key, value in point.items():
+        old = _get(base_data, key.split("."))
+        is_hours = key.split(".")[-1] in ("open", "close", "weekdays") or key.endswith("hours")
+        if costs is None:
+            if _is_number(value) and _is_number(old):
+                out[key] = float(value - old)
+            elif is_hours:
+                out[key] = _open_h_per_day(_hours_at(option, key)) - _open_h_per_day(_hours_at(base, key))
+            else:
+                out[key] = 0.0 if value == old else 1.0
+            continue
+        found = costs.rule_for(key)
+        if found is None:
+            raise CostsError("costs", [("levers", f"no cost for lever {key!r}")])
+        rule = found[1]
+        if rule.vnd_per_unit_hour is not None:
+            units = value * open_hours_per_day(option, key) - (old or 0) * open_hours_per_day(base, key)
+            out[key] = rule.vnd_per_unit_hour * units
+        elif rule.vnd_per_unit_day is not None:
+            out[key] = rule.vnd_per_unit_day * (value - (old or 0))
+        elif rule.vnd_per_open_hour is not None:
+            extra = _open_h_per_day(_hours_at(option, key)) - _open_h_per_day(_hours_at(base, key))
+            out[key] = rule.vnd_per_open_hour * extra
+        elif rule.vnd_per_day_by_value is not None:
+            table = rule.vnd_per_day_by_value
+            out[key] = table[value_text(value)] - table.get(value_text(old), 0.0)
+        else:
+            out[key] = (rule.vnd_per_day_when_on or 0.0) * (_on(value) - _on(old))
+    return out

@@ -1,0 +1,441 @@
+"""The cheapest option that meets a target: sequential feasibility on common random numbers.
+
+An *option* is one combination of lever values (dotted scenario keys). Every option is
+replicated with the same seeds (common random numbers, so options see the same trucks), in
+stages: *n0* replications each, then *step* more for each option still undecided, up to
+*max_n*. After each stage every (option, target) pair gets a one-sided Student-t bound at level
+``1 - alpha_per_test`` on the mean of the target KPI: the pair is *feasible* when the bound is on
+the right side of the target, *infeasible* when the opposite bound is on the wrong side, else
+undecided. An option is feasible when all its targets are, infeasible as soon as one is; only
+undecided options get more replications, and not those that cost more than two options already
+shown feasible. The answer is the cheapest feasible option.
+
+``alpha_per_test = (1 - confidence) / looks``, looks = the number of stages possible (Bonferroni
+over the looks), so each decision on one option and target is wrong with probability at most
+``1 - confidence``; with ``joint=True`` it is further divided by options x targets, so that all
+decisions are right together with probability at least ``confidence``. The t bound assumes
+replication means that are about normal.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy import stats
+
+from sim.costs import CostsFile, check_levers, option_cost, value_text
+from sim.experiment import Experiment, Replication, Task, experiment_of, run_tasks, sweep_points
+from sim.results import STAGE_NAMES, Window
+from sim.scenario import DIRECTIONS, Scenario
+
+FEASIBLE, INFEASIBLE, UNDECIDED = "feasible", "infeasible", "undecided"
+_CLOCK = re.compile(r"^\d{1,2}:\d{2}$")
+_TARGET = re.compile(r"^\s*([A-Za-z0-9_]+)\s*(<=|>=)\s*([-+]?[0-9][0-9_,]*\.?[0-9]*(?:[eE][-+]?\d+)?)\s*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A bound on the mean of a KPI: ``kpi <= bound`` or ``kpi >= bound``."""
+
+    kpi: str
+    op: str
+    bound: float
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.op} {self.bound:,.6g}"
+
+
+def parse_target(text: str) -> Target:
+    """``"time_in_system_h_mean_export <= 4"`` as a :class:`Target`; ValueError says what was expected."""
+    m = _TARGET.match(text)
+    if not m:
+        raise ValueError(f"expected a target like 'time_in_system_h_mean_export <= 4', got {text!r}")
+    return Target(m.group(1), m.group(2), float(m.group(3).replace(",", "").replace("_", "")))
+
+
+def parse_lever(text: str) -> tuple[str, list[Any]]:
+    """``key.path=v1,v2,...`` as the key and its values, each read as YAML (commas inside [] kept)."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip() or not raw.strip():
+        raise ValueError(f"expected key.path=v1,v2,... got {text!r}")
+    parts, depth, cur = [], 0, ""
+    for ch in raw:
+        depth += ch in "[{"
+        depth -= ch in "]}"
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    try:
+        # A clock time stays text (YAML 1.1 would read 21:00 as the number 1260).
+        values = [
+            p.strip() if _CLOCK.match(p.strip()) else yaml.safe_load(p) if p.strip() else "" for p in parts
+        ]
+    except yaml.YAMLError:
+        raise ValueError(f"{key.strip()}: values are not readable: {raw!r}") from None
+    return key.strip(), values
+
+
+def decide(values: np.ndarray, target: Target, alpha: float) -> tuple[str, float, float]:
+    """Feasible, infeasible or undecided for *target*, with the one-sided lower and upper t bounds
+    at level ``1 - alpha`` on the mean of *values* (NaN values are left out)."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size < 2:
+        return UNDECIDED, np.nan, np.nan
+    half = stats.t.ppf(1 - alpha, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
+    low, high = x.mean() - half, x.mean() + half
+    if target.op == "<=":
+        status = FEASIBLE if high <= target.bound else INFEASIBLE if low > target.bound else UNDECIDED
+    else:
+        status = FEASIBLE if low >= target.bound else INFEASIBLE if high < target.bound else UNDECIDED
+    return status, low, high
+
+
+@dataclass
+class Option:
+    """One combination of lever values, its cost a day and what its replications showed."""
+
+    index: int
+    point: dict[str, Any]
+    scenario: Scenario
+    cost_by_lever: dict[str, float]
+    include_waiting_cost: bool = False
+    status: str = UNDECIDED
+    by_target: dict[str, tuple[str, float, float]] = field(default_factory=dict)
+    reps: dict[int, Replication] = field(default_factory=dict)
+    stopped: str = ""
+    """Why replications stopped before a decision, if they did."""
+
+    @property
+    def n(self) -> int:
+        """Replications run so far."""
+        return len(self.reps)
+
+    @property
+    def label(self) -> str:
+        """``key=value, ...`` with keys shortened to their last three parts."""
+        return ", ".join(f"{short_key(k)}={value_text(v)}" for k, v in self.point.items())
+
+    def values(self, kpi: str) -> np.ndarray:
+        """The KPI in each replication, in replication order."""
+        return np.array([self.reps[i].kpis.get(kpi, np.nan) for i in sorted(self.reps)], dtype=float)
+
+    def mean(self, kpi: str) -> float:
+        """The KPI's mean over the replications (NaN where none has it)."""
+        x = self.values(kpi)
+        return float(np.nanmean(x)) if np.any(~np.isnan(x)) else np.nan
+
+    @property
+    def cost(self) -> float:
+        """VND a day (or units without a costs file); plus the mean waiting cost if asked for."""
+        fixed = float(sum(self.cost_by_lever.values()))
+        if self.include_waiting_cost and self.reps:
+            fixed += self.mean("waiting_cost_vnd_per_day")
+        return fixed
+
+
+def short_key(key: str) -> str:
+    """The last three parts of a dotted key (``customs_docs.lanes``-like names stay readable)."""
+    return ".".join(key.split(".")[-3:])
+
+
+def lever_label(sc: Scenario, key: str) -> str:
+    """A readable name of a lever, e.g. ``Huu Nghi 1119-1120 china check lanes``."""
+    parts = key.split(".")
+    words = []
+    if parts[0] == "gates" and len(parts) > 1 and parts[1] in sc.gates:
+        gate = sc.gates[parts[1]]
+        words.append(gate.label)
+        parts = parts[2:]
+        if parts and parts[0] == "routes" and len(parts) > 1 and parts[1] in gate.routes:
+            words.append((gate.routes[parts[1]].label or parts[1]).split()[0])
+            parts = parts[2:]
+    words += [p.replace("_", " ") for p in parts]
+    return " ".join(words)
+
+
+def _values_text(values: Sequence[Any]) -> str:
+    if len(values) > 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return f"{min(values):g}-{max(values):g}"
+    return ", ".join(value_text(v) for v in values)
+
+
+def binding_phrase(exp: Experiment, kpi: str) -> str:
+    """``the binding stage is the Chinese checkpoint on 1119-1120, 97% busy`` for the gate and
+    direction *kpi* is about (the busiest of all when it names none)."""
+    b = exp.bottlenecks()
+    sc = exp.scenario
+    name = f"_{kpi}_"
+    named = [f"_{g}_" in name for g in b["gate"]]
+    rows = b[named] if any(named) else b
+    dirs = [d for d in DIRECTIONS if f"_{d}_" in name]
+    if dirs and (rows["direction"] == dirs[0]).any():
+        rows = rows[rows["direction"] == dirs[0]]
+    rows = rows[rows["stage"] != ""]
+    if rows.empty:
+        return "no stage is in use"
+    row = rows.loc[rows["utilisation"].idxmax()]
+    stage, _, route = str(row["stage"]).partition(":")
+    where = STAGE_NAMES.get(stage, stage.replace("_", " "))
+    if route:
+        where += f" on {(sc.gates[row['gate']].routes[route].label or route).split()[0]}"
+    return f"the binding stage is the {where} at {sc.gates[row['gate']].label}, {row['utilisation']:.0%} busy"
+
+
+def no_effect_lines(
+    base: Scenario, points: Sequence[Mapping[str, Any]], experiments: Sequence[Experiment], kpi: str
+) -> list[str]:
+    """A sentence for each varied key that leaves *kpi* unchanged beyond its intervals.
+
+    A key has no effect when, for every combination of the other keys, the means of *kpi* over
+    its values lie within max(the widest 95% half-width of those points, 1% of their mean) of
+    each other. Needs at least 2 replications a point.
+    """
+    if not points or min(e.n for e in experiments) < 2:
+        return []
+    lines = []
+    for key in points[0]:
+        values = list(dict.fromkeys(value_text(p[key]) for p in points))
+        if len(values) < 2:
+            continue
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for i, p in enumerate(points):
+            rest = tuple(value_text(v) for k, v in p.items() if k != key)
+            groups.setdefault(rest, []).append(i)
+        changes = False
+        for members in groups.values():
+            rows = [
+                experiments[i].summary().loc[kpi] for i in members if kpi in experiments[i].summary().index
+            ]
+            if len(rows) < 2:
+                continue
+            means = np.array([r["mean"] for r in rows])
+            half = max((r["ci_high"] - r["ci_low"]) / 2 for r in rows)
+            if np.ptp(means) > max(half, 0.01 * abs(np.mean(means))):
+                changes = True
+        if not changes:
+            last = experiments[max(range(len(points)), key=lambda i: _order(points[i][key]))]
+            tried = list({value_text(p[key]): p[key] for p in points}.values())
+            lines.append(
+                f"{lever_label(base, key)} {_values_text(sorted(tried, key=_order))}: "
+                f"no effect on {kpi}; {binding_phrase(last, kpi)}"
+            )
+    return lines
+
+
+def _order(value: Any) -> Any:
+    return (
+        (0, value)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else (1, value_text(value))
+    )
+
+
+@dataclass
+class Optimisation:
+    """Every option evaluated, the decisions, the chosen option, and the robustness check."""
+
+    base: Scenario
+    targets: list[Target]
+    levers: dict[str, list[Any]]
+    options: list[Option]
+    costs: CostsFile | None
+    confidence: float
+    alpha_per_test: float
+    looks: int
+    n0: int
+    max_n: int
+    seed: int
+    window: Window | None = None
+    joint: bool = False
+    robustness: pd.DataFrame | None = None
+
+    @property
+    def feasible(self) -> list[Option]:
+        """Options shown feasible, cheapest first."""
+        return sorted((o for o in self.options if o.status == FEASIBLE), key=lambda o: (o.cost, o.index))
+
+    @property
+    def chosen(self) -> Option | None:
+        """The cheapest option shown feasible; None when none is."""
+        return self.feasible[0] if self.feasible else None
+
+    @property
+    def runner_up(self) -> Option | None:
+        """The next feasible option by cost; without one, the option closest to meeting the targets."""
+        if len(self.feasible) > 1:
+            return self.feasible[1]
+        rest = [o for o in self.options if o is not self.chosen and o.n]
+        return min(rest, key=lambda o: (self.shortfall(o), o.cost), default=None)
+
+    @property
+    def nearest_cheaper(self) -> Option | None:
+        """The dearest option cheaper than the chosen one (it was not shown feasible)."""
+        if self.chosen is None:
+            return None
+        cheaper = [o for o in self.options if o.cost < self.chosen.cost and o.n]
+        return max(cheaper, key=lambda o: (o.cost, -self.shortfall(o)), default=None)
+
+    def shortfall(self, option: Option) -> float:
+        """How far the option's worst target mean is from its bound, relative to the bound."""
+        worst = 0.0
+        for t in self.targets:
+            m = option.mean(t.kpi)
+            gap = (m - t.bound) if t.op == "<=" else (t.bound - m)
+            worst = max(worst, gap / abs(t.bound) if t.bound else gap)
+        return worst if worst == worst else math.inf
+
+    def experiment(self, option: Option) -> Experiment:
+        """The option's replications as an :class:`~sim.experiment.Experiment`."""
+        return experiment_of(option.scenario, self.seed, option.reps, self.window)
+
+    def table(self) -> pd.DataFrame:
+        """One row per option: lever values, cost, n, decision, and per target mean and bounds."""
+        rows = []
+        for o in self.options:
+            row: dict[str, Any] = {"option": o.index, **{k: value_text(v) for k, v in o.point.items()}}
+            row["cost"] = o.cost
+            row["n"] = o.n
+            row["decision"] = o.status
+            row["stopped"] = o.stopped
+            for t in self.targets:
+                status, low, high = o.by_target.get(t.kpi, (UNDECIDED, np.nan, np.nan))
+                row[f"{t.kpi}_mean"] = o.mean(t.kpi)
+                row[f"{t.kpi}_lower"] = low
+                row[f"{t.kpi}_upper"] = high
+                row[f"{t.kpi}_decision"] = status
+            row["waiting_cost_vnd_per_day_mean"] = o.mean("waiting_cost_vnd_per_day")
+            row["chosen"] = o is self.chosen
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def replications(self) -> pd.DataFrame:
+        """One row per option and replication with the target KPIs and the waiting cost."""
+        kpis = list(dict.fromkeys([t.kpi for t in self.targets] + ["waiting_cost_vnd_per_day"]))
+        rows = [
+            {"option": o.index, "replication": i, **{k: o.reps[i].kpis.get(k, np.nan) for k in kpis}}
+            for o in self.options
+            for i in sorted(o.reps)
+        ]
+        return pd.DataFrame(rows)
+
+
+def optimise(
+    scenario: Scenario,
+    targets: Sequence[Target | str],
+    levers: Mapping[str, Sequence[Any]],
+    costs: CostsFile | None = None,
+    *,
+    confidence: float = 0.95,
+    n0: int = 5,
+    max_n: int = 20,
+    step: int | None = None,
+    joint: bool = False,
+    seed: int = 0,
+    jobs: int | None = None,
+    executor: Executor | None = None,
+    window: Window | None = None,
+    robustness: bool = True,
+    robust_n: int | None = None,
+    costs_source: str = "costs",
+    on_done: Callable[[Task, Replication], None] | None = None,
+) -> Optimisation:
+    """Find the cheapest combination of *levers* whose *targets* hold in the mean (see the module).
+
+    *levers* maps dotted keys to the values to try; *costs* prices them (None: every added unit
+    costs the same). Replications run on *jobs* processes or *executor* (e.g. Dask), all on
+    *seed*. With *robustness*, the chosen option, the runner-up and the nearest cheaper option
+    are rerun (*robust_n* replications, default *n0*) at the low and high values of the main
+    assumptions (:data:`sim.robustness.ROBUSTNESS`).
+    """
+    from sim.robustness import robustness_table
+
+    if not 0.5 < confidence < 1:
+        raise ValueError(f"confidence must be between 0.5 and 1, got {confidence}")
+    if n0 < 2 or max_n < n0:
+        raise ValueError(f"need 2 <= n0 <= max_n, got n0={n0}, max_n={max_n}")
+    parsed = [parse_target(t) if isinstance(t, str) else t for t in targets]
+    levers = {k: list(v) for k, v in levers.items()}
+    if costs is not None:
+        check_levers(costs, levers, costs_source)
+    points = sweep_points(levers)
+    scenarios = [scenario.with_changes(p) for p in points]
+    include = costs is not None and costs.include_waiting_cost
+    options = [
+        Option(k, p, sc, option_cost(scenario, sc, p, costs), include)
+        for k, (p, sc) in enumerate(zip(points, scenarios, strict=True))
+    ]
+    step = step or n0
+    looks = 1 + math.ceil((max_n - n0) / step)
+    alpha = (1 - confidence) / looks / (len(options) * len(parsed) if joint else 1)
+    opt = Optimisation(
+        scenario, parsed, levers, options, costs, confidence, alpha, looks, n0, max_n, seed, window, joint
+    )
+
+    def store(task: Task, rep: Replication) -> None:
+        options[task[0]].reps[task[1]] = rep
+        if on_done is not None:
+            on_done(task, rep)
+
+    active, n_target = list(options), n0
+    while active:
+        tasks = [(o.index, i) for o in active for i in range(n_target) if i not in o.reps]
+        run_tasks(
+            scenarios,
+            tasks,
+            seed,
+            jobs=jobs,
+            executor=executor,
+            keep_series=False,
+            keep_runs=0,
+            on_done=store,
+            window=window,
+        )
+        for o in active:
+            _evaluate(o, parsed, alpha)
+        feasible_costs = sorted(o.cost for o in options if o.status == FEASIBLE)
+        for o in active:
+            if o.status == UNDECIDED and len(feasible_costs) >= 2 and o.cost > feasible_costs[1]:
+                o.stopped = "not needed: two cheaper options are feasible"
+        active = [o for o in options if o.status == UNDECIDED and not o.stopped]
+        if n_target >= max_n:
+            for o in active:
+                o.stopped = f"undecided at the cap of {max_n} replications"
+            break
+        n_target = min(max_n, n_target + step)
+    if robustness and opt.chosen is not None:
+        opt.robustness = robustness_table(opt, robust_n or n0, jobs=jobs, executor=executor)
+    return opt
+
+
+def _evaluate(option: Option, targets: Sequence[Target], alpha: float) -> None:
+    option.by_target = {t.kpi: decide(option.values(t.kpi), t, alpha) for t in targets}
+    states = [s for s, _, _ in option.by_target.values()]
+    if INFEASIBLE in states:
+        option.status = INFEASIBLE
+    elif all(s == FEASIBLE for s in states):
+        option.status = FEASIBLE
+    else:
+        option.status = UNDECIDED
+
+
+def paired_difference(a: Option, b: Option, kpi: str, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of b - a over the replications both have (common random numbers), and its t interval."""
+    common = sorted(set(a.reps) & set(b.reps))
+    d = np.array([b.reps[i].kpis.get(kpi, np.nan) - a.reps[i].kpis.get(kpi, np.nan) for i in common])
+    d = d[~np.isnan(d)]
+    if d.size < 2:
+        return (float(d.mean()) if d.size else np.nan), np.nan, np.nan
+    half = stats.t.ppf(0.5 + level / 2, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
+    return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
