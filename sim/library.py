@@ -1,6 +1,6 @@
 """A table and a figure of key KPIs across many scenarios, each with its question.
 
-``bordersim table scenarios/*.yaml -n 5 --readme README.md`` runs every scenario on common random
+``bordersim table FILES --readme README.md`` runs every scenario on common random
 numbers and writes the table (and, with ``--readme``, puts it between the README's markers), so
 the numbers shown are always the model's, never typed by hand.
 """
@@ -19,11 +19,13 @@ from sim.experiment import Experiment
 
 COLUMNS = {
     "cleared_per_day_mean": ("cleared/day", "{:,.0f}"),
-    "time_in_system_h_mean": ("time in system (h)", "{:.2f}"),
-    "time_in_system_h_p95_fruit": ("fruit P95 (h)", "{:.1f}"),
+    "time_in_system_h_mean_export": ("exports: time in system (h)", "{:.2f}"),
+    "procedure_h_mean_export": ("exports: procedure (h)", "{:.2f}"),
+    "time_in_system_h_mean_import": ("imports: time in system (h)", "{:.2f}"),
     "perishable_over_threshold_share": ("perishables > threshold", "{:.1%}"),
+    "held_at_20h_export_mean": ("exports held at 20:00", "{:,.0f}"),
     "road_queue_km_max": ("max road queue (km)", "{:.1f}"),
-    "backlog_end": ("backlog at end", "{:,.0f}"),
+    "backlog_end": ("inside at the end", "{:,.0f}"),
 }
 
 
@@ -49,8 +51,8 @@ def library_table(experiments: Sequence[Experiment]) -> pd.DataFrame:
 
 def markdown(table: pd.DataFrame) -> str:
     """The table as Markdown, one row per scenario, ``mean [low, high]`` in each cell."""
-    head = "| scenario | " + " | ".join(label for label, _ in COLUMNS.values()) + " |"
-    lines = [head, "|---" * (len(COLUMNS) + 1) + "|"]
+    head = "| scenario | " + " | ".join(label for label, _ in COLUMNS.values()) + " | n |"
+    lines = [head, "|---" * (len(COLUMNS) + 2) + "|"]
     for name, g in table.groupby("scenario", sort=False):
         g = g.set_index("kpi")
         cells = []
@@ -63,7 +65,7 @@ def markdown(table: pd.DataFrame) -> str:
             if r["n"] > 1 and not np.isnan(r["ci_low"]):
                 cell += f" [{spec.format(r['ci_low'])}, {spec.format(r['ci_high'])}]"
             cells.append(cell)
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {int(g['n'].max())} |")
     return "\n".join(lines)
 
 
@@ -73,7 +75,7 @@ def library_figure(table: pd.DataFrame) -> Figure:
         1, 2, figsize=(12, 0.9 + 0.45 * table["scenario"].nunique()), constrained_layout=True
     )
     for ax, kpi, label in (
-        (axes[0], "time_in_system_h_mean", "mean time in system (h)"),
+        (axes[0], "time_in_system_h_mean_export", "exports: mean time in system (h)"),
         (axes[1], "road_queue_km_max", "largest road queue at a gate, either direction (km)"),
     ):
         rows = table[table["kpi"] == kpi].iloc[::-1]
