@@ -9,6 +9,7 @@ away + still inside = generated, per gate.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from functools import cached_property
 
@@ -77,7 +78,10 @@ def run(
 
     *arrivals* replaces the generated trucks, e.g. to replay observed traffic.
     """
-    return Run(Model(scenario, seed, arrivals).run(progress))
+    started = time.perf_counter()
+    data = Model(scenario, seed, arrivals).run(progress)
+    data.wall_s = time.perf_counter() - started  # drawing the trucks and building the model too
+    return Run(data)
 
 
 def stage_places(sc: Scenario, gate: str) -> list[str]:
@@ -181,7 +185,7 @@ class Run:
 
     @property
     def wall_s(self) -> float:
-        """Seconds the simulation itself took (building the model and running SimPy)."""
+        """Seconds the simulation itself took: drawing the trucks, building the model, running SimPy."""
         return self.data.wall_s
 
     @property
@@ -448,10 +452,12 @@ class Run:
         dep = t["departure_min"]
         cleared = (tr["outcome"] == "cleared").to_numpy()
         left_in = cleared & (dep >= start) & (dep < end)
-        for (gate, route, direction), v in (
-            tr[left_in].groupby(["gate", "route", "direction"], observed=True).size().items()
-        ):
-            k[f"cleared_per_day_mean_{gate}_{route}_{direction}"] = v / n_days
+        left = tr[left_in].groupby(["gate", "route", "direction"], observed=True).size()
+        for gate, g in sc.gates.items():  # every route and direction, 0 where none left (see sim.kpis)
+            for route in g.routes:
+                for direction in DIRECTIONS:
+                    v = left.get((gate, route, direction), 0)
+                    k[f"cleared_per_day_mean_{gate}_{route}_{direction}"] = v / n_days
 
         entered = (t["arrival_min"] >= start) & (t["arrival_min"] < end)
         done = entered & cleared
@@ -659,6 +665,12 @@ def _growth(days: np.ndarray, counts: np.ndarray) -> tuple[float, bool]:
     return rise, bool(rise > GROWTH_MIN_TRUCKS and rise > GROWTH_MIN_SHARE * counts.mean())
 
 
+def unstable(grows: int, n: int = 1) -> bool:
+    """Whether a gate and direction counts as unstable: its queue grows (:data:`GROWTH_RULE`) in
+    the one replication, or in more than half of *n*."""
+    return bool(grows) if n == 1 else 2 * grows > n
+
+
 def statement(
     sc: Scenario,
     gate: str,
@@ -690,6 +702,8 @@ def statement(
             else "the queue does not grow"
         )
     else:
-        trend = f"the queue grows in {grows} of {n} replications" + (": UNSTABLE" if 2 * grows > n else "")
+        trend = f"the queue grows in {grows} of {n} replications" + (
+            ": UNSTABLE" if unstable(grows, n) else ""
+        )
     busy = f"{utilisation:.0%} busy in its open hours"
     return f"{label} {direction}: binding stage is the {where}, {busy}; {trend}"
