@@ -90,6 +90,7 @@ def write_experiment(
 ) -> Path:
     """Write an experiment: summary.csv with 95% intervals, replications.csv (with the seed of
     each replication), daily.csv, queues.parquet (mean and band over replications),
+    bottlenecks.csv (binding stage and whether each gate and direction is unstable),
     trucks.parquet of the first replication, scenario.yaml and plots."""
     with atomic_dir(outdir, force) as tmp:
         exp.summary().to_csv(tmp / "summary.csv")
@@ -99,6 +100,8 @@ def write_experiment(
         reps.to_csv(tmp / "replications.csv")
         exp.daily.to_csv(tmp / "daily.csv", index=False)
         exp.queue_summary().to_parquet(tmp / "queues.parquet", index=False)
+        if all(r.bottlenecks is not None for r in exp.replications):
+            exp.bottlenecks().to_csv(tmp / "bottlenecks.csv", index=False)  # `unstable` per gate
         if exp.runs:
             exp.runs[0].trucks.to_parquet(tmp / "trucks.parquet", index=False)
         wall = sum(r.wall_s for r in exp.replications)

@@ -45,6 +45,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { color: #555; font-size: 0.95em; } pre { background: #f7f7f7; padding: 1em; overflow-x: auto; }
 .meta { color: #666; }
+.unstable { border: 2px solid #b00; background: #fff0f0; padding: 0.5em 1em; margin: 1em 0; }
 """
 
 
@@ -74,6 +75,22 @@ def _kpi_tables(summary: pd.DataFrame) -> str:
     key = "<table><tr><th>Figure</th><th>Mean [95% interval]</th></tr>" + "".join(rows) + "</table>"
     full = summary.to_html(float_format=lambda x: f"{x:.4g}", na_rep="")
     return key + f"<details><summary>All {len(summary)} KPIs</summary>{full}</details>"
+
+
+def _unstable_warning(folder: Path) -> str:
+    """A visible warning block when bottlenecks.csv marks a gate and direction unstable."""
+    path = folder / "bottlenecks.csv"
+    if not path.exists():
+        return ""
+    table = pd.read_csv(path)
+    if "unstable" not in table or not table["unstable"].any():
+        return ""
+    items = "".join(f"<li>{html.escape(str(s))}</li>" for s in table.loc[table["unstable"], "statement"])
+    return (
+        "<div class=unstable role=alert><strong>Warning: unstable scenario.</strong> A queue grows over "
+        "the run, so its averages depend on the horizon and describe no steady state:"
+        f"<ul>{items}</ul></div>"
+    )
 
 
 def _parameters(scenario: dict) -> str:
@@ -146,7 +163,8 @@ def build_report(folder: str | Path) -> str:
             f"bordersim {notes.get('bordersim_version')}"
         )
         body = (
-            f"<h2>Key figures</h2>{_kpi_tables(summary)}<h2>Parameters</h2>{_parameters(scenario)}"
+            f"{_unstable_warning(folder)}<h2>Key figures</h2>{_kpi_tables(summary)}"
+            f"<h2>Parameters</h2>{_parameters(scenario)}"
             f"<details><summary>The whole scenario as run</summary><pre>{html.escape(text)}</pre></details>"
         )
     elif (folder / "differences.csv").exists():
