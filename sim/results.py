@@ -183,6 +183,12 @@ class Run:
         self.scenario: Scenario = data.scenario
         self.seed = data.seed
 
+    def __getstate__(self) -> dict[str, object]:
+        # Tables computed on demand (trucks, queues, daily) are left out of a pickle: they are
+        # several times the size of the data they come from (400 MiB for 365 days) and are
+        # computed again where needed.
+        return {"data": self.data, "scenario": self.scenario, "seed": self.seed}
+
     @property
     def wall_s(self) -> float:
         """Seconds the simulation itself took: drawing the trucks, building the model, running SimPy."""
