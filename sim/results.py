@@ -125,7 +125,8 @@ def parse_window(text: str) -> Window:
             raise ValueError
         return (dt.date.fromisoformat(first.strip()), dt.date.fromisoformat(last.strip()))
     except ValueError:
-        raise ValueError(f"expected FIRST..LAST dates like 2025-10-01..2025-10-31, got {text!r}") from None
+        expected = "expected FIRST..LAST dates like 2025-10-01..2025-10-31"
+        raise ValueError(f"{expected}, got {text[:80]!r}") from None
 
 
 def _stage_waits(times: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -458,7 +459,11 @@ class Run:
         dep = t["departure_min"]
         cleared = (tr["outcome"] == "cleared").to_numpy()
         left_in = cleared & (dep >= start) & (dep < end)
-        left = tr[left_in].groupby(["gate", "route", "direction"], observed=True).size()
+        left = (
+            tr.loc[left_in, ["gate", "route", "direction"]]
+            .groupby(["gate", "route", "direction"], observed=True)
+            .size()
+        )
         for gate, g in sc.gates.items():  # every route and direction, 0 where none left (see sim.kpis)
             for route in g.routes:
                 for direction in DIRECTIONS:

@@ -95,7 +95,7 @@ class _Model(BaseModel):
 def _clock_to_min(text: str) -> int:
     m = _CLOCK.match(text)
     if not m or (m.group(1) == "24" and m.group(2) != "00"):
-        raise ValueError(f"clock time must be 'HH:MM' between 00:00 and 24:00, got {text!r}")
+        raise ValueError(f"clock time must be 'HH:MM' between 00:00 and 24:00, got {text[:80]!r}")
     return int(m.group(1)) * 60 + int(m.group(2))
 
 
