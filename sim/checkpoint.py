@@ -17,9 +17,10 @@ import json
 import os
 import pickle
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sim.experiment import Replication, Task
 from sim.folders import package_version, sibling, writing_error
@@ -103,14 +104,21 @@ class WorkFolder:
     def save(self, task: Task, rep: Replication) -> None:
         record = {"task": task, "identity": self._identities[task[0]], "replication": rep}
         try:
-            self._write(self.path / f"rep-{task[0]:03d}-{task[1]:05d}.pkl", pickle.dumps(record))
+            # Streamed to the file: a kept run would otherwise sit in memory twice, once as bytes.
+            self._write(
+                self.path / f"rep-{task[0]:03d}-{task[1]:05d}.pkl", lambda fh: pickle.dump(record, fh)
+            )
         except OSError as err:
             raise writing_error(err, self.outdir) from None
 
-    def _write(self, path: Path, data: bytes) -> None:
+    def _write(self, path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
         tmp = path.with_name(path.name + ".tmp")
         try:
-            tmp.write_bytes(data)
+            if isinstance(data, bytes):
+                tmp.write_bytes(data)
+            else:
+                with tmp.open("wb") as fh:
+                    data(fh)
             os.replace(tmp, path)
         except BaseException:
             _remove(tmp)

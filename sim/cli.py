@@ -26,13 +26,23 @@ from typing import Any
 
 import yaml
 
+from sim.checks import scenario_warnings
 from sim.folders import OutputBusyError, OutputRefusedError, OutputWriteError, claimed
-from sim.scenario import Scenario, ScenarioError, load_scenario, parse_assignment, scenario_schema
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parse_assignment,
+    parse_value,
+    scenario_schema,
+)
 
 EXIT_BAD_INPUT = 2
 MIN_REPLICATIONS = 10
 DEFAULT_PRECISION = 0.05
 EXIT_INTERRUPTED = 130
+DASK_TIMEOUT_S = 10
+"""How long ``--dask ADDRESS`` waits for the scheduler before giving up."""
 RESULTS = Path("results")
 """Where results folders go unless ``-o`` says otherwise."""
 
@@ -41,9 +51,71 @@ class UsageError(Exception):
     """A command-line problem that is not about a scenario file."""
 
 
-def _scenario_from(file: str, sets: list[str] | None) -> Scenario:
-    changes = dict(parse_assignment(text) for text in sets or [])
-    return load_scenario(file, changes)
+def _scenario_from(file: str, sets: list[str] | None, warn: bool = True) -> Scenario:
+    """The scenario of *file* with the ``--set`` changes; an error in a change names that ``--set``."""
+    texts = {}
+    for text in sets or []:
+        key, value = parse_assignment(text)
+        texts[key] = (text, value)
+    sc = load_scenario(file)  # an error here is the file's own
+    if texts:
+        try:
+            sc = load_scenario(file, {key: value for key, (_, value) in texts.items()})
+        except ScenarioError as err:
+            raise _blame_sets(err, {key: text for key, (text, _) in texts.items()}) from None
+    if warn:
+        for path, msg in scenario_warnings(sc):
+            print(f"warning: {file}: {path}: {msg}", file=sys.stderr)
+    return sc
+
+
+def _blame_sets(err: ScenarioError, texts: dict[str, str]) -> ScenarioError:
+    """*err* with its source replaced by the ``--set`` arguments its problems concern."""
+
+    def related(path: str, key: str) -> bool:
+        return not path or path == key or key.startswith(path + ".") or path.startswith(key + ".")
+
+    blamed = [text for key, text in texts.items() if any(related(p, key) for p, _ in err.problems)]
+    shown = blamed or list(texts.values())
+    source = ", ".join(f"--set {t[:100]}" for t in shown)
+    if not blamed:
+        source = f"{err.source} with {source}"
+    return ScenarioError(source, err.problems)
+
+
+def _at_least(low: int) -> Any:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+
+    return parse
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text[:40]!r}") from None
+    if not 0 < value < 1:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f"must be a fraction of the mean between 0 and 1 (e.g. 0.05), got {text}"
+        )
+    return value
+
+
+def _check_kpis(option: str, names: list[str], sc: Scenario) -> None:
+    """Refuse, before anything runs, a KPI name the scenario does not define (with a did-you-mean)."""
+    from sim.kpis import unknown_kpi_message
+
+    for name in names:
+        msg = unknown_kpi_message(name, sc)
+        if msg:
+            raise UsageError(f"{option} {name[:80]}: {msg}")
 
 
 def _replications(args: argparse.Namespace) -> tuple[int, float | None]:
@@ -119,14 +191,14 @@ def _add_experiment_args(p: argparse.ArgumentParser, n: int | None, resumable: b
         p.add_argument(
             "-n",
             "--replications",
-            type=int,
+            type=_at_least(1),
             default=None,
             help="exactly this many replications (default: as many as --precision needs, at least "
             f"{MIN_REPLICATIONS})",
         )
         p.add_argument(
             "--precision",
-            type=float,
+            type=_fraction,
             default=None,
             help="add replications until the KPI's 95%% half-width is within this fraction of its "
             f"mean (default {DEFAULT_PRECISION:g} when -n is not given)",
@@ -136,11 +208,18 @@ def _add_experiment_args(p: argparse.ArgumentParser, n: int | None, resumable: b
             default=None,
             help="the KPI --precision is about (default: the scenario's headline)",
         )
-        p.add_argument("--max-replications", type=int, default=100, help="cap for --precision (default 100)")
+        p.add_argument(
+            "--max-replications",
+            type=_at_least(2),
+            default=100,
+            help="cap for --precision, 2 or more (default 100)",
+        )
     else:
-        p.add_argument("-n", "--replications", type=int, default=n, help=f"replications (default {n})")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+        p.add_argument(
+            "-n", "--replications", type=_at_least(1), default=n, help=f"replications (default {n})"
+        )
+    p.add_argument("--seed", type=_at_least(0), default=0, help="random seed, 0 or more (default 0)")
+    p.add_argument("--jobs", type=_at_least(1), default=None, help="worker processes (default: all cores)")
     p.add_argument(
         "--dask", metavar="ADDRESS", help="run on a Dask scheduler, or 'local' for a local cluster"
     )
@@ -174,7 +253,14 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
         client = Client(cluster)
     else:
         cluster = None
-        client = Client(args.dask)
+        try:
+            client = Client(args.dask, timeout=DASK_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError, TypeError) as err:
+            raise UsageError(
+                f"--dask {args.dask[:100]}: cannot reach a Dask scheduler there within "
+                f"{DASK_TIMEOUT_S} s ({str(err)[:200]}); give tcp://HOST:PORT of a running scheduler, "
+                "or 'local'"
+            ) from None
     try:
         yield client.get_executor()
     finally:
@@ -349,12 +435,36 @@ def _print_experiment(exp: Any, outdir: Path, elapsed_s: float, lang: str = "en"
     print("  " + tr("summary.results", lang, folder=outdir))
 
 
+def _warn_unstable(exp: Any, quiet: bool) -> None:
+    """Say loudly, on stdout and stderr, when a queue grows: the KPIs then describe no steady state."""
+    from sim.results import GROWTH_RULE
+
+    try:
+        table = exp.bottlenecks()
+    except ValueError:  # replications kept from an older version carry no statement
+        return
+    bad = table[table["unstable"]]
+    if bad.empty:
+        return
+    lines = [
+        f"WARNING: {exp.scenario.name} is UNSTABLE: a queue grows over the run ({GROWTH_RULE}); its "
+        "averages depend on the horizon and describe no steady state:"
+    ]
+    lines += [f"  {row.statement}" for row in bad.itertuples()]
+    lines.append("  (see bottlenecks.csv; add capacity or shorten the horizon to study the build-up)")
+    text = "\n".join(lines)
+    if not quiet:
+        print(text)
+    print(text, file=sys.stderr)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from sim.experiment import replicate
     from sim.output import write_experiment
 
     sc = _scenario_from(args.file, args.set)
     n, precision = _replications(args)
+    _check_kpis("--precision-kpi", [args.precision_kpi or sc.kpi.headline], sc)
     window = _window(args, [sc])
     started = time.perf_counter()
     outdir = _output(args, sc.name)
@@ -385,6 +495,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if precision:
             _print_precision(exp.kpis, args.precision_kpi or sc.kpi.headline, precision, exp.n)
     _warn_short_warmup(exp)
+    _warn_unstable(exp, args.quiet)
     return 0
 
 
@@ -461,6 +572,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         write_comparison(
             comp, outdir, plots=not args.no_plots, report=args.report, force=args.force, lang=args.lang
         )
+    for e in comp.experiments:
+        _warn_unstable(e, args.quiet)
     if not args.quiet:
         from sim.glossary import fmt, kpi_label, tr
         from sim.report import answer_compare
@@ -490,7 +603,11 @@ def _parse_vary(texts: list[str]) -> dict[str, list[Any]]:
     for text in texts:
         key, value = parse_assignment(text, "--vary")
         values = value.split(",") if isinstance(value, str) else [value]
-        vary[key] = [yaml.safe_load(v) for v in values] if isinstance(value, str) else values
+        vary[key] = (
+            [parse_value(v, f"--vary {text[:100]}", key) for v in values]
+            if isinstance(value, str)
+            else values
+        )
     return vary
 
 
@@ -509,6 +626,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         raise ScenarioError(err.source, [(f"sweep.{p}", m) for p, m in err.problems]) from None
     outdir = _output(args, f"sweep_{sc.name}")
     kpis = args.kpi or ["time_in_system_h_mean", "cleared_per_day_mean"]
+    _check_kpis("--kpi", kpis, sc)
     points = [sc.with_changes(p) for p in sweep_points(vary)]
     window = _window(args, points)
     n, precision = _replications(args)
@@ -841,6 +959,28 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_kpis(args: argparse.Namespace) -> int:
+    from sim.kpis import CATALOGUE, kpi_names, markdown_table
+
+    if args.readme:
+        from sim.library import put_in_readme
+
+        readme = Path(args.readme)
+        text = put_in_readme(markdown_table(), readme.read_text(encoding="utf-8"), "kpi-table")
+        readme.write_text(text, encoding="utf-8")
+    if args.file:
+        sc = _scenario_from(args.file, args.set)
+        names = kpi_names(sc)
+        width = max(map(len, names))
+        for name, kpi in names.items():
+            print(f"{name:<{width}}  {kpi.unit:<10}  {kpi.meaning}")
+        return 0
+    width = max(len(k.pattern) for k in CATALOGUE)
+    for kpi in CATALOGUE:
+        print(f"{kpi.pattern:<{width}}  {kpi.unit:<10}  {kpi.meaning}")
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     print(json.dumps(scenario_schema(), indent=2))
     return 0
@@ -928,9 +1068,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="compare the model with reported episodes (validation/*.yaml)")
     p.add_argument("cases", nargs="*", help="case files (default: validation/*.yaml)")
     _add_output_args(p, "results/validation")
-    p.add_argument("-n", "--replications", type=int, help="replications per case (default: the case's)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--jobs", type=int, default=None)
+    p.add_argument(
+        "-n", "--replications", type=_at_least(1), help="replications per case (default: the case's)"
+    )
+    p.add_argument("--seed", type=_at_least(0), default=0)
+    p.add_argument("--jobs", type=_at_least(1), default=None)
     p.add_argument("--dask", metavar="ADDRESS")
     p.add_argument("--readme", help="also write the table between the README's validation-table markers")
     p.add_argument("--strict", action="store_true", help="exit 1 when a case falls outside its range")
@@ -953,6 +1095,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--load", action="store_true", help="demand against capacity per gate and stage, before running"
     )
     p.set_defaults(func=_cmd_check)
+    p = sub.add_parser("kpis", help="list every KPI with its unit and meaning (of FILE: expanded for it)")
+    p.add_argument("file", nargs="?", help="a scenario: list the KPI names it defines")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a key (repeatable)")
+    p.add_argument("--readme", help="write the table of KPI patterns between the README's kpi-table markers")
+    p.set_defaults(func=_cmd_kpis)
     p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     p.set_defaults(func=_cmd_schema)
     return parser

@@ -93,9 +93,9 @@ def generate_arrivals(sc: Scenario, rng: np.random.Generator) -> Arrivals:
     time = np.repeat(start, flat) + rng.random(int(flat.sum())) * MIN_PER_H
     flow_of_truck = np.repeat(flow_idx, flat)
     order = np.argsort(time, kind="stable")
-    gate_code = np.array([gates.index(f.gate) for f in flows], dtype=np.int8)
-    dir_code = np.array([DIRECTIONS.index(f.direction) for f in flows], dtype=np.int8)
-    cargo_code = np.array([cargos.index(f.cargo) for f in flows], dtype=np.int8)
+    gate_code = np.array([gates.index(f.gate) for f in flows], dtype=np.int16)
+    dir_code = np.array([DIRECTIONS.index(f.direction) for f in flows], dtype=np.int16)
+    cargo_code = np.array([cargos.index(f.cargo) for f in flows], dtype=np.int16)
     fo = flow_of_truck[order]
     arr = Arrivals(time[order], gate_code[fo], dir_code[fo], cargo_code[fo])
     return _with_initial_backlog(sc, arr)
@@ -115,7 +115,7 @@ def _with_initial_backlog(sc: Scenario, arr: Arrivals) -> Arrivals:
     counts = np.array([r[3] for r in rows])
 
     def col(k: int) -> np.ndarray:
-        return np.repeat(np.array([r[k] for r in rows], dtype=np.int8), counts)
+        return np.repeat(np.array([r[k] for r in rows], dtype=np.int16), counts)
 
     return Arrivals(
         np.concatenate([np.zeros(counts.sum()), arr.time_min]),

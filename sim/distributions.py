@@ -15,6 +15,15 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.special import ndtri
 
+from sim.numbers import Float
+
+MAX_VALUE = 1e6
+"""The largest value a distribution may take (a million minutes is about two years)."""
+MAX_CV = 10.0
+"""The largest coefficient of variation of a lognormal (service times are reported below 3)."""
+MAX_VALUES = 100_000
+"""The most observed values an empirical distribution may list."""
+
 
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -31,7 +40,7 @@ class Exponential(_Dist):
     """Exponential with the given mean: the memoryless service of textbook queues."""
 
     dist: Literal["exponential"] = Field(description="the distribution's name")
-    mean_value: float = Field(gt=0, alias="mean", description="mean")
+    mean_value: Float = Field(gt=0, le=MAX_VALUE, alias="mean", description="mean")
 
     @property
     def mean(self) -> float:
@@ -45,7 +54,7 @@ class Fixed(_Dist):
     """The same value every time (deterministic service, M/D/c)."""
 
     dist: Literal["fixed"] = Field(description="the distribution's name")
-    value: float = Field(ge=0, description="the value every draw takes")
+    value: Float = Field(ge=0, le=MAX_VALUE, description="the value every draw takes")
 
     @property
     def mean(self) -> float:
@@ -59,8 +68,8 @@ class Lognormal(_Dist):
     """Lognormal given by its mean and coefficient of variation, as service times are reported."""
 
     dist: Literal["lognormal"] = Field(description="the distribution's name")
-    mean_value: float = Field(gt=0, alias="mean", description="mean")
-    cv: float = Field(ge=0, description="coefficient of variation: standard deviation / mean")
+    mean_value: Float = Field(gt=0, le=MAX_VALUE, alias="mean", description="mean")
+    cv: Float = Field(ge=0, le=MAX_CV, description="coefficient of variation: standard deviation / mean")
 
     @property
     def mean(self) -> float:
@@ -76,9 +85,9 @@ class Triangular(_Dist):
     """Triangular between *low* and *high* with its peak at *mode*: a three-point expert guess."""
 
     dist: Literal["triangular"] = Field(description="the distribution's name")
-    low: float = Field(ge=0, description="smallest value")
-    mode: float = Field(ge=0, description="most likely value")
-    high: float = Field(gt=0, description="largest value")
+    low: Float = Field(ge=0, le=MAX_VALUE, description="smallest value")
+    mode: Float = Field(ge=0, le=MAX_VALUE, description="most likely value")
+    high: Float = Field(gt=0, le=MAX_VALUE, description="largest value")
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -104,7 +113,9 @@ class Empirical(_Dist):
     """Observed values; draws interpolate their empirical quantile function."""
 
     dist: Literal["empirical"] = Field(description="the distribution's name")
-    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=2, description="observed values")
+    values: list[Annotated[Float, Field(ge=0, le=MAX_VALUE)]] = Field(
+        min_length=2, max_length=MAX_VALUES, description="observed values"
+    )
 
     @property
     def mean(self) -> float:

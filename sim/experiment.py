@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calendar import MIN_PER_DAY
-from sim.results import Run, Window, run, statement
+from sim.results import Run, Window, run, statement, unstable
 from sim.scenario import Scenario, label_apart, short_key
 from sim.stats import mser5, paired_differences, summarise, t_half_width
 
@@ -282,7 +282,8 @@ class Experiment:
 
     def bottlenecks(self) -> pd.DataFrame:
         """Per gate and direction over the replications: the stage most often binding, its mean
-        utilisation, and in how many replications the queue grows (see ``sim.results.GROWTH_RULE``)."""
+        utilisation, in how many replications the queue grows (see ``sim.results.GROWTH_RULE``),
+        and whether that makes it unstable (:func:`sim.results.unstable`)."""
         frames = [
             r.bottlenecks.assign(replication=r.index) for r in self.replications if r.bottlenecks is not None
         ]
@@ -306,6 +307,7 @@ class Experiment:
                     "grows_in": grows,
                     "judged": judged,
                     "n": n,
+                    "unstable": unstable(grows, n),
                     # One replication: its own rise in trucks says how much the queue grows.
                     "statement": statement(
                         self.scenario,

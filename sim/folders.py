@@ -29,6 +29,7 @@ _RESULT_NAMES = {
     "summary.csv",
     "replications.csv",
     "daily.csv",
+    "bottlenecks.csv",
     "queues.parquet",
     "trucks.parquet",
     "scenario.yaml",

@@ -263,6 +263,12 @@ TERMS: dict[str, tuple[str, str]] = {
         "{gate} {direction}: khâu nghẽn là {stage}, bận {util} trong giờ làm việc; {trend}",
     ),
     "statement.stable": ("the queue does not grow", "hàng chờ không tăng"),
+    "report.unstable_title": ("Warning: unstable scenario.", "Cảnh báo: kịch bản không ổn định."),
+    "report.unstable_body": (
+        "A queue grows over the run, so its averages depend on the horizon and describe no steady state:",
+        "Hàng chờ tăng dần trong suốt thời gian mô phỏng, nên các giá trị trung bình phụ thuộc vào độ dài "
+        "mô phỏng và không mô tả trạng thái ổn định:",
+    ),
     "statement.short": (
         "the window is too short to judge whether the queue grows",
         "khoảng thời gian quá ngắn để đánh giá hàng chờ có tăng hay không",
@@ -283,8 +289,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "lever.close": ("closing", "đóng cửa"),
     # The console summary.
     "summary.head": (
-        "{name}: {days} days, seed {seed}, {span}; took {took} s ({wall} s of simulation summed over "
-        "replications)",
+        "{name}: {days} days, seed {seed}, {span}; the command took {took} s from reading the scenario "
+        "to writing the results; the simulations took {wall} s summed over the replications",
         "{name}: {days} ngày, hạt giống {seed}, {span}; mất {took} giây ({wall} giây mô phỏng cộng "
         "qua các lần chạy)",
     ),

@@ -22,7 +22,7 @@ from sim.calibrate import Fit
 from sim.experiment import Comparison, Experiment, Sweep
 from sim.glossary import is_share, kpi_label, lever_label, reference, unit_of
 from sim.results import Run, place_label, stage_places
-from sim.scenario import CapacityEvent, ClosureEvent, DemandEvent
+from sim.scenario import LANE_STAGES, CapacityEvent, ClosureEvent, DemandEvent, Gate
 
 Result = Run | Experiment
 
@@ -560,6 +560,13 @@ def calibration(fit: Fit) -> Figure:
     return fig
 
 
+def _has_lanes(gate: Gate) -> bool:
+    """Whether *gate* has a stage whose lanes are simulated (any enabled stage)."""
+    return any(getattr(gate, s).enabled for s in LANE_STAGES) or any(
+        r.china_check.enabled or r.crossing.enabled for r in gate.routes.values()
+    )
+
+
 def run_figures(run: Result) -> dict[str, Figure]:
     """The standard figures of a run or an experiment, keyed by file stem."""
     figs = {f"queues_{gate}": queue_lengths(run, gate) for gate in run.scenario.gates}
@@ -568,7 +575,8 @@ def run_figures(run: Result) -> dict[str, Figure]:
         figs["time_in_system"] = time_in_system(run)
         for gate in run.scenario.gates:
             figs[f"hourly_{gate}"] = hourly_profile(run, gate)
-            figs[f"utilisation_{gate}"] = utilisation(run, gate)
+            if _has_lanes(run.scenario.gates[gate]):  # no stage enabled: no utilisation to draw
+                figs[f"utilisation_{gate}"] = utilisation(run, gate)
     for gate in run.scenario.gates:
         figs[f"heatmap_yard_export_{gate}"] = queue_heatmap(run, gate, "yard_export")
     return figs

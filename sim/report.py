@@ -62,6 +62,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { color: #555; font-size: 0.95em; } pre { background: #f7f7f7; padding: 1em; overflow-x: auto; }
 .meta, .method { color: #666; }
+.unstable { border: 2px solid #b00; background: #fff0f0; padding: 0.5em 1em; margin: 1em 0; }
 """
 
 KEY_ROWS = [
@@ -350,6 +351,17 @@ def _scenario_of(path: Path) -> tuple[Scenario, str]:
 
 
 @folder_kind("run", "summary.csv")
+def unstable_warning(bn: pd.DataFrame | None, lang: str) -> str:
+    """A visible warning when bottlenecks.csv marks a gate and direction unstable (empty if none)."""
+    if bn is None or "unstable" not in bn or not bn["unstable"].any():
+        return ""
+    items = "".join(f"<li>{_e(str(x))}</li>" for x in bn.loc[bn["unstable"].astype(bool), "statement"])
+    return (
+        f"<div class=unstable role=alert><strong>{_e(tr('report.unstable_title', lang))}</strong> "
+        f"{_e(tr('report.unstable_body', lang))}<ul>{items}</ul></div>"
+    )
+
+
 def run_page(folder: Path, lang: str) -> Page:
     """The page of a run or experiment folder."""
     sc, text = _scenario_of(folder / "scenario.yaml")
@@ -366,7 +378,8 @@ def run_page(folder: Path, lang: str) -> Page:
         seed=notes.get("seed"),
         version=notes.get("bordersim_version"),
     )
-    body = f"<h2>{_e(tr('report.key_figures', lang))}</h2>{key_figures(summary, sc, lang)}"
+    body = unstable_warning(bn, lang)
+    body += f"<h2>{_e(tr('report.key_figures', lang))}</h2>{key_figures(summary, sc, lang)}"
     if bn is not None:
         body += bottleneck_section(bn, sc, lang)
     body += cost_section(summary, sc, lang) + all_kpis(summary, sc, lang)

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from pydantic.functional_validators import field_validator
 
 from sim.distributions import Distribution
+from sim.numbers import Float, Int
+from sim.yaml_guard import MAX_DEPTH, guarded_load
 
 DIRECTIONS = ("export", "import")
 LANE_STAGES = ("declaration_counter", "gate_control", "customs_docs", "inspection", "quarantine")
@@ -41,32 +43,59 @@ StageName = Literal[
     "crossing",
     "platform",
 ]
-Probability = Annotated[float, Field(ge=0, le=1)]
-Factor = Annotated[float, Field(ge=0)]
+Probability = Annotated[Float, Field(ge=0, le=1)]
+Factor = Annotated[Float, Field(ge=0)]
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 _NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,79}")
 """A scenario name names its results folder, so it is a plain folder name, never a path."""
+_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
+"""Gate, route and cargo class names name files and KPIs, so they are plain words too."""
+
+MAX_FILE_BYTES = 1024 * 1024
+"""The largest scenario file read (1 MiB; the baseline, the largest shipped, is 16 KB)."""
+MAX_GATES = 32
+MAX_ROUTES = 16
+MAX_CARGO_CLASSES = 32
+MAX_EVENTS = 1000
+MAX_LANES = 10_000
+MAX_DAYS = 3660
+"""The longest run: ten years."""
+FIRST_DATE = dt.date(2000, 1, 1)
+LAST_DATE = dt.date(2099, 12, 31)
+"""Runs must start and end between these dates."""
+MAX_SAMPLES = 200_000
+"""The most queue samples per series: days x 1440 / sample_interval_min (365 days at 5 min: 105,120)."""
 
 
 class ScenarioError(Exception):
-    """A scenario that cannot be used: names the file, each bad key path and what was expected."""
+    """A scenario that cannot be used: names the file, each bad key path and what was expected.
 
-    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+    *via* names the file (and its ``extends`` key) through which a faulty base file was reached.
+    """
+
+    def __init__(self, source: str, problems: list[tuple[str, str]], via: tuple[str, ...] = ()) -> None:
         self.source = source
         self.problems = problems
+        self.via = via
         lines = [f"{source}: invalid scenario"]
-        lines += [f"  {path or '<top level>'}: {msg}" for path, msg in problems]
+        lines += [f"  {path or '<top level>'}: {_clip(msg)}" for path, msg in problems]
+        lines += [f"  (reached through 'extends' in {v})" for v in via]
         super().__init__("\n".join(lines))
 
 
+def _clip(text: str, limit: int = 400) -> str:
+    """A message line never longer than *limit* characters, however large the input it quotes."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 def _clock_to_min(text: str) -> int:
     m = _CLOCK.match(text)
     if not m or (m.group(1) == "24" and m.group(2) != "00"):
-        raise ValueError(f"clock time must be 'HH:MM' between 00:00 and 24:00, got {text!r}")
+        raise ValueError(f"clock time must be 'HH:MM' between 00:00 and 24:00, got {text[:80]!r}")
     return int(m.group(1)) * 60 + int(m.group(2))
 
 
@@ -112,7 +141,7 @@ class LaneStage(_Model):
     """A pool of identical lanes (officers, bays) serving one truck each, by priority class."""
 
     enabled: bool = Field(default=True, description="false: trucks pass the stage by")
-    lanes: int = Field(ge=1, description="lanes working in parallel")
+    lanes: Int = Field(ge=1, le=MAX_LANES, description="lanes working in parallel")
     service_min: dict[str, Distribution] = Field(
         description="service time in minutes by cargo class; 'default' covers the others"
     )
@@ -128,7 +157,7 @@ class ChinaCheck(_Model):
     """
 
     enabled: bool = Field(default=True, description="false: no Chinese-side check on this route")
-    lanes: int = Field(ge=1, description="inspection lanes (booths) working in parallel")
+    lanes: Int = Field(ge=1, le=MAX_LANES, description="inspection lanes (booths) working in parallel")
     service_min: dict[str, Distribution] = Field(
         description="minutes per truck by cargo class; 'default' covers the others"
     )
@@ -153,7 +182,7 @@ class Crossing(_Model):
         min_length=1,
         description="directions that go through this step (imports cross before reaching the yard)",
     )
-    lanes: int = Field(ge=1, description="swap bays or crossing lanes")
+    lanes: Int = Field(ge=1, le=MAX_LANES, description="swap bays or crossing lanes")
     direct_share: dict[Direction, Probability] = Field(
         default_factory=dict,
         description="share of trucks crossing directly (no swap), by direction; missing = 0",
@@ -179,8 +208,8 @@ class Route(_Model):
 class Parking(_Model):
     """A yard at the gate; when it is full trucks wait outside (on the road) or are turned away."""
 
-    places: int | None = Field(ge=0, description="yard places; null = unlimited")
-    overflow_places: int = Field(default=0, ge=0, description="extra places in an overflow area")
+    places: Int | None = Field(ge=0, description="yard places; null = unlimited")
+    overflow_places: Int = Field(default=0, ge=0, description="extra places in an overflow area")
     when_full: Literal["road", "turn_away"] = Field(
         default="road", description="what a truck does when the yard is full: queue on the road, or leave"
     )
@@ -198,9 +227,9 @@ class HoldingPark(_Model):
     """
 
     enabled: bool = Field(default=True, description="false: trucks drive straight to the gate")
-    places: int | None = Field(default=None, ge=1, description="park places; null = unlimited")
+    places: Int | None = Field(default=None, ge=1, description="park places; null = unlimited")
     travel_min: Distribution = Field(description="minutes from the park to the gate")
-    call_forward_below: int | None = Field(
+    call_forward_below: Int | None = Field(
         default=None,
         ge=1,
         description="call a truck forward while the export yard (with trucks on the way) holds fewer; "
@@ -226,11 +255,11 @@ class Gate(_Model):
         description="base trucks per day by direction and cargo class"
     )
     parking: dict[Direction, Parking] = Field(description="the gate's yard for each direction")
-    initial_backlog: dict[Direction, dict[str, Annotated[int, Field(ge=0)]]] = Field(
+    initial_backlog: dict[Direction, dict[str, Annotated[Int, Field(ge=0)]]] = Field(
         default_factory=dict,
         description="trucks already waiting at the start, by direction and cargo class",
     )
-    road_m_per_truck: float = Field(default=18.0, gt=0, description="road length one truck takes")
+    road_m_per_truck: Float = Field(default=18.0, gt=0, description="road length one truck takes")
     hours: Hours = Field(default=ALWAYS, description="default opening hours of every Vietnamese stage")
     declaration_counter: LaneStage = Field(
         description="paper declaration at the gate, for trucks that did not declare online"
@@ -239,7 +268,9 @@ class Gate(_Model):
     customs_docs: LaneStage = Field(description="customs document check (yellow and red channels)")
     inspection: LaneStage = Field(description="physical or X-ray inspection (red channel)")
     quarantine: LaneStage = Field(description="plant quarantine for the sampled trucks")
-    routes: dict[str, Route] = Field(min_length=1, description="crossing roads, each with its checkpoint")
+    routes: dict[str, Route] = Field(
+        min_length=1, max_length=MAX_ROUTES, description="crossing roads, each with its checkpoint"
+    )
     route_choice: Literal["shares", "shorter_queue"] = Field(
         default="shares",
         description="exports: keep the route drawn from the shares, or take the route (among those "
@@ -306,10 +337,10 @@ class Platform(_Model):
     predeclared_share: Probability = Field(default=1.0, description="share declaring online")
     lead_time_h: Distribution = Field(description="hours between declaration and arrival")
     auto_check_min: Distribution = Field(description="minutes of the automatic data check")
-    officers: int = Field(ge=1, description="officers reviewing declarations at once")
+    officers: Int = Field(ge=1, le=MAX_LANES, description="officers reviewing declarations at once")
     review_min: Distribution = Field(description="minutes of an officer's review")
     hours: Hours = Field(default=ALWAYS, description="officers' working hours")
-    returned_share: float = Field(ge=0, lt=1, description="share returned for correction")
+    returned_share: Float = Field(ge=0, lt=1, description="share returned for correction")
     correction_h: Distribution = Field(description="hours before a returned one is resubmitted")
 
 
@@ -320,7 +351,7 @@ class DemandPattern(_Model):
     month_factors: dict[str, list[Factor]] = Field(
         description="Jan..Dec factors by cargo class; 'default' covers the others"
     )
-    day_to_day_cv: float = Field(ge=0, description="cv of a gamma day factor with mean 1")
+    day_to_day_cv: Float = Field(ge=0, description="cv of a gamma day factor with mean 1")
     hourly_profile: dict[Direction, list[Factor]] = Field(
         description="relative arrivals in each hour 0..23, by direction"
     )
@@ -347,7 +378,7 @@ class DemandEvent(_Event):
     kind: Literal["demand"] = Field(description="the kind of event")
     start: dt.date = Field(description="first day, YYYY-MM-DD")
     end: dt.date = Field(description="last day, included")
-    factor: Factor = Field(description="multiplies the day's demand")
+    factor: Factor = Field(le=1000, description="multiplies the day's demand, at most 1000")
     directions: list[Direction] | None = Field(default=None, description="null = both directions")
     cargo: list[str] | None = Field(default=None, description="cargo classes; null = every class")
 
@@ -373,6 +404,13 @@ class _TimedEvent(_Event):
     routes: list[str] | None = Field(default=None, description=_ROUTES_DOC)
     directions: list[Direction] | None = Field(default=None, description=_DIRS_DOC)
 
+    @field_validator("start", "end")
+    @classmethod
+    def _local(cls, when: dt.datetime) -> dt.datetime:
+        if when.tzinfo is not None:
+            raise ValueError("give Vietnam local time without a time zone, e.g. 2025-10-01 06:00")
+        return when
+
     @model_validator(mode="after")
     def _ordered(self) -> _TimedEvent:
         if self.end <= self.start:
@@ -384,7 +422,9 @@ class CapacityEvent(_TimedEvent):
     """Capacity (service rate) multiplied by *factor* between *start* and *end*."""
 
     kind: Literal["capacity"] = Field(description="the kind of event")
-    factor: float = Field(gt=0, description="multiplies the service rate (0.5 = half as fast)")
+    factor: Float = Field(
+        ge=0.01, le=100, description="multiplies the service rate (0.5 = half as fast), 0.01 to 100"
+    )
 
 
 class ClosureEvent(_TimedEvent):
@@ -423,26 +463,42 @@ Event = Annotated[
 class RunSettings(_Model):
     """What is simulated: from when, for how long, and what is left out as warm-up."""
 
-    start_date: dt.date = Field(description="first simulated day, YYYY-MM-DD")
-    days: int = Field(ge=1, description="days simulated")
-    warmup_days: int = Field(default=0, ge=0, description="days left out of the KPIs")
-    sample_interval_min: float = Field(default=60, gt=0, description="queue series resolution")
+    start_date: dt.date = Field(description="first simulated day, YYYY-MM-DD (2000-01-01 to 2099-12-31)")
+    days: Int = Field(ge=1, le=MAX_DAYS, description="days simulated, at most 3660 (ten years)")
+    warmup_days: Int = Field(default=0, ge=0, description="days left out of the KPIs")
+    sample_interval_min: Float = Field(
+        default=60, ge=1, description="queue series resolution, at least 1 minute"
+    )
 
     @model_validator(mode="after")
     def _warmup_inside(self) -> RunSettings:
         if self.warmup_days >= self.days:
             raise ValueError(f"warmup_days ({self.warmup_days}) must be below days ({self.days})")
+        end = (
+            self.start_date + dt.timedelta(days=self.days - 1) if self.start_date <= LAST_DATE else LAST_DATE
+        )
+        if self.start_date < FIRST_DATE or self.start_date > LAST_DATE or end > LAST_DATE:
+            raise ValueError(
+                f"the run ({self.start_date}, {self.days} days) must lie between {FIRST_DATE} and {LAST_DATE}"
+            )
+        samples = self.days * 1440 / self.sample_interval_min
+        if samples > MAX_SAMPLES:
+            raise ValueError(
+                f"{self.days} days sampled every {self.sample_interval_min:g} min make {samples:,.0f} "
+                f"samples per queue series; at most {MAX_SAMPLES:,} are supported "
+                "(raise sample_interval_min)"
+            )
         return self
 
 
 class KpiSettings(_Model):
     """How some KPIs are measured and the reported figures they are set against."""
 
-    perishable_threshold_h: float = Field(
+    perishable_threshold_h: Float = Field(
         default=8, gt=0, description="hours in the system above which a perishable truck counts as late"
     )
-    daily_mean_ref: float = Field(default=1650, description="reported mean cleared per day")
-    daily_peak_ref: float = Field(default=2000, description="reported peak cleared per day")
+    daily_mean_ref: Float = Field(default=1650, description="reported mean cleared per day")
+    daily_peak_ref: Float = Field(default=2000, description="reported peak cleared per day")
     held_clock: str = Field(
         default="20:00", description="clock time, 'HH:MM' Vietnam time, at which trucks held are counted"
     )
@@ -498,13 +554,17 @@ class Scenario(_Model):
     name: str = Field(description="short name; results go to results/<name> by default")
     question: str = Field(default="", description="the question the scenario answers, in one sentence")
     run: RunSettings = Field(description="dates, horizon, warm-up and sampling")
-    cargo_classes: dict[str, CargoClass] = Field(min_length=1, description="cargo classes by name")
+    cargo_classes: dict[str, CargoClass] = Field(
+        min_length=1, max_length=MAX_CARGO_CLASSES, description="cargo classes by name"
+    )
     platform: Platform = Field(description="the Digital Border Gate Platform")
     risk: Risk = Field(description="customs risk channels and quarantine sampling")
     demand: DemandPattern = Field(description="how demand varies over weekdays, months and hours")
-    gates: dict[str, Gate] = Field(min_length=1, description="the border gates by name")
+    gates: dict[str, Gate] = Field(min_length=1, max_length=MAX_GATES, description="the border gates by name")
     events: list[Event] = Field(
-        default_factory=list, description="demand, capacity, closure and extended-hours events"
+        default_factory=list,
+        max_length=MAX_EVENTS,
+        description="demand, capacity, closure and extended-hours events",
     )
     kpi: KpiSettings = Field(default=KpiSettings(), description="how some KPIs are measured")
     sweep: dict[str, list[Any]] | None = Field(
@@ -615,6 +675,18 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
         unknown = sorted(set(getattr(sc.kpi, key) or []) - cargo)
         if unknown:
             problems.append((f"kpi.{key}", f"unknown cargo class {unknown}; known: {known}"))
+    for path, names in [("cargo_classes", sc.cargo_classes), ("gates", sc.gates)] + [
+        (f"gates.{g}.routes", gate.routes) for g, gate in sc.gates.items()
+    ]:
+        for name in names:
+            if not _KEY.fullmatch(name) or name == DEFAULT_KEY:
+                problems.append(
+                    (
+                        f"{path}.{name}",
+                        "a name must be 1-40 letters, digits, '_' or '-', starting with a letter or "
+                        f"digit, and not {DEFAULT_KEY!r} (it names files and KPIs)",
+                    )
+                )
     by_cargo("risk.channel_shares", sc.risk.channel_shares)
     by_cargo("risk.quarantine_share", sc.risk.quarantine_share)
     by_cargo("demand.month_factors", sc.demand.month_factors)
@@ -763,24 +835,48 @@ def validate_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Sc
     except ValidationError as err:
         raise ScenarioError(source, _problems(err)) from None
     problems = _cross_check(sc)
+    if not problems:
+        from sim.checks import size_problems  # it reads the models defined here
+
+        problems = size_problems(sc)
     if problems:
         raise ScenarioError(source, problems)
     sc._source = source
     return sc
 
 
-def _read_yaml(path: Path, source: str) -> dict[str, Any]:
+def parse_yaml(text: str, source: str, key: str = "") -> Any:
+    """*text* read as YAML with the guards of this module; ScenarioError naming *source* if not."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ScenarioError(source, [("", f"cannot read the file: {err.strerror}")]) from None
-    try:
-        data = yaml.safe_load(text)
+        return guarded_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err)
-        raise ScenarioError(source, [("", f"not valid YAML{where}: {problem}")]) from None
+        raise ScenarioError(source, [(key, f"not valid YAML{where}: {problem}")]) from None
+    except RecursionError:  # pragma: no cover - MAX_DEPTH stops nesting long before
+        raise ScenarioError(source, [(key, f"nested more than {MAX_DEPTH} levels deep")]) from None
+
+
+def _read_yaml(path: Path, source: str) -> dict[str, Any]:
+    try:
+        if not path.is_file():
+            raise ScenarioError(source, [("", "not a file")])
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            limit = f"scenario files of at most {MAX_FILE_BYTES:,} bytes (1 MiB) are read"
+            raise ScenarioError(source, [("", f"{size:,} bytes; {limit}")])
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ScenarioError(source, [("", f"cannot read the file: {err.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise ScenarioError(
+            source, [("", f"not UTF-8 text: byte 0x{raw[err.start]:02x} at line {line}; save it as UTF-8")]
+        ) from None
+    data = parse_yaml(text, source)
     if not isinstance(data, dict):
         raise ScenarioError(source, [("", f"must be a mapping of keys, got {type(data).__name__}")])
     return data
@@ -811,13 +907,52 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     parent = data.pop("extends", None)
     if parent is None:
         return data
-    if not isinstance(parent, str):
+    if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(source, [("extends", f"must be a file name, got {_short(parent)}")])
     parent_path = path.parent / parent
-    if not parent_path.exists():
-        raise ScenarioError(source, [("extends", f"no such file: {parent_path}")])
-    base = _resolve(parent_path, (*chain, path.resolve()))
+    if not parent_path.is_file():
+        what = "not a file" if parent_path.exists() else "no such file"
+        raise ScenarioError(source, [("extends", f"{what}: {_short(str(parent_path))}")])
+    try:
+        base = _resolve(parent_path, (*chain, path.resolve()))
+    except ScenarioError as err:
+        raise ScenarioError(err.source, err.problems, (*err.via, source)) from None
+    unknown = _unknown_names(base, data)
+    if unknown:
+        raise ScenarioError(source, unknown)
     return deep_merge(base, data)
+
+
+def _required(model: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in model.model_fields.items() if f.is_required()]
+
+
+def _unknown_names(base: Mapping[str, Any], data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Gates and routes an extending file names that its base lacks, unless given whole.
+
+    A misspelt gate (``huunghi``) would otherwise become a new gate with every key missing.
+    """
+    problems: list[tuple[str, str]] = []
+    base_gates, gates = base.get("gates"), data.get("gates")
+    if not isinstance(base_gates, Mapping) or not isinstance(gates, Mapping):
+        return problems
+    for g, gate in gates.items():
+        if not isinstance(gate, Mapping):
+            continue
+        if g not in base_gates:
+            missing = [k for k in _required(Gate) if k not in gate]
+            if missing:
+                known = ", ".join(map(str, base_gates))
+                problems.append((f"gates.{g}", f"unknown gate {_short(g)} (known: {known})"))
+            continue
+        base_routes, routes = base_gates[g].get("routes"), gate.get("routes")
+        if isinstance(base_routes, Mapping) and isinstance(routes, Mapping):
+            for r, route in routes.items():
+                new = r not in base_routes and isinstance(route, Mapping)
+                if new and any(k not in route for k in _required(Route)):
+                    known = ", ".join(map(str, base_routes))
+                    problems.append((f"gates.{g}.routes.{r}", f"unknown route {_short(r)} (known: {known})"))
+    return problems
 
 
 def set_dotted(data: dict[str, Any], key: str, value: Any, source: str) -> None:
@@ -827,6 +962,7 @@ def set_dotted(data: dict[str, Any], key: str, value: Any, source: str) -> None:
     """
     parts = key.split(".")
     node: Any = data
+    _known_path(data, parts, key, source)
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         if isinstance(node, list):
@@ -851,16 +987,39 @@ def set_dotted(data: dict[str, Any], key: str, value: Any, source: str) -> None:
             raise ScenarioError(source, [(key, f"{done} is a value, not a section")])
 
 
+def _known_path(data: Mapping[str, Any], parts: list[str], key: str, source: str) -> None:
+    """A key path into a gate or route the scenario lacks is a misspelling, named as such."""
+    gates = data.get("gates")
+    if parts[0] != "gates" or len(parts) < 3 or not isinstance(gates, Mapping):
+        return
+    if parts[1] not in gates:
+        known = ", ".join(map(str, gates))
+        raise ScenarioError(source, [(key, f"unknown gate {parts[1]!r} (known: {known})")])
+    routes = gates[parts[1]].get("routes") if isinstance(gates[parts[1]], Mapping) else None
+    if len(parts) >= 5 and parts[2] == "routes" and isinstance(routes, Mapping) and parts[3] not in routes:
+        known = ", ".join(map(str, routes))
+        msg = f"unknown route {parts[3]!r} of gate {parts[1]} (known: {known})"
+        raise ScenarioError(source, [(key, msg)])
+
+
+def parse_value(raw: str, source: str, key: str = "") -> Any:
+    """A command-line value read as YAML (5, 0.3, true, null, 23:00 as text); text if not YAML."""
+    if not raw.strip():
+        return ""
+    try:
+        return parse_yaml(raw, source, key)
+    except ScenarioError as err:
+        if any("values once its aliases" in m or "levels deep" in m for _, m in err.problems):
+            raise
+        return raw
+
+
 def parse_assignment(text: str, source: str = "--set") -> tuple[str, Any]:
     """Split ``key.path=value``; the value is read as YAML (so 5, 0.3, true, null work)."""
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
-        raise ScenarioError(source, [(text, "expected key.path=value")])
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        value = raw
-    return key.strip(), value
+        raise ScenarioError(source, [(_short(text), "expected key.path=value")])
+    return key.strip(), parse_value(raw, f"{source} {_short(text)}", key.strip())
 
 
 def load_scenario(path: str | Path, changes: Mapping[str, Any] | None = None) -> Scenario:

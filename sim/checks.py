@@ -1,0 +1,109 @@
+"""Checks on a valid scenario beyond its types: what it would cost to run, and what it may not mean.
+
+:func:`size_problems` refuses a scenario whose replication would hold more trucks than memory
+allows (:data:`MAX_TRUCKS`); :func:`scenario_warnings` lists events that change nothing, because
+they fall outside the run or reach no enabled stage or demand flow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+
+from sim.scenario import DEFAULT_KEY, LANE_STAGES, DemandEvent, Scenario
+
+MAX_TRUCKS = 2_000_000
+"""The most trucks one replication may expect: about 3.3 years of the baseline."""
+
+
+def expected_trucks(sc: Scenario) -> float:
+    """Trucks one replication is expected to generate: demand x days x factors, plus the backlog."""
+    days = sc.run.days
+    dates = np.array(sc.run.start_date, dtype="datetime64[D]") + np.arange(days)
+    weekday = (dates.astype("int64") + 3) % 7  # 1970-01-01 was a Thursday
+    month = dates.astype("datetime64[M]").astype("int64") % 12
+    day_factor = np.asarray(sc.demand.weekday_factors)[weekday]
+    total = 0.0
+    for gname, gate in sc.gates.items():
+        for direction, flows in gate.demand_trucks_per_day.items():
+            for cargo, rate in flows.items():
+                if rate == 0:
+                    continue
+                months = sc.demand.month_factors.get(cargo, sc.demand.month_factors.get(DEFAULT_KEY))
+                per_day = rate * day_factor * np.asarray(months or [1.0] * 12)[month]
+                for ev in sc.events:
+                    if (
+                        isinstance(ev, DemandEvent)
+                        and (ev.gates is None or gname in ev.gates)
+                        and (ev.directions is None or direction in ev.directions)
+                        and (ev.cargo is None or cargo in ev.cargo)
+                    ):
+                        first = np.datetime64(ev.start, "D")
+                        last = np.datetime64(ev.end, "D")
+                        per_day = np.where((dates >= first) & (dates <= last), per_day * ev.factor, per_day)
+                total += float(per_day.sum())
+        total += sum(sum(flows.values()) for flows in gate.initial_backlog.values())
+    return total
+
+
+def size_problems(sc: Scenario) -> list[tuple[str, str]]:
+    """A problem naming the bound when a replication would hold more trucks than supported."""
+    trucks = expected_trucks(sc)
+    if trucks <= MAX_TRUCKS:
+        return []
+    return [
+        (
+            "run.days",
+            f"{sc.run.days} days at this demand make about {trucks:,.0f} trucks per replication; at most "
+            f"{MAX_TRUCKS:,} are supported (memory): shorten run.days or lower demand_trucks_per_day",
+        )
+    ]
+
+
+def scenario_warnings(sc: Scenario) -> list[tuple[str, str]]:
+    """Things that are allowed but probably not meant: events outside the run or reaching nothing."""
+    first = sc.run.start_date
+    last = first + dt.timedelta(days=sc.run.days - 1)
+    out: list[tuple[str, str]] = []
+    for i, ev in enumerate(sc.events):
+        start = ev.start.date() if isinstance(ev.start, dt.datetime) else ev.start
+        end = ev.end.date() if isinstance(ev.end, dt.datetime) else ev.end
+        if end < first or start > last:
+            span = f"{start}..{end} is outside the run ({first}..{last})"
+            out.append((f"events.{i}", f"{span}: it changes nothing"))
+            continue
+        if not _event_reaches(sc, ev):
+            out.append((f"events.{i}", "reaches no enabled stage or demand flow: it changes nothing"))
+    return out
+
+
+def _event_reaches(sc: Scenario, ev: Any) -> bool:
+    gates = [g for g in (ev.gates or list(sc.gates)) if g in sc.gates]
+    if isinstance(ev, DemandEvent):
+        return any(
+            rate > 0
+            for g in gates
+            for d, flows in sc.gates[g].demand_trucks_per_day.items()
+            if ev.directions is None or d in ev.directions
+            for c, rate in flows.items()
+            if ev.cargo is None or c in ev.cargo
+        )
+    stages = ev.stages
+    if stages is not None and "platform" in stages and sc.platform.enabled:
+        return True
+    for g in gates:
+        gate = sc.gates[g]
+        lane_stages = [st for st in LANE_STAGES if stages is None or st in stages]
+        whole_gate = ev.routes is None and ev.directions is None
+        if whole_gate and any(getattr(gate, st).enabled for st in lane_stages):
+            return True
+        for rname, route in gate.routes.items():
+            if ev.routes is not None and rname not in ev.routes:
+                continue
+            if (stages is None or "china_check" in stages) and route.china_check.enabled:
+                return True
+            if ev.directions is None and (stages is None or "crossing" in stages) and route.crossing.enabled:
+                return True
+    return False

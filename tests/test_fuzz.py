@@ -1,0 +1,58 @@
+"""Seeded fuzzing of scenario files and command lines on a CI budget (see ``tests/fuzzing.py``).
+
+Every mutant must end in exit 0 with a sane result or exit 2 with a message naming the file and
+key; never a traceback, a hang (over ``CASE_TIMEOUT_S``) or memory beyond ``MEMORY_LIMIT_BYTES``
+(the worker runs under ``RLIMIT_AS``). ``python benchmarks/fuzz_inputs.py --n 500`` runs the same
+generator at length.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fuzzing import FAILURES, Case, generate, judge, run_cases, tally
+
+FUZZ_SEED = 20250901
+FUZZ_CASES = 80
+
+
+def test_fuzzed_inputs_fail_cleanly_or_give_a_sane_result() -> None:
+    outcomes = run_cases(FUZZ_SEED, FUZZ_CASES, run_share=0.04, timeout_s=300)
+    counts = tally(outcomes)
+    bad = [o for o in outcomes if o.outcome in FAILURES]
+    assert len(outcomes) == FUZZ_CASES
+    assert not bad, "\n\n".join(f"{o.case}: {o.outcome} ({o.status})\n{o.said}" for o in bad)
+    assert counts["clean"] > FUZZ_CASES // 2  # the generator does produce bad input
+    assert counts["ok"] > 0  # and some that is fine, judged sane
+
+
+def test_the_generator_is_seeded() -> None:
+    assert [c.name for c in generate(7, 30)] == [c.name for c in generate(7, 30)]
+    assert [c.name for c in generate(7, 30)] != [c.name for c in generate(8, 30)]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["check", "{dir}/s.yaml"], "ok"),
+        (["check", "{dir}/s.yaml", "--set", "run.days=0"], "clean"),
+        (["kpis", "--set"], "clean"),
+    ],
+)
+def test_the_judge_tells_outcomes_apart(tmp_path: Path, argv: list[str], expected: str) -> None:
+    good = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+    case = Case("judge", {"s.yaml": good.read_bytes()}, argv)
+    assert judge(case, tmp_path).outcome == expected
+
+
+def test_the_judge_catches_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.cli
+
+    def broken(args: object) -> int:
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(sim.cli, "_cmd_check", broken)
+    good = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+    case = Case("judge", {"s.yaml": good.read_bytes()}, ["check", "{dir}/s.yaml"])
+    assert judge(case, tmp_path).outcome == "traceback"
