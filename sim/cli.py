@@ -750,6 +750,10 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
         except RunInterruptedError:
             raise KeyboardInterrupt from None  # nothing to resume: say so, exit 130
         write_optimisation(opt, outdir, plots=not args.no_plots, force=args.force)
+    if args.report:
+        from sim.report import write_report
+
+        write_report(outdir, args.lang)
     if not args.quiet:
         print("\n".join(summary_lines(opt)))
         print(f"results in {outdir}/")
@@ -894,7 +898,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     if kind_of(folder) is None:
         raise UsageError(
-            f"{folder}: not a results folder of `bordersim run`, `bordersim compare` or `bordersim sweep`"
+            f"{folder}: not a results folder of `bordersim run`, `compare`, `sweep` or `optimise`"
         )
     path = write_report(folder, args.lang)
     if not args.quiet:
@@ -1051,6 +1055,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-robustness", action="store_true", help="skip rerunning at low and high assumptions")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
+    _add_lang(p)
     p.set_defaults(func=_cmd_optimise)
     p = sub.add_parser("table", help="key KPIs of many scenarios in one table and figure")
     _add_scenario_args(p, many=True)
@@ -1079,7 +1085,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("report", help="write a self-contained report.html of a results folder")
-    p.add_argument("folder", help="a folder written by `bordersim run`, `compare` or `sweep`")
+    p.add_argument("folder", help="a folder written by `bordersim run`, `compare`, `sweep` or `optimise`")
     p.add_argument("-q", "--quiet", action="store_true")
     _add_lang(p)
     p.set_defaults(func=_cmd_report)

@@ -263,6 +263,12 @@ TERMS: dict[str, tuple[str, str]] = {
         "{gate} {direction}: khâu nghẽn là {stage}, bận {util} trong giờ làm việc; {trend}",
     ),
     "statement.stable": ("the queue does not grow", "hàng chờ không tăng"),
+    "report.options": ("Every option evaluated", "Mọi phương án đã đánh giá"),
+    "report.evidence": ("The choice and its evidence", "Lựa chọn và bằng chứng"),
+    "report.robustness": ("Robustness to the main assumptions", "Độ vững trước các giả định chính"),
+    "report.optimise": ("Optimisation", "Tối ưu hóa"),
+    "report.replications_all": ("replications over all options", "lần chạy trên mọi phương án"),
+    "report.chosen": ("chosen option", "phương án được chọn"),
     "report.unstable_title": ("Warning: unstable scenario.", "Cảnh báo: kịch bản không ổn định."),
     "report.unstable_body": (
         "A queue grows over the run, so its averages depend on the horizon and describe no steady state:",

@@ -125,6 +125,19 @@ CATALOGUE: tuple[Kpi, ...] = (
     Kpi("backlog_end_share_of_day", "days", "backlog_end over cleared_per_day_mean"),
     Kpi("turned_away", "trucks", "trucks turned away by a full yard (when_full: turn_away)"),
     Kpi("arrived_before_approval_share", "share", "pre-declared trucks arriving before their approval"),
+    Kpi(
+        "waiting_cost_vnd_per_day",
+        "VND/day",
+        "parking in the yard (and park, if it charges) and reefer fuel at the border, per day",
+    ),
+    Kpi("waiting_cost_vnd_per_day_{direction}", "VND/day", f"waiting cost per day, {_D}"),
+    Kpi(
+        "goods_at_risk_vnd_per_day",
+        "VND/day",
+        "value lost on perishable trucks over the threshold (kpi.perishable_loss_share of the load)",
+    ),
+    Kpi("tonnes_cleared_per_day", "t/day", "tonnes of goods cleared per day (kpi.tonnes_per_truck)"),
+    Kpi("idle_co2_t_per_day", "t/day", "CO2 from engines idling while waiting (kpi.idle_co2_kg_per_truck_h)"),
 )
 """Every KPI pattern, in the order ``run.kpis()`` fills them."""
 

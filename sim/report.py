@@ -350,18 +350,23 @@ def _scenario_of(path: Path) -> tuple[Scenario, str]:
     return load_scenario(path), text
 
 
-@folder_kind("run", "summary.csv")
-def unstable_warning(bn: pd.DataFrame | None, lang: str) -> str:
+def unstable_warning(bn: pd.DataFrame | None, sc: Scenario, lang: str) -> str:
     """A visible warning when bottlenecks.csv marks a gate and direction unstable (empty if none)."""
     if bn is None or "unstable" not in bn or not bn["unstable"].any():
         return ""
-    items = "".join(f"<li>{_e(str(x))}</li>" for x in bn.loc[bn["unstable"].astype(bool), "statement"])
+    rows = bn[bn["unstable"].astype(bool)]
+    said = [
+        statement(sc, r.gate, r.direction, r.stage, r.utilisation, int(r.grows_in), int(r.n), lang)
+        for r in rows.itertuples()
+    ]
+    items = "".join(f"<li>{_e(x)}</li>" for x in said)
     return (
         f"<div class=unstable role=alert><strong>{_e(tr('report.unstable_title', lang))}</strong> "
         f"{_e(tr('report.unstable_body', lang))}<ul>{items}</ul></div>"
     )
 
 
+@folder_kind("run", "summary.csv")
 def run_page(folder: Path, lang: str) -> Page:
     """The page of a run or experiment folder."""
     sc, text = _scenario_of(folder / "scenario.yaml")
@@ -378,7 +383,7 @@ def run_page(folder: Path, lang: str) -> Page:
         seed=notes.get("seed"),
         version=notes.get("bordersim_version"),
     )
-    body = unstable_warning(bn, lang)
+    body = unstable_warning(bn, sc, lang)
     body += f"<h2>{_e(tr('report.key_figures', lang))}</h2>{key_figures(summary, sc, lang)}"
     if bn is not None:
         body += bottleneck_section(bn, sc, lang)
@@ -540,6 +545,30 @@ def sweep_page(folder: Path, lang: str) -> Page:
     title = f"{tr('report.sweep', lang)}: {sc.name}"
     meta = ", ".join(lever_label(sc, k, lang) for k in _sweep_keys(table))
     return Page(title, sc.question, answer, meta, body)
+
+
+@folder_kind("optimise", "options.csv")
+def optimise_page(folder: Path, lang: str) -> Page:
+    """The page of an optimisation folder: the choice, the options evaluated, the evidence."""
+    lines = (folder / "optimise.txt").read_text(encoding="utf-8").splitlines()
+    options = pd.read_csv(folder / "options.csv")
+    chosen = options[options["chosen"].astype(bool)] if "chosen" in options else options.iloc[0:0]
+    answer = next((ln.strip() for ln in lines if ln.lower().startswith(("chosen", "no option"))), lines[0])
+    rows = [[_e(str(v)) for v in r] for r in options.itertuples(index=False)]
+    body = (
+        f"<h2>{_e(tr('report.options', lang))}</h2>{_table(list(options.columns), rows)}"
+        f"<h2>{_e(tr('report.evidence', lang))}</h2><pre>{_e(chr(10).join(lines))}</pre>"
+    )
+    if (folder / "robustness.csv").exists():
+        rob = pd.read_csv(folder / "robustness.csv")
+        body += f"<h2>{_e(tr('report.robustness', lang))}</h2>" + _table(
+            list(rob.columns), [[_e(str(v)) for v in r] for r in rob.itertuples(index=False)]
+        )
+    title = f"{tr('report.optimise', lang)}: {lines[0].split(':')[0].removeprefix('optimise ')}"
+    meta = f"n = {int(options['n'].sum()):,} " + tr("report.replications_all", lang)
+    if not chosen.empty:
+        meta += f"; {tr('report.chosen', lang)}: {int(chosen['option'].iloc[0])}"
+    return Page(title, "", answer, meta, body)
 
 
 def build_report(folder: str | Path, lang: str = "en") -> str:

@@ -178,6 +178,13 @@ def test_the_command_writes_the_choice_its_evidence_and_its_robustness(tmp_path:
         assert (out / name).exists(), name
     assert (out / "plots" / f"optimise_{KPI}.png").stat().st_size > 10_000
     assert load_scenario(out / "chosen.yaml").gates["g"].gate_control.lanes == 4
+    # The optimisation folder gets a report too, in either language.
+    report = bordersim("report", str(out), "--lang", "vi")
+    assert report.returncode == 0, report.stderr
+    text = (out / "report.vi.html").read_text(encoding="utf-8")
+    assert "Tối ưu hóa" in text
+    assert "chosen: g.gate_control.lanes=4" in text
+    assert "Mọi phương án đã đánh giá" in text
 
 
 def test_perturbations_move_only_their_assumption(baseline) -> None:
