@@ -283,6 +283,8 @@ class GatePools:
     park: Park | None
     routes: list[int]
     shorter_queue: bool
+    export_routes: list[list[int]] = field(default_factory=list)
+    """By cargo class code: the routes with an export share for it (the candidates of shorter_queue)."""
 
 
 @dataclass
@@ -361,8 +363,18 @@ class Model:
                 )
                 self.monitors[(gname, "park")] = park
             mine = [r for r, key in enumerate(keys) if key[0] == gname]
+            candidates = [
+                [
+                    k
+                    for k, rr in zip(mine, gate.routes.values(), strict=True)
+                    if route_share(rr, "export", c) > 0
+                ]
+                for c in cargos
+            ]
             self.gates.append(
-                GatePools(pools, (yards[0], yards[1]), park, mine, gate.route_choice == "shorter_queue")
+                GatePools(
+                    pools, (yards[0], yards[1]), park, mine, gate.route_choice == "shorter_queue", candidates
+                )
             )
             for rname, route in gate.routes.items():
                 check = None
@@ -457,14 +469,11 @@ class Model:
         r = int(self.draws.route[i])
         if not gate.shorter_queue:
             return self.routes[r]
-        sc = self.sc
-        gname = list(sc.gates)[self.arr.gate[i]]
-        cargo = list(sc.cargo_classes)[self.arr.cargo[i]]
-        routes = list(sc.gates[gname].routes.values())
         best, best_load = r, self.routes[r].load()
-        for k, rr in zip(gate.routes, routes, strict=True):
-            if route_share(rr, "export", cargo) > 0 and self.routes[k].load() < best_load:
-                best, best_load = k, self.routes[k].load()
+        for k in gate.export_routes[self.arr.cargo[i]]:
+            load = self.routes[k].load()
+            if load < best_load:
+                best, best_load = k, load
         if best != r:
             self._redraw(i, best)
         return self.routes[best]

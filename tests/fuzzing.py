@@ -248,7 +248,7 @@ def generate(seed: int, n: int, run_share: float = 0.05) -> list[Case]:
 
 
 class _Alarm(BaseException):
-    pass
+    """A case ran past its time limit (raised by the SIGALRM handler, never caught by the CLI)."""
 
 
 def _on_alarm(signum: int, frame: Any) -> None:

@@ -64,8 +64,9 @@ class _Text(HTMLParser):
             self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        while self.stack and self.stack.pop() != tag:
-            pass
+        # Close *tag* and anything left open inside it (HTML allows unclosed <p>, <li>, <td>).
+        if tag in self.stack:
+            del self.stack[len(self.stack) - 1 - self.stack[::-1].index(tag) :]
 
     def handle_data(self, data: str) -> None:
         if data.strip() and not {"style", "pre", "code"} & set(self.stack):
