@@ -102,8 +102,8 @@ class Measure(_Model):
 
     @property
     def domain(self) -> str:
-        """``real`` for a difference (either sign), else ``nonnegative``."""
-        return "real" if self.compare == "difference" else "nonnegative"
+        """``real`` for a difference or shortfall (either sign), else ``nonnegative``."""
+        return "real" if self.compare in ("difference", "shortfall") else "nonnegative"
 
 
 class Reported(_Model):
@@ -192,9 +192,10 @@ def set_china_rate(data: dict[str, Any], gate: str, per_day: float) -> None:
     """Make *gate*'s Chinese side accept *per_day* exports in its export hours, imports left out.
 
     Every export and import goes to the gate's first route, whose checkpoint gets one lane with
-    lognormal service times (cv 0.5) of mean = open export minutes / *per_day*; the gate's imports
-    are set to zero, because the reported crisis rates are for exports and imports had their own
-    lanes (ASSUMPTION): in the model they would share the one lane.
+    lognormal service times (cv 0.5) of mean = open export minutes / *per_day*. The reported rate
+    counts trucks that crossed, so the route's crossing step (trailer swap) is folded into it and
+    switched off. The gate's imports are set to zero, because the reported rates are for exports
+    and imports had their own lanes (ASSUMPTION): in the model they would share the one lane.
     """
     g = data["gates"][gate]
     routes = list(g["routes"])
@@ -203,6 +204,7 @@ def set_china_rate(data: dict[str, Any], gate: str, per_day: float) -> None:
     hours = cc.get("hours_china_by_direction", {}).get("export") or cc["hours_china"]
     open_min = _clock(hours["close"]) - _clock(hours["open"])
     cc["lanes"] = 1
+    first["crossing"]["enabled"] = False
     cc["service_min"] = {"default": {"dist": "lognormal", "mean": open_min / per_day, "cv": 0.5}}
     for name in routes:
         share = 1.0 if name == routes[0] else 0.0
