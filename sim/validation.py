@@ -408,6 +408,8 @@ def run_case(
 ) -> dict[str, Any]:
     """Replicate a case until its interval is narrower than its band (or *max_n*); the verdict row."""
     n = n or case.replications
+    if n < 2:  # no interval to make narrower: one replication, verdict on its value
+        max_n = n
     series = case.measure.kind == "road_queue_km_max"
     done: dict[Any, Any] = {}
     while True:
