@@ -5,29 +5,37 @@ measure of the outcome, the reported figure as reported, the accepted band, the 
 kind (``validation`` or ``illustration``) and a broken twin: the same case with the mechanism it
 checks removed, which must then miss (``tests/test_validation_cases.py``).
 
-**The tolerance rule.** The accepted band is the reported figure widened on each side by a share
-for the precision of the report, and nothing else:
+**The tolerance rule.** The accepted band is the reported figure widened by a share for the
+precision the figure is given to, read from the figure itself, and nothing else:
 
+- the share of a figure ``x`` is half a unit of its last significant digit over ``x``, with a floor
+  of :data:`SHARE_FLOOR` (10%): "~2,000" (one significant digit: trailing zeros of a whole number
+  are not significant) gives 500 / 2,000 = 25%, "tens of kilometres" read as 20 gives 5 / 20 = 25%,
+  "44 days" gives 0.5 / 44 -> the floor 10%, "-50%" (0.5) gives 0.05 / 0.5 = 10%. The floor stands
+  for what even an exact figure leaves open: a report does not say which places and which minute
+  it covers (e.g. trucks that declared and are still on the road);
+- ``precision: count`` (a tally given to the unit in a dated official report, e.g. 369 held at
+  20:00) must be a whole number whose last digit is not zero, and its share is the same formula
+  (the floor, for any count of 5 or more); ``precision: rounded`` is any other figure. The label is
+  checked against the figure's form and the share is computed from the figure, so relabelling a
+  figure cannot widen its band;
 - a point ``value: x`` gives ``[x (1 - s), x (1 + s)]``; a range ``low: a, high: b`` gives
-  ``[a (1 - s), b (1 + s)]``; ``at_least: a`` gives ``[a (1 - s), open]``; ``at_most: b`` gives
-  ``[open, b (1 + s)]`` (an open lower side of a measure that cannot be negative is 0);
-- ``s`` = 10% for a ``count`` (a tally given to the unit in a dated official report, e.g. 369 held
-  at 20:00): the number is exact but the report does not say which places and which minute it
-  covers, and a tenth covers the spread such definitions make (e.g. trucks that declared and are
-  still on the road); ``s`` = 25% for a ``rounded`` figure ("~2,000", "at least 18 days", "tens of
-  kilometres", or a number a qualitative statement is translated to): a figure given to one
-  significant digit stands for values up to a quarter either side of it.
+  ``[a (1 - s_a), b (1 + s_b)]``, each end with its own share; ``at_least: a`` gives
+  ``[a, open]`` and ``at_most: b`` gives ``[open, b]``: the bounding side of a one-sided outcome is
+  the report's own bound and is not widened ("at least 18 days" means 18 or more). An open lower
+  side of a measure that cannot be negative is 0.
 
-:data:`PRECISION_SHARE` holds the two shares; :func:`band_of` applies the rule. The band is
-also written in the case file, committed before the case first ran, and :func:`load_case`
-refuses a file whose band is not the rule's (so a band widened by hand is an error).
+:func:`band_of` applies the rule. The band is also written in the case file, committed before the
+case first ran, and :func:`load_case` refuses a file whose band is not the rule's to a relative
+1e-3 (so a band widened by hand is an error).
 
 **The verdict** uses the 95% interval of the mean over replications (one value per replication;
 Student-t, truncated to the measure's possible range, :func:`sim.stats.bounded_interval`):
 ``clear match`` = the whole interval inside the band; ``match`` = the mean inside the band but
 the interval reaching out of it; ``miss`` = the mean outside the band. Replications are added
 (from the case's 10, in steps, up to :data:`MAX_REPLICATIONS`) until the interval is narrower
-than the band; the result says when the cap was reached first. Only ``validation`` cases count
+than the band (a one-sided band: until the interval no longer straddles its finite bound); the
+result says when the cap was reached first. Only ``validation`` cases count
 in "k of m validation cases match": an ``illustration`` is a case whose outcome is set by its own
 inputs (e.g. 1,082 trucks / 69 a day), shown for what the model adds to the arithmetic.
 """
@@ -37,6 +45,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -51,8 +60,8 @@ from sim.results import HELD_PLACES, Run
 from sim.scenario import Scenario, ScenarioError, _problems, load_scenario, validate_scenario
 from sim.stats import bounded_interval, t_half_width
 
-PRECISION_SHARE = {"count": 0.10, "rounded": 0.25}
-"""Share by which the reported figure is widened on each side, by the precision of the report."""
+SHARE_FLOOR = 0.10
+"""Least share by which a reported figure is widened: what the report leaves open of its definition."""
 MIN_REPLICATIONS = 10
 """Replications a committed validation result starts from."""
 MAX_REPLICATIONS = 40
@@ -67,15 +76,16 @@ class _Model(BaseModel):
 class Measure(_Model):
     """What is measured in each replication; *kind* picks the function below.
 
-    ``held_at``: trucks not yet cleared at *clock* (Vietnam time), mean over *dates*, summed over
-    *places* (default all of :data:`sim.results.HELD_PLACES`). ``cleared``: trucks cleared per day
-    over *dates* (filtered by *cargo*). With *reference_dates* either is compared with the same
-    figure over those dates: ``difference`` (dates minus reference), ``ratio`` (dates over
-    reference) or ``shortfall`` (reference minus dates, per day, times the number of dates: the
-    trucks that did not come). ``days_to_clear_backlog``: days until the last truck of the initial
-    backlog has left. ``days_to_empty``: days until the trucks held at *clock* first fall to
-    *level* or below. ``road_queue_km_max``: longest road queue for the export yards over *dates*.
-    The days measures give the run's length when it does not happen within the run.
+        ``held_at``: trucks not yet cleared at *clock* (Vietnam time), mean over *dates*, summed over
+        *places* (default all of :data:`sim.results.HELD_PLACES`). ``cleared``: trucks cleared per day
+        over *dates* (filtered by *cargo*). With *reference_dates* either is compared with the same
+        figure over those dates: ``difference`` (dates minus reference), ``ratio`` (dates over
+        reference) or ``shortfall`` (reference minus dates, per day, times the number of dates: the
+        trucks that did not come). ``days_to_clear_backlog``: days until the last truck of the initial
+        backlog has left. ``days_to_empty``: days until the trucks held at *clock* first fall to
+        *level* or below. ``road_queue_km_max``: longest road queue for the yards of *directions* over
+    *dates* (both directions: the two roads' queues added in each sampling interval).
+        The days measures give the run's length when it does not happen within the run.
     """
 
     kind: Literal["held_at", "cleared", "days_to_clear_backlog", "days_to_empty", "road_queue_km_max"]
@@ -128,13 +138,31 @@ class Reported(_Model):
         ]
         if sum(forms) != 1 or (forms[1] and (self.low is None or self.high is None)):
             raise ValueError("give exactly one of: value; low and high; at_least; at_most")
+        if self.precision == "count":
+            for x in self.figures:
+                if x != int(x) or int(x) % 10 == 0:
+                    raise ValueError(
+                        f"precision: count needs a whole number given to the unit (last digit not 0); "
+                        f"{x:g} is a rounded figure"
+                    )
         return self
+
+    @property
+    def figures(self) -> list[float]:
+        """The reported figures the band is made from."""
+        xs = [self.value, self.low, self.high, self.at_least, self.at_most]
+        return [float(x) for x in xs if x is not None]
 
 
 class Twin(_Model):
-    """The case with the mechanism it checks broken; its verdict must be a miss."""
+    """The case with the mechanism it checks broken; its verdict must be a miss.
+
+    *expect* is the way breaking the mechanism must move the measure (``lower`` or ``higher``);
+    a twin that leaves the measure where it was shows that the case cannot fail.
+    """
 
     breaks: str = Field(description="the mechanism removed, in words")
+    expect: Literal["lower", "higher"] = Field(description="the way the broken mechanism moves the measure")
     changes: dict[str, Any] = Field(default_factory=dict)
     china_export_per_day: dict[str, float] | None = None
 
@@ -163,19 +191,32 @@ class Case(_Model):
     replications: int = Field(default=MIN_REPLICATIONS, ge=2)
 
 
+def share_of(x: float) -> float:
+    """Half a unit of the last significant digit of *x* over *x*, at least :data:`SHARE_FLOOR`.
+
+    Trailing zeros of a whole number are not significant ("2,000" is one digit: 500 / 2,000 = 25%).
+    """
+    if x == 0:
+        return SHARE_FLOOR
+    d = Decimal(repr(abs(float(x)))).normalize()
+    unit = Decimal(1).scaleb(d.as_tuple().exponent)  # type: ignore[arg-type]
+    return max(SHARE_FLOOR, float(unit / 2) / abs(float(x)))
+
+
 def band_of(reported: Reported, domain: str = "nonnegative") -> tuple[float | None, float | None]:
-    """The accepted band: the reported figure widened by the precision share (module docstring)."""
-    s = PRECISION_SHARE[reported.precision]
+    """The accepted band: the reported figure widened by its precision share (module docstring)."""
     low: float | None
     high: float | None
     if reported.value is not None:
+        s = share_of(reported.value)
         low, high = reported.value * (1 - s), reported.value * (1 + s)
     elif reported.at_least is not None:
-        low, high = reported.at_least * (1 - s), None
+        low, high = float(reported.at_least), None
     elif reported.at_most is not None:
-        low, high = None, reported.at_most * (1 + s)
+        low, high = None, float(reported.at_most)
     else:
-        low, high = float(reported.low) * (1 - s), float(reported.high) * (1 + s)  # type: ignore[arg-type]
+        a, b = float(reported.low), float(reported.high)  # type: ignore[arg-type]
+        low, high = a * (1 - share_of(a)), b * (1 + share_of(b))
     if low is None and domain == "nonnegative":
         low = 0.0
     return low, high
@@ -183,7 +224,7 @@ def band_of(reported: Reported, domain: str = "nonnegative") -> tuple[float | No
 
 def _same_band(a: tuple[float | None, float | None], b: tuple[float | None, float | None]) -> bool:
     return all(
-        (x is None and y is None) or (x is not None and y is not None and math.isclose(x, y, abs_tol=0.051))
+        (x is None and y is None) or (x is not None and y is not None and math.isclose(x, y, rel_tol=1e-3))
         for x, y in zip(a, b, strict=True)
     )
 
@@ -345,13 +386,25 @@ def _days_to_empty(run: Run, m: Measure) -> float:
 
 
 def _road_km_max(run: Run, m: Measure) -> float:
+    """Longest road queue over the dates, km; with two directions, their sum in each interval.
+
+    The sum of the two roads' longest queues in a sampling interval bounds the joint queue from
+    above (the two peaks need not fall at the same minute); both queues stand on the same highway.
+    """
     q = run.queues
     days = _day_index(run, m.dates)
     day = (q["time_h"] // 24).astype(int)
     places = [f"road_{d}" for d in m.directions]
     sel = q["gate"].isin(_gates(run, m)) & q["place"].isin(places) & day.isin(days)
+    if not sel.any():
+        return 0.0
     m_per_truck = q.loc[sel, "gate"].map({g: c.road_m_per_truck for g, c in run.scenario.gates.items()})
-    return float((q.loc[sel, "queue_max"] * m_per_truck).max() / 1000) if sel.any() else 0.0
+    km = (
+        (q.loc[sel, "queue_max"] * m_per_truck / 1000)
+        .groupby([q.loc[sel, "gate"], q.loc[sel, "time_h"]])
+        .sum()
+    )
+    return float(km.max())
 
 
 MEASURES: dict[str, Callable[[Run, Measure], float]] = {
@@ -392,9 +445,19 @@ def verdict(mean: float, low: float, high: float, band: tuple[float | None, floa
 
 
 def _narrow_enough(low: float, high: float, band: tuple[float | None, float | None]) -> bool:
-    if band[0] is None or band[1] is None:
-        return not (math.isnan(low) or math.isnan(high))
-    return high - low < band[1] - band[0]
+    """Whether the interval is precise enough for the verdict.
+
+    Two-sided band: the interval is narrower than the band. One-sided band (the other side open,
+    or 0 for a measure that cannot be negative and an ``at most``): the interval does not straddle
+    the finite bound, so it says on which side of the bound the mean lies.
+    """
+    if math.isnan(low) or math.isnan(high):
+        return False
+    lo, hi = band
+    if lo is None or hi is None or lo == 0.0:
+        bound = hi if hi is not None else lo
+        return bound is None or not low <= bound <= high or low == high
+    return high - low < hi - lo
 
 
 def run_case(
@@ -442,6 +505,7 @@ def verdict_row(
         "band": _band_text(case.band),
         "verdict": verdict(mean, low, high, case.band),
         "n": len(values),
+        "sd": float(values.std(ddof=1)) if len(values) > 1 else math.nan,
         "cap_reached": capped,
         "twin_breaks": case.twin.breaks,
     }
