@@ -55,6 +55,8 @@ class Replication:
     bottlenecks: pd.DataFrame | None = None
     seed: int | None = None
     """The experiment seed it was drawn from (with *index*, its random numbers)."""
+    monthly: pd.DataFrame | None = None
+    """The replication's figures month by month (:meth:`sim.results.Run.monthly`)."""
 
 
 def run_replication(
@@ -83,6 +85,7 @@ def run_replication(
         r.wall_s,
         bottlenecks=r.bottlenecks(window),
         seed=seed,
+        monthly=r.monthly(window),
     )
 
 
@@ -257,6 +260,27 @@ class Experiment:
     @property
     def daily(self) -> pd.DataFrame:
         return pd.concat([r.daily.assign(replication=r.index) for r in self.replications], ignore_index=True)
+
+    @property
+    def monthly(self) -> pd.DataFrame:
+        """Every replication's figures month by month (:meth:`sim.results.Run.monthly`), with a
+        ``replication`` column; empty when the replications kept none."""
+        frames = [r.monthly.assign(replication=r.index) for r in self.replications if r.monthly is not None]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def monthly_summary(self) -> pd.DataFrame:
+        """Per month and figure: mean over the replications, 95% interval kept in range, and n
+        (one observation per replication, as for the KPIs)."""
+        per_rep = self.monthly
+        if per_rep.empty:
+            return pd.DataFrame()
+        frames = []
+        for month, g in per_rep.groupby("month", sort=True):
+            values = g.drop(columns=["month", "first", "replication"]).astype(float)
+            s = summarise(values.reset_index(drop=True)).rename_axis("figure").reset_index()
+            s.insert(0, "month", month)
+            frames.append(s)
+        return pd.concat(frames, ignore_index=True)
 
     @property
     def runs(self) -> list[Run]:
