@@ -365,13 +365,16 @@ BASELINE_WARMUP_DAYS = 7
 def first_event_day(scenario: Scenario) -> tuple[int, str] | None:
     """The first day of the run (counted from 0) on which an event begins, and its name; events
     that begin on or before the run's first day (a regime over the whole run) are left out."""
-    found: list[tuple[int, str]] = []
-    for ev in scenario.events:
+    found: list[tuple[int, int, str]] = []
+    for i, ev in enumerate(scenario.events):
         start = ev.start.date() if isinstance(ev.start, dt.datetime) else ev.start
         day = (start - scenario.run.start_date).days
         if 0 < day < scenario.run.days:
-            found.append((day, ev.name or ev.kind))
-    return min(found) if found else None
+            found.append((day, i, ev.name or ev.kind))
+    if not found:
+        return None
+    day, _, name = min(found)  # the earliest; on one day, the first in the file
+    return day, name
 
 
 def warmup_advice(scenario: Scenario, suggested: int, window: Window | None = None) -> str | None:
