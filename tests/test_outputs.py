@@ -33,6 +33,7 @@ def test_run_writes_a_complete_results_folder(tmp_path: Path) -> None:
         "summary.csv",
         "replications.csv",
         "daily.csv",
+        "monthly.csv",
         "trucks.parquet",
         "queues.parquet",
         "scenario.yaml",
@@ -54,6 +55,12 @@ def test_run_writes_a_complete_results_folder(tmp_path: Path) -> None:
     assert summary.loc["cleared_per_day_mean", "mean"] == pytest.approx(
         after.groupby("replication").mean().mean()
     )
+
+    monthly = pd.read_csv(out / "monthly.csv")  # the run's figures month by month, with n
+    assert set(monthly["month"]) == {"2025-09"}
+    assert (monthly["n"] == n).all()
+    row = monthly.set_index("figure").loc["cleared_per_day_mean"]
+    assert row["mean"] == pytest.approx(summary.loc["cleared_per_day_mean", "mean"])
 
     text = (out / "scenario.yaml").read_text()
     assert "# seed: 4" in text
