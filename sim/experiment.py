@@ -271,13 +271,18 @@ class Experiment:
 
     def monthly_summary(self) -> pd.DataFrame:
         """Per month and figure: mean over the replications, 95% interval kept in range, and n
-        (one observation per replication, as for the KPIs)."""
+        (one observation per replication, as for the KPIs). ``growing_share_<gate>_<direction>``
+        is the share of replications whose queue grows over the month."""
         per_rep = self.monthly
         if per_rep.empty:
             return pd.DataFrame()
         frames = []
         for month, g in per_rep.groupby("month", sort=True):
             values = g.drop(columns=["month", "first", "replication"]).astype(float)
+            # A rise in trucks may be negative: no interval kept to a range fits it, so it stays in
+            # the per-replication table; whether the queue grows (0 or 1) becomes a share.
+            values = values.drop(columns=[c for c in values.columns if c.startswith("growth_trucks_")])
+            values = values.rename(columns=lambda c: c.replace("grows_", "growing_share_", 1))
             s = summarise(values.reset_index(drop=True)).rename_axis("figure").reset_index()
             s.insert(0, "month", month)
             frames.append(s)
