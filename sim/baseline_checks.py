@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment import Experiment
-from sim.results import GROWTH_MIN_DAYS, GROWTH_RULE, unstable
+from sim.results import GROWTH_MIN_DAYS, unstable
 from sim.scenario import CapacityEvent, ClosureEvent, DemandEvent, Scenario
 from sim.stats import bounded_interval
 
@@ -120,7 +120,10 @@ def month_failures(exp: Experiment, fruit: str = "fruit", other: str = "general"
                 f"{month}: {fruit} exports' time to China {mine:.2f} h is {ratio:.2f} of {other}'s "
                 f"{theirs:.2f} h (at most {FRUIT_TO_CHINA_RATIO_MAX:g}: fruit is not served first)"
             )
-        failed += [f"{month}: the {what} queue grows ({GROWTH_RULE})" for what in growing.get(str(month), [])]
+        failed += [
+            f"{month}: the {what} queue grows (sim.results.GROWTH_RULE)"
+            for what in growing.get(str(month), [])
+        ]
     return failed
 
 
