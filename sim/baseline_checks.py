@@ -224,9 +224,11 @@ def hidden_jam(exp: Experiment) -> JamCheck:
     returns = pd.DataFrame(rows)
     busiest = str(means["cleared_per_day_mean"].idxmax())
     util_cols = [c for c in means.columns if c.startswith("utilisation_") and "_china_check_" in c]
-    top = str(means.loc[busiest, util_cols].astype(float).idxmax())
+    top = _busiest(means.loc[busiest, util_cols])
     per_rep = exp.monthly
-    values = per_rep.loc[per_rep["month"] == busiest, top].to_numpy(dtype=float)
+    values = (
+        per_rep.loc[per_rep["month"] == busiest, top].to_numpy(dtype=float) if top else np.array([np.nan])
+    )
     if values.size > 1:
         low, high, _ = bounded_interval(values[:, None], "share")
         interval = (float(values.mean()), float(low[0]), float(high[0]))
@@ -234,7 +236,7 @@ def hidden_jam(exp: Experiment) -> JamCheck:
         interval = (float(values.mean()), float(values.mean()), float(values.mean()))
     month_rows = []
     for month, m in means.iterrows():
-        busiest_here = str(m[util_cols].astype(float).idxmax())
+        busiest_here = _busiest(m[util_cols])
         month_rows.append(
             {
                 "month": month,
@@ -245,7 +247,7 @@ def hidden_jam(exp: Experiment) -> JamCheck:
                 "export_procedure_h": m["procedure_h_mean_export"],
                 "exports_held": m[f"held_at_{_label(sc)}_export_mean"],
                 "busiest_checkpoint": _checkpoint(busiest_here),
-                "checkpoint_busy": float(m[busiest_here]),
+                "checkpoint_busy": float(m[busiest_here]) if busiest_here else np.nan,
                 "judged": int(m["days"]) >= GROWTH_MIN_DAYS,
                 "growing": ", ".join(growing.get(str(month), [])) or "none",
             }
@@ -264,8 +266,9 @@ def hidden_jam(exp: Experiment) -> JamCheck:
     check.verdicts["export backlog returns to normal"] = bool(
         returns.empty or returns["returns"].dropna().astype(bool).all()
     )
+    # No Chinese checkpoint in use (all switched off): none can be busy.
     check.verdicts[f"busiest checkpoint below {CHECKPOINT_BUSY_MAX:.0%} busy"] = bool(
-        interval[2] < CHECKPOINT_BUSY_MAX
+        not top or interval[2] < CHECKPOINT_BUSY_MAX
     )
     return check
 
@@ -275,7 +278,15 @@ def _label(sc: Scenario) -> str:
     return f"{int(hh)}h" if mm == "00" else f"{int(hh)}h{mm}"
 
 
+def _busiest(utilisation: pd.Series) -> str:
+    """The column of the highest utilisation; empty when no checkpoint has one."""
+    values = utilisation.astype(float)
+    return str(values.idxmax()) if values.notna().any() else ""
+
+
 def _checkpoint(column: str) -> str:
+    if not column:
+        return "none"
     gate, route = column.removeprefix("utilisation_").split("_china_check_")
     return f"{gate} {route}"
 

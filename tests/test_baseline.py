@@ -106,6 +106,7 @@ def test_without_the_chinese_checkpoint_fruit_is_no_longer_served_first(twins) -
     """
     failed = month_failures(twins["without_china_check"])
     assert any("2025-10: fruit exports' time to China" in f for f in failed), failed
+    assert hidden_jam(twins["without_china_check"]).busiest_checkpoint == "none"
 
 
 def test_at_half_speed_the_chinese_side_cannot_keep_up(twins) -> None:
