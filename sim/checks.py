@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.scenario import DEFAULT_KEY, LANE_STAGES, DemandEvent, Scenario
+from sim.scenario import DEFAULT_KEY, LANE_STAGES, DemandEvent, ParkUseEvent, Scenario
 
 MAX_TRUCKS = 2_000_000
 """The most trucks one replication may expect: about 3.3 years of the baseline."""
@@ -90,6 +90,8 @@ def _event_reaches(sc: Scenario, ev: Any) -> bool:
             for c, rate in flows.items()
             if ev.cargo is None or c in ev.cargo
         )
+    if isinstance(ev, ParkUseEvent):
+        return any(sc.gates[g].park is not None and sc.gates[g].park.enabled for g in gates)
     stages = ev.stages
     if stages is not None and "platform" in stages and sc.platform.enabled:
         return True

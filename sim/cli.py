@@ -513,28 +513,11 @@ def _print_precision(kpis: Any, kpi: str, precision: float, n: int) -> None:
 
 
 def _warn_short_warmup(exp: Any) -> None:
-    suggested = exp.suggested_warmup_days()
-    chosen = exp.scenario.run.warmup_days
-    if exp.window is not None:
-        # The window is what the user studies: never advise cutting it out, only say if it
-        # starts before the model has filled up.
-        from sim.results import window_minutes
+    from sim.experiment import warmup_advice
 
-        first_day = int(window_minutes(exp.scenario, exp.window)[0] // 1440)
-        if suggested > first_day:
-            print(
-                f"warning: the window starts on day {first_day} of the run, before the {suggested} "
-                "days MSER-5 suggests the model needs to fill up: start the run earlier "
-                "(run.start_date) rather than shortening the window",
-                file=sys.stderr,
-            )
-        return
-    if suggested > chosen:
-        print(
-            f"warning: a warm-up of {chosen} days looks short; MSER-5 on the trucks at the gates "
-            f"suggests {suggested} days (set run.warmup_days)",
-            file=sys.stderr,
-        )
+    advice = warmup_advice(exp.scenario, exp.suggested_warmup_days(), exp.window)
+    if advice:
+        print(f"warning: {advice}", file=sys.stderr)
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import datetime as dt
 import itertools
 import math
 import os
@@ -55,6 +56,8 @@ class Replication:
     bottlenecks: pd.DataFrame | None = None
     seed: int | None = None
     """The experiment seed it was drawn from (with *index*, its random numbers)."""
+    monthly: pd.DataFrame | None = None
+    """The replication's figures month by month (:meth:`sim.results.Run.monthly`)."""
 
 
 def run_replication(
@@ -83,6 +86,7 @@ def run_replication(
         r.wall_s,
         bottlenecks=r.bottlenecks(window),
         seed=seed,
+        monthly=r.monthly(window),
     )
 
 
@@ -259,6 +263,32 @@ class Experiment:
         return pd.concat([r.daily.assign(replication=r.index) for r in self.replications], ignore_index=True)
 
     @property
+    def monthly(self) -> pd.DataFrame:
+        """Every replication's figures month by month (:meth:`sim.results.Run.monthly`), with a
+        ``replication`` column; empty when the replications kept none."""
+        frames = [r.monthly.assign(replication=r.index) for r in self.replications if r.monthly is not None]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def monthly_summary(self) -> pd.DataFrame:
+        """Per month and figure: mean over the replications, 95% interval kept in range, and n
+        (one observation per replication, as for the KPIs). ``growing_share_<gate>_<direction>``
+        is the share of replications whose queue grows over the month."""
+        per_rep = self.monthly
+        if per_rep.empty:
+            return pd.DataFrame()
+        frames = []
+        for month, g in per_rep.groupby("month", sort=True):
+            values = g.drop(columns=["month", "first", "replication"]).astype(float)
+            # A rise in trucks may be negative: no interval kept to a range fits it, so it stays in
+            # the per-replication table; whether the queue grows (0 or 1) becomes a share.
+            values = values.drop(columns=[c for c in values.columns if c.startswith("growth_trucks_")])
+            values = values.rename(columns=lambda c: c.replace("grows_", "growing_share_", 1))
+            s = summarise(values.reset_index(drop=True)).rename_axis("figure").reset_index()
+            s.insert(0, "month", month)
+            frames.append(s)
+        return pd.concat(frames, ignore_index=True)
+
+    @property
     def runs(self) -> list[Run]:
         """The replications kept in full (see ``keep_runs``)."""
         return [r.run for r in self.replications if r.run is not None]
@@ -331,6 +361,62 @@ class Experiment:
         per_hour = content.groupby("time_h")["queue_mean"].sum()
         per_day = per_hour.groupby((per_hour.index * 60 // MIN_PER_DAY).astype(int)).mean()
         return mser5(per_day.to_numpy())
+
+
+BASELINE_WARMUP_DAYS = 7
+"""The baseline's warm-up (scenarios/baseline.yaml): a week fills the yards and queues."""
+
+
+def first_event_day(scenario: Scenario) -> tuple[int, str] | None:
+    """The first day of the run (counted from 0) on which an event begins, and its name; events
+    that begin on or before the run's first day (a regime over the whole run) are left out."""
+    found: list[tuple[int, int, str]] = []
+    for i, ev in enumerate(scenario.events):
+        start = ev.start.date() if isinstance(ev.start, dt.datetime) else ev.start
+        day = (start - scenario.run.start_date).days
+        if 0 < day < scenario.run.days:
+            found.append((day, i, ev.name or ev.kind))
+    if not found:
+        return None
+    day, _, name = min(found)  # the earliest; on one day, the first in the file
+    return day, name
+
+
+def warmup_advice(scenario: Scenario, suggested: int, window: Window | None = None) -> str | None:
+    """What to say about the warm-up, given the *suggested* days (MSER-5); None if nothing.
+
+    A warm-up is never advised to reach into the period the scenario exists to study: its
+    window, or its first event (a Tet closure, a surge). There the advice is to start the run
+    earlier, with the baseline's warm-up, and to read non-stationary results month by month
+    (monthly.csv) or over a window.
+    """
+    chosen = scenario.run.warmup_days
+    if window is not None:
+        first_day = (dt.date.fromisoformat(str(window[0])) - scenario.run.start_date).days
+        if suggested > first_day:
+            return (
+                f"the window starts on day {first_day} of the run, before the {suggested} days MSER-5 "
+                "suggests the model needs to fill up: start the run earlier (run.start_date) rather "
+                "than shortening the window"
+            )
+        return None
+    if suggested <= chosen:
+        return None
+    event = first_event_day(scenario)
+    if event is not None and suggested > event[0]:
+        day, name = event
+        when = scenario.run.start_date + dt.timedelta(days=day)
+        return (
+            f"MSER-5 on the trucks at the gates suggests a warm-up of {suggested} days, but that would "
+            f"cut out the period this scenario studies ({name!r} begins on {when}, day {day}): keep "
+            f"run.warmup_days and start the run earlier (run.start_date) so that the baseline's "
+            f"{BASELINE_WARMUP_DAYS}-day warm-up ends before it; the queues change over the run, so "
+            "read the results month by month (monthly.csv) or over a window (--window)"
+        )
+    return (
+        f"a warm-up of {chosen} days looks short; MSER-5 on the trucks at the gates suggests "
+        f"{suggested} days (set run.warmup_days)"
+    )
 
 
 def experiment_of(

@@ -30,6 +30,7 @@ _RESULT_NAMES = {
     "replications.csv",
     "daily.csv",
     "bottlenecks.csv",
+    "monthly.csv",
     "queues.parquet",
     "trucks.parquet",
     "scenario.yaml",

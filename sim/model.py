@@ -24,7 +24,7 @@ import simpy
 
 from sim.calendar import CHINA_AHEAD_MIN, MIN_PER_DAY, MIN_PER_H, build_schedule, horizon_min
 from sim.demand import Arrivals, generate_arrivals
-from sim.scenario import DIRECTIONS, LANE_STAGES, STAGES, Scenario, route_share
+from sim.scenario import DIRECTIONS, LANE_STAGES, STAGES, ParkUseEvent, Scenario, route_share
 from sim.stages import Holding, LanePool, Monitor, Park
 
 EXPORT, IMPORT = DIRECTIONS.index("export"), DIRECTIONS.index("import")
@@ -97,6 +97,8 @@ class TruckDraws:
     crossing_mode: np.ndarray
     route: np.ndarray
     travel_min: np.ndarray
+    parked: np.ndarray
+    """Exports that go through their gate's holding park (see ``park_use`` events)."""
     later_visits: list[dict[int, tuple[float, float, float]]] = field(default_factory=list)
     service_min: dict[str, np.ndarray] = field(default_factory=dict)
     route_uniforms: np.ndarray | None = None
@@ -120,6 +122,18 @@ def _draw_routes(sc: Scenario, arr: Arrivals, u: np.ndarray) -> np.ndarray:
                 pick = np.searchsorted(cum / cum[-1], u[at], side="right")
                 route[at] = first + np.minimum(pick, len(shares) - 1)
     return route
+
+
+def park_share_by_day(sc: Scenario, gate: str) -> np.ndarray:
+    """Share of *gate*'s exports arriving each day of the run that use its park: 1 unless a
+    ``park_use`` event says otherwise (a later event in the list wins where two overlap)."""
+    share = np.ones(sc.run.days)
+    for ev in sc.events:
+        if isinstance(ev, ParkUseEvent) and (ev.gates is None or gate in ev.gates):
+            first = (ev.start - sc.run.start_date).days
+            last = (ev.end - sc.run.start_date).days
+            share[max(first, 0) : max(last + 1, 0)] = ev.share
+    return share
 
 
 def draw_trucks(sc: Scenario, arr: Arrivals, root: np.random.SeedSequence) -> TruckDraws:
@@ -165,11 +179,15 @@ def draw_trucks(sc: Scenario, arr: Arrivals, root: np.random.SeedSequence) -> Tr
         later.append(dict(zip(who.tolist(), draws_k, strict=True)))
     route = _draw_routes(sc, arr, u("route"))
     travel = np.zeros(n)
-    u_travel = u("park_travel")
-    for g, gate in enumerate(sc.gates.values()):
+    parked = np.zeros(n, dtype=bool)
+    u_travel, u_park = u("park_travel"), u("park_use")
+    day = np.clip((arr.time_min // MIN_PER_DAY).astype(np.int64), 0, sc.run.days - 1)
+    for g, (gname, gate) in enumerate(sc.gates.items()):
         if gate.park is not None and gate.park.enabled:
             at = arr.gate == g
             travel[at] = gate.park.travel_min.from_uniform(u_travel[at])
+            exports = at & (arr.direction == EXPORT)
+            parked[exports] = u_park[exports] < park_share_by_day(sc, gname)[day[exports]]
     draws = TruckDraws(
         predeclared=u("predeclared") < pf.predeclared_share,
         lead_min=pf.lead_time_h.from_uniform(u("lead_time")) * MIN_PER_H,
@@ -182,6 +200,7 @@ def draw_trucks(sc: Scenario, arr: Arrivals, root: np.random.SeedSequence) -> Tr
         crossing_mode=np.zeros(n, dtype=np.int8),
         route=route,
         travel_min=travel,
+        parked=parked,
         later_visits=later,
     )
     for stage in LANE_STAGES:
@@ -510,7 +529,7 @@ class Model:
                 yield route.china_check.serve(i, IMPORT)
             if route.crossing is not None and route.crossing_import:
                 yield route.crossing.serve(i)
-        elif gate.park is not None:
+        elif gate.park is not None and self.draws.parked[i]:
             yield gate.park.enter(i)
             travel = self.draws.travel_min[i]
             if travel > 0:

@@ -144,10 +144,11 @@ def write_experiment(
     lang: str = "en",
 ) -> Path:
     """Write an experiment: summary.csv with 95% intervals, replications.csv (with the seed of
-    each replication), daily.csv, bottlenecks.csv (binding stage and whether each gate and
-    direction is unstable), queues.parquet (mean and band over replications), trucks.parquet of
-    the first replication, scenario.yaml, the same tables in results.xlsx, plots, and with
-    *report* the report in *lang*."""
+    each replication), daily.csv, monthly.csv (figures month by month, mean and interval),
+    bottlenecks.csv (binding stage and whether each gate and direction is unstable),
+    queues.parquet (mean and band over replications), trucks.parquet of the first replication,
+    scenario.yaml, the same tables in results.xlsx, plots, and with *report* the report in
+    *lang*."""
     with atomic_dir(outdir, force) as tmp:
         summary = exp.summary()
         summary.to_csv(tmp / "summary.csv")
@@ -158,6 +159,8 @@ def write_experiment(
         reps.insert(0, "seed", reps.index.map(seeds))  # what each replication was drawn from
         reps.to_csv(tmp / "replications.csv")
         exp.daily.to_csv(tmp / "daily.csv", index=False)
+        monthly = exp.monthly_summary()  # a year is not stationary: its figures month by month
+        monthly.to_csv(tmp / "monthly.csv", index=False)
         exp.queue_summary().to_parquet(tmp / "queues.parquet", index=False)
         if exp.runs:
             write_parquet(exp.runs[0].trucks, tmp / "trucks.parquet")
@@ -166,6 +169,7 @@ def write_experiment(
             "daily": exp.daily,
             "per_gate": per_gate_kpis(summary, exp.scenario),
             "bottlenecks": bottlenecks,
+            "monthly": monthly,
         }
         write_workbook(tmp / WORKBOOK, sheets)
         wall = sum(r.wall_s for r in exp.replications)
@@ -252,7 +256,7 @@ def write_sweep(
 
 
 def write_run(run: Run, outdir: str | Path, plots: bool = True, force: bool = False) -> Path:
-    """Write summary.csv, daily.csv, bottlenecks.csv, trucks.parquet, queues.parquet,
+    """Write summary.csv, daily.csv, monthly.csv, bottlenecks.csv, trucks.parquet, queues.parquet,
     scenario.yaml, results.xlsx and plots."""
     with atomic_dir(outdir, force) as tmp:
         kpis = run.kpis()
@@ -265,8 +269,10 @@ def write_run(run: Run, outdir: str | Path, plots: bool = True, force: bool = Fa
             "daily": run.daily,
             "per_gate": per_gate_kpis(summary, run.scenario),
             "bottlenecks": bottlenecks,
+            "monthly": run.monthly(),
         }
         write_workbook(tmp / WORKBOOK, sheets)
+        sheets["monthly"].to_csv(tmp / "monthly.csv", index=False)
         run.daily.to_csv(tmp / "daily.csv", index=False)
         write_parquet(run.trucks, tmp / "trucks.parquet")
         run.queues.to_parquet(tmp / "queues.parquet", index=False)

@@ -332,7 +332,8 @@ class Run:
 
     @cached_property
     def daily(self) -> pd.DataFrame:
-        """Trucks arrived, cleared and turned away per day, gate and direction."""
+        """Trucks arrived, cleared and turned away per day, gate and direction, and ``held``: those
+        not yet cleared at the clock time ``kpi.held_clock`` that day (see :meth:`held_at`)."""
         tr = self.trucks
         days = self.scenario.run.days
         arrived_day = (tr["arrival_min"] // MIN_PER_DAY).astype(int)
@@ -360,6 +361,10 @@ class Run:
             1, "date", pd.Timestamp(self.scenario.run.start_date) + pd.to_timedelta(df["day"], unit="D")
         )
         df["warmup"] = df["day"] < self.scenario.run.warmup_days
+        first = self.scenario.run.start_date
+        every_day = (first, first + dt.timedelta(days=days - 1))
+        held = self.held_at(window=every_day).set_index(["day", "gate", "direction"])["total"]
+        df["held"] = held.reindex(pd.MultiIndex.from_frame(df[["day", "gate", "direction"]])).to_numpy()
         return df
 
     def cleared_per_day(self, window: Window | None = None) -> pd.Series:
@@ -399,10 +404,7 @@ class Run:
         never = np.full(t["arrival_min"].shape, np.nan)
         gone = t["departure_min"]
         export = arrivals.direction == EXPORT
-        with_park = [
-            g for g, gate in enumerate(sc.gates.values()) if gate.park is not None and gate.park.enabled
-        ]
-        parked = export & np.isin(arrivals.gate, with_park)  # every export there queues for the park
+        parked = export & self.data.draws.parked  # every export sent to a park queues for it
         spans = {
             "china_side": [(np.where(export, np.nan, t["arrival_min"]), _first(t["gate_arrival_min"], gone))],
             "park": [(np.where(parked, t["park_in_min"], np.nan), _first(t["called_min"], gone))],
@@ -426,6 +428,64 @@ class Run:
         df["total"] = df[list(HELD_PLACES)].sum(axis=1)
         df.insert(1, "date", pd.Timestamp(sc.run.start_date) + pd.to_timedelta(df["day"], unit="D"))
         return df
+
+    def monthly(self, window: Window | None = None) -> pd.DataFrame:
+        """The main figures calendar month by calendar month, one row per month of the window
+        (default: the days after the warm-up; a month cut by the window keeps only its days).
+
+        A year is not stationary (seasons, Tet, holidays), so its figures are read month by
+        month: trucks cleared and arrived a day by direction, procedure time by direction, the
+        export time to China by cargo class, trucks held at ``kpi.held_clock`` by direction,
+        whether each gate and direction's queue grows over the month (:data:`GROWTH_RULE`,
+        ``grows_<gate>_<direction>``: 1 or 0, NaN for a month of fewer than
+        :data:`GROWTH_MIN_DAYS` days) and each Chinese checkpoint's utilisation in its open hours.
+        """
+        sc = self.scenario
+        start, end = window_minutes(sc, window)
+        first_day, end_day = int(start // MIN_PER_DAY), int(end // MIN_PER_DAY)
+        dates = pd.date_range(sc.run.start_date, periods=sc.run.days, freq="D")[first_day:end_day]
+        tr = self.trucks
+        t = self.data.times
+        cleared = (tr["outcome"] == "cleared").to_numpy()
+        direction_of = tr["direction"].to_numpy()
+        cargo_of = tr["cargo"].to_numpy()
+        d = self.daily
+        held = self.held_at(window=window)
+        label = _clock_label(sc.kpi.held_clock)
+        rows = []
+        for month, days in pd.Series(dates, index=dates).groupby(dates.to_period("M")):
+            first, last = days.iloc[0].date(), days.iloc[-1].date()
+            m0, m1 = minute_of(sc, first), minute_of(sc, last) + MIN_PER_DAY
+            row: dict[str, object] = {"month": str(month), "first": first, "days": len(days)}
+            in_month = d[(d["date"] >= days.iloc[0]) & (d["date"] <= days.iloc[-1])]
+            row["cleared_per_day_mean"] = in_month["cleared"].sum() / len(days)
+            for direction in DIRECTIONS:
+                mine = in_month[in_month["direction"] == direction]
+                row[f"cleared_per_day_mean_{direction}"] = mine["cleared"].sum() / len(days)
+                row[f"arrived_per_day_mean_{direction}"] = mine["arrived"].sum() / len(days)
+            done = cleared & (t["arrival_min"] >= m0) & (t["arrival_min"] < m1)
+            for direction in DIRECTIONS:
+                sel = done & (direction_of == direction)
+                row[f"procedure_h_mean_{direction}"] = _mean(tr["procedure_h"].to_numpy()[sel])
+                row[f"time_in_system_h_mean_{direction}"] = _mean(tr["time_in_system_h"].to_numpy()[sel])
+            for cargo in sc.cargo_classes:
+                sel = done & (direction_of == "export") & (cargo_of == cargo)
+                row[f"time_h_mean_export_to_china_{cargo}"] = _mean(tr["to_china_h"].to_numpy()[sel])
+            h = held[(held["date"] >= days.iloc[0]) & (held["date"] <= days.iloc[-1])]
+            for direction in DIRECTIONS:
+                per_day = h[h["direction"] == direction].groupby("day")["total"].sum()
+                row[f"held_at_{label}_{direction}_mean"] = per_day.mean()
+            for b in self.bottlenecks((first, last)).itertuples():
+                judged = b.growth_trucks == b.growth_trucks
+                row[f"grows_{b.gate}_{b.direction}"] = float(b.grows) if judged else np.nan
+                row[f"growth_trucks_{b.gate}_{b.direction}"] = b.growth_trucks
+            k = self._monitor_kpis(m0, m1)
+            for gate, g in sc.gates.items():
+                for route in g.routes:
+                    key = f"utilisation_{gate}_china_check_{route}"
+                    row[key] = k.get(key, np.nan)
+            rows.append(row)
+        return pd.DataFrame(rows)
 
     def kpis(self, window: Window | None = None) -> pd.Series:
         """Named figures over a date window (default: the days after the warm-up), units in the names.

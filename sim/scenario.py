@@ -455,8 +455,29 @@ class ExtendedHoursEvent(_Event):
         return self
 
 
+class ParkUseEvent(_Event):
+    """The share of a gate's exports that go through its holding park, for the trucks arriving
+    on the days from *start* to *end*, both included (outside such events: all of them).
+
+    A park that came into use, or became mandatory, on a date is a park with a share below 1
+    before that date; trucks not sent to the park drive straight to the gate.
+    """
+
+    kind: Literal["park_use"] = Field(description="the kind of event")
+    start: dt.date = Field(description="first day of arrival, YYYY-MM-DD")
+    end: dt.date = Field(description="last day of arrival, included")
+    share: Probability = Field(description="share of the exports arriving then that use the park, 0 to 1")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ParkUseEvent:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) must not be before start ({self.start})")
+        return self
+
+
 Event = Annotated[
-    DemandEvent | CapacityEvent | ClosureEvent | ExtendedHoursEvent, Field(discriminator="kind")
+    DemandEvent | CapacityEvent | ClosureEvent | ExtendedHoursEvent | ParkUseEvent,
+    Field(discriminator="kind"),
 ]
 
 
@@ -564,7 +585,7 @@ class Scenario(_Model):
     events: list[Event] = Field(
         default_factory=list,
         max_length=MAX_EVENTS,
-        description="demand, capacity, closure and extended-hours events",
+        description="demand, capacity, closure, extended-hours and park-use events",
     )
     kpi: KpiSettings = Field(default=KpiSettings(), description="how some KPIs are measured")
     sweep: dict[str, list[Any]] | None = Field(
@@ -753,6 +774,18 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
             for c in ev.cargo or []:
                 if c not in cargo:
                     problems.append((f"events.{i}.cargo", f"unknown cargo class {c!r}"))
+        elif isinstance(ev, ParkUseEvent):
+            parked = [g for g, gate in sc.gates.items() if gate.park is not None]
+            lacking = [g for g in ev.gates or [] if g in sc.gates and g not in parked]
+            if lacking or not parked:
+                what = f"gate(s) {lacking} have" if lacking else "no gate has"
+                problems.append(
+                    (
+                        f"events.{i}.gates",
+                        f"{what} no holding park (gates.<gate>.park) for a park_use event to share "
+                        f"out; gates with one: {parked}",
+                    )
+                )
         else:
             if isinstance(ev, CapacityEvent) and ev.directions is not None:
                 problems.append(

@@ -33,6 +33,7 @@ def test_run_writes_a_complete_results_folder(tmp_path: Path) -> None:
         "summary.csv",
         "replications.csv",
         "daily.csv",
+        "monthly.csv",
         "trucks.parquet",
         "queues.parquet",
         "scenario.yaml",
@@ -54,6 +55,12 @@ def test_run_writes_a_complete_results_folder(tmp_path: Path) -> None:
     assert summary.loc["cleared_per_day_mean", "mean"] == pytest.approx(
         after.groupby("replication").mean().mean()
     )
+
+    monthly = pd.read_csv(out / "monthly.csv")  # the run's figures month by month, with n
+    assert set(monthly["month"]) == {"2025-09"}
+    assert (monthly["n"] == n).all()
+    row = monthly.set_index("figure").loc["cleared_per_day_mean"]
+    assert row["mean"] == pytest.approx(summary.loc["cleared_per_day_mean", "mean"])
 
     text = (out / "scenario.yaml").read_text()
     assert "# seed: 4" in text
@@ -97,7 +104,7 @@ def test_results_folder_has_bottlenecks_and_a_workbook(tmp_path: Path) -> None:
     for row in bn.itertuples():
         assert row.statement.split(":")[0] in done.stdout  # the console says it out loud too
     book = pd.read_excel(out / "results.xlsx", sheet_name=None)
-    assert list(book) == ["summary", "daily", "per_gate", "bottlenecks"]
+    assert list(book) == ["summary", "daily", "per_gate", "bottlenecks", "monthly"]
     summary = pd.read_csv(out / "summary.csv", index_col="kpi")
     sheet = book["summary"].set_index("kpi")
     mean = summary.loc["cleared_per_day_mean", "mean"]
