@@ -78,3 +78,34 @@ def test_bad_targets_are_named(tmp_path: Path) -> None:
     assert str(bad) in done.stderr
     assert "sum to 1" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_targets_file_loads_with_sources_definitions_bands_and_roles() -> None:
+    from sim import load_scenario
+    from sim.calibrate import load_targets
+    from sim.joint import check_names
+
+    targets, _ = load_targets(BASELINE.parent / "targets.yaml")
+    names = {t.name for t in targets.targets}
+    assert {"province_total", "export_procedure_time", "exports_held_at_20h", "no_growing_queue"} <= names
+    holdout = {t.name for t in targets.targets if t.role == "holdout"}
+    assert holdout == {"exports_held_at_20h_2024", "left_at_end_of_day_2026"}
+    for t in targets.targets:
+        assert "FF" in t.source
+        assert t.definition
+        assert t.tolerance
+        assert t.band[0] <= t.band[1]
+    check_names(load_scenario(BASELINE), targets.targets)  # every KPI a target names exists
+    assert len(targets.parameters) >= 3
+
+
+def test_a_target_with_an_aim_outside_its_band_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "t.yaml"
+    bad.write_text(
+        "mean_per_day: 1650\ntargets:\n  - {name: x, reported: r, source: FF 1, definition: d, tolerance: t,"
+        " role: fit, kpi: cleared_per_day_mean, band: [1, 2], aim: 3}\n"
+    )
+    done = bordersim("calibrate", str(BASELINE), "--targets", str(bad))
+    assert done.returncode == 2
+    assert "outside the band" in done.stderr
+    assert "targets.0" in done.stderr
