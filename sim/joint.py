@@ -356,9 +356,10 @@ def design(k: int) -> np.ndarray:
 
 
 def basis(x: np.ndarray, degree: int = 2) -> np.ndarray:
-    """Columns of a polynomial in the coded parameters: 1, linear, and (degree 2) squares and products."""
+    """Columns of a polynomial in the coded parameters: 1, then (degree >= 1) linear terms, then
+    (degree 2) squares and products."""
     x = np.atleast_2d(x)
-    cols = [np.ones(len(x)), *x.T]
+    cols = [np.ones(len(x))] + (list(x.T) if degree >= 1 else [])
     if degree >= 2:
         k = x.shape[1]
         cols += [x[:, i] ** 2 for i in range(k)] if len(x) > 0 else []

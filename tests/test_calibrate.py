@@ -109,3 +109,145 @@ def test_a_target_with_an_aim_outside_its_band_is_refused(tmp_path: Path) -> Non
     assert done.returncode == 2
     assert "outside the band" in done.stderr
     assert "targets.0" in done.stderr
+
+
+# --- the joint fit on a model with known parameters ----------------------------------------
+# Tolerances, written before the first run: each parameter is recovered within 3 standard errors
+# of the fit (the bootstrap redraws the targets' own sampling error, aim_se), and that standard
+# error is below 10% of the parameter's range, so the check is not vacuous.
+
+TRUTH = {"lam": 250.0, "svc": 4.4}
+_T = {"reported": "simulated", "source": "FF none: made by the model", "definition": "d", "tolerance": "t"}
+
+
+def _params() -> list:
+    from sim.joint import Parameter
+
+    return [
+        Parameter(
+            name="lam",
+            what="imports a day",
+            range=(200, 280),
+            start=220,
+            set=["gates.g.demand_trucks_per_day.import.general"],
+        ),
+        Parameter(
+            name="svc",
+            what="gate-control minutes",
+            range=(3.6, 4.6),
+            start=3.8,
+            set=["gates.g.gate_control.service_min.default.mean"],
+        ),
+        Parameter(  # the textbook has no exports: this one can move nothing
+            name="dummy",
+            what="export profile",
+            range=(0.0, 1.0),
+            start=0.0,
+            mix="demand.hourly_profile.export",
+            toward=[0] * 12 + [1] * 12,
+        ),
+    ]
+
+
+@pytest.fixture(scope="module")
+def known() -> tuple:
+    """Targets made from 8 replications of the textbook queue at known parameter values."""
+    import numpy as np
+
+    from sim.experiment import replicate
+    from sim.joint import Target, at_values
+
+    base = textbook({"run.days": 15, "run.warmup_days": 1})
+    truth = replicate(
+        at_values(base, _params()[:2], list(TRUTH.values())), 8, 99, jobs=1, keep_series=False, keep_runs=0
+    )
+    targets, aim_se = [], {}
+    for name, kpi in (("cleared", "cleared_per_day_mean"), ("util", "utilisation_g_gate_control")):
+        x = Target(name=name, kpi=kpi, band=(0, 1e9), role="fit", **_T).values(truth)
+        m = float(x.mean())
+        targets.append(Target(name=name, kpi=kpi, band=(0.95 * m, 1.05 * m), aim=m, role="fit", **_T))
+        aim_se[name] = float(x.std(ddof=1) / np.sqrt(len(x)))
+    return base, targets, aim_se
+
+
+def _recovered(fit) -> dict[str, bool]:
+    v = fit.values.set_index("parameter")
+    out = {}
+    for name, true in TRUTH.items():
+        lo, hi = v.loc[name, "low"], v.loc[name, "high"]
+        se = v.loc[name, "se"]
+        out[name] = bool(se < 0.1 * (hi - lo) and abs(v.loc[name, "value"] - true) <= 3 * se)
+    return out
+
+
+def test_joint_fit_screens_out_a_dead_parameter_and_recovers_known_values(known: tuple) -> None:
+    from sim.joint import joint_fit
+
+    base, targets, aim_se = known
+    fit = joint_fit(
+        base, targets, _params(), n=5, n_screen=3, seed=0, jobs=1, n_check=3, boot=60, aim_se=aim_se
+    )
+    assert [p.name for p in fit.fitted] == ["lam", "svc"]
+    status = fit.values.set_index("parameter")
+    assert status.loc["dummy", "status"] == "fixed"
+    assert "moves no fit target" in status.loc["dummy", "reason"]
+    assert _recovered(fit) == {"lam": True, "svc": True}
+    assert fit.conflicts == []
+    assert set(fit.table["n"]) == {3}
+
+
+def test_recovery_check_fails_with_a_blind_surface_or_a_shifted_target(known: tuple) -> None:
+    from sim.joint import joint_fit
+
+    base, targets, aim_se = known
+    params = _params()[:2]
+    blind = joint_fit(
+        base,
+        targets,
+        params,
+        n=5,
+        seed=0,
+        jobs=1,
+        n_check=2,
+        boot=30,
+        aim_se=aim_se,
+        do_screen=False,
+        degree=0,
+    )
+    assert _recovered(blind) != {"lam": True, "svc": True}
+    aim = 1.1 * targets[0].aim  # a target 10% off the truth's own value
+    shifted = [targets[0].model_copy(update={"aim": aim, "band": (0.95 * aim, 1.05 * aim)}), targets[1]]
+    off = joint_fit(
+        base, shifted, params, n=5, seed=0, jobs=1, n_check=2, boot=30, aim_se=aim_se, do_screen=False
+    )
+    assert not _recovered(off)["lam"]
+
+
+def test_incompatible_targets_are_reported_as_a_conflict_and_a_miss(known: tuple) -> None:
+    from sim.joint import Target, joint_fit
+
+    base, _, _ = known
+    # 270 a day at >= 3.6 min a truck keeps one lane at least 68% busy: 55% cannot be had with it.
+    targets = [
+        Target(name="cleared", kpi="cleared_per_day_mean", band=(265, 275), aim=270, role="fit", **_T),
+        Target(name="util", kpi="utilisation_g_gate_control", band=(0.54, 0.56), aim=0.55, role="fit", **_T),
+    ]
+    fit = joint_fit(base, targets, _params()[:2], n=3, seed=0, jobs=1, n_check=3, boot=10, do_screen=False)
+    assert fit.conflicts
+    text = " ".join(fit.conflicts)
+    assert "util" in text
+    assert "reachable alone" in text
+    assert "cleared" in text
+    assert "MISS" in set(fit.table["verdict"])
+
+
+def test_a_band_out_of_reach_is_a_miss_and_said_so(known: tuple) -> None:
+    from sim.joint import Target, joint_fit
+
+    base, _, _ = known
+    targets = [Target(name="cleared", kpi="cleared_per_day_mean", band=(400, 420), role="fit", **_T)]
+    fit = joint_fit(base, targets, _params()[:1], n=3, seed=0, jobs=1, n_check=3, boot=10, do_screen=False)
+    row = fit.table.set_index("target").loc["cleared"]
+    assert row["verdict"] == "MISS"
+    assert row["ci_high"] < 400
+    assert "out of reach" in fit.conflicts[0]
