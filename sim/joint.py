@@ -61,6 +61,11 @@ class Target(BaseModel):
     definition: str = Field(min_length=1, description="the quantity in model terms, and why")
     tolerance: str = Field(min_length=1, description="why the band is what it is")
     role: Literal["fit", "holdout"]
+    step: Literal["demand", "joint"] = Field(
+        default="joint",
+        description="demand: matched by the demand step (base demand and cv) and only checked after the "
+        "joint fit, so no ASSUMPTION parameter is moved to hit it; joint: in the joint objective",
+    )
     kpi: str | list[str] | None = Field(default=None, description="a KPI, or KPIs summed")
     over: str | list[str] | None = Field(default=None, description="divide by this KPI (or sum)")
     max_of: str | None = Field(default=None, description="regex: the largest of the matching KPIs")
@@ -130,6 +135,14 @@ class Target(BaseModel):
     def inside(self, value: float) -> bool:
         """Whether *value* lies in the band."""
         return bool(self.band[0] <= value <= self.band[1])
+
+    def near(self, value: float) -> bool:
+        """Whether a surface value lies in the band, to a tenth of the scale (a surface's own error)."""
+        return bool(self.band[0] - 0.1 * self.spread <= value <= self.band[1] + 0.1 * self.spread)
+
+    def clip(self, value: np.ndarray | float) -> np.ndarray:
+        """*value* kept in the quantity's possible range (a surface can stray below 0)."""
+        return np.clip(value, 0.0, 1.0 if self.domain == "share" else np.inf)
 
 
 class Parameter(BaseModel):
@@ -410,7 +423,7 @@ def solve(
     def objective(x: np.ndarray) -> float:
         total = 0.0
         for t in targets:
-            v = float(predict(coefs[t.name], x, degree)[0])
+            v = float(t.clip(predict(coefs[t.name], x, degree)[0]))
             if aims and t.name in aims:
                 total += ((v - aims[t.name]) / t.spread) ** 2
             else:
@@ -481,39 +494,41 @@ def _conflicts(
     fitted: Sequence[Parameter],
     degree: int,
 ) -> list[str]:
-    """Why each fit target the optimum misses cannot be met with the others."""
+    """Why each target the optimum misses cannot be met with the others, read off the surfaces."""
     k = len(fitted)
+
+    def value(t: Target, x: np.ndarray) -> float:
+        return float(t.clip(predict(coefs[t.name], x, degree)[0]))
+
     out = []
     for t in targets:
-        v = float(predict(coefs[t.name], x_opt, degree)[0])
-        if t.inside(v):
+        v = value(t, x_opt)
+        if t.near(v):
             continue
         alone = solve(coefs, [t.model_copy(update={"aim": None})], k, degree)
-        best = float(predict(coefs[t.name], alone, degree)[0])
+        best = value(t, alone)
         at = ", ".join(f"{p.name} {p.natural(c):.3g}" for p, c in zip(fitted, alone, strict=True))
-        if not t.inside(best):
+        head = f"{t.name}: {v:.4g} on the fitted surface, band [{t.band[0]:g}, {t.band[1]:g}]"
+        if not t.near(best):
             out.append(
-                f"{t.name}: {v:.4g} at the fit, band [{t.band[0]:g}, {t.band[1]:g}]; out of reach of the "
-                f"fitted parameters: its best within their ranges is {best:.4g} ({at})"
+                f"{head}; out of reach of the fitted parameters: "
+                f"its best within their ranges is {best:.4g} ({at})"
             )
             continue
-        broken = []
+        against = []
         for u in targets:
             if u.name == t.name:
                 continue
-            uv = float(predict(coefs[u.name], alone, degree)[0])
-            if (
-                t.inside(best)
-                and not u.inside(uv)
-                and u.inside(float(predict(coefs[u.name], x_opt, degree)[0]))
-            ):
+            before, after = abs(float(u.miss(value(u, x_opt)))), abs(float(u.miss(value(u, alone))))
+            if after > before + 0.5:
                 r = np.corrcoef(design_y[t.name].mean(axis=1), design_y[u.name].mean(axis=1))[0, 1]
-                broken.append(
-                    f"{u.name} (would be {uv:.4g}, band [{u.band[0]:g}, {u.band[1]:g}]; r = {r:+.2f})"
+                against.append(
+                    f"{u.name} (would be {value(u, alone):.4g}, band [{u.band[0]:g}, {u.band[1]:g}]; "
+                    f"r = {r:+.2f} over the design)"
                 )
         out.append(
-            f"{t.name}: {v:.4g} at the fit, band [{t.band[0]:g}, {t.band[1]:g}]; reachable alone ({best:.4g} "
-            f"at {at}) but then misses " + ("; ".join(broken) if broken else "no other target by itself")
+            f"{head}; reachable alone ({best:.4g} at {at}) but only where "
+            + ("; ".join(against) if against else "the other targets' misses add up to more")
         )
     return out
 
@@ -538,13 +553,15 @@ def joint_fit(
 ) -> JointFit:
     """Screen, design, surface, fit, bootstrap and check (see the module docstring).
 
-    Only targets of role ``fit`` are used. *aim_se* gives the standard error of an aim that is
-    itself estimated (e.g. from a simulated truth); the bootstrap then redraws the aim too.
+    Targets of role ``fit`` and step ``joint`` steer the fit; every ``fit`` target is checked.
+    *aim_se* gives the standard error of an aim that is itself estimated (e.g. from a simulated
+    truth); the bootstrap then redraws the aim too.
     *degree* and *weighted* exist to show that a wrong surface misses.
     """
     settings = settings or JointSettings()
-    fit_targets = [t for t in targets if t.role == "fit"]
-    check_names(sc, fit_targets)
+    checked = [t for t in targets if t.role == "fit"]
+    check_names(sc, checked)
+    fit_targets = [t for t in checked if t.step == "joint"]
     params = list(params)
     if do_screen:
         scr = screen(sc, params, fit_targets, settings, n_screen or n, seed, jobs, executor)
@@ -607,16 +624,23 @@ def joint_fit(
                 "reason": reason,
             }
         )
-    predicted = {t.name: float(predict(coefs[t.name], x_opt, degree)[0]) for t in fit_targets} if k else {}
+    predicted = (
+        {t.name: float(t.clip(predict(coefs[t.name], x_opt, degree)[0])) for t in fit_targets} if k else {}
+    )
     conflicts = _conflicts(coefs, fit_targets, x_opt, y, chosen, degree) if k else []
     check = replicate(fitted_sc, n_check, seed + 1, jobs, executor, keep_series=False, keep_runs=0)
-    table = target_table(check, fit_targets)
-    if not k:
-        conflicts = [
-            f"{r.target}: {r.simulated:.4g}, band [{r.band_low:g}, {r.band_high:g}]; no parameter is fitted"
-            for r in table.itertuples()
-            if r.verdict == "MISS"
-        ]
+    table = target_table(check, checked)
+    steps = {t.name: t.step for t in checked}
+    conflicts += [
+        f"{r.target}: {r.simulated:.4g} in the check, band [{r.band_low:g}, {r.band_high:g}]; "
+        + (
+            "missed by the demand step, which sets it"
+            if steps[r.target] == "demand"
+            else "no parameter is fitted"
+        )
+        for r in table.itertuples()
+        if r.verdict == "MISS" and (steps[r.target] == "demand" or not k)
+    ]
     return JointFit(
         fitted_sc, params, chosen, scr, x, y, coefs, pd.DataFrame(rows), predicted, table, conflicts, degree
     )
