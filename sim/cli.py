@@ -863,7 +863,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
     from sim.calibrate import calibrate, fit_yaml, load_targets
     from sim.joint import joint_fit
-    from sim.joint_output import calibrated_yaml, figure, summary_markdown
+    from sim.joint_output import calibrated_yaml, design_table, figure, summary_markdown
     from sim.library import put_in_readme
     from sim.output import atomic_dir
     from sim.plots import calibration
@@ -909,6 +909,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
                 joint.table.to_csv(tmp / "targets_table.csv", index=False)
                 if joint.screen is not None:
                     joint.screen.effects.to_csv(tmp / "screen.csv", index=False)
+                design_table(joint).to_csv(tmp / "design.csv", index=False)
                 (tmp / "calibration.md").write_text(text + "\n", encoding="utf-8")
                 fig = figure(joint, targets.targets)
                 fig.savefig(tmp / "response.png", dpi=110)

@@ -44,6 +44,9 @@ from sim.experiment import Experiment, replicate, replicate_each
 from sim.scenario import Scenario, ScenarioError
 from sim.stats import bounded_interval, kpi_domain
 
+RIDGE = 1e-3
+"""Weight of the squared coded distance from the starting values in the fit's objective."""
+
 VERDICT_RULE = (
     "met: the 95% interval lies inside the band; MISS: the mean lies outside it; "
     "borderline: the mean is inside but the interval crosses a bound"
@@ -139,6 +142,17 @@ class Target(BaseModel):
     def near(self, value: float) -> bool:
         """Whether a surface value lies in the band, to a tenth of the scale (a surface's own error)."""
         return bool(self.band[0] - 0.1 * self.spread <= value <= self.band[1] + 0.1 * self.spread)
+
+    @property
+    def logged(self) -> bool:
+        """Whether its surface is fitted to log(1 + value): counts and hours grow steeply near a
+        jam, and a quadratic follows the logarithm of such a response much better than the value."""
+        return self.domain == "nonnegative"
+
+    def surface(self, coef: np.ndarray, x: np.ndarray, degree: int = 2) -> np.ndarray:
+        """The surface's value of this target at coded points *x*, on its own scale and in range."""
+        v = predict(coef, x, degree)
+        return self.clip(np.expm1(v) if self.logged else v)
 
     def clip(self, value: np.ndarray | float) -> np.ndarray:
         """*value* kept in the quantity's possible range (a surface can stray below 0)."""
@@ -380,6 +394,16 @@ def basis(x: np.ndarray, degree: int = 2) -> np.ndarray:
     return np.column_stack(cols)
 
 
+def _band(t: Target) -> Target:
+    """*t* with its aim dropped: any value in its band will do."""
+    return t.model_copy(update={"aim": None})
+
+
+def _scaled(t: Target, y: np.ndarray) -> np.ndarray:
+    """Replication values on the scale *t*'s surface is fitted on (see :attr:`Target.logged`)."""
+    return np.log1p(np.maximum(y, 0.0)) if t.logged else y
+
+
 def fit_surface(x: np.ndarray, y: np.ndarray, degree: int = 2, weighted: bool = True) -> np.ndarray:
     """Coefficients of the polynomial through the point means of *y* (points x replications), by
     least squares weighted with one over the variance of each point's mean."""
@@ -417,13 +441,19 @@ def solve(
     degree: int = 2,
     aims: dict[str, float] | None = None,
     starts: np.ndarray | None = None,
+    x0: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Coded parameters minimising the sum of squared tolerance-scaled misses on the surfaces."""
+    """Coded parameters minimising the sum of squared tolerance-scaled misses on the surfaces.
+
+    With *x0* (the parameters' starting values, coded), a small penalty RIDGE x squared distance
+    from it is added: where several values meet the bands equally well, the fit keeps the
+    assumption it started from and moves it only as far as the targets demand.
+    """
 
     def objective(x: np.ndarray) -> float:
-        total = 0.0
+        total = 0.0 if x0 is None else RIDGE * float(np.sum((x - x0) ** 2))
         for t in targets:
-            v = float(t.clip(predict(coefs[t.name], x, degree)[0]))
+            v = float(t.surface(coefs[t.name], x, degree)[0])
             if aims and t.name in aims:
                 total += ((v - aims[t.name]) / t.spread) ** 2
             else:
@@ -498,21 +528,26 @@ def _conflicts(
     k = len(fitted)
 
     def value(t: Target, x: np.ndarray) -> float:
-        return float(t.clip(predict(coefs[t.name], x, degree)[0]))
+        return float(t.surface(coefs[t.name], x, degree)[0])
 
     out = []
     for t in targets:
         v = value(t, x_opt)
         if t.near(v):
             continue
-        alone = solve(coefs, [t.model_copy(update={"aim": None})], k, degree)
+        alone = solve(coefs, [_band(t)], k, degree)
         best = value(t, alone)
         at = ", ".join(f"{p.name} {p.natural(c):.3g}" for p, c in zip(fitted, alone, strict=True))
         head = f"{t.name}: {v:.4g} on the fitted surface, band [{t.band[0]:g}, {t.band[1]:g}]"
         if not t.near(best):
+            there = [
+                f"{u.name} {value(u, alone):.4g} (band [{u.band[0]:g}, {u.band[1]:g}])"
+                for u in targets
+                if u.name != t.name and not u.near(value(u, alone))
+            ]
             out.append(
-                f"{head}; out of reach of the fitted parameters: "
-                f"its best within their ranges is {best:.4g} ({at})"
+                f"{head}; out of reach of the fitted parameters: its best within their ranges is "
+                f"{best:.4g} ({at})" + (f", where {'; '.join(there)}" if there else "")
             )
             continue
         against = []
@@ -587,19 +622,32 @@ def joint_fit(
 
         exps = replicate_each([at_values(sc, params, natural(row)) for row in x], n, seed, jobs, executor)
         y = target_matrix(exps, fit_targets)
-        coefs = {t.name: fit_surface(x, y[t.name], degree, weighted) for t in fit_targets}
-        x_opt = solve(coefs, fit_targets, k, degree)
+
+        def surfaces(pick: np.ndarray) -> dict[str, np.ndarray]:
+            return {
+                t.name: fit_surface(x, _scaled(t, y[t.name][:, pick]), degree, weighted) for t in fit_targets
+            }
+
+        coefs = surfaces(np.arange(n))
+        x0 = np.array([p.coded(p.start) for p in chosen])
+        # A target no fitted value can bring into its band is reported, not chased: left in the
+        # objective it would drag the fit to a range bound and push reachable targets out of band.
+        steer = [
+            t
+            for t in fit_targets
+            if t.near(t.surface(coefs[t.name], solve(coefs, [_band(t)], k, degree), degree)[0])
+        ]
+        x_opt = solve(coefs, steer, k, degree, x0=x0)
         rng = np.random.default_rng(seed)
         out = []
         for _ in range(boot):
-            pick = rng.integers(0, n, n)
-            bc = {t.name: fit_surface(x, y[t.name][:, pick], degree, weighted) for t in fit_targets}
+            bc = surfaces(rng.integers(0, n, n))
             aims = {
                 t.name: rng.normal(t.aim, aim_se[t.name])
-                for t in fit_targets
+                for t in steer
                 if aim_se and t.name in aim_se and t.aim is not None
             }
-            out.append(solve(bc, fit_targets, k, degree, aims, starts=np.vstack([x_opt, np.zeros(k)])))
+            out.append(solve(bc, steer, k, degree, aims, starts=np.vstack([x_opt, x0]), x0=x0))
         boots = np.array(out)
         fixed_values = natural(x_opt)
     fitted_sc = at_values(sc, params, fixed_values)
@@ -624,9 +672,7 @@ def joint_fit(
                 "reason": reason,
             }
         )
-    predicted = (
-        {t.name: float(t.clip(predict(coefs[t.name], x_opt, degree)[0])) for t in fit_targets} if k else {}
-    )
+    predicted = {t.name: float(t.surface(coefs[t.name], x_opt, degree)[0]) for t in fit_targets} if k else {}
     conflicts = _conflicts(coefs, fit_targets, x_opt, y, chosen, degree) if k else []
     check = replicate(fitted_sc, n_check, seed + 1, jobs, executor, keep_series=False, keep_runs=0)
     table = target_table(check, checked)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.joint import VERDICT_RULE, JointFit, Target, predict
+from sim.joint import RIDGE, VERDICT_RULE, JointFit, Target
 
 
 def _num(x: float) -> str:
@@ -27,6 +27,35 @@ def parameter_table(fit: JointFit) -> str:
         span = f"{_num(r.low)}-{_num(r.high)}"
         lines.append(f"| `{r.parameter}` | {_num(r.value)}{se} | {span} | {r.status} | {r.reason} |")
     return "\n".join(lines)
+
+
+def screen_table(fit: JointFit) -> str:
+    """Markdown: the screen's effect of each candidate (low to high end) on each target that steers
+    the joint fit, in units of the target's scale, with its standard error over replications."""
+    if fit.screen is None:
+        return ""
+    e = fit.screen.effects
+    names = list(dict.fromkeys(e["target"]))
+    lines = [
+        "Screen (each candidate alone from the low to the high end of its range, same seeds; effect in "
+        "target scales = half the band, +- se):",
+        "",
+        "| parameter | " + " | ".join(f"`{t}`" for t in names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for p, g in e.groupby("parameter", sort=False):
+        cells = [f"{r.effect:+.2f} +- {r.se:.2f}" for r in g.set_index("target").loc[names].itertuples()]
+        lines.append(f"| `{p}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def design_table(fit: JointFit) -> pd.DataFrame:
+    """The design points (natural values) and each target's mean and sd over replications."""
+    out = pd.DataFrame({p.name: [p.natural(c) for c in fit.design_x[:, j]] for j, p in enumerate(fit.fitted)})
+    for name, y in fit.design_y.items():
+        out[f"{name}_mean"] = y.mean(axis=1)
+        out[f"{name}_sd"] = y.std(axis=1, ddof=1) if y.shape[1] > 1 else np.nan
+    return out
 
 
 def target_markdown(fit: JointFit, targets: list[Target]) -> str:
@@ -56,7 +85,9 @@ def summary_markdown(
         f"({fit.scenario.run.days} days, {fit.scenario.run.warmup_days} of warm-up) to "
         "`scenarios/targets.yaml`. Every design point and the screen run on the same seeds "
         f"(common random numbers), {n} replications each; a quadratic surface per target by weighted "
-        "least squares; the fitted values minimise the sum of squared tolerance-scaled misses; "
+        "least squares (of log(1 + value) for counts and hours); the fitted values minimise the sum of "
+        f"squared tolerance-scaled misses plus {RIDGE:g} x the squared coded distance from the starting "
+        "values (a target out of reach of every fitted value is reported, not chased); "
         "standard errors from refitting on bootstrap resamples of the replications. The check "
         f"replicates the fitted scenario on fresh seeds. Wall time {wall_min:.0f} min.",
         "",
@@ -71,6 +102,8 @@ def summary_markdown(
         + (f"fitted {', '.join(f'`{f}`' for f in fitted)}." if fitted else "none fitted."),
         "",
         parameter_table(fit),
+        "",
+        screen_table(fit),
         "",
         f"Targets (role `fit`) against the calibrated model; verdict: {VERDICT_RULE}.",
         "",
@@ -136,7 +169,9 @@ def figure(fit: JointFit, targets: list[Target]) -> Any:
             grid = np.linspace(-1, 1, 41)
             pts = np.tile(x_opt, (grid.size, 1))
             pts[:, j] = grid
-            ax.plot([p.natural(g) for g in grid], predict(fit.coefs[name], pts, fit.degree), label="surface")
+            ax.plot(
+                [p.natural(g) for g in grid], t.surface(fit.coefs[name], pts, fit.degree), label="surface"
+            )
             ax.plot(
                 [p.natural(c) for c in fit.design_x[:, j]],
                 fit.design_y[name].mean(axis=1),
