@@ -251,3 +251,68 @@ def test_a_band_out_of_reach_is_a_miss_and_said_so(known: tuple) -> None:
     assert row["verdict"] == "MISS"
     assert row["ci_high"] < 400
     assert "out of reach" in fit.conflicts[0]
+
+
+def test_calibrate_command_writes_the_joint_fit_and_the_readme_section(tmp_path: Path) -> None:
+    import yaml
+    from conftest import TEXTBOOK
+
+    from sim import load_scenario
+
+    data = {**TEXTBOOK, "run": {**TEXTBOOK["run"], "days": 8}}
+    scenario = tmp_path / "tb.yaml"
+    scenario.write_text(yaml.safe_dump(data))
+    targets = {
+        "mean_per_day": 240,
+        "peak_threshold_per_day": 260,
+        "peak_share": 0.05,
+        "targets": [
+            {
+                "name": "util",
+                "kpi": "utilisation_g_gate_control",
+                "band": [0.6, 0.66],
+                "role": "fit",
+                **_T,
+            },
+        ],
+        "parameters": [
+            {
+                "name": "svc",
+                "what": "minutes",
+                "range": [3.0, 5.0],
+                "start": 4.2,
+                "set": ["gates.g.gate_control.service_min.default.mean"],
+            }
+        ],
+    }
+    (tmp_path / "targets.yaml").write_text(yaml.safe_dump(targets, sort_keys=False))
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n<!-- calibration-table:start -->\nold\n<!-- calibration-table:end -->\n")
+    out = tmp_path / "out"
+    done = bordersim(
+        "calibrate",
+        str(scenario),
+        "--targets",
+        str(tmp_path / "targets.yaml"),
+        "-n",
+        "2",
+        "--jobs",
+        "1",
+        "--check-replications",
+        "3",
+        "-o",
+        str(out),
+        "--readme",
+        str(readme),
+    )
+    assert done.returncode == 0, done.stderr
+    lines = (out / "calibrated.yaml").read_text().splitlines()
+    header = "\n".join(x for x in lines if x.startswith("#"))
+    assert "svc:" in header
+    assert load_scenario(out / "calibrated.yaml").gates["g"].gate_control.lanes == 1
+    for name in ("joint_fitted.csv", "targets_table.csv", "screen.csv", "design.csv", "response.png"):
+        assert (out / name).is_file(), name
+    text = readme.read_text()
+    assert "old" not in text
+    assert "| `util` |" in text
+    assert "| 3 |" in text  # n of the check is shown
