@@ -34,6 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.experiment import Experiment, replicate
+from sim.joint import JointSettings, Parameter, Target
 from sim.scenario import DIRECTIONS, Scenario, ScenarioError, _problems
 
 CV_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
@@ -55,6 +56,9 @@ class Targets(BaseModel):
     observed_hourly_csv: str | None = Field(
         default=None, description="trucks arriving per hour: date,hour,gate,direction,trucks"
     )
+    targets: list[Target] = Field(default_factory=list, description="reported figures (sim.joint)")
+    joint: JointSettings = Field(default_factory=JointSettings)
+    parameters: list[Parameter] = Field(default_factory=list, description="ASSUMPTION candidates")
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> Targets:
@@ -64,10 +68,16 @@ class Targets(BaseModel):
                 raise ValueError(f"shares must sum to 1, got {total:g}")
         if self.observed_csv is None and self.mean_per_day is None:
             raise ValueError("give mean_per_day or observed_csv")
+        for kind, items in (("target", self.targets), ("parameter", self.parameters)):
+            names = [x.name for x in items]
+            twice = sorted({x for x in names if names.count(x) > 1})
+            if twice:
+                raise ValueError(f"{kind} names must be unique: {', '.join(twice)}")
         return self
 
 
 def load_targets(path: str | Path) -> tuple[Targets, Path]:
+    """The targets file and its folder (for relative CSV paths); errors name the file and key."""
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

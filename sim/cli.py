@@ -838,38 +838,82 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
+    """Step 1 fits demand; with targets and parameters in the file, step 2 fits them jointly."""
+    import time
+
     import matplotlib.pyplot as plt
 
     from sim.calibrate import calibrate, fit_yaml, load_targets
+    from sim.joint import joint_fit
+    from sim.joint_output import calibrated_yaml, design_table, figure, summary_markdown
+    from sim.library import put_in_readme
     from sim.output import atomic_dir
     from sim.plots import calibration
 
+    started = time.monotonic()
     sc = _scenario_from(args.file, args.set)
     targets, base_dir = load_targets(args.targets)
+    if args.readme and not Path(args.readme).is_file():
+        raise UsageError(f"--readme {args.readme}: no such file")
     outdir = _output(args, f"calibrate_{sc.name}")
+    joint = None
     with claimed(outdir, args.force):
         with _executor(args) as executor:
             fit = calibrate(
                 sc, targets, base_dir, n=args.replications, seed=args.seed, jobs=args.jobs, executor=executor
             )
+            if targets.targets and targets.parameters:
+                joint = joint_fit(
+                    fit.scenario,
+                    targets.targets,
+                    targets.parameters,
+                    targets.joint,
+                    n=args.replications,
+                    seed=args.seed,
+                    jobs=args.jobs,
+                    executor=executor,
+                    n_check=args.check_replications,
+                )
+        wall = (time.monotonic() - started) / 60
+        text = summary_markdown(joint, targets.targets, args.replications, fit.fitted, wall) if joint else ""
         with atomic_dir(outdir, args.force) as tmp:
             fit.fitted.to_csv(tmp / "fitted.csv", index=False)
             fit.comparison().to_csv(tmp / "targets_vs_simulated.csv", index=False)
             fit.cv_curve.to_csv(tmp / "cv_response.csv", index=False)
-            (tmp / "calibrated.yaml").write_text(fit_yaml(fit), encoding="utf-8")
+            (tmp / "calibrated.yaml").write_text(
+                calibrated_yaml(joint, fit.fitted) if joint else fit_yaml(fit), encoding="utf-8"
+            )
             fig = calibration(fit)
             fig.savefig(tmp / "calibration.png", dpi=110)
             plt.close(fig)
+            if joint:
+                joint.values.to_csv(tmp / "joint_fitted.csv", index=False)
+                joint.table.to_csv(tmp / "targets_table.csv", index=False)
+                if joint.screen is not None:
+                    joint.screen.effects.to_csv(tmp / "screen.csv", index=False)
+                design_table(joint).to_csv(tmp / "design.csv", index=False)
+                (tmp / "calibration.md").write_text(text + "\n", encoding="utf-8")
+                fig = figure(joint, targets.targets)
+                fig.savefig(tmp / "response.png", dpi=110)
+                plt.close(fig)
+    if args.readme and joint:
+        readme = Path(args.readme)
+        readme.write_text(
+            put_in_readme(text, readme.read_text(encoding="utf-8"), "calibration-table"), encoding="utf-8"
+        )
     if not args.quiet:
-        print("fitted (standard error):")
-        for r in fit.fitted.itertuples():
-            print(f"  {r.parameter:<36} {r.value:10.4g} ({r.se:.2g})")
-        print("targets against the calibrated model (95% interval):")
-        for r in fit.comparison().itertuples():
-            print(
-                f"  {r.target:<36} target {r.value:10.4g}  simulated {r.simulated:10.4g} "
-                f"[{r.ci_low:.4g}, {r.ci_high:.4g}]"
-            )
+        if joint:
+            print(text)
+        else:
+            print("fitted (standard error):")
+            for r in fit.fitted.itertuples():
+                print(f"  {r.parameter:<36} {r.value:10.4g} ({r.se:.2g})")
+            print("targets against the calibrated model (95% interval):")
+            for r in fit.comparison().itertuples():
+                print(
+                    f"  {r.target:<36} target {r.value:10.4g}  simulated {r.simulated:10.4g} "
+                    f"[{r.ci_low:.4g}, {r.ci_high:.4g}]"
+                )
         print(f"calibrated scenario: {outdir}/calibrated.yaml")
     return 0
 
@@ -1052,6 +1096,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_args(p)
     _add_experiment_args(p, n=6, resumable=False)
     p.add_argument("--targets", required=True, help="targets YAML (see scenarios/targets.yaml)")
+    p.add_argument(
+        "--check-replications", type=_at_least(2), default=10, help="replications of the fitted scenario"
+    )
+    p.add_argument("--readme", help="also write the joint fit between the README's calibration-table markers")
     p.set_defaults(func=_cmd_calibrate)
     p = sub.add_parser("validate", help="compare the model with reported episodes (validation/*.yaml)")
     p.add_argument("cases", nargs="*", help="case files (default: validation/*.yaml)")

@@ -78,3 +78,241 @@ def test_bad_targets_are_named(tmp_path: Path) -> None:
     assert str(bad) in done.stderr
     assert "sum to 1" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_targets_file_loads_with_sources_definitions_bands_and_roles() -> None:
+    from sim import load_scenario
+    from sim.calibrate import load_targets
+    from sim.joint import check_names
+
+    targets, _ = load_targets(BASELINE.parent / "targets.yaml")
+    names = {t.name for t in targets.targets}
+    assert {"province_total", "export_procedure_time", "exports_held_at_20h", "no_growing_queue"} <= names
+    holdout = {t.name for t in targets.targets if t.role == "holdout"}
+    assert holdout == {"exports_held_at_20h_2024", "left_at_end_of_day_2026"}
+    for t in targets.targets:
+        assert "FF" in t.source
+        assert t.definition
+        assert t.tolerance
+        assert t.band[0] <= t.band[1]
+    check_names(load_scenario(BASELINE), targets.targets)  # every KPI a target names exists
+    assert len(targets.parameters) >= 3
+
+
+def test_a_target_with_an_aim_outside_its_band_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "t.yaml"
+    bad.write_text(
+        "mean_per_day: 1650\ntargets:\n  - {name: x, reported: r, source: FF 1, definition: d, tolerance: t,"
+        " role: fit, kpi: cleared_per_day_mean, band: [1, 2], aim: 3}\n"
+    )
+    done = bordersim("calibrate", str(BASELINE), "--targets", str(bad))
+    assert done.returncode == 2
+    assert "outside the band" in done.stderr
+    assert "targets.0" in done.stderr
+
+
+# --- the joint fit on a model with known parameters ----------------------------------------
+# Tolerances, written before the first run: each parameter is recovered within 3 standard errors
+# of the fit (the bootstrap redraws the targets' own sampling error, aim_se), and that standard
+# error is below 10% of the parameter's range, so the check is not vacuous.
+
+TRUTH = {"lam": 250.0, "svc": 4.4}
+_T = {"reported": "simulated", "source": "FF none: made by the model", "definition": "d", "tolerance": "t"}
+
+
+def _params() -> list:
+    from sim.joint import Parameter
+
+    return [
+        Parameter(
+            name="lam",
+            what="imports a day",
+            range=(200, 280),
+            start=220,
+            set=["gates.g.demand_trucks_per_day.import.general"],
+        ),
+        Parameter(
+            name="svc",
+            what="gate-control minutes",
+            range=(3.6, 4.6),
+            start=3.8,
+            set=["gates.g.gate_control.service_min.default.mean"],
+        ),
+        Parameter(  # the textbook has no exports: this one can move nothing
+            name="dummy",
+            what="export profile",
+            range=(0.0, 1.0),
+            start=0.0,
+            mix="demand.hourly_profile.export",
+            toward=[0] * 12 + [1] * 12,
+        ),
+    ]
+
+
+@pytest.fixture(scope="module")
+def known() -> tuple:
+    """Targets made from 8 replications of the textbook queue at known parameter values."""
+    import numpy as np
+
+    from sim.experiment import replicate
+    from sim.joint import Target, at_values
+
+    base = textbook({"run.days": 15, "run.warmup_days": 1})
+    truth = replicate(
+        at_values(base, _params()[:2], list(TRUTH.values())), 8, 99, jobs=1, keep_series=False, keep_runs=0
+    )
+    targets, aim_se = [], {}
+    for name, kpi in (("cleared", "cleared_per_day_mean"), ("util", "utilisation_g_gate_control")):
+        x = Target(name=name, kpi=kpi, band=(0, 1e9), role="fit", **_T).values(truth)
+        m = float(x.mean())
+        targets.append(Target(name=name, kpi=kpi, band=(0.95 * m, 1.05 * m), aim=m, role="fit", **_T))
+        aim_se[name] = float(x.std(ddof=1) / np.sqrt(len(x)))
+    return base, targets, aim_se
+
+
+def _recovered(fit) -> dict[str, bool]:
+    v = fit.values.set_index("parameter")
+    out = {}
+    for name, true in TRUTH.items():
+        lo, hi = v.loc[name, "low"], v.loc[name, "high"]
+        se = v.loc[name, "se"]
+        out[name] = bool(se < 0.1 * (hi - lo) and abs(v.loc[name, "value"] - true) <= 3 * se)
+    return out
+
+
+def test_joint_fit_screens_out_a_dead_parameter_and_recovers_known_values(known: tuple) -> None:
+    from sim.joint import joint_fit
+
+    base, targets, aim_se = known
+    fit = joint_fit(
+        base, targets, _params(), n=5, n_screen=3, seed=0, jobs=1, n_check=3, boot=60, aim_se=aim_se
+    )
+    assert [p.name for p in fit.fitted] == ["lam", "svc"]
+    status = fit.values.set_index("parameter")
+    assert status.loc["dummy", "status"] == "fixed"
+    assert "moves no fit target" in status.loc["dummy", "reason"]
+    assert _recovered(fit) == {"lam": True, "svc": True}
+    assert fit.conflicts == []
+    assert set(fit.table["n"]) == {3}
+
+
+def test_recovery_check_fails_with_a_blind_surface_or_a_shifted_target(known: tuple) -> None:
+    from sim.joint import joint_fit
+
+    base, targets, aim_se = known
+    params = _params()[:2]
+    blind = joint_fit(
+        base,
+        targets,
+        params,
+        n=5,
+        seed=0,
+        jobs=1,
+        n_check=2,
+        boot=30,
+        aim_se=aim_se,
+        do_screen=False,
+        degree=0,
+    )
+    assert _recovered(blind) != {"lam": True, "svc": True}
+    aim = 1.1 * targets[0].aim  # a target 10% off the truth's own value
+    shifted = [targets[0].model_copy(update={"aim": aim, "band": (0.95 * aim, 1.05 * aim)}), targets[1]]
+    off = joint_fit(
+        base, shifted, params, n=5, seed=0, jobs=1, n_check=2, boot=30, aim_se=aim_se, do_screen=False
+    )
+    assert not _recovered(off)["lam"]
+
+
+def test_incompatible_targets_are_reported_as_a_conflict_and_a_miss(known: tuple) -> None:
+    from sim.joint import Target, joint_fit
+
+    base, _, _ = known
+    # 270 a day at >= 3.6 min a truck keeps one lane at least 68% busy: 55% cannot be had with it.
+    targets = [
+        Target(name="cleared", kpi="cleared_per_day_mean", band=(265, 275), aim=270, role="fit", **_T),
+        Target(name="util", kpi="utilisation_g_gate_control", band=(0.54, 0.56), aim=0.55, role="fit", **_T),
+    ]
+    fit = joint_fit(base, targets, _params()[:2], n=3, seed=0, jobs=1, n_check=3, boot=10, do_screen=False)
+    assert fit.conflicts
+    text = " ".join(fit.conflicts)
+    assert "util" in text
+    assert "reachable alone" in text
+    assert "cleared" in text
+    assert "MISS" in set(fit.table["verdict"])
+
+
+def test_a_band_out_of_reach_is_a_miss_and_said_so(known: tuple) -> None:
+    from sim.joint import Target, joint_fit
+
+    base, _, _ = known
+    targets = [Target(name="cleared", kpi="cleared_per_day_mean", band=(400, 420), role="fit", **_T)]
+    fit = joint_fit(base, targets, _params()[:1], n=3, seed=0, jobs=1, n_check=3, boot=10, do_screen=False)
+    row = fit.table.set_index("target").loc["cleared"]
+    assert row["verdict"] == "MISS"
+    assert row["ci_high"] < 400
+    assert "out of reach" in fit.conflicts[0]
+
+
+def test_calibrate_command_writes_the_joint_fit_and_the_readme_section(tmp_path: Path) -> None:
+    import yaml
+    from conftest import TEXTBOOK
+
+    from sim import load_scenario
+
+    data = {**TEXTBOOK, "run": {**TEXTBOOK["run"], "days": 8}}
+    scenario = tmp_path / "tb.yaml"
+    scenario.write_text(yaml.safe_dump(data))
+    targets = {
+        "mean_per_day": 240,
+        "peak_threshold_per_day": 260,
+        "peak_share": 0.05,
+        "targets": [
+            {
+                "name": "util",
+                "kpi": "utilisation_g_gate_control",
+                "band": [0.6, 0.66],
+                "role": "fit",
+                **_T,
+            },
+        ],
+        "parameters": [
+            {
+                "name": "svc",
+                "what": "minutes",
+                "range": [3.0, 5.0],
+                "start": 4.2,
+                "set": ["gates.g.gate_control.service_min.default.mean"],
+            }
+        ],
+    }
+    (tmp_path / "targets.yaml").write_text(yaml.safe_dump(targets, sort_keys=False))
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n<!-- calibration-table:start -->\nold\n<!-- calibration-table:end -->\n")
+    out = tmp_path / "out"
+    done = bordersim(
+        "calibrate",
+        str(scenario),
+        "--targets",
+        str(tmp_path / "targets.yaml"),
+        "-n",
+        "2",
+        "--jobs",
+        "1",
+        "--check-replications",
+        "3",
+        "-o",
+        str(out),
+        "--readme",
+        str(readme),
+    )
+    assert done.returncode == 0, done.stderr
+    lines = (out / "calibrated.yaml").read_text().splitlines()
+    header = "\n".join(x for x in lines if x.startswith("#"))
+    assert "svc:" in header
+    assert load_scenario(out / "calibrated.yaml").gates["g"].gate_control.lanes == 1
+    for name in ("joint_fitted.csv", "targets_table.csv", "screen.csv", "design.csv", "response.png"):
+        assert (out / name).is_file(), name
+    text = readme.read_text()
+    assert "old" not in text
+    assert "| `util` |" in text
+    assert "| 3 |" in text  # n of the check is shown
