@@ -3,17 +3,18 @@
 The notebook surface: ``load_scenario`` -> ``Scenario.with_changes`` -> ``run`` -> ``Run``
 (tables ``trucks``, ``queues``, ``daily`` and ``kpis()``); ``replicate``, ``compare`` and
 ``sweep`` for replications with confidence intervals; ``optimise`` for the cheapest change that
-meets a target; ``sim.plots`` for figures.
+meets a target; ``sim.plots`` for figures (the layers: ``sim.world``, the model; ``sim.experiments``,
+replications and analysis; ``sim.presentation``, output, figures and the command line).
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from sim import plots
-from sim.experiment import Comparison, Experiment, Sweep, compare, replicate, sweep
-from sim.optimise import optimise
-from sim.output import write_experiment, write_run
-from sim.results import Run, run
-from sim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
+from sim.experiments.experiment import Comparison, Experiment, Sweep, compare, replicate, sweep
+from sim.experiments.optimise import optimise
+from sim.experiments.results import Run, run
+from sim.presentation import plots
+from sim.presentation.output import write_experiment, write_run
+from sim.world.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
 
 try:
     __version__ = version("bordersim")

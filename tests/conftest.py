@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from sim import Scenario, load_scenario, validate_scenario
-from sim.demand import Arrivals
+from sim.world.demand import Arrivals
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -101,7 +101,7 @@ def baseline() -> Scenario:
 def bordersim_command() -> list[str]:
     """The installed ``bordersim`` command (or the module, from a bare source tree)."""
     exe = shutil.which("bordersim")
-    return [exe] if exe else [sys.executable, "-m", "sim.cli"]
+    return [exe] if exe else [sys.executable, "-m", "sim.presentation.cli"]
 
 
 def bordersim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

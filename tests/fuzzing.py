@@ -257,7 +257,7 @@ def _on_alarm(signum: int, frame: Any) -> None:
 
 def judge(case: Case, folder: Path) -> Outcome:
     """Run *case* in this process (with its files in *folder*) and classify what happened."""
-    from sim.cli import main
+    from sim.presentation.cli import main
 
     for name, raw in case.files.items():
         (folder / name).write_bytes(raw)

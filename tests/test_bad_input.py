@@ -21,13 +21,13 @@ import yaml
 from conftest import BASELINE, ROOT, TEXTBOOK, textbook
 
 from sim import ScenarioError, load_scenario
-from sim.checks import MAX_TRUCKS, expected_trucks, scenario_warnings
-from sim.cli import main
-from sim.demand import generate_arrivals
-from sim.kpis import CATALOGUE, kpi_names, markdown_table, unknown_kpi_message
-from sim.results import run
-from sim.scenario import MAX_FILE_BYTES, MAX_GATES, parse_assignment, validate_scenario
-from sim.yaml_guard import MAX_DEPTH, MAX_NODES
+from sim.experiments.kpis import CATALOGUE, kpi_names, markdown_table, unknown_kpi_message
+from sim.experiments.results import run
+from sim.presentation.cli import main
+from sim.world.checks import MAX_TRUCKS, expected_trucks, scenario_warnings
+from sim.world.demand import generate_arrivals
+from sim.world.scenario import MAX_FILE_BYTES, MAX_GATES, parse_assignment, validate_scenario
+from sim.world.yaml_guard import MAX_DEPTH, MAX_NODES
 
 
 def cli(*args: str) -> int:
@@ -240,7 +240,7 @@ def test_clock_times_unquoted_in_a_file_and_on_the_command_line(tmp_path: Path, 
     assert load_scenario(BASELINE, {key: value}).gates["huu_nghi"].hours.close == "23:00"
     assert cli("check", str(BASELINE), "--set", "gates.huu_nghi.hours.close=23:30") == 0
     assert "close: '23:30'" in capsys.readouterr().out
-    from sim.cli import _parse_vary
+    from sim.presentation.cli import _parse_vary
 
     assert _parse_vary(["gates.huu_nghi.hours.close=22:00,23:00"]) == {
         "gates.huu_nghi.hours.close": ["22:00", "23:00"]

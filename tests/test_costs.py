@@ -9,7 +9,7 @@ import yaml
 from conftest import ROOT, bordersim, hand_made, textbook
 
 from sim import ScenarioError, load_scenario, run
-from sim.costs import CostsError, CostsFile, check_levers, load_costs, option_cost
+from sim.experiments.costs import CostsError, CostsFile, check_levers, load_costs, option_cost
 
 COSTS = ROOT / "scenarios" / "costs.yaml"
 RATES = {

@@ -1,6 +1,6 @@
 """A user's data is never lost or mixed: end to end through the ``bordersim`` command.
 
-Each test runs the command of this source tree (``python -m sim.cli`` with the tree on the path)
+Each test runs the command of this source tree (``python -m sim.presentation.cli`` with the tree on the path)
 on tiny horizons, or its ``main`` in this process for refusals that come before any work, and
 checks what is on disk afterwards, not only the exit status.
 """
@@ -23,8 +23,8 @@ import yaml
 from conftest import BASELINE, ROOT, TEXTBOOK
 
 from sim import ScenarioError, load_scenario
-from sim.cli import main
-from sim.folders import MARKER, is_results_folder
+from sim.experiments.folders import MARKER, is_results_folder
+from sim.presentation.cli import main
 
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 QUICK = ["--set", "run.days=3", "--set", "run.warmup_days=1", "-n", "2", "--no-plots", "-q"]
@@ -35,7 +35,7 @@ INTERRUPTED = (
 
 
 def command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "sim.cli", *args]
+    return [sys.executable, "-m", "sim.presentation.cli", *args]
 
 
 def bordersim(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

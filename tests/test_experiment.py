@@ -18,8 +18,15 @@ import yaml
 from conftest import TEXTBOOK, bordersim, bordersim_command, textbook
 from scipy import stats
 
-from sim.experiment import RunInterruptedError, compare, replicate, replications_needed, run_tasks, sweep
-from sim.stats import mser5, summarise
+from sim.experiments.experiment import (
+    RunInterruptedError,
+    compare,
+    replicate,
+    replications_needed,
+    run_tasks,
+    sweep,
+)
+from sim.experiments.stats import mser5, summarise
 
 
 @pytest.fixture(scope="module")

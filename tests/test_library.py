@@ -8,8 +8,8 @@ import pytest
 from conftest import ROOT, bordersim, textbook
 
 from sim import load_scenario, replicate
-from sim.library import library_table, markdown, put_in_readme
-from sim.validation import load_case
+from sim.experiments.library import library_table, markdown, put_in_readme
+from sim.experiments.validation import load_case
 
 NOT_SCENARIOS = {"targets.yaml", "costs.yaml"}
 """YAML files in scenarios/ that are not scenarios: calibration targets and lever costs."""

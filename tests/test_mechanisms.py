@@ -11,8 +11,8 @@ from conftest import hand_made, textbook
 from test_theory import REPS, erlang_c_wait, interval
 
 from sim import run
-from sim.demand import Arrivals
-from sim.scenario import ScenarioError
+from sim.world.demand import Arrivals
+from sim.world.scenario import ScenarioError
 
 FIXED10 = {"default": {"dist": "fixed", "value": 10}}
 TWO_CLASSES = {"general": {}, "fruit": {"perishable": True}}

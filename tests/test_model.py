@@ -7,7 +7,7 @@ import pytest
 from conftest import hand_made, textbook
 
 from sim import run
-from sim.calendar import build_schedule
+from sim.world.calendar import build_schedule
 
 FIXED10 = {"default": {"dist": "fixed", "value": 10}}
 

@@ -15,7 +15,7 @@ from scipy import stats
 from test_theory import erlang_c_wait
 
 from sim import load_scenario, optimise, sweep
-from sim.optimise import (
+from sim.experiments.optimise import (
     FEASIBLE,
     INFEASIBLE,
     UNDECIDED,
@@ -25,8 +25,8 @@ from sim.optimise import (
     parse_lever,
     parse_target,
 )
-from sim.optimise_output import cost_figure, summary_lines
-from sim.robustness import perturbed
+from sim.experiments.robustness import perturbed
+from sim.presentation.optimise_output import cost_figure, summary_lines
 
 LAM_PER_MIN = 360 / 1440
 SERVICE_MIN = 9.0  # offered load 2.25: 2 lanes are unstable, 3 wait 6.8 min, 4 1.24, 5 0.30 (Erlang C)

@@ -149,7 +149,7 @@ def test_check_diff_shows_changes_and_the_load_table() -> None:
 
 
 def test_load_table_flags_a_stage_that_cannot_keep_up() -> None:
-    from sim.load import load_table
+    from sim.world.load import load_table
 
     sc = load_scenario(BASELINE).with_changes({"gates.huu_nghi.routes.r1119_1120.china_check.lanes": 4})
     table = load_table(sc).set_index(["gate", "stage"])
@@ -163,7 +163,7 @@ def test_load_table_flags_a_stage_that_cannot_keep_up() -> None:
 
 
 def test_with_changes_names_variants_apart(baseline) -> None:
-    from sim.scenario import DERIVED
+    from sim.world.scenario import DERIVED
 
     change = {"gates.huu_nghi.customs_docs.lanes": 8}
     assert baseline.with_changes(change).name == "baseline"

@@ -19,7 +19,7 @@ import pytest
 from matplotlib.patches import Rectangle
 
 import sim
-from sim import plots
+from sim.presentation import plots
 
 
 @pytest.fixture(scope="module")

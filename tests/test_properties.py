@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import run
-from sim.results import PIECES
-from sim.scenario import LANE_STAGES
+from sim.experiments.results import PIECES
+from sim.world.scenario import LANE_STAGES
 
 LOGNORMAL = {"dist": "lognormal", "mean": 6, "cv": 0.7}
 

@@ -16,7 +16,7 @@ import pytest
 from conftest import BASELINE, ROOT, bordersim
 
 from sim import load_scenario
-from sim.glossary import fragments
+from sim.presentation.glossary import fragments
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -145,7 +145,7 @@ def test_report_opens_with_an_answer_then_figures_against_the_reported_ones(repo
 
 
 def test_report_shows_the_cost_of_waiting_when_the_kpis_carry_it(report: Path, tmp_path: Path) -> None:
-    from sim.report import build_report
+    from sim.presentation.report import build_report
 
     folder = tmp_path / "with_costs"
     shutil.copytree(report.parent, folder)

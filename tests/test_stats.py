@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.stats import bounded_interval, kpi_domain, paired_differences, summarise
+from sim.experiments.stats import bounded_interval, kpi_domain, paired_differences, summarise
 
 
 def test_domains_follow_the_kpi_names() -> None:

@@ -1,7 +1,7 @@
 """Validation cases that can fail: the tolerance rule, the interval verdict, and a broken twin per case.
 
 Every case file in validation/ is run with 2 replications on a fixed seed through the case's own
-code path (:func:`sim.validation.run_case`), and so is its broken twin (the mechanism the case
+code path (:func:`sim.experiments.validation.run_case`), and so is its broken twin (the mechanism the case
 checks removed), whose verdict must be a miss and whose measure must move the way the case file
 says (``twin.expect``) by more than the spread of the two replications.
 """
@@ -16,8 +16,7 @@ import pytest
 import yaml
 from conftest import ROOT, bordersim
 
-from sim.scenario import ScenarioError
-from sim.validation import (
+from sim.experiments.validation import (
     SHARE_FLOOR,
     Reported,
     _narrow_enough,
@@ -29,6 +28,7 @@ from sim.validation import (
     share_of,
     verdict,
 )
+from sim.world.scenario import ScenarioError
 
 CASES = sorted((ROOT / "validation").glob("*.yaml"))
 FF_CASES = 12

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 
 from sim import load_scenario
-from sim.baseline_checks import RETURN_DAYS, disruptions, hidden_jam
-from sim.calendar import MIN_PER_DAY
-from sim.checks import scenario_warnings
-from sim.experiment import BASELINE_WARMUP_DAYS, Experiment, Replication, warmup_advice
-from sim.results import run
-from sim.scenario import ParkUseEvent, ScenarioError
+from sim.experiments.baseline_checks import RETURN_DAYS, disruptions, hidden_jam
+from sim.experiments.experiment import BASELINE_WARMUP_DAYS, Experiment, Replication, warmup_advice
+from sim.experiments.results import run
+from sim.world.calendar import MIN_PER_DAY
+from sim.world.checks import scenario_warnings
+from sim.world.scenario import ParkUseEvent, ScenarioError
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 

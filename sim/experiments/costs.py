@@ -22,11 +22,11 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.calendar import MIN_PER_DAY
-from sim.scenario import DIRECTIONS, LANE_STAGES, Hours, Scenario, ScenarioError, _problems
+from sim.world.calendar import MIN_PER_DAY
+from sim.world.scenario import DIRECTIONS, LANE_STAGES, Hours, Scenario, ScenarioError, _problems
 
 if TYPE_CHECKING:
-    from sim.results import Run, Window
+    from sim.experiments.results import Run, Window
 
 H_PER_DAY = 24.0
 KG_PER_T = 1000.0
@@ -60,7 +60,7 @@ def cost_kpis(run: Run, window: Window | None = None) -> dict[str, float]:
     - ``idle_co2_t_per_day``: idling hours x ``kpi.idle_co2_kg_per_truck_h``; a refrigerated
       truck idles all its hours at the border, any other truck while it queues on the road.
     """
-    from sim.results import window_minutes
+    from sim.experiments.results import window_minutes
 
     sc = run.scenario
     kp = sc.kpi

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.experiment import Experiment
+from sim.experiments.experiment import Experiment
 
 COLUMNS = {
     "cleared_per_day_mean": ("cleared/day", "{:,.0f}"),
@@ -38,7 +38,7 @@ def _with_road_total(exp: Experiment) -> pd.DataFrame:
 
 def library_table(experiments: Sequence[Experiment]) -> pd.DataFrame:
     """One row per scenario and KPI: mean and 95% interval."""
-    from sim.stats import summarise
+    from sim.experiments.stats import summarise
 
     rows = []
     for exp in experiments:

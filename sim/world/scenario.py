@@ -17,9 +17,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 from pydantic.functional_validators import field_validator
 
-from sim.distributions import Distribution
-from sim.numbers import Float, Int
-from sim.yaml_guard import MAX_DEPTH, guarded_load
+from sim.world.distributions import Distribution
+from sim.world.numbers import Float, Int
+from sim.world.yaml_guard import MAX_DEPTH, guarded_load
 
 DIRECTIONS = ("export", "import")
 LANE_STAGES = ("declaration_counter", "gate_control", "customs_docs", "inspection", "quarantine")
@@ -869,7 +869,7 @@ def validate_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Sc
         raise ScenarioError(source, _problems(err)) from None
     problems = _cross_check(sc)
     if not problems:
-        from sim.checks import size_problems  # it reads the models defined here
+        from sim.world.checks import size_problems  # it reads the models defined here
 
         problems = size_problems(sc)
     if problems:

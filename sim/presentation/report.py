@@ -7,7 +7,7 @@ so the one file can be mailed or archived). Comparison and sweep folders get the
 
 Each kind of folder is one function registered with :func:`folder_kind` under the file that marks
 it; adding a kind (e.g. an optimisation folder marked by ``choice.json``) is one more function.
-Every word comes from :mod:`sim.glossary`.
+Every word comes from :mod:`sim.presentation.glossary`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.glossary import (
+from sim.presentation.glossary import (
     COST_KPIS,
     fmt,
     fmt_number,
@@ -36,7 +36,7 @@ from sim.glossary import (
     unit_of,
     verdict,
 )
-from sim.scenario import Scenario, load_scenario
+from sim.world.scenario import Scenario, load_scenario
 
 CAPTIONS = (
     "queues",

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.joint import RIDGE, VERDICT_RULE, JointFit, Target
+from sim.experiments.joint import RIDGE, VERDICT_RULE, JointFit, Target
 
 
 def _num(x: float) -> str:

@@ -40,9 +40,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import optimize
 
-from sim.experiment import Experiment, replicate, replicate_each
-from sim.scenario import Scenario, ScenarioError
-from sim.stats import bounded_interval, kpi_domain
+from sim.experiments.experiment import Experiment, replicate, replicate_each
+from sim.experiments.stats import bounded_interval, kpi_domain
+from sim.world.scenario import Scenario, ScenarioError
 
 RIDGE = 1e-3
 """Weight of the squared coded distance from the starting values in the fit's objective."""
@@ -270,7 +270,7 @@ def target_matrix(exps: Sequence[Experiment], targets: Sequence[Target]) -> dict
 
 def check_names(sc: Scenario, targets: Sequence[Target]) -> None:
     """Every KPI a target names must exist for *sc*; errors name the target and the key."""
-    from sim.kpis import kpi_names
+    from sim.experiments.kpis import kpi_names
 
     names = kpi_names(sc)
     problems = []

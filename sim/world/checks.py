@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.scenario import DEFAULT_KEY, LANE_STAGES, DemandEvent, ParkUseEvent, Scenario
+from sim.world.scenario import DEFAULT_KEY, LANE_STAGES, DemandEvent, ParkUseEvent, Scenario
 
 MAX_TRUCKS = 2_000_000
 """The most trucks one replication may expect: about 3.3 years of the baseline."""

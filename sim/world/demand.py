@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.calendar import MIN_PER_DAY, MIN_PER_H
-from sim.scenario import DIRECTIONS, DemandEvent, Scenario
+from sim.world.calendar import MIN_PER_DAY, MIN_PER_H
+from sim.world.scenario import DIRECTIONS, DemandEvent, Scenario
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,9 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.experiment import Experiment, replicate
-from sim.joint import JointSettings, Parameter, Target
-from sim.scenario import DIRECTIONS, Scenario, ScenarioError, _problems
+from sim.experiments.experiment import Experiment, replicate
+from sim.experiments.joint import JointSettings, Parameter, Target
+from sim.world.scenario import DIRECTIONS, Scenario, ScenarioError, _problems
 
 CV_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 
@@ -56,7 +56,7 @@ class Targets(BaseModel):
     observed_hourly_csv: str | None = Field(
         default=None, description="trucks arriving per hour: date,hour,gate,direction,trucks"
     )
-    targets: list[Target] = Field(default_factory=list, description="reported figures (sim.joint)")
+    targets: list[Target] = Field(default_factory=list, description="reported figures (see joint.py)")
     joint: JointSettings = Field(default_factory=JointSettings)
     parameters: list[Parameter] = Field(default_factory=list, description="ASSUMPTION candidates")
 
@@ -186,7 +186,7 @@ class Fit:
         rows = [("mean_per_day", self.targets["mean_per_day"], s.loc["cleared_per_day_mean"])]
         k = self.check.kpis
         share = k["days_above_peak_ref"] / (self.scenario.run.days - self.scenario.run.warmup_days)
-        from sim.stats import summarise
+        from sim.experiments.stats import summarise
 
         rows.append(("peak_share", self.targets["peak_share"], summarise(share.to_frame("x")).loc["x"]))
         for (gate, direction), t in self.targets["flows"].items():

@@ -1,8 +1,9 @@
 """Figures of a run: queue lengths over time, trucks cleared per day, time in system.
 
-Every function takes a :class:`~sim.results.Run` or an :class:`~sim.experiment.Experiment` (or a
-comparison or sweep) and returns a matplotlib Figure with a title, axes labelled with units and a
-legend; saving or showing it is the caller's choice.
+Every function takes a :class:`~sim.experiments.results.Run` or an
+:class:`~sim.experiments.experiment.Experiment` (or a comparison or sweep) and returns a matplotlib
+Figure with a title, axes labelled with units and a legend; saving or showing it is the caller's
+choice.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
-from sim.calendar import MIN_PER_DAY, minute_of
-from sim.calibrate import Fit
-from sim.experiment import Comparison, Experiment, Sweep
-from sim.glossary import is_share, kpi_label, lever_label, reference, unit_of
-from sim.results import Run, place_label, stage_places
-from sim.scenario import LANE_STAGES, CapacityEvent, ClosureEvent, DemandEvent, Gate
+from sim.experiments.calibrate import Fit
+from sim.experiments.experiment import Comparison, Experiment, Sweep
+from sim.experiments.results import Run, place_label, stage_places
+from sim.presentation.glossary import is_share, kpi_label, lever_label, reference, unit_of
+from sim.world.calendar import MIN_PER_DAY, minute_of
+from sim.world.scenario import LANE_STAGES, CapacityEvent, ClosureEvent, DemandEvent, Gate
 
 Result = Run | Experiment
 
@@ -177,7 +178,7 @@ def daily_cleared(run: Result) -> Figure:
         ax.bar(table.index, table[gate], bottom=bottom, width=0.9, label=run.scenario.gates[gate].label)
         bottom += table[gate].to_numpy()
     if n > 1:
-        from sim.stats import t_half_width
+        from sim.experiments.stats import t_half_width
 
         per_rep = d.groupby(["date", "replication"])["cleared"].sum().unstack("replication")
         half = t_half_width(per_rep.std(axis=1, ddof=1).to_numpy(), n)
@@ -434,7 +435,7 @@ def waiting_series(exp: Experiment, gate: str, direction: str) -> pd.DataFrame:
     times = reps[0][(reps[0]["gate"] == gate) & reps[0]["place"].isin(places)]["time_h"].unique()
     out = pd.DataFrame({"time_h": np.sort(times), "queue_mean": per_rep.mean(axis=0)})
     if len(reps) > 1:
-        from sim.stats import t_half_width
+        from sim.experiments.stats import t_half_width
 
         half = t_half_width(per_rep.std(axis=0, ddof=1), len(reps))
         out["ci_low"], out["ci_high"] = out["queue_mean"] - half, out["queue_mean"] + half

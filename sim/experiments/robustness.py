@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.experiment import run_tasks
-from sim.scenario import LANE_STAGES, Scenario, validate_scenario
+from sim.experiments.experiment import run_tasks
+from sim.world.scenario import LANE_STAGES, Scenario, validate_scenario
 
 if TYPE_CHECKING:
-    from sim.optimise import Optimisation, Option
+    from sim.experiments.optimise import Optimisation, Option
 
 LOW, HIGH = "low", "high"
 SERVICE_FACTORS = {LOW: 0.75, HIGH: 1.25}
@@ -101,7 +101,7 @@ def robustness_table(
     One row per assumption, level and option: the target means, one-sided bounds and decisions,
     the option chosen at that setting, and whether it differs from the optimiser's choice.
     """
-    from sim.optimise import FEASIBLE, decide
+    from sim.experiments.optimise import FEASIBLE, decide
 
     chosen = opt.chosen
     assert chosen is not None

@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.special import ndtri
 
-from sim.numbers import Float
+from sim.world.numbers import Float
 
 MAX_VALUE = 1e6
 """The largest value a distribution may take (a million minutes is about two years)."""

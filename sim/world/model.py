@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from sim.calendar import CHINA_AHEAD_MIN, MIN_PER_DAY, MIN_PER_H, build_schedule, horizon_min
-from sim.demand import Arrivals, generate_arrivals
-from sim.scenario import DIRECTIONS, LANE_STAGES, STAGES, ParkUseEvent, Scenario, route_share
-from sim.stages import Holding, LanePool, Monitor, Park
+from sim.world.calendar import CHINA_AHEAD_MIN, MIN_PER_DAY, MIN_PER_H, build_schedule, horizon_min
+from sim.world.demand import Arrivals, generate_arrivals
+from sim.world.scenario import DIRECTIONS, LANE_STAGES, STAGES, ParkUseEvent, Scenario, route_share
+from sim.world.stages import Holding, LanePool, Monitor, Park
 
 EXPORT, IMPORT = DIRECTIONS.index("export"), DIRECTIONS.index("import")
 GREEN, YELLOW, RED = 0, 1, 2

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sim.scenario import (
+from sim.world.scenario import (
     WEEKDAYS,
     CapacityEvent,
     ClosureEvent,

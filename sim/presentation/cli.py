@@ -4,7 +4,7 @@ Bad input ends with a message naming the file, key and problem on stderr and exi
 an interrupted run (Ctrl-C or SIGTERM) exits 130, keeps the replications that finished for
 ``--resume``, and leaves no results folder under the requested name. A command never replaces a
 file or a folder it did not write unless told ``--force``, never writes outside the folder asked
-for, and refuses to start while another run works on the same output (see :mod:`sim.folders`).
+for, and refuses to start while another run works on the same output (see :mod:`sim.experiments.folders`).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from typing import Any
 
 import yaml
 
-from sim.checks import scenario_warnings
-from sim.folders import OutputBusyError, OutputRefusedError, OutputWriteError, claimed
-from sim.scenario import (
+from sim.experiments.folders import OutputBusyError, OutputRefusedError, OutputWriteError, claimed
+from sim.world.checks import scenario_warnings
+from sim.world.scenario import (
     Scenario,
     ScenarioError,
     load_scenario,
@@ -110,7 +110,7 @@ def _fraction(text: str) -> float:
 
 def _check_kpis(option: str, names: list[str], sc: Scenario) -> None:
     """Refuse, before anything runs, a KPI name the scenario does not define (with a did-you-mean)."""
-    from sim.kpis import unknown_kpi_message
+    from sim.experiments.kpis import unknown_kpi_message
 
     for name in names:
         msg = unknown_kpi_message(name, sc)
@@ -134,7 +134,7 @@ def _window(args: argparse.Namespace, scenarios: list[Scenario]) -> Any:
     text = getattr(args, "window", None)
     if not text:
         return None
-    from sim.results import parse_window, window_minutes
+    from sim.experiments.results import parse_window, window_minutes
 
     try:
         window = parse_window(text)
@@ -290,7 +290,7 @@ def _checkpointed(
     folder is removed only when the command finishes without error, so an interrupted command
     leaves it for ``--resume``.
     """
-    from sim.checkpoint import WorkFolder, identity
+    from sim.experiments.checkpoint import WorkFolder, identity
 
     seeds = seeds or [args.seed] * len(scenarios)
     # KPIs are taken over the window, so a kept replication is reused only for the same window.
@@ -331,9 +331,9 @@ def _checkpointed(
 
 
 def _print_experiment(exp: Any, outdir: Path, elapsed_s: float, lang: str = "en") -> None:
-    from sim.glossary import COST_KPIS, fmt_number, kpi_label, tr
-    from sim.report import answer_run
-    from sim.results import HELD_PLACES, window_minutes
+    from sim.experiments.results import HELD_PLACES, window_minutes
+    from sim.presentation.glossary import COST_KPIS, fmt_number, kpi_label, tr
+    from sim.presentation.report import answer_run
 
     sc = exp.scenario
     s = exp.summary()
@@ -423,7 +423,7 @@ def _print_experiment(exp: Any, outdir: Path, elapsed_s: float, lang: str = "en"
         items = "; ".join(f"{kpi_label(k, sc, lang)} {fmt(k)}" for k in costs)
         print("  " + tr("summary.cost", lang, items=items))
     print("  " + tr("summary.bottlenecks", lang, rule=tr("report.bottleneck_rule", lang)))
-    from sim.glossary import statement
+    from sim.presentation.glossary import statement
 
     for row in bottlenecks.itertuples():
         print(
@@ -437,7 +437,7 @@ def _print_experiment(exp: Any, outdir: Path, elapsed_s: float, lang: str = "en"
 
 def _warn_unstable(exp: Any, quiet: bool) -> None:
     """Say loudly, on stdout and stderr, when a queue grows: the KPIs then describe no steady state."""
-    from sim.results import GROWTH_RULE
+    from sim.experiments.results import GROWTH_RULE
 
     try:
         table = exp.bottlenecks()
@@ -459,8 +459,8 @@ def _warn_unstable(exp: Any, quiet: bool) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.experiment import replicate
-    from sim.output import write_experiment
+    from sim.experiments.experiment import replicate
+    from sim.presentation.output import write_experiment
 
     sc = _scenario_from(args.file, args.set)
     n, precision = _replications(args)
@@ -500,7 +500,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_precision(kpis: Any, kpi: str, precision: float, n: int) -> None:
-    from sim.stats import t_half_width
+    from sim.experiments.stats import t_half_width
 
     x = kpis[kpi].dropna()
     half = float(t_half_width(x.std(ddof=1), len(x))) if len(x) > 1 else float("nan")
@@ -513,7 +513,7 @@ def _print_precision(kpis: Any, kpi: str, precision: float, n: int) -> None:
 
 
 def _warn_short_warmup(exp: Any) -> None:
-    from sim.experiment import warmup_advice
+    from sim.experiments.experiment import warmup_advice
 
     advice = warmup_advice(exp.scenario, exp.suggested_warmup_days(), exp.window)
     if advice:
@@ -521,8 +521,8 @@ def _warn_short_warmup(exp: Any) -> None:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from sim.experiment import compare, scenario_seeds
-    from sim.output import write_comparison
+    from sim.experiments.experiment import compare, scenario_seeds
+    from sim.presentation.output import write_comparison
 
     scenarios = [_scenario_from(f, args.set) for f in args.file]
     if len(scenarios) < 2:
@@ -558,8 +558,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     for e in comp.experiments:
         _warn_unstable(e, args.quiet)
     if not args.quiet:
-        from sim.glossary import fmt, kpi_label, tr
-        from sim.report import answer_compare
+        from sim.presentation.glossary import fmt, kpi_label, tr
+        from sim.presentation.report import answer_compare
 
         lang = args.lang
         d = comp.differences()
@@ -595,8 +595,8 @@ def _parse_vary(texts: list[str]) -> dict[str, list[Any]]:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.experiment import sweep, sweep_points
-    from sim.output import write_sweep
+    from sim.experiments.experiment import sweep, sweep_points
+    from sim.presentation.output import write_sweep
 
     sc = _scenario_from(args.file, args.set)
     vary = _parse_vary(args.vary) if args.vary else sc.sweep
@@ -639,8 +639,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if not args.quiet:
         import pandas as pd
 
-        from sim.glossary import tr
-        from sim.report import sweep_answer
+        from sim.presentation.glossary import tr
+        from sim.presentation.report import sweep_answer
 
         table = sw.table()
         shown = table[table["kpi"].isin(kpis)][["label", "kpi", "mean", "ci_low", "ci_high", "n"]]
@@ -650,7 +650,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         )
         for kpi in kpis:
             print(sweep_answer(table, bottlenecks, sc, kpi, args.lang))
-        from sim.optimise import no_effect_lines
+        from sim.experiments.optimise import no_effect_lines
 
         for line in no_effect_lines(sc, sw.points, sw.experiments, kpis[0]):
             print(line)
@@ -660,7 +660,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 def _known_kpis(sc: Scenario) -> list[str]:
     """The KPI names a scenario's runs give (from a one-day run of it)."""
-    from sim.results import run
+    from sim.experiments.results import run
 
     return list(run(sc.with_changes({"run.days": 1, "run.warmup_days": 0}), seed=0).kpis().index)
 
@@ -670,10 +670,10 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from sim.costs import check_levers, load_costs
-    from sim.experiment import RunInterruptedError, sweep_points
-    from sim.optimise import optimise, parse_lever, parse_target
-    from sim.optimise_output import EXIT_NO_OPTION, summary_lines, write_optimisation
+    from sim.experiments.costs import check_levers, load_costs
+    from sim.experiments.experiment import RunInterruptedError, sweep_points
+    from sim.experiments.optimise import optimise, parse_lever, parse_target
+    from sim.presentation.optimise_output import EXIT_NO_OPTION, summary_lines, write_optimisation
 
     sc = _scenario_from(args.file, args.set)
     try:
@@ -734,7 +734,7 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
             raise KeyboardInterrupt from None  # nothing to resume: say so, exit 130
         write_optimisation(opt, outdir, plots=not args.no_plots, force=args.force)
     if args.report:
-        from sim.report import write_report
+        from sim.presentation.report import write_report
 
         write_report(outdir, args.lang)
     if not args.quiet:
@@ -753,9 +753,9 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
 def _cmd_table(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
-    from sim.experiment import replicate_each
-    from sim.library import library_figure, library_table, markdown, put_in_readme
-    from sim.output import atomic_dir
+    from sim.experiments.experiment import replicate_each
+    from sim.experiments.library import library_figure, library_table, markdown, put_in_readme
+    from sim.presentation.output import atomic_dir
 
     scenarios = [_scenario_from(f, args.set) for f in args.file]
     outdir = _output(args, "scenario_table")
@@ -795,9 +795,9 @@ def _cmd_table(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from sim.library import put_in_readme
-    from sim.output import atomic_dir
-    from sim.validation import counted, load_case, markdown, run_case
+    from sim.experiments.library import put_in_readme
+    from sim.experiments.validation import counted, load_case, markdown, run_case
+    from sim.presentation.output import atomic_dir
 
     files = args.cases or sorted(str(p) for p in Path("validation").glob("*.yaml"))
     if not files:
@@ -843,12 +843,12 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
     import matplotlib.pyplot as plt
 
-    from sim.calibrate import calibrate, fit_yaml, load_targets
-    from sim.joint import joint_fit
-    from sim.joint_output import calibrated_yaml, design_table, figure, summary_markdown
-    from sim.library import put_in_readme
-    from sim.output import atomic_dir
-    from sim.plots import calibration
+    from sim.experiments.calibrate import calibrate, fit_yaml, load_targets
+    from sim.experiments.joint import joint_fit
+    from sim.experiments.library import put_in_readme
+    from sim.presentation.joint_output import calibrated_yaml, design_table, figure, summary_markdown
+    from sim.presentation.output import atomic_dir
+    from sim.presentation.plots import calibration
 
     started = time.monotonic()
     sc = _scenario_from(args.file, args.set)
@@ -919,7 +919,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from sim.report import kind_of, write_report
+    from sim.presentation.report import kind_of, write_report
 
     folder = Path(args.folder)
     if kind_of(folder) is None:
@@ -940,7 +940,7 @@ def _parent_of(file: str) -> Path | None:
 
 
 def _print_load(sc: Scenario, before: Scenario | None = None) -> None:
-    from sim.load import HIGH, load_table
+    from sim.world.load import HIGH, load_table
 
     table = load_table(sc)
     if before is not None:
@@ -965,7 +965,7 @@ def _print_load(sc: Scenario, before: Scenario | None = None) -> None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from sim.scenario import diff_scenarios
+    from sim.world.scenario import diff_scenarios
 
     sc = _scenario_from(args.file, args.set)
     if not (args.diff or args.load):
@@ -990,10 +990,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_kpis(args: argparse.Namespace) -> int:
-    from sim.kpis import CATALOGUE, kpi_names, markdown_table
+    from sim.experiments.kpis import CATALOGUE, kpi_names, markdown_table
 
     if args.readme:
-        from sim.library import put_in_readme
+        from sim.experiments.library import put_in_readme
 
         readme = Path(args.readme)
         text = put_in_readme(markdown_table(), readme.read_text(encoding="utf-8"), "kpi-table")
@@ -1153,7 +1153,7 @@ def _stop_on_sigterm(signum: int, frame: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from sim.experiment import RunInterruptedError
+    from sim.experiments.experiment import RunInterruptedError
 
     args = build_parser().parse_args(argv)
     if threading.current_thread() is threading.main_thread():  # handlers can only be set there

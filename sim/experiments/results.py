@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.calendar import MIN_PER_DAY, MIN_PER_H, minute_of
-from sim.costs import cost_kpis
-from sim.demand import Arrivals
-from sim.model import (
+from sim.experiments.costs import cost_kpis
+from sim.world.calendar import MIN_PER_DAY, MIN_PER_H, minute_of
+from sim.world.demand import Arrivals
+from sim.world.model import (
     CHANNELS,
     CROSSING_MODES,
     EXPORT,
@@ -30,7 +30,7 @@ from sim.model import (
     RunData,
     route_keys,
 )
-from sim.scenario import DIRECTIONS, LANE_STAGES, Scenario, route_share
+from sim.world.scenario import DIRECTIONS, LANE_STAGES, Scenario, route_share
 
 KM_PER_M = 1e-3
 GROWTH_MIN_TRUCKS = 20
@@ -525,7 +525,10 @@ class Run:
             .groupby(["gate", "route", "direction"], observed=True)
             .size()
         )
-        for gate, g in sc.gates.items():  # every route and direction, 0 where none left (see sim.kpis)
+        for (
+            gate,
+            g,
+        ) in sc.gates.items():  # every route and direction, 0 where none left (see kpis.py)
             for route in g.routes:
                 for direction in DIRECTIONS:
                     v = left.get((gate, route, direction), 0)

@@ -15,7 +15,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from sim.scenario import DIRECTIONS, LANE_STAGES, Hours, Scenario, route_share
+from sim.world.scenario import DIRECTIONS, LANE_STAGES, Hours, Scenario, route_share
 
 HIGH = 0.85
 """Utilisation from which a stage is flagged HIGH (OVER from 1)."""

@@ -13,7 +13,7 @@ import numpy as np
 import yaml
 from matplotlib.figure import Figure
 
-from sim.optimise import (
+from sim.experiments.optimise import (
     FEASIBLE,
     INFEASIBLE,
     Optimisation,
@@ -22,7 +22,7 @@ from sim.optimise import (
     no_effect_lines,
     paired_difference,
 )
-from sim.robustness import robustness_lines
+from sim.experiments.robustness import robustness_lines
 
 UNITS = (
     ("_vnd_", "VND"),
@@ -230,7 +230,7 @@ def write_optimisation(
 ) -> Path:
     """Write options.csv, replications.csv, robustness.csv, optimise.txt, chosen.yaml (the chosen
     option's scenario), costs.yaml (the costs used) and a figure per target KPI."""
-    from sim.output import atomic_dir, resolved_scenario_yaml
+    from sim.presentation.output import atomic_dir, resolved_scenario_yaml
 
     with atomic_dir(outdir, force) as tmp:
         opt.table().to_csv(tmp / "options.csv", index=False)

@@ -4,7 +4,7 @@ Everything goes into a hidden sibling folder first and is renamed into place at 
 interrupted half way leaves only that hidden ``.NAME.partial-*`` folder behind, and a write that
 fails (a full disk, a read-only folder) removes it and says which path failed and why. A path
 that is not a results folder of this tool is replaced only with ``force`` (see
-:mod:`sim.folders`).
+:mod:`sim.experiments.folders`).
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import yaml
 
-from sim.experiment import Comparison, Experiment, Sweep
-from sim.folders import check_replaceable, package_version, write_marker, writing_error
-from sim.glossary import kpi_label
-from sim.plots import comparison, comparison_queues, run_figures, sweep_curve
-from sim.report import sweep_kpis_note, write_report
-from sim.results import Run
-from sim.scenario import Scenario
+from sim.experiments.experiment import Comparison, Experiment, Sweep
+from sim.experiments.folders import check_replaceable, package_version, write_marker, writing_error
+from sim.experiments.results import Run
+from sim.presentation.glossary import kpi_label
+from sim.presentation.plots import comparison, comparison_queues, run_figures, sweep_curve
+from sim.presentation.report import sweep_kpis_note, write_report
+from sim.world.scenario import Scenario
 
 WORKBOOK = "results.xlsx"
 """The Excel workbook written beside the CSV files, for readers without Parquet."""
@@ -63,8 +63,8 @@ def _labelled(summary: pd.DataFrame, sc: Scenario) -> pd.DataFrame:
 def atomic_dir(target: str | Path, force: bool = False) -> Iterator[Path]:
     """Yield a fresh folder to fill; on success it replaces *target*, on failure it is removed.
 
-    Raises :class:`~sim.folders.OutputRefusedError` when *target* is a file or a folder this tool
-    did not write, unless *force*; :class:`~sim.folders.OutputWriteError` when writing fails.
+    Raises :class:`~sim.experiments.folders.OutputRefusedError` when *target* is a file or a folder this tool
+    did not write, unless *force*; :class:`~sim.experiments.folders.OutputWriteError` when writing fails.
     """
     target = Path(target)
     check_replaceable(target, force)

@@ -31,10 +31,10 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from sim.costs import CostsFile, check_levers, option_cost, value_text
-from sim.experiment import Experiment, Replication, Task, experiment_of, run_tasks, sweep_points
-from sim.results import STAGE_NAMES, Window
-from sim.scenario import DIRECTIONS, Scenario
+from sim.experiments.costs import CostsFile, check_levers, option_cost, value_text
+from sim.experiments.experiment import Experiment, Replication, Task, experiment_of, run_tasks, sweep_points
+from sim.experiments.results import STAGE_NAMES, Window
+from sim.world.scenario import DIRECTIONS, Scenario
 
 FEASIBLE, INFEASIBLE, UNDECIDED = "feasible", "infeasible", "undecided"
 _CLOCK = re.compile(r"^\d{1,2}:\d{2}$")
@@ -297,7 +297,7 @@ class Optimisation:
         return worst if worst == worst else math.inf
 
     def experiment(self, option: Option) -> Experiment:
-        """The option's replications as an :class:`~sim.experiment.Experiment`."""
+        """The option's replications as an :class:`~sim.experiments.experiment.Experiment`."""
         return experiment_of(option.scenario, self.seed, option.reps, self.window)
 
     def table(self) -> pd.DataFrame:
@@ -357,9 +357,9 @@ def optimise(
     costs the same). Replications run on *jobs* processes or *executor* (e.g. Dask), all on
     *seed*. With *robustness*, the chosen option, the runner-up and the nearest cheaper option
     are rerun (*robust_n* replications, default *n0*) at the low and high values of the main
-    assumptions (:data:`sim.robustness.ROBUSTNESS`).
+    assumptions (:data:`sim.experiments.robustness.ROBUSTNESS`).
     """
-    from sim.robustness import robustness_table
+    from sim.experiments.robustness import robustness_table
 
     if not 0.5 < confidence < 1:
         raise ValueError(f"confidence must be between 0.5 and 1, got {confidence}")

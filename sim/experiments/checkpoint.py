@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sim.experiment import Replication, Task
-from sim.folders import package_version, sibling, writing_error
-from sim.scenario import Scenario
+from sim.experiments.experiment import Replication, Task
+from sim.experiments.folders import package_version, sibling, writing_error
+from sim.world.scenario import Scenario
 
 
 def identity(command: str, scenario: Scenario, seed: int) -> dict[str, Any]:

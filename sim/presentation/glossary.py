@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any
 
-from sim.scenario import DIRECTIONS, Scenario
+from sim.world.scenario import DIRECTIONS, Scenario
 
 LANGS = ("en", "vi")
 """Languages of the report and the console summary."""
@@ -547,7 +547,7 @@ def statement(
     lang: str,
     judged: bool = True,
 ) -> str:
-    """The bottleneck sentence of a gate and direction in *lang* (see ``sim.results.statement``).
+    """The bottleneck sentence of a gate and direction in *lang* (see ``sim.experiments.results.statement``).
 
     *judged* is false when the window is too short for the growth rule.
     """

@@ -30,7 +30,7 @@ case first ran, and :func:`load_case` refuses a file whose band is not the rule'
 1e-3 (so a band widened by hand is an error).
 
 **The verdict** uses the 95% interval of the mean over replications (one value per replication;
-Student-t, truncated to the measure's possible range, :func:`sim.stats.bounded_interval`):
+Student-t, truncated to the measure's possible range, :func:`sim.experiments.stats.bounded_interval`):
 ``clear match`` = the whole interval inside the band; ``match`` = the mean inside the band but
 the interval reaching out of it; ``miss`` = the mean outside the band. Replications are added
 (from the case's 10, in steps, up to :data:`MAX_REPLICATIONS`) until the interval is narrower
@@ -54,11 +54,11 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.calendar import MIN_PER_DAY, minute_of
-from sim.experiment import Experiment, replicate
-from sim.results import HELD_PLACES, Run
-from sim.scenario import Scenario, ScenarioError, _problems, load_scenario, validate_scenario
-from sim.stats import bounded_interval, t_half_width
+from sim.experiments.experiment import Experiment, replicate
+from sim.experiments.results import HELD_PLACES, Run
+from sim.experiments.stats import bounded_interval, t_half_width
+from sim.world.calendar import MIN_PER_DAY, minute_of
+from sim.world.scenario import Scenario, ScenarioError, _problems, load_scenario, validate_scenario
 
 SHARE_FLOOR = 0.10
 """Least share by which a reported figure is widened: what the report leaves open of its definition."""
@@ -77,7 +77,7 @@ class Measure(_Model):
     """What is measured in each replication; *kind* picks the function below.
 
         ``held_at``: trucks not yet cleared at *clock* (Vietnam time), mean over *dates*, summed over
-        *places* (default all of :data:`sim.results.HELD_PLACES`). ``cleared``: trucks cleared per day
+        *places* (default all of ``results.HELD_PLACES``). ``cleared``: trucks cleared per day
         over *dates* (filtered by *cargo*). With *reference_dates* either is compared with the same
         figure over those dates: ``difference`` (dates minus reference), ``ratio`` (dates over
         reference) or ``shortfall`` (reference minus dates, per day, times the number of dates: the

@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.calendar import MIN_PER_DAY
-from sim.results import Run, Window, run, statement, unstable
-from sim.scenario import Scenario, label_apart, short_key
-from sim.stats import mser5, paired_differences, summarise, t_half_width
+from sim.experiments.results import Run, Window, run, statement, unstable
+from sim.experiments.stats import mser5, paired_differences, summarise, t_half_width
+from sim.world.calendar import MIN_PER_DAY
+from sim.world.scenario import Scenario, label_apart, short_key
 
 Task = tuple[int, int]
 """(scenario number, replication index)."""
@@ -57,7 +57,7 @@ class Replication:
     seed: int | None = None
     """The experiment seed it was drawn from (with *index*, its random numbers)."""
     monthly: pd.DataFrame | None = None
-    """The replication's figures month by month (:meth:`sim.results.Run.monthly`)."""
+    """The replication's figures month by month (:meth:`sim.experiments.results.Run.monthly`)."""
 
 
 def run_replication(
@@ -264,7 +264,7 @@ class Experiment:
 
     @property
     def monthly(self) -> pd.DataFrame:
-        """Every replication's figures month by month (:meth:`sim.results.Run.monthly`), with a
+        """Every replication's figures month by month (:meth:`sim.experiments.results.Run.monthly`), with a
         ``replication`` column; empty when the replications kept none."""
         frames = [r.monthly.assign(replication=r.index) for r in self.replications if r.monthly is not None]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -303,7 +303,7 @@ class Experiment:
         out = keys.copy()
         out["queue_mean"] = values.mean(axis=0)
         if len(reps) > 1:
-            from sim.stats import bounded_interval
+            from sim.experiments.stats import bounded_interval
 
             out["ci_low"], out["ci_high"], _ = bounded_interval(values, "nonnegative")
         else:
@@ -312,8 +312,8 @@ class Experiment:
 
     def bottlenecks(self) -> pd.DataFrame:
         """Per gate and direction over the replications: the stage most often binding, its mean
-        utilisation, in how many replications the queue grows (see ``sim.results.GROWTH_RULE``),
-        and whether that makes it unstable (:func:`sim.results.unstable`)."""
+        utilisation, in how many replications the queue grows (see ``sim.experiments.results.GROWTH_RULE``),
+        and whether that makes it unstable (:func:`sim.experiments.results.unstable`)."""
         frames = [
             r.bottlenecks.assign(replication=r.index) for r in self.replications if r.bottlenecks is not None
         ]

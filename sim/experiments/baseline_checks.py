@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.experiment import Experiment
-from sim.results import GROWTH_MIN_DAYS, unstable
-from sim.scenario import CapacityEvent, ClosureEvent, DemandEvent, Scenario
-from sim.stats import bounded_interval
+from sim.experiments.experiment import Experiment
+from sim.experiments.results import GROWTH_MIN_DAYS, unstable
+from sim.experiments.stats import bounded_interval
+from sim.world.scenario import CapacityEvent, ClosureEvent, DemandEvent, Scenario
 
 EXPORT_PER_DAY = (350.0, 600.0)
 """Export trucks cleared a day. Reported: exports 22-30% of 1,600-1,700 a day = 352-510 (FF
@@ -121,7 +121,7 @@ def month_failures(exp: Experiment, fruit: str = "fruit", other: str = "general"
                 f"{theirs:.2f} h (at most {FRUIT_TO_CHINA_RATIO_MAX:g}: fruit is not served first)"
             )
         failed += [
-            f"{month}: the {what} queue grows (sim.results.GROWTH_RULE)"
+            f"{month}: the {what} queue grows (sim.experiments.results.GROWTH_RULE)"
             for what in growing.get(str(month), [])
         ]
     return failed
