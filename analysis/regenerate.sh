@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Regenerates every committed calibration and validation output and the README tables made from them.
+#
+#   analysis/regenerate.sh            # everything (about 75 minutes on 2 cores, see README)
+#   analysis/regenerate.sh validate   # one step: calibrate | validate | year | overnight | library | kpis
+#
+# Each step writes to a temporary file or folder and moves it into place only when it finished, so an
+# interrupted step leaves the previous output whole. Seeds are fixed: the same commit gives the same
+# numbers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-2}
+steps=("$@")
+[ ${#steps[@]} -eq 0 ] && steps=(calibrate validate year overnight library kpis)
+
+# Writes the standard output of a command to FILE only when the command succeeds.
+to_file() {
+  local file=$1
+  shift
+  "$@" >"$file.partial"
+  mv "$file.partial" "$file"
+}
+
+timed() {
+  local name=$1
+  shift
+  local t0=$SECONDS
+  "$@"
+  echo "step $name took $((SECONDS - t0)) s" >&2
+}
+
+for step in "${steps[@]}"; do
+  case $step in
+    calibrate)
+      timed calibrate bordersim calibrate scenarios/baseline.yaml --targets scenarios/targets.yaml --set run.days=56 -n 4 \
+        --jobs "$JOBS" -o calibration --force --readme README.md ;;
+    validate)
+      timed validate bordersim validate --jobs "$JOBS" -o validation/results --force --readme README.md ;;
+    year)
+      timed year to_file analysis/baseline_2025.md python analysis/baseline_2025.py -n 10 --seed 0 \
+        --monthly-csv analysis/baseline_2025_monthly.csv ;;
+    overnight)
+      timed overnight to_file analysis/overnight_hold.md python analysis/overnight_hold.py -n 6 --days 28 \
+        --jobs "$JOBS" ;;
+    library)
+      timed library bordersim table scenarios/{baseline,chinese_slowdown,direct_transport,fruit_harvest_peak,more_lanes_huu_nghi,no_predeclaration,round_the_clock,smart_border_gate,tet_closure}.yaml \
+        --jobs "$JOBS" --readme README.md --figure docs/scenario_table.png ;;
+    kpis)
+      timed kpis bordersim kpis --readme README.md >/dev/null ;;
+    *)
+      echo "unknown step '$step': use calibrate, validate, year, overnight, library or kpis" >&2
+      exit 2 ;;
+  esac
+done
