@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args()
     exe = shutil.which("bordersim")
-    command = [exe] if exe else [sys.executable, "-m", "sim.cli"]
+    command = [exe] if exe else [sys.executable, "-m", "sim.presentation.cli"]
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [
             *command,

@@ -59,7 +59,7 @@ def visits_of(data) -> tuple[list[float], list[list[tuple[int, float]]], list[in
 
 
 def _route_key(data, r: int) -> tuple[str, str]:
-    from sim.model import route_keys
+    from sim.world.model import route_keys
 
     return route_keys(data.scenario)[r]
 
@@ -91,7 +91,7 @@ def bare_replay(arrivals: list[float], visits: list[list[tuple[int, float]]], si
 def model_run(days: int, seed: int = 0):
     """Seconds (build + run) and the run's data for the baseline."""
     from sim import load_scenario
-    from sim.model import Model
+    from sim.world.model import Model
 
     sc = load_scenario(BASELINE, {"run.days": days, "run.warmup_days": min(7, days - 1)})
     started = time.perf_counter()
