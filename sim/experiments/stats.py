@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -139,3 +140,100 @@ def mser5(series: np.ndarray) -> int:
         if score < best:
             best, best_d = score, d
     return best_d * 5
+
+
+EFFECT = "effect"
+NO_EFFECT = "no effect"
+UNDECIDED = "too few replications to tell"
+SHARE_MARGIN = 0.01
+"""Default equivalence margin of a share: one percentage point."""
+RELATIVE_MARGIN = 0.01
+"""Default equivalence margin of a count, hours or money: 1% of the base mean."""
+
+
+def equivalence_margin(kpi: str, base_mean: float, overrides: dict[str, float] | None = None) -> float:
+    """The change in *kpi* (in its unit; a fraction for shares) below which an effect counts as none.
+
+    ``kpi.equivalence`` in a scenario (*overrides*) names it per KPI; otherwise 1 percentage point
+    for a share and 1% of the base mean for anything else.
+    """
+    if overrides and kpi in overrides:
+        return float(overrides[kpi])
+    if kpi_domain(kpi) == "share":
+        return SHARE_MARGIN
+    return RELATIVE_MARGIN * abs(base_mean) if base_mean == base_mean else math.nan
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A paired effect on common random numbers: ``other - base`` in the KPI's unit, and its verdict.
+
+    *verdict* is :data:`EFFECT` when the interval leaves out zero and the margin, :data:`NO_EFFECT`
+    when the whole interval lies within +-*margin*, and :data:`UNDECIDED` otherwise, with
+    *n_needed* the replications that would about tell (``(t s_d / margin)^2``).
+    """
+
+    kpi: str
+    base_mean: float
+    other_mean: float
+    diff: float
+    ci_low: float
+    ci_high: float
+    n: int
+    margin: float
+    verdict: str
+    n_needed: int | None = None
+
+    @property
+    def is_share(self) -> bool:
+        """Whether the KPI is a share: its change is in percentage points."""
+        return kpi_domain(self.kpi) == "share"
+
+
+def paired_effect(
+    kpi: str,
+    base: np.ndarray | pd.Series,
+    other: np.ndarray | pd.Series,
+    margin: float | None = None,
+    overrides: dict[str, float] | None = None,
+    level: float = LEVEL,
+) -> Effect:
+    """The effect of going from *base* to *other* on *kpi*, judged on paired replications.
+
+    *base* and *other* hold one value per replication, replication i of one paired with
+    replication i of the other (same random numbers); pairs with a NaN are left out. The
+    interval is the Student-t interval of the mean difference (truncated to -1..1 for shares).
+    This one function decides "an effect", "no effect" or "too few replications" everywhere:
+    compare, sweep, optimise's robustness and the notebook.
+    """
+    b = np.asarray(base, dtype=float)
+    o = np.asarray(other, dtype=float)
+    ok = ~(np.isnan(b) | np.isnan(o))
+    b, o = b[ok], o[ok]
+    n = int(b.size)
+    base_mean = float(b.mean()) if n else math.nan
+    other_mean = float(o.mean()) if n else math.nan
+    if margin is None:
+        margin = equivalence_margin(kpi, base_mean, overrides)
+    if n < 2:
+        return Effect(
+            kpi, base_mean, other_mean, other_mean - base_mean, math.nan, math.nan, n, margin, UNDECIDED, 2
+        )
+    d = o - b
+    diff = float(d.mean())
+    sd = float(d.std(ddof=1))
+    t = float(stats.t.ppf(0.5 + level / 2, n - 1))
+    half = t * sd / math.sqrt(n)
+    low, high = diff - half, diff + half
+    if kpi_domain(kpi) == "share":
+        low, high = max(low, -1.0), min(high, 1.0)
+    needed = None
+    if margin == margin and -margin <= low and high <= margin:
+        verdict = NO_EFFECT
+    elif low > 0 or high < 0:
+        verdict = EFFECT
+    else:
+        verdict = UNDECIDED
+        needed = math.ceil((t * sd / margin) ** 2) if margin and margin == margin else None
+        needed = max(n + 1, needed) if needed is not None else None
+    return Effect(kpi, base_mean, other_mean, diff, low, high, n, margin, verdict, needed)

@@ -370,6 +370,11 @@ class DemandPattern(_Model):
 class _Event(_Model):
     name: str = Field(default="", description="a label for figures and tables")
     gates: list[str] | None = Field(default=None, description="null = every gate")
+    background: bool = Field(
+        default=False,
+        description="true: a regime the run lives under (e.g. the year's extended hours), not the "
+        "what-if; it starts no episode and the answer is not about it",
+    )
 
 
 class DemandEvent(_Event):
@@ -561,12 +566,45 @@ class KpiSettings(_Model):
     idle_co2_kg_per_truck_h: float = Field(
         default=5.0, ge=0, description="CO2 a truck emits per hour with its engine idling (kg)"
     )
+    equivalence: dict[str, Float] = Field(
+        default_factory=dict,
+        description="KPI -> the change in its unit (a fraction for shares) below which a paired "
+        "effect counts as none; default 1% of the base mean, 1 percentage point for shares",
+    )
 
     @model_validator(mode="after")
     def _clock(self) -> KpiSettings:
         if _clock_to_min(self.held_clock) >= 24 * 60:
             raise ValueError(f"held_clock must be before 24:00, got {self.held_clock!r}")
         return self
+
+
+class AnswerSettings(_Model):
+    """Which days the answer is about (see :mod:`sim.world.episodes`)."""
+
+    window: str | None = Field(
+        default=None,
+        description="'FIRST..LAST' dates, or 'whole_run'; null = each episode of events and its "
+        "recovery, or the whole run when the scenario has no event",
+    )
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, text: str | None) -> str | None:
+        if text is None or text == "whole_run":
+            return text
+        first, sep, last = text.partition("..")
+        try:
+            a, b = dt.date.fromisoformat(first.strip()), dt.date.fromisoformat(last.strip())
+        except ValueError:
+            a = b = None
+        if not sep or a is None or b is None:
+            raise ValueError(
+                f"expected 'whole_run' or FIRST..LAST dates like 2025-10-01..2025-10-31, got {text!r}"
+            )
+        if b < a:
+            raise ValueError(f"the last day ({b}) is before the first ({a})")
+        return f"{a}..{b}"
 
 
 class Scenario(_Model):
@@ -588,6 +626,9 @@ class Scenario(_Model):
         description="demand, capacity, closure, extended-hours and park-use events",
     )
     kpi: KpiSettings = Field(default=KpiSettings(), description="how some KPIs are measured")
+    answer: AnswerSettings = Field(
+        default=AnswerSettings(), description="which days the answer is about; default: each episode"
+    )
     sweep: dict[str, list[Any]] | None = Field(
         default=None,
         description="for `bordersim sweep`: dotted key -> values; the grid of all combinations",
@@ -766,6 +807,16 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
                         "overflow): trucks would be called forward into a full yard",
                     )
                 )
+    if sc.answer.window not in (None, "whole_run"):
+        first, _, last = sc.answer.window.partition("..")
+        run_last = sc.run.start_date + dt.timedelta(days=sc.run.days - 1)
+        if dt.date.fromisoformat(first) < sc.run.start_date or dt.date.fromisoformat(last) > run_last:
+            problems.append(
+                (
+                    "answer.window",
+                    f"{sc.answer.window} is not inside the run ({sc.run.start_date}..{run_last})",
+                )
+            )
     for i, ev in enumerate(sc.events):
         for g in ev.gates or []:
             if g not in sc.gates:

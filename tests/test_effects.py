@@ -1,0 +1,41 @@
+"""The one judgement of a paired effect: an effect, no effect, or too few replications."""
+
+import numpy as np
+
+from sim.experiments.stats import EFFECT, NO_EFFECT, UNDECIDED, equivalence_margin, paired_effect
+
+
+def test_a_small_effect_under_common_random_numbers_is_an_effect() -> None:
+    rng = np.random.default_rng(1)
+    base = rng.normal(0.60, 0.05, 10)  # replication-to-replication spread 5 points
+    other = base - 0.045 + rng.normal(0, 0.004, 10)  # every pair falls 4-5 points
+    e = paired_effect("utilisation_tan_thanh_quarantine", base, other)
+    assert e.verdict == EFFECT
+    assert e.ci_high < -0.03 and e.n == 10
+
+
+def test_a_true_zero_with_a_narrow_interval_is_no_effect() -> None:
+    rng = np.random.default_rng(2)
+    base = rng.normal(1650, 40, 10)
+    e = paired_effect("cleared_per_day_mean", base, base + rng.normal(0, 1, 10))
+    assert e.verdict == NO_EFFECT
+    assert -e.margin <= e.ci_low and e.ci_high <= e.margin
+
+
+def test_a_wide_interval_is_too_few_replications_with_a_count_needed() -> None:
+    rng = np.random.default_rng(3)
+    base = rng.normal(1650, 40, 5)
+    e = paired_effect("cleared_per_day_mean", base, base + rng.normal(0, 40, 5))
+    assert e.verdict == UNDECIDED
+    assert e.n_needed is not None and e.n_needed > 5
+
+
+def test_margins_are_a_point_for_shares_and_one_percent_otherwise() -> None:
+    assert equivalence_margin("perishable_over_threshold_share_export", 0.3) == 0.01
+    assert equivalence_margin("time_in_system_h_mean", 20.0) == 0.2
+    assert equivalence_margin("time_in_system_h_mean", 20.0, {"time_in_system_h_mean": 1.0}) == 1.0
+
+
+def test_a_share_interval_stays_within_minus_one_and_one() -> None:
+    e = paired_effect("x_share", np.array([0.0, 1.0, 0.0]), np.array([1.0, 0.0, 1.0]))
+    assert -1 <= e.ci_low <= e.ci_high <= 1
