@@ -112,36 +112,84 @@ def test_report_is_self_contained_and_complete(report: Path) -> None:
     assert "src='http" not in text
 
 
-def test_report_opens_with_an_answer_then_figures_against_the_reported_ones(report: Path) -> None:
+def test_report_opens_with_the_answer_about_the_event_then_the_whole_run(report: Path) -> None:
     text = report.read_text()
     nodes = visible_text(text)
-    answer = nodes[nodes.index("Answer:") + 1]
+    at = nodes.index("Answer:")
+    # The answer leads with the episode (the five days of the Chinese slowdown) and its recovery.
+    assert nodes[at + 1].startswith("During Chinese slowdown, 2025-10-06..2025-10-10 and its recovery to ")
+    answer = pd.read_csv(report.parent / "answer.csv")
+    assert set(answer["kind"]) == {"episode"}
+    whole = next(n for n in nodes[at:] if n.startswith("Over the whole run: "))
     summary = pd.read_csv(report.parent / "summary.csv", index_col="kpi")["mean"]
     # The sentence carries this run's numbers, not canned ones.
-    assert answer.startswith("Over 2025-09-08 to 2025-10-10, the gates clear ")
-    assert f"clear {summary['cleared_per_day_mean']:,.0f} trucks a day" in answer
-    assert f"exports take {summary['procedure_h_mean_export']:.1f} h" in answer
-    assert f"{summary['held_at_20h_export_mean']:,.0f} export trucks are still held at 20:00" in answer
+    assert whole.startswith("Over the whole run: Over 2025-09-08 to 2025-10-10, the gates clear ")
+    assert f"clear {summary['cleared_per_day_mean']:,.0f} trucks a day" in whole
+    assert f"exports take {summary['procedure_h_mean_export']:.1f} h" in whole
+    assert f"{summary['held_at_20h_export_mean']:,.0f} export trucks are still held at 20:00" in whole
     bottlenecks = pd.read_csv(report.parent / "bottlenecks.csv")
-    assert f"{bottlenecks['utilisation'].max():.1%} busy" in answer
+    assert f"{bottlenecks['utilisation'].max():.1%} busy" in whole
+    # Normal-day references do not apply to a window with an event: none is shown or judged.
+    assert "reported" not in whole
     assert text.index("Answer:") < text.index("Key figures against the reported figures")
     key = nodes[nodes.index("Key figures against the reported figures") :]
-    for label, reported in (
-        ("Trucks cleared per day (mean) (trucks/day)", "1,650"),
-        ("Trucks cleared per day (95th percentile) (trucks/day)", "2,000"),
-        ("Clearance time (yard entry to clearance) (mean, export) (h)", "3-4 h (2025)"),
-        ("Trucks not yet cleared at 20:00 (mean, export) (trucks)", "350-500 (2024-2026)"),
-    ):
-        at = key.index(label)
-        assert key[at + 2] == reported, label
-        assert key[at + 3] in ("within", "above", "below")
+    assert "The reported figures are for normal days: they are not set against a window with an event." in key
+    for word in ("within", "overlaps"):
+        assert word not in key
     share = summary["perishable_over_threshold_share"]
     assert any(n.startswith(f"{share:.1%} [") for n in key)  # shares in %
     assert "n = 2 replications; intervals are 95% Student t intervals over replications." in nodes
     assert "The bottleneck" in nodes
-    assert any(n.startswith("Huu Nghi export: binding stage is the ") for n in nodes)
+    assert any(n.startswith("Huu Nghi export") and "binding stage is the " in n for n in nodes)
     assert "Cost of waiting per day (VND/day)" in nodes  # the run's KPIs carry the cost of waiting
     assert "No waiting-cost figures in these results." not in nodes
+
+
+def test_without_an_event_the_key_figures_are_judged_on_their_intervals(report: Path, tmp_path: Path) -> None:
+    import yaml
+
+    from sim.presentation.report import build_report
+
+    folder = tmp_path / "no_event"
+    shutil.copytree(report.parent, folder)
+    text = (folder / "scenario.yaml").read_text()
+    header = "".join(line + "\n" for line in text.splitlines() if line.startswith("# "))
+    data = yaml.safe_load(text)
+    data["events"] = []
+    (folder / "scenario.yaml").write_text(header + yaml.safe_dump(data, sort_keys=False))
+    nodes = visible_text(build_report(folder))
+    key = nodes[nodes.index("Key figures against the reported figures") :]
+    summary = pd.read_csv(folder / "summary.csv", index_col="kpi")
+    for label, kpi, reported in (
+        ("Trucks cleared per day (mean) (trucks/day)", "cleared_per_day_mean", "1,650"),
+        ("Trucks cleared per day (95th percentile) (trucks/day)", "cleared_per_day_p95", "> 2,000"),
+        (
+            "Clearance time (yard entry to clearance) (mean, export) (h)",
+            "procedure_h_mean_export",
+            "3-4 h (2025)",
+        ),
+        (
+            "Trucks not yet cleared at 20:00 (mean, export) (trucks)",
+            "held_at_20h_export_mean",
+            "350-500 (2024-2026)",
+        ),
+    ):
+        at = key.index(label)
+        assert key[at + 2] == reported, label
+        low, high = summary.loc[kpi, ["ci_low", "ci_high"]]
+        band = {"1,650": (1567.5, 1732.5), "> 2,000": (2000, float("inf")), "3-4 h (2025)": (3, 4)}.get(
+            reported, (350, 500)
+        )
+        expected = (
+            "above"
+            if low > band[1]
+            else "below"
+            if high < band[0]
+            else "within"
+            if band[0] <= low and high <= band[1]
+            else "overlaps"
+        )
+        assert key[at + 3] == expected, label
 
 
 def test_report_shows_the_cost_of_waiting_when_the_kpis_carry_it(report: Path, tmp_path: Path) -> None:

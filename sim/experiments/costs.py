@@ -43,6 +43,26 @@ COST_KPIS = (
 """The money and impact KPIs (plus ``waiting_cost_vnd_per_day_<direction>``)."""
 
 
+def truck_waiting_cost_vnd(run: Run) -> np.ndarray:
+    """What each cleared truck of *run* paid while waiting (VND; 0 for trucks not cleared), by the
+    rates of :func:`cost_kpis`: parking in the yard and the park, reefer fuel at the border."""
+    sc = run.scenario
+    kp = sc.kpi
+    tr = run.trucks
+    cargo = tr["cargo"].astype(str).to_numpy()
+    perishable = [c for c, cc in sc.cargo_classes.items() if cc.perishable]
+    reefer = np.isin(cargo, perishable if kp.reefer_classes is None else kp.reefer_classes)
+
+    def hours(*pieces: str) -> np.ndarray:
+        return sum(np.nan_to_num(tr[f"{p}_h"].to_numpy()) for p in pieces)
+
+    return (
+        hours(*YARD_PIECES) * kp.parking_vnd_per_truck_day
+        + hours("park") * kp.park_vnd_per_truck_day
+        + np.where(reefer, hours(*WAITING_PIECES), 0.0) * kp.reefer_fuel_vnd_per_truck_day
+    ) / H_PER_DAY
+
+
 def cost_kpis(run: Run, window: Window | None = None) -> dict[str, float]:
     """Money and impact KPIs of *run* over *window* (default: after the warm-up).
 
@@ -77,14 +97,8 @@ def cost_kpis(run: Run, window: Window | None = None) -> dict[str, float]:
     def hours(*pieces: str) -> np.ndarray:
         return sum(np.nan_to_num(tr[f"{p}_h"].to_numpy()) for p in pieces)
 
-    yard_h = hours(*YARD_PIECES)
-    park_h = hours("park")
     border_h = hours(*WAITING_PIECES)
-    cost = (
-        yard_h * kp.parking_vnd_per_truck_day
-        + park_h * kp.park_vnd_per_truck_day
-        + np.where(reefer, border_h, 0.0) * kp.reefer_fuel_vnd_per_truck_day
-    ) / H_PER_DAY
+    cost = truck_waiting_cost_vnd(run)
     k: dict[str, float] = {"waiting_cost_vnd_per_day": float(cost[done].sum() / days)}
     direction = tr["direction"].astype(str).to_numpy()
     for d in DIRECTIONS:

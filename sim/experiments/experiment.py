@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.experiments.answer import EpisodeAnswer, day_figures, episode_answers
 from sim.experiments.results import Run, Window, run, statement, unstable
 from sim.experiments.stats import mser5, paired_differences, summarise, t_half_width
 from sim.world.calendar import MIN_PER_DAY
@@ -58,6 +59,8 @@ class Replication:
     """The experiment seed it was drawn from (with *index*, its random numbers)."""
     monthly: pd.DataFrame | None = None
     """The replication's figures month by month (:meth:`sim.experiments.results.Run.monthly`)."""
+    days: pd.DataFrame | None = None
+    """The replication's figures day by day for the answer (:func:`sim.experiments.answer.day_figures`)."""
 
 
 def run_replication(
@@ -87,6 +90,7 @@ def run_replication(
         bottlenecks=r.bottlenecks(window),
         seed=seed,
         monthly=r.monthly(window),
+        days=day_figures(r),
     )
 
 
@@ -311,33 +315,47 @@ class Experiment:
         return out
 
     def bottlenecks(self) -> pd.DataFrame:
-        """Per gate and direction over the replications: the stage most often binding, its mean
-        utilisation, in how many replications the queue grows (see ``sim.experiments.results.GROWTH_RULE``),
-        and whether that makes it unstable (:func:`sim.experiments.results.unstable`)."""
+        """Per gate and direction over the replications: the stage most often binding and in how
+        many replications it binds, its utilisation over open hours (the mean over every
+        replication of its ``utilisation_*`` KPI, the number summary.csv shows), in how many
+        replications the queue grows (see ``sim.experiments.results.GROWTH_RULE``), and whether
+        that makes it unstable (:func:`sim.experiments.results.unstable`), which is said only of a
+        steady state: a window without an episode of events."""
+        from sim.experiments.answer import references_apply
+
         frames = [
             r.bottlenecks.assign(replication=r.index) for r in self.replications if r.bottlenecks is not None
         ]
         if not frames:
             raise ValueError("these replications kept no bottleneck statement")
         df = pd.concat(frames, ignore_index=True)
+        kpis = self.kpis
+        steady = references_apply(self.scenario, self.window)
         rows = []
         for (gate, direction), g in df.groupby(["gate", "direction"], sort=False):
             stage = g["stage"].mode().iloc[0]
-            util = g.loc[g["stage"] == stage, "utilisation"].mean()
+            key = f"utilisation_{gate}_{stage.replace(':', '_')}" if isinstance(stage, str) else ""
+            if key in kpis:
+                util = float(kpis[key].mean())
+            else:
+                util = g.loc[g["stage"] == stage, "utilisation"].mean()
             grows = int(g["grows"].sum())
             n = len(g)
+            binds = int((g["stage"] == stage).sum())
             judged = bool(g["growth_trucks"].notna().any())
             rows.append(
                 {
                     "gate": gate,
                     "direction": direction,
                     "stage": stage,
-                    "binding_share": float((g["stage"] == stage).mean()),
+                    "binding_share": binds / n,
+                    "binds_in": binds,
                     "utilisation": util,
                     "grows_in": grows,
                     "judged": judged,
                     "n": n,
-                    "unstable": unstable(grows, n),
+                    "unstable": steady and unstable(grows, n),
+                    "steady": steady,
                     # One replication: its own rise in trucks says how much the queue grows.
                     "statement": statement(
                         self.scenario,
@@ -348,10 +366,20 @@ class Experiment:
                         grows,
                         n,
                         float(g["growth_trucks"].iloc[0]) if n == 1 or not judged else None,
+                        binds_in=binds,
+                        steady=steady,
                     ),
                 }
             )
         return pd.DataFrame(rows)
+
+    def answers(self) -> list[EpisodeAnswer]:
+        """The answer about each episode (or the window), from the replications' day tables
+        (:mod:`sim.experiments.answer`); empty when the replications kept none."""
+        tables = [r.days for r in self.replications if r.days is not None]
+        if len(tables) < len(self.replications):
+            return []
+        return episode_answers(self.scenario, tables, self.window)
 
     def suggested_warmup_days(self) -> int:
         """MSER-5 on the daily mean number of trucks at the gates, averaged over replications."""

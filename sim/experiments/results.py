@@ -387,18 +387,13 @@ class Run:
         t = self.data.times
         return _count_inside(t["arrival_min"][sel], t["departure_min"][sel], np.asarray(at_min, dtype=float))
 
-    def held_at(self, clock: str | None = None, window: Window | None = None) -> pd.DataFrame:
-        """Trucks not yet cleared at a clock time (default ``kpi.held_clock``) each day of the window.
+    def places_at(self, at_min: np.ndarray) -> dict[tuple[str, str], dict[str, np.ndarray]]:
+        """Trucks not yet cleared at each time of *at_min*, per (gate, direction) and place.
 
-        One row per day, gate and direction, a column per place (:data:`HELD_PLACES`) and
-        ``total``. Reports count such figures (e.g. export trucks held at 20:00) and sometimes
-        include trucks outside the gate area: choose the places to add up accordingly.
+        Places are :data:`HELD_PLACES`; together they hold every truck in the system.
         """
         sc = self.scenario
-        clock_min = _clock_min(clock or sc.kpi.held_clock)
-        start, end = window_minutes(sc, window)
-        days = np.arange(int(start // MIN_PER_DAY), int(end // MIN_PER_DAY))
-        at = days * MIN_PER_DAY + clock_min
+        at = np.asarray(at_min, dtype=float)
         t = self.data.times
         arrivals = self.data.arrivals
         never = np.full(t["arrival_min"].shape, np.nan)
@@ -416,14 +411,32 @@ class Run:
             "yard": [(t["yard_in_min"], _first(np.where(export, t["procedures_end_min"], never), gone))],
             "to_china": [(np.where(export, t["procedures_end_min"], np.nan), gone)],
         }
-        rows = []
+        out: dict[tuple[str, str], dict[str, np.ndarray]] = {}
         for g, gate in enumerate(sc.gates):
             for d, direction in enumerate(DIRECTIONS):
                 sel = (arrivals.gate == g) & (arrivals.direction == d)
-                row = {"day": days, "gate": gate, "direction": direction}
-                for place, pairs in spans.items():
-                    row[place] = sum(_count_inside(a[sel], b[sel], at) for a, b in pairs)
-                rows.append(pd.DataFrame(row))
+                out[(gate, direction)] = {
+                    place: sum(_count_inside(a[sel], b[sel], at) for a, b in pairs)
+                    for place, pairs in spans.items()
+                }
+        return out
+
+    def held_at(self, clock: str | None = None, window: Window | None = None) -> pd.DataFrame:
+        """Trucks not yet cleared at a clock time (default ``kpi.held_clock``) each day of the window.
+
+        One row per day, gate and direction, a column per place (:data:`HELD_PLACES`) and
+        ``total``. Reports count such figures (e.g. export trucks held at 20:00) and sometimes
+        include trucks outside the gate area: choose the places to add up accordingly.
+        """
+        sc = self.scenario
+        clock_min = _clock_min(clock or sc.kpi.held_clock)
+        start, end = window_minutes(sc, window)
+        days = np.arange(int(start // MIN_PER_DAY), int(end // MIN_PER_DAY))
+        counts = self.places_at(days * MIN_PER_DAY + clock_min)
+        rows = [
+            pd.DataFrame({"day": days, "gate": gate, "direction": direction, **places})
+            for (gate, direction), places in counts.items()
+        ]
         df = pd.concat(rows, ignore_index=True)
         df["total"] = df[list(HELD_PLACES)].sum(axis=1)
         df.insert(1, "date", pd.Timestamp(sc.run.start_date) + pd.to_timedelta(df["day"], unit="D"))
@@ -681,8 +694,7 @@ class Run:
                         key = f"utilisation_{gate}_{stage}_{rname}"
                         if key in k:
                             candidates[f"{stage}:{rname}"] = k[key]
-                if "utilisation_platform_review" in k:
-                    candidates["platform_review"] = k["utilisation_platform_review"]
+                # The platform's review is province-wide: stated once, not as any gate's stage.
                 valid = {s: u for s, u in candidates.items() if u == u}
                 stage, util = max(valid.items(), key=lambda kv: kv[1]) if valid else ("", np.nan)
                 counts = self.in_system(at, gate, direction).astype(float)
@@ -756,11 +768,15 @@ def statement(
     grows: int,
     n: int = 1,
     growth: float | None = None,
+    binds_in: int | None = None,
+    steady: bool = True,
 ) -> str:
     """One sentence on the binding stage of *gate* and *direction* and whether its queue grows.
 
     *grows* counts the replications (of *n*) whose queue grows by :data:`GROWTH_RULE`; *growth*
-    is the rise in trucks for a single run (NaN: the window is too short to judge).
+    is the rise in trucks for a single run (NaN: the window is too short to judge); *binds_in*
+    the replications in which the stage binds. "Unstable" is said only of a *steady* window
+    (one without an episode of events): a queue that builds up in an event is the event's.
     """
     label = sc.gates[gate].label
     if not stage:
@@ -773,13 +789,15 @@ def statement(
         trend = "the window is too short to judge whether the queue grows"
     elif n == 1:
         trend = (
-            f"the queue GROWS (+{growth:,.0f} trucks over the window): unstable"
+            f"the queue GROWS (+{growth:,.0f} trucks over the window)" + (": unstable" if steady else "")
             if grows
             else "the queue does not grow"
         )
     else:
         trend = f"the queue grows in {grows} of {n} replications" + (
-            ": UNSTABLE" if unstable(grows, n) else ""
+            ": UNSTABLE" if steady and unstable(grows, n) else ""
         )
-    busy = f"{utilisation:.0%} busy in its open hours"
+    busy = f"{utilisation:.1%} busy in its open hours"
+    if binds_in is not None and n > 1:
+        busy += f" (binds in {binds_in} of {n} replications)"
     return f"{label} {direction}: binding stage is the {where}, {busy}; {trend}"

@@ -331,7 +331,9 @@ def _checkpointed(
 
 
 def _print_experiment(exp: Any, outdir: Path, elapsed_s: float, lang: str = "en") -> None:
+    from sim.experiments.answer import answers_table, growth_findings, references_apply
     from sim.experiments.results import HELD_PLACES, window_minutes
+    from sim.presentation.answer_text import answer_lines, bottleneck_lines, growth_sentence
     from sim.presentation.glossary import COST_KPIS, fmt_number, kpi_label, tr
     from sim.presentation.report import answer_run
 
@@ -365,7 +367,20 @@ def _print_experiment(exp: Any, outdir: Path, elapsed_s: float, lang: str = "en"
         )
     )
     bottlenecks = exp.bottlenecks()
-    print("  " + tr("summary.answer", lang, text=answer_run(s, bottlenecks, sc, lang)))
+    table = answers_table(exp.answers())
+    lines = answer_lines(table, sc, lang)
+    growth = growth_sentence(growth_findings(exp), sc, exp.n, lang)
+    shown = (str(first), str(last))
+    whole = answer_run(s, bottlenecks, sc, lang, growth, references_apply(sc, exp.window), shown)
+    if len(table) and (table["kind"] == "episode").any():
+        print("  " + tr("summary.answer", lang, text=lines[0]))
+        for line in lines[1:]:
+            print("    " + line)
+        print("  " + tr("answer.whole_run", lang, text=whole))
+    else:
+        print("  " + tr("summary.answer", lang, text=whole))
+        for line in lines[1:]:
+            print("    " + line)
     print("  " + tr("summary.window", lang, first=first, last=last, days=f"{(end - start) / 1440:.0f}"))
     print(
         "  "
@@ -423,15 +438,8 @@ def _print_experiment(exp: Any, outdir: Path, elapsed_s: float, lang: str = "en"
         items = "; ".join(f"{kpi_label(k, sc, lang)} {fmt(k)}" for k in costs)
         print("  " + tr("summary.cost", lang, items=items))
     print("  " + tr("summary.bottlenecks", lang, rule=tr("report.bottleneck_rule", lang)))
-    from sim.presentation.glossary import statement
-
-    for row in bottlenecks.itertuples():
-        print(
-            "    "
-            + statement(
-                sc, row.gate, row.direction, row.stage, row.utilisation, row.grows_in, row.n, lang, row.judged
-            )
-        )
+    for line in bottleneck_lines(bottlenecks, s, sc, lang):
+        print("    " + line)
     print("  " + tr("summary.results", lang, folder=outdir))
 
 

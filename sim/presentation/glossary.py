@@ -121,6 +121,12 @@ TERMS: dict[str, tuple[str, str]] = {
     "report.reference": ("Reported", "Số liệu báo cáo"),
     "report.verdict": ("Against the reported figure", "So với báo cáo"),
     "report.within": ("within", "trong khoảng"),
+    "report.no_references": (
+        "The reported figures are for normal days: they are not set against a window with an event.",
+        "Số liệu báo cáo là của ngày bình thường: không so sánh với giai đoạn có sự kiện.",
+    ),
+    "report.binds": ("binds in", "nghẽn trong"),
+    "report.binds_in": ("{k} of {n}", "{k}/{n}"),
     "report.above": ("above", "cao hơn"),
     "report.below": ("below", "thấp hơn"),
     "report.method": (
@@ -141,10 +147,13 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "report.bottleneck": ("The bottleneck", "Điểm nghẽn"),
     "report.bottleneck_rule": (
-        "Per gate and direction, the stage busiest in its open hours; a queue grows when the trucks "
-        "in the system at 00:00 rise day by day over the window.",
-        "Với mỗi cửa khẩu và chiều hàng, khâu bận nhất trong giờ làm việc; hàng chờ tăng khi số xe "
-        "còn trong hệ thống lúc 00:00 tăng dần qua các ngày.",
+        "Per gate and direction, among the stages its trucks visit there, the one with the highest "
+        "utilisation over its open hours (busy lane-minutes in open hours / open lane-minutes) in "
+        "the most replications; a queue grows when the trucks in the system at 00:00 rise day by "
+        "day over the window.",
+        "Với mỗi cửa khẩu và chiều hàng, trong các khâu xe đi qua tại đó, khâu có hệ số sử dụng "
+        "cao nhất trong giờ làm việc ở nhiều lần chạy nhất; hàng chờ tăng khi số xe còn trong hệ "
+        "thống lúc 00:00 tăng dần qua các ngày.",
     ),
     "report.gate": ("Gate", "Cửa khẩu"),
     "report.direction": ("Direction", "Chiều hàng"),
@@ -220,23 +229,69 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     # Answers and statements.
     "answer.run": (
-        "Over {first} to {last}, the gates clear {cleared} trucks a day ({vs} the reported "
-        "{ref}); exports take {exp_h} h and imports {imp_h} h from yard entry to clearance "
-        "(reported 3-4 h), {held} export trucks are still held at {clock} (reported 350-500), "
-        "and the busiest stage is the {stage} at {gate}, {util} busy, {trend}.",
-        "Trong giai đoạn {first} đến {last}, các cửa khẩu thông quan {cleared} phương tiện mỗi ngày "
-        "({vs} mức báo cáo {ref}); xe xuất khẩu mất {exp_h} giờ và xe nhập khẩu {imp_h} giờ từ khi vào "
-        "bãi đến khi thông quan (báo cáo: 3-4 giờ), {held} xe xuất khẩu còn tồn lúc {clock} (báo cáo: "
-        "350-500), và khâu bận nhất là {stage} tại cửa khẩu {gate}, bận {util}, {trend}.",
+        "Over {first} to {last}, the gates clear {cleared} trucks a day{ref_cleared}; exports take "
+        "{exp_h} h and imports {imp_h} h from yard entry to clearance{ref_h}; {held} export trucks "
+        "are still held at {clock}{ref_held}; the busiest stage is the {stage} at {gate}, {util} busy "
+        "in its open hours; {growth}.",
+        "Trong giai đoạn {first} đến {last}, các cửa khẩu thông quan {cleared} phương tiện mỗi "
+        "ngày{ref_cleared}; xe xuất khẩu mất {exp_h} giờ và xe nhập khẩu {imp_h} giờ từ khi vào bãi "
+        "đến khi thông quan{ref_h}; {held} xe xuất khẩu còn tồn lúc {clock}{ref_held}; khâu bận nhất "
+        "là {stage} tại cửa khẩu {gate}, bận {util} trong giờ làm việc; {growth}.",
     ),
+    "answer.ref": (" (reported {ref}: {verdict})", " (báo cáo: {ref}; {verdict})"),
+    # The answer about the event.
+    "answer.episode_head": (
+        "During {episode} and its recovery to {last} (n = {n} replications, 95% intervals):",
+        "Trong đợt {episode} và thời gian phục hồi đến {last} (n = {n} lần chạy, khoảng tin cậy 95%):",
+    ),
+    "answer.window_head": (
+        "Over {first} to {last} (n = {n} replications, 95% intervals):",
+        "Trong giai đoạn {first} đến {last} (n = {n} lần chạy, khoảng tin cậy 95%):",
+    ),
+    "answer.peak": (
+        "up to {peak} trucks waiting at the peak ({where}), road queue up to {km} km",
+        "cao điểm có tới {peak} xe chờ ({where}), hàng chờ trên đường dài tới {km} km",
+    ),
+    "answer.recovered": (
+        "back to the level before ({level} trucks in the system at 00:00) {days} days after the episode",
+        "trở lại mức trước đó ({level} xe trong hệ thống lúc 00:00) sau {days} ngày kể từ khi kết thúc đợt",
+    ),
+    "answer.not_recovered": (
+        "NOT back to the level before ({level} trucks at 00:00) by the end of the run ({above} trucks above)",
+        "CHƯA trở lại mức trước đó ({level} xe lúc 00:00) khi kết thúc mô phỏng (cao hơn {above} xe)",
+    ),
+    "answer.binding": (
+        "binding stage the {stage} (in {k} of {n} replications), {util} busy on its busiest day",
+        "khâu nghẽn là {stage} (trong {k}/{n} lần chạy), bận {util} vào ngày bận nhất",
+    ),
+    "answer.perishable": (
+        "perishables over {thr} h {share}",
+        "hàng dễ hỏng quá {thr} giờ {share}",
+    ),
+    "answer.cost": (
+        "waiting cost {per_day} VND/day ({total} VND over the window)",
+        "chi phí chờ {per_day} đồng/ngày ({total} đồng trong cả giai đoạn)",
+    ),
+    "answer.quiet": ("No queue built up at {where}.", "Không có hàng chờ tăng lên tại {where}."),
+    "answer.province": (
+        "Province-wide: the {stage}, {util} busy on its busiest day.",
+        "Toàn tỉnh: {stage}, bận {util} vào ngày bận nhất.",
+    ),
+    "answer.whole_run": ("Over the whole run: {text}", "Trên toàn bộ thời gian mô phỏng: {text}"),
+    "growth.none": (
+        "no queue grows (in none of {n} replications, over the window or in any month)",
+        "không có hàng chờ nào tăng (trong {n} lần chạy, trên cả giai đoạn và từng tháng)",
+    ),
+    "growth.some": ("a queue grows: {items}", "hàng chờ tăng: {items}"),
+    "growth.item": ("{where}, {when}, in {k} of {n} replications", "{where}, {when}, trong {k}/{n} lần chạy"),
+    "growth.over_window": ("over the window", "trên cả giai đoạn"),
+    "verdict.overlaps": ("overlaps", "giao nhau"),
     "vs.about": ("about", "xấp xỉ"),
     "vs.above": ("above", "cao hơn"),
     "vs.below": ("below", "thấp hơn"),
-    "trend.none": ("and no queue grows", "và không có hàng chờ nào tăng"),
-    "trend.grows": ("and the queue grows at {where}", "và hàng chờ tăng tại {where}"),
     "trend.short": (
-        "and the window is too short to judge whether a queue grows",
-        "và giai đoạn quá ngắn để đánh giá hàng chờ có tăng hay không",
+        "the window is too short to judge whether a queue grows",
+        "giai đoạn quá ngắn để đánh giá hàng chờ có tăng hay không",
     ),
     "answer.compare": (
         "Against {base}, {alt} changes the mean time in system by {d_time} h [{lo_time}, {hi_time}] "
@@ -259,8 +314,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "effect.none": ("no effect the replications can tell apart", "không có tác động phân biệt được"),
     "effect.some": ("an effect beyond the intervals", "có tác động vượt ngoài khoảng tin cậy"),
     "statement": (
-        "{gate} {direction}: binding stage is the {stage}, {util} busy in its open hours; {trend}",
-        "{gate} {direction}: khâu nghẽn là {stage}, bận {util} trong giờ làm việc; {trend}",
+        "{gate} {direction}: binding stage is the {stage}, {util} busy in its open hours{binds}; {trend}",
+        "{gate} {direction}: khâu nghẽn là {stage}, bận {util} trong giờ làm việc{binds}; {trend}",
     ),
     "statement.stable": ("the queue does not grow", "hàng chờ không tăng"),
     "report.options": ("Every option evaluated", "Mọi phương án đã đánh giá"),
@@ -284,6 +339,12 @@ TERMS: dict[str, tuple[str, str]] = {
         "hàng chờ tăng trong {k}/{n} lần chạy",
     ),
     "statement.unstable": ("UNSTABLE", "KHÔNG ỔN ĐỊNH"),
+    "statement.binds_in": (", binding in {k} of {n} replications", ", là khâu nghẽn trong {k}/{n} lần chạy"),
+    "both_directions": ("exports and imports", "xuất khẩu và nhập khẩu"),
+    "statement.province": (
+        "Province-wide: the {stage}, {util} busy in its open hours (shared by every gate).",
+        "Toàn tỉnh: {stage}, bận {util} trong giờ làm việc (dùng chung cho mọi cửa khẩu).",
+    ),
     "statement.none": (
         "{gate} {direction}: no stage in use",
         "{gate} {direction}: không có khâu nào hoạt động",
@@ -546,29 +607,37 @@ def statement(
     n: int,
     lang: str,
     judged: bool = True,
+    binds_in: int | None = None,
+    steady: bool = True,
+    both: bool = False,
 ) -> str:
     """The bottleneck sentence of a gate and direction in *lang* (see ``sim.experiments.results.statement``).
 
-    *judged* is false when the window is too short for the growth rule.
+    *judged* is false when the window is too short for the growth rule; *binds_in* counts the
+    replications in which the stage binds; "unstable" is said only of a *steady* window (one
+    without an episode of events); *both*: one sentence for exports and imports, which share the stage.
     """
     label = sc.gates[gate].label
+    who = tr("both_directions", lang) if both else tr(direction, lang)
     if not isinstance(stage, str) or not stage:
-        return tr("statement.none", lang, gate=label, direction=tr(direction, lang))
+        return tr("statement.none", lang, gate=label, direction=who)
     if not judged:
         trend = tr("statement.short", lang)
     elif grows == 0:
         trend = tr("statement.stable", lang)
     else:
         trend = tr("statement.grows_in", lang, k=grows, n=n)
-        if 2 * grows > n:
+        if steady and 2 * grows > n:
             trend += ": " + tr("statement.unstable", lang)
+    binds = tr("statement.binds_in", lang, k=binds_in, n=n) if binds_in is not None and n > 1 else ""
     return tr(
         "statement",
         lang,
         gate=label,
-        direction=tr(direction, lang),
+        direction=who,
         stage=stage_name(sc, gate, stage, lang),
         util=fmt("utilisation_", utilisation, lang),
+        binds=binds,
         trend=trend,
     )
 
@@ -599,23 +668,41 @@ def reference(kpi: str, sc: Scenario) -> tuple[float, float, str] | None:
         return v, v, f"{v:,.0f}"
     if kpi in ("cleared_per_day_p95", "cleared_per_day_max"):
         v = sc.kpi.daily_peak_ref
-        return v, v, f"{v:,.0f}"
+        return v, math.inf, f"> {v:,.0f}"
     if kpi.startswith("perishable_over_threshold_share"):
         return None
     return REFERENCES.get(kpi)
 
 
-def verdict(value: float, low: float, high: float, lang: str = "en", tolerance: float = 0.05) -> str:
-    """'within', 'above' or 'below' a reported range, with *tolerance* around a single figure."""
+def verdict(
+    value: float,
+    low: float,
+    high: float,
+    lang: str = "en",
+    tolerance: float = 0.05,
+    ci_low: float | None = None,
+    ci_high: float | None = None,
+) -> str:
+    """A figure against a reported range: 'within', 'overlaps', 'above' or 'below'.
+
+    With an interval (*ci_low*, *ci_high*) the verdict is about the interval: 'within' only when
+    it lies inside the range, 'above'/'below' when it lies wholly outside, 'overlaps' otherwise;
+    without one it is about *value*. A single reported figure gets +-*tolerance* around it; an
+    upper bound of infinity reads "above X".
+    """
     if low == high:
         low, high = low * (1 - tolerance), high * (1 + tolerance)
     if value != value:
         return tr("na", lang)
-    if value > high:
+    lo = value if ci_low is None or ci_low != ci_low else ci_low
+    hi = value if ci_high is None or ci_high != ci_high else ci_high
+    if lo > high:
         return tr("report.above", lang)
-    if value < low:
+    if hi < low:
         return tr("report.below", lang)
-    return tr("report.within", lang)
+    if low <= lo and hi <= high:
+        return tr("report.within", lang)
+    return tr("verdict.overlaps", lang)
 
 
 def fragments(lang: str) -> list[str]:

@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import yaml
 
+from sim.experiments.answer import answers_table, growth_findings
 from sim.experiments.experiment import Comparison, Experiment, Sweep
 from sim.experiments.folders import check_replaceable, package_version, write_marker, writing_error
 from sim.experiments.results import Run
@@ -161,6 +162,10 @@ def write_experiment(
         exp.daily.to_csv(tmp / "daily.csv", index=False)
         monthly = exp.monthly_summary()  # a year is not stationary: its figures month by month
         monthly.to_csv(tmp / "monthly.csv", index=False)
+        answer = answers_table(exp.answers())  # the answer about the event, per episode
+        answer.to_csv(tmp / "answer.csv", index=False)
+        growth = pd.DataFrame(growth_findings(exp), columns=["gate", "direction", "where", "grows_in", "n"])
+        growth.to_csv(tmp / "growth.csv", index=False)
         exp.queue_summary().to_parquet(tmp / "queues.parquet", index=False)
         if exp.runs:
             write_parquet(exp.runs[0].trucks, tmp / "trucks.parquet")
@@ -170,10 +175,13 @@ def write_experiment(
             "per_gate": per_gate_kpis(summary, exp.scenario),
             "bottlenecks": bottlenecks,
             "monthly": monthly,
+            "answer": answer,
         }
         write_workbook(tmp / WORKBOOK, sheets)
         wall = sum(r.wall_s for r in exp.replications)
-        notes = {"replications": exp.n, "simulated_in_s": round(wall, 2)}
+        notes: dict[str, Any] = {"replications": exp.n, "simulated_in_s": round(wall, 2)}
+        if exp.window is not None:
+            notes["window"] = f"{exp.window[0]}..{exp.window[1]}"
         (tmp / "scenario.yaml").write_text(resolved_scenario_yaml(exp, notes), encoding="utf-8")
         if plots:
             _save_figures(run_figures(exp), tmp / "plots")

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.experiments.answer import references_apply
+from sim.presentation.answer_text import answer_lines, bottleneck_lines, growth_sentence
 from sim.presentation.glossary import (
     COST_KPIS,
     fmt,
@@ -180,18 +182,25 @@ def _key_rows(sc: Scenario) -> list[str]:
     return rows + [f"road_queue_km_max_{g}_export" for g in sc.gates]
 
 
-def key_figures(summary: pd.DataFrame, sc: Scenario, lang: str) -> str:
-    """The key figures with their 95% intervals against the reported figures, n and the method."""
+def key_figures(summary: pd.DataFrame, sc: Scenario, lang: str, references: bool = True) -> str:
+    """The key figures with their 95% intervals against the reported figures, n and the method.
+
+    The reported figures are normal-day ones: they are set against the results only when
+    *references* apply (a window without an event), and judged on the interval: within,
+    overlaps, above or below.
+    """
     rows = []
     for kpi in _key_rows(sc):
         if kpi not in summary.index:
             continue
         row = summary.loc[kpi]
-        ref = reference(kpi, sc)
+        ref = reference(kpi, sc) if references else None
         shown = ref_text = judged = ""
         if ref is not None:
             low, high, ref_text = ref
-            judged = verdict(row["mean"], low, high, lang)
+            judged = verdict(
+                row["mean"], low, high, lang, ci_low=row.get("ci_low"), ci_high=row.get("ci_high")
+            )
             shown = _e(fmt_number(low, ",.0f", lang) if low == high else ref_text)
             if lang == "vi" and low != high:
                 shown = _e(ref_text.replace(" h", " " + tr("unit.h", lang)))
@@ -199,28 +208,33 @@ def key_figures(summary: pd.DataFrame, sc: Scenario, lang: str) -> str:
     n = int(summary["n"].max())
     value = tr("report.value" if n > 1 else "report.value1", lang)
     header = [tr("report.figure", lang), value, tr("report.reference", lang), tr("report.verdict", lang)]
-    return _table(header, rows) + _method(n, lang)
+    note = "" if references else f"<p class=method>{_e(tr('report.no_references', lang))}</p>"
+    return _table(header, rows) + note + _method(n, lang)
 
 
-def bottleneck_section(table: pd.DataFrame, sc: Scenario, lang: str) -> str:
-    """Per gate and direction: the binding stage, how busy, and whether its queue grows."""
-    rows, sentences = [], []
+def bottleneck_section(
+    table: pd.DataFrame, sc: Scenario, lang: str, summary: pd.DataFrame | None = None
+) -> str:
+    """Per gate and direction: the binding stage, how busy, in how many replications it binds
+    and whether its queue grows; the province-wide platform once."""
+    rows = []
     for r in table.itertuples():
         n = int(getattr(r, "n", 1))
         grows = int(getattr(r, "grows_in", int(bool(getattr(r, "grows", False)))))
         stage = r.stage if isinstance(r.stage, str) else ""
+        binds = getattr(r, "binds_in", n)
         rows.append(
             [
                 _e(sc.gates[r.gate].label),
                 _e(tr(r.direction, lang)),
                 _e(stage_name(sc, r.gate, stage, lang) if stage else tr("na", lang)),
                 _e(fmt("utilisation_", r.utilisation, lang)),
+                _e(tr("report.binds_in", lang, k=int(binds) if binds == binds else n, n=n)),
                 _e(tr("report.grows_in", lang, k=grows, n=n)),
             ]
         )
-        judged = bool(getattr(r, "judged", True))
-        sentences.append(statement(sc, r.gate, r.direction, stage, r.utilisation, grows, n, lang, judged))
-    header = [tr(f"report.{k}", lang) for k in ("gate", "direction", "stage", "busy", "grows")]
+    sentences = bottleneck_lines(table, summary, sc, lang)
+    header = [tr(f"report.{k}", lang) for k in ("gate", "direction", "stage", "busy", "binds", "grows")]
     items = "".join(f"<li>{_e(s)}</li>" for s in sentences)
     rule = f"<p class=method>{_e(tr('report.bottleneck_rule', lang))}</p>"
     return f"<h2>{_e(tr('report.bottleneck', lang))}</h2>{_table(header, rows, 3)}<ul>{items}</ul>{rule}"
@@ -238,46 +252,58 @@ def cost_section(summary: pd.DataFrame, sc: Scenario, lang: str) -> str:
     return title + _table([tr("report.figure", lang), value], rows) + _method(n, lang)
 
 
-def answer_run(summary: pd.DataFrame, bottlenecks: pd.DataFrame | None, sc: Scenario, lang: str) -> str:
-    """One sentence answering the scenario's question from its results."""
+def answer_run(
+    summary: pd.DataFrame,
+    bottlenecks: pd.DataFrame | None,
+    sc: Scenario,
+    lang: str,
+    growth: str | None = None,
+    references: bool = True,
+    window: tuple[str, str] | None = None,
+) -> str:
+    """One sentence on the whole window from its results: throughput, times, the hold, the busiest
+    stage (over its open hours) and the one growth verdict *growth*; the reported normal-day
+    figures only when *references* apply (a window without an event), each with the verdict of
+    its interval (within, overlaps, above, below)."""
 
     def value(kpi: str) -> float:
         return float(summary.loc[kpi, "mean"]) if kpi in summary.index else float("nan")
 
-    cleared, ref = value("cleared_per_day_mean"), sc.kpi.daily_mean_ref
-    vs = "vs.about" if abs(cleared - ref) <= 0.05 * ref else ("vs.above" if cleared > ref else "vs.below")
+    def ref(kpi: str) -> str:
+        r = reference(kpi, sc)
+        if not references or r is None or kpi not in summary.index:
+            return ""
+        low, high, text = r
+        row = summary.loc[kpi]
+        judged = verdict(row["mean"], low, high, lang, ci_low=row.get("ci_low"), ci_high=row.get("ci_high"))
+        return tr("answer.ref", lang, ref=text, verdict=judged)
+
     stage = gate = util = tr("na", lang)
-    trend = tr("trend.short", lang)
     if bottlenecks is not None and len(bottlenecks):
         top = bottlenecks.sort_values("utilisation", ascending=False).iloc[0]
         gate, util = sc.gates[top["gate"]].label, fmt("utilisation_", top["utilisation"], lang)
         stage = stage_name(sc, top["gate"], top["stage"], lang) if isinstance(top["stage"], str) else stage
-        n = bottlenecks.get("n", 1)
-        grows = bottlenecks["grows_in"] if "grows_in" in bottlenecks else bottlenecks["grows"].astype(int)
-        growing = bottlenecks[2 * grows > n]
-        if len(growing):
-            pairs = zip(growing["gate"], growing["direction"], strict=True)
-            where = ", ".join(f"{sc.gates[g].label} {tr(d, lang)}" for g, d in pairs)
-            trend = tr("trend.grows", lang, where=where)
-        elif "growth_trucks" not in bottlenecks or bottlenecks["growth_trucks"].notna().any():
-            trend = tr("trend.none", lang)
-    first, last = _window(sc)
+    if growth is None:
+        growth = tr("trend.short", lang)
+    first, last = window or _window(sc)
+    ref_h = ref("procedure_h_mean_export")
     return tr(
         "answer.run",
         lang,
         first=first,
         last=last,
-        cleared=fmt("cleared_per_day_mean", cleared, lang),
-        vs=tr(vs, lang),
-        ref=fmt_number(ref, ",.0f", lang),
+        cleared=fmt("cleared_per_day_mean", value("cleared_per_day_mean"), lang),
+        ref_cleared=ref("cleared_per_day_mean"),
         exp_h=fmt_number(value("procedure_h_mean_export"), ".1f", lang),
         imp_h=fmt_number(value("procedure_h_mean_import"), ".1f", lang),
+        ref_h=ref_h,
         held=fmt("held_at_", value(_held_kpi(sc)), lang),
         clock=sc.kpi.held_clock,
+        ref_held=ref(_held_kpi(sc)),
         stage=stage,
         gate=gate,
         util=util,
-        trend=trend,
+        growth=growth,
     )
 
 
@@ -366,6 +392,28 @@ def unstable_warning(bn: pd.DataFrame | None, sc: Scenario, lang: str) -> str:
     )
 
 
+def _run_answer(folder: Path, sc: Scenario, summary: pd.DataFrame, bn: pd.DataFrame | None, lang: str) -> str:
+    """The answer of a run folder: the episodes first (answer.csv), then the whole window."""
+    notes = _header_notes((folder / "scenario.yaml").read_text(encoding="utf-8"))
+    window = None
+    if notes.get("window"):
+        a, _, b = notes["window"].partition("..")
+        window = (a, b)
+    table = pd.read_csv(folder / "answer.csv") if (folder / "answer.csv").exists() else None
+    lines = answer_lines(table, sc, lang) if table is not None and len(table) else []
+    growth = None
+    if (folder / "growth.csv").exists():
+        g = pd.read_csv(folder / "growth.csv")
+        findings = [(r.gate, r.direction, str(r.where), int(r.grows_in), int(r.n)) for r in g.itertuples()]
+        growth = growth_sentence(findings, sc, int(summary["n"].max()), lang)
+    refs = references_apply(sc, window)
+    shown = window or _window(sc)
+    whole = answer_run(summary, bn, sc, lang, growth, refs, (str(shown[0]), str(shown[1])))
+    if lines and table is not None and (table["kind"] == "episode").any():
+        return "\n".join([*lines, tr("answer.whole_run", lang, text=whole)])
+    return "\n".join([whole, *lines[1:]])
+
+
 @folder_kind("run", "summary.csv")
 def run_page(folder: Path, lang: str) -> Page:
     """The page of a run or experiment folder."""
@@ -383,16 +431,21 @@ def run_page(folder: Path, lang: str) -> Page:
         seed=notes.get("seed"),
         version=notes.get("bordersim_version"),
     )
+    window = None
+    if notes.get("window"):
+        a, _, b = notes["window"].partition("..")
+        window = (a, b)
     body = unstable_warning(bn, sc, lang)
-    body += f"<h2>{_e(tr('report.key_figures', lang))}</h2>{key_figures(summary, sc, lang)}"
+    refs = references_apply(sc, window)
+    body += f"<h2>{_e(tr('report.key_figures', lang))}</h2>{key_figures(summary, sc, lang, refs)}"
     if bn is not None:
-        body += bottleneck_section(bn, sc, lang)
+        body += bottleneck_section(bn, sc, lang, summary)
     body += cost_section(summary, sc, lang) + all_kpis(summary, sc, lang)
     body += f"<h2>{_e(tr('report.parameters', lang))}</h2>{parameters(sc, lang)}"
     body += (
         f"<details><summary>{_e(tr('report.scenario_text', lang))}</summary><pre>{_e(text)}</pre></details>"
     )
-    return Page(sc.name, sc.question, answer_run(summary, bn, sc, lang), meta, body)
+    return Page(sc.name, sc.question, _run_answer(folder, sc, summary, bn, lang), meta, body)
 
 
 @folder_kind("comparison", "differences.csv")
@@ -580,7 +633,8 @@ def build_report(folder: str | Path, lang: str = "en") -> str:
         raise FileNotFoundError(f"{folder} holds none of {markers}: not a results folder")
     page = build(folder, lang)
     answer = (
-        f"<p class=answer><b>{_e(tr('report.answer', lang))}:</b> {_e(page.answer)}</p>"
+        f"<p class=answer><b>{_e(tr('report.answer', lang))}:</b> "
+        f"{_e(page.answer).replace(chr(10), '<br>')}</p>"
         if page.answer
         else ""
     )
