@@ -1,0 +1,99 @@
+"""The answer is about the event, and every sentence agrees with the evidence written beside it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.experiments.answer import _recovery, answers_table, growth_findings, references_apply
+from sim.experiments.experiment import replicate
+from sim.presentation.answer_text import answer_lines, growth_sentence
+from sim.presentation.glossary import verdict
+from sim.presentation.report import answer_run
+from sim.world.scenario import load_scenario
+
+HARVEST = "scenarios/fruit_harvest_peak.yaml"
+
+
+@pytest.fixture(scope="module")
+def harvest():
+    # The peak runs 6-26 Oct; the run starts on 1 Sep and ends ten days after the peak.
+    sc = load_scenario(HARVEST).with_changes({"run.days": 66})
+    return replicate(sc, n=2, seed=0, jobs=2)
+
+
+@pytest.fixture(scope="module")
+def quiet():
+    sc = load_scenario("scenarios/baseline.yaml").with_changes({"run.days": 21})
+    return replicate(sc, n=2, seed=0, jobs=2)
+
+
+def test_the_harvest_peak_builds_a_queue_and_its_answer_names_it(harvest) -> None:
+    # First, the case itself: the queue at Huu Nghi exports grows in October in the replications.
+    found = growth_findings(harvest)
+    assert ("huu_nghi", "export", "2025-10") in {(g, d, w) for g, d, w, _, _ in found}
+    (answer,) = harvest.answers()
+    assert answer.kind == "episode"
+    assert str(answer.first) == "2025-10-06"
+    hn = next(g for g in answer.gates if (g.gate, g.direction) == ("huu_nghi", "export"))
+    assert hn.built_up
+    assert hn.peak_trucks.mean > 5 * max(hn.level_before, 1)
+    lines = answer_lines(answers_table(harvest.answers()), harvest.scenario)
+    assert lines[0].startswith("During dragon-fruit peak, 2025-10-06..2025-10-26")
+    assert any(line.startswith("Huu Nghi exports: up to ") for line in lines)
+    # The one growth verdict never says "no queue grows" beside a growing queue.
+    sentence = growth_sentence(found, harvest.scenario, harvest.n, "en")
+    assert "no queue grows" not in sentence
+    assert "Huu Nghi exports, 2025-10" in sentence
+    # Normal-day references do not apply to a window holding the peak.
+    assert not references_apply(harvest.scenario, harvest.window)
+    whole = answer_run(harvest.summary(), harvest.bottlenecks(), harvest.scenario, "en", sentence, False)
+    assert "reported" not in whole
+
+
+def test_the_answer_figures_are_the_ones_written_beside_it(harvest) -> None:
+    table = answers_table(harvest.answers())
+    row = table[(table["gate"] == "huu_nghi") & (table["direction"] == "export")]
+    peak = row.loc[row["figure"] == "peak_trucks", "mean"].iloc[0]
+    line = next(x for x in answer_lines(table, harvest.scenario) if x.startswith("Huu Nghi exports"))
+    assert f"up to {peak:,.0f} " in line
+
+
+def test_a_quiet_baseline_is_answered_over_its_window_with_references(quiet) -> None:
+    (answer,) = quiet.answers()
+    assert answer.kind == "whole_run"
+    assert references_apply(quiet.scenario)
+    whole = answer_run(quiet.summary(), quiet.bottlenecks(), quiet.scenario, "en", "x", True)
+    assert "(reported 1,650: " in whole
+    assert "(reported 350-500 (2024-2026): " in whole
+
+
+@pytest.mark.parametrize(
+    ("mean", "low", "high", "expected"),
+    [
+        (1650, 1640, 1660, "within"),
+        (1700, 1600, 1800, "overlaps"),
+        (2086, 2057, 2115, "above"),
+        (1400, 1350, 1450, "below"),
+    ],
+)
+def test_a_reference_is_judged_on_the_interval(mean: float, low: float, high: float, expected: str) -> None:
+    # Against "about 1,650" (+-5%: 1,567.5-1,732.5).
+    assert verdict(mean, 1650, 1650, ci_low=low, ci_high=high) == expected
+
+
+def test_an_interval_above_a_single_figure_is_above_not_within() -> None:
+    # The crisis run's "P95 cleared 2,086 [2,057, 2,115] | 2,000 | within": against "above 2,000"
+    # it lies inside; against 2,000 +-5% it overlaps; never "within" a band it leaves.
+    assert verdict(2086, 2000, float("inf"), ci_low=2057, ci_high=2115) == "within"
+    assert verdict(2086, 1900, 2060, ci_low=2057, ci_high=2115) == "overlaps"
+
+
+def test_recovery_is_two_days_back_at_the_level_before() -> None:
+    backlog = np.array([[40, 40, 300, 200, 90, 50, 45, 44, 40.0]])
+    day, excess = _recovery(backlog, 40.0, 2)
+    assert day == 5
+    assert excess == 0.0
+    day, excess = _recovery(np.array([[40, 40, 300, 250, 200, 150.0]]), 40.0, 2)
+    assert day is None
+    assert excess == 110.0
