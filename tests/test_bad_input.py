@@ -190,7 +190,7 @@ def test_a_bad_extends_names_the_referring_file(tmp_path: Path) -> None:
         (
             "gates:\n  huunghi:\n    gate_control: {lanes: 3}\n",
             "gates.huunghi",
-            "unknown gate 'huunghi' (known:",
+            "unknown gate 'huunghi'; did you mean 'huu_nghi'? (known:",
         ),
         (
             "gates:\n  huu_nghi:\n    routes:\n      r1119:\n        crossing: {lanes: 2}\n",
@@ -293,7 +293,10 @@ def test_events_that_change_nothing_are_warned_about(tmp_path: Path, capsys) -> 
         (["--max-replications", "0"], "argument --max-replications: must be at least 2"),
         (["-n", "0"], "must be at least 1"),
         (["--precision-kpi", "fruit_p95"], "did you mean time_in_system_h_p95_fruit"),
-        (["--set", "gates.huunghi.customs_docs.lanes=5"], "unknown gate 'huunghi' (known: huu_nghi"),
+        (
+            ["--set", "gates.huunghi.customs_docs.lanes=5"],
+            "unknown gate 'huunghi'; did you mean 'huu_nghi'? (known: chi_ma",
+        ),
         (["--set", "platform.officers=true"], "--set platform.officers=true: invalid scenario"),
         (["--dask", "tcp://127.0.0.1:9"], "cannot reach a Dask scheduler"),
     ],

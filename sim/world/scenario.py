@@ -8,7 +8,9 @@ Units are in the field names (``_min``, ``_h``, ``_per_day``, ``_per_h``, ``_m``
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
+import types
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -697,12 +699,79 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class whose keys are allowed at *loc* (a pydantic error's path, without its last
+    part), or None where the path leads to no model."""
+    import typing
+
+    def models_in(tp: Any) -> list[type[BaseModel]]:
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            return [tp]
+        return [m for a in typing.get_args(tp) for m in models_in(a)]
+
+    def step(tp: Any, part: Any) -> Any:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            return step(typing.get_args(tp)[0], part)
+        if origin in (dict, list) or (isinstance(origin, type) and issubclass(origin, (dict, list))):
+            return typing.get_args(tp)[-1]
+        if origin in (typing.Union, types.UnionType):
+            for m in models_in(tp):
+                if part in m.model_fields:
+                    return m.model_fields[part].annotation
+                tag = m.model_fields.get("kind")
+                if tag is not None and part in typing.get_args(tag.annotation):
+                    return m
+            return None
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            if part in tp.model_fields:
+                return tp.model_fields[part].annotation
+            return None
+        return None
+
+    tp: Any = Scenario
+    for part in loc:
+        if isinstance(part, int) or (isinstance(part, str) and part.startswith("function-")):
+            origin = typing.get_origin(tp)
+            if origin is typing.Annotated:
+                tp = typing.get_args(tp)[0]
+            if typing.get_origin(tp) in (list,):
+                tp = typing.get_args(tp)[0]
+            continue
+        nxt = step(tp, part)
+        if nxt is None:
+            return None
+        tp = nxt
+    found = models_in(tp)
+    return found[0] if len(found) == 1 else None
+
+
+def unknown_name(kind: str, name: Any, known: Any) -> str:
+    """'unknown cargo class 'fruits'; did you mean 'fruit'? (known: empty, fruit, general)'."""
+    known = sorted(str(k) for k in known)
+    near = difflib.get_close_matches(str(name), known, n=2, cutoff=0.6)
+    hint = f"; did you mean {', '.join(repr(k) for k in near)}?" if near else ""
+    return f"unknown {kind} {_short(name)}{hint} (known: {', '.join(known)})"
+
+
+def _unknown_key(loc: tuple[Any, ...]) -> str:
+    """'unknown key' with a did-you-mean and the keys allowed there."""
+    key = str(loc[-1])
+    model = _model_at(loc[:-1])
+    if model is None:
+        return "unknown key"
+    known = sorted(model.model_fields)
+    near = difflib.get_close_matches(key, known, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(repr(k) for k in near)}?" if near else ""
+    return f"unknown key{hint} (allowed here: {', '.join(known)})"
+
+
 def _problems(err: ValidationError) -> list[tuple[str, str]]:
     out = []
     for e in err.errors():
         kind = e["type"]
         if kind == "extra_forbidden":
-            msg = "unknown key"
+            msg = _unknown_key(e["loc"])
         elif kind == "missing":
             msg = "required key is missing"
         else:
@@ -764,12 +833,14 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
             for direction, shares in route.share.items():
                 unknown = set(shares) - cargo - {DEFAULT_KEY}
                 if unknown:
-                    problems.append((f"{base}.share.{direction}", f"unknown cargo class {sorted(unknown)}"))
+                    problems.append(
+                        (f"{base}.share.{direction}", unknown_name("cargo class", sorted(unknown)[0], cargo))
+                    )
         for direction, flows in gate.demand_trucks_per_day.items():
             unknown = set(flows) - cargo
             if unknown:
                 path = f"gates.{gname}.demand_trucks_per_day.{direction}"
-                problems.append((path, f"unknown cargo class {sorted(unknown)}"))
+                problems.append((path, unknown_name("cargo class", sorted(unknown)[0], cargo)))
             if direction not in gate.parking:
                 problems.append((f"gates.{gname}.parking", f"no parking for {direction} trucks"))
             for c in sorted(set(flows) | set(gate.initial_backlog.get(direction, {}))):
@@ -789,7 +860,7 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
             unknown = set(flows) - cargo
             if unknown:
                 path = f"gates.{gname}.initial_backlog.{direction}"
-                problems.append((path, f"unknown cargo class {sorted(unknown)}"))
+                problems.append((path, unknown_name("cargo class", sorted(unknown)[0], cargo)))
         if "export" in gate.demand_trucks_per_day and "export" not in sc.demand.hourly_profile:
             problems.append(("demand.hourly_profile", "no profile for export trucks"))
         if "import" in gate.demand_trucks_per_day and "import" not in sc.demand.hourly_profile:
@@ -820,11 +891,11 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
     for i, ev in enumerate(sc.events):
         for g in ev.gates or []:
             if g not in sc.gates:
-                problems.append((f"events.{i}.gates", f"unknown gate {g!r}; known: {list(sc.gates)}"))
+                problems.append((f"events.{i}.gates", unknown_name("gate", g, sc.gates)))
         if isinstance(ev, DemandEvent):
             for c in ev.cargo or []:
                 if c not in cargo:
-                    problems.append((f"events.{i}.cargo", f"unknown cargo class {c!r}"))
+                    problems.append((f"events.{i}.cargo", unknown_name("cargo class", c, cargo)))
         elif isinstance(ev, ParkUseEvent):
             parked = [g for g, gate in sc.gates.items() if gate.park is not None]
             lacking = [g for g in ev.gates or [] if g in sc.gates and g not in parked]
@@ -850,7 +921,7 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
             known = sorted({r for g in named for r in sc.gates[g].routes})
             for r in ev.routes or []:
                 if r not in known:
-                    problems.append((f"events.{i}.routes", f"unknown route {r!r}; known: {known}"))
+                    problems.append((f"events.{i}.routes", unknown_name("route", r, known)))
     return problems
 
 
@@ -1026,16 +1097,14 @@ def _unknown_names(base: Mapping[str, Any], data: Mapping[str, Any]) -> list[tup
         if g not in base_gates:
             missing = [k for k in _required(Gate) if k not in gate]
             if missing:
-                known = ", ".join(map(str, base_gates))
-                problems.append((f"gates.{g}", f"unknown gate {_short(g)} (known: {known})"))
+                problems.append((f"gates.{g}", unknown_name("gate", g, base_gates)))
             continue
         base_routes, routes = base_gates[g].get("routes"), gate.get("routes")
         if isinstance(base_routes, Mapping) and isinstance(routes, Mapping):
             for r, route in routes.items():
                 new = r not in base_routes and isinstance(route, Mapping)
                 if new and any(k not in route for k in _required(Route)):
-                    known = ", ".join(map(str, base_routes))
-                    problems.append((f"gates.{g}.routes.{r}", f"unknown route {_short(r)} (known: {known})"))
+                    problems.append((f"gates.{g}.routes.{r}", unknown_name("route", r, base_routes)))
     return problems
 
 
@@ -1077,12 +1146,10 @@ def _known_path(data: Mapping[str, Any], parts: list[str], key: str, source: str
     if parts[0] != "gates" or len(parts) < 3 or not isinstance(gates, Mapping):
         return
     if parts[1] not in gates:
-        known = ", ".join(map(str, gates))
-        raise ScenarioError(source, [(key, f"unknown gate {parts[1]!r} (known: {known})")])
+        raise ScenarioError(source, [(key, unknown_name("gate", parts[1], gates))])
     routes = gates[parts[1]].get("routes") if isinstance(gates[parts[1]], Mapping) else None
     if len(parts) >= 5 and parts[2] == "routes" and isinstance(routes, Mapping) and parts[3] not in routes:
-        known = ", ".join(map(str, routes))
-        msg = f"unknown route {parts[3]!r} of gate {parts[1]} (known: {known})"
+        msg = unknown_name(f"route of gate {parts[1]}", parts[3], routes)
         raise ScenarioError(source, [(key, msg)])
 
 
