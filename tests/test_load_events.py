@@ -147,3 +147,22 @@ def test_check_diff_against_another_file_lists_its_events_as_removed() -> None:
     assert "added event: demand 'dragon-fruit peak' 2025-10-06..2025-10-26 x1.6 (cargo fruit)" in lines
     assert "run.days: 56 -> 90" in lines
     assert "-> null" not in done.stdout
+
+
+def test_extended_hours_raise_capacity_on_their_days() -> None:
+    longer = {
+        "kind": "extended_hours",
+        "name": "round the clock quarantine",
+        "start": "2025-10-06",
+        "end": "2025-10-12",
+        "hours": "always",
+        "gates": ["huu_nghi"],
+        "stages": ["quarantine"],
+    }
+    sc = with_events(longer)
+    (ep,) = episodes(sc)
+    table = episode_load_table(sc, ep.first, ep.last)
+    q = row(table, "huu_nghi", "quarantine")
+    assert q["open_h_per_day"] == pytest.approx(24)
+    assert q["capacity_per_day"] == pytest.approx(4 * 24 * 3)  # 4 lanes x 24 h x 3 trucks an hour
+    assert row(table, "huu_nghi", "customs_docs")["open_h_per_day"] == pytest.approx(16)
