@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from sim.world.calendar import CHINA_AHEAD_MIN, MIN_PER_DAY, Schedule, build_schedule, horizon_min, minute_of
-from sim.world.scenario import DIRECTIONS, LANE_STAGES, DemandEvent, Hours, Scenario, route_share
+from sim.world.scenario import DIRECTIONS, LANE_STAGES, Crossing, DemandEvent, Hours, Scenario, route_share
 
 HIGH = 0.85
 """Utilisation from which a stage is flagged HIGH (OVER from 1)."""
@@ -161,7 +161,7 @@ def stage_loads(sc: Scenario, gate: str, demand: dict[tuple[str, str], float]) -
                 (d, c): v * route_share(route, d, c) for (d, c), v in demand.items() if d in cross.directions
             }
 
-            def crossing_min(d: str, _c: str, cross=cross) -> float:
+            def crossing_min(d: str, _c: str, cross: Crossing = cross) -> float:
                 direct = cross.direct_share.get(d, 0.0)
                 return direct * cross.direct_min.mean + (1 - direct) * cross.trailer_swap_min.mean
 
