@@ -79,6 +79,11 @@ CATALOGUE: tuple[Kpi, ...] = (
     ),
     Kpi("queue_max_{gate}_{stage}", "trucks", "trucks waiting for an enabled Vietnamese stage, maximum"),
     Kpi("utilisation_{gate}_{stage}", "share", "busy share of an enabled stage's lanes over its open hours"),
+    Kpi(
+        "overtime_h_per_day_{gate}_{stage}",
+        "h/day",
+        "lane-hours of service run on past closing (a service under way at closing finishes), per day",
+    ),
     Kpi("road_queue_trucks_mean_{gate}_{direction}", "trucks", "trucks queueing on the road, time average"),
     Kpi("road_queue_trucks_max_{gate}_{direction}", "trucks", "trucks queueing on the road, maximum"),
     Kpi("road_queue_km_mean_{gate}_{direction}", "km", "road queue length, time average (road_m_per_truck)"),
@@ -96,9 +101,20 @@ CATALOGUE: tuple[Kpi, ...] = (
         "share",
         "busy share of a route's checkpoint or crossing over open hours",
     ),
+    Kpi(
+        "overtime_h_per_day_{gate}_{check}",
+        "h/day",
+        "lane-hours a route's checkpoint or crossing serves past closing, per day",
+    ),
     Kpi("queue_mean_platform_review", "trucks", "declarations waiting for an officer, average", "platform"),
     Kpi("queue_max_platform_review", "trucks", "declarations waiting for an officer, maximum", "platform"),
     Kpi("utilisation_platform_review", "share", "busy share of the platform's officers", "platform"),
+    Kpi(
+        "overtime_h_per_day_platform_review",
+        "h/day",
+        "officer-hours of review past the platform's closing, per day",
+        "platform",
+    ),
     Kpi("road_queue_trucks_mean_{direction}", "trucks", f"trucks on the road over all gates, average, {_D}"),
     Kpi(
         "held_at_{clock}_{direction}_mean",

@@ -651,10 +651,16 @@ class Run:
                 name = kind.replace(":", "_")
                 open_min = s["cum_open"][k1] - s["cum_open"][k0]
                 busy = s["cum_busy"][k1] - s["cum_busy"][k0]
+                # Busy lane-minutes while open over open lane-minutes: at most 1 with fixed lanes.
+                # A service under way at closing finishes; its minutes after closing are overtime.
+                busy_open = s["cum_busy_open"][k1] - s["cum_busy_open"][k0]
                 k[f"queue_mean_{gate}_{name}"] = (s["cum_wait"][k1] - s["cum_wait"][k0]) / span
                 k[f"queue_max_{gate}_{name}"] = s["max_wait"][k0 + 1 : k1 + 1].max()
                 k[f"utilisation_{gate}_{name}"] = (
-                    busy / (s["lanes"][0] * open_min) if open_min > 0 else np.nan
+                    busy_open / (s["lanes"][0] * open_min) if open_min > 0 else np.nan
+                )
+                k[f"overtime_h_per_day_{gate}_{name}"] = (
+                    max(busy - busy_open, 0.0) / MIN_PER_H / (span / MIN_PER_DAY)
                 )
         for direction in DIRECTIONS:
             k[f"road_queue_trucks_mean_{direction}"] = sum(

@@ -102,6 +102,12 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "kpi.tonnes_cleared_per_day": ("Tonnes cleared per day", "Khối lượng hàng thông quan mỗi ngày"),
     "kpi.idle_co2_t_per_day": ("CO2 from idling per day", "CO2 do xe nổ máy chờ mỗi ngày"),
+    # Overtime
+    "kpi.overtime_h_per_day": (
+        "Service past closing (overtime)",
+        "Thời gian làm việc ngoài giờ",
+    ),
+    "unit.h_per_day": ("h/day", "giờ/ngày"),
     "stat.mean": ("mean", "trung bình"),
     "stat.p50": ("median", "trung vị"),
     "stat.p95": ("95th percentile", "phân vị 95"),
@@ -447,6 +453,8 @@ _FAMILIES: list[tuple[str, str, str]] = [
     ("goods_at_risk_vnd_per_day", "kpi.goods_at_risk_vnd_per_day", "unit.vnd_per_day"),
     ("tonnes_cleared_per_day", "kpi.tonnes_cleared_per_day", "unit.t_per_day"),
     ("idle_co2_t_per_day", "kpi.idle_co2_t_per_day", "unit.t_co2_per_day"),
+    # Overtime
+    ("overtime_h_per_day", "kpi.overtime_h_per_day", "unit.h_per_day"),
 ]
 _FAMILIES.sort(key=lambda f: -len(f[0]))
 _HELD = re.compile(r"^held_at_(\d+h(?:\d\d)?)_(export|import)_(mean|p95)(?:_(.+))?$")

@@ -86,6 +86,10 @@ class LanePool(Monitor):
     at a Chinese checkpoint) opens and closes on its own schedule: a free lane takes the best
     waiting truck of an open group. A lane never starts a service while its group is closed; a
     service under way when it closes finishes.
+
+    Besides the busy area of every monitor it keeps the busy area while open (``cum_busy_open``;
+    the pool is open while any group is), so that utilisation counts only the open hours and the
+    service that runs on past closing (the rest of ``cum_busy``) is reported apart as overtime.
     """
 
     def __init__(
@@ -112,7 +116,20 @@ class LanePool(Monitor):
         self._seq = itertools.count()
         self._open_area = 0.0
         self._open_since = 0.0
+        self._busy_open_area = 0.0
         self.cum_open = np.zeros(n_samples)
+        self.cum_busy_open = np.zeros(n_samples)
+
+    def _advance(self) -> None:
+        now = self.env.now
+        dt = now - self._last
+        if dt:
+            self._wait_area += self.waiting * dt
+            busy = self.busy * dt
+            self._busy_area += busy
+            if self.is_open:
+                self._busy_open_area += busy
+            self._last = now
 
     def serve(self, i: int, group: int = 0) -> simpy.Event:
         done = simpy.Event(self.env)
@@ -163,6 +180,7 @@ class LanePool(Monitor):
 
     def set_state(self, is_open: bool, factor: float, group: int = 0) -> None:
         """Open or close one group and set the pool's rate factor (from a :class:`Schedule`)."""
+        self._advance()  # the busy time up to now belongs to the state before this change
         now = self.env.now
         if self.is_open:
             self._open_area += now - self._open_since
@@ -176,9 +194,15 @@ class LanePool(Monitor):
         super().sample(k)
         open_area = self._open_area + (self.env.now - self._open_since if self.is_open else 0.0)
         self.cum_open[k] = open_area
+        self.cum_busy_open[k] = self._busy_open_area
 
     def export(self) -> dict[str, np.ndarray]:
-        return {**super().export(), "cum_open": self.cum_open, "lanes": np.array([self.lanes])}
+        return {
+            **super().export(),
+            "cum_open": self.cum_open,
+            "cum_busy_open": self.cum_busy_open,
+            "lanes": np.array([self.lanes]),
+        }
 
 
 class Holding(Monitor):
