@@ -95,9 +95,11 @@ def scenario_names(*files: Path) -> list[str]:
     names: list[str] = []
     for f in files:
         sc = load_scenario(f)
-        names += [sc.name, sc.question, *sc.cargo_classes, *(ev.name for ev in sc.events if ev.name)]
+        names += [sc.name, sc.question, sc.question_vi, *sc.cargo_classes]
+        names += [ev.name for ev in sc.events if ev.name]
         for gate in sc.gates.values():
-            names += [gate.label, *(r.label for r in gate.routes.values() if r.label)]
+            names += [gate.label, gate.label_vi, *(r.label for r in gate.routes.values() if r.label)]
+            names += [r.label_vi for r in gate.routes.values() if r.label_vi]
     return [n for n in names if n]
 
 
@@ -233,6 +235,24 @@ def test_vietnamese_report_draws_every_string_from_the_glossary(report_vi: Path)
     # The check can fail: an English phrase in a Vietnamese page is caught.
     assert uncovered("Trucks cleared per day", "vi", names)
     assert uncovered("bận 75% busy", "vi", names) == "busy"
+    # Names in Vietnamese, with diacritics, and no banned rendering (a "seed" is not a plant seed).
+    page = " ".join(nodes)
+    for banned in BANNED_VI:
+        assert banned not in page, banned
+    assert "Hữu Nghị" in page
+    assert "Điều gì xảy ra nếu phía Trung Quốc" in page  # the scenario's question_vi
+
+
+BANNED_VI = (
+    "hạt giống",
+    "Huu Nghi",
+    "Tan Thanh",
+    "Coc Nam",
+    "dedicated cargo road",
+    "main gate",
+    "từ khi đến đến khi rời",
+)
+"""Renderings a Vietnamese reader must not meet: English names and word-for-word translations."""
 
 
 def test_english_report_draws_every_string_from_the_glossary(report: Path) -> None:

@@ -218,12 +218,43 @@ class OutputLock:
         self.release()
 
 
+def results_owner(target: str | Path) -> str | None:
+    """The scenario ``name`` whose results a results folder holds (from its scenario.yaml), or None."""
+    path = Path(target) / "scenario.yaml"
+    try:
+        if not path.is_file() or path.stat().st_size > 1 << 20:
+            return None
+        with path.open(encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("name:"):
+                    return line.removeprefix("name:").strip().strip("'\"") or None
+    except OSError:
+        return None
+    return None
+
+
+def check_owner(target: str | Path, name: str | None, force: bool = False) -> None:
+    """Refuse to replace another scenario's results (a different ``name`` in its scenario.yaml)
+    unless *force*: ``-o results/fruit`` with another scenario would silently lose the fruit results."""
+    if name is None or force:
+        return
+    owner = results_owner(target)
+    if owner is not None and owner != name and is_results_folder(Path(target)):
+        raise OutputRefusedError(
+            f"{target} holds the results of scenario {owner!r}, not {name!r}; choose another -o, or "
+            "add --force to replace them"
+        )
+
+
 @contextlib.contextmanager
-def claimed(target: str | Path, force: bool = False) -> Iterator[Path]:
-    """Check *target* may be replaced, lock it, and clear what a killed run left beside it."""
+def claimed(target: str | Path, force: bool = False, name: str | None = None) -> Iterator[Path]:
+    """Check *target* may be replaced (and, with *name*, that it holds no other scenario's
+    results), lock it, and clear what a killed run left beside it."""
     target = Path(target)
     check_replaceable(target, force)
+    check_owner(target, name, force)
     with OutputLock(target):
         check_replaceable(target, force)  # again: another run may have written it meanwhile
+        check_owner(target, name, force)
         clear_leftovers(Path(os.path.abspath(target)))
         yield target

@@ -309,7 +309,9 @@ class Run:
             else:
                 open_min = np.diff(s["cum_open"])
                 with np.errstate(invalid="ignore", divide="ignore"):
-                    util = np.where(open_min > 0, np.diff(s["cum_busy"]) / (s["lanes"][0] * open_min), np.nan)
+                    # Busy lane-minutes in open hours only: service past closing is overtime.
+                    busy_open = np.diff(s.get("cum_busy_open", s["cum_busy"]))
+                    util = np.where(open_min > 0, busy_open / (s["lanes"][0] * open_min), np.nan)
                 frames.append(
                     pd.DataFrame(
                         {

@@ -11,7 +11,7 @@ import math
 import pandas as pd
 
 from sim.experiments.answer import PROVINCE
-from sim.presentation.glossary import fmt, fmt_number, stage_name, tr
+from sim.presentation.glossary import fmt, fmt_number, gate_name, stage_name, tr
 from sim.world.scenario import Scenario
 
 PLACES_SHOWN = 3
@@ -48,7 +48,7 @@ def _single(rows: pd.DataFrame, figure: str) -> float:
 def gate_line(rows: pd.DataFrame, sc: Scenario, lang: str, episode: bool) -> str:
     """One gate and direction's answer over the window."""
     gate, direction = rows["gate"].iloc[0], rows["direction"].iloc[0]
-    who = f"{sc.gates[gate].label} {tr(f'{direction}s', lang)}"
+    who = f"{gate_name(sc, gate, lang)} {tr(f'{direction}s', lang)}"
     places = [
         (f.removeprefix("at_peak_").removesuffix("_trucks"), v)
         for f, v in zip(rows["figure"], rows["mean"], strict=True)
@@ -139,7 +139,7 @@ def answer_lines(table: pd.DataFrame, sc: Scenario, lang: str = "en") -> list[st
         shown = []
         for (gate, direction), rows in per_gate.groupby(["gate", "direction"], sort=False):
             if kind == "episode" and _single(rows, "built_up") < 0.5:
-                quiet.append(f"{sc.gates[gate].label} {tr(f'{direction}s', lang)}")
+                quiet.append(f"{gate_name(sc, gate, lang)} {tr(f'{direction}s', lang)}")
                 continue
             shown.append((_single(rows, "peak_trucks"), gate_line(rows, sc, lang, kind == "episode")))
         lines += [text for _, text in sorted(shown, key=lambda x: -x[0] if x[0] == x[0] else 0)]
@@ -164,7 +164,7 @@ def growth_sentence(findings: list[tuple[str, str, str, int, int]], sc: Scenario
             tr(
                 "growth.item",
                 lang,
-                where=f"{sc.gates[gate].label} {tr(f'{direction}s', lang)}",
+                where=f"{gate_name(sc, gate, lang)} {tr(f'{direction}s', lang)}",
                 when=when,
                 k=k,
                 n=total,

@@ -478,7 +478,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     outdir = _output(args, sc.name)
     cap = max(args.max_replications, n) if precision else n
     with (
-        claimed(outdir, args.force),
+        claimed(outdir, args.force, sc.name),
         _executor(args) as executor,
         _checkpointed(args, outdir, [sc], cap) as (done, on_done),
     ):
@@ -623,7 +623,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     n, precision = _replications(args)
     total = len(points) * n
     with (
-        claimed(outdir, args.force),
+        claimed(outdir, args.force, sc.name),
         _executor(args) as executor,
         _checkpointed(args, outdir, points, total) as (done, on_done),
     ):
@@ -1111,7 +1111,11 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bordersim",
-        description="Discrete-event simulation of truck traffic at the Huu Nghi and Tan Thanh border gates.",
+        description="Discrete-event simulation of road-freight truck traffic at the four Lang Son border "
+        "gates: Huu Nghi, Tan Thanh, Chi Ma and Coc Nam (Vietnam-China). Run a scenario file, compare "
+        "or sweep what-ifs, find the cheapest change that meets a target, and check a file before running.",
+        epilog="Example: bordersim run scenarios/baseline.yaml -o results/baseline. "
+        "Every subcommand has its own --help.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="simulate a scenario (one or more replications); write results and plots")
@@ -1205,16 +1209,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=40,
         help="add replications until the interval is narrower than the band, up to this many",
     )
-    p.add_argument("--seed", type=_at_least(0), default=0)
-    p.add_argument("--jobs", type=_at_least(1), default=None)
-    p.add_argument("--dask", metavar="ADDRESS")
+    p.add_argument("--seed", type=_at_least(0), default=0, help="random seed, 0 or more (default 0)")
+    p.add_argument("--jobs", type=_at_least(1), default=None, help="worker processes (default: all cores)")
+    p.add_argument(
+        "--dask", metavar="ADDRESS", help="run on a Dask scheduler, or 'local' for a local cluster"
+    )
     p.add_argument("--readme", help="also write the table between the README's validation-table markers")
     p.add_argument("--strict", action="store_true", help="exit 1 when a validation case misses")
-    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("report", help="write a self-contained report.html of a results folder")
     p.add_argument("folder", help="a folder written by `bordersim run`, `compare`, `sweep` or `optimise`")
-    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     _add_lang(p)
     p.set_defaults(func=_cmd_report)
     p = sub.add_parser("check", help="validate a scenario and print what it resolves to")
@@ -1260,6 +1266,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, OutputRefusedError, OutputBusyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader went away (`bordersim schema | head`): end quietly, as other tools do.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except OSError as err:  # a full disk, a read-only folder: say where and why, no traceback
         where = "" if isinstance(err, OutputWriteError) or not err.filename else f"{err.filename}: "
         print(f"error: {where}{err.strerror or err}", file=sys.stderr)

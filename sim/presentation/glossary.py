@@ -60,6 +60,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "unit.t_per_day": ("t/day", "tấn/ngày"),
     "unit.t_co2_per_day": ("t CO2/day", "tấn CO2/ngày"),
     "unit.lanes": ("lanes", "làn"),
+    "unit.lane": ("lane", "làn"),
     # KPI families (see kpi_label).
     "kpi.cleared_per_day": ("Trucks cleared per day", "Phương tiện thông quan mỗi ngày"),
     "kpi.arrived_per_day": ("Trucks arriving per day", "Phương tiện đến mỗi ngày"),
@@ -68,7 +69,10 @@ TERMS: dict[str, tuple[str, str]] = {
         "Share of days above the reported peak",
         "Tỷ lệ ngày vượt mức cao điểm báo cáo",
     ),
-    "kpi.time_in_system_h": ("Time in system", "Thời gian từ khi đến đến khi rời cửa khẩu"),
+    "kpi.time_in_system_h": (
+        "Time in system",
+        "Thời gian trong hệ thống (từ lúc xe đến tới lúc rời cửa khẩu)",
+    ),
     "kpi.procedure_h": ("Clearance time (yard entry to clearance)", "Thời gian thông quan (từ khi vào bãi)"),
     "kpi.time_h": ("Time spent", "Thời gian"),
     "kpi.wait_min": ("Wait", "Thời gian chờ"),
@@ -183,7 +187,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "report.meta": (
         "{days} days from {start} ({warmup} warm-up days left out), {n} replications, seed {seed}, "
         "bordersim {version}",
-        "{days} ngày từ {start} (bỏ {warmup} ngày khởi động), {n} lần chạy, hạt giống {seed}, "
+        "{days} ngày từ {start} (bỏ {warmup} ngày khởi động), {n} lần chạy, giá trị khởi tạo ngẫu "
+        "nhiên (seed) {seed}, "
         "bordersim {version}",
     ),
     "report.comparison": ("Comparison", "So sánh"),
@@ -364,7 +369,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "summary.head": (
         "{name}: {days} days, seed {seed}, {span}; the command took {took} s from reading the scenario "
         "to writing the results; the simulations took {wall} s summed over the replications",
-        "{name}: {days} ngày, hạt giống {seed}, {span}; mất {took} giây ({wall} giây mô phỏng cộng "
+        "{name}: {days} ngày, seed ngẫu nhiên {seed}, {span}; mất {took} giây ({wall} giây mô phỏng cộng "
         "qua các lần chạy)",
     ),
     "summary.span_n": (
@@ -531,13 +536,43 @@ def unit_of(kpi: str, lang: str = "en") -> str:
     return ""
 
 
+def gates_by_traffic(sc: Scenario) -> list[str]:
+    """The gates in the order reports show them: by their trucks a day, busiest first."""
+    return sorted(
+        sc.gates,
+        key=lambda g: -sum(sum(flows.values()) for flows in sc.gates[g].demand_trucks_per_day.values()),
+    )
+
+
+def lanes_text(n: int, lang: str = "en") -> str:
+    """'1 lane', '4 lanes' ('4 làn' in Vietnamese)."""
+    return f"{n} {tr('unit.lane' if n == 1 else 'unit.lanes', lang)}"
+
+
+def gate_name(sc: Scenario, gate: str, lang: str = "en") -> str:
+    """A gate's name in *lang*: its ``label_vi`` in Vietnamese when it has one, else its label."""
+    g = sc.gates[gate]
+    return g.label_vi if lang == "vi" and g.label_vi else g.label
+
+
+def route_name(sc: Scenario, gate: str, route: str, lang: str = "en") -> str:
+    """A route's name in *lang* (``label_vi`` in Vietnamese when given), else its key."""
+    r = sc.gates[gate].routes[route]
+    return (r.label_vi if lang == "vi" and r.label_vi else r.label) or route
+
+
+def question(sc: Scenario, lang: str = "en") -> str:
+    """The scenario's question in *lang* (``question_vi`` in Vietnamese when given)."""
+    return sc.question_vi if lang == "vi" and sc.question_vi else sc.question
+
+
 def _names(sc: Scenario, lang: str) -> dict[str, str]:
     """Name pieces that can follow a KPI family: gates, routes, directions, cargo, stages, places."""
     names: dict[str, str] = {}
     for g, gate in sc.gates.items():
-        names[g] = gate.label
-        for r, route in gate.routes.items():
-            names[r] = tr("route", lang, route=route.label or r)
+        names[g] = gate_name(sc, g, lang)
+        for r in gate.routes:
+            names[r] = tr("route", lang, route=route_name(sc, g, r, lang))
     for d in DIRECTIONS:
         names[d] = tr(d, lang)
     for c in sc.cargo_classes:
@@ -600,7 +635,7 @@ def stage_name(sc: Scenario, gate: str, stage: str, lang: str = "en") -> str:
     name, _, route = stage.partition(":")
     text = tr(f"stage.{name}", lang) if f"stage.{name}" in TERMS else name
     if route:
-        label = sc.gates[gate].routes[route].label or route
+        label = route_name(sc, gate, route, lang)
         text = tr("stage_on_route", lang, stage=text, route=label)
     return text
 
@@ -625,7 +660,7 @@ def statement(
     replications in which the stage binds; "unstable" is said only of a *steady* window (one
     without an episode of events); *both*: one sentence for exports and imports, which share the stage.
     """
-    label = sc.gates[gate].label
+    label = gate_name(sc, gate, lang)
     who = tr("both_directions", lang) if both else tr(direction, lang)
     if not isinstance(stage, str) or not stage:
         return tr("statement.none", lang, gate=label, direction=who)
@@ -655,10 +690,10 @@ def lever_label(sc: Scenario, key: str, lang: str = "en") -> str:
     parts = key.split(".")
     if parts[0] == "gates" and len(parts) >= 3 and parts[1] in sc.gates:
         gate = sc.gates[parts[1]]
-        where = gate.label
+        where = gate_name(sc, parts[1], lang)
         rest = parts[2:]
         if rest[0] == "routes" and len(rest) >= 3 and rest[1] in gate.routes:
-            where += ", " + tr("route", lang, route=gate.routes[rest[1]].label or rest[1])
+            where += ", " + tr("route", lang, route=route_name(sc, parts[1], rest[1], lang))
             rest = rest[2:]
         stage = tr(f"stage.{rest[0]}", lang) if f"stage.{rest[0]}" in TERMS else rest[0]
         if rest[-1] == "lanes":

@@ -28,10 +28,15 @@ from sim.presentation.glossary import (
     COST_KPIS,
     fmt,
     fmt_number,
+    gate_name,
+    gates_by_traffic,
     is_share,
     kpi_label,
+    lanes_text,
     lever_label,
+    question,
     reference,
+    route_name,
     stage_name,
     statement,
     tr,
@@ -225,7 +230,7 @@ def bottleneck_section(
         binds = getattr(r, "binds_in", n)
         rows.append(
             [
-                _e(sc.gates[r.gate].label),
+                _e(gate_name(sc, r.gate, lang)),
                 _e(tr(r.direction, lang)),
                 _e(stage_name(sc, r.gate, stage, lang) if stage else tr("na", lang)),
                 _e(fmt("utilisation_", r.utilisation, lang)),
@@ -281,7 +286,7 @@ def answer_run(
     stage = gate = util = tr("na", lang)
     if bottlenecks is not None and len(bottlenecks):
         top = bottlenecks.sort_values("utilisation", ascending=False).iloc[0]
-        gate, util = sc.gates[top["gate"]].label, fmt("utilisation_", top["utilisation"], lang)
+        gate, util = gate_name(sc, top["gate"], lang), fmt("utilisation_", top["utilisation"], lang)
         stage = stage_name(sc, top["gate"], top["stage"], lang) if isinstance(top["stage"], str) else stage
     if growth is None:
         growth = tr("trend.short", lang)
@@ -325,27 +330,34 @@ def all_kpis(summary: pd.DataFrame, sc: Scenario, lang: str) -> str:
 
 
 def parameters(sc: Scenario, lang: str) -> str:
-    """Lanes and hours of every stage of every gate, the Chinese checkpoints included."""
+    """Lanes and hours of every stage of every gate (busiest gate first), the Chinese checkpoints
+    and the crossings included."""
     rows = []
-    lanes = tr("unit.lanes", lang)
-    for gate in sc.gates.values():
-        for stage in ("gate_control", "customs_docs", "inspection", "quarantine"):
+    for g in gates_by_traffic(sc):
+        gate = sc.gates[g]
+        label = gate_name(sc, g, lang)
+        for stage in ("declaration_counter", "gate_control", "customs_docs", "inspection", "quarantine"):
             cfg = getattr(gate, stage)
             if cfg.enabled:
                 h = cfg.hours or gate.hours
                 rows.append(
-                    [gate.label, tr(f"stage.{stage}", lang), f"{cfg.lanes} {lanes}", f"{h.open}-{h.close}"]
+                    [label, tr(f"stage.{stage}", lang), lanes_text(cfg.lanes, lang), f"{h.open}-{h.close}"]
                 )
         for rname, route in gate.routes.items():
+            where = route_name(sc, g, rname, lang)
             check = route.china_check
-            if not check.enabled:
-                continue
-            h = check.hours_china
-            hours = f"{h.open}-{h.close} {tr('report.china_time', lang)}" + "".join(
-                f"; {tr(d, lang)} {x.open}-{x.close}" for d, x in check.hours_china_by_direction.items()
-            )
-            name = tr("stage_on_route", lang, stage=tr("stage.china_check", lang), route=route.label or rname)
-            rows.append([gate.label, name, f"{check.lanes} {lanes}", hours])
+            if check.enabled:
+                h = check.hours_china
+                hours = f"{h.open}-{h.close} {tr('report.china_time', lang)}" + "".join(
+                    f"; {tr(d, lang)} {x.open}-{x.close}" for d, x in check.hours_china_by_direction.items()
+                )
+                name = tr("stage_on_route", lang, stage=tr("stage.china_check", lang), route=where)
+                rows.append([label, name, lanes_text(check.lanes, lang), hours])
+            cross = route.crossing
+            if cross.enabled:
+                h = gate.crossing_hours(rname)
+                name = tr("stage_on_route", lang, stage=tr("stage.crossing", lang), route=where)
+                rows.append([label, name, lanes_text(cross.lanes, lang), f"{h.open}-{h.close}"])
     header = [tr(f"report.{k}", lang) for k in ("gate", "stage", "capacity", "hours")]
     return _table(header, [[_e(c) for c in r] for r in rows], 4)
 
@@ -445,7 +457,7 @@ def run_page(folder: Path, lang: str) -> Page:
     body += (
         f"<details><summary>{_e(tr('report.scenario_text', lang))}</summary><pre>{_e(text)}</pre></details>"
     )
-    return Page(sc.name, sc.question, _run_answer(folder, sc, summary, bn, lang), meta, body)
+    return Page(sc.name, question(sc, lang), _run_answer(folder, sc, summary, bn, lang), meta, body)
 
 
 @folder_kind("comparison", "differences.csv")
@@ -457,7 +469,7 @@ def comparison_page(folder: Path, lang: str) -> Page:
     diffs = pd.read_csv(folder / "differences.csv")
     n = int(diffs["n"].max()) if "n" in diffs else int(_header_notes(files[0].read_text())["replications"])
     rows = [
-        [_e(sc.name + (f" ({tr('report.base', lang)})" if i == 0 else "")), _e(sc.question)]
+        [_e(sc.name + (f" ({tr('report.base', lang)})" if i == 0 else "")), _e(question(sc, lang))]
         for i, sc in enumerate(scenarios)
     ]
     body = f"<h2>{_e(tr('report.alternatives', lang))}</h2>"
@@ -490,7 +502,7 @@ def comparison_page(folder: Path, lang: str) -> Page:
             body += part.replace("</h2>", f": {_e(sc.name)}</h2>", 1)
     title = f"{tr('report.comparison', lang)}: " + ", ".join(sc.name for sc in scenarios)
     meta = tr("report.method_paired", lang)
-    return Page(title, base.question, " ".join(answers), meta, body)
+    return Page(title, question(base, lang), " ".join(answers), meta, body)
 
 
 def answer_compare(diffs: pd.DataFrame, base: Scenario, alt: str, lang: str) -> str:
@@ -528,7 +540,7 @@ def sweep_answer(
     if bottlenecks is not None and len(bottlenecks):
         at = bottlenecks[bottlenecks["point"] == last["point"]].sort_values("utilisation", ascending=False)
         top = at.iloc[0]
-        stage, gate = stage_name(sc, top["gate"], top["stage"], lang), sc.gates[top["gate"]].label
+        stage, gate = stage_name(sc, top["gate"], top["stage"], lang), gate_name(sc, top["gate"], lang)
         util = fmt("utilisation_", top["utilisation"], lang)
     return (
         tr(
@@ -597,7 +609,7 @@ def sweep_page(folder: Path, lang: str) -> Page:
     answer = " ".join(sweep_answer(table, bn, sc, k, lang) for k in shown[:1])
     title = f"{tr('report.sweep', lang)}: {sc.name}"
     meta = ", ".join(lever_label(sc, k, lang) for k in _sweep_keys(table))
-    return Page(title, sc.question, answer, meta, body)
+    return Page(title, question(sc, lang), answer, meta, body)
 
 
 @folder_kind("optimise", "options.csv")

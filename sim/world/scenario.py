@@ -199,6 +199,7 @@ class Route(_Model):
     """A crossing road of a gate with its own Chinese-side checkpoint and crossing step."""
 
     label: str = Field(default="", description="name shown in tables, e.g. '1119-1120'")
+    label_vi: str = Field(default="", description="the name in Vietnamese (reports with --lang vi)")
     share: dict[Direction, dict[str, Probability]] = Field(
         description="share of the gate's trucks on this route, by direction and cargo class "
         "('default' covers the others); over a gate's routes the shares sum to 1"
@@ -253,6 +254,7 @@ class Gate(_Model):
     """One border gate: its demand, yards, Vietnamese stages, routes and an optional park."""
 
     label: str = Field(description="name shown in tables and figures")
+    label_vi: str = Field(default="", description="the name in Vietnamese, e.g. 'Hữu Nghị' (--lang vi)")
     demand_trucks_per_day: dict[Direction, dict[str, Factor]] = Field(
         description="base trucks per day by direction and cargo class"
     )
@@ -614,6 +616,7 @@ class Scenario(_Model):
 
     name: str = Field(description="short name; results go to results/<name> by default")
     question: str = Field(default="", description="the question the scenario answers, in one sentence")
+    question_vi: str = Field(default="", description="the question in Vietnamese (reports with --lang vi)")
     run: RunSettings = Field(description="dates, horizon, warm-up and sampling")
     cargo_classes: dict[str, CargoClass] = Field(
         min_length=1, max_length=MAX_CARGO_CLASSES, description="cargo classes by name"
