@@ -1,0 +1,78 @@
+"""The command line helps: help that names what exists, did-you-mean, quiet pipes, safe -o."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from conftest import BASELINE, ROOT, bordersim, bordersim_command
+
+
+def test_help_names_the_four_gates_and_every_option_has_help() -> None:
+    done = bordersim("--help")
+    for gate in ("Huu Nghi", "Tan Thanh", "Chi Ma", "Coc Nam"):
+        assert gate in done.stdout.replace("\n", " ")
+    from sim.presentation.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    missing = [
+        f"{name} {'/'.join(a.option_strings)}"
+        for name, p in sub.choices.items()
+        for a in p._actions
+        if a.option_strings and a.help is None
+    ]
+    assert missing == []
+
+
+def test_a_misspelt_key_gets_a_did_you_mean_with_the_keys_allowed() -> None:
+    done = bordersim("check", str(BASELINE), "--set", "gates.huu_nghi.quarantine.lane=3")
+    assert done.returncode == 2
+    assert "did you mean 'lanes'?" in done.stderr
+    assert "allowed here: enabled, hours, lanes, priority, service_min" in done.stderr
+
+
+def test_an_unknown_cargo_class_lists_the_known_ones(tmp_path: Path) -> None:
+    f = tmp_path / "s.yaml"
+    f.write_text(
+        f"extends: {BASELINE}\nname: s\nevents:\n"
+        "  - {kind: demand, start: 2025-10-01, end: 2025-10-02, factor: 2, cargo: [fruits]}\n"
+    )
+    done = bordersim("check", str(f))
+    assert done.returncode == 2
+    assert "unknown cargo class 'fruits'; did you mean 'fruit'? (known: " in done.stderr
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    cmd = " ".join([*bordersim_command(), "schema"]) + " | head -1"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, check=False)
+    assert done.returncode == 0
+    assert "Broken pipe" not in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_o_onto_another_scenarios_results_is_refused_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "fruit"
+    short = [
+        "--set",
+        "run.days=3",
+        "--set",
+        "run.warmup_days=1",
+        "-n",
+        "1",
+        "--jobs",
+        "1",
+        "--no-plots",
+        "-q",
+    ]
+    fruit = str(ROOT / "scenarios" / "fruit_harvest_peak.yaml")
+    assert bordersim("run", fruit, "-o", str(out), *short).returncode == 0
+    before = (out / "summary.csv").read_bytes()
+    done = bordersim("run", str(BASELINE), "-o", str(out), *short)
+    assert done.returncode == 2
+    assert "holds the results of scenario 'fruit_harvest_peak', not 'baseline'" in done.stderr
+    assert (out / "summary.csv").read_bytes() == before  # nothing replaced
+    # The same scenario replaces its own results; --force replaces another's.
+    assert bordersim("run", fruit, "-o", str(out), *short).returncode == 0
+    assert bordersim("run", str(BASELINE), "-o", str(out), *short, "--force").returncode == 0
+    assert "name: baseline" in (out / "scenario.yaml").read_text()
