@@ -76,3 +76,9 @@ def test_o_onto_another_scenarios_results_is_refused_without_force(tmp_path: Pat
     assert bordersim("run", fruit, "-o", str(out), *short).returncode == 0
     assert bordersim("run", str(BASELINE), "-o", str(out), *short, "--force").returncode == 0
     assert "name: baseline" in (out / "scenario.yaml").read_text()
+
+
+def test_the_docs_glossary_table_is_the_code_s() -> None:
+    from sim.presentation.glossary import glossary_markdown
+
+    assert (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8") == glossary_markdown()

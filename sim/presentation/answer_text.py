@@ -11,7 +11,16 @@ import math
 import pandas as pd
 
 from sim.experiments.answer import PROVINCE
-from sim.presentation.glossary import fmt, fmt_number, gate_name, stage_name, tr
+from sim.presentation.glossary import (
+    days_text,
+    fmt,
+    fmt_number,
+    gate_name,
+    gates_by_traffic,
+    stage_name,
+    tr,
+    trucks_text,
+)
 from sim.world.scenario import Scenario
 
 PLACES_SHOWN = 3
@@ -75,8 +84,8 @@ def gate_line(rows: pd.DataFrame, sc: Scenario, lang: str, episode: bool) -> str
                 tr(
                     "answer.recovered",
                     lang,
-                    level=fmt_number(level, ",.0f", lang),
-                    days=fmt_number(days, ",.0f", lang),
+                    level=trucks_text(level, lang),
+                    days=days_text(days, lang),
                 )
             )
         else:
@@ -84,8 +93,8 @@ def gate_line(rows: pd.DataFrame, sc: Scenario, lang: str, episode: bool) -> str
                 tr(
                     "answer.not_recovered",
                     lang,
-                    level=fmt_number(level, ",.0f", lang),
-                    above=fmt_number(_single(rows, "above_at_end_trucks"), ",.0f", lang),
+                    level=trucks_text(level, lang),
+                    above=trucks_text(_single(rows, "above_at_end_trucks"), lang),
                 )
             )
     stage = rows["stage"].iloc[0]
@@ -180,7 +189,8 @@ def bottleneck_lines(table: pd.DataFrame, summary: pd.DataFrame | None, sc: Scen
     from sim.presentation.glossary import statement
 
     lines = []
-    for gate in table["gate"].unique() if len(table) else []:
+    present = set(table["gate"]) if len(table) else set()
+    for gate in [g for g in gates_by_traffic(sc) if g in present]:
         rows = list(table[table["gate"] == gate].itertuples())
         key = [(r.stage, int(r.grows_in), int(getattr(r, "binds_in", r.n))) for r in rows]
         both = len(rows) == 2 and key[0] == key[1]

@@ -334,7 +334,15 @@ def _print_experiment(exp: Any, outdir: Path, elapsed_s: float, lang: str = "en"
     from sim.experiments.answer import answers_table, growth_findings, references_apply
     from sim.experiments.results import HELD_PLACES, window_minutes
     from sim.presentation.answer_text import answer_lines, bottleneck_lines, growth_sentence
-    from sim.presentation.glossary import COST_KPIS, fmt_number, kpi_label, tr
+    from sim.presentation.glossary import (
+        COST_KPIS,
+        assumed_rates,
+        fmt_number,
+        gate_name,
+        gates_by_traffic,
+        kpi_label,
+        tr,
+    )
     from sim.presentation.report import answer_run
 
     sc = exp.scenario
@@ -417,7 +425,7 @@ def _print_experiment(exp: Any, outdir: Path, elapsed_s: float, lang: str = "en"
     print("  " + tr("summary.held", lang, clock=sc.kpi.held_clock, mean=fmt(key + "_mean"), places=places))
     share = fmt("perishable_over_threshold_share", ".1%")
     print("  " + tr("summary.perishable", lang, thr=f"{sc.kpi.perishable_threshold_h:g}", share=share))
-    for gate in sc.gates:
+    for gate in gates_by_traffic(sc):
         park = ""
         if f"park_occupancy_mean_{gate}" in s.index:
             park = tr("summary.park", lang, park=fmt(f"park_occupancy_mean_{gate}"))
@@ -426,7 +434,7 @@ def _print_experiment(exp: Any, outdir: Path, elapsed_s: float, lang: str = "en"
             + tr(
                 "summary.gate",
                 lang,
-                gate=sc.gates[gate].label,
+                gate=gate_name(sc, gate, lang),
                 road=fmt(f"road_queue_trucks_mean_{gate}_export", ".1f"),
                 km=fmt(f"road_queue_km_max_{gate}_export", ".2f"),
                 park=park,
@@ -437,6 +445,7 @@ def _print_experiment(exp: Any, outdir: Path, elapsed_s: float, lang: str = "en"
     if costs:
         items = "; ".join(f"{kpi_label(k, sc, lang)} {fmt(k)}" for k in costs)
         print("  " + tr("summary.cost", lang, items=items))
+        print("    " + assumed_rates(sc, lang))
     print("  " + tr("summary.bottlenecks", lang, rule=tr("report.bottleneck_rule", lang)))
     for line in bottleneck_lines(bottlenecks, s, sc, lang):
         print("    " + line)

@@ -61,6 +61,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "unit.t_co2_per_day": ("t CO2/day", "tấn CO2/ngày"),
     "unit.lanes": ("lanes", "làn"),
     "unit.lane": ("lane", "làn"),
+    "unit.truck": ("truck", "xe"),
+    "unit.day": ("day", "ngày"),
     # KPI families (see kpi_label).
     "kpi.cleared_per_day": ("Trucks cleared per day", "Phương tiện thông quan mỗi ngày"),
     "kpi.arrived_per_day": ("Trucks arriving per day", "Phương tiện đến mỗi ngày"),
@@ -131,6 +133,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "report.reference": ("Reported", "Số liệu báo cáo"),
     "report.verdict": ("Against the reported figure", "So với báo cáo"),
     "report.within": ("within", "trong khoảng"),
+    "report.scenario_named": ("Scenario {name}", "Kịch bản {name}"),
     "report.no_references": (
         "The reported figures are for normal days: they are not set against a window with an event.",
         "Số liệu báo cáo là của ngày bình thường: không so sánh với giai đoạn có sự kiện.",
@@ -264,12 +267,12 @@ TERMS: dict[str, tuple[str, str]] = {
         "cao điểm có tới {peak} xe chờ ({where}), hàng chờ trên đường dài tới {km} km",
     ),
     "answer.recovered": (
-        "back to the level before ({level} trucks in the system at 00:00) {days} days after the episode",
-        "trở lại mức trước đó ({level} xe trong hệ thống lúc 00:00) sau {days} ngày kể từ khi kết thúc đợt",
+        "back to the level before ({level} in the system at 00:00) {days} after the episode",
+        "trở lại mức trước đó ({level} trong hệ thống lúc 00:00) sau {days} kể từ khi kết thúc đợt",
     ),
     "answer.not_recovered": (
-        "NOT back to the level before ({level} trucks at 00:00) by the end of the run ({above} trucks above)",
-        "CHƯA trở lại mức trước đó ({level} xe lúc 00:00) khi kết thúc mô phỏng (cao hơn {above} xe)",
+        "NOT back to the level before ({level} at 00:00) by the end of the run ({above} above it)",
+        "CHƯA trở lại mức trước đó ({level} lúc 00:00) khi kết thúc mô phỏng (cao hơn {above})",
     ),
     "answer.binding": (
         "binding stage the {stage} (in {k} of {n} replications), {util} busy on its busiest day",
@@ -399,9 +402,20 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "summary.perishable": ("perishables over {thr} h: {share}", "hàng dễ hỏng quá {thr} giờ: {share}"),
     "summary.gate": (
-        "{gate}: road queue mean {road} trucks, max {km} km{park}; inside at the end {backlog}",
-        "{gate}: hàng chờ trên đường trung bình {road} xe, dài nhất {km} km{park}; "
+        "{gate}: road queue of exports mean {road} trucks, longest {km} km{park}; inside at the "
+        "end {backlog}",
+        "{gate}: hàng chờ xe xuất khẩu trên đường trung bình {road} xe, dài nhất {km} km{park}; "
         "còn tồn khi kết thúc {backlog}",
+    ),
+    "cost.assumed": (
+        "These money figures rest on assumed rates (kpi.* in the scenario): yard parking {parking} "
+        "VND a truck-day, holding park {park} VND a truck-day, reefer fuel {fuel} VND a truck-day, "
+        "goods {goods} VND on a perishable truck of which {loss} counts as lost when it waits over "
+        "{thr} h.",
+        "Các số liệu tiền dựa trên các mức giả định (kpi.* trong kịch bản): phí đỗ xe trong bãi "
+        "{parking} đồng/xe/ngày, bãi tập kết {park} đồng/xe/ngày, nhiên liệu xe lạnh {fuel} "
+        "đồng/xe/ngày, hàng hóa {goods} đồng trên một xe hàng dễ hỏng, trong đó {loss} được tính là "
+        "tổn thất khi xe chờ quá {thr} giờ.",
     ),
     "summary.park": ("; park mean {park}", "; bãi tập kết trung bình {park}"),
     "summary.bottlenecks": ("bottlenecks ({rule}):", "điểm nghẽn ({rule}):"),
@@ -536,12 +550,39 @@ def unit_of(kpi: str, lang: str = "en") -> str:
     return ""
 
 
+def assumed_rates(sc: Scenario, lang: str = "en") -> str:
+    """The sentence naming every assumed rate that drives a money KPI, with its value."""
+    k = sc.kpi
+    return tr(
+        "cost.assumed",
+        lang,
+        parking=fmt_number(k.parking_vnd_per_truck_day, ",.0f", lang),
+        park=fmt_number(k.park_vnd_per_truck_day, ",.0f", lang),
+        fuel=fmt_number(k.reefer_fuel_vnd_per_truck_day, ",.0f", lang),
+        goods=fmt_number(k.goods_value_vnd_per_truck, ",.0f", lang),
+        loss=fmt_number(100 * k.perishable_loss_share, ".0f", lang) + "%",
+        thr=fmt_number(k.perishable_threshold_h, "g", lang),
+    )
+
+
 def gates_by_traffic(sc: Scenario) -> list[str]:
     """The gates in the order reports show them: by their trucks a day, busiest first."""
     return sorted(
         sc.gates,
         key=lambda g: -sum(sum(flows.values()) for flows in sc.gates[g].demand_trucks_per_day.values()),
     )
+
+
+def trucks_text(n: float, lang: str = "en") -> str:
+    """'1 truck', '1,234 trucks' ('1.234 xe' in Vietnamese), rounded to whole trucks."""
+    word = tr("unit.truck" if round(n) == 1 else "unit.trucks", lang)
+    return f"{fmt_number(n, ',.0f', lang)} {word}"
+
+
+def days_text(n: float, lang: str = "en") -> str:
+    """'1 day', '29 days' ('29 ngày')."""
+    word = tr("unit.day" if round(n) == 1 else "unit.days", lang)
+    return f"{fmt_number(n, ',.0f', lang)} {word}"
 
 
 def lanes_text(n: int, lang: str = "en") -> str:
@@ -757,3 +798,25 @@ def fragments(lang: str) -> list[str]:
             if piece:
                 pieces.add(piece)
     return sorted(pieces, key=len, reverse=True)
+
+
+GLOSSARY_PREFIXES = ("stage.", "place.", "cargo.", "kpi.", "unit.")
+"""The families of terms the docs' glossary table lists: the vocabulary of the border."""
+
+
+def glossary_markdown() -> str:
+    """The glossary as a Markdown table, English and Vietnamese side by side (docs/glossary.md)."""
+    lines = [
+        "# Glossary: the terms of the reports in English and Vietnamese",
+        "",
+        'Generated from `sim/presentation/glossary.py` (`python -c "from sim.presentation.glossary '
+        "import glossary_markdown; print(glossary_markdown(), end='')\" > docs/glossary.md`); a test "
+        "holds this page to the code.",
+        "",
+        "| key | English | Tiếng Việt |",
+        "|---|---|---|",
+    ]
+    for key in sorted(k for k in TERMS if k.startswith(GLOSSARY_PREFIXES) or k in DIRECTIONS):
+        en, vi = TERMS[key]
+        lines.append(f"| `{key}` | {en} | {vi} |")
+    return "\n".join(lines) + "\n"

@@ -26,6 +26,7 @@ from sim.experiments.answer import references_apply
 from sim.presentation.answer_text import answer_lines, bottleneck_lines, growth_sentence
 from sim.presentation.glossary import (
     COST_KPIS,
+    assumed_rates,
     fmt,
     fmt_number,
     gate_name,
@@ -254,7 +255,8 @@ def cost_section(summary: pd.DataFrame, sc: Scenario, lang: str) -> str:
     rows = [[_e(kpi_label(k, sc, lang)), _value(k, summary.loc[k], lang)] for k in present]
     n = int(summary["n"].max())
     value = tr("report.value" if n > 1 else "report.value1", lang)
-    return title + _table([tr("report.figure", lang), value], rows) + _method(n, lang)
+    rates = f"<p class=method>{_e(assumed_rates(sc, lang))}</p>"
+    return title + _table([tr("report.figure", lang), value], rows) + rates + _method(n, lang)
 
 
 def answer_run(
@@ -457,7 +459,9 @@ def run_page(folder: Path, lang: str) -> Page:
     body += (
         f"<details><summary>{_e(tr('report.scenario_text', lang))}</summary><pre>{_e(text)}</pre></details>"
     )
-    return Page(sc.name, question(sc, lang), _run_answer(folder, sc, summary, bn, lang), meta, body)
+    title = question(sc, lang) or sc.name
+    subtitle = tr("report.scenario_named", lang, name=sc.name)
+    return Page(title, subtitle, _run_answer(folder, sc, summary, bn, lang), meta, body)
 
 
 @folder_kind("comparison", "differences.csv")
