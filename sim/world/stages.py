@@ -85,7 +85,9 @@ class LanePool(Monitor):
     come first served within a class, never preempting a service. Each *group* (the direction,
     at a Chinese checkpoint) opens and closes on its own schedule: a free lane takes the best
     waiting truck of an open group. A lane never starts a service while its group is closed; a
-    service under way when it closes finishes.
+    service under way when it closes finishes. Groups opening at the same instant are opened
+    together before any lane is filled, so the priority classes, not the order in which the
+    openings are processed, decide who goes first.
 
     Besides the busy area of every monitor it keeps the busy area while open (``cum_busy_open``;
     the pool is open while any group is), so that utilisation counts only the open hours and the
@@ -117,6 +119,7 @@ class LanePool(Monitor):
         self._open_area = 0.0
         self._open_since = 0.0
         self._busy_open_area = 0.0
+        self._opening = False
         self.cum_open = np.zeros(n_samples)
         self.cum_busy_open = np.zeros(n_samples)
 
@@ -134,7 +137,7 @@ class LanePool(Monitor):
     def serve(self, i: int, group: int = 0) -> simpy.Event:
         done = simpy.Event(self.env)
         queue = self.queues[group]
-        if self.group_open[group] and self.busy < self.lanes and not queue:
+        if self.group_open[group] and self.busy < self.lanes and not queue and not self._opening:
             self._start(i, done)
         else:
             self._advance()
@@ -185,9 +188,22 @@ class LanePool(Monitor):
         if self.is_open:
             self._open_area += now - self._open_since
         self._open_since = now
+        opens = is_open and not self.group_open[group]
         self.group_open[group] = is_open
         self.is_open = any(self.group_open)
         self.factor = factor
+        if opens and len(self.group_open) > 1:
+            # Groups that open at the same instant (export and import hours at 07:00) must compete
+            # by priority class, not by which opening SimPy happens to process first: the lanes
+            # are filled once every change at this instant is in.
+            if not self._opening:
+                self._opening = True
+                self.env.timeout(0).callbacks.append(self._opened)
+            return
+        self._start_waiting()
+
+    def _opened(self, _: simpy.Event) -> None:
+        self._opening = False
         self._start_waiting()
 
     def sample(self, k: int) -> None:
