@@ -32,7 +32,6 @@ from sim.experiments.costs import truck_waiting_cost_vnd
 from sim.experiments.results import (
     GROWTH_MIN_SHARE,
     GROWTH_MIN_TRUCKS,
-    HELD_PLACES,
     KM_PER_M,
     Run,
     Window,
@@ -40,7 +39,7 @@ from sim.experiments.results import (
 from sim.experiments.stats import bounded_interval
 from sim.world.calendar import MIN_PER_DAY, MIN_PER_H
 from sim.world.episodes import Episode, episodes, event_scope, run_days
-from sim.world.scenario import DIRECTIONS, LANE_STAGES, Scenario, route_share
+from sim.world.scenario import AREA_PLACES, DIRECTIONS, LANE_STAGES, Scenario, route_share
 
 LEVEL_DAYS = 7
 """Days before an episode whose mean backlog is the level the gate must come back to."""
@@ -80,11 +79,11 @@ def day_figures(run: Run) -> pd.DataFrame:
     hours = np.arange(days * 24) * MIN_PER_H
     places = run.places_at(hours)
     for (gate, direction), counts in places.items():
-        total = sum(counts[p] for p in HELD_PLACES).reshape(days, 24)
+        total = sum(counts[p] for p in AREA_PLACES).reshape(days, 24)  # in the system
         add(gate, direction, "backlog", total[:, 0].astype(float))
         peak_hour = total.argmax(axis=1)
         add(gate, direction, "peak_trucks", total[day_index, peak_hour].astype(float))
-        for p in HELD_PLACES:
+        for p in AREA_PLACES:
             add(gate, direction, f"peak_{p}", counts[p].reshape(days, 24)[day_index, peak_hour].astype(float))
 
     # Monitors: cumulative areas at the sampling grid; a day is the grid points between its 00:00s.
@@ -359,7 +358,7 @@ def _gate_answer(
     with np.errstate(all="ignore"):
         peak_day = np.nanargmax(np.nan_to_num(peak, nan=-1), axis=1)
     where = {}
-    for p in HELD_PLACES:
+    for p in AREA_PLACES:
         at_peak = _pivot(tables, gate, direction, f"peak_{p}")[:, span]
         where[p] = float(np.mean(at_peak[np.arange(len(tables)), peak_day]))
     where = dict(sorted(((p, v) for p, v in where.items() if v >= 0.5), key=lambda kv: -kv[1]))

@@ -119,7 +119,19 @@ CATALOGUE: tuple[Kpi, ...] = (
     Kpi(
         "held_at_{clock}_{direction}_mean",
         "trucks",
-        "trucks not yet cleared at kpi.held_clock, mean over days",
+        "trucks not yet cleared at kpi.held_clock, mean over days, over the places of kpi.held_places "
+        "(what the reports are taken to count)",
+    ),
+    Kpi(
+        "held_at_{clock}_{direction}_mean_in_area",
+        "trucks",
+        "trucks in the system (gate area and Chinese side) at kpi.held_clock, mean over days",
+    ),
+    Kpi(
+        "held_at_{clock}_{direction}_mean_declared",
+        "trucks",
+        "trucks declared and not yet cleared at kpi.held_clock (on their way, outside the area or in "
+        "the system), mean over days: the platform's reading",
     ),
     Kpi(
         "held_at_{clock}_{direction}_p95",

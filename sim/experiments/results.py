@@ -30,7 +30,14 @@ from sim.world.model import (
     RunData,
     route_keys,
 )
-from sim.world.scenario import DIRECTIONS, LANE_STAGES, Scenario, route_share
+from sim.world.scenario import (
+    AREA_PLACES,
+    DECLARED_PLACES,
+    DIRECTIONS,
+    LANE_STAGES,
+    Scenario,
+    route_share,
+)
 
 KM_PER_M = 1e-3
 GROWTH_MIN_TRUCKS = 20
@@ -59,8 +66,11 @@ last, waits between them included; ``to_china``: an export's wait for and passag
 Chinese checkpoint and the crossing.
 """
 
-HELD_PLACES = ("china_side", "park", "travel", "road", "yard", "to_china")
-"""Where a truck not yet cleared can be at a clock time (see :meth:`Run.held_at`)."""
+HELD_PLACES = (*DECLARED_PLACES, *AREA_PLACES)
+"""Where a truck not yet cleared can be at a clock time (see :meth:`Run.held_at`): declared and on
+its way (``enroute``), waiting outside the gate area (``outside``), or in the system
+(:data:`~sim.world.scenario.AREA_PLACES`: on the Chinese side, in the park, on the way from it, on
+the road, in the yard, waiting for or crossing to China)."""
 
 STAGE_NAMES = {"china_check": "Chinese checkpoint", "platform_review": "platform's review"}
 """How stages are named in sentences, where their key does not read well."""
@@ -392,7 +402,8 @@ class Run:
     def places_at(self, at_min: np.ndarray) -> dict[tuple[str, str], dict[str, np.ndarray]]:
         """Trucks not yet cleared at each time of *at_min*, per (gate, direction) and place.
 
-        Places are :data:`HELD_PLACES`; together they hold every truck in the system.
+        Places are :data:`HELD_PLACES`: the area's places hold every truck in the system, the
+        declared places the exports declared and not yet in the area.
         """
         sc = self.scenario
         at = np.asarray(at_min, dtype=float)
@@ -402,7 +413,16 @@ class Run:
         gone = t["departure_min"]
         export = arrivals.direction == EXPORT
         parked = export & self.data.draws.parked  # every export sent to a park queues for it
+        # A declared export before it enters the gate area: on its way from its declaration, then
+        # (with platform.outside_h) outside the area for the last part of its lead time.
+        declared = export & self.data.draws.predeclared & sc.platform.enabled
+        outside = self.data.draws.outside_min
+        outside = np.zeros(t["arrival_min"].shape) if outside is None else outside
+        submitted = np.where(declared, t["submitted_min"], np.nan)
+        edge = np.fmax(t["arrival_min"] - outside, submitted)
         spans = {
+            "enroute": [(submitted, _first(edge, gone))],
+            "outside": [(np.where(declared & (outside > 0), edge, np.nan), _first(t["arrival_min"], gone))],
             "china_side": [(np.where(export, np.nan, t["arrival_min"]), _first(t["gate_arrival_min"], gone))],
             "park": [(np.where(parked, t["park_in_min"], np.nan), _first(t["called_min"], gone))],
             "travel": [(t["called_min"], _first(t["gate_arrival_min"], gone))],
@@ -427,8 +447,9 @@ class Run:
         """Trucks not yet cleared at a clock time (default ``kpi.held_clock``) each day of the window.
 
         One row per day, gate and direction, a column per place (:data:`HELD_PLACES`) and
-        ``total``. Reports count such figures (e.g. export trucks held at 20:00) and sometimes
-        include trucks outside the gate area: choose the places to add up accordingly.
+        ``total``, the sum over ``kpi.held_places``. Reports count such figures (e.g. export trucks
+        held at 20:00) and sometimes include trucks outside the gate area: the scenario says which
+        places they are taken to count.
         """
         sc = self.scenario
         clock_min = _clock_min(clock or sc.kpi.held_clock)
@@ -440,7 +461,7 @@ class Run:
             for (gate, direction), places in counts.items()
         ]
         df = pd.concat(rows, ignore_index=True)
-        df["total"] = df[list(HELD_PLACES)].sum(axis=1)
+        df["total"] = df[list(sc.kpi.held_places)].sum(axis=1)  # what the reports are taken to count
         df.insert(1, "date", pd.Timestamp(sc.run.start_date) + pd.to_timedelta(df["day"], unit="D"))
         return df
 
@@ -593,6 +614,9 @@ class Run:
             h = held[held["direction"] == direction].groupby("day")[[*HELD_PLACES, "total"]].sum()
             k[f"held_at_{label}_{direction}_mean"] = h["total"].mean()
             k[f"held_at_{label}_{direction}_p95"] = h["total"].quantile(0.95)
+            # Both readings of a reported hold: in the gate area, and as the platform sees it.
+            k[f"held_at_{label}_{direction}_mean_in_area"] = h[list(AREA_PLACES)].sum(axis=1).mean()
+            k[f"held_at_{label}_{direction}_mean_declared"] = h[list(HELD_PLACES)].sum(axis=1).mean()
             for place in HELD_PLACES:
                 k[f"held_at_{label}_{direction}_mean_{place}"] = h[place].mean()
 

@@ -328,7 +328,8 @@ def _held(run: Run, m: Measure, days: list[int] | None) -> pd.Series:
     )
     h = run.held_at(m.clock, window=window)
     h = h[h["gate"].isin(_gates(run, m)) & h["direction"].isin(m.directions)]
-    per_day = h.groupby("day")[list(m.places or HELD_PLACES)].sum().sum(axis=1)
+    places = m.places or run.scenario.kpi.held_places  # by default what the reports are taken to count
+    per_day = h.groupby("day")[list(places)].sum().sum(axis=1)
     return per_day if days is None else per_day.reindex(days, fill_value=0)
 
 

@@ -103,6 +103,9 @@ class TruckDraws:
     service_min: dict[str, np.ndarray] = field(default_factory=dict)
     route_uniforms: np.ndarray | None = None
     """Check, crossing and mode uniforms, kept where a truck may change route when ready."""
+    outside_min: np.ndarray | None = None
+    """Minutes a declared export waits outside the gate area at the end of its lead time (None:
+    not modelled; see ``platform.outside_h``)."""
 
 
 def _draw_routes(sc: Scenario, arr: Arrivals, u: np.ndarray) -> np.ndarray:
@@ -188,9 +191,20 @@ def draw_trucks(sc: Scenario, arr: Arrivals, root: np.random.SeedSequence) -> Tr
             travel[at] = gate.park.travel_min.from_uniform(u_travel[at])
             exports = at & (arr.direction == EXPORT)
             parked[exports] = u_park[exports] < park_share_by_day(sc, gname)[day[exports]]
+    lead_min = pf.lead_time_h.from_uniform(u("lead_time")) * MIN_PER_H
+    exporting = arr.direction == EXPORT
+    for c, cargo in enumerate(cargos):
+        if cargo in pf.min_lead_h:  # e.g. plant-quarantine registration >= 24 h before export
+            at = exporting & (arr.cargo == c)
+            lead_min[at] = np.maximum(lead_min[at], pf.min_lead_h[cargo] * MIN_PER_H)
+    outside_min = None
+    if pf.outside_h is not None:  # its own stream: every other draw stays as it was
+        outside_min = np.where(
+            exporting, np.minimum(pf.outside_h.from_uniform(u("outside")) * MIN_PER_H, lead_min), 0.0
+        )
     draws = TruckDraws(
         predeclared=u("predeclared") < pf.predeclared_share,
-        lead_min=pf.lead_time_h.from_uniform(u("lead_time")) * MIN_PER_H,
+        lead_min=lead_min,
         auto_check_min=pf.auto_check_min.from_uniform(u("auto_check")),
         review_min=pf.review_min.from_uniform(u("review")),
         returns=returns,
@@ -202,6 +216,7 @@ def draw_trucks(sc: Scenario, arr: Arrivals, root: np.random.SeedSequence) -> Tr
         travel_min=travel,
         parked=parked,
         later_visits=later,
+        outside_min=outside_min,
     )
     for stage in LANE_STAGES:
         values = u(f"service:{stage}")

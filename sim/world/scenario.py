@@ -24,6 +24,11 @@ from sim.world.numbers import Float, Int
 from sim.world.yaml_guard import MAX_DEPTH, guarded_load
 
 DIRECTIONS = ("export", "import")
+AREA_PLACES = ("china_side", "park", "travel", "road", "yard", "to_china")
+"""Where a truck in the system (arrived, not yet gone) is: the gate area and the Chinese side."""
+DECLARED_PLACES = ("enroute", "outside")
+"""Where a declared export is before it enters the gate area: on its way, or waiting outside."""
+HeldPlace = Literal["enroute", "outside", "china_side", "park", "travel", "road", "yard", "to_china"]
 LANE_STAGES = ("declaration_counter", "gate_control", "customs_docs", "inspection", "quarantine")
 """The Vietnamese stages of a gate, shared by its routes, in the order a truck visits them."""
 ROUTE_STAGES = ("china_check", "crossing")
@@ -345,6 +350,17 @@ class Platform(_Model):
     review_min: Distribution = Field(description="minutes of an officer's review")
     hours: Hours = Field(default=ALWAYS, description="officers' working hours")
     returned_share: Float = Field(ge=0, lt=1, description="share returned for correction")
+    min_lead_h: dict[str, Float] = Field(
+        default_factory=dict,
+        description="by cargo class: the fewest hours an export is declared before it enters the gate "
+        "area (e.g. plant-quarantine registration at least 24 h before export); {} = no minimum",
+    )
+    outside_h: Distribution | None = Field(
+        default=None,
+        description="hours a declared export waits outside the gate area (private lots, roadside away "
+        "from the gate road) at the end of its lead time, for documents, registration, buyer or turn; "
+        "null = not modelled",
+    )
     correction_h: Distribution = Field(description="hours before a returned one is resubmitted")
 
 
@@ -566,6 +582,12 @@ class KpiSettings(_Model):
     tonnes_per_truck: float = Field(default=20, ge=0, description="tonnes of goods on a loaded truck")
     unladen_classes: list[str] = Field(
         default_factory=list, description="cargo classes that carry no goods (empty returns)"
+    )
+    held_places: list[HeldPlace] = Field(
+        default_factory=lambda: list(AREA_PLACES),
+        min_length=1,
+        description="the places held_at_<clock>_<direction>_mean adds up: the gate area's (default) or "
+        "also 'outside' and 'enroute' (declared exports not yet in the area), as the reports count",
     )
     idle_co2_kg_per_truck_h: float = Field(
         default=5.0, ge=0, description="CO2 a truck emits per hour with its engine idling (kg)"
@@ -805,6 +827,9 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
             )
 
     known = sorted(cargo)
+    for c in sc.platform.min_lead_h:
+        if c not in cargo:
+            problems.append(("platform.min_lead_h", unknown_name("cargo class", c, cargo)))
     for key in ("reefer_classes", "unladen_classes"):
         unknown = sorted(set(getattr(sc.kpi, key) or []) - cargo)
         if unknown:
