@@ -112,9 +112,9 @@ def test_finds_the_fewest_lanes_erlang_c_says_meet_the_mean_wait(bound: float, t
 
 def test_the_summary_and_the_figure_say_what_was_found(three_minutes) -> None:
     text = "\n".join(summary_lines(three_minutes))
-    assert "chosen: g.gate_control.lanes=4: 3 units" in text
+    assert "chosen: Test gate: gate control 4 lanes: 3 units" in text
     assert "every added unit of a lever costs the same" in text
-    assert "runner-up (next feasible): g.gate_control.lanes=5" in text
+    assert "runner-up (next to meet the targets): Test gate: gate control 5 lanes" in text
     assert "paired on common random numbers" in text
     fig = cost_figure(three_minutes, KPI)
     ax = fig.axes[0]
@@ -125,7 +125,7 @@ def test_the_summary_and_the_figure_say_what_was_found(three_minutes) -> None:
     labels = ax.get_legend_handles_labels()[1]
     assert "feasible (3)" in labels
     assert "infeasible (2)" in labels
-    assert any(label.startswith("chosen: g.gate_control.lanes=4") for label in labels)
+    assert any(label.startswith("chosen: Test gate: gate control 4") for label in labels)
     plt.close(fig)
 
 
@@ -170,11 +170,26 @@ def test_the_command_writes_the_choice_its_evidence_and_its_robustness(tmp_path:
         "--n0", "3", "-n", "6", "--robust-n", "3", "--jobs", "2", "-o", str(out),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "chosen: g.gate_control.lanes=4" in done.stdout
+    assert "chosen: Test gate: gate control 4 lanes" in done.stdout
     # The gate control is a Vietnamese stage: 25% slower service needs a fifth lane, and says so.
-    assert "Vietnamese stages' minutes x1.25: the choice CHANGES to g.gate_control.lanes=5" in done.stdout
-    assert "Chinese checkpoint minutes x1.25: the choice holds" in done.stdout
-    for name in ("options.csv", "replications.csv", "robustness.csv", "optimise.txt", "chosen.yaml"):
+    changes = "Vietnamese stages' minutes x1.25: the choice CHANGES to Test gate: gate control 5 lanes"
+    assert (
+        f"{changes}; the chosen option fails Wait (mean, Test gate, gate control) (min) <= 3 min"
+        in done.stdout
+    )
+    assert (
+        "Chinese checkpoint minutes x1.25: the choice holds; the chosen option meets the targets"
+        in done.stdout
+    )
+    names = (
+        "options.csv",
+        "replications.csv",
+        "robustness.csv",
+        "optimise.txt",
+        "chosen.yaml",
+        "results.xlsx",
+    )
+    for name in (*names, "bottlenecks.csv", "decision.json"):
         assert (out / name).exists(), name
     assert (out / "plots" / f"optimise_{KPI}.png").stat().st_size > 10_000
     assert load_scenario(out / "chosen.yaml").gates["g"].gate_control.lanes == 4
@@ -183,8 +198,9 @@ def test_the_command_writes_the_choice_its_evidence_and_its_robustness(tmp_path:
     assert report.returncode == 0, report.stderr
     text = (out / "report.vi.html").read_text(encoding="utf-8")
     assert "Tối ưu hóa" in text
-    assert "chosen: g.gate_control.lanes=4" in text
-    assert "Mọi phương án đã đánh giá" in text
+    assert "chosen: Test gate: gate control 4 lanes" in text
+    assert "Bảng quyết định" in text
+    assert "Test gate: kiểm soát cổng (biên phòng, cân xe) 4 làn" in text
 
 
 def test_perturbations_move_only_their_assumption(baseline) -> None:
