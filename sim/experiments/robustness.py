@@ -192,12 +192,14 @@ def robustness_lines(
     opt: Optimisation,
     label: Callable[[Option], str] | None = None,
     target_text: Callable[[Target, float], str] | None = None,
+    change_text: Callable[[Target, float, float, float], str] | None = None,
 ) -> list[str]:
     """Sentences on whether the choice holds at each setting: the chosen option meets, fails or is
     undecided there (with the replications it would about need), and what the choice becomes.
 
     *label* names an option (default: its ``key=value`` label); *target_text* says a target and the
-    mean it missed with (default: the target's text and the mean to 4 figures).
+    mean it missed with (default: the target's text and the mean to 4 figures); *change_text* says
+    the chosen option's paired change of a target KPI against the assumptions as given.
     """
     from sim.experiments.optimise import FEASIBLE, INFEASIBLE
 
@@ -228,8 +230,10 @@ def robustness_lines(
             verdict = "the chosen option meets the targets"
         elif status == INFEASIBLE:
             missed = [t for t in opt.targets if own[f"{t.kpi}_decision"] == INFEASIBLE]
-            say = target_text or (lambda t, m: f"{t} (mean {m:,.4g})")
-            verdict = "the chosen option fails " + ", ".join(say(t, own[f"{t.kpi}_mean"]) for t in missed)
+            missed_text = target_text or (lambda t, m: f"{t} (mean {m:,.4g})")
+            verdict = "the chosen option fails " + ", ".join(
+                missed_text(t, own[f"{t.kpi}_mean"]) for t in missed
+            )
             fails.append(setting)
         else:
             need = _needed(own, opt.targets)
@@ -242,6 +246,17 @@ def robustness_lines(
                 "meets the targets" if mean_meets else "misses a target"
             )
             undecided.append(setting)
+        if status == INFEASIBLE and pick < 0:
+            verdict += "; no option rerun meets them"
+        say = change_text or (lambda t, d, lo, hi: f"{t.kpi} {d:+,.4g} [{lo:+,.4g}, {hi:+,.4g}]")
+        paired = [
+            say(t, own[f"{t.kpi}_vs_given"], own[f"{t.kpi}_vs_given_low"], own[f"{t.kpi}_vs_given_high"])
+            + f" ({own[f'{t.kpi}_vs_given_verdict']})"
+            for t in opt.targets
+            if f"{t.kpi}_vs_given" in own
+        ]
+        if paired:
+            verdict += "; against the assumptions as given (paired): " + "; ".join(paired)
         if bool(g["choice_changes"].iloc[0]):
             lines.append(f"  {setting}: the choice CHANGES to {name_of(by_index[pick])}; {verdict}")
         elif status == FEASIBLE:

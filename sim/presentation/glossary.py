@@ -344,6 +344,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "opt.where_route": ("{gate}, route {route}", "{gate}, tuyến {route}"),
     "opt.setting": ("{where}: {what}", "{where}: {what}"),
     "opt.lanes": ("{stage} {value} lanes", "{stage} {value} làn"),
+    "opt.lane": ("{stage} 1 lane", "{stage} 1 làn"),
     "opt.open_to": ("{stage} open to {value}", "{stage} mở đến {value}"),
     "opt.opens_at": ("{stage} opens at {value}", "{stage} mở từ {value}"),
     "opt.weekdays": ("{stage} open on {value}", "{stage} mở các ngày {value}"),
@@ -762,7 +763,9 @@ def lever_setting(sc: Scenario, key: str, value: Any, lang: str = "en") -> str:
     v = value_words(value, lang)
     last = rest[-1]
     if last == "lanes":
-        what = tr("opt.lanes", lang, stage=stage, value=v)
+        what = (
+            tr("opt.lane", lang, stage=stage) if value == 1 else tr("opt.lanes", lang, stage=stage, value=v)
+        )
     elif last in ("open", "close", "weekdays") and len(rest) >= 2 and "hours" in rest[-2]:
         name = {"open": "opt.opens_at", "close": "opt.open_to", "weekdays": "opt.weekdays"}[last]
         what = tr(name, lang, stage=stage, value=v)

@@ -141,7 +141,7 @@ def _target_lines(opt: Optimisation, o: Option, indent: str = "    ") -> list[st
         lines.append(
             f"{indent}{kpi_label(t.kpi, opt.base)}: {_fmt(t.kpi, c.mean)} "
             f"[{_fmt(t.kpi, c.low)}, {_fmt(t.kpi, c.high)}] against {_bound_text(t)}: "
-            f"{verdict_text(c)} (n = {o.n})"
+            f"{verdict_text(c)}" + ("" if c.status == UNDECIDED else f" (n = {o.n})")
         )
     return lines
 
@@ -282,7 +282,13 @@ def summary_lines(opt: Optimisation) -> list[str]:
                 f"why: at the closest option, {binding_phrase(opt.experiment(opt.closest()), t.kpi)}"
             )
     lines += robustness_lines(
-        opt, label=lambda o: words(opt, o), target_text=lambda t, m: _missed_text(opt, t, m)
+        opt,
+        label=lambda o: words(opt, o),
+        target_text=lambda t, m: _missed_text(opt, t, m),
+        change_text=lambda t, d, lo, hi: (
+            f"{kpi_label(t.kpi, opt.base, unit=False)} {_fmt(t.kpi, d, sign=True)} "
+            f"[{_fmt(t.kpi, lo, sign=True)}, {_fmt(t.kpi, hi, sign=True)}]"
+        ),
     )
     return lines
 
@@ -294,7 +300,8 @@ def _runner_up_lines(opt: Optimisation, chosen: Option) -> list[str]:
         kind = "next to meet the targets" if ru.status == FEASIBLE else "closest to meeting the targets"
         lines += _option_lines(opt, ru, f"runner-up ({kind})")
         more = ru.cost - chosen.cost
-        dearer = f"costs {cost_text(opt, abs(more))} " + ("more" if more >= 0 else "less")
+        extra = f"{money(abs(more))} a day" if opt.costs is not None else f"{abs(more):,.4g} units"
+        dearer = f"costs {extra} " + ("more" if more >= 0 else "less")
         lines.append(
             f"  what separates them: both meet the targets; the runner-up {dearer}"
             if ru.status == FEASIBLE

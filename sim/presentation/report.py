@@ -561,7 +561,10 @@ def optimise_page(folder: Path, lang: str) -> Page:
     style = (
         "<style>.opt table{table-layout:fixed;width:100%;font-size:0.85em}"
         ".opt td,.opt th{overflow-wrap:anywhere;word-break:break-word;vertical-align:top}"
-        ".opt pre{white-space:pre-wrap;overflow-wrap:anywhere}</style>"
+        ".opt pre{white-space:pre-wrap;overflow-wrap:anywhere}"
+        ".sheet th:first-child{width:7%}.sheet th:nth-child(2){width:30%}"
+        ".sheet th:nth-last-child(-n+2){width:8%}"
+        ".robust th:first-child{width:14%}.robust th:nth-child(2){width:30%}</style>"
     )
     body = '<div class="opt">' + style
     if sheet.exists():
@@ -569,14 +572,15 @@ def optimise_page(folder: Path, lang: str) -> Page:
         answer = doc.get("answer", answer)
         part = doc[lang]
         rows = [[_e(c) for c in r] for r in part["rows"]]
-        body += f"<h2>{_e(tr('opt.sheet', lang))}</h2><p class=method>{_e(part['note'])}</p>" + _table(
-            part["columns"], rows, num_from=2
+        sheet_table = _table(part["columns"], rows, num_from=2)
+        body += (
+            f"<h2>{_e(tr('opt.sheet', lang))}</h2><p class=method>{_e(part['note'])}</p>"
+            f'<div class="sheet">{sheet_table}</div>'
         )
         rob = part["robustness_rows"]
         if rob:
-            body += f"<h2>{_e(tr('report.robustness', lang))}</h2>" + _table(
-                part["robustness_columns"], [[_e(c) for c in r] for r in rob], num_from=2
-            )
+            rob_table = _table(part["robustness_columns"], [[_e(c) for c in r] for r in rob], num_from=2)
+            body += f'<h2>{_e(tr("report.robustness", lang))}</h2><div class="robust">{rob_table}</div>'
     else:  # a folder written before the decision sheet: its tables, numbers formatted
         body += f"<h2>{_e(tr('report.options', lang))}</h2>" + _table(
             list(options.columns), [[_e(_cell(v, lang)) for v in r] for r in options.itertuples(index=False)]
