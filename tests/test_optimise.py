@@ -533,3 +533,20 @@ def test_the_optimise_report_fits_a_1280_px_page_in_chromium(long_report: Path) 
     # The check can fail: a table cell too wide for the page is caught.
     wide = '<table><tr><td style="white-space:nowrap">' + "VND 1,234,567,890 " * 90 + "</td></tr></table>"
     assert _scroll_width(chromium, page, wide) > 1280
+
+
+def test_a_clock_lever_is_widened_later_or_earlier_but_not_past_midnight() -> None:
+    """The gate closes at 12:00 or 16:00: closing later cuts the backlog, so the next step
+    is to close later still; at 24:00 there is no later, and the binding stage is named instead."""
+    sc = mmc({"gates.g.hours": {"open": "06:00", "close": "12:00"}, "run.days": 4})
+    target = "backlog_end <= 0.001"
+    opt = optimise(sc, [target], {"gates.g.hours.close": ["12:00", "16:00"]}, n0=2, max_n=2, jobs=1,
+                   robustness=False, with_base=False)  # fmt: skip
+    move = opt.lever_moves("backlog_end")[0]
+    assert (move.best_value, move.edge) == ("16:00", "later")
+    text = "\n".join(summary_lines(opt))
+    assert "next step: widen the range of gate closing hour at Test gate to later values than 16:00" in text
+    late = optimise(sc, [target], {"gates.g.hours.close": ["20:00", "24:00"]}, n0=2, max_n=2, jobs=1,
+                    robustness=False, with_base=False)  # fmt: skip
+    assert late.lever_moves("backlog_end")[0].edge == ""
+    assert "next step: add a lever on the binding stage" in "\n".join(summary_lines(late))

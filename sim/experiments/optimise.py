@@ -292,6 +292,17 @@ def no_effect_lines(
     return lines
 
 
+def _ordinal(value: Any) -> float | None:
+    """A lever value on a scale where "more" means something: a number, or a clock time in minutes;
+    None for anything else (a list, a word)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and _CLOCK.match(value):
+        hours, minutes = value.split(":")
+        return int(hours) * 60.0 + int(minutes)
+    return None
+
+
 def _order(value: Any) -> Any:
     return (
         (0, value)
@@ -304,8 +315,8 @@ def _order(value: Any) -> Any:
 class LeverMove:
     """How much a lever moved a KPI over the values tried, and at which value it did best.
 
-    *edge* is ``higher`` or ``lower`` when the best value is the highest or lowest number tried
-    (widening the range that way may help), else empty.
+    *edge* is ``higher`` or ``lower`` (``later`` or ``earlier`` for clock times) when the best value
+    is the highest or lowest tried (widening the range that way may help), else empty.
     """
 
     key: str
@@ -410,12 +421,17 @@ class Optimisation:
             down = target is None or target.op == "<="
             best = min(ordered, key=lambda p: p[1]) if down else max(ordered, key=lambda p: p[1])
             worst = max(ordered, key=lambda p: p[1]) if down else min(ordered, key=lambda p: p[1])
-            numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
             edge = ""
-            if len(numbers) == len(values) and best[0] == max(numbers):
-                edge = "higher"
-            elif len(numbers) == len(values) and best[0] == min(numbers):
-                edge = "lower"
+            order = [_ordinal(v) for v in values]
+            if all(x is not None for x in order):
+                up, down_word = ("later", "earlier") if isinstance(values[0], str) else ("higher", "lower")
+                at = _ordinal(best[0])
+                if at == max(order):
+                    edge = up
+                elif at == min(order):
+                    edge = down_word
+                if isinstance(values[0], str) and (at >= 24 * 60 or at <= 0):
+                    edge = ""  # a clock cannot go past midnight: no range left to widen
             moves.append(LeverMove(key, kpi, best[0], abs(best[1] - worst[1]), edge))
         return sorted(moves, key=lambda m: -m.change)
 

@@ -384,6 +384,8 @@ TERMS: dict[str, tuple[str, str]] = {
         "của giai đoạn tính chỉ tiêu.",
     ),
     "opt.col.option": ("Option", "Phương án"),
+    "opt.col.setting": ("Assumption changed", "Giả định thay đổi"),
+    "opt.vs_given": ("{change} against the assumptions as given", "{change} so với giả định ban đầu"),
     "opt.col.words": ("Option (gate, route: setting)", "Phương án (cửa khẩu, tuyến: thiết lập)"),
     "opt.col.cost_day": ("Cost (VND/day)", "Chi phí (đồng/ngày)"),
     "opt.col.cost_window": ("Cost over the window (VND)", "Chi phí trong giai đoạn (đồng)"),

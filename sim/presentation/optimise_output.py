@@ -167,6 +167,13 @@ def _option_lines(opt: Optimisation, o: Option, head: str) -> list[str]:
     return lines
 
 
+def _change(kpi: str, value: float) -> str:
+    """A change of *kpi*: percentage points for a share, the KPI's unit otherwise."""
+    if is_share(kpi) and value == value:
+        return f"{value * 100:,.1f} percentage points"
+    return _fmt(kpi, value)
+
+
 def _lever_text(opt: Optimisation, move: LeverMove) -> str:
     return lever_label(opt.base, move.key)
 
@@ -190,7 +197,7 @@ def next_step_lines(opt: Optimisation) -> list[str]:
     relative = f" ({binds.gap / abs(t.bound):.0%} of the bound)" if t.bound else ""
     lines.append(
         f"  what binds it: {kpi_label(t.kpi, opt.base)} {_bound_text(t)}, missed by "
-        f"{_fmt(t.kpi, binds.gap)}{relative} in the mean"
+        f"{_change(t.kpi, binds.gap)}{relative} in the mean"
     )
     moves = opt.lever_moves(t.kpi)
     if not moves:
@@ -199,7 +206,7 @@ def next_step_lines(opt: Optimisation) -> list[str]:
         )
         return lines
     top = moves[0]
-    change = _fmt(t.kpi, top.change)
+    change = _change(t.kpi, top.change)
     name = kpi_label(t.kpi, opt.base, unit=False)
     if top.edge and top.change > 0:
         lines.append(
@@ -394,9 +401,11 @@ def decision_table(opt: Optimisation) -> pd.DataFrame:
             )
             row[tr("opt.col.needed", kpi=name)] = c.n_needed if c.status == UNDECIDED else None
         saved = opt.waiting_cost_saved(o)
-        row[tr("opt.col.saved")] = saved.diff if saved else None
-        row[tr("opt.col.saved_low")] = saved.ci_low if saved else None
-        row[tr("opt.col.saved_high")] = saved.ci_high if saved else None
+        row[tr("opt.col.saved")] = round(saved.diff) if saved and saved.diff == saved.diff else None
+        row[tr("opt.col.saved_low")] = round(saved.ci_low) if saved and saved.ci_low == saved.ci_low else None
+        row[tr("opt.col.saved_high")] = (
+            round(saved.ci_high) if saved and saved.ci_high == saved.ci_high else None
+        )
         row[tr("opt.col.saved_verdict")] = tr(_EFFECT_KEYS[saved.verdict]) if saved else tr("opt.no_base")
         row[tr("opt.col.n")] = o.n
         row[tr("opt.col.decision")] = _decision_word(o, "en")
@@ -409,7 +418,7 @@ def robustness_rows(opt: Optimisation, lang: str = "en") -> tuple[list[str], lis
     """The robustness check for people: per setting and option rerun, each target's mean and
     verdict, and its change against the assumptions as given (paired)."""
     table = opt.robustness
-    header = [tr("report.robustness", lang), tr("opt.col.words", lang)]
+    header = [tr("opt.col.setting", lang), tr("opt.col.words", lang)]
     header += [f"{kpi_label(t.kpi, opt.base, lang)} {_bound_text(t, lang)}" for t in opt.targets]
     if table is None or table.empty:
         return header, []
@@ -431,10 +440,10 @@ def robustness_rows(opt: Optimisation, lang: str = "en") -> tuple[list[str], lis
                 if r[f"{t.kpi}_n_needed"] != r[f"{t.kpi}_n_needed"] or r[f"{t.kpi}_n_needed"] is None
                 else int(r[f"{t.kpi}_n_needed"]),
             )
-            d = r[f"{t.kpi}_vs_given"]
+            change = _fmt(t.kpi, r[f"{t.kpi}_vs_given"], lang, sign=True)
             row.append(
                 f"{_fmt(t.kpi, c.mean, lang)} [{_fmt(t.kpi, c.low, lang)}, {_fmt(t.kpi, c.high, lang)}]: "
-                f"{verdict_text(c, lang)}; {_fmt(t.kpi, d, lang, sign=True)} "
+                f"{verdict_text(c, lang)}; {tr('opt.vs_given', lang, change=change)} "
                 f"({tr(_EFFECT_KEYS[r[f'{t.kpi}_vs_given_verdict']], lang)})"
             )
         rows.append(row)
@@ -454,6 +463,7 @@ def sheet_document(opt: Optimisation) -> dict[str, Any]:
             for line in next_step_lines(opt)
             if line.startswith("  ") and not line.startswith("    ")
         ]
+        steps = [step[0].upper() + step[1:].rstrip(".") + "." for step in steps]
         answer = " ".join(["NO OPTION MEETS THE TARGETS.", *steps])
     doc: dict[str, Any] = {"answer": answer}
     level = f"{1 - opt.alpha_per_test:.2%}"

@@ -562,8 +562,9 @@ def optimise_page(folder: Path, lang: str) -> Page:
         "<style>.opt table{table-layout:fixed;width:100%;font-size:0.85em}"
         ".opt td,.opt th{overflow-wrap:anywhere;word-break:break-word;vertical-align:top}"
         ".opt pre{white-space:pre-wrap;overflow-wrap:anywhere}"
-        ".sheet th:first-child{width:7%}.sheet th:nth-child(2){width:30%}"
-        ".sheet th:nth-last-child(-n+2){width:8%}"
+        ".opt td.num{overflow-wrap:break-word;word-break:normal}"
+        ".sheet th:first-child{width:6%}.sheet th:nth-child(2){width:24%}"
+        ".sheet th:nth-last-child(-n+2){width:7%}"
         ".robust th:first-child{width:14%}.robust th:nth-child(2){width:30%}</style>"
     )
     body = '<div class="opt">' + style
