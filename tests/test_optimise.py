@@ -36,7 +36,7 @@ from sim.experiments.optimise import (
 )
 from sim.experiments.robustness import perturbed, robustness_lines
 from sim.presentation.glossary import lever_label, lever_setting, option_words
-from sim.presentation.optimise_output import _fmt, cost_figure, money, summary_lines
+from sim.presentation.optimise_output import _fmt, answer_text, cost_figure, money, summary_lines
 
 LAM_PER_MIN = 360 / 1440
 SERVICE_MIN = 9.0  # offered load 2.25: 2 lanes are unstable, 3 wait 6.8 min, 4 1.24, 5 0.30 (Erlang C)
@@ -378,6 +378,17 @@ def test_when_nothing_meets_the_closest_option_what_binds_it_and_a_next_step_are
         in text
     )
     assert "next step: widen the range of gate control lanes at Test gate to higher values than 4" in text
+    answer = answer_text(opt)
+    assert answer.startswith(
+        "No option meets the targets. The closest is Test gate: gate control 4 lanes (3 units a day)"
+    )
+    assert answer.endswith(
+        "Next step: widen the range of gate control lanes at Test gate to higher values than 4: "
+        f"of the levers tried it moved the target most, by {opt.lever_moves(KPI)[0].change:.2f} min."
+    )
+    vi = answer_text(opt, "vi")
+    assert vi.startswith("Không phương án nào đạt mục tiêu. Gần đạt nhất là Test gate: kiểm soát cổng")
+    assert "Bước tiếp theo: mở rộng dải giá trị của số làn kiểm soát cổng" in vi
     # A lever that does not move the target (a stage no truck passes) points at the binding stage.
     idle = optimise(
         mmc(), [f"{KPI} <= 0.001"], {"gates.g.customs_docs.lanes": [1, 2]}, n0=2, max_n=2, jobs=1,
@@ -503,6 +514,18 @@ def test_the_report_and_workbook_carry_the_decision_sheet_in_words_and_units(lon
     assert any(c.startswith("Wait (mean, ") and c.endswith("mean (min)") for c in sheet.columns)
     assert sheet["Cost (VND/day)"].max() == pytest.approx(1_234_567_890)
     assert (long_report / "bottlenecks.csv").exists()
+    answer = nodes[nodes.index("Answer:") + 1]
+    assert answer.startswith(
+        f"the cheapest option shown to meet the targets is {LONG_GATE}: gate control 4 lanes"
+    )
+    assert "at VND 0 a day (VND 0 over the 4-day window)" in answer
+    done = bordersim("report", str(long_report), "--lang", "vi")
+    assert done.returncode == 0, done.stderr
+    vi = visible_text((long_report / "report.vi.html").read_text(encoding="utf-8"))
+    assert vi[vi.index("Trả lời:") + 1].startswith(
+        f"phương án rẻ nhất được chứng minh đạt mục tiêu là {LONG_GATE}"
+    )
+    assert "Bảng quyết định" in vi
     assert "bottlenecks (as given)" in pd.ExcelFile(long_report / "results.xlsx").sheet_names
 
 

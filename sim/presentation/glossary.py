@@ -428,6 +428,38 @@ TERMS: dict[str, tuple[str, str]] = {
     "opt.next": ("Next step", "Bước tiếp theo"),
     "opt.higher": ("higher", "cao hơn"),
     "opt.lower": ("lower", "thấp hơn"),
+    "opt.later": ("later", "muộn hơn"),
+    "opt.earlier": ("earlier", "sớm hơn"),
+    "opt.pp": ("{value} percentage points", "{value} điểm phần trăm"),
+    "opt.units": ("{value} units", "{value} đơn vị"),
+    "opt.answer_chosen": (
+        "the cheapest option shown to meet the targets is {option}, at {cost} a day ({window} over the "
+        "{days}-day window): {targets}",
+        "phương án rẻ nhất được chứng minh đạt mục tiêu là {option}, chi phí {cost} mỗi ngày ({window} "
+        "trong {days} ngày): {targets}",
+    ),
+    "opt.answer_none": (
+        "No option meets the targets. The closest is {option} ({cost} a day): {targets}; it misses {kpi} "
+        "by {gap} in the mean. Next step: {step}.",
+        "Không phương án nào đạt mục tiêu. Gần đạt nhất là {option} ({cost} mỗi ngày): {targets}; chỉ "
+        "tiêu {kpi} còn thiếu {gap} (trung bình). Bước tiếp theo: {step}.",
+    ),
+    "opt.step_widen": (
+        "widen the range of {lever} to {edge} values than {value}: of the levers tried it moved the target "
+        "most, by {change}",
+        "mở rộng dải giá trị của {lever} theo hướng {edge} {value}: trong các thông số đã thử, thông số này "
+        "làm chỉ tiêu thay đổi nhiều nhất, {change}",
+    ),
+    "opt.step_add": (
+        "add a lever on the binding stage (see the bottlenecks); of the levers tried, {lever} moved the "
+        "target most, by {change}",
+        "thêm một thông số tác động vào khâu nghẽn (xem điểm nghẽn); trong các thông số đã thử, {lever} "
+        "làm chỉ tiêu thay đổi nhiều nhất, {change}",
+    ),
+    "opt.step_more": (
+        "add a lever on the binding stage (see the bottlenecks)",
+        "thêm một thông số tác động vào khâu nghẽn (xem điểm nghẽn)",
+    ),
     "opt.robust_verdicts": (
         "Robustness: the chosen option at each setting",
         "Độ vững: phương án được chọn ở từng giả định",

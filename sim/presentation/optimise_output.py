@@ -450,27 +450,90 @@ def robustness_rows(opt: Optimisation, lang: str = "en") -> tuple[list[str], lis
     return header, rows
 
 
-def sheet_document(opt: Optimisation) -> dict[str, Any]:
-    """What the report shows of the optimisation, in every language: the decision sheet, the
-    robustness table, the note on how both were judged, and the answer (the choice, or the
-    closest option and the next step)."""
-    summary = summary_lines(opt)
+def answer_text(opt: Optimisation, lang: str = "en") -> str:
+    """The answer in one paragraph in *lang*: the chosen option with its cost and target intervals,
+    or, when none meets, the closest option, what it misses by how much, and the next step."""
+    days = fmt_number(opt.window_days, "g", lang)
+
+    def cost(value: float) -> str:
+        text = _cost_cell(opt, value, lang)
+        return text if opt.costs is not None else tr("opt.units", lang, value=text)
+
+    def targets(o: Option) -> str:
+        parts = []
+        for t in opt.targets:
+            c = opt.check(o, t)
+            parts.append(
+                f"{kpi_label(t.kpi, opt.base, lang, unit=False)} {_fmt(t.kpi, c.mean, lang)} "
+                f"[{_fmt(t.kpi, c.low, lang)}, {_fmt(t.kpi, c.high, lang)}] {_bound_text(t, lang)}: "
+                f"{verdict_text(c, lang)}"
+            )
+        return "; ".join(parts)
+
+    def change(kpi: str, value: float) -> str:
+        if is_share(kpi) and value == value:
+            return tr("opt.pp", lang, value=fmt_number(value * 100, ",.1f", lang))
+        return _fmt(kpi, value, lang)
+
     if opt.chosen is not None:
-        answer = next(line for line in summary if line.startswith("chosen"))
+        o = opt.chosen
+        return tr(
+            "opt.answer_chosen",
+            lang,
+            option=option_words(opt.base, o.point, lang),
+            cost=cost(o.cost),
+            window=cost(o.cost * opt.window_days),
+            days=days,
+            targets=targets(o),
+        )
+    best = opt.closest()
+    if best is None:
+        return tr("opt.no_option", lang)
+    binds = opt.binding_target(best)
+    if binds is None:
+        return tr("opt.no_option", lang)
+    moves = opt.lever_moves(binds.target.kpi)
+    if not moves:
+        step = tr("opt.step_more", lang)
+    elif moves[0].edge and moves[0].change > 0:
+        step = tr(
+            "opt.step_widen",
+            lang,
+            lever=lever_label(opt.base, moves[0].key, lang),
+            edge=tr(f"opt.{moves[0].edge}", lang),
+            value=value_words(moves[0].best_value, lang),
+            change=change(binds.target.kpi, moves[0].change),
+        )
     else:
-        steps = [
-            line.strip()
-            for line in next_step_lines(opt)
-            if line.startswith("  ") and not line.startswith("    ")
-        ]
-        steps = [step[0].upper() + step[1:].rstrip(".") + "." for step in steps]
-        answer = " ".join(["NO OPTION MEETS THE TARGETS.", *steps])
-    doc: dict[str, Any] = {"answer": answer}
+        step = tr(
+            "opt.step_add",
+            lang,
+            lever=lever_label(opt.base, moves[0].key, lang),
+            change=change(binds.target.kpi, moves[0].change),
+        )
+    return tr(
+        "opt.answer_none",
+        lang,
+        option=option_words(opt.base, best.point, lang),
+        cost=cost(best.cost),
+        targets=targets(best),
+        kpi=kpi_label(binds.target.kpi, opt.base, lang, unit=False),
+        gap=change(binds.target.kpi, binds.gap),
+        step=step,
+    )
+
+
+def sheet_document(opt: Optimisation) -> dict[str, Any]:
+    """What the report shows of the optimisation, in every language: the answer (the choice, or the
+    closest option and the next step), the decision sheet, the robustness table and the note on how
+    both were judged."""
+    doc: dict[str, Any] = {}
     level = f"{1 - opt.alpha_per_test:.2%}"
     for lang in LANGS:
         header, rows = decision_rows(opt, lang)
         rob_header, rob_rows = robustness_rows(opt, lang)
         doc[lang] = {
+            "answer": answer_text(opt, lang),
             "columns": header,
             "rows": rows,
             "note": tr("opt.sheet_note", lang, level=level, days=fmt_number(opt.window_days, "g", lang)),

@@ -552,6 +552,19 @@ def optimise_page(folder: Path, lang: str) -> Page:
     """The page of an optimisation folder: the answer (the choice, or the closest option and the
     next step), the decision sheet, the evidence and the robustness check, numbers formatted for
     people and every table wrapping inside a 1280 px wide page."""
+
+    def _cell(value: object, lang: str) -> str:
+        """A table cell for people: no "nan" and no float repr (``49200000.0`` -> ``49,200,000``)."""
+        if value is None or (isinstance(value, float) and value != value):
+            return ""
+        if isinstance(value, bool):
+            return tr("yes" if value else "no", lang)
+        if isinstance(value, int | float):
+            if abs(value) >= 1000 or float(value).is_integer():
+                return fmt_number(value, ",.0f", lang)
+            return fmt_number(value, ",.4g", lang)
+        return str(value)
+
     lines = (folder / "optimise.txt").read_text(encoding="utf-8").splitlines()
     options = pd.read_csv(folder / "options.csv")
     chosen = options[options["chosen"].astype(bool)] if "chosen" in options else options.iloc[0:0]
@@ -570,8 +583,8 @@ def optimise_page(folder: Path, lang: str) -> Page:
     body = '<div class="opt">' + style
     if sheet.exists():
         doc = json.loads(sheet.read_text(encoding="utf-8"))
-        answer = doc.get("answer", answer)
         part = doc[lang]
+        answer = part.get("answer", answer)
         rows = [[_e(c) for c in r] for r in part["rows"]]
         sheet_table = _table(part["columns"], rows, num_from=2)
         body += (
@@ -592,19 +605,6 @@ def optimise_page(folder: Path, lang: str) -> Page:
     if not chosen.empty:
         meta += f"; {tr('report.chosen', lang)}: {int(chosen['option'].iloc[0])}"
     return Page(title, "", answer, meta, body)
-
-
-def _cell(value: object, lang: str) -> str:
-    """A table cell for people: no "nan" and no float repr (``49200000.0`` -> ``49,200,000``)."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, bool):
-        return tr("yes" if value else "no", lang)
-    if isinstance(value, int | float):
-        if abs(value) >= 1000 or float(value).is_integer():
-            return fmt_number(value, ",.0f", lang)
-        return fmt_number(value, ",.4g", lang)
-    return str(value)
 
 
 def build_report(folder: str | Path, lang: str = "en") -> str:
