@@ -449,6 +449,7 @@ def test_robustness_says_meets_fails_or_undecided_per_assumption(robust) -> None
         f"{setting}: undecided at n = 3 (about 12 needed); the chosen option's mean meets the targets" in text
     )
     assert "none of them" not in text
+    assert f"  undecided under: {setting} (more replications: --robust-n 12)" in text
 
 
 def test_numbers_are_formatted_for_people() -> None:

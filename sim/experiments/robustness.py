@@ -220,7 +220,9 @@ def robustness_lines(
         f"robustness: {rerun} rerun, {n} replications a setting, each target judged at one-sided "
         f"{opt.confidence:.0%}:"
     ]
-    fails, undecided = [], []
+    fails: list[str] = []
+    undecided: list[str] = []
+    needs: list[int] = []
     for (name, level), g in table.groupby(["assumption", "level"], sort=False):
         setting = ROBUSTNESS[name][0 if level == LOW else 1]
         own = g[g["option"] == chosen.index].iloc[0]
@@ -246,6 +248,7 @@ def robustness_lines(
                 "meets the targets" if mean_meets else "misses a target"
             )
             undecided.append(setting)
+            needs.append(need or 0)
         if status == INFEASIBLE and pick < 0:
             verdict += "; no option rerun meets them"
         say = change_text or (lambda t, d, lo, hi: f"{t.kpi} {d:+,.4g} [{lo:+,.4g}, {hi:+,.4g}]")
@@ -274,5 +277,6 @@ def robustness_lines(
                 "assumptions in mind"
             )
         if undecided:
-            lines.append("  undecided under: " + "; ".join(undecided) + " (more replications: --robust-n)")
+            more = f" {max(needs)}" if max(needs) else ""
+            lines.append(f"  undecided under: {'; '.join(undecided)} (more replications: --robust-n{more})")
     return lines
