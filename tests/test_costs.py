@@ -136,7 +136,9 @@ def test_a_lever_without_a_cost_is_refused() -> None:
     by_value = CostsFile.model_validate(
         {"levers": {"gates.*.park.order": {"vnd_per_day_by_value": {"fifo": 0}, "source": "x"}}}
     )
-    with pytest.raises(CostsError, match=r"no cost for value\(s\) \['priority'\]"):
+    with pytest.raises(
+        CostsError, match=r"park\.order: no price for value\(s\) 'priority' \(priced: 'fifo'\)"
+    ):
         check_levers(by_value, {"gates.huu_nghi.park.order": ["fifo", "priority"]}, "c.yaml")
 
 
@@ -161,3 +163,60 @@ def test_the_baseline_rates_are_in_its_kpi_section() -> None:
     assert sc.kpi.reefer_fuel_vnd_per_truck_day == 300_000
     assert 500e6 <= sc.kpi.goods_value_vnd_per_truck <= 900e6
     assert sc.kpi.reefer_classes == ["fruit"]
+
+
+def test_any_lever_value_can_be_priced_by_value(tmp_path: Path, baseline) -> None:
+    """Clock times, priority lists (as YAML or JSON text) and words each get their own price."""
+    file = tmp_path / "costs.yaml"
+    file.write_text(
+        "levers:\n"
+        "  gates.*.routes.*.china_check.hours_china.close:\n"
+        "    vnd_per_day_by_value: {'21:00': 0, '24:00': 7000000}\n"
+        "    source: x\n"
+        "  gates.*.park.priority:\n"
+        "    vnd_per_day_by_value: {'[fruit]': 0, '[\"fruit\", \"general\"]': 2500000, '[]': 100}\n"
+        "    source: x\n"
+        "  gates.*.park.order:\n"
+        "    vnd_per_day_by_value: {fifo: 0, priority: 300}\n"
+        "    source: x\n"
+    )
+    costs = load_costs(file)
+    table = costs.levers["gates.*.park.priority"].vnd_per_day_by_value
+    assert table == {"[fruit]": 0, "[fruit, general]": 2_500_000, "[]": 100}
+    close = "gates.huu_nghi.routes.r1119_1120.china_check.hours_china.close"
+    point = {
+        close: "24:00",
+        "gates.huu_nghi.park.priority": ["fruit", "general"],
+        "gates.huu_nghi.park.order": "fifo",
+    }
+    levers = {k: [v] for k, v in point.items()}
+    check_levers(costs, levers, str(file))
+    cost = option_cost(baseline, baseline.with_changes(point), point, costs)
+    # Against the scenario as given: 21:00 China time, [fruit] first, order by priority.
+    assert cost == {
+        close: 7_000_000,
+        "gates.huu_nghi.park.priority": 2_500_000,
+        "gates.huu_nghi.park.order": -300,
+    }
+
+
+def test_a_value_without_a_price_names_the_file_the_lever_and_the_value(tmp_path: Path) -> None:
+    file = tmp_path / "costs.yaml"
+    file.write_text(
+        "levers:\n  gates.*.park.priority:\n    vnd_per_day_by_value: {'[fruit]': 0}\n    source: x\n"
+    )
+    costs = load_costs(file)
+    with pytest.raises(CostsError) as err:
+        check_levers(costs, {"gates.huu_nghi.park.priority": [["fruit"], ["fruit", "general"]]}, str(file))
+    text = str(err.value)
+    assert str(file) in text
+    assert "lever gates.huu_nghi.park.priority: no price for value(s) '[fruit, general]'" in text
+    assert "'[fruit]'" not in text.split("no price for value(s)")[1].split("(priced")[0]
+
+
+def test_the_shipped_costs_price_chinese_priority_lists_by_value(baseline) -> None:
+    costs = load_costs(COSTS)
+    key = "gates.huu_nghi.routes.r1119_1120.china_check.priority"
+    point = {key: ["fruit", "general"]}
+    check_levers(costs, {key: [[], ["fruit"], ["fruit", "general"]]}, str(COSTS))
+    assert option_cost(baseline, baseline.with_changes(point), point, costs) == {key: 1_000_000}

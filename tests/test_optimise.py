@@ -4,14 +4,21 @@ option can meet, the robustness check, the figure's data, and sweeps over a leve
 from __future__ import annotations
 
 import math
+import os
+import re
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from conftest import TEXTBOOK, bordersim, textbook
 from scipy import stats
+from test_report import CHROMIUM_FLAGS, visible_text
 from test_theory import erlang_c_wait
 
 from sim import load_scenario, optimise, sweep
@@ -20,13 +27,16 @@ from sim.experiments.optimise import (
     INFEASIBLE,
     UNDECIDED,
     Target,
+    check_target,
     decide,
     no_effect_lines,
     parse_lever,
     parse_target,
+    short_key,
 )
-from sim.experiments.robustness import perturbed
-from sim.presentation.optimise_output import cost_figure, summary_lines
+from sim.experiments.robustness import perturbed, robustness_lines
+from sim.presentation.glossary import lever_label, lever_setting, option_words
+from sim.presentation.optimise_output import _fmt, answer_text, cost_figure, money, summary_lines
 
 LAM_PER_MIN = 360 / 1440
 SERVICE_MIN = 9.0  # offered load 2.25: 2 lanes are unstable, 3 wait 6.8 min, 4 1.24, 5 0.30 (Erlang C)
@@ -112,9 +122,9 @@ def test_finds_the_fewest_lanes_erlang_c_says_meet_the_mean_wait(bound: float, t
 
 def test_the_summary_and_the_figure_say_what_was_found(three_minutes) -> None:
     text = "\n".join(summary_lines(three_minutes))
-    assert "chosen: g.gate_control.lanes=4: 3 units" in text
+    assert "chosen: Test gate: gate control 4 lanes: 3 units" in text
     assert "every added unit of a lever costs the same" in text
-    assert "runner-up (next feasible): g.gate_control.lanes=5" in text
+    assert "runner-up (next to meet the targets): Test gate: gate control 5 lanes" in text
     assert "paired on common random numbers" in text
     fig = cost_figure(three_minutes, KPI)
     ax = fig.axes[0]
@@ -125,7 +135,7 @@ def test_the_summary_and_the_figure_say_what_was_found(three_minutes) -> None:
     labels = ax.get_legend_handles_labels()[1]
     assert "feasible (3)" in labels
     assert "infeasible (2)" in labels
-    assert any(label.startswith("chosen: g.gate_control.lanes=4") for label in labels)
+    assert any(label.startswith("chosen: Test gate: gate control 4") for label in labels)
     plt.close(fig)
 
 
@@ -170,11 +180,26 @@ def test_the_command_writes_the_choice_its_evidence_and_its_robustness(tmp_path:
         "--n0", "3", "-n", "6", "--robust-n", "3", "--jobs", "2", "-o", str(out),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "chosen: g.gate_control.lanes=4" in done.stdout
+    assert "chosen: Test gate: gate control 4 lanes" in done.stdout
     # The gate control is a Vietnamese stage: 25% slower service needs a fifth lane, and says so.
-    assert "Vietnamese stages' minutes x1.25: the choice CHANGES to g.gate_control.lanes=5" in done.stdout
-    assert "Chinese checkpoint minutes x1.25: the choice holds" in done.stdout
-    for name in ("options.csv", "replications.csv", "robustness.csv", "optimise.txt", "chosen.yaml"):
+    changes = "Vietnamese stages' minutes x1.25: the choice CHANGES to Test gate: gate control 5 lanes"
+    assert (
+        f"{changes}; the chosen option fails Wait (mean, Test gate, gate control) (min) <= 3 min"
+        in done.stdout
+    )
+    assert (
+        "Chinese checkpoint minutes x1.25: the choice holds; the chosen option meets the targets"
+        in done.stdout
+    )
+    names = (
+        "options.csv",
+        "replications.csv",
+        "robustness.csv",
+        "optimise.txt",
+        "chosen.yaml",
+        "results.xlsx",
+    )
+    for name in (*names, "bottlenecks.csv", "decision.json"):
         assert (out / name).exists(), name
     assert (out / "plots" / f"optimise_{KPI}.png").stat().st_size > 10_000
     assert load_scenario(out / "chosen.yaml").gates["g"].gate_control.lanes == 4
@@ -183,8 +208,9 @@ def test_the_command_writes_the_choice_its_evidence_and_its_robustness(tmp_path:
     assert report.returncode == 0, report.stderr
     text = (out / "report.vi.html").read_text(encoding="utf-8")
     assert "Tối ưu hóa" in text
-    assert "chosen: g.gate_control.lanes=4" in text
-    assert "Mọi phương án đã đánh giá" in text
+    assert "chosen: Test gate: gate control 4 lanes" in text
+    assert "Bảng quyết định" in text
+    assert "Test gate: kiểm soát cổng (biên phòng, cân xe) 4 làn" in text
 
 
 def test_perturbations_move_only_their_assumption(baseline) -> None:
@@ -232,3 +258,319 @@ def test_the_sweep_command_prints_the_no_effect_sentence(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     said = "Test gate customs docs lanes 1, 2: no effect on time_in_system_h_mean; the binding stage is"
     assert f"{said} the gate control at Test gate" in done.stdout
+
+
+# --- The decision sheet ------------------------------------------------------------------------
+
+
+def test_options_are_said_in_words_with_their_gate_and_route(baseline) -> None:
+    close = "gates.huu_nghi.routes.r1119_1120.china_check.hours_china.close"
+    assert lever_setting(baseline, close, "24:00") == (
+        "Huu Nghi, route 1119-1120: Chinese checkpoint open to 24:00 China time"
+    )
+    assert lever_setting(baseline, close, "24:00", "vi") == (
+        "Huu Nghi, tuyến 1119-1120: trạm kiểm soát phía Trung Quốc mở đến 24:00 giờ Trung Quốc"
+    )
+    other = "gates.tan_thanh.routes.r1088_1089.china_check.hours_china.close"
+    # The user's two levers read "china_check.hours_china.close=24:00" twice; now they differ.
+    both = option_words(baseline, {close: "24:00", other: "24:00"})
+    assert both == (
+        "Huu Nghi, route 1119-1120: Chinese checkpoint open to 24:00 China time; "
+        "Tan Thanh, route 1088/2-1089: Chinese checkpoint open to 24:00 China time"
+    )
+    assert short_key(close) != short_key(other)
+    assert short_key(close) == "huu_nghi.r1119_1120.china_check.hours_china.close"
+    said = [
+        ("gates.huu_nghi.customs_docs.lanes", 8, "Huu Nghi: customs document check 8 lanes"),
+        ("gates.huu_nghi.hours.open", "06:00", "Huu Nghi: gate opens at 06:00"),
+        (
+            "gates.huu_nghi.customs_docs.service_min.default.mean",
+            7.5,
+            "Huu Nghi: customs document check service 7.5 min (any cargo, mean)",
+        ),
+        (
+            "gates.huu_nghi.park.priority",
+            ["fruit", "general"],
+            "Huu Nghi: holding park serves first: fruit, general cargo",
+        ),
+        ("gates.huu_nghi.gate_control.priority", [], "Huu Nghi: gate control first come, first served"),
+        ("gates.huu_nghi.park.places", 900, "Huu Nghi: holding park 900 places"),
+        (
+            "gates.chi_ma.routes.main.crossing.direct_min.mean",
+            12,
+            "Chi Ma, route Chi Ma-Ai Diem: crossing direct min mean = 12",
+        ),
+    ]
+    for key, value, text in said:
+        assert lever_setting(baseline, key, value) == text, key
+    # Lever names (sweep axes, next steps) no longer fall back to the raw key.
+    for key in [k for k, _, _ in said] + [close]:
+        name = lever_label(baseline, key)
+        assert key not in name
+        assert ("Huu Nghi" in name) or ("Chi Ma" in name), name
+    assert lever_label(baseline, close).endswith("(China time)")
+
+
+def test_a_target_is_met_failed_or_undecided_with_the_replications_it_needs() -> None:
+    x = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    t = stats.t.ppf(0.95, 4)
+    assert check_target(x, Target("k", "<=", 5), 0.05).status == FEASIBLE
+    assert check_target(x, Target("k", "<=", 1.4), 0.05).status == INFEASIBLE
+    c = check_target(x, Target("k", "<=", 4), 0.05)
+    assert c.status == UNDECIDED
+    assert c.n_needed == math.ceil((t * x.std(ddof=1) / 1.0) ** 2)  # distance to the bound: 1
+    assert check_target(x, Target("k", ">=", 3), 0.05).n_needed is None  # the mean sits on the bound
+
+
+@pytest.fixture(scope="module")
+def near_bound():
+    """4 lanes wait about 1.24 min (Erlang C): at 3 replications a bound of 1.1 leaves it undecided."""
+    return optimise(
+        mmc(), [f"{KPI} <= 1.1"], {"gates.g.gate_control.lanes": [3, 4, 5]}, n0=3, max_n=3, jobs=1,
+        robustness=False,
+    )  # fmt: skip
+
+
+def test_every_undecided_option_is_listed_with_the_replications_it_needs(near_bound) -> None:
+    opt = near_bound
+    assert [o.point["gates.g.gate_control.lanes"] for o in opt.undecided] == [4]
+    text = "\n".join(summary_lines(opt))
+    assert f"undecided (1 of {len(opt.options)} options), with the replications each needs:" in text
+    four = opt.undecided[0]
+    needed = four.checks[KPI].n_needed
+    assert needed is not None
+    assert needed > 3
+    assert (
+        f"  Test gate: gate control 4 lanes (3 units, n = 3; undecided at the cap of 3 replications):\n"
+        f"    Wait (mean, Test gate, gate control) (min): {four.mean(KPI):.2f} min" in text
+    )
+    assert f"against <= 1.1 min: undecided at n = 3 (about {needed} needed)" in text
+    # The sheet and the options table carry the same count.
+    table = opt.table().set_index("option")
+    assert table.loc[four.index, f"{KPI}_n_needed"] == needed
+
+
+def test_the_waiting_cost_saved_is_paired_against_the_scenario_as_given(near_bound) -> None:
+    opt = near_bound
+    assert sorted(opt.base_reps) == [0, 1, 2]
+    o = opt.chosen
+    saved = opt.waiting_cost_saved(o)
+    base = np.array([opt.base_reps[i].kpis["waiting_cost_vnd_per_day"] for i in range(3)])
+    own = o.values("waiting_cost_vnd_per_day")
+    assert saved.diff == pytest.approx(float(np.mean(base - own)))
+    half = stats.t.ppf(0.975, 2) * np.std(base - own, ddof=1) / math.sqrt(3)
+    assert saved.ci_low == pytest.approx(saved.diff - half)
+    assert saved.n == 3
+
+
+def test_when_nothing_meets_the_closest_option_what_binds_it_and_a_next_step_are_named() -> None:
+    opt = optimise(mmc(), [f"{KPI} <= 0.001"], {"gates.g.gate_control.lanes": [3, 4]}, n0=3, max_n=3, jobs=1)
+    assert opt.chosen is None
+    closest = opt.closest()
+    assert closest.point == {"gates.g.gate_control.lanes": 4}
+    text = "\n".join(summary_lines(opt))
+    assert (
+        "closest option (smallest shortfall in units of the bound): Test gate: gate control 4 lanes" in text
+    )
+    gap = closest.mean(KPI) - 0.001
+    assert (
+        f"what binds it: Wait (mean, Test gate, gate control) (min) <= 0.001 min, missed by {gap:.2f} min"
+        in text
+    )
+    assert "next step: widen the range of gate control lanes at Test gate to higher values than 4" in text
+    answer = answer_text(opt)
+    assert answer.startswith(
+        "No option meets the targets. The closest is Test gate: gate control 4 lanes (3 units a day)"
+    )
+    assert answer.endswith(
+        "Next step: widen the range of gate control lanes at Test gate to higher values than 4: "
+        f"of the levers tried it moved the target most, by {opt.lever_moves(KPI)[0].change:.2f} min."
+    )
+    vi = answer_text(opt, "vi")
+    assert vi.startswith("Không phương án nào đạt mục tiêu. Gần đạt nhất là Test gate: kiểm soát cổng")
+    assert "Bước tiếp theo: mở rộng dải giá trị của số làn kiểm soát cổng" in vi
+    # A lever that does not move the target (a stage no truck passes) points at the binding stage.
+    idle = optimise(
+        mmc(), [f"{KPI} <= 0.001"], {"gates.g.customs_docs.lanes": [1, 2]}, n0=2, max_n=2, jobs=1,
+        robustness=False, with_base=False,
+    )  # fmt: skip
+    said = "\n".join(summary_lines(idle))
+    assert (
+        "next step: add a lever on the binding stage (the binding stage is the gate control at Test gate"
+        in said
+    )
+    assert "not run: the scenario as given was not replicated" not in said
+
+
+@pytest.fixture(scope="module")
+def robust():
+    return optimise(
+        mmc(), [f"{KPI} <= 3"], {"gates.g.gate_control.lanes": [4, 5]}, n0=3, max_n=3, jobs=1, robust_n=3
+    )
+
+
+def test_robustness_says_meets_fails_or_undecided_per_assumption(robust) -> None:
+    opt = robust
+    table = opt.robustness
+    chosen = opt.chosen
+    assert chosen.point == {"gates.g.gate_control.lanes": 4}
+    own = table[table["option"] == chosen.index]
+    assert set(own["status"]) <= {FEASIBLE, INFEASIBLE, UNDECIDED}
+    # Paired against the same option under the assumptions as given, replication by replication.
+    for _, row in own.iterrows():
+        assert row[f"{KPI}_vs_given"] == pytest.approx(row[f"{KPI}_mean"] - chosen.mean(KPI))
+        assert row[f"{KPI}_vs_given_verdict"] in ("effect", "no effect", "too few replications to tell")
+    lines = robustness_lines(opt)
+    words = {FEASIBLE: "the chosen option meets the targets", INFEASIBLE: "the chosen option fails"}
+    for _, row in own.iterrows():
+        line = next(ln for ln in lines if ln.startswith(f"  {row['setting']}:"))
+        assert words.get(row["status"], "undecided at n = 3 (about") in line, line
+    slower = own[own["setting"] == "Vietnamese stages' minutes x1.25"].iloc[0]
+    assert slower["status"] == INFEASIBLE  # 11.25 min a truck on 4 lanes: the wait is well above 3 min
+    # The user's case: the chosen option's mean meets, the rerun is undecided at 3 replications.
+    case = table.copy()
+    first = case["setting"] == case["setting"].iloc[0]
+    at = first & (case["option"] == chosen.index)
+    case.loc[at, ["status", f"{KPI}_decision", f"{KPI}_mean", f"{KPI}_n_needed"]] = [
+        UNDECIDED,
+        UNDECIDED,
+        2.5,
+        12,
+    ]
+    case.loc[first, "chosen_here"] = -1
+    case.loc[first, "choice_changes"] = False
+    opt.robustness = case
+    try:
+        text = "\n".join(robustness_lines(opt))
+    finally:
+        opt.robustness = table
+    setting = case["setting"].iloc[0]
+    assert (
+        f"{setting}: undecided at n = 3 (about 12 needed); the chosen option's mean meets the targets" in text
+    )
+    assert "none of them" not in text
+    assert f"  undecided under: {setting} (more replications: --robust-n 12)" in text
+
+
+def test_numbers_are_formatted_for_people() -> None:
+    assert money(49_200_000.0) == "VND 49,200,000"
+    assert money(float("nan")) == "n/a"
+    assert _fmt("perishable_over_threshold_share_export", 0.234) == "23.4%"
+    assert _fmt("waiting_cost_vnd_per_day", 1_234_567_890.4) == "VND 1,234,567,890"
+    assert _fmt("time_in_system_h_mean_export", float("nan")) == "n/a"
+    assert _fmt("time_in_system_h_mean_export", 4.256) == "4.26 h"
+
+
+LONG_GATE = "Cua khau quoc te Huu Nghi - Dong Dang LS"  # 40 characters
+LONG_ROUTE = "Duong chuyen dung xe hang Huu Nghi tuyen"
+
+
+def _long_names_file(tmp_path: Path) -> tuple[Path, Path]:
+    data = yaml.safe_load(_textbook_file(tmp_path).read_text())
+    data["gates"]["g"]["label"] = LONG_GATE
+    data["gates"]["g"]["routes"]["main"]["label"] = LONG_ROUTE
+    file = tmp_path / "long.yaml"
+    file.write_text(yaml.safe_dump(data))
+    costs = tmp_path / "costs.yaml"
+    costs.write_text(
+        "levers:\n  gates.*.gate_control.lanes:\n    vnd_per_unit_day: 1234567890\n    source: 'ASSUMPTION'\n"
+        "  gates.*.routes.*.china_check.lanes:\n    vnd_per_unit_day: 0\n    source: 'ASSUMPTION'\n"
+    )
+    return file, costs
+
+
+@pytest.fixture(scope="module")
+def long_report(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("long")
+    file, costs = _long_names_file(tmp)
+    out = tmp / "o"
+    done = bordersim(
+        "optimise", str(file), "--target", f"{KPI} <= 3", "--costs", str(costs),
+        "--lever", "gates.g.gate_control.lanes=3,4,5", "--lever", "gates.g.routes.main.china_check.lanes=1,2",
+        "--n0", "3", "-n", "3", "--robust-n", "3", "--jobs", "1", "--no-plots", "--report", "-o", str(out),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert len(LONG_GATE) == len(LONG_ROUTE) == 40
+    return out
+
+
+def test_the_report_and_workbook_carry_the_decision_sheet_in_words_and_units(long_report: Path) -> None:
+    text = (long_report / "report.html").read_text(encoding="utf-8")
+    nodes = visible_text(text)
+    joined = "\n".join(nodes) + "\n" + (long_report / "optimise.txt").read_text()
+    assert (
+        f"{LONG_GATE}: gate control 5 lanes; {LONG_GATE}, route {LONG_ROUTE}: Chinese checkpoint 2 lanes"
+        in nodes
+    )
+    assert "VND 1,234,567,890" in nodes  # 5 lanes: one lane more than the scenario, a day
+    assert "VND 4,938,271,560" in nodes  # over the 4-day window
+    assert not re.search(r"\bnan\b", joined, re.IGNORECASE)
+    assert not re.search(r"\d{4,}\.0\b|\d\.\d+e[+-]\d", joined), "a float repr in the report"
+    sheet = pd.read_excel(long_report / "results.xlsx", sheet_name="decision sheet")
+    assert {
+        "Option (gate, route: setting)",
+        "Cost (VND/day)",
+        "Waiting cost saved vs the base (VND/day)",
+    } <= set(sheet.columns)
+    assert any(c.startswith("Wait (mean, ") and c.endswith("mean (min)") for c in sheet.columns)
+    assert sheet["Cost (VND/day)"].max() == pytest.approx(1_234_567_890)
+    assert (long_report / "bottlenecks.csv").exists()
+    answer = nodes[nodes.index("Answer:") + 1]
+    assert answer.startswith(
+        f"the cheapest option shown to meet the targets is {LONG_GATE}: gate control 4 lanes"
+    )
+    assert "at VND 0 a day (VND 0 over the 4-day window)" in answer
+    done = bordersim("report", str(long_report), "--lang", "vi")
+    assert done.returncode == 0, done.stderr
+    vi = visible_text((long_report / "report.vi.html").read_text(encoding="utf-8"))
+    assert vi[vi.index("Trả lời:") + 1].startswith(
+        f"phương án rẻ nhất được chứng minh đạt mục tiêu là {LONG_GATE}"
+    )
+    assert "Bảng quyết định" in vi
+    assert "bottlenecks (as given)" in pd.ExcelFile(long_report / "results.xlsx").sheet_names
+
+
+def _scroll_width(chromium: str, page: Path, extra: str = "") -> int:
+    """The page's width in Chromium at a 1280 px wide window, measured by the page itself."""
+    probe = page.with_name("probe.html")
+    script = "<script>document.body.setAttribute('data-w', document.documentElement.scrollWidth)</script>"
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", extra + script + "</body>"), "utf-8")
+    with tempfile.TemporaryDirectory() as profile:
+        dom = subprocess.run(
+            [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1280,2000", "--dump-dom",
+             probe.as_uri()],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    found = re.search(r'data-w="(\d+)"', dom.stdout)
+    assert found, dom.stderr[-2000:]
+    return int(found.group(1))
+
+
+def test_the_optimise_report_fits_a_1280_px_page_in_chromium(long_report: Path) -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("REQUIRE_CHROMIUM"):
+            pytest.fail("REQUIRE_CHROMIUM is set but no chromium is installed")
+        pytest.skip("chromium is not installed (.ci/run installs it)")
+    page = long_report / "report.html"
+    assert _scroll_width(chromium, page) <= 1280
+    # The check can fail: a table cell too wide for the page is caught.
+    wide = '<table><tr><td style="white-space:nowrap">' + "VND 1,234,567,890 " * 90 + "</td></tr></table>"
+    assert _scroll_width(chromium, page, wide) > 1280
+
+
+def test_a_clock_lever_is_widened_later_or_earlier_but_not_past_midnight() -> None:
+    """The gate closes at 12:00 or 16:00: closing later cuts the backlog, so the next step
+    is to close later still; at 24:00 there is no later, and the binding stage is named instead."""
+    sc = mmc({"gates.g.hours": {"open": "06:00", "close": "12:00"}, "run.days": 4})
+    target = "backlog_end <= 0.001"
+    opt = optimise(sc, [target], {"gates.g.hours.close": ["12:00", "16:00"]}, n0=2, max_n=2, jobs=1,
+                   robustness=False, with_base=False)  # fmt: skip
+    move = opt.lever_moves("backlog_end")[0]
+    assert (move.best_value, move.edge) == ("16:00", "later")
+    text = "\n".join(summary_lines(opt))
+    assert "next step: widen the range of gate closing hour at Test gate to later values than 16:00" in text
+    late = optimise(sc, [target], {"gates.g.hours.close": ["20:00", "24:00"]}, n0=2, max_n=2, jobs=1,
+                    robustness=False, with_base=False)  # fmt: skip
+    assert late.lever_moves("backlog_end")[0].edge == ""
+    assert "next step: add a lever on the binding stage" in "\n".join(summary_lines(late))

@@ -13,6 +13,7 @@ or for switching a rule on; :func:`option_cost` prices an option against the sce
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.world.calendar import MIN_PER_DAY
 from sim.world.scenario import DIRECTIONS, LANE_STAGES, Hours, Scenario, ScenarioError, _problems
@@ -161,7 +162,10 @@ class LeverCost(BaseModel):
         default=None, ge=0, description="per hour a day of opening beyond the scenario's (an hours key)"
     )
     vnd_per_day_by_value: dict[str, float] | None = Field(
-        default=None, description="a day's cost of each text value (e.g. park order fifo / priority)"
+        default=None,
+        description="a day's cost of each value the lever may take, any kind: text (park order fifo / "
+        "priority), a clock time ('24:00'), a list written as its YAML or JSON text ('[fruit, general]'), "
+        "a number or true/false; the scenario's own value costs 0 unless listed",
     )
     vnd_per_day_when_on: float | None = Field(
         default=None,
@@ -171,6 +175,15 @@ class LeverCost(BaseModel):
     source: str = Field(
         min_length=1, description="where the number comes from: a citation, or 'ASSUMPTION: ...'"
     )
+
+    @field_validator("vnd_per_day_by_value", mode="before")
+    @classmethod
+    def _value_keys(cls, table: Any) -> Any:
+        """Keys as :func:`value_text` writes lever values: ``[fruit,general]`` and
+        ``["fruit", "general"]`` both become ``[fruit, general]``, ``true`` stays ``true``."""
+        if not isinstance(table, dict):
+            return table
+        return {value_key(k): v for k, v in table.items()}
 
     @model_validator(mode="after")
     def _one_rate(self) -> LeverCost:
@@ -211,12 +224,43 @@ class CostsFile(BaseModel):
         return None
 
 
+_CLOCK = re.compile(r"^\d{1,2}:\d{2}$")
+
+
+class _CostsLoader(yaml.SafeLoader):
+    """YAML as usual, except that a clock time such as ``24:00`` stays text (YAML 1.1 would read it
+    as the number 1440), so a table of costs by closing time reads as written."""
+
+
+_CostsLoader.yaml_implicit_resolvers = {
+    k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _digit in "0123456789":
+    _CostsLoader.yaml_implicit_resolvers.setdefault(_digit, []).insert(0, ("tag:yaml.org,2002:str", _CLOCK))
+
+
+def value_key(key: Any) -> str:
+    """A key of a ``vnd_per_day_by_value`` table as the lever value it prices, in the text
+    :func:`value_text` gives: a key written as YAML or JSON text (``[fruit, general]``) is read first."""
+    if isinstance(key, str):
+        text = key.strip()
+        if _CLOCK.match(text):
+            return text
+        try:
+            key = yaml.load(text, Loader=_CostsLoader) if text else text
+        except yaml.YAMLError:
+            return text
+        if isinstance(key, dict) or key is None:
+            return text
+    return value_text(key)
+
+
 def load_costs(path: str | Path) -> CostsFile:
     """Read and validate a costs file; :class:`CostsError` names the file and every bad key."""
     path = Path(path)
     source = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_CostsLoader)
     except OSError as err:
         raise CostsError(source, [("", f"cannot read the file: {err.strerror}")]) from None
     except yaml.YAMLError as err:
@@ -252,8 +296,14 @@ def check_levers(costs: CostsFile, levers: Mapping[str, Sequence[Any]], source: 
         if rule.vnd_per_day_by_value is not None:
             missing = [value_text(v) for v in values if value_text(v) not in rule.vnd_per_day_by_value]
             if missing:
+                listed = ", ".join(repr(k) for k in rule.vnd_per_day_by_value) or "none"
                 problems.append(
-                    (f"levers.{pattern}.vnd_per_day_by_value", f"no cost for value(s) {missing} of {key}")
+                    (
+                        f"levers.{pattern}.vnd_per_day_by_value",
+                        f"lever {key}: no price for value(s) {', '.join(repr(m) for m in missing)} "
+                        f"(priced: {listed}); add each as a key (a list as its YAML text, e.g. "
+                        "'[fruit, general]'; quote clock times, e.g. '24:00')",
+                    )
                 )
         elif rule.rate_name != "vnd_per_day_when_on":
             bad = [v for v in values if rule.rate_name != "vnd_per_open_hour" and not _is_number(v)]
@@ -370,6 +420,16 @@ def option_cost(
             out[key] = rule.vnd_per_open_hour * extra
         elif rule.vnd_per_day_by_value is not None:
             table = rule.vnd_per_day_by_value
+            if value_text(value) not in table:
+                raise CostsError(
+                    costs.name or "costs",
+                    [
+                        (
+                            f"levers.{found[0]}.vnd_per_day_by_value",
+                            f"lever {key}: no price for value(s) {value_text(value)!r}",
+                        )
+                    ],
+                )
             out[key] = table[value_text(value)] - table.get(value_text(old), 0.0)
         else:
             out[key] = (rule.vnd_per_day_when_on or 0.0) * (_on(value) - _on(old))

@@ -33,7 +33,9 @@ from scipy import stats
 
 from sim.experiments.costs import CostsFile, check_levers, option_cost, value_text
 from sim.experiments.experiment import Experiment, Replication, Task, experiment_of, run_tasks, sweep_points
-from sim.experiments.results import STAGE_NAMES, Window
+from sim.experiments.results import STAGE_NAMES, Window, window_minutes
+from sim.experiments.stats import Effect, equivalence_margin, paired_effect
+from sim.world.calendar import MIN_PER_DAY
 from sim.world.scenario import DIRECTIONS, Scenario
 
 FEASIBLE, INFEASIBLE, UNDECIDED = "feasible", "infeasible", "undecided"
@@ -50,7 +52,8 @@ class Target:
     bound: float
 
     def __str__(self) -> str:
-        return f"{self.kpi} {self.op} {self.bound:,.6g}"
+        bound = f"{self.bound:,.0f}" if abs(self.bound) >= 1000 else f"{self.bound:,.6g}"
+        return f"{self.kpi} {self.op} {bound}"
 
 
 def parse_target(text: str) -> Target:
@@ -86,20 +89,66 @@ def parse_lever(text: str) -> tuple[str, list[Any]]:
     return key.strip(), values
 
 
-def decide(values: np.ndarray, target: Target, alpha: float) -> tuple[str, float, float]:
-    """Feasible, infeasible or undecided for *target*, with the one-sided lower and upper t bounds
-    at level ``1 - alpha`` on the mean of *values* (NaN values are left out)."""
+@dataclass(frozen=True)
+class TargetCheck:
+    """Whether one option meets one target, judged on its replications (one-sample t).
+
+    *status* is :data:`FEASIBLE` ("meets": the interval [*low*, *high*] lies on the right side of
+    the bound), :data:`INFEASIBLE` ("fails": it lies on the wrong side) or :data:`UNDECIDED`, then
+    with *n_needed* the replications that would about tell, ``(t s / |mean - bound|)^2``; None when
+    the mean sits on the bound (no number of replications would tell).
+    """
+
+    target: Target
+    status: str
+    mean: float
+    low: float
+    high: float
+    n: int
+    n_needed: int | None = None
+
+    @property
+    def mean_meets(self) -> bool:
+        """Whether the mean alone is on the right side of the bound."""
+        t = self.target
+        return self.mean <= t.bound if t.op == "<=" else self.mean >= t.bound
+
+    @property
+    def gap(self) -> float:
+        """How far the mean is on the wrong side of the bound, in the KPI's unit (<= 0: it meets)."""
+        t = self.target
+        return self.mean - t.bound if t.op == "<=" else t.bound - self.mean
+
+
+def check_target(values: np.ndarray, target: Target, alpha: float) -> TargetCheck:
+    """Judge *target* on *values* (one per replication, NaN left out) with one-sided t bounds at
+    level ``1 - alpha``: meets, fails or undecided with the replications it would need."""
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
-    if x.size < 2:
-        return UNDECIDED, np.nan, np.nan
-    half = stats.t.ppf(1 - alpha, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
-    low, high = x.mean() - half, x.mean() + half
+    n = int(x.size)
+    mean = float(x.mean()) if n else math.nan
+    if n < 2:
+        return TargetCheck(target, UNDECIDED, mean, math.nan, math.nan, n, 2)
+    t = float(stats.t.ppf(1 - alpha, n - 1))
+    sd = float(x.std(ddof=1))
+    half = t * sd / math.sqrt(n)
+    low, high = mean - half, mean + half
     if target.op == "<=":
         status = FEASIBLE if high <= target.bound else INFEASIBLE if low > target.bound else UNDECIDED
     else:
         status = FEASIBLE if low >= target.bound else INFEASIBLE if high < target.bound else UNDECIDED
-    return status, low, high
+    needed = None
+    distance = abs(mean - target.bound)
+    if status == UNDECIDED and distance > 0:
+        needed = max(n + 1, math.ceil((t * sd / distance) ** 2))
+    return TargetCheck(target, status, mean, low, high, n, needed)
+
+
+def decide(values: np.ndarray, target: Target, alpha: float) -> tuple[str, float, float]:
+    """Feasible, infeasible or undecided for *target*, with the one-sided lower and upper t bounds
+    at level ``1 - alpha`` on the mean of *values* (NaN values are left out)."""
+    c = check_target(values, target, alpha)
+    return c.status, c.low, c.high
 
 
 @dataclass
@@ -113,6 +162,8 @@ class Option:
     include_waiting_cost: bool = False
     status: str = UNDECIDED
     by_target: dict[str, tuple[str, float, float]] = field(default_factory=dict)
+    checks: dict[str, TargetCheck] = field(default_factory=dict)
+    """Each target's verdict at the last look, with the replications an undecided one needs."""
     reps: dict[int, Replication] = field(default_factory=dict)
     stopped: str = ""
     """Why replications stopped before a decision, if they did."""
@@ -124,7 +175,8 @@ class Option:
 
     @property
     def label(self) -> str:
-        """``key=value, ...`` with keys shortened to their last three parts."""
+        """``key=value, ...`` with keys shortened but keeping their gate and route (two gates'
+        levers of the same stage stay apart); :mod:`sim.presentation` says it in words."""
         return ", ".join(f"{short_key(k)}={value_text(v)}" for k, v in self.point.items())
 
     def values(self, kpi: str) -> np.ndarray:
@@ -146,8 +198,14 @@ class Option:
 
 
 def short_key(key: str) -> str:
-    """The last three parts of a dotted key (``customs_docs.lanes``-like names stay readable)."""
-    return ".".join(key.split(".")[-3:])
+    """A dotted key without the ``gates.`` and ``routes.`` parts: the gate and the route stay, so
+    ``gates.huu_nghi.routes.r1119_1120.china_check.lanes`` is ``huu_nghi.r1119_1120.china_check.lanes``."""
+    parts = key.split(".")
+    if parts[0] == "gates" and len(parts) > 2:
+        parts = parts[1:]
+        if len(parts) > 2 and parts[1] == "routes":
+            parts = [parts[0], *parts[2:]]
+    return ".".join(parts)
 
 
 def lever_label(sc: Scenario, key: str) -> str:
@@ -234,12 +292,38 @@ def no_effect_lines(
     return lines
 
 
+def _ordinal(value: Any) -> float | None:
+    """A lever value on a scale where "more" means something: a number, or a clock time in minutes;
+    None for anything else (a list, a word)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and _CLOCK.match(value):
+        hours, minutes = value.split(":")
+        return int(hours) * 60.0 + int(minutes)
+    return None
+
+
 def _order(value: Any) -> Any:
     return (
         (0, value)
         if isinstance(value, int | float) and not isinstance(value, bool)
         else (1, value_text(value))
     )
+
+
+@dataclass(frozen=True)
+class LeverMove:
+    """How much a lever moved a KPI over the values tried, and at which value it did best.
+
+    *edge* is ``higher`` or ``lower`` (``later`` or ``earlier`` for clock times) when the best value
+    is the highest or lowest tried (widening the range that way may help), else empty.
+    """
+
+    key: str
+    kpi: str
+    best_value: Any
+    change: float
+    edge: str
 
 
 @dataclass
@@ -260,6 +344,96 @@ class Optimisation:
     window: Window | None = None
     joint: bool = False
     robustness: pd.DataFrame | None = None
+    base_reps: dict[int, Replication] = field(default_factory=dict)
+    """The scenario as given, on the same seeds: what each option's waiting cost is set against."""
+
+    @property
+    def window_days(self) -> float:
+        """Days in the KPI window (the run's, after the warm-up unless a window is given): the
+        window over which an option's cost a day is totalled."""
+        start, end = window_minutes(self.base, self.window)
+        return (end - start) / MIN_PER_DAY
+
+    def base_experiment(self) -> Experiment | None:
+        """The scenario as given, as an :class:`Experiment`; None when it was not run."""
+        if not self.base_reps:
+            return None
+        return experiment_of(self.base, self.seed, self.base_reps, self.window)
+
+    def waiting_cost_saved(self, option: Option) -> Effect | None:
+        """The waiting cost a day the option saves against the scenario as given (base minus
+        option, VND a day), paired replication by replication, with its three-way verdict.
+
+        None without replications of the base. The margin is that of ``waiting_cost_vnd_per_day``
+        (``kpi.equivalence`` or 1% of the base's mean).
+        """
+        kpi = "waiting_cost_vnd_per_day"
+        common = sorted(set(option.reps) & set(self.base_reps))
+        if not common:
+            return None
+        base = np.array([self.base_reps[i].kpis.get(kpi, np.nan) for i in common], dtype=float)
+        other = np.array([option.reps[i].kpis.get(kpi, np.nan) for i in common], dtype=float)
+        base_mean = float(np.nanmean(base)) if np.any(~np.isnan(base)) else math.nan
+        margin = equivalence_margin(kpi, base_mean, self.base.kpi.equivalence)
+        # "other" is the base: the difference is base minus option, the cost saved.
+        return paired_effect(kpi, other, base, margin=margin)
+
+    def check(self, option: Option, target: Target) -> TargetCheck:
+        """The option's verdict on *target* at the optimiser's level a decision."""
+        found = option.checks.get(target.kpi)
+        if found is not None and found.target == target:
+            return found
+        return check_target(option.values(target.kpi), target, self.alpha_per_test)
+
+    @property
+    def undecided(self) -> list[Option]:
+        """Options left undecided (stopped at the cap or as not needed), cheapest first."""
+        return sorted((o for o in self.options if o.status == UNDECIDED and o.n), key=lambda o: o.cost)
+
+    def closest(self) -> Option | None:
+        """The option with the smallest shortfall (in units of each target's bound), cheapest on ties."""
+        tried = [o for o in self.options if o.n]
+        return min(tried, key=lambda o: (self.shortfall(o), o.cost, o.index), default=None)
+
+    def binding_target(self, option: Option) -> TargetCheck | None:
+        """The target the option misses most (in units of its bound): what holds it back."""
+        checks = [self.check(option, t) for t in self.targets]
+        missed = [c for c in checks if c.status != FEASIBLE]
+        if not missed:
+            return None
+        return max(missed, key=lambda c: c.gap / abs(c.target.bound) if c.target.bound else c.gap)
+
+    def lever_moves(self, kpi: str) -> list[LeverMove]:
+        """How far each lever moved *kpi*: its means by value (over every option with that value),
+        largest change first."""
+        target = next((t for t in self.targets if t.kpi == kpi), None)
+        moves = []
+        for key, values in self.levers.items():
+            means = {}
+            for v in values:
+                x = [o.mean(kpi) for o in self.options if o.n and value_text(o.point[key]) == value_text(v)]
+                x = [m for m in x if m == m]
+                if x:
+                    means[value_text(v)] = (v, float(np.mean(x)))
+            if len(means) < 2:
+                continue
+            ordered = list(means.values())
+            down = target is None or target.op == "<="
+            best = min(ordered, key=lambda p: p[1]) if down else max(ordered, key=lambda p: p[1])
+            worst = max(ordered, key=lambda p: p[1]) if down else min(ordered, key=lambda p: p[1])
+            edge = ""
+            order = [_ordinal(v) for v in values]
+            if all(x is not None for x in order):
+                up, down_word = ("later", "earlier") if isinstance(values[0], str) else ("higher", "lower")
+                at = _ordinal(best[0])
+                if at == max(order):
+                    edge = up
+                elif at == min(order):
+                    edge = down_word
+                if isinstance(values[0], str) and (at >= 24 * 60 or at <= 0):
+                    edge = ""  # a clock cannot go past midnight: no range left to widen
+            moves.append(LeverMove(key, kpi, best[0], abs(best[1] - worst[1]), edge))
+        return sorted(moves, key=lambda m: -m.change)
 
     @property
     def feasible(self) -> list[Option]:
@@ -301,21 +475,30 @@ class Optimisation:
         return experiment_of(option.scenario, self.seed, option.reps, self.window)
 
     def table(self) -> pd.DataFrame:
-        """One row per option: lever values, cost, n, decision, and per target mean and bounds."""
+        """One row per option: lever values, cost a day and over the window, n, decision, per target
+        mean, bounds, decision and replications needed, and the waiting cost saved (paired)."""
         rows = []
         for o in self.options:
             row: dict[str, Any] = {"option": o.index, **{k: value_text(v) for k, v in o.point.items()}}
             row["cost"] = o.cost
+            row["cost_window"] = o.cost * self.window_days
             row["n"] = o.n
             row["decision"] = o.status
             row["stopped"] = o.stopped
             for t in self.targets:
-                status, low, high = o.by_target.get(t.kpi, (UNDECIDED, np.nan, np.nan))
+                c = self.check(o, t)
                 row[f"{t.kpi}_mean"] = o.mean(t.kpi)
-                row[f"{t.kpi}_lower"] = low
-                row[f"{t.kpi}_upper"] = high
-                row[f"{t.kpi}_decision"] = status
+                row[f"{t.kpi}_lower"] = c.low
+                row[f"{t.kpi}_upper"] = c.high
+                row[f"{t.kpi}_decision"] = c.status
+                row[f"{t.kpi}_n_needed"] = c.n_needed if c.status == UNDECIDED else None
             row["waiting_cost_vnd_per_day_mean"] = o.mean("waiting_cost_vnd_per_day")
+            saved = self.waiting_cost_saved(o)
+            if saved is not None:
+                row["waiting_cost_saved_vnd_per_day"] = saved.diff
+                row["waiting_cost_saved_vnd_per_day_low"] = saved.ci_low
+                row["waiting_cost_saved_vnd_per_day_high"] = saved.ci_high
+                row["waiting_cost_saved_verdict"] = saved.verdict
             row["chosen"] = o is self.chosen
             rows.append(row)
         return pd.DataFrame(rows)
@@ -350,6 +533,7 @@ def optimise(
     robust_n: int | None = None,
     costs_source: str = "costs",
     on_done: Callable[[Task, Replication], None] | None = None,
+    with_base: bool = True,
 ) -> Optimisation:
     """Find the cheapest combination of *levers* whose *targets* hold in the mean (see the module).
 
@@ -357,7 +541,9 @@ def optimise(
     costs the same). Replications run on *jobs* processes or *executor* (e.g. Dask), all on
     *seed*. With *robustness*, the chosen option, the runner-up and the nearest cheaper option
     are rerun (*robust_n* replications, default *n0*) at the low and high values of the main
-    assumptions (:data:`sim.experiments.robustness.ROBUSTNESS`).
+    assumptions (:data:`sim.experiments.robustness.ROBUSTNESS`). With *with_base* the scenario
+    as given is replicated alongside on the same seeds, so each option's waiting cost saved is
+    paired (:meth:`Optimisation.waiting_cost_saved`).
     """
     from sim.experiments.robustness import robustness_table
 
@@ -383,16 +569,23 @@ def optimise(
         scenario, parsed, levers, options, costs, confidence, alpha, looks, n0, max_n, seed, window, joint
     )
 
+    base_index = len(options)
+
     def store(task: Task, rep: Replication) -> None:
-        options[task[0]].reps[task[1]] = rep
+        if task[0] == base_index:
+            opt.base_reps[task[1]] = rep
+        else:
+            options[task[0]].reps[task[1]] = rep
         if on_done is not None:
             on_done(task, rep)
 
     active, n_target = list(options), n0
     while active:
         tasks = [(o.index, i) for o in active for i in range(n_target) if i not in o.reps]
+        if with_base:  # the scenario as given, on the same seeds: the waiting cost saved
+            tasks += [(base_index, i) for i in range(n_target) if i not in opt.base_reps]
         run_tasks(
-            scenarios,
+            [*scenarios, scenario],
             tasks,
             seed,
             jobs=jobs,
@@ -420,7 +613,8 @@ def optimise(
 
 
 def _evaluate(option: Option, targets: Sequence[Target], alpha: float) -> None:
-    option.by_target = {t.kpi: decide(option.values(t.kpi), t, alpha) for t in targets}
+    option.checks = {t.kpi: check_target(option.values(t.kpi), t, alpha) for t in targets}
+    option.by_target = {k: (c.status, c.low, c.high) for k, c in option.checks.items()}
     states = [s for s, _, _ in option.by_target.values()]
     if INFEASIBLE in states:
         option.status = INFEASIBLE

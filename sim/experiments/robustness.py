@@ -2,8 +2,10 @@
 
 The chosen option, the runner-up and the nearest cheaper option are rerun at a low and a high
 value of each assumption in :data:`ROBUSTNESS` (numbers no report gives, marked ASSUMPTION in
-the baseline), on common random numbers; at each setting the choice is the cheapest of them whose
-targets hold by a one-sided t bound at the optimiser's confidence (one look).
+the baseline), on common random numbers; at each setting each target of each option is judged
+meets / fails / undecided by a one-sided t bound at the optimiser's confidence (one look), and its
+change against the same option under the assumptions as given is judged by :func:`paired_effect`;
+the choice there is the cheapest option that meets every target.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.experiment import run_tasks
+from sim.experiments.stats import paired_effect
 from sim.world.scenario import LANE_STAGES, Scenario, validate_scenario
 
 if TYPE_CHECKING:
-    from sim.experiments.optimise import Optimisation, Option
+    from sim.experiments.optimise import Optimisation, Option, Target
 
 LOW, HIGH = "low", "high"
 SERVICE_FACTORS = {LOW: 0.75, HIGH: 1.25}
@@ -98,10 +101,14 @@ def robustness_table(
 ) -> pd.DataFrame:
     """Rerun the chosen option, the runner-up and the nearest cheaper option at every setting.
 
-    One row per assumption, level and option: the target means, one-sided bounds and decisions,
-    the option chosen at that setting, and whether it differs from the optimiser's choice.
+    One row per assumption, level and option: per target the mean, one-sided bounds, the verdict
+    (meets / fails / undecided, with the replications an undecided one would about need) and the
+    paired change against the same option under the assumptions as given (:func:`paired_effect`,
+    replication i against replication i); the option's overall status; the option chosen at that
+    setting (the cheapest that meets every target, -1 when none is shown to) and whether the choice
+    changes (a cheaper option meets, or the chosen one fails and another meets).
     """
-    from sim.experiments.optimise import FEASIBLE, decide
+    from sim.experiments.optimise import FEASIBLE, INFEASIBLE, UNDECIDED, check_target
 
     chosen = opt.chosen
     assert chosen is not None
@@ -123,6 +130,7 @@ def robustness_table(
         window=opt.window,
     )
     alpha = 1 - opt.confidence
+    overrides = opt.base.kpi.equivalence
     rows = []
     for s, (name, level) in enumerate(settings):
         block = []
@@ -137,50 +145,138 @@ def robustness_table(
                 "cost": o.cost,
                 "n": n,
             }
-            ok = True
+            states = []
             for t in opt.targets:
                 values = np.array([done[(k, i)].kpis.get(t.kpi, np.nan) for i in range(n)])
-                status, low, high = decide(values, t, alpha)
-                row |= {f"{t.kpi}_mean": np.nanmean(values), f"{t.kpi}_lower": low, f"{t.kpi}_upper": high}
-                row[f"{t.kpi}_decision"] = status
-                ok &= status == FEASIBLE
-            row["feasible"] = ok
+                c = check_target(values, t, alpha)
+                row |= {f"{t.kpi}_mean": c.mean, f"{t.kpi}_lower": c.low, f"{t.kpi}_upper": c.high}
+                row[f"{t.kpi}_decision"] = c.status
+                row[f"{t.kpi}_n_needed"] = c.n_needed if c.status == UNDECIDED else None
+                common = [i for i in range(n) if i in o.reps]
+                given = np.array([o.reps[i].kpis.get(t.kpi, np.nan) for i in common])
+                eff = paired_effect(t.kpi, given, values[common], overrides=overrides)
+                row[f"{t.kpi}_vs_given"] = eff.diff
+                row[f"{t.kpi}_vs_given_low"] = eff.ci_low
+                row[f"{t.kpi}_vs_given_high"] = eff.ci_high
+                row[f"{t.kpi}_vs_given_verdict"] = eff.verdict
+                states.append(c.status)
+            row["status"] = (
+                INFEASIBLE
+                if INFEASIBLE in states
+                else FEASIBLE
+                if all(x == FEASIBLE for x in states)
+                else UNDECIDED
+            )
+            row["feasible"] = row["status"] == FEASIBLE
             block.append(row)
         feasible = [r for r in block if r["feasible"]]
         pick = min(feasible, key=lambda r: (r["cost"], r["option"]))["option"] if feasible else -1
+        own = next(r for r in block if r["option"] == chosen.index)
+        cheaper = pick >= 0 and next(r for r in block if r["option"] == pick)["cost"] < chosen.cost
+        changes = pick >= 0 and pick != chosen.index and (cheaper or own["status"] == INFEASIBLE)
         for r in block:
             r["chosen_here"] = pick
-            r["choice_changes"] = pick != chosen.index
+            r["choice_changes"] = changes
         rows += block
     return pd.DataFrame(rows)
 
 
-def robustness_lines(opt: Optimisation) -> list[str]:
-    """Sentences on whether the choice holds at each setting."""
+def _needed(row: pd.Series, targets: list[Target]) -> int | None:
+    """The most replications any undecided target of *row* would about need (None: cannot tell)."""
+    needs = [row.get(f"{t.kpi}_n_needed") for t in targets if row[f"{t.kpi}_decision"] == "undecided"]
+    needs = [int(x) for x in needs if x is not None and x == x]
+    return max(needs) if needs else None
+
+
+def robustness_lines(
+    opt: Optimisation,
+    label: Callable[[Option], str] | None = None,
+    target_text: Callable[[Target, float], str] | None = None,
+    change_text: Callable[[Target, float, float, float], str] | None = None,
+) -> list[str]:
+    """Sentences on whether the choice holds at each setting: the chosen option meets, fails or is
+    undecided there (with the replications it would about need), and what the choice becomes.
+
+    *label* names an option (default: its ``key=value`` label); *target_text* says a target and the
+    mean it missed with (default: the target's text and the mean to 4 figures); *change_text* says
+    the chosen option's paired change of a target KPI against the assumptions as given.
+    """
+    from sim.experiments.optimise import FEASIBLE, INFEASIBLE
+
     table = opt.robustness
     if table is None or table.empty or opt.chosen is None:
         return []
+    name_of = label or (lambda o: o.label)
     by_index = {o.index: o for o in opt.options}
-    roles = {opt.chosen.index: "the chosen"}
+    chosen = opt.chosen
+    roles = {chosen.index: "the chosen"}
     if opt.runner_up is not None:
         roles.setdefault(opt.runner_up.index, "the runner-up")
     if opt.nearest_cheaper is not None:
         roles.setdefault(opt.nearest_cheaper.index, "the nearest cheaper")
     rerun = ", ".join(roles[i] for i in dict.fromkeys(table["option"]) if i in roles)
-    lines = [f"robustness: {rerun} rerun, {table['n'].iloc[0]} replications a setting:"]
+    n = int(table["n"].iloc[0])
+    lines = [
+        f"robustness: {rerun} rerun, {n} replications a setting, each target judged at one-sided "
+        f"{opt.confidence:.0%}:"
+    ]
+    fails: list[str] = []
+    undecided: list[str] = []
+    needs: list[int] = []
     for (name, level), g in table.groupby(["assumption", "level"], sort=False):
-        pick = int(g["chosen_here"].iloc[0])
         setting = ROBUSTNESS[name][0 if level == LOW else 1]
-        if not g["choice_changes"].iloc[0]:
-            lines.append(f"  {setting}: the choice holds")
-        elif pick < 0:
-            lines.append(f"  {setting}: none of them is shown to meet the targets")
+        own = g[g["option"] == chosen.index].iloc[0]
+        pick = int(g["chosen_here"].iloc[0])
+        status = own["status"]
+        if status == FEASIBLE:
+            verdict = "the chosen option meets the targets"
+        elif status == INFEASIBLE:
+            missed = [t for t in opt.targets if own[f"{t.kpi}_decision"] == INFEASIBLE]
+            missed_text = target_text or (lambda t, m: f"{t} (mean {m:,.4g})")
+            verdict = "the chosen option fails " + ", ".join(
+                missed_text(t, own[f"{t.kpi}_mean"]) for t in missed
+            )
+            fails.append(setting)
         else:
-            lines.append(f"  {setting}: the choice CHANGES to {by_index[pick].label}")
-    changed = bool(table["choice_changes"].any())
-    lines.append(
-        "  the choice changes under some settings: read it with those assumptions in mind"
-        if changed
-        else "  the choice holds at every setting"
-    )
+            need = _needed(own, opt.targets)
+            about = f"about {need:,} needed" if need is not None else "its mean sits on the bound"
+            mean_meets = all(
+                (own[f"{t.kpi}_mean"] <= t.bound) if t.op == "<=" else (own[f"{t.kpi}_mean"] >= t.bound)
+                for t in opt.targets
+            )
+            verdict = f"undecided at n = {n} ({about}); the chosen option's mean " + (
+                "meets the targets" if mean_meets else "misses a target"
+            )
+            undecided.append(setting)
+            needs.append(need or 0)
+        if status == INFEASIBLE and pick < 0:
+            verdict += "; no option rerun meets them"
+        say = change_text or (lambda t, d, lo, hi: f"{t.kpi} {d:+,.4g} [{lo:+,.4g}, {hi:+,.4g}]")
+        paired = [
+            say(t, own[f"{t.kpi}_vs_given"], own[f"{t.kpi}_vs_given_low"], own[f"{t.kpi}_vs_given_high"])
+            + f" ({own[f'{t.kpi}_vs_given_verdict']})"
+            for t in opt.targets
+            if f"{t.kpi}_vs_given" in own
+        ]
+        if paired:
+            verdict += "; against the assumptions as given (paired): " + "; ".join(paired)
+        if bool(g["choice_changes"].iloc[0]):
+            lines.append(f"  {setting}: the choice CHANGES to {name_of(by_index[pick])}; {verdict}")
+        elif status == FEASIBLE:
+            lines.append(f"  {setting}: the choice holds; {verdict}")
+        elif pick >= 0 and pick != chosen.index:
+            lines.append(f"  {setting}: {verdict}; {name_of(by_index[pick])} meets them")
+        else:
+            lines.append(f"  {setting}: {verdict}")
+    if not fails and not undecided:
+        lines.append("  the choice holds at every setting")
+    else:
+        if fails:
+            lines.append(
+                "  the chosen option fails under: " + "; ".join(fails) + ": read the choice with those "
+                "assumptions in mind"
+            )
+        if undecided:
+            more = f" {max(needs)}" if max(needs) else ""
+            lines.append(f"  undecided under: {'; '.join(undecided)} (more replications: --robust-n{more})")
     return lines

@@ -690,7 +690,12 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
     from sim.experiments.costs import check_levers, load_costs
     from sim.experiments.experiment import RunInterruptedError, sweep_points
     from sim.experiments.optimise import optimise, parse_lever, parse_target
-    from sim.presentation.optimise_output import EXIT_NO_OPTION, summary_lines, write_optimisation
+    from sim.presentation.optimise_output import (
+        EXIT_NO_OPTION,
+        next_step_lines,
+        summary_lines,
+        write_optimisation,
+    )
 
     sc = _scenario_from(args.file, args.set)
     try:
@@ -756,11 +761,13 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
         write_report(outdir, args.lang)
     if not args.quiet:
         print("\n".join(summary_lines(opt)))
-        print(f"results in {outdir}/")
+        print(f"results in {outdir}/ (the decision sheet: results.xlsx, report: bordersim report {outdir})")
     if opt.chosen is None:
+        step = next((ln.strip() for ln in next_step_lines(opt) if ln.strip().startswith("next step")), "")
         print(
             f"error: no option meets {'; '.join(map(str, targets))} at {args.confidence:.0%} confidence "
-            f"with at most {args.max_replications} replications; every option is in {outdir}/options.csv",
+            f"with at most {args.max_replications} replications; every option is in {outdir}/options.csv"
+            + (f"\n{step}" if step else ""),
             file=sys.stderr,
         )
         return EXIT_NO_OPTION

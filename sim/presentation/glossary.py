@@ -427,6 +427,133 @@ TERMS: dict[str, tuple[str, str]] = {
     "summary.results": ("results in {folder}/", "kết quả tại {folder}/"),
     "summary.answer": ("answer: {text}", "trả lời: {text}"),
     "na": ("n/a", "không có"),
+    # Optimise decision sheet
+    "opt.gate": ("gate", "cổng"),
+    "opt.park": ("holding park", "bãi tập kết"),
+    "opt.any_cargo": ("any cargo", "mọi loại hàng"),
+    "opt.where_route": ("{gate}, route {route}", "{gate}, tuyến {route}"),
+    "opt.setting": ("{where}: {what}", "{where}: {what}"),
+    "opt.lanes": ("{stage} {value} lanes", "{stage} {value} làn"),
+    "opt.lane": ("{stage} 1 lane", "{stage} 1 làn"),
+    "opt.open_to": ("{stage} open to {value}", "{stage} mở đến {value}"),
+    "opt.opens_at": ("{stage} opens at {value}", "{stage} mở từ {value}"),
+    "opt.weekdays": ("{stage} open on {value}", "{stage} mở các ngày {value}"),
+    "opt.service": ("{stage} service {value} min ({detail})", "{stage} phục vụ {value} phút ({detail})"),
+    "opt.priority": ("{stage} serves first: {value}", "{stage} ưu tiên: {value}"),
+    "opt.fifo": ("{stage} first come, first served", "{stage} đến trước phục vụ trước"),
+    "opt.places": ("{stage} {value} places", "{stage} {value} chỗ"),
+    "opt.officers": ("{stage} {value} officers", "{stage} {value} công chức"),
+    "opt.on": ("{stage} in use", "{stage} hoạt động"),
+    "opt.off": ("{stage} not in use", "{stage} không hoạt động"),
+    "opt.order": ("{stage} calls trucks forward by {value}", "{stage} gọi xe theo {value}"),
+    "opt.order.fifo": ("arrival order", "thứ tự đến"),
+    "opt.order.priority": ("priority class", "loại hàng ưu tiên"),
+    "opt.call_forward": (
+        "{stage} calls trucks forward below {value} in the yard",
+        "{stage} gọi xe khi bãi còn dưới {value} xe",
+    ),
+    "opt.other": ("{name} = {value}", "{name} = {value}"),
+    "opt.lever_service": (
+        "{stage} service minutes ({detail}) at {where}",
+        "số phút phục vụ {stage} ({detail}) tại {where}",
+    ),
+    "opt.lever_priority": ("{stage} priority classes at {where}", "loại hàng ưu tiên {stage} tại {where}"),
+    "opt.lever_places": ("{stage} places at {where}", "số chỗ {stage} tại {where}"),
+    "opt.lever_other": ("{name} at {where}", "{name} tại {where}"),
+    "opt.sheet": ("Decision sheet", "Bảng quyết định"),
+    "opt.sheet_note": (
+        "Each option against each target: meets when its interval lies on the right side of the bound, "
+        "fails when on the wrong side, else undecided with the replications it would about need. "
+        "Intervals are the optimiser's one-sided {level} bounds; shares in %. The waiting cost saved "
+        "is the scenario as given minus the option, paired on common random numbers (95%). Costs are "
+        "against the scenario as given, over the {days}-day KPI window.",
+        "Mỗi phương án so với từng mục tiêu: đạt khi khoảng tin cậy nằm đúng phía ngưỡng, không đạt khi "
+        "nằm sai phía, còn lại là chưa kết luận kèm số lần chạy cần thêm. Khoảng tin cậy là các cận một "
+        "phía {level} của bộ tối ưu; tỷ lệ tính bằng %. Chi phí chờ tiết kiệm là kịch bản gốc trừ phương "
+        "án, theo cặp trên cùng chuỗi số ngẫu nhiên (95%). Chi phí so với kịch bản gốc, trong {days} ngày "
+        "của giai đoạn tính chỉ tiêu.",
+    ),
+    "opt.col.option": ("Option", "Phương án"),
+    "opt.col.setting": ("Assumption changed", "Giả định thay đổi"),
+    "opt.vs_given": ("{change} against the assumptions as given", "{change} so với giả định ban đầu"),
+    "opt.col.words": ("Option (gate, route: setting)", "Phương án (cửa khẩu, tuyến: thiết lập)"),
+    "opt.col.cost_day": ("Cost (VND/day)", "Chi phí (đồng/ngày)"),
+    "opt.col.cost_window": ("Cost over the window (VND)", "Chi phí trong giai đoạn (đồng)"),
+    "opt.col.units_day": ("Cost (added units a day)", "Chi phí (đơn vị thêm mỗi ngày)"),
+    "opt.col.units_window": ("Cost over the window (unit-days)", "Chi phí trong giai đoạn (đơn vị-ngày)"),
+    "opt.col.saved": (
+        "Waiting cost saved vs the base (VND/day)",
+        "Chi phí chờ tiết kiệm so với gốc (đồng/ngày)",
+    ),
+    "opt.col.saved_low": ("Saved: 95% low (VND/day)", "Tiết kiệm: cận dưới 95% (đồng/ngày)"),
+    "opt.col.saved_high": ("Saved: 95% high (VND/day)", "Tiết kiệm: cận trên 95% (đồng/ngày)"),
+    "opt.col.saved_verdict": ("Saved: verdict", "Tiết kiệm: kết luận"),
+    "opt.col.n": ("Replications", "Số lần chạy"),
+    "opt.col.decision": ("Decision", "Kết luận"),
+    "opt.col.note": ("Note", "Ghi chú"),
+    "opt.col.mean": ("{kpi}: mean ({unit})", "{kpi}: trung bình ({unit})"),
+    "opt.col.low": ("{kpi}: low bound ({unit})", "{kpi}: cận dưới ({unit})"),
+    "opt.col.high": ("{kpi}: high bound ({unit})", "{kpi}: cận trên ({unit})"),
+    "opt.col.verdict": ("{kpi} {op} {bound}: verdict", "{kpi} {op} {bound}: kết luận"),
+    "opt.col.needed": ("{kpi}: replications needed", "{kpi}: số lần chạy cần"),
+    "opt.meets": ("meets", "đạt"),
+    "opt.fails": ("fails", "không đạt"),
+    "opt.undecided": ("undecided", "chưa kết luận"),
+    "opt.undecided_n": (
+        "undecided at n = {n} (about {needed} needed)",
+        "chưa kết luận với n = {n} (cần khoảng {needed})",
+    ),
+    "opt.on_bound": (
+        "undecided at n = {n} (the mean sits on the bound)",
+        "chưa kết luận với n = {n} (trung bình trùng ngưỡng)",
+    ),
+    "opt.v.effect": ("a real change", "thay đổi có ý nghĩa"),
+    "opt.v.no_effect": ("no change", "không thay đổi"),
+    "opt.v.too_few": ("too few replications to tell", "chưa đủ lần chạy để kết luận"),
+    "opt.no_base": ("not run: the scenario as given was not replicated", "không có: chưa chạy kịch bản gốc"),
+    "opt.chosen": ("chosen", "được chọn"),
+    "opt.no_option": ("No option meets the targets.", "Không phương án nào đạt mục tiêu."),
+    "opt.closest": ("Closest option", "Phương án gần đạt nhất"),
+    "opt.binds": ("What binds it", "Điều kiện ràng buộc"),
+    "opt.next": ("Next step", "Bước tiếp theo"),
+    "opt.higher": ("higher", "cao hơn"),
+    "opt.lower": ("lower", "thấp hơn"),
+    "opt.later": ("later", "muộn hơn"),
+    "opt.earlier": ("earlier", "sớm hơn"),
+    "opt.pp": ("{value} percentage points", "{value} điểm phần trăm"),
+    "opt.units": ("{value} units", "{value} đơn vị"),
+    "opt.answer_chosen": (
+        "the cheapest option shown to meet the targets is {option}, at {cost} a day ({window} over the "
+        "{days}-day window): {targets}",
+        "phương án rẻ nhất được chứng minh đạt mục tiêu là {option}, chi phí {cost} mỗi ngày ({window} "
+        "trong {days} ngày): {targets}",
+    ),
+    "opt.answer_none": (
+        "No option meets the targets. The closest is {option} ({cost} a day): {targets}; it misses {kpi} "
+        "by {gap} in the mean. Next step: {step}.",
+        "Không phương án nào đạt mục tiêu. Gần đạt nhất là {option} ({cost} mỗi ngày): {targets}; chỉ "
+        "tiêu {kpi} còn thiếu {gap} (trung bình). Bước tiếp theo: {step}.",
+    ),
+    "opt.step_widen": (
+        "widen the range of {lever} to {edge} values than {value}: of the levers tried it moved the target "
+        "most, by {change}",
+        "mở rộng dải giá trị của {lever} theo hướng {edge} {value}: trong các thông số đã thử, thông số này "
+        "làm chỉ tiêu thay đổi nhiều nhất, {change}",
+    ),
+    "opt.step_add": (
+        "add a lever on the binding stage (see the bottlenecks); of the levers tried, {lever} moved the "
+        "target most, by {change}",
+        "thêm một thông số tác động vào khâu nghẽn (xem điểm nghẽn); trong các thông số đã thử, {lever} "
+        "làm chỉ tiêu thay đổi nhiều nhất, {change}",
+    ),
+    "opt.step_more": (
+        "add a lever on the binding stage (see the bottlenecks)",
+        "thêm một thông số tác động vào khâu nghẽn (xem điểm nghẽn)",
+    ),
+    "opt.robust_verdicts": (
+        "Robustness: the chosen option at each setting",
+        "Độ vững: phương án được chọn ở từng giả định",
+    ),
 }
 """Text key -> (English, Vietnamese); ``{name}`` fields are filled in by :func:`tr`."""
 
@@ -730,23 +857,134 @@ def statement(
     )
 
 
-def lever_label(sc: Scenario, key: str, lang: str = "en") -> str:
-    """A dotted key of a scenario as a lever a planner names: 'Chinese checkpoint lanes at ...'."""
-    parts = key.split(".")
+def _short_route(label: str) -> str:
+    """A route's label cut to its road numbers (``1119-1120 dedicated cargo road`` -> ``1119-1120``);
+    a label that does not start with a number stays whole."""
+    first = label.split()[0] if label.split() else label
+    return first if any(ch.isdigit() for ch in first) else label
+
+
+def _where(sc: Scenario, parts: list[str], lang: str, short: bool) -> tuple[str, list[str]]:
+    """The gate (and route) a dotted key is about, in words, and the parts left after them."""
     if parts[0] == "gates" and len(parts) >= 3 and parts[1] in sc.gates:
         gate = sc.gates[parts[1]]
-        where = gate_name(sc, parts[1], lang)
-        rest = parts[2:]
+        where, rest = gate_name(sc, parts[1], lang), parts[2:]
         if rest[0] == "routes" and len(rest) >= 3 and rest[1] in gate.routes:
-            where += ", " + tr("route", lang, route=route_name(sc, parts[1], rest[1], lang))
+            label = route_name(sc, parts[1], rest[1], lang)
+            where = tr("opt.where_route", lang, gate=where, route=_short_route(label) if short else label)
             rest = rest[2:]
-        stage = tr(f"stage.{rest[0]}", lang) if f"stage.{rest[0]}" in TERMS else rest[0]
+        return where, rest
+    return "", parts
+
+
+def _part_word(part: str, lang: str) -> str:
+    """One part of a dotted key in words: a stage, the park, the gate's hours, or the part itself."""
+    if f"stage.{part}" in TERMS:
+        return tr(f"stage.{part}", lang)
+    if part == "park":
+        return tr("opt.park", lang)
+    if part == "platform":
+        return tr("stage.platform_review", lang)
+    if part == "hours":
+        return tr("opt.gate", lang)
+    if f"cargo.{part}" in TERMS:
+        return tr(f"cargo.{part}", lang)
+    if part == "default":
+        return tr("opt.any_cargo", lang)
+    if f"stat.{part}" in TERMS:
+        return tr(f"stat.{part}", lang)
+    return part.replace("_", " ")
+
+
+def value_words(value: Any, lang: str = "en") -> str:
+    """A lever value as a reader writes it: ``10``, ``7.5``, ``24:00``, ``fruit, general cargo``, ``yes``."""
+    if isinstance(value, bool):
+        return tr("yes" if value else "no", lang)
+    if isinstance(value, int):
+        return fmt_number(value, ",d", lang)
+    if isinstance(value, float):
+        return fmt_number(value, ",.0f" if value == int(value) else ",.4g", lang)
+    if isinstance(value, list | tuple):
+        return ", ".join(value_words(v, lang) for v in value) if value else "[]"
+    if isinstance(value, str) and f"cargo.{value}" in TERMS:
+        return tr(f"cargo.{value}", lang)
+    return str(value)
+
+
+def lever_label(sc: Scenario, key: str, lang: str = "en") -> str:
+    """A dotted key of a scenario as a lever a planner names: 'Chinese checkpoint lanes at ...'.
+
+    Lanes, opening and closing hours (China time where the key is), service minutes, priority
+    classes and places have their own wording; any other key is said part by part, still with its
+    gate and route, so two gates' levers never read the same.
+    """
+    parts = key.split(".")
+    where, rest = _where(sc, parts, lang, short=False)
+    if where and rest:
+        stage = _part_word(rest[0], lang)
         if rest[-1] == "lanes":
             return tr("lever.lanes", lang, stage=stage, where=where)
-        if rest[-1] in ("open", "close") and "hours" in rest[-2]:
+        if rest[-1] in ("open", "close") and len(rest) >= 2 and "hours" in rest[-2]:
             which = tr(f"lever.{rest[-1]}", lang)
-            return tr("lever.hours", lang, stage=stage if len(rest) > 2 else "", which=which, where=where)
+            text = tr("lever.hours", lang, stage=stage, which=which, where=where)
+            return text + (f" ({tr('report.china_time', lang)})" if "hours_china" in rest[-2] else "")
+        if "service_min" in rest:
+            detail = ", ".join(_part_word(p, lang) for p in rest[rest.index("service_min") + 1 :])
+            return tr("opt.lever_service", lang, stage=stage, detail=detail, where=where)
+        if rest[-1] == "priority":
+            return tr("opt.lever_priority", lang, stage=stage, where=where)
+        if rest[-1] == "places":
+            return tr("opt.lever_places", lang, stage=stage, where=where)
+        return tr("opt.lever_other", lang, name=" ".join(_part_word(p, lang) for p in rest), where=where)
+    if parts[0] == "platform" or not where:
+        return " ".join(_part_word(p, lang) for p in parts)
     return key
+
+
+def lever_setting(sc: Scenario, key: str, value: Any, lang: str = "en") -> str:
+    """One lever at one value in words, with its gate and route:
+    'Huu Nghi, route 1119-1120: Chinese checkpoint open to 24:00 China time'.
+
+    Keys with no wording of their own are said part by part (``Huu Nghi: park travel min mean = 20``).
+    """
+    parts = key.split(".")
+    where, rest = _where(sc, parts, lang, short=True)
+    rest = rest or parts
+    stage = _part_word(rest[0], lang)
+    v = value_words(value, lang)
+    last = rest[-1]
+    if last == "lanes":
+        what = (
+            tr("opt.lane", lang, stage=stage) if value == 1 else tr("opt.lanes", lang, stage=stage, value=v)
+        )
+    elif last in ("open", "close", "weekdays") and len(rest) >= 2 and "hours" in rest[-2]:
+        name = {"open": "opt.opens_at", "close": "opt.open_to", "weekdays": "opt.weekdays"}[last]
+        what = tr(name, lang, stage=stage, value=v)
+        if "hours_china" in rest[-2]:
+            what += " " + tr("report.china_time", lang)
+    elif "service_min" in rest:
+        detail = ", ".join(_part_word(p, lang) for p in rest[rest.index("service_min") + 1 :])
+        what = tr("opt.service", lang, stage=stage, value=v, detail=detail)
+    elif last == "priority":
+        what = tr("opt.priority", lang, stage=stage, value=v) if value else tr("opt.fifo", lang, stage=stage)
+    elif last == "places" and len(rest) == 2:
+        what = tr("opt.places", lang, stage=stage, value=v)
+    elif last == "officers":
+        what = tr("opt.officers", lang, stage=stage, value=v)
+    elif last == "enabled" and isinstance(value, bool):
+        what = tr("opt.on" if value else "opt.off", lang, stage=stage)
+    elif last == "order" and f"opt.order.{value}" in TERMS:
+        what = tr("opt.order", lang, stage=stage, value=tr(f"opt.order.{value}", lang))
+    elif last == "call_forward_below":
+        what = tr("opt.call_forward", lang, stage=stage, value=v)
+    else:
+        what = tr("opt.other", lang, name=" ".join(_part_word(p, lang) for p in rest), value=v)
+    return tr("opt.setting", lang, where=where, what=what) if where else what
+
+
+def option_words(sc: Scenario, point: dict[str, Any], lang: str = "en") -> str:
+    """An option (lever key -> value) in words, one lever after another (see :func:`lever_setting`)."""
+    return "; ".join(lever_setting(sc, k, v, lang) for k, v in point.items())
 
 
 def reference(kpi: str, sc: Scenario) -> tuple[float, float, str] | None:

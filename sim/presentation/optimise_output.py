@@ -4,25 +4,46 @@ scenario and the figures)."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
+import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
 from sim.experiments.optimise import (
     FEASIBLE,
     INFEASIBLE,
+    UNDECIDED,
+    LeverMove,
     Optimisation,
     Option,
+    Target,
+    TargetCheck,
     binding_phrase,
     no_effect_lines,
     paired_difference,
 )
 from sim.experiments.robustness import robustness_lines
+from sim.experiments.stats import EFFECT, NO_EFFECT
+from sim.experiments.stats import UNDECIDED as EFFECT_UNDECIDED
+from sim.presentation.glossary import (
+    LANGS,
+    fmt,
+    fmt_number,
+    is_share,
+    kpi_label,
+    lever_label,
+    option_words,
+    tr,
+    unit_of,
+    value_words,
+)
 
 UNITS = (
     ("_vnd_", "VND"),
@@ -52,50 +73,179 @@ def kpi_axis_label(kpi: str) -> str:
     return kpi.replace("_", " ") + (f" ({unit})" if unit else "")
 
 
-def _fmt(kpi: str, value: float) -> str:
-    unit = kpi_unit(kpi)
-    if value != value:
-        return "n/a"
-    if unit == "%":
-        return f"{value:.1%}"
-    if unit == "VND":
-        return f"VND {value:,.0f}"
-    if unit in ("trucks a day", "trucks", "t"):
-        return f"{value:,.1f} {unit}"
-    return f"{value:,.3g} {unit}".strip()
+def _fmt(kpi: str, value: float, lang: str = "en", sign: bool = False) -> str:
+    """A value of *kpi* for people: shares in %, money and counts with separators, "n/a" for none."""
+    if value is None or value != value:
+        return tr("na", lang)
+    text = fmt(kpi, value, lang, sign=sign)
+    unit = unit_of(kpi, lang)
+    if is_share(kpi) or not unit:
+        return text
+    if unit == tr("unit.vnd_per_day", lang):
+        return f"VND {text}" if lang == "en" else f"{text} đồng"
+    return f"{text} {unit}"
 
 
-def cost_text(opt: Optimisation, cost: float) -> str:
-    """``VND 1,200,000 a day`` with a costs file; ``3 units`` without."""
-    return f"VND {cost:,.0f} a day" if opt.costs is not None else f"{cost:g} units"
+def money(value: float, lang: str = "en") -> str:
+    """VND with thousands separators and no decimals (``VND 49,200,000``); "n/a" for none."""
+    if value is None or value != value:
+        return tr("na", lang)
+    text = fmt_number(round(value), ",.0f", lang)
+    return f"VND {text}" if lang == "en" else f"{text} đồng"
+
+
+def cost_text(opt: Optimisation, cost: float, lang: str = "en") -> str:
+    """``VND 1,200,000 a day, VND 25,200,000 over the 21-day window`` with a costs file; ``3 units``
+    without."""
+    if opt.costs is None:
+        return f"{fmt_number(cost, ',.4g', lang)} units"
+    days = opt.window_days
+    return f"{money(cost, lang)} a day, {money(cost * days, lang)} over the {days:g}-day window"
+
+
+def words(opt: Optimisation, o: Option, lang: str = "en") -> str:
+    """The option in words, each lever with its gate and route (see :func:`option_words`)."""
+    return option_words(opt.base, o.point, lang)
+
+
+def verdict_text(check: TargetCheck, lang: str = "en") -> str:
+    """``meets``, ``fails`` or ``undecided at n = 3 (about 12 needed)``."""
+    if check.status == FEASIBLE:
+        return tr("opt.meets", lang)
+    if check.status == INFEASIBLE:
+        return tr("opt.fails", lang)
+    if check.n_needed is None:
+        return tr("opt.on_bound", lang, n=check.n)
+    return tr("opt.undecided_n", lang, n=check.n, needed=fmt_number(check.n_needed, ",d", lang))
+
+
+def _bound_text(t: Target, lang: str = "en") -> str:
+    """``<= 25.0%``, ``<= 0.001 min``, ``>= 1,650 trucks/day``: the bound as given, for people."""
+    if is_share(t.kpi):
+        return f"{t.op} {_fmt(t.kpi, t.bound, lang)}"
+    text = fmt_number(t.bound, ",.0f" if abs(t.bound) >= 1000 else ",.6g", lang)
+    unit = unit_of(t.kpi, lang)
+    if unit == tr("unit.vnd_per_day", lang):
+        return f"{t.op} " + (f"VND {text}" if lang == "en" else f"{text} đồng")
+    return f"{t.op} {text} {unit}".strip()
+
+
+def _missed_text(opt: Optimisation, t: Target, mean: float) -> str:
+    return f"{kpi_label(t.kpi, opt.base)} {_bound_text(t)} (mean {_fmt(t.kpi, mean)})"
 
 
 def _target_lines(opt: Optimisation, o: Option, indent: str = "    ") -> list[str]:
     lines = []
-    level = 1 - opt.alpha_per_test
     for t in opt.targets:
-        status, low, high = o.by_target.get(t.kpi, ("undecided", np.nan, np.nan))
-        side, bound = ("upper", high) if t.op == "<=" else ("lower", low)
+        c = opt.check(o, t)
         lines.append(
-            f"{indent}{t.kpi} mean {_fmt(t.kpi, o.mean(t.kpi))}, one-sided {level:.2%} {side} bound "
-            f"{_fmt(t.kpi, bound)} against {t.op} {_fmt(t.kpi, t.bound)}: {status} (n = {o.n})"
+            f"{indent}{kpi_label(t.kpi, opt.base)}: {_fmt(t.kpi, c.mean)} "
+            f"[{_fmt(t.kpi, c.low)}, {_fmt(t.kpi, c.high)}] against {_bound_text(t)}: "
+            f"{verdict_text(c)}" + ("" if c.status == UNDECIDED else f" (n = {o.n})")
         )
     return lines
 
 
-def summary_lines(opt: Optimisation) -> list[str]:
-    """The optimisation in sentences: chosen option, runner-up and evidence, infeasible options,
-    levers with no effect, robustness."""
-    sc = opt.base
-    total = sum(o.n for o in opt.options)
+_EFFECT_KEYS = {EFFECT: "opt.v.effect", NO_EFFECT: "opt.v.no_effect", EFFECT_UNDECIDED: "opt.v.too_few"}
+
+
+def _saved_text(opt: Optimisation, o: Option, lang: str = "en") -> str:
+    saved = opt.waiting_cost_saved(o)
+    if saved is None:
+        return tr("opt.no_base", lang)
+    kpi = "waiting_cost_vnd_per_day"
+    return (
+        f"{_fmt(kpi, saved.diff, lang, sign=True)} [{_fmt(kpi, saved.ci_low, lang, sign=True)}, "
+        f"{_fmt(kpi, saved.ci_high, lang, sign=True)}] ({tr(_EFFECT_KEYS[saved.verdict], lang)})"
+    )
+
+
+def _option_lines(opt: Optimisation, o: Option, head: str) -> list[str]:
+    lines = [f"{head}: {words(opt, o)}: {cost_text(opt, o.cost)}"]
+    lines += _target_lines(opt, o)
+    lines.append(f"    waiting cost saved against the scenario as given, a day: {_saved_text(opt, o)}")
+    return lines
+
+
+def _change(kpi: str, value: float) -> str:
+    """A change of *kpi*: percentage points for a share, the KPI's unit otherwise."""
+    if is_share(kpi) and value == value:
+        return f"{value * 100:,.1f} percentage points"
+    return _fmt(kpi, value)
+
+
+def _lever_text(opt: Optimisation, move: LeverMove) -> str:
+    return lever_label(opt.base, move.key)
+
+
+def next_step_lines(opt: Optimisation) -> list[str]:
+    """When no option meets the targets: the closest option with its interval, the target that binds
+    it and by how much, and the next step (widen the lever that moved that target most, in the
+    direction it helped, or add a lever on the binding stage)."""
+    best = opt.closest()
+    if best is None:
+        return ["  no option has replications to judge"]
     lines = [
-        f"optimise {sc.name}: {len(opt.options)} options of {', '.join(opt.levers)}; targets: "
-        + "; ".join(map(str, opt.targets)),
+        f"  closest option (smallest shortfall in units of the bound): {words(opt, best)}: "
+        f"{cost_text(opt, best.cost)}"
+    ]
+    lines += _target_lines(opt, best)
+    binds = opt.binding_target(best)
+    if binds is None:
+        return lines
+    t = binds.target
+    relative = f" ({binds.gap / abs(t.bound):.0%} of the bound)" if t.bound else ""
+    lines.append(
+        f"  what binds it: {kpi_label(t.kpi, opt.base)} {_bound_text(t)}, missed by "
+        f"{_change(t.kpi, binds.gap)}{relative} in the mean"
+    )
+    moves = opt.lever_moves(t.kpi)
+    if not moves:
+        lines.append(
+            f"  next step: add a lever on the binding stage: {binding_phrase(opt.experiment(best), t.kpi)}"
+        )
+        return lines
+    top = moves[0]
+    change = _change(t.kpi, top.change)
+    name = kpi_label(t.kpi, opt.base, unit=False)
+    if top.edge and top.change > 0:
+        lines.append(
+            f"  next step: widen the range of {_lever_text(opt, top)} to {top.edge} values than "
+            f"{value_words(top.best_value)}: of the levers tried it moved {name} "
+            f"most, by {change}, and did best at the edge of its range"
+        )
+    else:
+        lines.append(
+            f"  next step: add a lever on the binding stage ({binding_phrase(opt.experiment(best), t.kpi)}): "
+            f"of the levers tried, {_lever_text(opt, top)} moved {name} most, "
+            f"by {change}, and did best inside its range ({value_words(top.best_value)})"
+        )
+    if opt.undecided:
+        need = max((c.n_needed or 0) for o in opt.undecided for c in o.checks.values())
+        if need:
+            lines.append(
+                f"  or more replications: -n {need} may settle the {len(opt.undecided)} undecided options"
+            )
+    return lines
+
+
+def summary_lines(opt: Optimisation) -> list[str]:
+    """The optimisation in sentences: chosen option, runner-up and evidence, every undecided option
+    with the replications it needs, options shown not to meet, the closest option and a next step
+    when none meets, levers with no effect, robustness."""
+    sc = opt.base
+    total = sum(o.n for o in opt.options) + len(opt.base_reps)
+    lines = [
+        f"optimise {sc.name}: {len(opt.options)} options of "
+        f"{'; '.join(lever_label(sc, k) for k in opt.levers)}; targets: "
+        + "; ".join(f"{kpi_label(t.kpi, sc)} {_bound_text(t)}" for t in opt.targets),
         f"  procedure: sequential feasibility on common random numbers, {opt.n0} to {opt.max_n} replications "
         f"an option in {opt.looks} looks; each decision at one-sided {1 - opt.alpha_per_test:.3%} "
         f"(= {opt.confidence:.0%} with Bonferroni over the looks"
         + (" and over options x targets: a joint guarantee" if opt.joint else "")
-        + f"); {total} replications run",
+        + f"); {total:,} replications run"
+        + (f", the scenario as given among them ({len(opt.base_reps)})" if opt.base_reps else ""),
+        f"  KPI window: {opt.window_days:g} days",
     ]
     if opt.costs is None:
         lines.append(
@@ -109,39 +259,44 @@ def summary_lines(opt: Optimisation) -> list[str]:
         )
     chosen = opt.chosen
     if chosen is None:
-        lines.append("NO OPTION MEETS THE TARGETS: none was shown feasible.")
-        best = opt.runner_up
-        if best is not None:
-            lines.append(f"  closest: {best.label} ({cost_text(opt, best.cost)})")
-            lines += _target_lines(opt, best)
-        undecided = [o for o in opt.options if o.status not in (FEASIBLE, INFEASIBLE)]
-        if undecided:
-            lines.append(
-                f"  {len(undecided)} options stayed undecided at {opt.max_n} replications: more "
-                "replications (-n) may settle them"
-            )
+        lines.append("NO OPTION MEETS THE TARGETS: none was shown to meet them.")
+        lines += next_step_lines(opt)
     else:
-        lines.append(f"chosen: {chosen.label}: {cost_text(opt, chosen.cost)}")
-        lines += _target_lines(opt, chosen)
-        w = chosen.mean("waiting_cost_vnd_per_day")
-        lines.append(f"    waiting cost {_fmt('waiting_cost_vnd_per_day', w)} a day")
+        lines += _option_lines(opt, chosen, "chosen")
         lines += _runner_up_lines(opt, chosen)
+    undecided = opt.undecided
+    if undecided:
+        lines.append(
+            f"undecided ({len(undecided)} of {len(opt.options)} options), with the replications each needs:"
+        )
+        for o in undecided:
+            why = f"; {o.stopped}" if o.stopped else ""
+            lines.append(f"  {words(opt, o)} ({cost_text(opt, o.cost)}, n = {o.n}{why}):")
+            lines += _target_lines(opt, o, indent="    ")
     infeasible = [o for o in opt.options if o.status == INFEASIBLE]
     if infeasible:
         lines.append(f"shown not to meet the targets ({len(infeasible)} of {len(opt.options)} options):")
         for o in sorted(infeasible, key=lambda o: o.cost)[:8]:
-            lines.append(f"  {o.label} ({cost_text(opt, o.cost)}, n = {o.n})")
+            lines.append(f"  {words(opt, o)} ({cost_text(opt, o.cost)}, n = {o.n})")
         if len(infeasible) > 8:
-            lines.append(f"  ... and {len(infeasible) - 8} more (options.csv)")
+            lines.append(f"  ... and {len(infeasible) - 8} more (options.csv, results.xlsx)")
     exps = [opt.experiment(o) for o in opt.options if o.n]
     points = [o.point for o in opt.options if o.n]
     for t in opt.targets:
         lines += [f"why: {s}" for s in no_effect_lines(sc, points, exps, t.kpi)]
-        if chosen is None and opt.runner_up is not None:
+        if chosen is None and opt.closest() is not None:
             lines.append(
-                f"why: at the closest option, {binding_phrase(opt.experiment(opt.runner_up), t.kpi)}"
+                f"why: at the closest option, {binding_phrase(opt.experiment(opt.closest()), t.kpi)}"
             )
-    lines += robustness_lines(opt)
+    lines += robustness_lines(
+        opt,
+        label=lambda o: words(opt, o),
+        target_text=lambda t, m: _missed_text(opt, t, m),
+        change_text=lambda t, d, lo, hi: (
+            f"{kpi_label(t.kpi, opt.base, unit=False)} {_fmt(t.kpi, d, sign=True)} "
+            f"[{_fmt(t.kpi, lo, sign=True)}, {_fmt(t.kpi, hi, sign=True)}]"
+        ),
+    )
     return lines
 
 
@@ -149,11 +304,11 @@ def _runner_up_lines(opt: Optimisation, chosen: Option) -> list[str]:
     lines = []
     ru = opt.runner_up
     if ru is not None:
-        kind = "next feasible" if ru.status == FEASIBLE else "closest to meeting the targets"
-        lines.append(f"runner-up ({kind}): {ru.label}: {cost_text(opt, ru.cost)}")
-        lines += _target_lines(opt, ru)
+        kind = "next to meet the targets" if ru.status == FEASIBLE else "closest to meeting the targets"
+        lines += _option_lines(opt, ru, f"runner-up ({kind})")
         more = ru.cost - chosen.cost
-        dearer = f"costs {cost_text(opt, abs(more))} " + ("more" if more >= 0 else "less")
+        extra = f"{money(abs(more))} a day" if opt.costs is not None else f"{abs(more):,.4g} units"
+        dearer = f"costs {extra} " + ("more" if more >= 0 else "less")
         lines.append(
             f"  what separates them: both meet the targets; the runner-up {dearer}"
             if ru.status == FEASIBLE
@@ -162,16 +317,230 @@ def _runner_up_lines(opt: Optimisation, chosen: Option) -> list[str]:
         for t in opt.targets:
             d, lo, hi = paired_difference(chosen, ru, t.kpi)
             lines.append(
-                f"    {t.kpi}: runner-up minus chosen {d:+.3g} [{lo:+.3g}, {hi:+.3g}] "
+                f"    {kpi_label(t.kpi, opt.base)}: runner-up minus chosen {_fmt(t.kpi, d, sign=True)} "
+                f"[{_fmt(t.kpi, lo, sign=True)}, {_fmt(t.kpi, hi, sign=True)}] "
                 "(paired on common random numbers, 95%)"
             )
     cheaper = opt.nearest_cheaper
     if cheaper is not None and cheaper is not ru:
-        lines.append(
-            f"nearest cheaper option: {cheaper.label}: {cost_text(opt, cheaper.cost)}, {cheaper.status}"
-        )
-        lines += _target_lines(opt, cheaper)
+        lines += _option_lines(opt, cheaper, f"nearest cheaper option ({STATUS_WORDS[cheaper.status]})")
     return lines
+
+
+STATUS_WORDS = {FEASIBLE: "meets the targets", INFEASIBLE: "fails a target", UNDECIDED: "undecided"}
+"""An option's overall status in words."""
+
+
+def decision_rows(opt: Optimisation, lang: str = "en") -> tuple[list[str], list[list[str]]]:
+    """The decision sheet for people: a header and one row of formatted text per option (cheapest
+    first): the option in words, cost a day and over the window, each target's mean [interval] and
+    verdict, the waiting cost saved, replications and the decision."""
+    priced = opt.costs is not None
+    header = [
+        tr("opt.col.option", lang),
+        tr("opt.col.words", lang),
+        tr("opt.col.cost_day" if priced else "opt.col.units_day", lang),
+        tr("opt.col.cost_window" if priced else "opt.col.units_window", lang),
+    ]
+    for t in opt.targets:
+        header.append(f"{kpi_label(t.kpi, opt.base, lang)} {_bound_text(t, lang)}")
+    header += [tr("opt.col.saved", lang), tr("opt.col.n", lang), tr("opt.col.decision", lang)]
+    rows = []
+    for o in sorted(opt.options, key=lambda o: (o.cost, o.index)):
+        mark = f" ({tr('opt.chosen', lang)})" if o is opt.chosen else ""
+        row = [
+            f"{o.index}{mark}",
+            option_words(opt.base, o.point, lang),
+            _cost_cell(opt, o.cost, lang),
+            _cost_cell(opt, o.cost * opt.window_days, lang),
+        ]
+        for t in opt.targets:
+            c = opt.check(o, t)
+            row.append(
+                f"{_fmt(t.kpi, c.mean, lang)} [{_fmt(t.kpi, c.low, lang)}, {_fmt(t.kpi, c.high, lang)}]: "
+                f"{verdict_text(c, lang)}"
+            )
+        row += [_saved_text(opt, o, lang), fmt_number(o.n, ",d", lang), _decision_word(o, lang)]
+        rows.append(row)
+    return header, rows
+
+
+def _cost_cell(opt: Optimisation, cost: float, lang: str) -> str:
+    return money(cost, lang) if opt.costs is not None else f"{fmt_number(cost, ',.4g', lang)}"
+
+
+def _decision_word(o: Option, lang: str) -> str:
+    key = {FEASIBLE: "opt.meets", INFEASIBLE: "opt.fails"}.get(o.status, "opt.undecided")
+    return tr(key, lang)
+
+
+def decision_table(opt: Optimisation) -> pd.DataFrame:
+    """The decision sheet as numbers for a workbook: labelled columns with units (shares in %,
+    VND a day and over the window), verdicts in words, one row per option, cheapest first."""
+    priced = opt.costs is not None
+    window_head = tr("opt.col.cost_window" if priced else "opt.col.units_window")
+    rows = []
+    for o in sorted(opt.options, key=lambda o: (o.cost, o.index)):
+        row: dict[str, Any] = {
+            tr("opt.col.option"): o.index,
+            tr("opt.col.words"): words(opt, o),
+            tr("opt.chosen"): "yes" if o is opt.chosen else "",
+            tr("opt.col.cost_day" if priced else "opt.col.units_day"): round(o.cost, 2),
+            f"{window_head}, {opt.window_days:g} days": round(o.cost * opt.window_days, 2),
+        }
+        for t in opt.targets:
+            c = opt.check(o, t)
+            scale, unit = (100.0, "%") if is_share(t.kpi) else (1.0, unit_of(t.kpi) or "value")
+            name = kpi_label(t.kpi, opt.base, unit=False)
+            row[tr("opt.col.mean", kpi=name, unit=unit)] = c.mean * scale
+            row[tr("opt.col.low", kpi=name, unit=unit)] = c.low * scale
+            row[tr("opt.col.high", kpi=name, unit=unit)] = c.high * scale
+            bound = _bound_text(t).removeprefix(t.op).strip()
+            row[tr("opt.col.verdict", kpi=name, op=t.op, bound=bound)] = tr(
+                {FEASIBLE: "opt.meets", INFEASIBLE: "opt.fails"}.get(c.status, "opt.undecided")
+            )
+            row[tr("opt.col.needed", kpi=name)] = c.n_needed if c.status == UNDECIDED else None
+        saved = opt.waiting_cost_saved(o)
+        row[tr("opt.col.saved")] = round(saved.diff) if saved and saved.diff == saved.diff else None
+        row[tr("opt.col.saved_low")] = round(saved.ci_low) if saved and saved.ci_low == saved.ci_low else None
+        row[tr("opt.col.saved_high")] = (
+            round(saved.ci_high) if saved and saved.ci_high == saved.ci_high else None
+        )
+        row[tr("opt.col.saved_verdict")] = tr(_EFFECT_KEYS[saved.verdict]) if saved else tr("opt.no_base")
+        row[tr("opt.col.n")] = o.n
+        row[tr("opt.col.decision")] = _decision_word(o, "en")
+        row[tr("opt.col.note")] = o.stopped
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def robustness_rows(opt: Optimisation, lang: str = "en") -> tuple[list[str], list[list[str]]]:
+    """The robustness check for people: per setting and option rerun, each target's mean and
+    verdict, and its change against the assumptions as given (paired)."""
+    table = opt.robustness
+    header = [tr("opt.col.setting", lang), tr("opt.col.words", lang)]
+    header += [f"{kpi_label(t.kpi, opt.base, lang)} {_bound_text(t, lang)}" for t in opt.targets]
+    if table is None or table.empty:
+        return header, []
+    by_index = {o.index: o for o in opt.options}
+    rows = []
+    for _, r in table.iterrows():
+        o = by_index[int(r["option"])]
+        mark = f" ({tr('opt.chosen', lang)})" if o is opt.chosen else ""
+        row = [str(r["setting"]), option_words(opt.base, o.point, lang) + mark]
+        for t in opt.targets:
+            c = TargetCheck(
+                t,
+                r[f"{t.kpi}_decision"],
+                r[f"{t.kpi}_mean"],
+                r[f"{t.kpi}_lower"],
+                r[f"{t.kpi}_upper"],
+                int(r["n"]),
+                None
+                if r[f"{t.kpi}_n_needed"] != r[f"{t.kpi}_n_needed"] or r[f"{t.kpi}_n_needed"] is None
+                else int(r[f"{t.kpi}_n_needed"]),
+            )
+            change = _fmt(t.kpi, r[f"{t.kpi}_vs_given"], lang, sign=True)
+            row.append(
+                f"{_fmt(t.kpi, c.mean, lang)} [{_fmt(t.kpi, c.low, lang)}, {_fmt(t.kpi, c.high, lang)}]: "
+                f"{verdict_text(c, lang)}; {tr('opt.vs_given', lang, change=change)} "
+                f"({tr(_EFFECT_KEYS[r[f'{t.kpi}_vs_given_verdict']], lang)})"
+            )
+        rows.append(row)
+    return header, rows
+
+
+def answer_text(opt: Optimisation, lang: str = "en") -> str:
+    """The answer in one paragraph in *lang*: the chosen option with its cost and target intervals,
+    or, when none meets, the closest option, what it misses by how much, and the next step."""
+    days = fmt_number(opt.window_days, "g", lang)
+
+    def cost(value: float) -> str:
+        text = _cost_cell(opt, value, lang)
+        return text if opt.costs is not None else tr("opt.units", lang, value=text)
+
+    def targets(o: Option) -> str:
+        parts = []
+        for t in opt.targets:
+            c = opt.check(o, t)
+            parts.append(
+                f"{kpi_label(t.kpi, opt.base, lang, unit=False)} {_fmt(t.kpi, c.mean, lang)} "
+                f"[{_fmt(t.kpi, c.low, lang)}, {_fmt(t.kpi, c.high, lang)}] {_bound_text(t, lang)}: "
+                f"{verdict_text(c, lang)}"
+            )
+        return "; ".join(parts)
+
+    def change(kpi: str, value: float) -> str:
+        if is_share(kpi) and value == value:
+            return tr("opt.pp", lang, value=fmt_number(value * 100, ",.1f", lang))
+        return _fmt(kpi, value, lang)
+
+    if opt.chosen is not None:
+        o = opt.chosen
+        return tr(
+            "opt.answer_chosen",
+            lang,
+            option=option_words(opt.base, o.point, lang),
+            cost=cost(o.cost),
+            window=cost(o.cost * opt.window_days),
+            days=days,
+            targets=targets(o),
+        )
+    best = opt.closest()
+    if best is None:
+        return tr("opt.no_option", lang)
+    binds = opt.binding_target(best)
+    if binds is None:
+        return tr("opt.no_option", lang)
+    moves = opt.lever_moves(binds.target.kpi)
+    if not moves:
+        step = tr("opt.step_more", lang)
+    elif moves[0].edge and moves[0].change > 0:
+        step = tr(
+            "opt.step_widen",
+            lang,
+            lever=lever_label(opt.base, moves[0].key, lang),
+            edge=tr(f"opt.{moves[0].edge}", lang),
+            value=value_words(moves[0].best_value, lang),
+            change=change(binds.target.kpi, moves[0].change),
+        )
+    else:
+        step = tr(
+            "opt.step_add",
+            lang,
+            lever=lever_label(opt.base, moves[0].key, lang),
+            change=change(binds.target.kpi, moves[0].change),
+        )
+    return tr(
+        "opt.answer_none",
+        lang,
+        option=option_words(opt.base, best.point, lang),
+        cost=cost(best.cost),
+        targets=targets(best),
+        kpi=kpi_label(binds.target.kpi, opt.base, lang, unit=False),
+        gap=change(binds.target.kpi, binds.gap),
+        step=step,
+    )
+
+
+def sheet_document(opt: Optimisation) -> dict[str, Any]:
+    """What the report shows of the optimisation, in every language: the answer (the choice, or the
+    closest option and the next step), the decision sheet, the robustness table and the note on how
+    both were judged."""
+    doc: dict[str, Any] = {}
+    level = f"{1 - opt.alpha_per_test:.2%}"
+    for lang in LANGS:
+        header, rows = decision_rows(opt, lang)
+        rob_header, rob_rows = robustness_rows(opt, lang)
+        doc[lang] = {
+            "answer": answer_text(opt, lang),
+            "columns": header,
+            "rows": rows,
+            "note": tr("opt.sheet_note", lang, level=level, days=fmt_number(opt.window_days, "g", lang)),
+            "robustness_columns": rob_header,
+            "robustness_rows": rob_rows,
+        }
+    return doc
 
 
 def cost_figure(opt: Optimisation, kpi: str) -> Figure:
@@ -206,7 +575,7 @@ def cost_figure(opt: Optimisation, kpi: str) -> Figure:
             color="gold",
             mec="black",
             linestyle="none",
-            label=textwrap.fill(f"chosen: {c.label}", 40),
+            label=textwrap.fill(f"chosen: {words(opt, c)}", 40),
         )
     means = np.array([o.mean(kpi) for o in opt.options if o.n] + [target.bound])
     if np.all(means > 0) and np.nanmax(means) > 20 * np.nanmin(means):
@@ -228,16 +597,31 @@ def cost_figure(opt: Optimisation, kpi: str) -> Figure:
 def write_optimisation(
     opt: Optimisation, outdir: str | Path, plots: bool = True, force: bool = False
 ) -> Path:
-    """Write options.csv, replications.csv, robustness.csv, optimise.txt, chosen.yaml (the chosen
-    option's scenario), costs.yaml (the costs used) and a figure per target KPI."""
-    from sim.presentation.output import atomic_dir, resolved_scenario_yaml
+    """Write options.csv, replications.csv, robustness.csv, optimise.txt, decision.json (the
+    decision sheet for the report, in every language), results.xlsx (the decision sheet with units,
+    the options, the robustness check and the base's bottlenecks), bottlenecks.csv (of the scenario
+    as given, when it was run), chosen.yaml (the chosen option's scenario), costs.yaml (the costs
+    used) and a figure per target KPI."""
+    from sim.presentation.output import WORKBOOK, atomic_dir, resolved_scenario_yaml, write_workbook
 
     with atomic_dir(outdir, force) as tmp:
-        opt.table().to_csv(tmp / "options.csv", index=False)
+        options = opt.table()
+        options.to_csv(tmp / "options.csv", index=False)
         opt.replications().to_csv(tmp / "replications.csv", index=False)
+        sheets = {"decision sheet": decision_table(opt), "options": options}
         if opt.robustness is not None:
             opt.robustness.to_csv(tmp / "robustness.csv", index=False)
+            sheets["robustness"] = opt.robustness
+        base = opt.base_experiment()
+        if base is not None:
+            bottlenecks = base.bottlenecks()
+            bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
+            sheets["bottlenecks (as given)"] = bottlenecks
+        write_workbook(tmp / WORKBOOK, sheets)
         (tmp / "optimise.txt").write_text("\n".join(summary_lines(opt)) + "\n", encoding="utf-8")
+        (tmp / "decision.json").write_text(
+            json.dumps(sheet_document(opt), ensure_ascii=False, indent=1), encoding="utf-8"
+        )
         if opt.chosen is not None:
             exp = opt.experiment(opt.chosen)
             text = resolved_scenario_yaml(exp, {"replications": exp.n, "chosen": opt.chosen.label})

@@ -618,21 +618,57 @@ def sweep_page(folder: Path, lang: str) -> Page:
 
 @folder_kind("optimise", "options.csv")
 def optimise_page(folder: Path, lang: str) -> Page:
-    """The page of an optimisation folder: the choice, the options evaluated, the evidence."""
+    """The page of an optimisation folder: the answer (the choice, or the closest option and the
+    next step), the decision sheet, the evidence and the robustness check, numbers formatted for
+    people and every table wrapping inside a 1280 px wide page."""
+
+    def _cell(value: object, lang: str) -> str:
+        """A table cell for people: no "nan" and no float repr (``49200000.0`` -> ``49,200,000``)."""
+        if value is None or (isinstance(value, float) and value != value):
+            return ""
+        if isinstance(value, bool):
+            return tr("yes" if value else "no", lang)
+        if isinstance(value, int | float):
+            if abs(value) >= 1000 or float(value).is_integer():
+                return fmt_number(value, ",.0f", lang)
+            return fmt_number(value, ",.4g", lang)
+        return str(value)
+
     lines = (folder / "optimise.txt").read_text(encoding="utf-8").splitlines()
     options = pd.read_csv(folder / "options.csv")
     chosen = options[options["chosen"].astype(bool)] if "chosen" in options else options.iloc[0:0]
     answer = next((ln.strip() for ln in lines if ln.lower().startswith(("chosen", "no option"))), lines[0])
-    rows = [[_e(str(v)) for v in r] for r in options.itertuples(index=False)]
-    body = (
-        f"<h2>{_e(tr('report.options', lang))}</h2>{_table(list(options.columns), rows)}"
-        f"<h2>{_e(tr('report.evidence', lang))}</h2><pre>{_e(chr(10).join(lines))}</pre>"
+    sheet = folder / "decision.json"
+    # Fixed-layout tables and wrapped text: long option names and amounts never widen the page.
+    style = (
+        "<style>.opt table{table-layout:fixed;width:100%;font-size:0.85em}"
+        ".opt td,.opt th{overflow-wrap:anywhere;word-break:break-word;vertical-align:top}"
+        ".opt pre{white-space:pre-wrap;overflow-wrap:anywhere}"
+        ".opt td.num{overflow-wrap:break-word;word-break:normal}"
+        ".sheet th:first-child{width:6%}.sheet th:nth-child(2){width:24%}"
+        ".sheet th:nth-last-child(-n+2){width:7%}"
+        ".robust th:first-child{width:14%}.robust th:nth-child(2){width:30%}</style>"
     )
-    if (folder / "robustness.csv").exists():
-        rob = pd.read_csv(folder / "robustness.csv")
-        body += f"<h2>{_e(tr('report.robustness', lang))}</h2>" + _table(
-            list(rob.columns), [[_e(str(v)) for v in r] for r in rob.itertuples(index=False)]
+    body = '<div class="opt">' + style
+    if sheet.exists():
+        doc = json.loads(sheet.read_text(encoding="utf-8"))
+        part = doc[lang]
+        answer = part.get("answer", answer)
+        rows = [[_e(c) for c in r] for r in part["rows"]]
+        sheet_table = _table(part["columns"], rows, num_from=2)
+        body += (
+            f"<h2>{_e(tr('opt.sheet', lang))}</h2><p class=method>{_e(part['note'])}</p>"
+            f'<div class="sheet">{sheet_table}</div>'
         )
+        rob = part["robustness_rows"]
+        if rob:
+            rob_table = _table(part["robustness_columns"], [[_e(c) for c in r] for r in rob], num_from=2)
+            body += f'<h2>{_e(tr("report.robustness", lang))}</h2><div class="robust">{rob_table}</div>'
+    else:  # a folder written before the decision sheet: its tables, numbers formatted
+        body += f"<h2>{_e(tr('report.options', lang))}</h2>" + _table(
+            list(options.columns), [[_e(_cell(v, lang)) for v in r] for r in options.itertuples(index=False)]
+        )
+    body += f"<h2>{_e(tr('report.evidence', lang))}</h2><pre>{_e(chr(10).join(lines))}</pre></div>"
     title = f"{tr('report.optimise', lang)}: {lines[0].split(':')[0].removeprefix('optimise ')}"
     meta = f"n = {int(options['n'].sum()):,} " + tr("report.replications_all", lang)
     if not chosen.empty:
