@@ -11,7 +11,8 @@ def test_a_small_effect_under_common_random_numbers_is_an_effect() -> None:
     other = base - 0.045 + rng.normal(0, 0.004, 10)  # every pair falls 4-5 points
     e = paired_effect("utilisation_tan_thanh_quarantine", base, other)
     assert e.verdict == EFFECT
-    assert e.ci_high < -0.03 and e.n == 10
+    assert e.ci_high < -0.03
+    assert e.n == 10
 
 
 def test_a_true_zero_with_a_narrow_interval_is_no_effect() -> None:
@@ -19,7 +20,8 @@ def test_a_true_zero_with_a_narrow_interval_is_no_effect() -> None:
     base = rng.normal(1650, 40, 10)
     e = paired_effect("cleared_per_day_mean", base, base + rng.normal(0, 1, 10))
     assert e.verdict == NO_EFFECT
-    assert -e.margin <= e.ci_low and e.ci_high <= e.margin
+    assert -e.margin <= e.ci_low
+    assert e.ci_high <= e.margin
 
 
 def test_a_wide_interval_is_too_few_replications_with_a_count_needed() -> None:
@@ -27,7 +29,8 @@ def test_a_wide_interval_is_too_few_replications_with_a_count_needed() -> None:
     base = rng.normal(1650, 40, 5)
     e = paired_effect("cleared_per_day_mean", base, base + rng.normal(0, 40, 5))
     assert e.verdict == UNDECIDED
-    assert e.n_needed is not None and e.n_needed > 5
+    assert e.n_needed is not None
+    assert e.n_needed > 5
 
 
 def test_margins_are_a_point_for_shares_and_one_percent_otherwise() -> None:

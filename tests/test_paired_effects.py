@@ -16,7 +16,7 @@ from scipy import stats
 from sim.experiments.experiment import compare, precision_met, replicate, sweep
 from sim.experiments.stats import EFFECT, NO_EFFECT, UNDECIDED, t_half_width
 from sim.presentation.glossary import effect_row_text, effect_text
-from sim.presentation.report import answer_compare, sweep_answer
+from sim.presentation.report import answer_compare, build_report, sweep_answer
 
 SERVICE = "gates.g.gate_control.service_min.default.mean"
 TIME = "time_in_system_h_mean"
@@ -95,6 +95,9 @@ def test_the_sweep_sentence_and_the_console_give_the_paired_effect(small, faster
     effects = pd.read_csv(out / "effects.csv")
     assert set(effects["verdict"]) <= {EFFECT, NO_EFFECT, UNDECIDED}
     assert effects.set_index("kpi").loc[TIME, "verdict"] == EFFECT
+    page = build_report(out)
+    assert "Each point against the first (paired on common random numbers)" in page
+    assert "a paired change of -0." in page
 
 
 def test_a_lever_that_changes_nothing_is_no_effect(small) -> None:

@@ -619,10 +619,6 @@ class Comparison:
         return pd.concat(frames, ignore_index=True)
 
 
-EFFECT_COLUMNS = ["margin", "verdict", "n_needed"]
-"""What :func:`paired_effects` adds to the paired differences: the judgement of each."""
-
-
 def paired_effects(
     base: pd.DataFrame, other: pd.DataFrame, overrides: Mapping[str, float] | None = None
 ) -> pd.DataFrame:
