@@ -192,3 +192,29 @@ def test_the_console_says_how_precise_each_kpi_is(tmp_path: Path) -> None:
     bad = bordersim("run", str(file), "--precision-kpi", UTIL, "--precision-kpi", "nonsense_kpi")
     assert bad.returncode == 2
     assert "--precision-kpi nonsense_kpi" in bad.stderr
+
+
+def test_compare_prints_each_paired_effect_in_its_unit(tmp_path: Path) -> None:
+    data = copy.deepcopy(TEXTBOOK)
+    data["run"]["days"] = 6
+    base, alt = tmp_path / "tb.yaml", tmp_path / "alt.yaml"
+    base.write_text(yaml.safe_dump(data))
+    data["name"] = "two_lanes"
+    data["gates"]["g"]["gate_control"]["lanes"] = 2
+    alt.write_text(yaml.safe_dump(data))
+    out = tmp_path / "cmp"
+    args = ["compare", str(base), str(alt), "-n", "3", "--jobs", "1", "--no-plots", "-o", str(out)]
+    done = bordersim(*args, "--precision-kpi", UTIL)
+    assert done.returncode == 0, done.stderr
+    util = next(ln for ln in done.stdout.splitlines() if "Lane utilisation" in ln)
+    d = pd.read_csv(out / "differences.csv").set_index("kpi")
+    assert d.loc[UTIL, "verdict"] == EFFECT
+    points = d.loc[UTIL, "diff_mean"] * 100
+    assert points < -20  # half the load on each lane
+    assert float(util.split(" points [")[0].split()[-1]) == pytest.approx(points, abs=0.5)
+    assert "%" not in util.split("(%)")[-1]  # the label's unit aside, the change is in points
+    assert "Against textbook, two_lanes changes the mean time in system by -0." in done.stdout
+    assert {"verdict", "margin", "n_needed"} <= set(d.columns)
+    vi = bordersim(*args, "--force", "--lang", "vi", "--precision-kpi", UTIL)
+    assert vi.returncode == 0, vi.stderr
+    assert " điểm phần trăm [" in vi.stdout
