@@ -24,14 +24,21 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from sim.experiments.answer import EpisodeAnswer, day_figures, episode_answers
 from sim.experiments.results import Run, Window, run, statement, unstable
-from sim.experiments.stats import mser5, paired_differences, summarise, t_half_width
+from sim.experiments.stats import (
+    kpi_domain,
+    mser5,
+    paired_differences,
+    paired_effect,
+    summarise,
+    t_half_width,
+)
 from sim.world.calendar import MIN_PER_DAY
 from sim.world.scenario import Scenario, label_apart, short_key
 
@@ -465,6 +472,71 @@ def headline(scenario: Scenario, kpi: str | None) -> str:
     return kpi or scenario.kpi.headline
 
 
+def precision_kpi_list(
+    scenario: Scenario, kpis: Sequence[str] | None = None, kpi: str | None = None
+) -> list[str]:
+    """The KPIs precision is about, in order and each once: *kpis*, else the single *kpi* (the
+    older one-KPI argument), else the scenario's headline KPI."""
+    named = list(kpis) if kpis else ([kpi] if kpi else [scenario.kpi.headline])
+    return list(dict.fromkeys(named))
+
+
+SHARE_PRECISION_POINTS = 0.01
+"""Half-width asked of a share at the default precision (5%): one percentage point. A share's
+relative half-width means little (5% of a 2% share is 0.1 points; of a 90% share, 4.5 points)."""
+SMALL_MEAN = 1.0
+"""Below this absolute mean a KPI's precision is an absolute half-width (precision x 1 unit): a
+relative one would chase a mean near zero (a queue that rarely forms) without end."""
+
+
+class Precision(NamedTuple):
+    """Whether the 95% half-width of a mean meets the precision asked, and what it would take.
+
+    *goal* and *half_width* are in the KPI's unit (a fraction for shares); *kind* says how the
+    goal was set: ``relative`` (a fraction of the mean), ``points`` (a share) or ``absolute``
+    (a mean below :data:`SMALL_MEAN`). *needed_n* is the replications that would about meet it
+    (the count already run when it is met; 2 with fewer than two values).
+    """
+
+    met: bool
+    half_width: float
+    goal: float
+    needed_n: int
+    kind: str
+    n: int
+    reference: float
+
+
+def precision_met(
+    values: np.ndarray | pd.Series, kpi: str, precision: float, reference: float | None = None
+) -> Precision:
+    """Whether the 95% half-width of the mean of *values* (one per replication) meets *precision*.
+
+    Shares need a half-width of at most 1 percentage point x (precision / 0.05); KPIs whose mean
+    (*reference*, default the mean of *values*; the base scenario's mean for paired differences)
+    is below 1 in absolute value need at most precision x 1 unit; every other KPI, precision x
+    its mean. The replications needed scale with the square of the half-width still to gain.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = int(x.size)
+    ref = float(np.mean(x)) if reference is None and n else (math.nan if reference is None else reference)
+    if kpi_domain(kpi) == "share":
+        kind, goal = "points", SHARE_PRECISION_POINTS * precision / DEFAULT_PRECISION
+    elif ref == ref and abs(ref) < SMALL_MEAN:
+        kind, goal = "absolute", precision * SMALL_MEAN
+    else:
+        kind, goal = "relative", precision * abs(ref) if ref == ref else math.nan
+    if n < 2:
+        return Precision(False, math.nan, goal, 2, kind, n, ref)
+    half = float(t_half_width(x.std(ddof=1), n))
+    if half <= goal:
+        return Precision(True, half, goal, n, kind, n, ref)
+    if not goal > 0:
+        return Precision(False, half, goal, n + 1, kind, n, ref)  # nothing to reach: one at a time
+    return Precision(False, half, goal, max(n + 1, math.ceil(n * (half / goal) ** 2)), kind, n, ref)
+
+
 def replications_needed(values: np.ndarray, reference: float, precision: float) -> int:
     """How many replications bring the 95% half-width of the mean of *values* within
     ``precision x |reference|`` (the count already run when it is there)."""
@@ -498,16 +570,17 @@ def replicate(
     done: Mapping[Task, Replication] | None = None,
     on_done: Callable[[Task, Replication], None] | None = None,
     window: Window | None = None,
+    precision_kpis: Sequence[str] | None = None,
 ) -> Experiment:
-    """Run *n* replications; with *precision*, keep adding until the 95% half-width of
-    *precision_kpi* (default: the scenario's headline KPI) is within that fraction of its mean,
-    or *max_n* is reached.
+    """Run *n* replications; with *precision*, keep adding until the 95% half-width of every KPI
+    of *precision_kpis* (default: *precision_kpi*, else the scenario's headline KPI) meets it
+    (:func:`precision_met`), or *max_n* is reached.
 
     *done* holds replications already run, keyed ``(0, index)`` (for resuming); only the
     missing ones are run.
     """
     reps: dict[int, Replication] = {i: r for (_, i), r in (done or {}).items()}
-    kpi = headline(scenario, precision_kpi)
+    kpis = precision_kpi_list(scenario, precision_kpis, precision_kpi)
 
     def callback(task: Task, rep: Replication) -> None:
         reps[task[1]] = rep
@@ -535,8 +608,8 @@ def replicate(
         exp = experiment_of(scenario, seed, reps, window)
         if precision is None:
             return exp
-        values = exp.kpis[kpi].to_numpy(dtype=float)
-        needed = replications_needed(values, float(np.nanmean(values)), precision)
+        table = exp.kpis
+        needed = max(precision_met(table[k], k, precision).needed_n for k in kpis)
         if needed <= exp.n or exp.n >= max_n:
             return exp
         target = min(max_n, needed)
@@ -563,16 +636,57 @@ class Comparison:
         return [e.scenario.name for e in self.experiments]
 
     def differences(self) -> pd.DataFrame:
-        """Tidy table: scenario, kpi, base and scenario means, paired mean difference and interval."""
-        base = self.experiments[0].kpis
+        """Tidy table: scenario, kpi, base and scenario means, paired mean difference, its interval
+        and its verdict (:func:`paired_effects`: ``verdict``, ``margin``, ``n_needed``)."""
+        base = self.experiments[0]
         frames = []
         for exp in self.experiments[1:]:
-            d = paired_differences(base, exp.kpis).reset_index()
+            d = paired_effects(base.kpis, exp.kpis, base.scenario.kpi.equivalence)
             d.insert(0, "scenario", exp.scenario.name)
             frames.append(d)
-        return pd.concat(frames, ignore_index=True).rename(
-            columns={"mean": "diff_mean", "sd": "diff_sd", "ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}
-        )
+        return pd.concat(frames, ignore_index=True)
+
+
+def paired_effects(
+    base: pd.DataFrame, other: pd.DataFrame, overrides: Mapping[str, float] | None = None
+) -> pd.DataFrame:
+    """Per KPI (one row each): base and other means, the paired mean difference ``other - base``
+    with its sd and 95% interval (``diff_*``), n, and the verdict of
+    :func:`sim.experiments.stats.paired_effect` with its equivalence margin (*overrides*: the
+    scenario's ``kpi.equivalence``) and the replications it would take when undecided.
+
+    *base* and *other* hold one row per replication, paired by their index (the replication).
+    """
+    d = paired_differences(base, other)
+    common = base.index.intersection(other.index)
+    b = base.reindex(index=common, columns=d.index)
+    o = other.reindex(index=common, columns=d.index)
+    margins = dict(overrides or {})
+    effects = [paired_effect(str(k), b[k], o[k], overrides=margins) for k in d.index]
+    d["ci_low"] = [e.ci_low for e in effects]
+    d["ci_high"] = [e.ci_high for e in effects]
+    d["margin"] = [e.margin for e in effects]
+    d["verdict"] = [e.verdict for e in effects]
+    d["n_needed"] = pd.array([e.n_needed for e in effects], dtype="Int64")
+    return d.reset_index().rename(
+        columns={"mean": "diff_mean", "sd": "diff_sd", "ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}
+    )
+
+
+def paired_precision(
+    experiments: Sequence[Experiment], kpis: Sequence[str], precision: float
+) -> list[Precision]:
+    """The precision of each paired difference (every alternative against the first experiment,
+    replication by replication) of each of *kpis*, judged against the base mean."""
+    base = experiments[0].kpis
+    out = []
+    for kpi in kpis:
+        for e in experiments[1:]:
+            other = e.kpis
+            common = base.index.intersection(other.index)
+            diff = other.loc[common, kpi] - base.loc[common, kpi]
+            out.append(precision_met(diff, kpi, precision, float(base.loc[common, kpi].mean())))
+    return out
 
 
 def compare(
@@ -590,12 +704,14 @@ def compare(
     precision: float | None = None,
     precision_kpi: str | None = None,
     max_n: int = 200,
+    precision_kpis: Sequence[str] | None = None,
 ) -> Comparison:
     """Replicate every scenario with the same seeds and pair them with the first.
 
     With *precision*, replications are added (to every scenario alike) until the 95% half-width
-    of each paired difference of *precision_kpi* (default: the base scenario's headline KPI) is
-    within that fraction of the base scenario's mean, or *max_n* is reached.
+    of each paired difference of every KPI of *precision_kpis* (default: *precision_kpi*, else
+    the base scenario's headline KPI) meets it against the base scenario's mean
+    (:func:`precision_met`), or *max_n* is reached.
     *done* holds replications already run, keyed (scenario number, replication), for resuming.
     """
     if len(scenarios) < 2:
@@ -604,7 +720,7 @@ def compare(
     seeds = scenario_seeds(seed, len(scenarios), common_random_numbers)
     experiments: list[Experiment] = []
     if common_random_numbers:
-        kpi = headline(scenarios[0], precision_kpi)
+        kpis = precision_kpi_list(scenarios[0], precision_kpis, precision_kpi)
         target = n
         while True:
             tasks = [(k, i) for k in range(len(scenarios)) for i in range(target)]
@@ -626,13 +742,7 @@ def compare(
             ]
             if precision is None or target >= max_n:
                 return Comparison(experiments)
-            base = experiments[0].kpis[kpi].to_numpy(dtype=float)
-            needed = max(
-                replications_needed(
-                    e.kpis[kpi].to_numpy(dtype=float) - base, float(np.nanmean(base)), precision
-                )
-                for e in experiments[1:]
-            )
+            needed = max(p.needed_n for p in paired_precision(experiments, kpis, precision))
             if needed <= target:
                 return Comparison(experiments)
             target = min(max_n, needed)
@@ -657,6 +767,7 @@ def compare(
                 window=window,
                 precision=precision,
                 precision_kpi=precision_kpi,
+                precision_kpis=precision_kpis,
                 max_n=max_n,
             )
         except RunInterruptedError as err:
@@ -686,6 +797,24 @@ class Sweep:
         """Each point named by its values: ``customs_docs.lanes=8, hours.close=24:00``."""
         return [", ".join(f"{short_key(k)}={v}" for k, v in point.items()) for point in self.points]
 
+    def effects(self, kpis: Sequence[str] | None = None) -> pd.DataFrame:
+        """Each point against the first, paired replication by replication (the same seeds): one
+        row per later point and KPI (*kpis*, default all), its label, and the columns of
+        :func:`paired_effects` (difference, interval, verdict)."""
+        base = self.experiments[0].kpis
+        if kpis is not None:
+            base = base.reindex(columns=list(kpis))
+        frames = []
+        for p in range(1, len(self.experiments)):
+            other = self.experiments[p].kpis.reindex(columns=base.columns)
+            d = paired_effects(base, other, self.base.kpi.equivalence)
+            d.insert(0, "point", p)
+            d.insert(1, "label", self.labels[p])
+            frames.append(d)
+        if not frames:
+            return pd.DataFrame(columns=["point", "label", "kpi", "diff_mean", "verdict"])
+        return pd.concat(frames, ignore_index=True)
+
     def table(self) -> pd.DataFrame:
         """Tidy: one row per point and KPI, its label, varied values as columns, mean and 95% interval."""
         frames = []
@@ -713,11 +842,13 @@ def sweep(
     precision: float | None = None,
     precision_kpi: str | None = None,
     max_n: int = 200,
+    precision_kpis: Sequence[str] | None = None,
 ) -> Sweep:
     """Replicate every point of the grid *vary* (dotted key -> values) on common random numbers.
 
-    With *precision*, each point gets replications until its own half-width of *precision_kpi*
-    (default: the scenario's headline KPI) is within that fraction of its mean, or *max_n*.
+    With *precision*, each point gets replications until its own half-width of every KPI of
+    *precision_kpis* (default: *precision_kpi*, else the scenario's headline KPI) meets it
+    (:func:`precision_met`), or *max_n*.
     *done* holds replications already run, keyed (point number, replication), for resuming.
     """
     points = sweep_points(vary)
@@ -733,6 +864,7 @@ def sweep(
         window=window,
         precision=precision,
         precision_kpi=precision_kpi,
+        precision_kpis=precision_kpis,
         max_n=max_n,
     )
     return Sweep(scenario, points, reps)
@@ -752,9 +884,11 @@ def replicate_each(
     precision_kpi: str | None = None,
     max_n: int = 200,
     keep_series: bool = False,
+    precision_kpis: Sequence[str] | None = None,
 ) -> list[Experiment]:
     """Replicate each scenario on common random numbers, *n* times or, with *precision*, until
-    each one's half-width of its KPI is within that fraction of its mean (at most *max_n*)."""
+    each one's half-width of every KPI of *precision_kpis* (default: *precision_kpi*, else its
+    headline KPI) meets it (:func:`precision_met`; at most *max_n*)."""
     targets = dict.fromkeys(range(len(scenarios)), n)
     finished: dict[Task, Replication] = dict(done or {})
     while True:
@@ -779,8 +913,9 @@ def replicate_each(
             return exps
         more = {}
         for k, exp in enumerate(exps):
-            values = exp.kpis[headline(exp.scenario, precision_kpi)].to_numpy(dtype=float)
-            needed = min(max_n, replications_needed(values, float(np.nanmean(values)), precision))
+            table = exp.kpis
+            kpis = precision_kpi_list(exp.scenario, precision_kpis, precision_kpi)
+            needed = min(max_n, max(precision_met(table[k], k, precision).needed_n for k in kpis))
             if needed > targets[k]:
                 more[k] = needed
         if not more:

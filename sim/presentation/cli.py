@@ -129,6 +129,42 @@ def _replications(args: argparse.Namespace) -> tuple[int, float | None]:
     return max(args.replications or MIN_REPLICATIONS, MIN_REPLICATIONS), precision
 
 
+def _precision_kpis(args: argparse.Namespace, sc: Scenario) -> list[str]:
+    """The KPIs --precision is about: each --precision-kpi, then the headline KPI, each once;
+    refused before anything runs when the scenario does not define one."""
+    kpis = list(dict.fromkeys([*(getattr(args, "precision_kpi", None) or []), sc.kpi.headline]))
+    _check_kpis("--precision-kpi", kpis, sc)
+    return kpis
+
+
+def _print_precision(found: list[tuple[str, str, Any]], precision: float, lang: str = "en") -> None:
+    """A line per KPI (*found*: KPI, how to name it, its :class:`~sim.experiments.experiment.Precision`):
+    its 95% half-width (relative to its mean, in points for a share, or in its unit for a mean
+    below 1), after how many replications, against what was asked."""
+    from sim.presentation.glossary import fmt_number, tr, unit_of
+
+    for kpi, name, p in found:
+
+        def shown(value: float, p: Any = p, kpi: str = kpi) -> str:
+            if p.kind == "points":
+                return f"{fmt_number(value * 100, '.1f', lang)} {tr('unit.points', lang)}"
+            if p.kind == "absolute":
+                unit = unit_of(kpi, lang)
+                return fmt_number(value, ".2g", lang) + (f" {unit}" if unit else "")
+            rel = value / abs(p.reference) if p.reference else float("nan")
+            return tr("precision.of_mean", lang, pct=fmt_number(rel, ".1%", lang))
+
+        goal = fmt_number(precision * 100, "g", lang) + "%" if p.kind == "relative" else shown(p.goal)
+        met = tr("precision.met" if p.met else "precision.not_met", lang) if p.n else tr("na", lang)
+        line = tr("precision.line", lang, kpi=name, half=shown(p.half_width), n=p.n, goal=goal, met=met)
+        print("  " + line)
+
+
+def _worst(precisions: list[Any]) -> Any:
+    """The precision furthest from its goal (the one that decides how many replications run)."""
+    return max(precisions, key=lambda p: (not p.met, p.needed_n, p.half_width / p.goal if p.goal else 0))
+
+
 def _window(args: argparse.Namespace, scenarios: list[Scenario]) -> Any:
     """The --window as dates, checked against every scenario's run before anything is simulated."""
     text = getattr(args, "window", None)
@@ -205,8 +241,11 @@ def _add_experiment_args(p: argparse.ArgumentParser, n: int | None, resumable: b
         )
         p.add_argument(
             "--precision-kpi",
+            action="append",
             default=None,
-            help="the KPI --precision is about (default: the scenario's headline)",
+            metavar="KPI",
+            help="a KPI --precision is about, besides the scenario's headline KPI; repeatable, "
+            "every one must meet it (shares to 1 point at 5%%, means below 1 to precision x 1 unit)",
         )
         p.add_argument(
             "--max-replications",
@@ -476,12 +515,12 @@ def _warn_unstable(exp: Any, quiet: bool) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.experiments.experiment import replicate
+    from sim.experiments.experiment import precision_met, replicate
     from sim.presentation.output import write_experiment
 
     sc = _scenario_from(args.file, args.set)
     n, precision = _replications(args)
-    _check_kpis("--precision-kpi", [args.precision_kpi or sc.kpi.headline], sc)
+    precision_kpis = _precision_kpis(args, sc)
     window = _window(args, [sc])
     started = time.perf_counter()
     outdir = _output(args, sc.name)
@@ -498,7 +537,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             args.jobs,
             executor,
             precision=precision,
-            precision_kpi=args.precision_kpi,
+            precision_kpis=precision_kpis,
             max_n=max(args.max_replications, n),
             done=done,
             on_done=on_done,
@@ -510,23 +549,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         _print_experiment(exp, outdir, time.perf_counter() - started, args.lang)
         if precision:
-            _print_precision(exp.kpis, args.precision_kpi or sc.kpi.headline, precision, exp.n)
+            table = exp.kpis
+            found = [(k, k, precision_met(table[k], k, precision)) for k in precision_kpis]
+            _print_precision(found, precision, args.lang)
     _warn_short_warmup(exp)
     _warn_unstable(exp, args.quiet)
     return 0
-
-
-def _print_precision(kpis: Any, kpi: str, precision: float, n: int) -> None:
-    from sim.experiments.stats import t_half_width
-
-    x = kpis[kpi].dropna()
-    half = float(t_half_width(x.std(ddof=1), len(x))) if len(x) > 1 else float("nan")
-    rel = half / abs(x.mean()) if x.mean() else float("nan")
-    met = "met" if rel <= precision else "NOT met: raise --max-replications"
-    print(
-        f"  precision: {kpi} 95% half-width {rel:.1%} of its mean after n = {n} replications "
-        f"(asked {precision:.0%}: {met})"
-    )
 
 
 def _warn_short_warmup(exp: Any) -> None:
@@ -549,6 +577,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     outdir = _output(args, "compare_" + "_vs_".join(names[:3]))
     seeds = scenario_seeds(args.seed, len(scenarios), not args.independent)
     n, precision = _replications(args)
+    precision_kpis = _precision_kpis(args, scenarios[0])
     total = len(scenarios) * n
     with (
         claimed(outdir, args.force),
@@ -566,7 +595,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             on_done=on_done,
             window=window,
             precision=precision,
-            precision_kpi=args.precision_kpi,
+            precision_kpis=precision_kpis,
             max_n=max(args.max_replications, n),
         )
         write_comparison(
@@ -575,27 +604,48 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     for e in comp.experiments:
         _warn_unstable(e, args.quiet)
     if not args.quiet:
-        from sim.presentation.glossary import fmt, kpi_label, tr
+        from sim.presentation.glossary import effect_row_text, kpi_label, tr
         from sim.presentation.report import answer_compare
 
         lang = args.lang
         d = comp.differences()
-        key = d[
-            d["kpi"].isin(
-                ["time_in_system_h_mean", "cleared_per_day_mean", "perishable_over_threshold_share"]
-            )
-        ]
+        shown = list(dict.fromkeys([*precision_kpis, *COMPARE_KPIS]))
+        key = d[d["kpi"].isin(shown)]
         print(tr("report.method", lang, n=comp.experiments[0].n, method=tr("report.method_paired", lang)))
         for name in comp.names[1:]:
             print("  " + answer_compare(d, comp.experiments[0].scenario, name, lang))
         for row in key.itertuples():
             label = kpi_label(row.kpi, comp.experiments[0].scenario, lang)
-            print(
-                f"  {row.scenario:>24} {label:<48} {fmt(row.kpi, row.diff_mean, lang, True):>10} "
-                f"[{fmt(row.kpi, row.diff_ci_low, lang, True)}, {fmt(row.kpi, row.diff_ci_high, lang, True)}]"
-            )
+            print(f"  {row.scenario:>24} {label:<48} {effect_row_text(row, lang)}")
+        if precision:
+            _print_precision(_compare_precision(comp, precision_kpis, precision, lang), precision, lang)
         print("  " + tr("summary.results", lang, folder=outdir))
     return 0
+
+
+COMPARE_KPIS = ["time_in_system_h_mean", "cleared_per_day_mean", "perishable_over_threshold_share"]
+"""The KPIs ``bordersim compare`` prints the paired effect of, after those precision is about."""
+
+
+def _compare_precision(comp: Any, kpis: list[str], precision: float, lang: str) -> list[tuple[str, str, Any]]:
+    """Per KPI the precision that decided the replications: of the paired differences on common
+    random numbers (the alternative furthest from it), of each scenario's mean otherwise."""
+    from sim.experiments.experiment import paired_precision, precision_met
+    from sim.presentation.glossary import tr
+
+    exps = comp.experiments
+    found = []
+    for k in kpis:
+        if exps[0].seed == exps[1].seed:  # common random numbers: the differences
+            ps = paired_precision(exps, [k], precision)
+            worst = _worst(ps)
+            alt = exps[1 + ps.index(worst)].scenario.name
+            found.append((k, tr("precision.paired", lang, kpi=k, alt=alt, base=exps[0].scenario.name), worst))
+        else:
+            ps = [precision_met(e.kpis[k], k, precision) for e in exps]
+            worst = _worst(ps)
+            found.append((k, f"{k} ({exps[ps.index(worst)].scenario.name})", worst))
+    return found
 
 
 def _parse_vary(texts: list[str]) -> dict[str, list[Any]]:
@@ -630,6 +680,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     points = [sc.with_changes(p) for p in sweep_points(vary)]
     window = _window(args, points)
     n, precision = _replications(args)
+    precision_kpis = _precision_kpis(args, sc)
     total = len(points) * n
     with (
         claimed(outdir, args.force, sc.name),
@@ -647,7 +698,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             on_done=on_done,
             window=window,
             precision=precision,
-            precision_kpi=args.precision_kpi,
+            precision_kpis=precision_kpis,
             max_n=max(args.max_replications, n),
         )
         write_sweep(
@@ -656,7 +707,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if not args.quiet:
         import pandas as pd
 
-        from sim.presentation.glossary import tr
+        from sim.experiments.experiment import precision_met
+        from sim.presentation.glossary import effect_row_text, kpi_label, tr
         from sim.presentation.report import sweep_answer
 
         table = sw.table()
@@ -665,12 +717,28 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         bottlenecks = pd.concat(
             [e.bottlenecks().assign(point=p) for p, e in enumerate(sw.experiments)], ignore_index=True
         )
+        effects = sw.effects(kpis)
         for kpi in kpis:
-            print(sweep_answer(table, bottlenecks, sc, kpi, args.lang))
-        from sim.experiments.optimise import no_effect_lines
-
-        for line in no_effect_lines(sc, sw.points, sw.experiments, kpis[0]):
-            print(line)
+            print(sweep_answer(table, bottlenecks, sc, kpi, args.lang, effects))
+        for row in effects.itertuples():
+            label = kpi_label(row.kpi, sc, args.lang)
+            print(
+                "  "
+                + tr(
+                    "summary.effect",
+                    args.lang,
+                    label=row.label,
+                    kpi=label,
+                    effect=effect_row_text(row, args.lang),
+                )
+            )
+        if precision:
+            found = []
+            for k in precision_kpis:
+                ps = [precision_met(e.kpis[k], k, precision) for e in sw.experiments]
+                worst = _worst(ps)
+                found.append((k, f"{k} ({sw.labels[ps.index(worst)]})", worst))
+            _print_precision(found, precision, args.lang)
         print(tr("summary.results", args.lang, folder=outdir))
     return 0
 
@@ -794,7 +862,7 @@ def _cmd_table(args: argparse.Namespace) -> int:
                 executor,
                 on_done=lambda task, rep: bar.update(1),
                 precision=precision,
-                precision_kpi=args.precision_kpi,
+                precision_kpis=_precision_kpis(args, scenarios[0]) if args.precision_kpi else None,
                 max_n=max(args.max_replications, n),
             )
         table = library_table(exps)

@@ -554,6 +554,39 @@ TERMS: dict[str, tuple[str, str]] = {
         "Robustness: the chosen option at each setting",
         "Độ vững: phương án được chọn ở từng giả định",
     ),
+    # Paired effects
+    "unit.points": ("points", "điểm phần trăm"),
+    "effect.no_effect": ("no effect (within ±{margin})", "không có tác động (trong phạm vi ±{margin})"),
+    "effect.undecided": (
+        "too few replications to tell (about {n} needed)",
+        "chưa đủ lần chạy để kết luận (cần khoảng {n} lần)",
+    ),
+    "effect.undecided_bare": ("too few replications to tell", "chưa đủ lần chạy để kết luận"),
+    "answer.compare_paired": (
+        "Against {base}, {alt} changes the mean time in system by {time} and trucks cleared a day by "
+        "{cleared}.",
+        "So với {base}, {alt} làm thời gian trung bình trong hệ thống thay đổi {time} và số phương tiện "
+        "thông quan mỗi ngày thay đổi {cleared}.",
+    ),
+    "answer.sweep_paired": (
+        "{lever} {first} to {last}: {kpi} goes from {a} to {b} {unit}, a paired change of {effect}; the "
+        "binding stage is the {stage} at {gate}, {util} busy.",
+        "{lever} từ {first} đến {last}: {kpi} đi từ {a} đến {b} {unit}, chênh lệch theo cặp {effect}; "
+        "khâu nghẽn là {stage} tại cửa khẩu {gate}, bận {util}.",
+    ),
+    "report.effects_table": (
+        "Each point against the first (paired on common random numbers)",
+        "Từng điểm so với điểm đầu (theo cặp trên cùng chuỗi số ngẫu nhiên)",
+    ),
+    "summary.effect": ("{label}: {kpi}: {effect}", "{label}: {kpi}: {effect}"),
+    "precision.line": (
+        "precision: {kpi} 95% half-width {half} after n = {n} (asked {goal}: {met})",
+        "độ chính xác: {kpi} nửa khoảng tin cậy 95% {half} sau n = {n} lần chạy (yêu cầu {goal}: {met})",
+    ),
+    "precision.of_mean": ("{pct} of its mean", "{pct} giá trị trung bình"),
+    "precision.paired": ("{kpi} (difference {alt} - {base})", "{kpi} (chênh lệch {alt} - {base})"),
+    "precision.met": ("met", "đạt"),
+    "precision.not_met": ("NOT met: raise --max-replications", "CHƯA đạt: tăng --max-replications"),
 }
 """Text key -> (English, Vietnamese); ``{name}`` fields are filled in by :func:`tr`."""
 
@@ -1062,3 +1095,102 @@ def glossary_markdown() -> str:
         en, vi = TERMS[key]
         lines.append(f"| `{key}` | {en} | {vi} |")
     return "\n".join(lines) + "\n"
+
+
+# Paired effects
+
+
+def _decimals(width: float) -> int | None:
+    """Decimals that show an interval *width* (in the unit shown) with two significant digits, so
+    that a non-zero interval never prints as ``0 [0, 0]``; None for a width of zero or NaN."""
+    if not (width == width and width > 0 and math.isfinite(width)):
+        return None
+    return int(min(6, max(0, 1 - math.floor(math.log10(width) + 1e-9))))
+
+
+def _signed(value: float, decimals: int, lang: str) -> str:
+    text = fmt_number(value, f"+,.{decimals}f", lang)
+    return text[1:] if not any(c in "123456789" for c in text) else text  # a zero takes no sign
+
+
+def _default_decimals(kpi: str, shown: float) -> int:
+    if is_share(kpi) or kpi.startswith("days_above"):
+        return 1
+    return 0 if is_count(kpi) or abs(shown) >= 1000 else 2
+
+
+def effect_numbers(kpi: str, diff: float, low: float, high: float, lang: str = "en") -> str:
+    """A paired difference and its 95% interval in the KPI's unit: percentage points for a share
+    (``-4.6 points [-5.1, -4.1]``), hours, trucks... otherwise; decimals follow the width of the
+    interval."""
+    if diff != diff:
+        return tr("na", lang)
+    scale = 100.0 if is_share(kpi) else 1.0
+    unit = tr("unit.points", lang) if is_share(kpi) else unit_of(kpi, lang)
+    d, lo, hi = diff * scale, low * scale, high * scale
+    decimals = _decimals(hi - lo)
+    if decimals is None:
+        decimals = _default_decimals(kpi, d)
+    text = _signed(d, decimals, lang) + (f" {unit}" if unit else "")
+    if lo == lo and hi == hi:
+        text += f" [{_signed(lo, decimals, lang)}, {_signed(hi, decimals, lang)}]"
+    return text
+
+
+def margin_text(kpi: str, margin: float, lang: str = "en") -> str:
+    """An equivalence margin in the KPI's unit (points for a share), to two significant digits."""
+    scale = 100.0 if is_share(kpi) else 1.0
+    unit = tr("unit.points", lang) if is_share(kpi) else unit_of(kpi, lang)
+    m = margin * scale
+    decimals = _decimals(m)
+    text = format(m, f",.{_default_decimals(kpi, m) if decimals is None else decimals}f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if lang == "vi":
+        text = text.translate(str.maketrans({",": ".", ".": ","}))
+    return text + (f" {unit}" if unit else "")
+
+
+def effect_text(
+    kpi: str,
+    diff: float,
+    low: float,
+    high: float,
+    verdict: str,
+    margin: float,
+    n_needed: float | None,
+    lang: str = "en",
+) -> str:
+    """What a paired effect says (see :func:`sim.experiments.stats.paired_effect`): the difference
+    with its interval for an effect; followed by "no effect (within ±margin)" when the whole
+    interval lies inside the margin, or by "too few replications to tell (about N needed)"."""
+    from sim.experiments.stats import EFFECT, NO_EFFECT
+
+    numbers = effect_numbers(kpi, diff, low, high, lang)
+    if diff != diff or verdict == EFFECT:
+        return numbers
+    if verdict == NO_EFFECT:
+        return f"{numbers}: {tr('effect.no_effect', lang, margin=margin_text(kpi, margin, lang))}"
+    if n_needed is not None and n_needed == n_needed:
+        return f"{numbers}: {tr('effect.undecided', lang, n=fmt_number(int(n_needed), ',d', lang))}"
+    return f"{numbers}: {tr('effect.undecided_bare', lang)}"
+
+
+def effect_row_text(row: Any, lang: str = "en") -> str:
+    """:func:`effect_text` of a row of ``Comparison.differences()`` or ``Sweep.effects()`` (or the
+    CSV files written from them); a row without a verdict (an older folder) is judged on its
+    interval alone: an effect when it leaves out zero, else too few replications."""
+    import pandas as pd
+
+    from sim.experiments.stats import EFFECT, UNDECIDED
+
+    get = row.get if hasattr(row, "get") else lambda k, default=None: getattr(row, k, default)
+    low, high = float(get("diff_ci_low")), float(get("diff_ci_high"))
+    verdict = get("verdict")
+    if not isinstance(verdict, str):
+        verdict = EFFECT if low > 0 or high < 0 else UNDECIDED
+    needed = get("n_needed")
+    needed = None if needed is None or pd.isna(needed) else float(needed)
+    margin = get("margin")
+    margin = math.nan if margin is None or pd.isna(margin) else float(margin)
+    return effect_text(str(get("kpi")), float(get("diff_mean")), low, high, verdict, margin, needed, lang)

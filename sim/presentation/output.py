@@ -198,7 +198,8 @@ def write_comparison(
     force: bool = False,
     lang: str = "en",
 ) -> Path:
-    """Write differences.csv (paired, against the first scenario), summaries.csv,
+    """Write differences.csv (paired, against the first scenario, each with its verdict, margin
+    and the replications an undecided one would need), summaries.csv,
     bottlenecks.csv (per scenario), results.xlsx, the scenarios, figures of the differences and
     of every scenario's queues over time, and with *report* the report in *lang*."""
     with atomic_dir(outdir, force) as tmp:
@@ -239,11 +240,14 @@ def write_sweep(
     report: bool = False,
     lang: str = "en",
 ) -> Path:
-    """Write sweep.csv (one row per point and KPI, labelled by its values), bottlenecks.csv per
-    point, results.xlsx, a capacity curve per KPI asked for, and with *report* the report."""
+    """Write sweep.csv (one row per point and KPI, labelled by its values), effects.csv (each
+    later point against the first, paired, with its verdict), bottlenecks.csv per point,
+    results.xlsx, a capacity curve per KPI asked for, and with *report* the report."""
     with atomic_dir(outdir, force) as tmp:
         table = sw.table()
         table.to_csv(tmp / "sweep.csv", index=False)
+        effects = sw.effects()
+        effects.to_csv(tmp / "effects.csv", index=False)
         bottlenecks = pd.concat(
             [
                 e.bottlenecks().assign(point=p, label=label)
@@ -252,7 +256,7 @@ def write_sweep(
             ignore_index=True,
         )
         bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
-        write_workbook(tmp / WORKBOOK, {"sweep": table, "bottlenecks": bottlenecks})
+        write_workbook(tmp / WORKBOOK, {"sweep": table, "effects": effects, "bottlenecks": bottlenecks})
         notes = {"varied": json.dumps(sw.points), **sweep_kpis_note(kpis)}
         text = resolved_scenario_yaml(sw.experiments[0], notes)
         (tmp / "scenario.yaml").write_text(text, encoding="utf-8")

@@ -27,6 +27,7 @@ from sim.presentation.answer_text import answer_lines, bottleneck_lines, growth_
 from sim.presentation.glossary import (
     COST_KPIS,
     assumed_rates,
+    effect_row_text,
     fmt,
     fmt_number,
     gate_name,
@@ -488,12 +489,7 @@ def comparison_page(folder: Path, lang: str) -> Page:
                 _e(kpi_label(r.kpi, base, lang)) + f" <code>{_e(r.kpi)}</code>",
                 _e(fmt(r.kpi, r.base_mean, lang)),
                 _e(fmt(r.kpi, r.other_mean, lang)),
-                _value(
-                    r.kpi,
-                    pd.Series({"mean": r.diff_mean, "ci_low": r.diff_ci_low, "ci_high": r.diff_ci_high}),
-                    lang,
-                    True,
-                ),
+                _e(effect_row_text(r, lang)),
             ]
         )
     header = [tr("report.scenario", lang), tr("report.figure", lang), tr("report.base_mean", lang),
@@ -510,9 +506,21 @@ def comparison_page(folder: Path, lang: str) -> Page:
 
 
 def answer_compare(diffs: pd.DataFrame, base: Scenario, alt: str, lang: str) -> str:
-    """One sentence on what *alt* changes against the base, with intervals and a verdict."""
+    """One sentence on what *alt* changes against the base: the paired effect on the time in
+    system and on trucks cleared a day, each with its interval and verdict (an effect, no effect
+    within the margin, or too few replications to tell)."""
     d = diffs[diffs["scenario"] == alt].set_index("kpi")
     t, c = d.loc["time_in_system_h_mean"], d.loc["cleared_per_day_mean"]
+    if "verdict" in d.columns:
+        return tr(
+            "answer.compare_paired",
+            lang,
+            base=base.name,
+            alt=alt,
+            time=effect_row_text(t.to_dict() | {"kpi": t.name}, lang),
+            cleared=effect_row_text(c.to_dict() | {"kpi": c.name}, lang),
+        )
+    # A folder written before the verdict was kept: the numbers and whether the interval leaves out 0.
     real = t["diff_ci_low"] > 0 or t["diff_ci_high"] < 0 or c["diff_ci_low"] > 0 or c["diff_ci_high"] < 0
     return tr(
         "answer.compare",
@@ -530,13 +538,24 @@ def answer_compare(diffs: pd.DataFrame, base: Scenario, alt: str, lang: str) -> 
 
 
 def sweep_answer(
-    table: pd.DataFrame, bottlenecks: pd.DataFrame | None, sc: Scenario, kpi: str, lang: str
+    table: pd.DataFrame,
+    bottlenecks: pd.DataFrame | None,
+    sc: Scenario,
+    kpi: str,
+    lang: str,
+    effects: pd.DataFrame | None = None,
 ) -> str:
-    """One sentence on a sweep: how far *kpi* moves over the first lever, whether beyond the
-    intervals, and which stage binds (the busiest at the last point)."""
+    """One sentence on a sweep: how far *kpi* moves over the first lever, the paired effect of
+    the last point against the first (from *effects*, ``Sweep.effects()``), and which stage binds
+    (the busiest at the last point). Without *effects* (an older folder) the two points'
+    intervals are set side by side instead."""
     keys = _sweep_keys(table)
     rows = table[table["kpi"] == kpi].sort_values("point")
     first, last = rows.iloc[0], rows.iloc[-1]
+    paired = None
+    if effects is not None and len(effects):
+        mine = effects[(effects["kpi"] == kpi) & (effects["point"] == last["point"])]
+        paired = mine.iloc[0] if len(mine) else None
     apart = first["ci_high"] < last["ci_low"] or last["ci_high"] < first["ci_low"]
     if first["n"] < 2:
         apart = abs(last["mean"] - first["mean"]) > 0.05 * abs(first["mean"])
@@ -548,7 +567,7 @@ def sweep_answer(
         util = fmt("utilisation_", top["utilisation"], lang)
     return (
         tr(
-            "answer.sweep",
+            "answer.sweep" if paired is None else "answer.sweep_paired",
             lang,
             lever=lever_label(sc, keys[0], lang),
             first=first[keys[0]],
@@ -557,7 +576,9 @@ def sweep_answer(
             a=fmt(kpi, first["mean"], lang),
             b=fmt(kpi, last["mean"], lang),
             unit="" if is_share(kpi) else unit_of(kpi, lang),
-            effect=tr("effect.some" if apart else "effect.none", lang),
+            effect=tr("effect.some" if apart else "effect.none", lang)
+            if paired is None
+            else effect_row_text(paired, lang),
             stage=stage,
             gate=gate,
             util=util,
@@ -610,7 +631,18 @@ def sweep_page(folder: Path, lang: str) -> Page:
         header.append(tr("report.bottleneck", lang))
     n = int(table["n"].max())
     body = f"<h2>{_e(tr('report.sweep_table', lang))}</h2>{_table(header, rows)}{_method(n, lang)}"
-    answer = " ".join(sweep_answer(table, bn, sc, k, lang) for k in shown[:1])
+    effects = pd.read_csv(folder / "effects.csv") if (folder / "effects.csv").exists() else None
+    if effects is not None and len(effects):
+        effect_rows = []
+        for _, g in effects[effects["kpi"].isin(shown)].groupby("point", sort=True):
+            g = g.set_index("kpi")
+            cells = [_e(g["label"].iloc[0])]
+            cells += [_e(effect_row_text(g.loc[k].to_dict() | {"kpi": k}, lang)) for k in shown]
+            effect_rows.append(cells)
+        header = [tr("report.point", lang)] + [kpi_label(k, sc, lang) for k in shown]
+        body += f"<h2>{_e(tr('report.effects_table', lang))}</h2>{_table(header, effect_rows)}"
+        body += _method(int(effects["n"].max()), lang, paired=True)
+    answer = " ".join(sweep_answer(table, bn, sc, k, lang, effects) for k in shown[:1])
     title = f"{tr('report.sweep', lang)}: {sc.name}"
     meta = ", ".join(lever_label(sc, k, lang) for k in _sweep_keys(table))
     return Page(title, question(sc, lang), answer, meta, body)
