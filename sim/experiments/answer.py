@@ -183,12 +183,19 @@ def _interval(values: np.ndarray, domain: str) -> tuple[float, float, float, int
 
 @dataclass
 class Figure:
-    """One figure of the answer over the replications: mean, 95% interval kept in range, n."""
+    """One figure of the answer over the replications: mean, 95% interval kept in range, n, and
+    the value of each replication (for the precision rule)."""
 
     mean: float
     ci_low: float
     ci_high: float
     n: int
+    values: np.ndarray | None = None
+
+
+def _figure(values: np.ndarray, domain: str) -> Figure:
+    x = np.asarray(values, dtype=float)
+    return Figure(*_interval(x, domain), values=x)
 
 
 @dataclass
@@ -280,15 +287,29 @@ def _recovery(backlog: np.ndarray, level: float, after: int) -> tuple[int | None
 
 
 def episode_answers(
-    sc: Scenario, tables: Sequence[pd.DataFrame], window: Window | None = None
+    sc: Scenario,
+    tables: Sequence[pd.DataFrame],
+    window: Window | None = None,
+    like: Sequence[EpisodeAnswer] | None = None,
 ) -> list[EpisodeAnswer]:
-    """The answer per episode (or window) from every replication's :func:`day_figures` table."""
+    """The answer per episode (or window) from every replication's :func:`day_figures` table.
+
+    *like* holds another option's answers (the base scenario's): their windows, ends included,
+    are used as they are, so that options compared on common random numbers are judged over the
+    same days and stay paired; each gate's recovery is still its own.
+    """
     if not tables:
         return []
     start = sc.run.start_date
     n = len(tables)
     out = []
-    for kind, first, last, ep in answer_windows(sc, window):
+    fixed = {a.first: a.last for a in like} if like is not None else None
+    spans = (
+        [(a.kind, a.first, a.episode.last if a.episode else a.last, a.episode) for a in like]
+        if like is not None
+        else answer_windows(sc, window)
+    )
+    for kind, first, last, ep in spans:
         i0 = (first - start).days
         scope = event_scope(sc, ep) if ep is not None else [(g, d) for g in sc.gates for d in DIRECTIONS]
         scope = [(g, d) for g, d in scope if _has_traffic(sc, g, d)]
@@ -308,6 +329,8 @@ def episode_answers(
             last_index = max([end_index, *ends])
         else:
             last_index = end_index
+        if fixed is not None:
+            last_index = (fixed[first] - start).days
         last_day = start + dt.timedelta(days=last_index)
         answer = EpisodeAnswer(kind, first, last_day, n, ep)
         span = slice(i0, last_index + 1)
@@ -332,7 +355,7 @@ def episode_answers(
             if f.startswith("util:")
         }:
             util = _pivot(tables, PROVINCE, "", f"util:{name}")[:, span]
-            answer.province[name] = Figure(*_interval(np.nanmax(util, axis=1), "share"))
+            answer.province[name] = _figure(np.nanmax(util, axis=1), "share")
         out.append(answer)
     return out
 
@@ -379,7 +402,7 @@ def _gate_answer(
         counts = np.bincount(winners, minlength=len(names))
         top = int(counts.argmax())
         stage, binds = names[top], int(counts[top])
-        peak_util = Figure(*_interval(np.nanmax(best[stage], axis=1), "share"))
+        peak_util = _figure(np.nanmax(best[stage], axis=1), "share")
     per_n = np.nansum(_pivot(tables, gate, direction, "perishable_n")[:, span], axis=1)
     per_over = np.nansum(_pivot(tables, gate, direction, "perishable_over")[:, span], axis=1)
     with np.errstate(all="ignore"):
@@ -408,15 +431,15 @@ def _gate_answer(
         recovered=recovered,
         days_to_recover=days_to,
         above_at_end=excess,
-        peak_trucks=Figure(*_interval(peak_max, "nonnegative")),
+        peak_trucks=_figure(peak_max, "nonnegative"),
         where=where,
-        road_km_max=Figure(*_interval(road, "nonnegative")),
+        road_km_max=_figure(road, "nonnegative"),
         stage=stage,
         binds_in=binds,
         peak_utilisation=peak_util,
-        perishable_over_share=Figure(*_interval(share, "share")),
-        cost_vnd_per_day=Figure(*_interval(cost / max(days, 1), "nonnegative")),
-        cost_vnd_total=Figure(*_interval(cost, "nonnegative")),
+        perishable_over_share=_figure(share, "share"),
+        cost_vnd_per_day=_figure(cost / max(days, 1), "nonnegative"),
+        cost_vnd_total=_figure(cost, "nonnegative"),
         built_up=built_up,
     )
 
@@ -443,7 +466,6 @@ def answers_table(answers: Sequence[EpisodeAnswer]) -> pd.DataFrame:
             singles = {
                 "level_before_trucks": g.level_before,
                 "days_to_recover": g.days_to_recover if g.days_to_recover is not None else math.nan,
-                "recovered_on": g.recovered.isoformat() if g.recovered else "",
                 "above_at_end_trucks": g.above_at_end,
                 "built_up": float(g.built_up),
                 **{f"at_peak_{p}_trucks": v for p, v in g.where.items()},
@@ -525,3 +547,41 @@ def references_apply(sc: Scenario, window: Window | None = None) -> bool:
     first = sc.run.start_date + dt.timedelta(days=int(start // MIN_PER_DAY))
     last = sc.run.start_date + dt.timedelta(days=int(end // MIN_PER_DAY) - 1)
     return not any(e.first <= last and e.last >= first for e in episodes(sc))
+
+
+ANSWER = "answer"
+"""The name that stands, in a list of precision KPIs, for the figures of the answer itself."""
+
+
+def answer_figures(answers: Sequence[EpisodeAnswer]) -> pd.DataFrame:
+    """The answer's headline figures, one column per figure and one row per replication, for the
+    precision rule: for each episode and each gate and direction where a queue built up, the peak
+    of trucks waiting and the share of perishables over the threshold (``answer<k>_...``)."""
+    cols: dict[str, np.ndarray] = {}
+    for k, a in enumerate(answers):
+        if a.kind != "episode":
+            continue
+        for g in a.gates:
+            if not g.built_up:
+                continue
+            who = f"{g.gate}_{g.direction}"
+            if g.peak_trucks.values is not None:
+                cols[f"answer{k}_peak_trucks_{who}"] = g.peak_trucks.values
+            if (
+                g.perishable_over_share.values is not None
+                and np.isfinite(g.perishable_over_share.values).any()
+            ):
+                cols[f"answer{k}_perishable_over_threshold_share_{who}"] = g.perishable_over_share.values
+    return pd.DataFrame(cols)
+
+
+def answer_kpis(sc: Scenario, window: Window | None = None) -> list[str]:
+    """The KPIs of the answer for the precision rule: the whole-run sentence's figures (trucks
+    cleared a day, the export procedure time, the hold at the clock) when the answer is about a
+    window without an episode; :data:`ANSWER` (the episode's own figures) otherwise."""
+    kinds = {k for k, *_ in answer_windows(sc, window)}
+    if kinds == {"episode"}:
+        return [ANSWER]
+    hh, mm = sc.kpi.held_clock.split(":")
+    held = f"held_at_{int(hh)}h{'' if mm == '00' else mm}_export_mean"
+    return ["cleared_per_day_mean", "procedure_h_mean_export", held]

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from sim.experiments.answer import EpisodeAnswer, day_figures, episode_answers
+from sim.experiments.answer import ANSWER, EpisodeAnswer, answer_figures, day_figures, episode_answers
 from sim.experiments.results import Run, Window, run, statement, unstable
 from sim.experiments.stats import (
     kpi_domain,
@@ -380,6 +380,17 @@ class Experiment:
             )
         return pd.DataFrame(rows)
 
+    def precision_table(self, kpis: Sequence[str]) -> pd.DataFrame:
+        """The per-replication values the precision rule judges: the KPIs named, and in place of
+        :data:`~sim.experiments.answer.ANSWER` the answer's own figures
+        (:func:`~sim.experiments.answer.answer_figures`)."""
+        table = self.kpis
+        named = [k for k in kpis if k != ANSWER and k in table.columns]
+        out = table[named].reset_index(drop=True)
+        if ANSWER in kpis:
+            out = pd.concat([out, answer_figures(self.answers()).reset_index(drop=True)], axis=1)
+        return out
+
     def answers(self) -> list[EpisodeAnswer]:
         """The answer about each episode (or the window), from the replications' day tables
         (:mod:`sim.experiments.answer`); empty when the replications kept none."""
@@ -608,8 +619,8 @@ def replicate(
         exp = experiment_of(scenario, seed, reps, window)
         if precision is None:
             return exp
-        table = exp.kpis
-        needed = max(precision_met(table[k], k, precision).needed_n for k in kpis)
+        table = exp.precision_table(kpis)
+        needed = max(precision_met(table[k], k, precision).needed_n for k in table.columns)
         if needed <= exp.n or exp.n >= max_n:
             return exp
         target = min(max_n, needed)
@@ -634,6 +645,17 @@ class Comparison:
     @property
     def names(self) -> list[str]:
         return [e.scenario.name for e in self.experiments]
+
+    def answers(self) -> list[list[EpisodeAnswer]]:
+        """Each scenario's answer about the base scenario's episodes, over the base's windows (its
+        recovery included): one window for every option, so the pairing holds."""
+        base = self.experiments[0].answers()
+        out = [base]
+        for exp in self.experiments[1:]:
+            tables = [r.days for r in exp.replications if r.days is not None]
+            ok = len(tables) == len(exp.replications)
+            out.append(episode_answers(self.experiments[0].scenario, tables, exp.window, base) if ok else [])
+        return out
 
     def differences(self) -> pd.DataFrame:
         """Tidy table: scenario, kpi, base and scenario means, paired mean difference, its interval

@@ -129,12 +129,18 @@ def _replications(args: argparse.Namespace) -> tuple[int, float | None]:
     return max(args.replications or MIN_REPLICATIONS, MIN_REPLICATIONS), precision
 
 
-def _precision_kpis(args: argparse.Namespace, sc: Scenario) -> list[str]:
-    """The KPIs --precision is about: each --precision-kpi, then the headline KPI, each once;
-    refused before anything runs when the scenario does not define one."""
-    kpis = list(dict.fromkeys([*(getattr(args, "precision_kpi", None) or []), sc.kpi.headline]))
-    _check_kpis("--precision-kpi", kpis, sc)
-    return kpis
+def _precision_kpis(args: argparse.Namespace, sc: Scenario, answer: bool = True) -> list[str]:
+    """The KPIs --precision is about: each --precision-kpi, then the headline KPI, then the
+    answer's (:func:`sim.experiments.answer.answer_kpis`; with *answer* false, only those that are
+    KPIs, for options judged on paired KPI differences), each once; refused before anything runs
+    when the scenario does not define one."""
+    from sim.experiments.answer import ANSWER, answer_kpis
+
+    asked = list(dict.fromkeys([*(getattr(args, "precision_kpi", None) or []), sc.kpi.headline]))
+    _check_kpis("--precision-kpi", asked, sc)
+    # Then the answer's own figures: replications follow the question, not only the headline.
+    extra = [k for k in answer_kpis(sc, _window(args, [sc])) if answer or k != ANSWER]
+    return list(dict.fromkeys([*asked, *extra]))
 
 
 def _print_precision(found: list[tuple[str, str, Any]], precision: float, lang: str = "en") -> None:
@@ -520,7 +526,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     sc = _scenario_from(args.file, args.set)
     n, precision = _replications(args)
-    precision_kpis = _precision_kpis(args, sc)
+    precision_kpis = _precision_kpis(args, sc, answer=args.command == "run")
     window = _window(args, [sc])
     started = time.perf_counter()
     outdir = _output(args, sc.name)
@@ -549,8 +555,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         _print_experiment(exp, outdir, time.perf_counter() - started, args.lang)
         if precision:
-            table = exp.kpis
-            found = [(k, k, precision_met(table[k], k, precision)) for k in precision_kpis]
+            table = exp.precision_table(precision_kpis)
+            found = [(k, k, precision_met(table[k], k, precision)) for k in table.columns]
             _print_precision(found, precision, args.lang)
     _warn_short_warmup(exp)
     _warn_unstable(exp, args.quiet)
@@ -577,7 +583,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     outdir = _output(args, "compare_" + "_vs_".join(names[:3]))
     seeds = scenario_seeds(args.seed, len(scenarios), not args.independent)
     n, precision = _replications(args)
-    precision_kpis = _precision_kpis(args, scenarios[0])
+    precision_kpis = _precision_kpis(args, scenarios[0], answer=False)
     total = len(scenarios) * n
     with (
         claimed(outdir, args.force),
@@ -614,6 +620,16 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         print(tr("report.method", lang, n=comp.experiments[0].n, method=tr("report.method_paired", lang)))
         for name in comp.names[1:]:
             print("  " + answer_compare(d, comp.experiments[0].scenario, name, lang))
+        from sim.experiments.answer import answers_table
+        from sim.presentation.answer_text import answer_lines
+
+        # Every option's answer about the base's episodes, over the same days (the pairing holds).
+        for exp, answers in zip(comp.experiments, comp.answers(), strict=True):
+            if any(a.kind == "episode" for a in answers):
+                lines = answer_lines(answers_table(answers), comp.experiments[0].scenario, lang)
+                print(f"  {exp.scenario.name}: " + lines[0])
+                for line in lines[1:]:
+                    print("    " + line)
         for row in key.itertuples():
             label = kpi_label(row.kpi, comp.experiments[0].scenario, lang)
             print(f"  {row.scenario:>24} {label:<48} {effect_row_text(row, lang)}")
@@ -680,7 +696,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     points = [sc.with_changes(p) for p in sweep_points(vary)]
     window = _window(args, points)
     n, precision = _replications(args)
-    precision_kpis = _precision_kpis(args, sc)
+    precision_kpis = _precision_kpis(args, sc, answer=args.command == "run")
     total = len(points) * n
     with (
         claimed(outdir, args.force, sc.name),
@@ -862,7 +878,7 @@ def _cmd_table(args: argparse.Namespace) -> int:
                 executor,
                 on_done=lambda task, rep: bar.update(1),
                 precision=precision,
-                precision_kpis=_precision_kpis(args, scenarios[0]) if args.precision_kpi else None,
+                precision_kpis=_precision_kpis(args, scenarios[0], False) if args.precision_kpi else None,
                 max_n=max(args.max_replications, n),
             )
         table = library_table(exps)

@@ -214,7 +214,21 @@ def write_comparison(
             [e.bottlenecks().assign(scenario=e.scenario.name) for e in comp.experiments], ignore_index=True
         )
         bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
-        sheets = {"differences": differences, "summaries": summaries, "bottlenecks": bottlenecks}
+        # Each option's answer about the base's episodes, over the base's windows.
+        answer = pd.concat(
+            [
+                answers_table(a).assign(scenario=e.scenario.name)
+                for e, a in zip(comp.experiments, comp.answers(), strict=True)
+            ],
+            ignore_index=True,
+        )
+        answer.to_csv(tmp / "answer.csv", index=False)
+        sheets = {
+            "differences": differences,
+            "summaries": summaries,
+            "bottlenecks": bottlenecks,
+            "answer": answer,
+        }
         write_workbook(tmp / WORKBOOK, sheets)
         (tmp / "scenarios").mkdir()
         for i, e in enumerate(comp.experiments):
