@@ -736,7 +736,8 @@ def comparison_queues(comp: Comparison, gate: str) -> Figure:
 def sweep_curve(sw: Sweep, kpi: str = "time_in_system_h_mean", target: float | None = None) -> Figure:
     """A KPI against the first varied key, one line per combination of the others, 95% band.
 
-    Axes are named in words with units, shares in %; the reported figure (or *target*) is drawn.
+    Axes are named in words with units, shares in % (ticks 0-100, as the label says), from 0; the
+    reported figure (or *target*) is drawn.
     """
     table = sw.table()
     table = table[table["kpi"] == kpi]
@@ -768,6 +769,10 @@ def sweep_curve(sw: Sweep, kpi: str = "time_in_system_h_mean", target: float | N
             ax.axhline(low * k, color="firebrick", ls="--", lw=1.2, label=f"reported {text}")
         else:
             ax.axhspan(low * k, high * k, color="firebrick", alpha=0.12, label=f"reported {text}")
+    if (table["ci_low"].fillna(table["mean"]) >= 0).all():
+        ax.set_ylim(bottom=0)  # a count, a time or a share: from 0
+    if k != 1:
+        ax.set_ylim(top=min(100.0, max(ax.get_ylim()[1], 1.0)))  # per cent, at most 100%
     ax.set_xlabel(lever_label(sc, x_key))
     ax.set_xticks(sorted(table[x_key].unique()))
     ax.set_ylabel(kpi_label(kpi, sc))
