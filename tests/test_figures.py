@@ -189,7 +189,23 @@ def test_hourly_profile_gives_every_series_its_own_colour(harvest_exp) -> None:
     assert len(colours) > 10  # more series than a ten-colour cycle has
     assert len(set(colours)) == len(colours)
     assert queues.get_ylim()[0] == 0
+    assert fig.axes[0].get_ylim()[0] == 0  # arrivals
     assert _legends_clear(fig) == 2
+    plt.close(fig)
+
+
+def test_daily_cleared_on_dates_from_zero(harvest_exp) -> None:
+    fig = plots.daily_cleared(harvest_exp)
+    ax = fig.axes[0]
+    dates = _dates_on_axis(fig, ax)
+    assert all(START <= d < START + dt.timedelta(days=DAYS) for d in dates)
+    assert ax.get_ylim()[0] == 0
+    interval = next(c for c in ax.containers if c.get_label() == "95% interval")
+    lows = [seg[0][1] for seg in interval.lines[2][0].get_segments()]
+    assert min(lows) >= 0  # no day's interval reaches below 0 trucks
+    bars = [c for c in ax.containers if c.get_label() != "95% interval"]
+    colours = [mcolors.to_hex(c.patches[0].get_facecolor()) for c in bars]
+    assert len(set(colours)) == len(colours) == len(harvest_exp.scenario.gates)
     plt.close(fig)
 
 

@@ -359,22 +359,33 @@ def daily_cleared(run: Result) -> Figure:
     """Trucks cleared per day by gate, stacked, against the reported mean and peak lines.
 
     For an experiment, bars are means over replications and the whiskers a 95% interval of the
-    total. The warm-up is shaded over whole days, edge to edge of its bars.
+    total (its lower end at most down to 0). The warm-up is shaded over whole days, edge to edge
+    of its bars; the x axis shows dates.
     """
     d = run.daily
     n = _replications(run)
     table = d.groupby(["date", "gate"], observed=True)["cleared"].sum().unstack("gate") / n
     fig, ax = plt.subplots(figsize=(11, 4.5), constrained_layout=True)
     bottom = np.zeros(len(table))
+    colours = _palette()
     for gate in table.columns:
-        ax.bar(table.index, table[gate], bottom=bottom, width=0.9, label=run.scenario.gates[gate].label)
+        ax.bar(
+            table.index,
+            table[gate],
+            bottom=bottom,
+            width=0.9,
+            label=run.scenario.gates[gate].label,
+            color=next(colours),
+        )
         bottom += table[gate].to_numpy()
     if n > 1:
         from sim.experiments.stats import t_half_width
 
         per_rep = d.groupby(["date", "replication"])["cleared"].sum().unstack("replication")
         half = t_half_width(per_rep.std(axis=1, ddof=1).to_numpy(), n)
-        ax.errorbar(table.index, bottom, yerr=half, fmt="none", ecolor="0.2", lw=0.8, label="95% interval")
+        # No day clears fewer than 0 trucks: the interval's lower end stops at 0.
+        yerr = np.vstack([np.minimum(half, bottom), half])
+        ax.errorbar(table.index, bottom, yerr=yerr, fmt="none", ecolor="0.2", lw=0.8, label="95% interval")
     ref = run.scenario.kpi
     ax.axhline(
         ref.daily_mean_ref, color="k", ls="--", lw=1, label=f"reported mean {ref.daily_mean_ref:,.0f}/day"
@@ -398,6 +409,7 @@ def daily_cleared(run: Result) -> Figure:
             label="warm-up",
         )
     _date_axis(ax)
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("trucks cleared per day")
     ax.set_xlabel("date")
     what = f", mean of {n} replications" if n > 1 else ", one run"
@@ -514,6 +526,7 @@ def hourly_profile(result: Result, gate: str) -> Figure:
     which = "" if isinstance(result, Run) or result.n == 1 else f" (replication 1 of {result.n})"
     ax.set_title(f"arrivals by hour of day{which}")
     ax.set_xlim(0, 24)
+    ax.set_ylim(bottom=0)
     _legend_outside(ax)
     ax = axes[1]
     colours = _palette()
