@@ -136,6 +136,33 @@ def test_queue_figure_dates_extents_shading_and_colours(harvest_exp) -> None:
     plt.close(fig)
 
 
+def test_every_event_is_shaded_over_its_dates(baseline) -> None:
+    """Tet: a closure and a capacity cut (times) and three demand events (whole days)."""
+    tet = sim.load_scenario(
+        baseline.source.replace("baseline.yaml", "tet_closure.yaml"),
+        {"run.start_date": "2026-02-10", "run.days": 21, "run.warmup_days": 2},
+    )
+    day = dt.date(2026, 2, 10)
+    expected = {
+        "closure: Tet (China off)": (dt.date(2026, 2, 15), dt.date(2026, 2, 19)),
+        "capacity disruption: pre-registered goods only": (dt.date(2026, 2, 19), dt.date(2026, 2, 23)),
+        "demand event: Tet lull": (dt.date(2026, 2, 15), dt.date(2026, 2, 19)),
+        "demand event: pre-registered goods only": (dt.date(2026, 2, 19), dt.date(2026, 2, 23)),
+        "demand event: restart surge": (dt.date(2026, 2, 23), dt.date(2026, 3, 1)),
+    }
+    assert len(tet.events) == len(expected)
+    fig = plots.queue_lengths(sim.run(tet, seed=0), "huu_nghi")
+    for ax in _data_axes(fig):
+        for label, (first, end) in expected.items():
+            assert _spans(ax, label) == [(_num(first), _num(end))], label
+        assert _spans(ax, "warm-up") == [(_num(day), _num(day) + 2)]
+        labels = ax.get_legend_handles_labels()[1]
+        assert set(expected) <= set(labels)
+        assert ax.get_xlim() == (_num(day), _num(day) + 21)
+    assert _legends_clear(fig) == len(_data_axes(fig))
+    plt.close(fig)
+
+
 def test_stage_panel_draws_at_most_five_stages_with_a_queue_and_says_what_it_left_out(harvest_exp) -> None:
     sc = harvest_exp.scenario
     q = harvest_exp.queue_summary().query("gate == 'huu_nghi'")
@@ -273,6 +300,7 @@ def test_comparison_queues_shade_every_event_of_every_scenario_on_dates(harvest_
         assert ax.get_ylim()[0] == 0
         colours = [mcolors.to_hex(line.get_color()) for line in _series(ax)]
         assert len(set(colours)) == len(colours) == 2
+        assert len({line.get_linestyle() for line in _series(ax)}) == 2  # equal series stay apart
         assert "demand event: dragon-fruit peak (fruit_harvest_peak)" in ax.get_legend_handles_labels()[1]
     _dates_on_axis(fig, _data_axes(fig)[-1])
     assert _legends_clear(fig) == 2
@@ -290,6 +318,8 @@ def test_comparison_shares_in_percentage_points(harvest_comp) -> None:
     fig.canvas.draw()
     assert not any("%" in t.get_text() for t in share.get_xticklabels())  # points, not per cent
     hours = _data_axes(fig)[0]
+    base_h = d.loc[("fruit_harvest_peak", "time_in_system_h_mean"), "base_mean"]
+    assert hours.get_title().endswith(f"(base {base_h:,.4g} h)")
     assert hours.lines[0].get_xdata()[0] == pytest.approx(
         d.loc[("fruit_harvest_peak", "time_in_system_h_mean"), "diff_mean"]
     )

@@ -59,6 +59,10 @@ SERIES_COLOURS: tuple[tuple[float, float, float], ...] = tuple(
 """Colours of lines, 18 of them, no grey: greys are kept for shading (warm-up, events), so no
 series shares a colour with the shading or, up to 18 series, with another series."""
 
+SCENARIO_LINESTYLES = ("-", "--", ":", "-.")
+"""Line styles of the scenarios of a comparison, so that a scenario no different from another
+still shows beside it instead of hiding under it."""
+
 WARMUP_STYLE = {"facecolor": "0.9", "edgecolor": "none", "lw": 0, "zorder": 0}
 """The warm-up: a light grey band behind the data."""
 
@@ -673,7 +677,8 @@ def comparison(comp: Comparison, kpis: list[str] | None = None) -> Figure:
         ax.set_xlabel(f"difference, scenario minus {comp.names[0]} ({unit})")
         ax.set_ylabel("scenario")
         base = rows["base_mean"].iloc[0] * k if len(rows) else np.nan
-        ax.set_title(f"{name} (base {base:,.4g}{'%' if is_share(kpi) else ''})")
+        base_unit = "%" if is_share(kpi) else f" {unit}" if unit else ""
+        ax.set_title(f"{name} (base {base:,.4g}{base_unit})")
         _legend_outside(ax)
     n = comp.experiments[0].n
     fig.suptitle(f"Paired comparison with {comp.names[0]} ({n} replications, common random numbers)")
@@ -729,8 +734,10 @@ def comparison_queues(comp: Comparison, gate: str) -> Figure:
     fig, axes = plt.subplots(2, 1, figsize=(11, 7), sharex=True, constrained_layout=True)
     for ax, direction in zip(axes, ("export", "import"), strict=True):
         colours = _palette()
+        styles = itertools.cycle(SCENARIO_LINESTYLES)
         for exp in comp.experiments:
-            _line(ax, waiting_series(exp, gate, direction), exp.scenario.name, to_date, color=next(colours))
+            series = waiting_series(exp, gate, direction)
+            _line(ax, series, exp.scenario.name, to_date, color=next(colours), ls=next(styles))
         where = "road, yard and park" if direction == "export" and sc.gates[gate].park else "road and yard"
         ax.set_ylabel("trucks waiting")
         ax.set_title(f"{sc.gates[gate].label}: {direction} trucks waiting ({where})")
