@@ -380,3 +380,27 @@ def test_sweep_share_axis_ticks_match_its_percent_label(baseline) -> None:
         assert high <= 100
         plt.close(fig)
     assert sw.table().query("kpi == 'perishable_over_threshold_share'")["mean"].max() > 0.01
+
+
+def test_sweep_lines_of_equal_results_are_set_apart(baseline) -> None:
+    """A fee changes no time: both fee lines have the same means and must both show."""
+    short = baseline.with_changes({"run.days": 4, "run.warmup_days": 1})
+    sw = sim.sweep(
+        short,
+        {"gates.tan_thanh.gate_control.lanes": [2, 3], "kpi.parking_vnd_per_truck_day": [0, 400000]},
+        n=2,
+        seed=0,
+        jobs=1,
+    )
+    fig = plots.sweep_curve(sw, "time_in_system_h_mean")
+    ax = fig.axes[0]
+    lines = [line for line in ax.lines if line.get_marker() == "o"]
+    assert len(lines) == 2
+    assert np.allclose(lines[0].get_ydata(), lines[1].get_ydata())  # the same results
+    fig.canvas.draw()
+    a, b = (line.get_transform().transform(line.get_xydata()) for line in lines)
+    assert np.allclose(np.abs(a[:, 0] - b[:, 0]), plots.SWEEP_DODGE_PT * fig.dpi / 72)
+    assert np.allclose(a[:, 1], b[:, 1])
+    assert mcolors.to_hex(lines[0].get_color()) != mcolors.to_hex(lines[1].get_color())
+    assert [t.get_text() for t in ax.get_legend().get_texts()].count("95% band") == 1
+    plt.close(fig)

@@ -238,7 +238,7 @@ def cost_figure(opt: Optimisation, kpi: str) -> Figure:
     ax.axvline(bound, color="black", linestyle="--", label=f"target {target.op} {bound_text}")
     if opt.chosen is not None:
         c = opt.chosen
-        ax.plot(
+        (star,) = ax.plot(
             c.mean(kpi) * k,
             c.cost / scale,
             marker="*",
@@ -247,7 +247,9 @@ def cost_figure(opt: Optimisation, kpi: str) -> Figure:
             mec="black",
             linestyle="none",
             label=textwrap.fill(f"chosen: {c.label}", 40),
-            transform=ax.transData + ScaledTranslation(0, lift_pt.get(c.index, 0) / 72, fig.dpi_scale_trans),
+        )
+        star.set_transform(
+            ax.transData + ScaledTranslation(0, lift_pt.get(c.index, 0) / 72, fig.dpi_scale_trans)
         )
     if shown:
         keys = ", ".join(".".join(key.split(".")[-3:]) for key in shown[0].point)

@@ -753,11 +753,23 @@ def comparison_queues(comp: Comparison, gate: str) -> Figure:
     return fig
 
 
+SWEEP_DODGE_PT = 6.0
+"""How far apart (points on the page) the lines of a sweep's combinations are set, so that
+combinations with the same results show side by side."""
+
+
+def _share_lever(key: str) -> bool:
+    """Whether a dotted scenario key is a share (0-1), shown in % on an axis."""
+    parts = key.split(".")
+    return any(p == "share" or p.endswith("_share") for p in parts)
+
+
 def sweep_curve(sw: Sweep, kpi: str = "time_in_system_h_mean", target: float | None = None) -> Figure:
     """A KPI against the first varied key, one line per combination of the others, 95% band.
 
-    Axes are named in words with units, shares in % (ticks 0-100, as the label says), from 0; the
-    reported figure (or *target*) is drawn.
+    Axes are named in words with units, shares (of the KPI or of the lever) in %, ticks 0-100 as
+    the label says, y from 0; the reported figure (or *target*) is drawn. Lines of several
+    combinations are set :data:`SWEEP_DODGE_PT` apart so that equal ones both show.
     """
     table = sw.table()
     table = table[table["kpi"] == kpi]
@@ -765,21 +777,29 @@ def sweep_curve(sw: Sweep, kpi: str = "time_in_system_h_mean", target: float | N
     x_key, others = keys[0], keys[1:]
     sc = sw.base
     k = _scale(kpi)
+    x_k = 100.0 if _share_lever(x_key) and pd.api.types.is_numeric_dtype(table[x_key]) else 1.0
     fig, ax = plt.subplots(figsize=(9, 5), constrained_layout=True)
-    groups = table.groupby(others, sort=False) if others else [((), table)]
-    for values, g in groups:
+    groups = list(table.groupby(others, sort=False)) if others else [((), table)]
+    colours = _palette()
+    for i, (values, g) in enumerate(groups):
         values = values if isinstance(values, tuple) else (values,)
         label = ", ".join(f"{lever_label(sc, o)} = {v}" for o, v in zip(others, values, strict=True))
-        (line,) = ax.plot(g[x_key], g["mean"] * k, marker="o", label=label or "mean")
-        ax.fill_between(
-            g[x_key],
+        # Lines of several combinations are set a few points apart, so equal ones do not hide.
+        dodge = ScaledTranslation((i - (len(groups) - 1) / 2) * SWEEP_DODGE_PT / 72, 0, fig.dpi_scale_trans)
+        colour = next(colours)
+        xs = g[x_key] * x_k if x_k != 1 else g[x_key]
+        (line,) = ax.plot(xs, g["mean"] * k, marker="o", label=label or "mean", color=colour)
+        band = ax.fill_between(
+            xs,
             g["ci_low"] * k,
             g["ci_high"] * k,
-            color=line.get_color(),
+            color=colour,
             alpha=0.25,
             lw=0,
-            label="95% band",
+            label="95% band" if i == 0 else "_nolegend_",
         )
+        for artist in (line, band):  # moved on the page only; the axes are scaled to the data
+            artist.set_transform(ax.transData + dodge)
     ref = reference(kpi, sc)
     if target is not None:
         ax.axhline(target * k, color="firebrick", ls="--", lw=1.2, label=f"target {target * k:,.4g}")
@@ -793,8 +813,8 @@ def sweep_curve(sw: Sweep, kpi: str = "time_in_system_h_mean", target: float | N
         ax.set_ylim(bottom=0)  # a count, a time or a share: from 0
     if k != 1:
         ax.set_ylim(top=min(100.0, max(ax.get_ylim()[1], 1.0)))  # per cent, at most 100%
-    ax.set_xlabel(lever_label(sc, x_key))
-    ax.set_xticks(sorted(table[x_key].unique()))
+    ax.set_xlabel(lever_label(sc, x_key) + (" (%)" if x_k != 1 else ""))
+    ax.set_xticks(sorted(table[x_key].unique() * x_k) if x_k != 1 else sorted(table[x_key].unique()))
     ax.set_ylabel(kpi_label(kpi, sc))
     ax.set_title(
         f"{sc.name}: {kpi_label(kpi, sc, unit=False)}\nagainst {lever_label(sc, x_key)} "
