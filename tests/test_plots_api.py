@@ -141,7 +141,7 @@ def test_road_panel_draws_a_road_queue_when_there_is_one(baseline) -> None:
     exp = sim.replicate(tight, n=2, seed=0, jobs=1)
     fig = plots.queue_lengths(exp, "huu_nghi")
     road = fig.axes[0]
-    assert plots.NO_ROAD_QUEUE not in _texts(road)
+    assert plots.NO_ROAD_QUEUE not in fig.get_suptitle()
     labels = [line.get_label() for line in road.lines]
     assert "road export" in labels
     peak = max(line.get_ydata().max() for line in road.lines if line.get_label() == "road export")
