@@ -217,6 +217,8 @@ def test_hourly_profile_gives_every_series_its_own_colour(harvest_exp) -> None:
     assert len(set(colours)) == len(colours)
     assert queues.get_ylim()[0] == 0
     assert fig.axes[0].get_ylim()[0] == 0  # arrivals
+    assert fig.axes[0].get_title().endswith("(replication 1 of 2)")  # it says it is one replication
+    assert queues.get_title().endswith("(mean of 2 replications)")
     assert _legends_clear(fig) == 2
     plt.close(fig)
 

@@ -616,7 +616,8 @@ def utilisation_table(result: Result, gate: str) -> pd.DataFrame:
 def utilisation(result: Result, gate: str) -> Figure:
     """Lane utilisation (busy time over open time) by stage and hour of day at one gate.
 
-    All 24 hours are drawn; the hours a stage is closed are left blank.
+    All 24 hours are drawn; the hours a stage is closed are left blank. For an experiment, the
+    first replication kept in full is drawn, and the title says so.
     """
     run = _sample_run(result)
     grid = utilisation_table(result, gate)
@@ -637,7 +638,8 @@ def utilisation(result: Result, gate: str) -> Figure:
     ax.set_xticks(range(0, 25, 3))
     ax.set_xlabel("hour of day (Vietnam time)")
     ax.set_ylabel("stage")
-    ax.set_title(f"{run.scenario.name}: lane utilisation at {run.scenario.gates[gate].label}")
+    which = "" if isinstance(result, Run) or result.n == 1 else f" (replication 1 of {result.n})"
+    ax.set_title(f"{run.scenario.name}: lane utilisation at {run.scenario.gates[gate].label}{which}")
     ax.plot([], [], color="none", label="colour: mean over days")
     ax.fill_between([], [], color="white", ec="0.5", label="blank: closed")
     _legend_outside(ax)
