@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.answer import ANSWER, EpisodeAnswer, answer_figures, day_figures, episode_answers
+from sim.experiments.histograms import time_in_system_histogram
 from sim.experiments.results import Run, Window, run, statement, unstable
 from sim.experiments.stats import (
     kpi_domain,
@@ -68,6 +69,9 @@ class Replication:
     """The replication's figures month by month (:meth:`sim.experiments.results.Run.monthly`)."""
     days: pd.DataFrame | None = None
     """The replication's figures day by day for the answer (:func:`sim.experiments.answer.day_figures`)."""
+    tis_hist: pd.DataFrame | None = None
+    """Trucks by time in system in fixed bins, by direction and cargo class, over the window
+    (:func:`sim.experiments.histograms.time_in_system_histogram`), for figures over every replication."""
 
 
 def run_replication(
@@ -98,6 +102,7 @@ def run_replication(
         seed=seed,
         monthly=r.monthly(window),
         days=day_figures(r),
+        tis_hist=time_in_system_histogram(r, window),
     )
 
 

@@ -545,30 +545,70 @@ def sheet_document(opt: Optimisation) -> dict[str, Any]:
 
 def cost_figure(opt: Optimisation, kpi: str) -> Figure:
     """Cost a day against the mean of target *kpi* for every option evaluated: feasible, infeasible
-    and undecided marked, the interval at the test level, the target line and the chosen option."""
+    and undecided marked, the interval at the test level, the target line and the chosen option.
+
+    Shares are drawn in % (the axis says "(%)"). Every point is labelled with its lever values;
+    points that would sit on each other (same cost, nearly the same KPI) are moved apart
+    vertically by a few points on the page, so none hides another.
+    """
+    from matplotlib.transforms import ScaledTranslation
+
+    from sim.experiments.costs import value_text
+
     target = next(t for t in opt.targets if t.kpi == kpi)
     fig, ax = plt.subplots(figsize=(10, 5), layout="constrained")
     scale, unit = (1e6, "million VND a day") if opt.costs is not None else (1.0, "added units of the levers")
+    k = 100.0 if kpi_unit(kpi) == "%" else 1.0  # shares in %, as the axis label says
     styles = {
         FEASIBLE: {"marker": "o", "color": "tab:green"},
         INFEASIBLE: {"marker": "x", "color": "tab:red"},
         "undecided": {"marker": "s", "color": "tab:grey"},
     }
+    shown = [o for o in opt.options if o.n and o.status in styles]
+    means = np.array([o.mean(kpi) * k for o in shown] + [target.bound * k])
+    log_x = bool(np.all(means > 0) and np.nanmax(means) > 20 * np.nanmin(means))
+    # Points closer than 1% of the axis in x and of equal cost coincide: the k-th moves up k steps.
+    xs = np.log10(means[:-1]) if log_x else means[:-1]
+    span = float(np.nanmax(xs) - np.nanmin(xs)) if len(xs) and np.isfinite(xs).any() else 0.0
+    step_pt = 9.0
+    lift_pt: dict[int, float] = {}
+    placed: list[tuple[float, float]] = []
+    for o, x in zip(shown, xs, strict=True):
+        near = [1 for px, py in placed if py == o.cost and abs(px - x) <= 0.01 * max(span, 1e-12)]
+        lift_pt[o.index] = step_pt * len(near)
+        placed.append((x, o.cost))
     for status, style in styles.items():
-        sel = [o for o in opt.options if o.status == status and o.n]
-        if not sel:
-            continue
-        x = np.array([o.mean(kpi) for o in sel])
-        lows = np.array([o.by_target[kpi][1] for o in sel])
-        highs = np.array([o.by_target[kpi][2] for o in sel])
-        y = np.array([o.cost for o in sel]) / scale
-        err = np.vstack([np.nan_to_num(x - lows), np.nan_to_num(highs - x)])
-        ax.errorbar(x, y, xerr=err, linestyle="none", capsize=3, label=f"{status} ({len(sel)})", **style)
-    ax.axvline(target.bound, color="black", linestyle="--", label=f"target {target.op} {target.bound:g}")
+        sel = [o for o in shown if o.status == status]
+        for j, o in enumerate(sel):
+            x = o.mean(kpi) * k
+            low, high = o.by_target[kpi][1] * k, o.by_target[kpi][2] * k
+            err = np.array([[np.nan_to_num(x - low)], [np.nan_to_num(high - x)]])
+            bars = ax.errorbar(
+                [x],
+                [o.cost / scale],
+                xerr=err,
+                linestyle="none",
+                capsize=3,
+                label=f"{status} ({len(sel)})" if j == 0 else "_nolegend_",
+                **style,
+            )
+            shift = ScaledTranslation(0, lift_pt[o.index] / 72, fig.dpi_scale_trans)
+            for artist in bars.get_children():
+                artist.set_transform(ax.transData + shift)
+            ax.annotate(
+                ", ".join(value_text(v) for v in o.point.values()),
+                (x, o.cost / scale),
+                xytext=(6, 2 + lift_pt[o.index]),
+                textcoords="offset points",
+                fontsize=7,
+            )
+    bound = target.bound * k
+    bound_text = f"{bound:g}%" if k != 1 else f"{bound:g}"
+    ax.axvline(bound, color="black", linestyle="--", label=f"target {target.op} {bound_text}")
     if opt.chosen is not None:
         c = opt.chosen
-        ax.plot(
-            c.mean(kpi),
+        (star,) = ax.plot(
+            c.mean(kpi) * k,
             c.cost / scale,
             marker="*",
             markersize=18,
@@ -577,8 +617,13 @@ def cost_figure(opt: Optimisation, kpi: str) -> Figure:
             linestyle="none",
             label=textwrap.fill(f"chosen: {words(opt, c)}", 40),
         )
-    means = np.array([o.mean(kpi) for o in opt.options if o.n] + [target.bound])
-    if np.all(means > 0) and np.nanmax(means) > 20 * np.nanmin(means):
+        star.set_transform(
+            ax.transData + ScaledTranslation(0, lift_pt.get(c.index, 0) / 72, fig.dpi_scale_trans)
+        )
+    if shown:
+        keys = ", ".join(".".join(key.split(".")[-3:]) for key in shown[0].point)
+        ax.plot([], [], linestyle="none", label=textwrap.fill(f"point labels: {keys}", 40))
+    if log_x:
         # An unstable option's wait would squeeze every other option into one column.
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(mticker.FormatStrFormatter("%g"))

@@ -9,34 +9,111 @@ choice.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+from matplotlib.transforms import ScaledTranslation
 
 from sim.experiments.calibrate import Fit
 from sim.experiments.experiment import Comparison, Experiment, Sweep
+from sim.experiments.histograms import sum_histograms, time_in_system_histogram
 from sim.experiments.results import Run, place_label, stage_places
 from sim.presentation.glossary import is_share, kpi_label, lever_label, reference, unit_of
 from sim.world.calendar import MIN_PER_DAY, minute_of
-from sim.world.scenario import LANE_STAGES, CapacityEvent, ClosureEvent, DemandEvent, Gate
+from sim.world.scenario import (
+    LANE_STAGES,
+    CapacityEvent,
+    ClosureEvent,
+    DemandEvent,
+    ExtendedHoursEvent,
+    Gate,
+    ParkUseEvent,
+    Scenario,
+)
 
 Result = Run | Experiment
 
 TIME_TICKS_H = {0.25: "15 min", 1: "1 h", 4: "4 h", 8: "8 h", 24: "1 d", 72: "3 d", 168: "1 wk", 720: "30 d"}
 """Ticks of time axes in the units planners read (hours -> label)."""
 
-NO_ROAD_QUEUE = "no road queue"
-"""What the road panel says when no truck waited on the road."""
+NO_ROAD_QUEUE = "no truck waited on the road: road panel left out"
+"""What the queue figure's title says when no truck waited on the road (no empty panel is drawn)."""
+
+MAX_STAGE_LINES = 5
+"""At most this many stage queues in one panel (those with the highest peaks); more overlap unreadably."""
+
+DATE_FORMAT = "%d %b %Y"
+"""Tick labels of every time axis: a date planners read, with its year (``06 Oct 2025``)."""
+
+_TAB20 = plt.get_cmap("tab20").colors
+SERIES_COLOURS: tuple[tuple[float, float, float], ...] = tuple(
+    _TAB20[i] for i in (*range(0, 20, 2), *range(1, 20, 2)) if i not in (14, 15)
+)
+"""Colours of lines, 18 of them, no grey: greys are kept for shading (warm-up, events), so no
+series shares a colour with the shading or, up to 18 series, with another series."""
+
+SCENARIO_LINESTYLES = ("-", "--", ":", "-.")
+"""Line styles of the scenarios of a comparison, so that a scenario no different from another
+still shows beside it instead of hiding under it."""
+
+WARMUP_STYLE = {"facecolor": "0.9", "edgecolor": "none", "lw": 0, "zorder": 0}
+"""The warm-up: a light grey band behind the data."""
+
+EVENT_STYLES = {
+    ClosureEvent: ("closure", {"facecolor": "0.7", "edgecolor": "none", "alpha": 0.5}),
+    CapacityEvent: ("capacity disruption", {"facecolor": "none", "edgecolor": "0.35", "hatch": "xx"}),
+    DemandEvent: ("demand event", {"facecolor": "none", "edgecolor": "0.55", "hatch": "//"}),
+    ExtendedHoursEvent: ("other opening hours", {"facecolor": "none", "edgecolor": "0.45", "hatch": ".."}),
+    ParkUseEvent: ("park use", {"facecolor": "none", "edgecolor": "0.45", "hatch": "\\\\"}),
+}
+"""How each kind of event is shaded over time: greys and hatches only, colours no series uses."""
+
+OUTLINE_COLOURS = {
+    ClosureEvent: "white",
+    CapacityEvent: "tab:orange",
+    DemandEvent: "tab:red",
+    ExtendedHoursEvent: "tab:cyan",
+    ParkUseEvent: "tab:pink",
+}
+"""Frames of events on heat maps, whose colours a fill would change."""
 
 
-def _legend_outside(ax: plt.Axes, **kw) -> None:
-    """A legend to the right of the axes, where it hides no data."""
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, fontsize="small", **kw)
+def _palette() -> Iterator[tuple[float, float, float]]:
+    """A fresh colour cycle for one axes (see :data:`SERIES_COLOURS`)."""
+    return itertools.cycle(SERIES_COLOURS)
+
+
+def _legend_outside(ax: plt.Axes, right_axis_in: float = 0.0, **kw) -> None:
+    """A legend to the right of the axes, where it hides no data.
+
+    *right_axis_in* is the width (inches) of a right-hand axis (ticks, labels) the legend must
+    clear; the legend starts beyond it.
+    """
+    shift = ScaledTranslation(right_axis_in + 0.1, 0, ax.figure.dpi_scale_trans)
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        bbox_transform=ax.transAxes + shift,
+        borderaxespad=0,
+        fontsize="small",
+        **kw,
+    )
+
+
+def _width_right_of(ax: plt.Axes, artist) -> float:
+    """How far (inches) *artist* (e.g. a secondary y axis) reaches beyond the right edge of *ax*."""
+    fig = ax.figure
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    reach = artist.get_tightbbox(renderer).x1 - ax.get_window_extent(renderer).x1
+    return max(reach, 0.0) / fig.dpi
 
 
 def _replications(result: Result) -> int:
@@ -71,118 +148,248 @@ def _sample_run(result: Result) -> Run:
     return result.runs[0]
 
 
-def _line(ax: plt.Axes, s: pd.DataFrame, label: str, **kw) -> None:
-    x = s["time_h"] / 24
+def _line(ax: plt.Axes, s: pd.DataFrame, label: str, to_x: Callable[[np.ndarray], np.ndarray], **kw) -> None:
+    """One queue series against *to_x* (day of the run -> axis, e.g. a date), its band if any."""
+    x = to_x(s["time_h"].to_numpy() / 24)
     (line,) = ax.plot(x, s["queue_mean"], label=label, **kw)
     if s["ci_low"].notna().any():
         ax.fill_between(x, s["ci_low"].clip(lower=0), s["ci_high"], color=line.get_color(), alpha=0.25, lw=0)
 
 
+def event_spans(sc: Scenario, gate: str | None = None) -> list[tuple[type, str, float, float]]:
+    """The scenario's events at *gate* (None: any gate) as (kind, label, first day, end day) in days
+    of the run, clipped to the run; events of whole days end at the end of their last day.
+
+    Background events (regimes the run lives under) are left out: they are not what the figure
+    is about and would shade the whole run.
+    """
+    spans = []
+    for ev in sc.events:
+        kind = type(ev)
+        if (
+            kind not in EVENT_STYLES
+            or ev.background
+            or (ev.gates is not None and gate is not None and gate not in ev.gates)
+        ):
+            continue
+        a = minute_of(sc, ev.start) / MIN_PER_DAY
+        b = minute_of(sc, ev.end) / MIN_PER_DAY
+        if not isinstance(ev.end, dt.datetime):
+            b += 1  # the last day is included
+        a, b = max(a, 0.0), min(b, float(sc.run.days))
+        if b <= a:
+            continue
+        what = EVENT_STYLES[kind][0]
+        spans.append((kind, f"{what}: {ev.name}" if ev.name else what, a, b))
+    return spans
+
+
 def _shade_events(
     ax: plt.Axes,
-    result: Result,
-    gate: str,
+    spans: list[tuple[type, str, float, float]],
     x: Callable[[float], float] = float,
     outline: bool = False,
 ) -> None:
-    """Shade closures (grey), capacity disruptions (orange) and demand events (green) at *gate*.
+    """Shade each event span (see :func:`event_spans`), labelled once by its name.
 
     *x* maps a day of the run to the axis (e.g. to a date); *outline* draws frames instead of
     fills, for heat maps whose colours a fill would change.
     """
-    sc = result.scenario
-    styles = {
-        ClosureEvent: ("0.8", "closure"),
-        CapacityEvent: ("tab:orange", "capacity disruption"),
-        DemandEvent: ("tab:green", "demand event"),
-    }
     seen: set[str] = set()
-    for ev in sc.events:
-        style = styles.get(type(ev))
-        if style is None or (ev.gates is not None and gate not in ev.gates):
-            continue
-        color, label = style
-        if isinstance(ev, DemandEvent):
-            a = minute_of(sc, ev.start) / MIN_PER_DAY
-            b = minute_of(sc, ev.end) / MIN_PER_DAY + 1
-        else:
-            a, b = minute_of(sc, ev.start) / MIN_PER_DAY, minute_of(sc, ev.end) / MIN_PER_DAY
+    for kind, label, a, b in spans:
         name = None if label in seen else label
-        if outline:
-            ax.axvspan(x(a), x(b), facecolor="none", edgecolor=color, lw=2, label=name)
-        else:
-            ax.axvspan(x(a), x(b), color=color, alpha=0.25, lw=0, label=name)
         seen.add(label)
+        if outline:
+            ax.axvspan(x(a), x(b), facecolor="none", edgecolor=OUTLINE_COLOURS[kind], lw=2, label=name)
+        else:
+            ax.axvspan(x(a), x(b), lw=0, label=name, zorder=0.5, **EVENT_STYLES[kind][1])
+
+
+def _shade_warmup(ax: plt.Axes, sc: Scenario, x: Callable[[float], float]) -> None:
+    """The warm-up as a light grey band from the start of the run."""
+    if sc.run.warmup_days:
+        ax.axvspan(x(0), x(sc.run.warmup_days), label="warm-up", **WARMUP_STYLE)
+
+
+def _day_to_date(sc: Scenario) -> Callable[[float], float]:
+    """Day of the run (may be fractional, or an array) -> matplotlib date number."""
+    start = mdates.date2num(dt.datetime.combine(sc.run.start_date, dt.time()))
+    return lambda day: start + day
+
+
+def _date_axis(ax: plt.Axes, sc: Scenario | None = None) -> None:
+    """Dates as tick labels (``06 Oct 2025``) and, with *sc*, the run's dates as x limits."""
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(DATE_FORMAT))
+    if sc is not None:
+        to_date = _day_to_date(sc)
+        ax.set_xlim(to_date(0), to_date(sc.run.days))
+
+
+def _stage_selection(q: pd.DataFrame, sc: Scenario, gate: str) -> tuple[list[str], int, int]:
+    """The stages to draw (those that ever had a queue, at most :data:`MAX_STAGE_LINES` by their
+    peak), how many with a queue were left out, and how many never had one."""
+    peaks = {}
+    for stage in stage_places(sc, gate):
+        s = q[q["place"] == stage]
+        if not s.empty:
+            peaks[stage] = float(s["queue_mean"].max())
+    queued = [st for st, p in sorted(peaks.items(), key=lambda kv: -kv[1]) if p > 0]
+    shown = queued[:MAX_STAGE_LINES]
+    order = [st for st in stage_places(sc, gate) if st in shown]  # the order a truck visits them
+    return order, len(queued) - len(shown), len(peaks) - len(queued)
 
 
 def queue_lengths(run: Result, gate: str) -> Figure:
-    """Road queue, yard occupancy and stage queues at one gate over the run (hourly means).
+    """Road queue, yard occupancy and stage queues at one gate over the run's dates (hourly means).
 
-    For an experiment of several replications, the lines are means with a 95% band. When no
-    truck waited on the road, the top panel says so instead of drawing an empty band.
+    For an experiment of several replications, the lines are means with a 95% band. A panel
+    with nothing to draw (e.g. no truck waited on the road) is left out and the title says so;
+    of the stages, only those that ever had a queue are drawn, at most :data:`MAX_STAGE_LINES`
+    by their peak, and the title says how many were left out. Events and the warm-up are shaded
+    in greys no line uses.
     """
+    sc = run.scenario
     table = _queue_table(run)
     q = table[table["gate"] == gate]
-    label = run.scenario.gates[gate].label
-    fig, axes = plt.subplots(3, 1, figsize=(11, 9), sharex=True, constrained_layout=True)
-    ax = axes[0]
+    g = sc.gates[gate]
+    label = g.label
+    to_date = _day_to_date(sc)
+    notes: list[str] = []
+    panels: list[Callable[[plt.Axes], None]] = []
+
     road = q[q["place"].isin(["road_export", "road_import"])]
-    if road["queue_mean"].max() > 0:
-        for place in ("road_export", "road_import"):
-            _line(ax, q[q["place"] == place], place.replace("_", " "))
-        km_per_truck = run.scenario.gates[gate].road_m_per_truck / 1000
-        sec = ax.secondary_yaxis("right", functions=(lambda x: x * km_per_truck, lambda k: k / km_per_truck))
-        sec.set_ylabel("road queue (km)")
+    if not road.empty and road["queue_mean"].max() > 0:
+        panels.append(lambda ax: _road_panel(ax, q, run, gate, to_date))
     else:
-        ax.text(0.5, 0.5, NO_ROAD_QUEUE, transform=ax.transAxes, ha="center", va="center", fontsize="large")
-        ax.yaxis.set_major_locator(NullLocator())
-    ax.set_ylabel("trucks waiting on the road")
-    ax.set_title(f"{label}: road queue")
-    ax = axes[1]
-    for place in ("yard_export", "yard_import", "park"):
+        notes.append(NO_ROAD_QUEUE)
+    yard_places = ["yard_export", "yard_import"] + (["park"] if g.park is not None else [])
+    yard = q[q["place"].isin(yard_places)]
+    if not yard.empty and yard["queue_mean"].max() > 0:
+        panels.append(lambda ax: _yard_panel(ax, q, yard_places, g, to_date))
+    else:
+        notes.append(
+            "the yard" + (" and the park" if g.park is not None else "") + " stayed empty: panel left out"
+        )
+    stages, dropped, never = _stage_selection(q, sc, gate)
+    if stages:
+        panels.append(lambda ax: _stage_panel(ax, q, sc, gate, stages, dropped, never, to_date))
+    else:
+        notes.append("no stage had a queue: panel left out")
+
+    fig, axes = plt.subplots(
+        max(len(panels), 1),
+        1,
+        figsize=(11, 1.5 + 2.6 * max(len(panels), 1)),
+        sharex=True,
+        constrained_layout=True,
+        squeeze=False,
+    )
+    spans = event_spans(sc, gate)
+    for ax, draw in zip(axes[:, 0], panels, strict=False):
+        draw(ax)
+        _shade_events(ax, spans, to_date)
+        _shade_warmup(ax, sc, to_date)
+        ax.set_ylim(bottom=0)
+        _date_axis(ax, sc)
+    if not panels:
+        axes[0, 0].set_axis_off()
+    axes[-1, 0].set_xlabel("date")
+    for ax in axes[:, 0]:
+        if not ax.get_legend_handles_labels()[0]:
+            continue
+        right = list(ax.child_axes)
+        _legend_outside(ax, _width_right_of(ax, right[0]) if right else 0.0)
+    title = f"{sc.name}: queue lengths at {label} (hourly means, {_band_note(run)})"
+    fig.suptitle(title + ("\n" + "; ".join(notes) if notes else ""))
+    return fig
+
+
+def _road_panel(ax: plt.Axes, q: pd.DataFrame, run: Result, gate: str, to_date) -> None:
+    """Trucks waiting on the road by direction, with the queue's length in km on the right."""
+    colours = _palette()
+    for place in ("road_export", "road_import"):
         s = q[q["place"] == place]
         if not s.empty:
-            _line(ax, s, place.replace("_", " "))
-    ax.set_ylabel("trucks in the yard (or park)")
-    ax.set_title(f"{label}: yard occupancy (overflow included) and the holding park")
-    ax = axes[2]
-    for stage in stage_places(run.scenario, gate):
-        s = q[q["place"] == stage]
-        if not s.empty and s["queue_mean"].max() > 0:
-            _line(ax, s, place_label(run.scenario, gate, stage), lw=0.9)
+            _line(ax, s, place.replace("_", " "), to_date, color=next(colours))
+    km_per_truck = run.scenario.gates[gate].road_m_per_truck / 1000
+    sec = ax.secondary_yaxis("right", functions=(lambda x: x * km_per_truck, lambda k: k / km_per_truck))
+    sec.set_ylabel("road queue (km)")
+    ax.set_ylabel("trucks waiting on the road")
+    ax.set_title(f"{run.scenario.gates[gate].label}: road queue")
+
+
+def _yard_panel(ax: plt.Axes, q: pd.DataFrame, places: list[str], g: Gate, to_date) -> None:
+    """Trucks in the gate's yards and, for a gate that has one, its holding park."""
+    colours = _palette()
+    for place in places:
+        s = q[q["place"] == place]
+        if not s.empty:
+            _line(ax, s, place.replace("_", " "), to_date, color=next(colours))
+    if g.park is not None:
+        ax.set_ylabel("trucks in the yard or park")
+        ax.set_title(f"{g.label}: yard occupancy (overflow included) and the holding park")
+    else:
+        ax.set_ylabel("trucks in the yard")
+        ax.set_title(f"{g.label}: yard occupancy (overflow included)")
+
+
+def _stage_panel(
+    ax: plt.Axes,
+    q: pd.DataFrame,
+    sc: Scenario,
+    gate: str,
+    stages: list[str],
+    dropped: int,
+    never: int,
+    to_date,
+) -> None:
+    """Queues at the stages that had one, saying how many stages are not drawn and why."""
+    colours = _palette()
+    for stage in stages:
+        _line(ax, q[q["place"] == stage], place_label(sc, gate, stage), to_date, lw=0.9, color=next(colours))
     ax.set_ylabel("trucks waiting")
-    ax.set_title(f"{label}: queues at each stage")
-    ax.set_xlabel("day of the run")
-    for ax in axes:
-        _shade_events(ax, run, gate)
-        ax.axvline(run.scenario.run.warmup_days, color="0.5", ls=":", lw=1, label="end of warm-up")
-        if ax.get_legend_handles_labels()[0]:
-            _legend_outside(ax)
-        ax.set_ylim(bottom=0)
-    fig.suptitle(f"{run.scenario.name}: queue lengths at {label} (hourly means, {_band_note(run)})")
-    return fig
+    left_out = []
+    if dropped:
+        left_out.append(f"{dropped} with lower peaks left out")
+    if never:
+        left_out.append(f"{never} never had a queue")
+    more = f"\n({'; '.join(left_out)})" if left_out else ""
+    ax.set_title(f"{sc.gates[gate].label}: queues at the {len(stages)} stages with the highest peaks{more}")
 
 
 def daily_cleared(run: Result) -> Figure:
     """Trucks cleared per day by gate, stacked, against the reported mean and peak lines.
 
     For an experiment, bars are means over replications and the whiskers a 95% interval of the
-    total. The warm-up is shaded over whole days, edge to edge of its bars.
+    total (its lower end at most down to 0). The warm-up is shaded over whole days, edge to edge
+    of its bars; the x axis shows dates.
     """
     d = run.daily
     n = _replications(run)
     table = d.groupby(["date", "gate"], observed=True)["cleared"].sum().unstack("gate") / n
     fig, ax = plt.subplots(figsize=(11, 4.5), constrained_layout=True)
     bottom = np.zeros(len(table))
+    colours = _palette()
     for gate in table.columns:
-        ax.bar(table.index, table[gate], bottom=bottom, width=0.9, label=run.scenario.gates[gate].label)
+        ax.bar(
+            table.index,
+            table[gate],
+            bottom=bottom,
+            width=0.9,
+            label=run.scenario.gates[gate].label,
+            color=next(colours),
+        )
         bottom += table[gate].to_numpy()
     if n > 1:
         from sim.experiments.stats import t_half_width
 
         per_rep = d.groupby(["date", "replication"])["cleared"].sum().unstack("replication")
         half = t_half_width(per_rep.std(axis=1, ddof=1).to_numpy(), n)
-        ax.errorbar(table.index, bottom, yerr=half, fmt="none", ecolor="0.2", lw=0.8, label="95% interval")
+        # No day clears fewer than 0 trucks: the interval's lower end stops at 0.
+        yerr = np.vstack([np.minimum(half, bottom), half])
+        ax.errorbar(table.index, bottom, yerr=yerr, fmt="none", ecolor="0.2", lw=0.8, label="95% interval")
     ref = run.scenario.kpi
     ax.axhline(
         ref.daily_mean_ref, color="k", ls="--", lw=1, label=f"reported mean {ref.daily_mean_ref:,.0f}/day"
@@ -205,6 +412,8 @@ def daily_cleared(run: Result) -> Figure:
             zorder=0,
             label="warm-up",
         )
+    _date_axis(ax)
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("trucks cleared per day")
     ax.set_xlabel("date")
     what = f", mean of {n} replications" if n > 1 else ", one run"
@@ -213,40 +422,84 @@ def daily_cleared(run: Result) -> Figure:
     return fig
 
 
-def time_in_system(result: Result) -> Figure:
-    """Cumulative distribution of time in system by cargo class, with the perishable threshold.
+def tis_histograms(result: Result) -> tuple[pd.DataFrame, int]:
+    """Time-in-system histogram summed over every replication (or of the one run) and how many
+    replications it sums; replications that kept no histogram are taken from their full run."""
+    if isinstance(result, Run):
+        return time_in_system_histogram(result), 1
+    hists = [r.tis_hist for r in result.replications if r.tis_hist is not None]
+    if not hists:
+        hists = [time_in_system_histogram(r, result.window) for r in result.runs]
+    if not hists:
+        raise ValueError("this experiment kept neither time-in-system histograms nor a full run")
+    return sum_histograms(hists), len(hists)
 
-    The time axis is logarithmic with ticks planners read (15 min, 1 h, 4 h, 8 h, 1 d, 3 d).
-    For an experiment, the first replication kept in full is shown.
+
+def time_in_system(result: Result) -> Figure:
+    """Cumulative distribution of time in system by cargo class, one panel per direction, over
+    every replication, with the perishable threshold.
+
+    Drawn from the fixed-bin histograms each replication returns, summed over replications
+    (points at the bins' upper edges); the time axis is logarithmic with ticks planners read
+    (15 min, 1 h, 4 h, 8 h, 1 d, 3 d). Trucks that entered after the warm-up (or in the
+    experiment's window) and were cleared are counted.
     """
-    run = _sample_run(result)
-    tr = run.trucks
-    done = tr[(tr["outcome"] == "cleared") & (tr["arrival_min"] >= run.warmup_min)]
-    fig, ax = plt.subplots(figsize=(9, 5), constrained_layout=True)
-    for cargo in run.scenario.cargo_classes:
-        x = np.sort(done.loc[done["cargo"] == cargo, "time_in_system_h"].to_numpy())
-        if x.size:
-            ax.step(x, np.arange(1, x.size + 1) / x.size, where="post", label=f"{cargo} ({x.size:,} trucks)")
-    thr = run.scenario.kpi.perishable_threshold_h
-    ax.axvline(thr, color="firebrick", ls="--", lw=1.2, label=f"perishable threshold {thr:g} h")
-    ax.text(thr, 0.02, f" threshold {thr:g} h", color="firebrick", fontsize="small", rotation=90, va="bottom")
-    ax.set_xscale("log")
-    times = done["time_in_system_h"].to_numpy()
-    low = min(0.25, float(times.min())) * 0.8 if times.size else 0.2
-    high = max(72.0, float(times.max())) * 1.1 if times.size else 80.0
-    ax.set_xlim(low, high)
-    ticks = [t for t in TIME_TICKS_H if low <= t <= high]
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.set_xticks(ticks, [TIME_TICKS_H[t] for t in ticks])
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("time in system, arrival to departure (log scale)")
-    ax.set_ylabel("share of trucks cleared within")
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-    ax.set_ylim(0, 1.02)
-    ax.set_title(f"{run.scenario.name}: time in system by cargo class")
-    _legend_outside(ax)
-    ax.grid(alpha=0.3)
+    sc = result.scenario
+    hist, n_reps = tis_histograms(result)
+    directions = [d for d in hist["direction"].unique() if hist.loc[hist["direction"] == d, "trucks"].sum()]
+    fig, axes = plt.subplots(
+        1, max(len(directions), 1), figsize=(13, 5), sharey=True, constrained_layout=True, squeeze=False
+    )
+    thr = sc.kpi.perishable_threshold_h
+    finite = hist[np.isfinite(hist["high_h"])]
+    top_h = float(finite["high_h"].max()) if not finite.empty else 240.0
+    low, high = 0.2, top_h * 1.05
+    for ax, direction in zip(axes[0], directions, strict=False):
+        h = hist[hist["direction"] == direction]
+        colours = _palette()
+        total = int(h["trucks"].sum())
+        for cargo, c in h.groupby("cargo", sort=False):
+            n = int(c["trucks"].sum())
+            if not n:
+                continue
+            c = c.sort_values("low_h")
+            share = np.cumsum(c["trucks"].to_numpy()) / n
+            edges = c["high_h"].to_numpy()
+            keep = np.isfinite(edges)
+            over = int(c.loc[~np.isfinite(c["high_h"]), "trucks"].sum())
+            more = f", {over:,} over {top_h:g} h" if over else ""
+            ax.plot(
+                np.r_[c["low_h"].iloc[0] or low, edges[keep]],
+                np.r_[0.0, share[keep]],
+                marker=".",
+                color=next(colours),
+                label=f"{cargo} ({n:,} trucks{more})",
+            )
+        ax.axvline(thr, color="firebrick", ls="--", lw=1.2, label=f"perishable threshold {thr:g} h")
+        ax.text(
+            thr, 0.02, f" threshold {thr:g} h", color="firebrick", fontsize="small", rotation=90, va="bottom"
+        )
+        ax.set_xscale("log")
+        ax.set_xlim(low, high)
+        ticks = [t for t in TIME_TICKS_H if low <= t <= high]
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.set_xticks(ticks, [TIME_TICKS_H[t] for t in ticks])
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("time in system, arrival to departure (log scale)")
+        ax.set_ylabel("share of trucks cleared within")
+        ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+        ax.set_ylim(0, 1.02)
+        reps = "replication" if n_reps == 1 else "replications"
+        ax.set_title(f"{direction} trucks: n = {n_reps} {reps}, {total:,} trucks")
+        ax.grid(alpha=0.3)
+        _legend_outside(ax)
+    if not directions:
+        axes[0, 0].set_axis_off()
+    fig.suptitle(
+        f"{sc.name}: time in system by direction and cargo class, trucks that entered after the "
+        f"warm-up and were cleared, all {n_reps} {'replication' if n_reps == 1 else 'replications'}"
+    )
     return fig
 
 
@@ -255,47 +508,51 @@ def _hour_of_day(table: pd.DataFrame) -> pd.Series:
 
 
 def hourly_profile(result: Result, gate: str) -> Figure:
-    """Arrivals and queues by hour of day at one gate (means over the days after the warm-up)."""
+    """Arrivals and queues by hour of day at one gate (means over the days after the warm-up).
+
+    Every series of a panel has its own colour (:data:`SERIES_COLOURS`). Arrivals are counted in
+    the first replication kept in full; queues are means over every replication.
+    """
     run = _sample_run(result)
     tr = run.trucks[(run.trucks["gate"] == gate) & (run.trucks["arrival_min"] >= run.warmup_min)]
     days = run.scenario.run.days - run.scenario.run.warmup_days
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 4.8), constrained_layout=True)
     ax = axes[0]
+    colours = _palette()
     hour = (tr["arrival_min"] % MIN_PER_DAY // 60).astype(int)
     for direction, g in hour.groupby(tr["direction"], observed=True):
         counts = np.bincount(g, minlength=24) / days
-        ax.step(np.arange(25), np.append(counts, counts[-1]), where="post", label=direction)
+        ax.step(
+            np.arange(25), np.append(counts, counts[-1]), where="post", label=direction, color=next(colours)
+        )
     ax.set_xlabel("hour of day (Vietnam time)")
     ax.set_ylabel("trucks arriving per hour")
-    ax.set_title("arrivals by hour of day")
+    which = "" if isinstance(result, Run) or result.n == 1 else f" (replication 1 of {result.n})"
+    ax.set_title(f"arrivals by hour of day{which}")
     ax.set_xlim(0, 24)
+    ax.set_ylim(bottom=0)
     _legend_outside(ax)
     ax = axes[1]
+    colours = _palette()
     q = _queue_table(result)
     q = q[(q["gate"] == gate) & (q["time_h"] >= run.warmup_min / 60)]
     by_hour = q.groupby([_hour_of_day(q), "place"])["queue_mean"].mean().unstack("place")
     for place in by_hour.columns:
         if by_hour[place].max() > 0.5:
-            ax.plot(by_hour.index, by_hour[place], label=place_label(result.scenario, gate, place))
+            ax.plot(
+                by_hour.index,
+                by_hour[place],
+                label=place_label(result.scenario, gate, place),
+                color=next(colours),
+            )
     ax.set_xlabel("hour of day (Vietnam time)")
     ax.set_ylabel("trucks waiting (or in the yard)")
-    ax.set_title("queues by hour of day")
+    ax.set_title(f"queues by hour of day ({_mean_note(result)})")
     ax.set_xlim(0, 23)
+    ax.set_ylim(bottom=0)
     _legend_outside(ax)
     fig.suptitle(f"{result.scenario.name}: {result.scenario.gates[gate].label} by hour of day")
     return fig
-
-
-def _day_to_date(sc) -> Callable[[float], float]:
-    """Day of the run (may be fractional) -> matplotlib date number."""
-    start = mdates.date2num(dt.datetime.combine(sc.run.start_date, dt.time()))
-    return lambda day: start + day
-
-
-def _date_axis(ax: plt.Axes) -> None:
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
 def queue_heatmap(result: Result, gate: str, place: str = "yard_export") -> Figure:
@@ -318,6 +575,7 @@ def queue_heatmap(result: Result, gate: str, place: str = "yard_export") -> Figu
     )
     what = place_label(sc, gate, place)
     fig.colorbar(image, ax=ax, label=f"{what} (trucks)")
+    handles: list = []
     if sc.run.warmup_days:
         ax.axvspan(
             to_date(0),
@@ -327,14 +585,21 @@ def queue_heatmap(result: Result, gate: str, place: str = "yard_export") -> Figu
             edgecolor="white",
             label="warm-up",
         )
-    _shade_events(ax, result, gate, x=to_date, outline=True)
-    _date_axis(ax)
+        # The hatch is white over the image; the legend's swatch shows it on the map's grey.
+        handles.append(Patch(facecolor="0.45", edgecolor="white", hatch="//", label="warm-up"))
+    _shade_events(ax, event_spans(sc, gate), x=to_date, outline=True)
+    _date_axis(ax, sc)
     ax.set_yticks(range(0, 25, 4))
     ax.set_xlabel("date")
     ax.set_ylabel("hour of day (Vietnam time)")
     ax.set_title(f"{sc.name}: {what} at {sc.gates[gate].label}, hour by date ({_mean_note(result)})")
     ax.plot([], [], color="none", label="colour: hourly mean")
-    _legend_outside(ax)
+    others = [(h, lab) for h, lab in zip(*ax.get_legend_handles_labels(), strict=True) if lab != "warm-up"]
+    _legend_outside(
+        ax,
+        handles=handles + [h for h, _ in others],
+        labels=[h.get_label() for h in handles] + [lab for _, lab in others],
+    )
     return fig
 
 
@@ -351,7 +616,8 @@ def utilisation_table(result: Result, gate: str) -> pd.DataFrame:
 def utilisation(result: Result, gate: str) -> Figure:
     """Lane utilisation (busy time over open time) by stage and hour of day at one gate.
 
-    All 24 hours are drawn; the hours a stage is closed are left blank.
+    All 24 hours are drawn; the hours a stage is closed are left blank. For an experiment, the
+    first replication kept in full is drawn, and the title says so.
     """
     run = _sample_run(result)
     grid = utilisation_table(result, gate)
@@ -372,7 +638,8 @@ def utilisation(result: Result, gate: str) -> Figure:
     ax.set_xticks(range(0, 25, 3))
     ax.set_xlabel("hour of day (Vietnam time)")
     ax.set_ylabel("stage")
-    ax.set_title(f"{run.scenario.name}: lane utilisation at {run.scenario.gates[gate].label}")
+    which = "" if isinstance(result, Run) or result.n == 1 else f" (replication 1 of {result.n})"
+    ax.set_title(f"{run.scenario.name}: lane utilisation at {run.scenario.gates[gate].label}{which}")
     ax.plot([], [], color="none", label="colour: mean over days")
     ax.fill_between([], [], color="white", ec="0.5", label="blank: closed")
     _legend_outside(ax)
@@ -412,7 +679,8 @@ def comparison(comp: Comparison, kpis: list[str] | None = None) -> Figure:
         ax.set_xlabel(f"difference, scenario minus {comp.names[0]} ({unit})")
         ax.set_ylabel("scenario")
         base = rows["base_mean"].iloc[0] * k if len(rows) else np.nan
-        ax.set_title(f"{name} (base {base:,.4g}{'%' if is_share(kpi) else ''})")
+        base_unit = "%" if is_share(kpi) else f" {unit}" if unit else ""
+        ax.set_title(f"{name} (base {base:,.4g}{base_unit})")
         _legend_outside(ax)
     n = comp.experiments[0].n
     fig.suptitle(f"Paired comparison with {comp.names[0]} ({n} replications, common random numbers)")
@@ -444,31 +712,66 @@ def waiting_series(exp: Experiment, gate: str, direction: str) -> pd.DataFrame:
     return out
 
 
+def comparison_spans(comp: Comparison, gate: str) -> list[tuple[type, str, float, float]]:
+    """The events at *gate* of every scenario compared, each once, labelled with the scenarios
+    that have it when not all do (see :func:`event_spans`)."""
+    owners: dict[tuple[type, str, float, float], list[str]] = {}
+    for exp in comp.experiments:
+        for span in event_spans(exp.scenario, gate):
+            owners.setdefault(span, []).append(exp.scenario.name)
+    out = []
+    for (kind, label, a, b), names in owners.items():
+        if len(names) < len(comp.experiments):
+            label = f"{label} ({', '.join(names)})"
+        out.append((kind, label, a, b))
+    return out
+
+
 def comparison_queues(comp: Comparison, gate: str) -> Figure:
-    """Trucks waiting at one gate over time, export and import, one line per scenario compared."""
+    """Trucks waiting at one gate over the run's dates, export and import, one line per scenario
+    compared; every event of every scenario and the warm-up shaded, events named in the legend."""
     sc = comp.experiments[0].scenario
+    to_date = _day_to_date(sc)
+    spans = comparison_spans(comp, gate)
     fig, axes = plt.subplots(2, 1, figsize=(11, 7), sharex=True, constrained_layout=True)
     for ax, direction in zip(axes, ("export", "import"), strict=True):
+        colours = _palette()
+        styles = itertools.cycle(SCENARIO_LINESTYLES)
         for exp in comp.experiments:
-            _line(ax, waiting_series(exp, gate, direction), exp.scenario.name)
-        where = "road, yard and park" if direction == "export" else "road and yard"
+            series = waiting_series(exp, gate, direction)
+            _line(ax, series, exp.scenario.name, to_date, color=next(colours), ls=next(styles))
+        where = "road, yard and park" if direction == "export" and sc.gates[gate].park else "road and yard"
         ax.set_ylabel("trucks waiting")
         ax.set_title(f"{sc.gates[gate].label}: {direction} trucks waiting ({where})")
-        _shade_events(ax, comp.experiments[0], gate)
-        ax.axvline(sc.run.warmup_days, color="0.5", ls=":", lw=1, label="end of warm-up")
+        _shade_events(ax, spans, to_date)
+        _shade_warmup(ax, sc, to_date)
         ax.set_ylim(bottom=0)
+        _date_axis(ax, sc)
         _legend_outside(ax)
-    axes[-1].set_xlabel("day of the run")
+    axes[-1].set_xlabel("date")
     n = comp.experiments[0].n
     note = f"mean of {n} replications, 95% band" if n > 1 else "one run each, no band"
     fig.suptitle(f"Queues of every scenario over time at {sc.gates[gate].label} (hourly means, {note})")
     return fig
 
 
+SWEEP_DODGE_PT = 6.0
+"""How far apart (points on the page) the lines of a sweep's combinations are set, so that
+combinations with the same results show side by side."""
+
+
+def _share_lever(key: str) -> bool:
+    """Whether a dotted scenario key is a share (0-1), shown in % on an axis."""
+    parts = key.split(".")
+    return any(p == "share" or p.endswith("_share") for p in parts)
+
+
 def sweep_curve(sw: Sweep, kpi: str = "time_in_system_h_mean", target: float | None = None) -> Figure:
     """A KPI against the first varied key, one line per combination of the others, 95% band.
 
-    Axes are named in words with units, shares in %; the reported figure (or *target*) is drawn.
+    Axes are named in words with units, shares (of the KPI or of the lever) in %, ticks 0-100 as
+    the label says, y from 0; the reported figure (or *target*) is drawn. Lines of several
+    combinations are set :data:`SWEEP_DODGE_PT` apart so that equal ones both show.
     """
     table = sw.table()
     table = table[table["kpi"] == kpi]
@@ -476,21 +779,29 @@ def sweep_curve(sw: Sweep, kpi: str = "time_in_system_h_mean", target: float | N
     x_key, others = keys[0], keys[1:]
     sc = sw.base
     k = _scale(kpi)
+    x_k = 100.0 if _share_lever(x_key) and pd.api.types.is_numeric_dtype(table[x_key]) else 1.0
     fig, ax = plt.subplots(figsize=(9, 5), constrained_layout=True)
-    groups = table.groupby(others, sort=False) if others else [((), table)]
-    for values, g in groups:
+    groups = list(table.groupby(others, sort=False)) if others else [((), table)]
+    colours = _palette()
+    for i, (values, g) in enumerate(groups):
         values = values if isinstance(values, tuple) else (values,)
         label = ", ".join(f"{lever_label(sc, o)} = {v}" for o, v in zip(others, values, strict=True))
-        (line,) = ax.plot(g[x_key], g["mean"] * k, marker="o", label=label or "mean")
-        ax.fill_between(
-            g[x_key],
+        # Lines of several combinations are set a few points apart, so equal ones do not hide.
+        dodge = ScaledTranslation((i - (len(groups) - 1) / 2) * SWEEP_DODGE_PT / 72, 0, fig.dpi_scale_trans)
+        colour = next(colours)
+        xs = g[x_key] * x_k if x_k != 1 else g[x_key]
+        (line,) = ax.plot(xs, g["mean"] * k, marker="o", label=label or "mean", color=colour)
+        band = ax.fill_between(
+            xs,
             g["ci_low"] * k,
             g["ci_high"] * k,
-            color=line.get_color(),
+            color=colour,
             alpha=0.25,
             lw=0,
-            label="95% band",
+            label="95% band" if i == 0 else "_nolegend_",
         )
+        for artist in (line, band):  # moved on the page only; the axes are scaled to the data
+            artist.set_transform(ax.transData + dodge)
     ref = reference(kpi, sc)
     if target is not None:
         ax.axhline(target * k, color="firebrick", ls="--", lw=1.2, label=f"target {target * k:,.4g}")
@@ -500,8 +811,12 @@ def sweep_curve(sw: Sweep, kpi: str = "time_in_system_h_mean", target: float | N
             ax.axhline(low * k, color="firebrick", ls="--", lw=1.2, label=f"reported {text}")
         else:
             ax.axhspan(low * k, high * k, color="firebrick", alpha=0.12, label=f"reported {text}")
-    ax.set_xlabel(lever_label(sc, x_key))
-    ax.set_xticks(sorted(table[x_key].unique()))
+    if (table["ci_low"].fillna(table["mean"]) >= 0).all():
+        ax.set_ylim(bottom=0)  # a count, a time or a share: from 0
+    if k != 1:
+        ax.set_ylim(top=min(100.0, max(ax.get_ylim()[1], 1.0)))  # per cent, at most 100%
+    ax.set_xlabel(lever_label(sc, x_key) + (" (%)" if x_k != 1 else ""))
+    ax.set_xticks(sorted(table[x_key].unique() * x_k) if x_k != 1 else sorted(table[x_key].unique()))
     ax.set_ylabel(kpi_label(kpi, sc))
     ax.set_title(
         f"{sc.name}: {kpi_label(kpi, sc, unit=False)}\nagainst {lever_label(sc, x_key)} "
@@ -572,8 +887,9 @@ def run_figures(run: Result) -> dict[str, Figure]:
     """The standard figures of a run or an experiment, keyed by file stem."""
     figs = {f"queues_{gate}": queue_lengths(run, gate) for gate in run.scenario.gates}
     figs["daily_cleared"] = daily_cleared(run)
-    if isinstance(run, Run) or run.runs:
+    if isinstance(run, Run) or any(r.tis_hist is not None for r in run.replications) or run.runs:
         figs["time_in_system"] = time_in_system(run)
+    if isinstance(run, Run) or run.runs:
         for gate in run.scenario.gates:
             figs[f"hourly_{gate}"] = hourly_profile(run, gate)
             if _has_lanes(run.scenario.gates[gate]):  # no stage enabled: no utilisation to draw
