@@ -66,6 +66,10 @@ last, waits between them included; ``to_china``: an export's wait for and passag
 Chinese checkpoint and the crossing.
 """
 
+DECLARED_LOOKAHEAD_DAYS = 2
+"""Days a run must go on past an evening for the exports declared that evening (due the next day
+or the one after) to exist; the hold on a run's last evenings misses them and is left out."""
+
 HELD_PLACES = (*DECLARED_PLACES, *AREA_PLACES)
 """Where a truck not yet cleared can be at a clock time (see :meth:`Run.held_at`): declared and on
 its way (``enroute``), waiting outside the gate area (``outside``), or in the system
@@ -609,6 +613,12 @@ class Run:
         k.update(self._monitor_kpis(start, end))
 
         held = self.held_at(window=window)
+        # A run ends with its last arrivals: exports declared on its last evenings for the days
+        # after it do not exist, so those evenings are left out of the hold (when there are others).
+        last_full = sc.run.days - 1 - DECLARED_LOOKAHEAD_DAYS
+        counts_declared = bool(set(sc.kpi.held_places) & set(DECLARED_PLACES))
+        if counts_declared and held["day"].min() <= last_full:
+            held = held[held["day"] <= last_full]
         label = _clock_label(sc.kpi.held_clock)
         for direction in DIRECTIONS:
             h = held[held["direction"] == direction].groupby("day")[[*HELD_PLACES, "total"]].sum()

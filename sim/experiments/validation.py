@@ -55,10 +55,17 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.experiments.experiment import Experiment, replicate
-from sim.experiments.results import HELD_PLACES, Run
+from sim.experiments.results import DECLARED_LOOKAHEAD_DAYS, HELD_PLACES, Run
 from sim.experiments.stats import bounded_interval, t_half_width
 from sim.world.calendar import MIN_PER_DAY, minute_of
-from sim.world.scenario import Scenario, ScenarioError, _problems, load_scenario, validate_scenario
+from sim.world.scenario import (
+    DECLARED_PLACES,
+    Scenario,
+    ScenarioError,
+    _problems,
+    load_scenario,
+    validate_scenario,
+)
 
 SHARE_FLOOR = 0.10
 """Least share by which a reported figure is widened: what the report leaves open of its definition."""
@@ -292,7 +299,22 @@ def build_scenario(case: Case, case_dir: Path, twin: bool = False) -> Scenario:
         if gate not in data["gates"]:
             raise ScenarioError(sc.source, [(f"china_export_per_day.{gate}", "not a simulated gate")])
         set_china_rate(data, gate, per_day)
+    _room_for_declarations(data, case, sc)
     return validate_scenario(data, sc.source)
+
+
+def _room_for_declarations(data: dict[str, Any], case: Case, sc: Scenario) -> None:
+    """Extend the run past the measured days when the hold counts declared exports not yet in the
+    area (``kpi.held_places`` with ``enroute`` or ``outside``). Trucks arriving after a day change
+    nothing before it except the declarations they send ahead, which is what is measured."""
+    if case.measure.kind != "held_at" or not set(sc.kpi.held_places) & set(DECLARED_PLACES):
+        return
+    last = max([*case.measure.dates, *case.measure.reference_dates], default=None)
+    if last is None:
+        return
+    need = (last - sc.run.start_date).days + 1 + DECLARED_LOOKAHEAD_DAYS
+    if data["run"]["days"] < need:
+        data["run"]["days"] = need
 
 
 def load_case(path: str | Path, twin: bool = False) -> tuple[Case, Scenario]:
