@@ -16,14 +16,20 @@ import pytest
 import yaml
 from conftest import ROOT, bordersim
 
+from sim.experiments.stats import t_half_width
 from sim.experiments.validation import (
+    MIN_REPLICATIONS,
+    NOT_TESTABLE,
     SHARE_FLOOR,
+    Case,
     Reported,
     _narrow_enough,
     band_of,
+    band_width,
     counted,
     load_case,
     markdown,
+    replications_for,
     run_case,
     share_of,
     verdict,
@@ -245,3 +251,63 @@ def test_misses_are_shown_and_counted() -> None:
     assert "| a | validation | r | 1 [0.5, 1.5] u | 5 to 6 u | **miss** | 10 |" in text
     assert "| 40 (cap) |" in text
     assert "1 of 2 validation cases match" in text
+
+
+def test_the_power_rule_gives_the_least_n_with_a_half_width_of_a_quarter_band() -> None:
+    assert band_width((332.1, 405.9)) == pytest.approx(73.8)
+    assert band_width((18.0, None)) == 18.0  # one-sided: from 0 to the finite bound
+    assert band_width((None, 102.0)) == 102.0
+    assert band_width((0.0, 1.35)) == 1.35
+    band = (10.0, 20.0)  # a quarter of the width: 2.5
+    for sd in (0.5, 3.0, 5.0, 12.0):
+        n = replications_for(sd, band)
+        assert n >= MIN_REPLICATIONS
+        assert t_half_width(sd, n) <= 2.5
+        if n > MIN_REPLICATIONS:
+            assert t_half_width(sd, n - 1) > 2.5  # the least such n
+    assert replications_for(0.0, band) == MIN_REPLICATIONS
+    assert replications_for(5.0, band) == 18  # t(0.975, 17) x 5 / sqrt(18) = 2.49; 17 give 2.57
+    assert replications_for(12.0, band) > replications_for(5.0, band)
+
+
+def test_a_count_that_is_not_the_power_rules_is_refused(tmp_path: Path) -> None:
+    path = ROOT / "validation" / "jun2022_drain_day.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    width = band_width(tuple(data["band"]))
+    data["power"] = {
+        "pilot_n": 5, "pilot_seed": 1, "pilot_mean": 770.0, "pilot_sd": 60.0, "band_width": width,
+        "text": "t",
+    }  # fmt: skip
+    data["replications"] = replications_for(60.0, tuple(data["band"]))
+    load_case(_write_case(tmp_path, path, data))  # the rule's count loads
+    data["replications"] += 5
+    with pytest.raises(ScenarioError, match="power rule"):
+        load_case(_write_case(tmp_path, path, data))
+    data["replications"] -= 5
+    data["power"]["band_width"] = width * 2
+    with pytest.raises(ScenarioError, match="band's width"):
+        load_case(_write_case(tmp_path, path, data))
+
+
+def test_a_case_not_testable_needs_its_reason_and_is_not_counted() -> None:
+    data = yaml.safe_load((ROOT / "validation" / "jun2022_drain_day.yaml").read_text(encoding="utf-8"))
+    data["testable"] = False
+    with pytest.raises(ValueError, match="not_testable"):
+        Case.model_validate(data)
+    data["not_testable"] = "the inputs leave the measure at its floor"
+    assert not Case.model_validate(data).testable
+    rows = pd.DataFrame(
+        [
+            {"case": "a", "kind": "validation", "reported": "r", "simulated": 0.0, "ci_low": 0.0,
+             "ci_high": 0.0, "unit": "km", "band": "at least 1", "verdict": NOT_TESTABLE, "n": 10,
+             "cap_reached": False},
+            {"case": "b", "kind": "validation", "reported": "r", "simulated": 5.5, "ci_low": 5.0,
+             "ci_high": 6.0, "unit": "u", "band": "5 to 6", "verdict": "clear match", "n": 10,
+             "cap_reached": False},
+        ]
+    )  # fmt: skip
+    assert counted(rows) == (1, 1)
+    text = markdown(rows)
+    assert f"| {NOT_TESTABLE} |" in text
+    assert "1 of 1 validation cases match" in text
+    assert "not testable with the model's inputs, not counted: a" in text
