@@ -43,9 +43,9 @@ COMMITTED = pd.read_csv(ROOT / "validation" / "results" / "validation.csv")
 MATCHED = set(COMMITTED.loc[COMMITTED["verdict"] != "miss", "case"])
 """Cases that match in the committed table: their intact run must not miss on the test's seed."""
 CANNOT_MOVE = {"holiday_may2025_queue"}
-"""Cases whose intact run already misses at the floor of the measure (0 km of road queue), so no
-twin can move it further the way a miss lies: stated in the README; the test asserts that they
-still sit there, so that a model change that moves them brings them back under the sign test."""
+"""Cases marked ``testable: false``: the intact run sits at the floor of the measure (0 km of road
+queue), so no twin can move it further; the test asserts that they still sit there, so that a
+model change that moves them brings them back under the sign test."""
 
 
 def test_validation_holds_the_twelve_episodes_and_the_two_held_out_days() -> None:
@@ -179,11 +179,14 @@ def test_each_case_misses_when_its_mechanism_is_broken(path: Path) -> None:
     _, twin_sc = load_case(path, twin=True)
     intact = run_case(case, sc, n=2, seed=0, max_n=2)
     broken = run_case(case, twin_sc, n=2, seed=0, max_n=2)
-    assert broken["verdict"] == "miss", (case.twin.breaks, broken)
-    if case.name in CANNOT_MOVE:
-        assert intact["verdict"] == broken["verdict"] == "miss"
+    assert (case.name in CANNOT_MOVE) == (not case.testable)
+    if not case.testable:
+        assert intact["verdict"] == broken["verdict"] == NOT_TESTABLE
         assert intact["simulated"] == broken["simulated"] == 0.0
+        for r in (intact, broken):  # on the band alone both would miss
+            assert verdict(r["simulated"], r["ci_low"], r["ci_high"], case.band) == "miss"
         return
+    assert broken["verdict"] == "miss", (case.twin.breaks, broken)
     # the twin moves the measure the stated way, and its two replications lie beyond both intact
     # ones (for n = 2: the effect exceeds half the sum of the two ranges, range = sd x sqrt 2), so
     # a case that already misses cannot pass by standing still
@@ -221,12 +224,15 @@ def test_validate_prints_kind_interval_band_verdict_and_counts_validation_cases_
     assert done.returncode == 0, done.stderr
     assert "| apr2023_hours_extension | illustration |" in done.stdout
     assert "| holiday_may2025_queue | validation |" in done.stdout
-    assert "validation cases match (illustrations not counted)" in done.stdout
-    assert " of 1 validation cases match" in done.stdout
+    assert "validation cases match (illustrations not counted" in done.stdout
+    assert "| holiday_may2025_queue | validation |" in done.stdout
+    assert "| not testable |" in done.stdout  # the holiday case: not counted as match or miss
+    assert "0 of 0 validation cases match" in done.stdout
+    assert "not counted: holiday_may2025_queue" in done.stdout
     assert "(n=2, cap reached)" in done.stderr
     table = pd.read_csv(tmp_path / "v" / "validation.csv")
     assert list(table["n"]) == [2, 2]
-    assert set(table["verdict"]) <= {"clear match", "match", "miss"}
+    assert set(table["verdict"]) <= {"clear match", "match", "miss", NOT_TESTABLE}
     assert "STALE" not in readme.read_text()
     assert "holiday_may2025_queue" in readme.read_text()
 
