@@ -65,6 +65,10 @@ def test_validation_holds_the_twelve_episodes_and_the_two_held_out_days() -> Non
         assert c.reasoning
         assert c.reported.text
         assert c.replications >= 10
+        # the count comes from the case's pilot by the power rule (load_case refuses another)
+        assert c.power is not None
+        assert c.power.pilot_n == 5
+        assert c.replications == replications_for(c.power.pilot_sd, c.band)
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
