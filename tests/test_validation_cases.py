@@ -29,6 +29,7 @@ from sim.experiments.validation import (
     counted,
     load_case,
     markdown,
+    pilot,
     replications_for,
     run_case,
     share_of,
@@ -321,3 +322,12 @@ def test_a_case_not_testable_needs_its_reason_and_is_not_counted() -> None:
     assert f"| {NOT_TESTABLE} |" in text
     assert "1 of 1 validation cases match" in text
     assert "not testable with the model's inputs, not counted: a" in text
+
+
+def test_the_pilot_sd_written_in_a_case_file_is_reproduced_by_its_pilot() -> None:
+    case, sc = load_case(ROOT / "validation" / "jun2022_drain_day.yaml")
+    again = pilot(case, sc)
+    assert case.power is not None
+    assert again.pilot_sd == pytest.approx(case.power.pilot_sd, rel=1e-9)
+    assert again.pilot_mean == pytest.approx(case.power.pilot_mean, rel=1e-9)
+    assert replications_for(again.pilot_sd, case.band) == case.replications

@@ -33,7 +33,7 @@ case first ran, and :func:`load_case` refuses a file whose band is not the rule'
 Student-t, truncated to the measure's possible range, :func:`sim.experiments.stats.bounded_interval`):
 ``clear match`` = the whole interval inside the band; ``match`` = the mean inside the band but
 the interval reaching out of it; ``miss`` = the mean outside the band. Replications are added
-(from the case's 10, in steps, up to :data:`MAX_REPLICATIONS`) until the interval is narrower
+(from the case's ``replications``, in steps, up to :data:`MAX_REPLICATIONS`) until the interval is narrower
 than the band (a one-sided band: until the interval no longer straddles its finite bound); the
 result says when the cap was reached first. Only ``validation`` cases count
 in "k of m validation cases match": an ``illustration`` is a case whose outcome is set by its own
@@ -63,7 +63,7 @@ from sim.world.scenario import Scenario, ScenarioError, _problems, load_scenario
 SHARE_FLOOR = 0.10
 """Least share by which a reported figure is widened: what the report leaves open of its definition."""
 MIN_REPLICATIONS = 10
-"""Replications a committed validation result starts from."""
+"""Least replication count of a case: the floor of the power rule (:func:`replications_for`)."""
 MAX_REPLICATIONS = 40
 """Cap of the precision-driven replications of one case (a larger power count is run in full)."""
 POWER_SHARE = 0.25
