@@ -61,6 +61,26 @@ def test_dry_cargo_burns_no_reefer_fuel_and_empty_trucks_carry_no_tonnes() -> No
     assert k["idle_co2_t_per_day"] == pytest.approx(1 * 6 / 1000 / 2)  # only B's hour on the road
 
 
+def test_the_drivers_living_costs_add_hours_at_the_border_times_the_rate_over_24() -> None:
+    rate = 240_000  # 10,000 an hour
+    for cargo in (0, 1):  # dry and refrigerated alike: every driver eats while waiting
+        without = _two_trucks(cargo=cargo, kpi={})
+        with_driver = _two_trucks(cargo=cargo, kpi={"driver_vnd_per_truck_day": rate})
+        # A: 1 h in the yard; B: 1 h on the road + 1 h in the yard: 3 hours at the border over 2 days,
+        # the road hour included (no parking there, but the driver still lives on the roadside)
+        extra = with_driver["waiting_cost_vnd_per_day"] - without["waiting_cost_vnd_per_day"]
+        assert extra == pytest.approx(3 * rate / 24 / 2)
+        assert with_driver["waiting_cost_vnd_per_day_import"] - without[
+            "waiting_cost_vnd_per_day_import"
+        ] == pytest.approx(extra)
+
+
+def test_the_baseline_counts_the_drivers_living_costs_and_nothing_for_the_road() -> None:
+    sc = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    assert 150_000 <= sc.kpi.driver_vnd_per_truck_day <= 300_000  # the ASSUMPTION's range
+    assert sc.kpi.park_vnd_per_truck_day == 0
+
+
 def test_an_unknown_reefer_class_is_named() -> None:
     with pytest.raises(ScenarioError, match=r"kpi.reefer_classes: unknown cargo class \['durian'\]"):
         textbook({"kpi.reefer_classes": ["durian"]})

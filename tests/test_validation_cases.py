@@ -16,14 +16,21 @@ import pytest
 import yaml
 from conftest import ROOT, bordersim
 
+from sim.experiments.stats import t_half_width
 from sim.experiments.validation import (
+    MIN_REPLICATIONS,
+    NOT_TESTABLE,
     SHARE_FLOOR,
+    Case,
     Reported,
     _narrow_enough,
     band_of,
+    band_width,
     counted,
     load_case,
     markdown,
+    pilot,
+    replications_for,
     run_case,
     share_of,
     verdict,
@@ -37,9 +44,9 @@ COMMITTED = pd.read_csv(ROOT / "validation" / "results" / "validation.csv")
 MATCHED = set(COMMITTED.loc[COMMITTED["verdict"] != "miss", "case"])
 """Cases that match in the committed table: their intact run must not miss on the test's seed."""
 CANNOT_MOVE = {"holiday_may2025_queue"}
-"""Cases whose intact run already misses at the floor of the measure (0 km of road queue), so no
-twin can move it further the way a miss lies: stated in the README; the test asserts that they
-still sit there, so that a model change that moves them brings them back under the sign test."""
+"""Cases marked ``testable: false``: the intact run sits at the floor of the measure (0 km of road
+queue), so no twin can move it further; the test asserts that they still sit there, so that a
+model change that moves them brings them back under the sign test."""
 
 
 def test_validation_holds_the_twelve_episodes_and_the_two_held_out_days() -> None:
@@ -59,6 +66,10 @@ def test_validation_holds_the_twelve_episodes_and_the_two_held_out_days() -> Non
         assert c.reasoning
         assert c.reported.text
         assert c.replications >= 10
+        # the count comes from the case's pilot by the power rule (load_case refuses another)
+        assert c.power is not None
+        assert c.power.pilot_n == 5
+        assert c.replications == replications_for(c.power.pilot_sd, c.band)
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
@@ -173,11 +184,14 @@ def test_each_case_misses_when_its_mechanism_is_broken(path: Path) -> None:
     _, twin_sc = load_case(path, twin=True)
     intact = run_case(case, sc, n=2, seed=0, max_n=2)
     broken = run_case(case, twin_sc, n=2, seed=0, max_n=2)
-    assert broken["verdict"] == "miss", (case.twin.breaks, broken)
-    if case.name in CANNOT_MOVE:
-        assert intact["verdict"] == broken["verdict"] == "miss"
+    assert (case.name in CANNOT_MOVE) == (not case.testable)
+    if not case.testable:
+        assert intact["verdict"] == broken["verdict"] == NOT_TESTABLE
         assert intact["simulated"] == broken["simulated"] == 0.0
+        for r in (intact, broken):  # on the band alone both would miss
+            assert verdict(r["simulated"], r["ci_low"], r["ci_high"], case.band) == "miss"
         return
+    assert broken["verdict"] == "miss", (case.twin.breaks, broken)
     # the twin moves the measure the stated way, and its two replications lie beyond both intact
     # ones (for n = 2: the effect exceeds half the sum of the two ranges, range = sd x sqrt 2), so
     # a case that already misses cannot pass by standing still
@@ -215,12 +229,15 @@ def test_validate_prints_kind_interval_band_verdict_and_counts_validation_cases_
     assert done.returncode == 0, done.stderr
     assert "| apr2023_hours_extension | illustration |" in done.stdout
     assert "| holiday_may2025_queue | validation |" in done.stdout
-    assert "validation cases match (illustrations not counted)" in done.stdout
-    assert " of 1 validation cases match" in done.stdout
+    assert "validation cases match (illustrations not counted" in done.stdout
+    assert "| holiday_may2025_queue | validation |" in done.stdout
+    assert "| not testable |" in done.stdout  # the holiday case: not counted as match or miss
+    assert "0 of 0 validation cases match" in done.stdout
+    assert "not counted: holiday_may2025_queue" in done.stdout
     assert "(n=2, cap reached)" in done.stderr
     table = pd.read_csv(tmp_path / "v" / "validation.csv")
     assert list(table["n"]) == [2, 2]
-    assert set(table["verdict"]) <= {"clear match", "match", "miss"}
+    assert set(table["verdict"]) <= {"clear match", "match", "miss", NOT_TESTABLE}
     assert "STALE" not in readme.read_text()
     assert "holiday_may2025_queue" in readme.read_text()
 
@@ -245,3 +262,72 @@ def test_misses_are_shown_and_counted() -> None:
     assert "| a | validation | r | 1 [0.5, 1.5] u | 5 to 6 u | **miss** | 10 |" in text
     assert "| 40 (cap) |" in text
     assert "1 of 2 validation cases match" in text
+
+
+def test_the_power_rule_gives_the_least_n_with_a_half_width_of_a_quarter_band() -> None:
+    assert band_width((332.1, 405.9)) == pytest.approx(73.8)
+    assert band_width((18.0, None)) == 18.0  # one-sided: from 0 to the finite bound
+    assert band_width((None, 102.0)) == 102.0
+    assert band_width((0.0, 1.35)) == 1.35
+    band = (10.0, 20.0)  # a quarter of the width: 2.5
+    for sd in (0.5, 3.0, 5.0, 12.0):
+        n = replications_for(sd, band)
+        assert n >= MIN_REPLICATIONS
+        assert t_half_width(sd, n) <= 2.5
+        if n > MIN_REPLICATIONS:
+            assert t_half_width(sd, n - 1) > 2.5  # the least such n
+    assert replications_for(0.0, band) == MIN_REPLICATIONS
+    assert replications_for(5.0, band) == 18  # t(0.975, 17) x 5 / sqrt(18) = 2.49; 17 give 2.57
+    assert replications_for(12.0, band) > replications_for(5.0, band)
+
+
+def test_a_count_that_is_not_the_power_rules_is_refused(tmp_path: Path) -> None:
+    path = ROOT / "validation" / "jun2022_drain_day.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    width = band_width(tuple(data["band"]))
+    data["power"] = {
+        "pilot_n": 5, "pilot_seed": 1, "pilot_mean": 770.0, "pilot_sd": 60.0, "band_width": width,
+        "text": "t",
+    }  # fmt: skip
+    data["replications"] = replications_for(60.0, tuple(data["band"]))
+    load_case(_write_case(tmp_path, path, data))  # the rule's count loads
+    data["replications"] += 5
+    with pytest.raises(ScenarioError, match="power rule"):
+        load_case(_write_case(tmp_path, path, data))
+    data["replications"] -= 5
+    data["power"]["band_width"] = width * 2
+    with pytest.raises(ScenarioError, match="band's width"):
+        load_case(_write_case(tmp_path, path, data))
+
+
+def test_a_case_not_testable_needs_its_reason_and_is_not_counted() -> None:
+    data = yaml.safe_load((ROOT / "validation" / "jun2022_drain_day.yaml").read_text(encoding="utf-8"))
+    data["testable"] = False
+    with pytest.raises(ValueError, match="not_testable"):
+        Case.model_validate(data)
+    data["not_testable"] = "the inputs leave the measure at its floor"
+    assert not Case.model_validate(data).testable
+    rows = pd.DataFrame(
+        [
+            {"case": "a", "kind": "validation", "reported": "r", "simulated": 0.0, "ci_low": 0.0,
+             "ci_high": 0.0, "unit": "km", "band": "at least 1", "verdict": NOT_TESTABLE, "n": 10,
+             "cap_reached": False},
+            {"case": "b", "kind": "validation", "reported": "r", "simulated": 5.5, "ci_low": 5.0,
+             "ci_high": 6.0, "unit": "u", "band": "5 to 6", "verdict": "clear match", "n": 10,
+             "cap_reached": False},
+        ]
+    )  # fmt: skip
+    assert counted(rows) == (1, 1)
+    text = markdown(rows)
+    assert f"| {NOT_TESTABLE} |" in text
+    assert "1 of 1 validation cases match" in text
+    assert "not testable with the model's inputs, not counted: a" in text
+
+
+def test_the_pilot_sd_written_in_a_case_file_is_reproduced_by_its_pilot() -> None:
+    case, sc = load_case(ROOT / "validation" / "jun2022_drain_day.yaml")
+    again = pilot(case, sc)
+    assert case.power is not None
+    assert again.pilot_sd == pytest.approx(case.power.pilot_sd, rel=1e-9)
+    assert again.pilot_mean == pytest.approx(case.power.pilot_mean, rel=1e-9)
+    assert replications_for(again.pilot_sd, case.band) == case.replications

@@ -46,7 +46,8 @@ COST_KPIS = (
 
 def truck_waiting_cost_vnd(run: Run) -> np.ndarray:
     """What each cleared truck of *run* paid while waiting (VND; 0 for trucks not cleared), by the
-    rates of :func:`cost_kpis`: parking in the yard and the park, reefer fuel at the border."""
+    rates of :func:`cost_kpis`: parking in the yard and the park, reefer fuel and the driver's
+    living costs at the border."""
     sc = run.scenario
     kp = sc.kpi
     tr = run.trucks
@@ -61,6 +62,7 @@ def truck_waiting_cost_vnd(run: Run) -> np.ndarray:
         hours(*YARD_PIECES) * kp.parking_vnd_per_truck_day
         + hours("park") * kp.park_vnd_per_truck_day
         + np.where(reefer, hours(*WAITING_PIECES), 0.0) * kp.reefer_fuel_vnd_per_truck_day
+        + hours(*WAITING_PIECES) * kp.driver_vnd_per_truck_day
     ) / H_PER_DAY
 
 
@@ -74,7 +76,11 @@ def cost_kpis(run: Run, window: Window | None = None) -> dict[str, float]:
       for the hours in the gate's yard (waiting, procedures, and for exports until they cross),
       at ``kpi.park_vnd_per_truck_day`` in the holding park, nothing on the road, in transit or
       on the Chinese side; plus fuel at ``kpi.reefer_fuel_vnd_per_truck_day`` for every hour a
-      refrigerated truck is at the border (all pieces but the drive from the park).
+      refrigerated truck is at the border (all pieces but the drive from the park); plus the
+      driver's living costs (food, water, phone, sleeping in the cab) at
+      ``kpi.driver_vnd_per_truck_day`` for every hour any truck is at the border (park, road, yard,
+      procedures, and an import's wait on the Chinese side; the same pieces as the fuel). Waiting
+      on the road or the roadside pays no parking: no source gives a roadside fee.
     - ``goods_at_risk_vnd_per_day``: perishable trucks over ``kpi.perishable_threshold_h`` x
       ``kpi.goods_value_vnd_per_truck`` x ``kpi.perishable_loss_share``.
     - ``tonnes_cleared_per_day``: laden trucks cleared in the window x ``kpi.tonnes_per_truck``.

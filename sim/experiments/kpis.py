@@ -156,7 +156,8 @@ CATALOGUE: tuple[Kpi, ...] = (
     Kpi(
         "waiting_cost_vnd_per_day",
         "VND/day",
-        "parking in the yard (and park, if it charges) and reefer fuel at the border, per day",
+        "parking in the yard (and park, if it charges), reefer fuel and the driver's living costs "
+        "at the border, per day",
     ),
     Kpi("waiting_cost_vnd_per_day_{direction}", "VND/day", f"waiting cost per day, {_D}"),
     Kpi(

@@ -33,7 +33,7 @@ case first ran, and :func:`load_case` refuses a file whose band is not the rule'
 Student-t, truncated to the measure's possible range, :func:`sim.experiments.stats.bounded_interval`):
 ``clear match`` = the whole interval inside the band; ``match`` = the mean inside the band but
 the interval reaching out of it; ``miss`` = the mean outside the band. Replications are added
-(from the case's 10, in steps, up to :data:`MAX_REPLICATIONS`) until the interval is narrower
+(from the case's ``replications``, in steps, up to :data:`MAX_REPLICATIONS`) until the interval is narrower
 than the band (a one-sided band: until the interval no longer straddles its finite bound); the
 result says when the cap was reached first. Only ``validation`` cases count
 in "k of m validation cases match": an ``illustration`` is a case whose outcome is set by its own
@@ -70,10 +70,18 @@ from sim.world.scenario import (
 SHARE_FLOOR = 0.10
 """Least share by which a reported figure is widened: what the report leaves open of its definition."""
 MIN_REPLICATIONS = 10
-"""Replications a committed validation result starts from."""
+"""Least replication count of a case: the floor of the power rule (:func:`replications_for`)."""
 MAX_REPLICATIONS = 40
-"""Cap of the precision-driven replications of one case."""
+"""Cap of the precision-driven replications of one case (a larger power count is run in full)."""
+POWER_SHARE = 0.25
+"""The power rule: the 95% half-width at the pilot's SD is at most this share of the band's width."""
+PILOT_REPLICATIONS = 5
+"""Replications of the pilot a case's count is computed from."""
+PILOT_SEED = 1
+"""Seed of the pilots, apart from the full runs' seed 0, so that the count does not rest on the
+replications it then judges."""
 VERDICTS = ("clear match", "match", "miss")
+NOT_TESTABLE = "not testable"
 
 
 class _Model(BaseModel):
@@ -174,6 +182,17 @@ class Twin(_Model):
     china_export_per_day: dict[str, float] | None = None
 
 
+class Power(_Model):
+    """Why a case runs its ``replications``: the pilot's SD against the band (:func:`replications_for`)."""
+
+    pilot_n: int = Field(ge=2, description="replications of the pilot")
+    pilot_seed: int = Field(ge=0)
+    pilot_mean: float = Field(description="the pilot's mean, for the record (the count does not use it)")
+    pilot_sd: float = Field(ge=0, description="SD of the measure over the pilot's replications")
+    band_width: float = Field(gt=0, description="the band's width by band_width()")
+    text: str = Field(description="the argument in words")
+
+
 class Case(_Model):
     """One reported episode, recreated and compared (see the module docstring)."""
 
@@ -196,6 +215,40 @@ class Case(_Model):
     reasoning: str = Field(description="the tolerance and its reasoning")
     twin: Twin
     replications: int = Field(default=MIN_REPLICATIONS, ge=2)
+    power: Power | None = Field(default=None, description="the pilot the replications come from")
+    testable: bool = Field(default=True, description="false: the measure cannot move both ways")
+    not_testable: str = Field(default="", description="why the case is not testable (with testable: false)")
+
+    @model_validator(mode="after")
+    def _testable_has_reason(self) -> Case:
+        if not self.testable and not self.not_testable.strip():
+            raise ValueError("testable: false needs its reason in not_testable")
+        if self.testable and self.not_testable:
+            raise ValueError("not_testable is the reason of a testable: false case")
+        return self
+
+
+def band_width(band: tuple[float | None, float | None]) -> float:
+    """The width the power rule divides: high - low; open on one side, |the finite bound| (from 0)."""
+    lo, hi = band
+    if lo is not None and hi is not None:
+        return float(hi - lo)
+    bound = hi if hi is not None else lo
+    if bound is None:
+        raise ValueError("a band needs at least one finite bound")
+    return abs(float(bound))
+
+
+def replications_for(pilot_sd: float, band: tuple[float | None, float | None]) -> int:
+    """Least n >= :data:`MIN_REPLICATIONS` whose 95% half-width at *pilot_sd* is <= a quarter of the band.
+
+    The half-width is Student-t with n - 1 degrees of freedom (:func:`t_half_width`).
+    """
+    target = POWER_SHARE * band_width(band)
+    n = MIN_REPLICATIONS
+    while float(t_half_width(pilot_sd, n)) > target:
+        n += 1
+    return n
 
 
 def share_of(x: float) -> float:
@@ -331,6 +384,24 @@ def load_case(path: str | Path, twin: bool = False) -> tuple[Case, Scenario]:
     if not _same_band(case.band, rule):
         msg = f"{list(case.band)} is not the tolerance rule's band {list(rule)} (see sim/validation.py)"
         raise ScenarioError(str(path), [("band", msg)])
+    if case.power is not None:
+        problems = []
+        width = band_width(case.band)
+        if not math.isclose(case.power.band_width, width, rel_tol=1e-3):
+            problems.append(
+                ("power.band_width", f"{case.power.band_width:g} is not the band's width {width:g}")
+            )
+        rule_n = replications_for(case.power.pilot_sd, case.band)
+        if case.replications != rule_n:
+            problems.append(
+                (
+                    "replications",
+                    f"{case.replications} is not the power rule's {rule_n} for pilot SD "
+                    f"{case.power.pilot_sd:g} and band width {width:g} (see replications_for)",
+                )
+            )
+        if problems:
+            raise ScenarioError(str(path), problems)
     sc = build_scenario(case, path.parent, twin)
     for d in [*case.measure.dates, *case.measure.reference_dates]:
         if minute_of(sc, d) < 0 or (d - sc.run.start_date).days >= sc.run.days:
@@ -510,11 +581,35 @@ def run_case(
     return verdict_row(case, values, mean, low, high, capped=not narrow)
 
 
+def pilot(case: Case, sc: Scenario, executor: Any = None) -> Power:
+    """A case's power block from its pilot: :data:`PILOT_REPLICATIONS` on :data:`PILOT_SEED`, one worker."""
+    n = PILOT_REPLICATIONS
+    r = run_case(case, sc, n=n, seed=PILOT_SEED, jobs=1, executor=executor, max_n=n)
+    sd = 0.0 if math.isnan(r["sd"]) else float(r["sd"])
+    width = band_width(case.band)
+    need = replications_for(sd, case.band)
+    half = float(t_half_width(sd, need))
+    text = (
+        f"pilot of {n} replications (seed {PILOT_SEED}, the case's own horizon): SD {sd:.3g} {case.unit}; "
+        f"band width {width:.3g}; {need} replications give a 95% half-width of {half:.3g}, at most "
+        f"a quarter of the width ({POWER_SHARE * width:.3g}); at least {MIN_REPLICATIONS}"
+    )
+    return Power(
+        pilot_n=n,
+        pilot_seed=PILOT_SEED,
+        pilot_mean=float(r["simulated"]),
+        pilot_sd=sd,
+        band_width=width,
+        text=text,
+    )
+
+
 def verdict_row(
     case: Case, values: pd.Series, mean: float, low: float, high: float, capped: bool = False
 ) -> dict[str, Any]:
     """One row of the validation table."""
     lo, hi = case.band
+    judged = verdict(mean, low, high, case.band) if case.testable else NOT_TESTABLE
     return {
         "case": case.name,
         "kind": case.kind,
@@ -526,7 +621,7 @@ def verdict_row(
         "band_low": lo,
         "band_high": hi,
         "band": _band_text(case.band),
-        "verdict": verdict(mean, low, high, case.band),
+        "verdict": judged,
         "n": len(values),
         "sd": float(values.std(ddof=1)) if len(values) > 1 else math.nan,
         "cap_reached": capped,
@@ -550,8 +645,9 @@ def _band_text(band: tuple[float | None, float | None]) -> str:
 
 
 def counted(table: pd.DataFrame) -> tuple[int, int]:
-    """(validation cases that match, validation cases): illustrations are not counted."""
-    v = table[table["kind"] == "validation"]
+    """(validation cases that match, validation cases judged): illustrations and cases not testable
+    are not counted."""
+    v = table[(table["kind"] == "validation") & (table["verdict"] != NOT_TESTABLE)]
     return int(v["verdict"].isin(["clear match", "match"]).sum()), len(v)
 
 
@@ -567,6 +663,10 @@ def markdown(table: pd.DataFrame) -> str:
         n = f"{r.n} (cap)" if r.cap_reached else str(r.n)
         lines.append(f"| {r.case} | {r.kind} | {r.reported} | {sim} | {r.band} {r.unit} | {v} | {n} |")
     k, m = counted(table)
+    untestable = sorted(table.loc[table["verdict"] == NOT_TESTABLE, "case"])
+    aside = (
+        f"; not testable with the model's inputs, not counted: {', '.join(untestable)}" if untestable else ""
+    )
     lines.append("")
-    lines.append(f"{k} of {m} validation cases match (illustrations not counted).")
+    lines.append(f"{k} of {m} validation cases match (illustrations not counted{aside}).")
     return "\n".join(lines)

@@ -413,13 +413,15 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "cost.assumed": (
         "These money figures rest on assumed rates (kpi.* in the scenario): yard parking {parking} "
-        "VND a truck-day, holding park {park} VND a truck-day, reefer fuel {fuel} VND a truck-day, "
-        "goods {goods} VND on a perishable truck of which {loss} counts as lost when it waits over "
-        "{thr} h.",
+        "VND a truck-day, holding park {park} VND a truck-day, road and roadside 0, reefer fuel "
+        "{fuel} VND a truck-day, the driver's living costs {driver} VND a truck-day wherever the "
+        "truck waits, goods {goods} VND on a perishable truck of which {loss} counts as lost when it "
+        "waits over {thr} h.",
         "Các số liệu tiền dựa trên các mức giả định (kpi.* trong kịch bản): phí đỗ xe trong bãi "
-        "{parking} đồng/xe/ngày, bãi tập kết {park} đồng/xe/ngày, nhiên liệu xe lạnh {fuel} "
-        "đồng/xe/ngày, hàng hóa {goods} đồng trên một xe hàng dễ hỏng, trong đó {loss} được tính là "
-        "tổn thất khi xe chờ quá {thr} giờ.",
+        "{parking} đồng/xe/ngày, bãi tập kết {park} đồng/xe/ngày, trên đường và lề đường 0, nhiên "
+        "liệu xe lạnh {fuel} đồng/xe/ngày, chi phí sinh hoạt của tài xế {driver} đồng/xe/ngày ở bất "
+        "cứ nơi nào xe chờ, hàng hóa {goods} đồng trên một xe hàng dễ hỏng, trong đó {loss} được "
+        "tính là tổn thất khi xe chờ quá {thr} giờ.",
     ),
     "summary.park": ("; park mean {park}", "; bãi tập kết trung bình {park}"),
     "summary.bottlenecks": ("bottlenecks ({rule}):", "điểm nghẽn ({rule}):"),
@@ -723,6 +725,7 @@ def assumed_rates(sc: Scenario, lang: str = "en") -> str:
         parking=fmt_number(k.parking_vnd_per_truck_day, ",.0f", lang),
         park=fmt_number(k.park_vnd_per_truck_day, ",.0f", lang),
         fuel=fmt_number(k.reefer_fuel_vnd_per_truck_day, ",.0f", lang),
+        driver=fmt_number(k.driver_vnd_per_truck_day, ",.0f", lang),
         goods=fmt_number(k.goods_value_vnd_per_truck, ",.0f", lang),
         loss=fmt_number(100 * k.perishable_loss_share, ".0f", lang) + "%",
         thr=fmt_number(k.perishable_threshold_h, "g", lang),

@@ -570,6 +570,12 @@ class KpiSettings(_Model):
     reefer_classes: list[str] | None = Field(
         default=None, description="cargo classes carried in refrigerated trucks; null = the perishable ones"
     )
+    driver_vnd_per_truck_day: float = Field(
+        default=0,
+        ge=0,
+        description="a driver's living costs per day of waiting at the border: food, water, phone, "
+        "sleeping in the cab (VND; no figure reported; 0 = not counted)",
+    )
     goods_value_vnd_per_truck: float = Field(
         default=700_000_000,
         ge=0,
