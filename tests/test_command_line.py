@@ -82,3 +82,12 @@ def test_the_docs_glossary_table_is_the_code_s() -> None:
     from sim.presentation.glossary import glossary_markdown
 
     assert (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8") == glossary_markdown()
+
+
+def test_a_target_with_a_strict_operator_names_the_operators_there_are() -> None:
+    done = bordersim(
+        "optimise", str(BASELINE), "--target", "time_in_system_h_mean < 4",
+        "--lever", "gates.huu_nghi.customs_docs.lanes=4,6",
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "the operators are <= and >=" in done.stderr

@@ -160,7 +160,8 @@ def _textbook_file(tmp_path: Path) -> Path:
 
 def test_the_command_refuses_a_target_no_option_can_meet_with_exit_3(tmp_path: Path) -> None:
     file = _textbook_file(tmp_path)
-    args = ["--lever", "gates.g.gate_control.lanes=3,4", "--n0", "3", "-n", "3", "--jobs", "1", "--no-plots"]
+    args = ["--lever", "gates.g.gate_control.lanes=3,4", "-n", "3", "--max-replications", "3", "--jobs", "1"]
+    args.append("--no-plots")
     done = bordersim("optimise", str(file), "--target", f"{KPI} <= 0.001", *args, "-o", str(tmp_path / "o"))
     assert done.returncode == 3, done.stderr
     assert "error: no option meets wait_min_mean_g_gate_control <= 0.001" in done.stderr
@@ -177,7 +178,7 @@ def test_the_command_writes_the_choice_its_evidence_and_its_robustness(tmp_path:
     out = tmp_path / "o"
     done = bordersim(
         "optimise", str(file), "--target", f"{KPI} <= 3", "--lever", "gates.g.gate_control.lanes=4,5",
-        "--n0", "3", "-n", "6", "--robust-n", "3", "--jobs", "2", "-o", str(out),
+        "-n", "3", "--max-replications", "6", "--robust-n", "3", "--jobs", "2", "-o", str(out),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "chosen: Test gate: gate control 4 lanes" in done.stdout
@@ -256,8 +257,12 @@ def test_the_sweep_command_prints_the_no_effect_sentence(tmp_path: Path) -> None
         "--no-plots", "-o", str(tmp_path / "s"),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    said = "Test gate customs docs lanes 1, 2: no effect on time_in_system_h_mean; the binding stage is"
-    assert f"{said} the gate control at Test gate" in done.stdout
+    # A lever that changes nothing is judged on paired replications: "no effect" within the margin.
+    said = "customs document check lanes at Test gate 1 to 2: Time in system (mean) goes from"
+    assert said in done.stdout
+    line = next(x for x in done.stdout.splitlines() if x.startswith(said))
+    assert "no effect (within ±" in line
+    assert line.endswith("the binding stage is the gate control at Test gate, 58.6% busy.")
 
 
 # --- The decision sheet ------------------------------------------------------------------------
@@ -269,7 +274,7 @@ def test_options_are_said_in_words_with_their_gate_and_route(baseline) -> None:
         "Huu Nghi, route 1119-1120: Chinese checkpoint open to 24:00 China time"
     )
     assert lever_setting(baseline, close, "24:00", "vi") == (
-        "Huu Nghi, tuyến 1119-1120: trạm kiểm soát phía Trung Quốc mở đến 24:00 giờ Trung Quốc"
+        "Hữu Nghị, tuyến 1119-1120: trạm kiểm soát phía Trung Quốc mở đến 24:00 giờ Trung Quốc"
     )
     other = "gates.tan_thanh.routes.r1088_1089.china_check.hours_china.close"
     # The user's two levers read "china_check.hours_china.close=24:00" twice; now they differ.
@@ -487,7 +492,8 @@ def long_report(tmp_path_factory) -> Path:
     done = bordersim(
         "optimise", str(file), "--target", f"{KPI} <= 3", "--costs", str(costs),
         "--lever", "gates.g.gate_control.lanes=3,4,5", "--lever", "gates.g.routes.main.china_check.lanes=1,2",
-        "--n0", "3", "-n", "3", "--robust-n", "3", "--jobs", "1", "--no-plots", "--report", "-o", str(out),
+        "-n", "3", "--max-replications", "3", "--robust-n", "3", "--jobs", "1", "--no-plots", "--report",
+        "-o", str(out),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert len(LONG_GATE) == len(LONG_ROUTE) == 40
@@ -574,3 +580,14 @@ def test_a_clock_lever_is_widened_later_or_earlier_but_not_past_midnight() -> No
                     robustness=False, with_base=False)  # fmt: skip
     assert late.lever_moves("backlog_end")[0].edge == ""
     assert "next step: add a lever on the binding stage" in "\n".join(summary_lines(late))
+
+
+def test_n_means_replications_on_optimise_too_and_the_old_flag_says_so(tmp_path: Path) -> None:
+    file = _textbook_file(tmp_path)
+    base = ["optimise", str(file), "--target", f"{KPI} <= 3", "--lever", "gates.g.gate_control.lanes=3,4"]
+    old = bordersim(*base, "--n0", "3", "-o", str(tmp_path / "o"))
+    assert old.returncode == 2
+    assert "--n0 is now -n/--replications" in old.stderr
+    over = bordersim(*base, "-n", "8", "--max-replications", "4", "-o", str(tmp_path / "o"))
+    assert over.returncode == 2
+    assert "-n/--replications (8) is above --max-replications (4)" in over.stderr

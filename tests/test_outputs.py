@@ -104,7 +104,7 @@ def test_results_folder_has_bottlenecks_and_a_workbook(tmp_path: Path) -> None:
     for row in bn.itertuples():
         assert row.statement.split(":")[0] in done.stdout  # the console says it out loud too
     book = pd.read_excel(out / "results.xlsx", sheet_name=None)
-    assert list(book) == ["summary", "daily", "per_gate", "bottlenecks", "monthly"]
+    assert list(book) == ["summary", "daily", "per_gate", "bottlenecks", "monthly", "answer"]
     summary = pd.read_csv(out / "summary.csv", index_col="kpi")
     sheet = book["summary"].set_index("kpi")
     mean = summary.loc["cleared_per_day_mean", "mean"]

@@ -182,7 +182,11 @@ def test_the_console_says_how_precise_each_kpi_is(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     lines = [ln.strip() for ln in done.stdout.splitlines() if ln.strip().startswith("precision:")]
-    assert len(lines) == 2  # the headline KPI named once
+    # The KPIs asked, the headline named once, then the answer's own (no event here: the whole-run
+    # sentence's procedure time and hold at 20:00).
+    assert len(lines) == 4
+    assert lines[2].startswith("precision: procedure_h_mean_export 95% half-width ")
+    assert lines[3].startswith("precision: held_at_20h_export_mean 95% half-width ")
     assert lines[0].startswith(f"precision: {UTIL} 95% half-width ")
     assert " points after n = " in lines[0]
     assert lines[0].endswith("(asked 1.0 points: NOT met: raise --max-replications)")  # 4 days, 12 runs

@@ -60,7 +60,15 @@ def parse_target(text: str) -> Target:
     """``"time_in_system_h_mean_export <= 4"`` as a :class:`Target`; ValueError says what was expected."""
     m = _TARGET.match(text)
     if not m:
-        raise ValueError(f"expected a target like 'time_in_system_h_mean_export <= 4', got {text!r}")
+        strict = (
+            " ('<' and '>' are not targets: a bound is kept with '<=' or '>=')"
+            if "<" in text or ">" in text
+            else ""
+        )
+        raise ValueError(
+            f"expected a target like 'time_in_system_h_mean_export <= 4' (the operators are <= and >=)"
+            f"{strict}, got {text[:120]!r}"
+        )
     return Target(m.group(1), m.group(2), float(m.group(3).replace(",", "").replace("_", "")))
 
 

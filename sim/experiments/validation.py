@@ -59,6 +59,7 @@ from sim.experiments.results import DECLARED_LOOKAHEAD_DAYS, HELD_PLACES, Run
 from sim.experiments.stats import bounded_interval, t_half_width
 from sim.world.calendar import MIN_PER_DAY, minute_of
 from sim.world.scenario import (
+    AREA_PLACES,
     DECLARED_PLACES,
     Scenario,
     ScenarioError,
@@ -92,7 +93,8 @@ class Measure(_Model):
     """What is measured in each replication; *kind* picks the function below.
 
         ``held_at``: trucks not yet cleared at *clock* (Vietnam time), mean over *dates*, summed over
-        *places* (default all of ``results.HELD_PLACES``). ``cleared``: trucks cleared per day
+        *places* (default the places in the system, ``AREA_PLACES``; the declared places
+        ``enroute`` and ``outside`` only when named). ``cleared``: trucks cleared per day
         over *dates* (filtered by *cargo*). With *reference_dates* either is compared with the same
         figure over those dates: ``difference`` (dates minus reference), ``ratio`` (dates over
         reference) or ``shortfall`` (reference minus dates, per day, times the number of dates: the
@@ -358,9 +360,9 @@ def build_scenario(case: Case, case_dir: Path, twin: bool = False) -> Scenario:
 
 def _room_for_declarations(data: dict[str, Any], case: Case, sc: Scenario) -> None:
     """Extend the run past the measured days when the hold counts declared exports not yet in the
-    area (``kpi.held_places`` with ``enroute`` or ``outside``). Trucks arriving after a day change
+    area (a measure naming ``enroute`` or ``outside``). Trucks arriving after a day change
     nothing before it except the declarations they send ahead, which is what is measured."""
-    if case.measure.kind != "held_at" or not set(sc.kpi.held_places) & set(DECLARED_PLACES):
+    if case.measure.kind != "held_at" or not set(case.measure.places or []) & set(DECLARED_PLACES):
         return
     last = max([*case.measure.dates, *case.measure.reference_dates], default=None)
     if last is None:
@@ -421,7 +423,9 @@ def _held(run: Run, m: Measure, days: list[int] | None) -> pd.Series:
     )
     h = run.held_at(m.clock, window=window)
     h = h[h["gate"].isin(_gates(run, m)) & h["direction"].isin(m.directions)]
-    places = m.places or run.scenario.kpi.held_places  # by default what the reports are taken to count
+    # By default the trucks in the system (the gate area and the Chinese side), as the cases were
+    # written; a case about the platform's count names the declared places too.
+    places = m.places or AREA_PLACES
     per_day = h.groupby("day")[list(places)].sum().sum(axis=1)
     return per_day if days is None else per_day.reindex(days, fill_value=0)
 

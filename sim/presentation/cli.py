@@ -787,8 +787,17 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
         levers = dict(parse_lever(t) for t in args.lever)
     except ValueError as err:
         raise UsageError(f"--target/--lever: {err}") from None
-    if args.max_replications < args.n0 or args.n0 < 2:
-        raise UsageError(f"need 2 <= --n0 ({args.n0}) <= -n/--max-replications ({args.max_replications})")
+    if args.n0 is not None:
+        raise UsageError(
+            "--n0 is now -n/--replications (replications of every option in the first stage), and the "
+            "cap that -n used to set is --max-replications: -n means replications on every command"
+        )
+    args.n0 = args.replications
+    if args.max_replications < args.n0:
+        raise UsageError(
+            f"-n/--replications ({args.n0}) is above --max-replications ({args.max_replications}); "
+            "-n now counts the first stage's replications and --max-replications is the cap"
+        )
     if not 0.5 < args.confidence < 1:
         raise UsageError(f"--confidence must be between 0.5 and 1, got {args.confidence}")
     costs = load_costs(args.costs) if args.costs else None
@@ -1258,9 +1267,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--costs", help="costs YAML (see scenarios/costs.yaml); default: every unit costs 1")
     p.add_argument(
-        "-n", "--max-replications", type=int, default=20, help="replications an option at most (default 20)"
+        "-n",
+        "--replications",
+        type=_at_least(2),
+        default=5,
+        help="replications of every option in the first stage, 2 or more (default 5); as on run, "
+        "-n counts replications and --max-replications is the cap",
     )
-    p.add_argument("--n0", type=int, default=5, help="replications an option in the first stage (default 5)")
+    p.add_argument(
+        "--max-replications",
+        type=_at_least(2),
+        default=20,
+        help="replications an undecided option gets at most (default 20)",
+    )
+    p.add_argument("--n0", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument(
         "--confidence", type=float, default=0.95, help="confidence of each decision (default 0.95)"
     )
@@ -1273,7 +1293,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FIRST..LAST",
         help="KPIs over these dates, both included; default: after the warm-up",
     )
-    p.add_argument("--robust-n", type=int, help="replications a robustness setting (default: --n0)")
+    p.add_argument("--robust-n", type=int, help="replications a robustness setting (default: -n)")
     p.add_argument("--no-robustness", action="store_true", help="skip rerunning at low and high assumptions")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
