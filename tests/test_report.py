@@ -298,6 +298,13 @@ def test_report_command_on_a_comparison(tmp_path: Path) -> None:
     assert text.count("data:image/png;base64,") == len(stems)
     bn = pd.read_csv(out / "bottlenecks.csv")
     assert set(bn["scenario"]) == {"baseline", "more_lanes_huu_nghi"}
+    # The workbook's differences say what each row is and its unit.
+    sheet = pd.read_excel(out / "results.xlsx", sheet_name="differences")
+    row = sheet[sheet["kpi"] == "cleared_per_day_mean"].iloc[0]
+    assert row["label"] == "Trucks cleared per day (mean) (trucks/day)"
+    assert row["unit"] == "trucks/day"
+    share = sheet[sheet["kpi"] == "perishable_over_threshold_share"].iloc[0]
+    assert share["unit"].startswith("fraction (x 100 = percentage points)")
     vi = bordersim("report", str(out), "--lang", "vi")
     assert vi.returncode == 0, vi.stderr
     names = scenario_names(BASELINE, alt)

@@ -190,6 +190,13 @@ def write_experiment(
     return Path(outdir)
 
 
+def _difference_unit(kpi: str) -> str:
+    """The unit a paired difference of *kpi* is in: a share's in fractions (x100 = points)."""
+    from sim.presentation.glossary import is_share, unit_of
+
+    return "fraction (x 100 = percentage points)" if is_share(kpi) else unit_of(kpi)
+
+
 def write_comparison(
     comp: Comparison,
     outdir: str | Path,
@@ -223,8 +230,12 @@ def write_comparison(
             ignore_index=True,
         )
         answer.to_csv(tmp / "answer.csv", index=False)
+        labelled = differences.copy()  # the workbook's sheet says what each row is and its unit
+        base_sc = comp.experiments[0].scenario
+        labelled.insert(2, "label", [kpi_label(k, base_sc) for k in labelled["kpi"]])
+        labelled.insert(3, "unit", [_difference_unit(k) for k in labelled["kpi"]])
         sheets = {
-            "differences": differences,
+            "differences": labelled,
             "summaries": summaries,
             "bottlenecks": bottlenecks,
             "answer": answer,
