@@ -142,7 +142,7 @@ TERMS: dict[str, tuple[str, str]] = {
         "The reported figures are for normal days: they are not set against a window with an event.",
         "Số liệu báo cáo là của ngày bình thường: không so sánh với giai đoạn có sự kiện.",
     ),
-    "report.binds": ("binds in", "nghẽn trong"),
+    "report.binds": ("Binds in", "Nghẽn trong"),
     "report.binds_in": ("{k} of {n}", "{k}/{n}"),
     "report.above": ("above", "cao hơn"),
     "report.below": ("below", "thấp hơn"),

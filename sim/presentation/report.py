@@ -63,7 +63,8 @@ CAPTIONS = (
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
 h1 { margin-bottom: 0.2em; } .question { font-size: 1.15em; color: #333; }
-.answer { font-size: 1.1em; background: #eef5ee; padding: 0.6em 1em; border-left: 4px solid #2a7a2a; }
+.answer { font-size: 1.05em; background: #eef5ee; padding: 0.6em 1em; border-left: 4px solid #2a7a2a; }
+.answer p { margin: 0.2em 0; } .answer li { margin: 0.3em 0; }
 table { border-collapse: collapse; margin: 1em 0; }
 td, th { border: 1px solid #ccc; padding: 4px 8px; }
 th { background: #f3f3f3; text-align: left; }
@@ -716,12 +717,17 @@ def build_report(folder: str | Path, lang: str = "en") -> str:
         markers = ", ".join(marker for _, marker, _ in _KINDS)
         raise FileNotFoundError(f"{folder} holds none of {markers}: not a results folder")
     page = build(folder, lang)
-    answer = (
-        f"<p class=answer><b>{_e(tr('report.answer', lang))}:</b> "
-        f"{_e(page.answer).replace(chr(10), '<br>')}</p>"
-        if page.answer
-        else ""
-    )
+    answer = ""
+    if page.answer:
+        # The answer's first line leads; the lines after it (a gate and direction each, then the
+        # whole run) are a list a board can read down.
+        first, *rest = page.answer.split("\n")
+        items = "".join(f"<li>{_e(line)}</li>" for line in rest)
+        answer = (
+            f"<div class=answer><p><b>{_e(tr('report.answer', lang))}:</b> {_e(first)}</p>"
+            + (f"<ul>{items}</ul>" if items else "")
+            + "</div>"
+        )
     return (
         f"<!doctype html><html lang={tr('report.lang', lang)}><head><meta charset=utf-8>"
         f"<title>{_e(page.title)}</title><style>{STYLE}</style></head><body><h1>{_e(page.title)}</h1>"
