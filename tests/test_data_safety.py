@@ -94,7 +94,7 @@ def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[str], timeout
 
 
 def kept(work: Path) -> int:
-    return len(list(work.glob("rep-*.pkl")))
+    return len(list(work.glob("rep-*.zip")))
 
 
 def children(pid: int) -> list[int]:
@@ -299,8 +299,8 @@ def test_resume_with_another_seed_uses_only_its_own_replications(tmp_path: Path)
     n1 = kept(work)
     assert err.strip().splitlines()[-1] == INTERRUPTED.format(n=n1)
     # What a crash could leave: a cut-short write and a file that is not a replication.
-    (work / "rep-000-00002.pkl.tmp").write_bytes(b"half")
-    (work / "rep-000-00007.pkl").write_bytes(b"not a pickle")
+    (work / "rep-000-00002.zip.tmp").write_bytes(b"half")
+    (work / "rep-000-00007.zip").write_bytes(b"not a pickle")
 
     resumed = bordersim(*args, "--seed", "2", "--resume", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
@@ -417,3 +417,68 @@ def test_a_full_disk_gives_a_clear_error_and_leaves_nothing_half_written(tmp_pat
         assert hidden_leftovers(disk) == []
         left = sorted(p.name for p in disk.iterdir())
         assert left in ([], [".out.work"])  # finished replications are kept for --resume, nothing else
+
+
+def test_resume_never_runs_code_that_lies_in_the_work_folder(tmp_path: Path) -> None:
+    import pickle
+
+    out = tmp_path / "out"
+    work = tmp_path / ".out.work"
+    work.mkdir()
+    flag = tmp_path / "planted-code-ran"
+
+    class Planted:
+        def __reduce__(self):  # what a planted pickle would run on load
+            return (os.system, (f"touch {flag}",))
+
+    (work / "rep-000-00000.zip").write_bytes(pickle.dumps(Planted()))
+    (work / "rep-000-00001.pkl").write_bytes(pickle.dumps(Planted()))
+    args = ["run", str(BASELINE), "-o", str(out), "-n", "2", "--jobs", "1", "--no-plots", "-q"]
+    done = bordersim(*args, "--set", "run.days=3", "--set", "run.warmup_days=1", "--resume", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not flag.exists()
+    assert "ignored 1 kept replications" in done.stderr
+
+
+def test_an_altered_kept_replication_is_left_out(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    from sim.experiments.checkpoint import _pack, _read
+    from sim.experiments.experiment import run_replication
+    from sim.world.scenario import load_scenario
+
+    sc = load_scenario(BASELINE).with_changes({"run.days": 3, "run.warmup_days": 1})
+    rep = run_replication(sc, 0, 1, keep_series=False)
+    good = tmp_path / "rep-000-00001.zip"
+    good.write_bytes(_pack((0, 1), {"seed": 0}, rep))
+    assert _read(good) is not None
+    # Change one KPI inside the file: the checksum no longer holds and the record is refused.
+    src = zipfile.ZipFile(good)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "kpis.parquet":
+                table = pd.read_parquet(io.BytesIO(data))
+                table.loc[0, "value"] += 1
+                out = io.BytesIO()
+                table.to_parquet(out, index=False)
+                data = out.getvalue()
+            z.writestr(name, data)
+    (tmp_path / "b").mkdir()
+    bad = tmp_path / "b" / "rep-000-00001.zip"
+    bad.write_bytes(buf.getvalue())
+    assert _read(bad) is None
+
+
+def test_a_symlinked_lock_is_never_followed(tmp_path: Path) -> None:
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me\n")
+    (tmp_path / ".out.lock").symlink_to(victim)
+    args = ["run", str(BASELINE), "-o", str(tmp_path / "out"), "-n", "1", "--jobs", "1", "--no-plots"]
+    done = bordersim(*args, "--set", "run.days=2", "--set", "run.warmup_days=1", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "is a link or not a plain file" in done.stderr
+    assert victim.read_text() == "keep me\n"
+    assert not (tmp_path / "out").exists()

@@ -1,26 +1,34 @@
 """A work folder that keeps each finished replication, so an interrupted experiment can resume.
 
 It sits beside the results folder as ``.NAME.work`` and holds ``meta.json`` (what the run was,
-for people) and one ``rep-KKK-NNNNN.pkl`` per replication (scenario K, replication N), each
-written under a temporary name and renamed, so a file that is there is whole. Each file records
-what its replication was made with: the command, the scenario (as a hash of its resolved form),
-the seed and the version of bordersim. A resumed run takes only the replications that match
-its own on all four; the others are left out with a message and removed, never mixed in. The
-folder is removed once the results are written.
+for people) and one ``rep-KKK-NNNNN.zip`` per replication (scenario K, replication N), each
+written under a temporary name and renamed, so a file that is there is whole. Nothing on disk can
+run code: a replication is stored as data only, its tables as Parquet and the rest as JSON in an
+uncompressed zip, with a SHA-256 of its contents bound to what it was made with (never a pickle:
+unpickling a planted file would run its code). Each file records the command, the scenario (as a
+hash of its resolved form), the seed and the version of bordersim; a resumed run takes only the
+replications that match its own on all four and whose checksum holds; the others are left out
+with a message and removed, never mixed in. A replication kept in full (the first, whose trucks
+are written) is not stored with its run: a resumed run simulates it again from its seed, which
+gives the same numbers. The folder is removed once the results are written.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
+import math
 import os
-import pickle
 import shutil
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
+
+import pandas as pd
 
 from sim.experiments.experiment import Replication, Task
 from sim.experiments.folders import package_version, sibling, writing_error
@@ -65,7 +73,7 @@ class WorkFolder:
             if resume:
                 found = self._take_matching()
             else:
-                found.discarded = len(list(self.path.glob("rep-*.pkl")))
+                found.discarded = len(list(self.path.glob("rep-*.zip")))
                 shutil.rmtree(self.path, ignore_errors=True)
         elif self.path.exists() or self.path.is_symlink():
             self.path.unlink()  # not a folder: nothing of ours, only in the way
@@ -79,7 +87,7 @@ class WorkFolder:
     def _take_matching(self) -> Resumed:
         found = Resumed()
         for f in sorted(self.path.iterdir()):
-            if not (f.name.startswith("rep-") and f.name.endswith(".pkl")):
+            if not (f.name.startswith("rep-") and f.name.endswith(".zip")) or f.is_symlink():
                 if f.name != "meta.json":
                     _remove(f)  # a temporary file of a write that was cut short
                 continue
@@ -91,6 +99,9 @@ class WorkFolder:
             task = (int(record["task"][0]), int(record["task"][1]))
             k = task[0]
             if k < len(self._identities) and record["identity"] == self._identities[k]:
+                if record.get("had_run"):
+                    _remove(f)  # kept in full: simulated again from its seed, the same numbers
+                    continue
                 found.done[task] = record["replication"]
             else:
                 found.ignored += 1
@@ -102,12 +113,9 @@ class WorkFolder:
         return self._take_matching().done
 
     def save(self, task: Task, rep: Replication) -> None:
-        record = {"task": task, "identity": self._identities[task[0]], "replication": rep}
+        data = _pack(task, self._identities[task[0]], rep)
         try:
-            # Streamed to the file: a kept run would otherwise sit in memory twice, once as bytes.
-            self._write(
-                self.path / f"rep-{task[0]:03d}-{task[1]:05d}.pkl", lambda fh: pickle.dump(record, fh)
-            )
+            self._write(self.path / f"rep-{task[0]:03d}-{task[1]:05d}.zip", data)
         except OSError as err:
             raise writing_error(err, self.outdir) from None
 
@@ -128,23 +136,88 @@ class WorkFolder:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+TABLES = ("daily", "queues", "bottlenecks", "monthly", "days", "tis_hist")
+"""The replication's tables, each stored as Parquet."""
+MAX_MEMBER_BYTES = 256 << 20
+"""The most one stored table may take when read back: a larger member is not a kept replication."""
+
+
+def _parquet(df: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def _digest(identity: dict[str, Any], members: dict[str, bytes]) -> str:
+    """SHA-256 of the identity and every member, in name order: the record's checksum."""
+    h = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
+    for name in sorted(members):
+        h.update(name.encode() + b"\0" + hashlib.sha256(members[name]).digest())
+    return h.hexdigest()
+
+
+def _pack(task: Task, identity: dict[str, Any], rep: Replication) -> bytes:
+    """A replication as data only: its tables as Parquet, the rest as JSON, in one zip."""
+    members = {"kpis.parquet": _parquet(rep.kpis.rename("value").rename_axis("kpi").reset_index())}
+    for name in TABLES:
+        table = getattr(rep, name)
+        if table is not None:
+            members[f"{name}.parquet"] = _parquet(table)
+    head = {
+        "task": list(task),
+        "identity": identity,
+        "index": rep.index,
+        "wall_s": rep.wall_s,
+        "seed": rep.seed,
+        "had_run": rep.run is not None,
+        "sha256": _digest(identity, members),
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("record.json", json.dumps(head))
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
 def _read(f: Path) -> dict[str, Any] | None:
-    """A replication record, or None for a file that is not one (cut short, or of an old version)."""
+    """A replication record, or None for a file that is not one (cut short, altered, of an old
+    version, or not data this tool wrote): nothing in it is ever executed."""
     try:
-        with f.open("rb") as fh:
-            record = pickle.load(fh)
-    except Exception:  # any unreadable file is left out alike
+        with zipfile.ZipFile(f) as z:
+            infos = {i.filename: i for i in z.infolist()}
+            if "record.json" not in infos or any(i.file_size > MAX_MEMBER_BYTES for i in infos.values()):
+                return None
+            head = json.loads(z.read("record.json"))
+            members = {n: z.read(n) for n in infos if n != "record.json"}
+        if not isinstance(head, dict) or head.get("sha256") != _digest(head.get("identity"), members):
+            return None
+        kpis = pd.read_parquet(io.BytesIO(members["kpis.parquet"])).set_index("kpi")["value"]
+        tables = {
+            name: pd.read_parquet(io.BytesIO(members[f"{name}.parquet"]))
+            for name in TABLES
+            if f"{name}.parquet" in members
+        }
+        wall = float(head["wall_s"])
+        rep = Replication(
+            index=int(head["index"]),
+            kpis=kpis.astype(float).rename("value"),
+            daily=tables.pop("daily"),
+            wall_s=wall if math.isfinite(wall) else 0.0,
+            seed=None if head["seed"] is None else int(head["seed"]),
+            **tables,
+        )
+        task = (int(head["task"][0]), int(head["task"][1]))
+    except Exception:  # any unreadable or unexpected file is left out alike
         return None
-    if not isinstance(record, dict) or not {"task", "identity", "replication"} <= record.keys():
-        return None
-    if not isinstance(record["replication"], Replication):
-        return None
-    stem = f.name.removesuffix(".pkl").split("-")
+    stem = f.name.removesuffix(".zip").split("-")
     try:
         named = (int(stem[1]), int(stem[2]))
     except (IndexError, ValueError):
         return None
-    return record if tuple(record["task"]) == named else None
+    if task != named or rep.index != task[1]:
+        return None
+    return {"task": task, "identity": head["identity"], "replication": rep, "had_run": bool(head["had_run"])}
 
 
 def _remove(path: Path) -> None:

@@ -178,8 +178,14 @@ class OutputLock:
         except OSError as err:
             raise writing_error(err, self.target) from None
         while True:
+            if self.path.is_symlink() or (self.path.exists() and not self.path.is_file()):
+                # Never follow a link: its target would be overwritten with our pid.
+                raise OutputRefusedError(
+                    f"{self.path} is a link or not a plain file, so it is not a lock of this tool; "
+                    "remove it or choose another -o"
+                )
             try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
             except OSError as err:
                 raise writing_error(err, self.target) from None
             try:
