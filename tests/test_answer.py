@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.experiments.answer import _recovery, answers_table, growth_findings, references_apply
+from sim.experiments.answer import (
+    _recovery,
+    answers_table,
+    growth_findings,
+    growth_judged,
+    references_apply,
+)
 from sim.experiments.experiment import replicate
 from sim.presentation.answer_text import answer_lines, growth_sentence
 from sim.presentation.glossary import verdict
@@ -63,7 +69,11 @@ def test_a_quiet_baseline_is_answered_over_its_window_with_references(quiet) -> 
     (answer,) = quiet.answers()
     assert answer.kind == "whole_run"
     assert references_apply(quiet.scenario)
-    whole = answer_run(quiet.summary(), quiet.bottlenecks(), quiet.scenario, "en", "x", True)
+    assert growth_judged(quiet)
+    sentence = growth_sentence(growth_findings(quiet), quiet.scenario, quiet.n, "en")
+    assert sentence.startswith("no queue grows")
+    whole = answer_run(quiet.summary(), quiet.bottlenecks(), quiet.scenario, "en", sentence, True)
+    assert "no queue grows" in whole
     assert "(reported 1,650: " in whole
     assert "(reported 350-500 (2024-2026): " in whole
 
@@ -97,3 +107,17 @@ def test_recovery_is_two_days_back_at_the_level_before() -> None:
     day, excess = _recovery(np.array([[40, 40, 300, 250, 200, 150.0]]), 40.0, 2)
     assert day is None
     assert excess == 110.0
+
+
+def test_a_window_too_short_to_judge_never_says_no_queue_grows() -> None:
+    sc = load_scenario("scenarios/baseline.yaml").with_changes({"run.days": 6, "run.warmup_days": 1})
+    exp = replicate(sc, n=2, seed=0, jobs=1)
+    assert not growth_judged(exp)
+    assert all(not judged for judged in exp.bottlenecks()["judged"])
+
+
+def test_a_queue_growing_in_a_month_is_never_said_not_to_grow(harvest) -> None:
+    bn = harvest.bottlenecks()
+    row = bn[(bn["gate"] == "huu_nghi") & (bn["direction"] == "export")].iloc[0]
+    assert "2025-10" in row["grows_months"]
+    assert "does not grow" not in row["statement"]

@@ -79,3 +79,13 @@ def test_the_fit_moves_only_the_lead_time() -> None:
         pa.pop("lead_time_h"), pb.pop("lead_time_h")
         assert pa == pb
     assert set(DECLARED_PLACES) == {"enroute", "outside"}
+
+
+def test_the_baseline_carries_the_fitted_lead_time_reported_against_498() -> None:
+    import re
+    from pathlib import Path
+
+    report = Path("calibration/lead_time_fit.md").read_text(encoding="utf-8")
+    assert "498 exports held at 20:00 on 29 May 2025" in report
+    fitted = float(re.search(r"Fitted mean: \*\*([\d.]+) h\*\*", report).group(1))
+    assert load_scenario(BASE).platform.lead_time_h.mean_value == pytest.approx(fitted)

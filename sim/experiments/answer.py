@@ -114,7 +114,10 @@ def day_figures(run: Run) -> pd.DataFrame:
             open_min = per_day(s["cum_open"]) * float(s["lanes"][0])
             with np.errstate(invalid="ignore", divide="ignore"):
                 util = np.where(open_min > 0, busy / open_min, np.nan)
-            add(gate if gate != "platform" else PROVINCE, "", f"util:{name}", util)
+            where = gate if gate != "platform" else PROVINCE
+            add(where, "", f"util:{name}", util)
+            add(where, "", f"busy:{name}", busy)  # lane-minutes: a window's utilisation is their ratio
+            add(where, "", f"open:{name}", open_min)
             add(
                 gate if gate != "platform" else PROVINCE,
                 "",
@@ -389,18 +392,27 @@ def _gate_answer(
     road = np.nanmax(_pivot(tables, gate, direction, "road_km_max")[:, span], axis=1)
     # The binding stage: highest utilisation over its open hours in the window, per replication.
     best: dict[str, np.ndarray] = {}
+    over_window: dict[str, np.ndarray] = {}
     for stage in stages_of(sc, gate, direction):
         util = _pivot(tables, gate, "", f"util:{stage}")
         if util.size:
             best[stage] = util[:, span]
+            busy = np.nansum(_pivot(tables, gate, "", f"busy:{stage}")[:, span], axis=1)
+            open_min = np.nansum(_pivot(tables, gate, "", f"open:{stage}")[:, span], axis=1)
+            with np.errstate(all="ignore"):
+                # Over the window's open hours, as the bottleneck statement judges a window.
+                over_window[stage] = np.where(open_min > 0, busy / open_min, np.nan)
     stage, binds, peak_util = "", 0, Figure(math.nan, math.nan, math.nan, 0)
     if best:
         names = list(best)
         with np.errstate(all="ignore"):
-            window_util = np.array([np.nanmean(best[s], axis=1) for s in names])  # stages x reps
+            window_util = np.array([over_window[s] for s in names])  # stages x reps
         winners = np.nanargmax(np.nan_to_num(window_util, nan=-1), axis=0)
         counts = np.bincount(winners, minlength=len(names))
-        top = int(counts.argmax())
+        with np.errstate(all="ignore"):
+            mean_util = np.nan_to_num(np.nanmean(window_util, axis=1), nan=-1)
+        # Most often binding; a tie goes to the busier stage over the window, as in the statement.
+        top = max(np.flatnonzero(counts == counts.max()), key=lambda i: mean_util[i])
         stage, binds = names[top], int(counts[top])
         peak_util = _figure(np.nanmax(best[stage], axis=1), "share")
     per_n = np.nansum(_pivot(tables, gate, direction, "perishable_n")[:, span], axis=1)
@@ -508,6 +520,36 @@ def answers_table(answers: Sequence[EpisodeAnswer]) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def growth_judged(exp: object) -> bool:
+    """Whether the growth rule could judge anything: a window or a month of at least
+    ``GROWTH_MIN_DAYS`` days. When not, no sentence may say that no queue grows."""
+    try:
+        bn = exp.bottlenecks()  # type: ignore[attr-defined]
+    except ValueError:
+        bn = None
+    if bn is not None and "judged" in bn and bn["judged"].astype(bool).any():
+        return True
+    monthly = exp.monthly  # type: ignore[attr-defined]
+    cols = [c for c in monthly.columns if c.startswith("grows_")] if len(monthly) else []
+    return bool(cols) and bool(monthly[cols].notna().to_numpy().any())
+
+
+def month_growth(exp: object) -> dict[tuple[str, str], list[tuple[str, int, int]]]:
+    """Per (gate, direction), the months in which its queue grows: (month, k, n)."""
+    out: dict[tuple[str, str], list[tuple[str, int, int]]] = {}
+    monthly = exp.monthly  # type: ignore[attr-defined]
+    if not len(monthly):
+        return out
+    for col in [c for c in monthly.columns if c.startswith("grows_")]:
+        gate, _, direction = col.removeprefix("grows_").rpartition("_")
+        for month, g in monthly.groupby("month", sort=True):
+            judged = g[col].dropna()
+            k = int((judged > 0).sum())
+            if k:
+                out.setdefault((gate, direction), []).append((str(month), k, int(judged.size)))
+    return out
 
 
 def growth_findings(exp: object) -> list[tuple[str, str, str, int, int]]:

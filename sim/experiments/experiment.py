@@ -333,7 +333,7 @@ class Experiment:
         replications the queue grows (see ``sim.experiments.results.GROWTH_RULE``), and whether
         that makes it unstable (:func:`sim.experiments.results.unstable`), which is said only of a
         steady state: a window without an episode of events."""
-        from sim.experiments.answer import references_apply
+        from sim.experiments.answer import month_growth, references_apply
 
         frames = [
             r.bottlenecks.assign(replication=r.index) for r in self.replications if r.bottlenecks is not None
@@ -343,9 +343,18 @@ class Experiment:
         df = pd.concat(frames, ignore_index=True)
         kpis = self.kpis
         steady = references_apply(self.scenario, self.window)
+        by_month = month_growth(self)
         rows = []
         for (gate, direction), g in df.groupby(["gate", "direction"], sort=False):
-            stage = g["stage"].mode().iloc[0]
+            counts = g["stage"].value_counts()
+            tied = [st for st, c in counts.items() if c == counts.max()]
+
+            def mean_util(st: object, gate: str = gate) -> float:
+                key = f"utilisation_{gate}_{st.replace(':', '_')}" if isinstance(st, str) else ""
+                return float(kpis[key].mean()) if key in kpis else -1.0
+
+            # Most often binding; a tie goes to the busier stage over the window, as in the answer.
+            stage = max(tied, key=mean_util)
             key = f"utilisation_{gate}_{stage.replace(':', '_')}" if isinstance(stage, str) else ""
             if key in kpis:
                 util = float(kpis[key].mean())
@@ -355,6 +364,7 @@ class Experiment:
             n = len(g)
             binds = int((g["stage"] == stage).sum())
             judged = bool(g["growth_trucks"].notna().any())
+            months = "; ".join(f"{m} ({k} of {t})" for m, k, t in by_month.get((gate, direction), []))
             rows.append(
                 {
                     "gate": gate,
@@ -368,6 +378,7 @@ class Experiment:
                     "n": n,
                     "unstable": steady and unstable(grows, n),
                     "steady": steady,
+                    "grows_months": months,
                     # One replication: its own rise in trucks says how much the queue grows.
                     "statement": statement(
                         self.scenario,
@@ -380,6 +391,7 @@ class Experiment:
                         float(g["growth_trucks"].iloc[0]) if n == 1 or not judged else None,
                         binds_in=binds,
                         steady=steady,
+                        months=months,
                     ),
                 }
             )

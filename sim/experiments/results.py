@@ -812,12 +812,14 @@ def statement(
     growth: float | None = None,
     binds_in: int | None = None,
     steady: bool = True,
+    months: str = "",
 ) -> str:
     """One sentence on the binding stage of *gate* and *direction* and whether its queue grows.
 
     *grows* counts the replications (of *n*) whose queue grows by :data:`GROWTH_RULE`; *growth*
     is the rise in trucks for a single run (NaN: the window is too short to judge); *binds_in*
-    the replications in which the stage binds. "Unstable" is said only of a *steady* window
+    the replications in which the stage binds; *months* the months in which it grows ("2025-10
+    (2 of 2)"), from ``monthly.csv``. "Unstable" is said only of a *steady* window
     (one without an episode of events): a queue that builds up in an event is the event's.
     """
     label = sc.gates[gate].label
@@ -838,6 +840,12 @@ def statement(
     else:
         trend = f"the queue grows in {grows} of {n} replications" + (
             ": UNSTABLE" if steady and unstable(grows, n) else ""
+        )
+    if months:  # one verdict: a queue that grows in a month is never said not to grow
+        trend = (
+            f"the queue grows in {months}"
+            if trend == "the queue does not grow"
+            else f"{trend}, and month by month in {months}"
         )
     busy = f"{utilisation:.1%} busy in its open hours"
     if binds_in is not None and n > 1:

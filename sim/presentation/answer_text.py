@@ -61,7 +61,7 @@ def gate_line(rows: pd.DataFrame, sc: Scenario, lang: str, episode: bool) -> str
     places = [
         (f.removeprefix("at_peak_").removesuffix("_trucks"), v)
         for f, v in zip(rows["figure"], rows["mean"], strict=True)
-        if f.startswith("at_peak_") and v >= 0.5
+        if f.startswith("at_peak_") and round(v) >= 1
     ]
     places.sort(key=lambda pv: -pv[1])
     where = ", ".join(
@@ -182,6 +182,11 @@ def growth_sentence(findings: list[tuple[str, str, str, int, int]], sc: Scenario
     return tr("growth.some", lang, items="; ".join(items))
 
 
+def _text(value: object) -> str:
+    """A text cell of a table read back from CSV (NaN for an empty one) as a string."""
+    return value if isinstance(value, str) else ""
+
+
 def bottleneck_lines(table: pd.DataFrame, summary: pd.DataFrame | None, sc: Scenario, lang: str) -> list[str]:
     """The bottleneck statement: a sentence per gate and direction (one for both directions when
     they share the stage and its verdict), then the province-wide platform once, with the number
@@ -192,7 +197,15 @@ def bottleneck_lines(table: pd.DataFrame, summary: pd.DataFrame | None, sc: Scen
     present = set(table["gate"]) if len(table) else set()
     for gate in [g for g in gates_by_traffic(sc) if g in present]:
         rows = list(table[table["gate"] == gate].itertuples())
-        key = [(r.stage, int(r.grows_in), int(getattr(r, "binds_in", r.n))) for r in rows]
+        key = [
+            (
+                r.stage,
+                int(r.grows_in),
+                int(getattr(r, "binds_in", r.n)),
+                _text(getattr(r, "grows_months", "")),
+            )
+            for r in rows
+        ]
         both = len(rows) == 2 and key[0] == key[1]
         for r in rows[:1] if both else rows:
             lines.append(
@@ -209,6 +222,7 @@ def bottleneck_lines(table: pd.DataFrame, summary: pd.DataFrame | None, sc: Scen
                     binds_in=int(r.binds_in) if hasattr(r, "binds_in") and r.binds_in == r.binds_in else None,
                     steady=bool(getattr(r, "steady", True)),
                     both=both,
+                    months=_text(getattr(r, "grows_months", "")),
                 )
             )
     key = "utilisation_platform_review"

@@ -376,7 +376,7 @@ def _checkpointed(
 
 
 def _print_experiment(exp: Any, outdir: Path, elapsed_s: float, lang: str = "en") -> None:
-    from sim.experiments.answer import answers_table, growth_findings, references_apply
+    from sim.experiments.answer import answers_table, growth_findings, growth_judged, references_apply
     from sim.experiments.results import HELD_PLACES, window_minutes
     from sim.presentation.answer_text import answer_lines, bottleneck_lines, growth_sentence
     from sim.presentation.glossary import (
@@ -422,7 +422,11 @@ def _print_experiment(exp: Any, outdir: Path, elapsed_s: float, lang: str = "en"
     bottlenecks = exp.bottlenecks()
     table = answers_table(exp.answers())
     lines = answer_lines(table, sc, lang)
-    growth = growth_sentence(growth_findings(exp), sc, exp.n, lang)
+    growth = (
+        growth_sentence(growth_findings(exp), sc, exp.n, lang)
+        if growth_judged(exp)
+        else tr("trend.short", lang)
+    )
     shown = (str(first), str(last))
     whole = answer_run(s, bottlenecks, sc, lang, growth, references_apply(sc, exp.window), shown)
     if len(table) and (table["kind"] == "episode").any():

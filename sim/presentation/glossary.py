@@ -249,13 +249,19 @@ TERMS: dict[str, tuple[str, str]] = {
     "answer.run": (
         "Over {first} to {last}, the gates clear {cleared} trucks a day{ref_cleared}; exports take "
         "{exp_h} h and imports {imp_h} h from yard entry to clearance{ref_h}; {held} export trucks "
-        "are still held at {clock}{ref_held}; the busiest stage is the {stage} at {gate}, {util} busy "
-        "in its open hours; {growth}.",
+        "are still held at {clock} ({reading}){ref_held}; the busiest stage is the {stage} at {gate}, "
+        "{util} busy in its open hours; {growth}.",
         "Trong giai đoạn {first} đến {last}, các cửa khẩu thông quan {cleared} phương tiện mỗi "
         "ngày{ref_cleared}; xe xuất khẩu mất {exp_h} giờ và xe nhập khẩu {imp_h} giờ từ khi vào bãi "
-        "đến khi thông quan{ref_h}; {held} xe xuất khẩu còn tồn lúc {clock}{ref_held}; khâu bận nhất "
-        "là {stage} tại cửa khẩu {gate}, bận {util} trong giờ làm việc; {growth}.",
+        "đến khi thông quan{ref_h}; {held} xe xuất khẩu còn tồn lúc {clock} ({reading}){ref_held}; "
+        "khâu bận nhất là {stage} tại cửa khẩu {gate}, bận {util} trong giờ làm việc; {growth}.",
     ),
+    "held.declared": (
+        "declared on the platform and not yet cleared, wherever they are; {area} of them in the gate area",
+        "đã khai báo trên nền tảng và chưa thông quan, ở bất cứ đâu; trong đó {area} xe trong khu vực "
+        "cửa khẩu",
+    ),
+    "held.area_only": ("in the gate area", "trong khu vực cửa khẩu"),
     "answer.ref": (" (reported {ref}: {verdict})", " (báo cáo: {ref}; {verdict})"),
     # The answer about the event.
     "answer.episode_head": (
@@ -357,6 +363,10 @@ TERMS: dict[str, tuple[str, str]] = {
         "hàng chờ tăng trong {k}/{n} lần chạy",
     ),
     "statement.unstable": ("UNSTABLE", "KHÔNG ỔN ĐỊNH"),
+    "statement.grows_months": (
+        "the queue grows month by month in {months}",
+        "hàng chờ tăng theo tháng trong {months}",
+    ),
     "statement.binds_in": (", binding in {k} of {n} replications", ", là khâu nghẽn trong {k}/{n} lần chạy"),
     "both_directions": ("exports and imports", "xuất khẩu và nhập khẩu"),
     "statement.province": (
@@ -376,8 +386,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "summary.head": (
         "{name}: {days} days, seed {seed}, {span}; the command took {took} s from reading the scenario "
         "to writing the results; the simulations took {wall} s summed over the replications",
-        "{name}: {days} ngày, seed ngẫu nhiên {seed}, {span}; mất {took} giây ({wall} giây mô phỏng cộng "
-        "qua các lần chạy)",
+        "{name}: {days} ngày, giá trị khởi tạo ngẫu nhiên {seed}, {span}; mất {took} giây ({wall} giây "
+        "mô phỏng cộng qua các lần chạy)",
     ),
     "summary.span_n": (
         "n = {n} replications, 95% intervals in brackets",
@@ -861,6 +871,7 @@ def statement(
     binds_in: int | None = None,
     steady: bool = True,
     both: bool = False,
+    months: str = "",
 ) -> str:
     """The bottleneck sentence of a gate and direction in *lang* (see ``sim.experiments.results.statement``).
 
@@ -869,7 +880,7 @@ def statement(
     without an episode of events); *both*: one sentence for exports and imports, which share the stage.
     """
     label = gate_name(sc, gate, lang)
-    who = tr("both_directions", lang) if both else tr(direction, lang)
+    who = tr("both_directions", lang) if both else tr(f"{direction}s", lang)
     if not isinstance(stage, str) or not stage:
         return tr("statement.none", lang, gate=label, direction=who)
     if not judged:
@@ -880,6 +891,9 @@ def statement(
         trend = tr("statement.grows_in", lang, k=grows, n=n)
         if steady and 2 * grows > n:
             trend += ": " + tr("statement.unstable", lang)
+    if months:  # one verdict: a queue that grows in a month is never said not to grow
+        grown = tr("statement.grows_months", lang, months=months)
+        trend = grown if grows == 0 or not judged else f"{trend}; {grown}"
     binds = tr("statement.binds_in", lang, k=binds_in, n=n) if binds_in is not None and n > 1 else ""
     return tr(
         "statement",

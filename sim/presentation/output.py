@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import yaml
 
-from sim.experiments.answer import answers_table, growth_findings
+from sim.experiments.answer import answers_table, growth_findings, growth_judged
 from sim.experiments.experiment import Comparison, Experiment, Sweep
 from sim.experiments.folders import check_replaceable, package_version, write_marker, writing_error
 from sim.experiments.results import Run
@@ -182,6 +182,7 @@ def write_experiment(
         notes: dict[str, Any] = {"replications": exp.n, "simulated_in_s": round(wall, 2)}
         if exp.window is not None:
             notes["window"] = f"{exp.window[0]}..{exp.window[1]}"
+        notes["growth_judged"] = growth_judged(exp)  # a window too short for the growth rule
         (tmp / "scenario.yaml").write_text(resolved_scenario_yaml(exp, notes), encoding="utf-8")
         if plots:
             _save_figures(run_figures(exp), tmp / "plots")

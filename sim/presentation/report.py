@@ -261,6 +261,25 @@ def cost_section(summary: pd.DataFrame, sc: Scenario, lang: str) -> str:
     return title + _table([tr("report.figure", lang), value], rows) + rates + _method(n, lang)
 
 
+def busiest_stage(summary: pd.DataFrame, sc: Scenario) -> tuple[str, str, float] | None:
+    """The busiest stage of any gate over its open hours, from summary.csv's ``utilisation_*``
+    means (the province-wide platform left out): (gate, stage, utilisation)."""
+    best: tuple[str, str, float] | None = None
+    for gate in sc.gates:
+        prefix = f"utilisation_{gate}_"
+        for kpi in summary.index:
+            if not kpi.startswith(prefix):
+                continue
+            rest = kpi.removeprefix(prefix)
+            for kind in ("china_check", "crossing"):
+                if rest.startswith(kind + "_"):
+                    rest = f"{kind}:{rest.removeprefix(kind + '_')}"
+            u = float(summary.loc[kpi, "mean"])
+            if u == u and (best is None or u > best[2]):
+                best = (gate, rest, u)
+    return best
+
+
 def answer_run(
     summary: pd.DataFrame,
     bottlenecks: pd.DataFrame | None,
@@ -288,10 +307,10 @@ def answer_run(
         return tr("answer.ref", lang, ref=text, verdict=judged)
 
     stage = gate = util = tr("na", lang)
-    if bottlenecks is not None and len(bottlenecks):
-        top = bottlenecks.sort_values("utilisation", ascending=False).iloc[0]
-        gate, util = gate_name(sc, top["gate"], lang), fmt("utilisation_", top["utilisation"], lang)
-        stage = stage_name(sc, top["gate"], top["stage"], lang) if isinstance(top["stage"], str) else stage
+    busiest = busiest_stage(summary, sc)
+    if busiest is not None:
+        g, st, u = busiest
+        gate, util, stage = gate_name(sc, g, lang), fmt("utilisation_", u, lang), stage_name(sc, g, st, lang)
     if growth is None:
         growth = tr("trend.short", lang)
     first, last = window or _window(sc)
@@ -307,6 +326,7 @@ def answer_run(
         imp_h=fmt_number(value("procedure_h_mean_import"), ".1f", lang),
         ref_h=ref_h,
         held=fmt("held_at_", value(_held_kpi(sc)), lang),
+        reading=_held_reading(summary, sc, lang),
         clock=sc.kpi.held_clock,
         ref_held=ref(_held_kpi(sc)),
         stage=stage,
@@ -314,6 +334,15 @@ def answer_run(
         util=util,
         growth=growth,
     )
+
+
+def _held_reading(summary: pd.DataFrame, sc: Scenario, lang: str) -> str:
+    """What the hold counts: the platform's reading with the gate area's beside it, or the area's."""
+    area = _held_kpi(sc) + "_in_area"
+    if set(sc.kpi.held_places) <= {"china_side", "park", "travel", "road", "yard", "to_china"}:
+        return tr("held.area_only", lang)
+    value = float(summary.loc[area, "mean"]) if area in summary.index else float("nan")
+    return tr("held.declared", lang, area=fmt("held_at_", value, lang))
 
 
 def _window(sc: Scenario) -> tuple[str, str]:
@@ -421,7 +450,8 @@ def _run_answer(folder: Path, sc: Scenario, summary: pd.DataFrame, bn: pd.DataFr
     if (folder / "growth.csv").exists():
         g = pd.read_csv(folder / "growth.csv")
         findings = [(r.gate, r.direction, str(r.where), int(r.grows_in), int(r.n)) for r in g.itertuples()]
-        growth = growth_sentence(findings, sc, int(summary["n"].max()), lang)
+        judged = notes.get("growth_judged", "True") != "False"
+        growth = growth_sentence(findings, sc, int(summary["n"].max()), lang) if judged else None
     refs = references_apply(sc, window)
     shown = window or _window(sc)
     whole = answer_run(summary, bn, sc, lang, growth, refs, (str(shown[0]), str(shown[1])))
