@@ -464,6 +464,7 @@ def answers_table(answers: Sequence[EpisodeAnswer]) -> pd.DataFrame:
             "answer": k,
             "kind": a.kind,
             "episode": a.episode.label if a.episode else "",
+            "episode_vi": a.episode.label_in("vi") if a.episode else "",
             "first": a.first,
             "last": a.last,
         }

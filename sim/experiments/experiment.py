@@ -364,7 +364,7 @@ class Experiment:
             n = len(g)
             binds = int((g["stage"] == stage).sum())
             judged = bool(g["growth_trucks"].notna().any())
-            months = "; ".join(f"{m} ({k} of {t})" for m, k, t in by_month.get((gate, direction), []))
+            months = "; ".join(f"{m} ({k}/{t})" for m, k, t in by_month.get((gate, direction), []))
             rows.append(
                 {
                     "gate": gate,

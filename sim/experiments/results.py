@@ -819,7 +819,7 @@ def statement(
     *grows* counts the replications (of *n*) whose queue grows by :data:`GROWTH_RULE`; *growth*
     is the rise in trucks for a single run (NaN: the window is too short to judge); *binds_in*
     the replications in which the stage binds; *months* the months in which it grows ("2025-10
-    (2 of 2)"), from ``monthly.csv``. "Unstable" is said only of a *steady* window
+    (2/2)"), from ``monthly.csv``. "Unstable" is said only of a *steady* window
     (one without an episode of events): a queue that builds up in an event is the event's.
     """
     label = sc.gates[gate].label

@@ -129,6 +129,14 @@ def gate_line(rows: pd.DataFrame, sc: Scenario, lang: str, episode: bool) -> str
     return f"{who}: " + "; ".join(parts)
 
 
+def _date(text: object, lang: str) -> str:
+    """A date of the table as the reader writes it: ISO in English, dd/mm/yyyy in Vietnamese."""
+    value = str(text)
+    if lang == "vi" and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return f"{value[8:10]}/{value[5:7]}/{value[0:4]}"
+    return value
+
+
 def answer_lines(table: pd.DataFrame, sc: Scenario, lang: str = "en") -> list[str]:
     """The answer about each episode (or window) as lines: a heading, then a line per gate and
     direction where a queue built up (the rest named in one line), then province-wide stages."""
@@ -138,9 +146,10 @@ def answer_lines(table: pd.DataFrame, sc: Scenario, lang: str = "en") -> list[st
     for _, a in table.groupby("answer", sort=True):
         kind = a["kind"].iloc[0]
         n = int(a["n"].max())
-        first, last = a["first"].iloc[0], a["last"].iloc[0]
+        first, last = _date(a["first"].iloc[0], lang), _date(a["last"].iloc[0], lang)
         if kind == "episode":
-            lines.append(tr("answer.episode_head", lang, episode=a["episode"].iloc[0], last=last, n=n))
+            label = a["episode_vi"].iloc[0] if lang == "vi" and "episode_vi" in a else a["episode"].iloc[0]
+            lines.append(tr("answer.episode_head", lang, episode=label, last=last, n=n))
         else:
             lines.append(tr("answer.window_head", lang, first=first, last=last, n=n))
         per_gate = a[a["gate"] != PROVINCE]

@@ -28,6 +28,8 @@ class Episode:
     events: tuple[int, ...]
     """Indices into ``scenario.events``."""
     names: tuple[str, ...]
+    names_vi: tuple[str, ...] = ()
+    """The events' names in Vietnamese (empty where an event has none)."""
 
     @property
     def days(self) -> int:
@@ -37,8 +39,16 @@ class Episode:
     @property
     def label(self) -> str:
         """'dragon-fruit peak, 2025-10-06..2025-10-26'."""
-        names = ", ".join(dict.fromkeys(n for n in self.names if n)) or "events"
-        return f"{names}, {self.first}..{self.last}"
+        return self.label_in("en")
+
+    def label_in(self, lang: str) -> str:
+        """The label in *lang*: Vietnamese names where the events have them, dates as dd/mm/yyyy."""
+        if lang != "vi":
+            names = ", ".join(dict.fromkeys(n for n in self.names if n)) or "events"
+            return f"{names}, {self.first}..{self.last}"
+        vi = [v or n for n, v in zip(self.names, self.names_vi or ("",) * len(self.names), strict=True)]
+        names = ", ".join(dict.fromkeys(n for n in vi if n)) or "sự kiện"
+        return f"{names}, {self.first:%d/%m/%Y}-{self.last:%d/%m/%Y}"
 
 
 def event_days(event: object) -> tuple[dt.date, dt.date]:
@@ -71,15 +81,17 @@ def episodes(sc: Scenario) -> list[Episode]:
         a, b = max(a, first_day), min(b, last_day)
         if a == first_day and b == last_day:
             continue
-        spans.append((a, b, i, ev.name or ev.kind))
+        spans.append((a, b, i, ev.name or ev.kind, ev.name_vi))
     spans.sort()
     out: list[Episode] = []
-    for a, b, i, name in spans:
+    for a, b, i, name, name_vi in spans:
         if out and (a - out[-1].last).days < EPISODE_GAP_DAYS:
             e = out[-1]
-            out[-1] = Episode(e.first, max(e.last, b), (*e.events, i), (*e.names, name))
+            out[-1] = Episode(
+                e.first, max(e.last, b), (*e.events, i), (*e.names, name), (*e.names_vi, name_vi)
+            )
         else:
-            out.append(Episode(a, b, (i,), (name,)))
+            out.append(Episode(a, b, (i,), (name,), (name_vi,)))
     return out
 
 

@@ -389,6 +389,7 @@ class DemandPattern(_Model):
 
 class _Event(_Model):
     name: str = Field(default="", description="a label for figures and tables")
+    name_vi: str = Field(default="", description="the label in Vietnamese (--lang vi)")
     gates: list[str] | None = Field(default=None, description="null = every gate")
     background: bool = Field(
         default=False,
