@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import signal
 import sys
@@ -56,6 +57,8 @@ def _scenario_from(file: str, sets: list[str] | None, warn: bool = True) -> Scen
     texts = {}
     for text in sets or []:
         key, value = parse_assignment(text)
+        if key in texts:
+            raise UsageError(f"--set {text[:100]}: {key!r} is given twice; give each key once")
         texts[key] = (text, value)
     sc = load_scenario(file)  # an error here is the file's own
     if texts:
@@ -206,9 +209,39 @@ def _add_output_args(p: argparse.ArgumentParser, default: str = "results/<name>"
     )
 
 
+def _inputs_of(args: argparse.Namespace) -> list[Path]:
+    """The scenario files a command reads and every file they extend, resolved."""
+    files = getattr(args, "file", None) or []
+    todo = [Path(f) for f in ([files] if isinstance(files, str) else files)]
+    seen: list[Path] = []
+    while todo and len(seen) < 100:
+        f = todo.pop()
+        if not f.is_file() or f.resolve() in seen:
+            continue
+        seen.append(f.resolve())
+        try:
+            parent = _parent_of(str(f))
+        except (OSError, ValueError, yaml.YAMLError):
+            parent = None
+        if parent is not None:
+            todo.append(parent)
+    return seen
+
+
 def _output(args: argparse.Namespace, folder: str) -> Path:
-    """The folder to write: ``-o`` as given, or *folder* inside results/ (and never outside it)."""
+    """The folder to write: ``-o`` as given, or *folder* inside results/ (and never outside it).
+
+    ``-o`` may never be, or hold, the scenario or a file it extends: replacing the results folder
+    (even with ``--force``) would delete them.
+    """
     if args.output:
+        out = Path(os.path.abspath(args.output))
+        for f in _inputs_of(args):
+            if f == out or out in f.parents:
+                raise UsageError(
+                    f"-o {args.output}: it holds the scenario file {f}, which writing the results there "
+                    "would delete; choose another -o"
+                )
         return Path(args.output)
     if len(folder) > 120:  # e.g. compare_a_vs_b_vs_c of long names; a file name has 255 bytes
         folder = folder[:110] + "_" + hashlib.sha256(folder.encode()).hexdigest()[:8]
@@ -668,10 +701,37 @@ def _compare_precision(comp: Any, kpis: list[str], precision: float, lang: str) 
     return found
 
 
+MAX_POINTS = 1000
+"""The most points a sweep's or optimise's grid may have unless --max-points raises it: each point
+is a scenario replicated several times, and 40 x 40 x 40 values would never finish."""
+
+
+def _add_max_points(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-points",
+        type=_at_least(1),
+        default=MAX_POINTS,
+        help=f"the most points the grid may have (default {MAX_POINTS:,}); counted before any runs",
+    )
+
+
+def _check_grid(option: str, sizes: list[int], limit: int) -> None:
+    """Refuse, before any point is built, a grid of more points than *limit*."""
+    total = math.prod(sizes)
+    if total > limit:
+        shape = " x ".join(str(n) for n in sizes)
+        raise UsageError(
+            f"{option}: the grid has {total:,} points ({shape} values), more than {limit:,}; give fewer "
+            "values per key, or raise the limit with --max-points if you mean it"
+        )
+
+
 def _parse_vary(texts: list[str]) -> dict[str, list[Any]]:
     vary = {}
     for text in texts:
         key, value = parse_assignment(text, "--vary")
+        if key in vary:
+            raise UsageError(f"--vary {text[:100]}: {key!r} is given twice; give each key once")
         values = value.split(",") if isinstance(value, str) else [value]
         vary[key] = (
             [parse_value(v, f"--vary {text[:100]}", key) for v in values]
@@ -687,6 +747,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     sc = _scenario_from(args.file, args.set)
     vary = _parse_vary(args.vary) if args.vary else sc.sweep
+    if vary:
+        _check_grid(
+            "--vary" if args.vary else f"{args.file}: sweep", [len(v) for v in vary.values()], args.max_points
+        )
     if not vary:
         raise UsageError(f"{args.file}: nothing to vary: give --vary key=v1,v2 or a 'sweep:' block")
     try:  # fail before running anything
@@ -788,7 +852,12 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
     sc = _scenario_from(args.file, args.set)
     try:
         targets = [parse_target(t) for t in args.target]
-        levers = dict(parse_lever(t) for t in args.lever)
+        parsed = [parse_lever(t) for t in args.lever]
+        levers = dict(parsed)
+        if len(levers) < len(parsed):
+            twice = sorted({k for k, _ in parsed if [p for p, _ in parsed].count(k) > 1})
+            raise ValueError(f"the same --lever key is given twice: {', '.join(twice)}; give each key once")
+        _check_grid("--lever", [len(v) for v in levers.values()], args.max_points)
     except ValueError as err:
         raise UsageError(f"--target/--lever: {err}") from None
     if args.n0 is not None:
@@ -1040,9 +1109,15 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from sim.experiments.folders import MARKER
     from sim.presentation.report import kind_of, write_report
 
     folder = Path(args.folder)
+    if folder.is_dir() and not (folder / MARKER).is_file():
+        raise UsageError(
+            f"{folder}: no {MARKER} marker, so it is not a results folder this tool wrote; the report "
+            "is written only into one"
+        )
     if kind_of(folder) is None:
         raise UsageError(
             f"{folder}: not a results folder of `bordersim run`, `compare`, `sweep` or `optimise`"
@@ -1248,12 +1323,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_args(p)
     _add_experiment_args(p, n=None)
     p.add_argument("--vary", action="append", metavar="KEY=V1,V2,...", help="values of a key (repeatable)")
+    _add_max_points(p)
     p.add_argument("--kpi", action="append", help="KPI to plot (repeatable)")
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
     _add_lang(p)
     p.set_defaults(func=_cmd_sweep)
     p = sub.add_parser("optimise", help="the cheapest combination of levers that meets targets")
     _add_scenario_args(p)
+    _add_max_points(p)
     _add_output_args(p, "results/optimise_<name>")
     p.add_argument(
         "--target",
@@ -1371,6 +1448,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+MAX_JOBS = 64
+"""The most worker processes a command starts, whatever --jobs says."""
+
+
+def _cap_jobs(args: argparse.Namespace) -> None:
+    """``--jobs`` at most the machine's cores and :data:`MAX_JOBS` (a note when capped): more
+    workers than cores only add processes (``--jobs 100000`` would try to start that many)."""
+    jobs = getattr(args, "jobs", None)
+    if not isinstance(jobs, int) or getattr(args, "dask", None):
+        return
+    cap = min(os.cpu_count() or 1, MAX_JOBS)
+    if jobs > cap:
+        print(
+            f"note: --jobs {jobs} capped at {cap} (the machine's cores, at most {MAX_JOBS})", file=sys.stderr
+        )
+        args.jobs = cap
+
+
 def _stop_on_sigterm(signum: int, frame: Any) -> None:
     """``kill PID`` ends a run as Ctrl-C does: replications kept, the same message, exit 130."""
     raise KeyboardInterrupt
@@ -1380,6 +1475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sim.experiments.experiment import RunInterruptedError
 
     args = build_parser().parse_args(argv)
+    _cap_jobs(args)
     if threading.current_thread() is threading.main_thread():  # handlers can only be set there
         signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:

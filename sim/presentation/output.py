@@ -47,11 +47,37 @@ def per_gate_kpis(summary: pd.DataFrame, sc: Scenario) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def as_data(table: pd.DataFrame) -> pd.DataFrame:
+    """*table* with every text cell safe to open in a spreadsheet: a text that a spreadsheet would
+    read as a formula (starting with ``=``, ``+``, ``-`` or ``@`` and not a number) gets a leading
+    apostrophe, and characters a workbook cannot hold are dropped. Outputs are data, never code."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def safe(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value[:1] in ("=", "+", "-", "@"):
+            try:
+                float(value)
+            except ValueError:
+                return "'" + value
+        return value
+
+    out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(safe)
+    out.columns = [safe(c) for c in out.columns]
+    return out
+
+
 def write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
-    """One sheet per table (names cut to Excel's 31 characters), dates as dates."""
+    """One sheet per table (names cut to Excel's 31 characters), dates as dates, every text as data
+    (:func:`as_data`)."""
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         for name, table in sheets.items():
-            table.to_excel(xl, sheet_name=name[:31], index=False)
+            as_data(table).to_excel(xl, sheet_name=name[:31], index=False)
 
 
 def _labelled(summary: pd.DataFrame, sc: Scenario) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import datetime as dt
 import difflib
 import re
 import types
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,6 +25,11 @@ from sim.world.numbers import Float, Int
 from sim.world.yaml_guard import MAX_DEPTH, guarded_load
 
 DIRECTIONS = ("export", "import")
+MAX_RETURNED_SHARE = 0.9
+"""The highest share of declarations returned for correction: the returns of a truck are
+geometric, so a share near 1 would draw a truck's returns, and memory, without bound."""
+MAX_TEXT = {"question": 1000, "question_vi": 1000, "label": 120, "label_vi": 120, "name": 120, "name_vi": 120}
+"""The longest free text each such key may hold (labels name files, figures and tables)."""
 AREA_PLACES = ("china_side", "park", "travel", "road", "yard", "to_china")
 """Where a truck in the system (arrived, not yet gone) is: the gate area and the Chinese side."""
 DECLARED_PLACES = ("enroute", "outside")
@@ -349,7 +355,12 @@ class Platform(_Model):
     officers: Int = Field(ge=1, le=MAX_LANES, description="officers reviewing declarations at once")
     review_min: Distribution = Field(description="minutes of an officer's review")
     hours: Hours = Field(default=ALWAYS, description="officers' working hours")
-    returned_share: Float = Field(ge=0, lt=1, description="share returned for correction")
+    returned_share: Float = Field(
+        ge=0,
+        le=MAX_RETURNED_SHARE,
+        description=f"share returned for correction, at most {MAX_RETURNED_SHARE} (each return is "
+        "drawn again: a share near 1 would return a truck without end)",
+    )
     min_lead_h: dict[str, Float] = Field(
         default_factory=dict,
         description="by cargo class: the fewest hours an export is declared before it enters the gate "
@@ -813,6 +824,27 @@ def _problems(err: ValidationError) -> list[tuple[str, str]]:
     return out
 
 
+def _free_text_problems(data: Any, path: str = "") -> list[tuple[str, str]]:
+    """Free text (questions, labels, event names) with a control character, or longer than
+    :data:`MAX_TEXT` allows: refused, since they reach file names, figures and workbooks."""
+    out: list[tuple[str, str]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(value, str) and key in MAX_TEXT:
+                bad = [c for c in value if unicodedata.category(c) == "Cc" and c not in "\n"]
+                if bad:
+                    out.append((where, f"holds a control character ({bad[0]!r}); write plain text"))
+                if len(value) > MAX_TEXT[key]:
+                    out.append((where, f"is {len(value):,} characters long; at most {MAX_TEXT[key]}"))
+            else:
+                out += _free_text_problems(value, where)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            out += _free_text_problems(value, f"{path}.{i}")
+    return out
+
+
 def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
     """Checks across sections: names used must exist, by-cargo maps must cover every class."""
     cargo = set(sc.cargo_classes)
@@ -913,6 +945,7 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
                         "overflow): trucks would be called forward into a full yard",
                     )
                 )
+    problems += _free_text_problems(sc.to_dict())
     if sc.answer.window not in (None, "whole_run"):
         first, _, last = sc.answer.window.partition("..")
         run_last = sc.run.start_date + dt.timedelta(days=sc.run.days - 1)

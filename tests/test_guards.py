@@ -1,0 +1,99 @@
+"""Bounds before work and outputs that are data: what a user gives never breaks the tool."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import BASELINE, ROOT, bordersim
+
+from sim.presentation.output import as_data
+
+SHORT = ["--set", "run.days=2", "--set", "run.warmup_days=1"]
+
+
+def test_a_formula_in_a_label_is_written_as_text() -> None:
+    gates = ['=HYPERLINK("http://x")', "Huu Nghi", "-4.6 points", "-3"]
+    table = pd.DataFrame({"gate": gates, "n": [1, 2, 3, 4]})
+    safe = as_data(table)
+    assert safe["gate"].tolist() == ["'" + gates[0], "Huu Nghi", "'-4.6 points", "-3"]
+    assert as_data(pd.DataFrame({"a": ["ok\x07"]}))["a"].iloc[0] == "ok"
+
+
+def test_a_grid_too_large_is_refused_before_any_run(tmp_path: Path) -> None:
+    values = ",".join(str(v) for v in range(1, 41))
+    vary = [f"--vary=gates.huu_nghi.customs_docs.lanes={values}"]
+    vary.append(f"--vary=gates.tan_thanh.customs_docs.lanes={values}")
+    done = bordersim("sweep", str(BASELINE), *vary, "-o", str(tmp_path / "s"))
+    assert done.returncode == 2
+    assert "the grid has 1,600 points (40 x 40 values), more than 1,000" in done.stderr
+    assert not (tmp_path / "s").exists()
+
+
+def test_the_same_key_twice_is_refused(tmp_path: Path) -> None:
+    key = "gates.huu_nghi.customs_docs.lanes"
+    twice = ["--vary", f"{key}=4,5", "--vary", f"{key}=6"]
+    done = bordersim("sweep", str(BASELINE), *twice, "-o", str(tmp_path / "s"))
+    assert done.returncode == 2
+    assert "is given twice" in done.stderr
+    done = bordersim("check", str(BASELINE), "--set", "run.days=3", "--set", "run.days=4")
+    assert done.returncode == 2
+    assert "'run.days' is given twice" in done.stderr
+    lever = ["--target", "cleared_per_day_mean >= 1", "--lever", "run.days=3,4", "--lever", "run.days=5"]
+    done = bordersim("optimise", str(BASELINE), *lever, "-o", str(tmp_path / "o"))
+    assert done.returncode == 2
+    assert "the same --lever key is given twice: run.days" in done.stderr
+
+
+def test_o_may_not_hold_the_scenario_or_what_it_extends(tmp_path: Path) -> None:
+    here = tmp_path / "work"
+    here.mkdir()
+    (here / "base.yaml").write_text(BASELINE.read_text())
+    (here / "sub").mkdir()
+    child = here / "sub" / "child.yaml"
+    child.write_text("extends: ../base.yaml\nname: child\n")
+    done = bordersim("run", str(child), "-o", str(here), "--force", "-n", "1", *SHORT)
+    assert done.returncode == 2
+    assert "it holds the scenario file" in done.stderr
+    assert (here / "base.yaml").exists()
+    assert child.exists()
+
+
+def test_report_writes_only_into_a_marked_results_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "looks"
+    folder.mkdir()
+    (folder / "summary.csv").write_text("kpi,mean\nx,1\n")
+    done = bordersim("report", str(folder))
+    assert done.returncode == 2
+    assert "no .bordersim-results marker" in done.stderr
+    assert not (folder / "report.html").exists()
+
+
+def test_jobs_are_capped_at_the_cores_with_a_note(tmp_path: Path) -> None:
+    done = bordersim("run", str(BASELINE), "-n", "1", "--jobs", "100000", "--no-plots", "-q", *SHORT,
+                     "-o", str(tmp_path / "r"))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"--jobs 100000 capped at {min(os.cpu_count() or 1, 64)}" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ("gates.huu_nghi.label=Huu\tNghi", "holds a control character"),
+        ("platform.returned_share=0.9999", "less than or equal to 0.9"),
+    ],
+)
+def test_meaningless_values_are_refused_with_the_key(change: str, says: str) -> None:
+    done = bordersim("check", str(BASELINE), "--set", change)
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert change.split("=")[0] in done.stderr
+
+
+def test_the_shipped_scenarios_pass_the_free_text_checks() -> None:
+    for f in sorted((ROOT / "scenarios").glob("*.yaml")):
+        if f.name in ("costs.yaml", "targets.yaml"):
+            continue
+        assert bordersim("check", str(f)).returncode == 0, f
