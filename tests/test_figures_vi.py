@@ -153,3 +153,17 @@ def test_every_writer_passes_its_language_to_the_figures(harvest_exp, tmp_path, 
     output.write_run(harvest_exp.runs[0], tmp_path / "run", lang="vi")
     output.write_experiment(harvest_exp, tmp_path / "exp_en", force=True)
     assert asked == ["vi", "vi", "en"]
+
+
+def test_number_ticks_use_the_decimal_comma_in_vietnamese(harvest_comp) -> None:
+    ticks = {}
+    for lang in ("vi", "en"):
+        fig = plots.comparison(harvest_comp, lang=lang)
+        ax = fig.axes[0]
+        ax.set_xticks([0, 0.5, 1, 1.5])  # ticks at halves, labelled by the figure's own formatter
+        fig.canvas.draw()
+        ticks[lang] = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        plt.close(fig)
+    assert "0,5" in ticks["vi"]
+    assert not any("." in t for t in ticks["vi"])
+    assert "0.5" in ticks["en"]  # English keeps its point: the check tells the two apart
