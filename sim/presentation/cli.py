@@ -847,7 +847,7 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
             )
         except RunInterruptedError:
             raise KeyboardInterrupt from None  # nothing to resume: say so, exit 130
-        write_optimisation(opt, outdir, plots=not args.no_plots, force=args.force)
+        write_optimisation(opt, outdir, plots=not args.no_plots, force=args.force, lang=args.lang)
     if args.report:
         from sim.presentation.report import write_report
 

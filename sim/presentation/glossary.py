@@ -722,9 +722,10 @@ TERMS: dict[str, tuple[str, str]] = {
     "fig.band": ("95% band", "dải tin cậy 95%"),
     "fig.target": ("target {v}", "mục tiêu {v}"),
     "fig.reported": ("reported {v}", "báo cáo {v}"),
-    "fig.sweep_title": (
-        "{name}: {kpi}\nagainst {lever} ({n} replications a point)",
-        "{name}: {kpi}\ntheo {lever} ({n} lần chạy mỗi điểm)",
+    "fig.sweep_title": ("{name}: {kpi}", "{name}: {kpi}"),
+    "fig.sweep_against": (
+        "against {lever} ({n} replications a point)",
+        "theo {lever} ({n} lần chạy mỗi điểm)",
     ),
     "fig.cal_simulated_n": ("simulated ({n} replications)", "mô phỏng ({n} lần chạy)"),
     "fig.cal_simulated": ("simulated", "mô phỏng"),
@@ -749,6 +750,21 @@ TERMS: dict[str, tuple[str, str]] = {
         "bề mặt đáp ứng theo mức biến động giữa các ngày",
     ),
     "fig.cal_title": ("Calibration of {name}", "Hiệu chỉnh {name}"),
+    "fig.opt_feasible": ("feasible", "đạt mục tiêu"),
+    "fig.opt_infeasible": ("infeasible", "không đạt mục tiêu"),
+    "fig.opt_status_n": ("{status} ({n})", "{status} ({n})"),
+    "fig.opt_million_vnd": ("million VND a day", "triệu đồng mỗi ngày"),
+    "fig.opt_units": ("added units of the levers", "đơn vị thêm của các thông số"),
+    "fig.opt_target": ("target {op} {bound}", "mục tiêu {op} {bound}"),
+    "fig.opt_chosen": ("chosen: {option}", "được chọn: {option}"),
+    "fig.opt_point_labels": ("point labels: {keys}", "nhãn điểm: {keys}"),
+    "fig.opt_log": ("{label}, log scale", "{label}, thang logarit"),
+    "fig.opt_cost": ("cost ({unit})", "chi phí ({unit})"),
+    "fig.opt_title": ("{name}: cost against {kpi}", "{name}: chi phí theo {kpi}"),
+    "fig.opt_bars": (
+        "bars: lower and upper one-sided {level} bounds over replications",
+        "thanh sai số: cận dưới và cận trên một phía {level} qua các lần chạy",
+    ),
 }
 """Text key -> (English, Vietnamese); ``{name}`` fields are filled in by :func:`tr`."""
 

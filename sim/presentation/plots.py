@@ -167,7 +167,7 @@ class VietnameseScalarFormatter(ScalarFormatter):
         return super().__call__(x, pos).translate(_VI_SEPARATORS)
 
 
-def _in_language(fig: Figure, lang: str) -> Figure:
+def in_language(fig: Figure, lang: str) -> Figure:
     """*fig* with its plain number ticks (every axis, colour bars and secondary axes included)
     written with the separators of *lang*; dates, percentages and named ticks are left as drawn."""
     if lang != "en":
@@ -391,7 +391,7 @@ def queue_lengths(run: Result, gate: str, lang: str = "en") -> Figure:
         _legend_outside(ax, _width_right_of(ax, right[0]) if right else 0.0)
     title = tr("fig.queues_title", lang, name=sc.name, gate=label, note=_band_note(run, lang))
     fig.suptitle(title + ("\n" + "; ".join(notes) if notes else ""))
-    return _in_language(fig, lang)
+    return in_language(fig, lang)
 
 
 def _road_panel(ax: plt.Axes, q: pd.DataFrame, run: Result, gate: str, to_date, lang: str) -> None:
@@ -514,7 +514,7 @@ def daily_cleared(run: Result, lang: str = "en") -> Figure:
     ax.set_xlabel(tr("fig.date", lang))
     ax.set_title(tr("fig.daily_title", lang, name=run.scenario.name, note=_mean_note(run, lang)))
     _legend_outside(ax)
-    return _in_language(fig, lang)
+    return in_language(fig, lang)
 
 
 def tis_histograms(result: Result) -> tuple[pd.DataFrame, int]:
@@ -605,7 +605,7 @@ def time_in_system(result: Result, lang: str = "en") -> Figure:
     if not directions:
         axes[0, 0].set_axis_off()
     fig.suptitle(tr("fig.tis_title", lang, name=sc.name, n=n_reps, reps=_reps_word(n_reps, lang)))
-    return _in_language(fig, lang)
+    return in_language(fig, lang)
 
 
 def _hour_of_day(table: pd.DataFrame) -> pd.Series:
@@ -662,7 +662,7 @@ def hourly_profile(result: Result, gate: str, lang: str = "en") -> Figure:
     _legend_outside(ax)
     sc = result.scenario
     fig.suptitle(tr("fig.hourly_title", lang, name=sc.name, gate=gate_name(sc, gate, lang)))
-    return _in_language(fig, lang)
+    return in_language(fig, lang)
 
 
 def queue_heatmap(result: Result, gate: str, place: str = "yard_export", lang: str = "en") -> Figure:
@@ -715,7 +715,7 @@ def queue_heatmap(result: Result, gate: str, place: str = "yard_export", lang: s
         handles=handles + [h for h, _ in others],
         labels=[h.get_label() for h in handles] + [lab for _, lab in others],
     )
-    return _in_language(fig, lang)
+    return in_language(fig, lang)
 
 
 def utilisation_table(result: Result, gate: str) -> pd.DataFrame:
@@ -759,7 +759,7 @@ def utilisation(result: Result, gate: str, lang: str = "en") -> Figure:
     ax.plot([], [], color="none", label=tr("fig.colour_days", lang))
     ax.fill_between([], [], color="white", ec="0.5", label=tr("fig.blank_closed", lang))
     _legend_outside(ax)
-    return _in_language(fig, lang)
+    return in_language(fig, lang)
 
 
 def _scale(kpi: str) -> float:
@@ -801,7 +801,7 @@ def comparison(comp: Comparison, kpis: list[str] | None = None, lang: str = "en"
         _legend_outside(ax)
     n = comp.experiments[0].n
     fig.suptitle(tr("fig.comparison_title", lang, base=comp.names[0], n=n))
-    return _in_language(fig, lang)
+    return in_language(fig, lang)
 
 
 def waiting_series(exp: Experiment, gate: str, direction: str) -> pd.DataFrame:
@@ -873,7 +873,7 @@ def comparison_queues(comp: Comparison, gate: str, lang: str = "en") -> Figure:
     n = comp.experiments[0].n
     note = tr("fig.band_of", lang, n=n) if n > 1 else tr("fig.one_run_each", lang)
     fig.suptitle(tr("fig.comparison_queues_title", lang, gate=label, note=note))
-    return _in_language(fig, lang)
+    return in_language(fig, lang)
 
 
 SWEEP_DODGE_PT = 6.0
@@ -951,19 +951,13 @@ def sweep_curve(
     ax.set_xlabel(lever_label(sc, x_key, lang) + (" (%)" if x_k != 1 else ""))
     ax.set_xticks(sorted(table[x_key].unique() * x_k) if x_k != 1 else sorted(table[x_key].unique()))
     ax.set_ylabel(kpi_label(kpi, sc, lang))
-    ax.set_title(
-        tr(
-            "fig.sweep_title",
-            lang,
-            name=sc.name,
-            kpi=kpi_label(kpi, sc, lang, unit=False),
-            lever=lever_label(sc, x_key, lang),
-            n=sw.experiments[0].n,
-        )
-    )
+    # Two glossary texts, one a line: no text of the glossary is cut by a line break.
+    title = tr("fig.sweep_title", lang, name=sc.name, kpi=kpi_label(kpi, sc, lang, unit=False))
+    against = tr("fig.sweep_against", lang, lever=lever_label(sc, x_key, lang), n=sw.experiments[0].n)
+    ax.set_title(f"{title}\n{against}")
     _legend_outside(ax)
     ax.grid(alpha=0.3)
-    return _in_language(fig, lang)
+    return in_language(fig, lang)
 
 
 def calibration(fit: Fit, lang: str = "en") -> Figure:
@@ -1023,7 +1017,7 @@ def calibration(fit: Fit, lang: str = "en") -> Figure:
     ax.set_title(tr("fig.cal_surface_title", lang))
     ax.legend(loc="upper left", fontsize="small")
     fig.suptitle(tr("fig.cal_title", lang, name=fit.scenario.name))
-    return _in_language(fig, lang)
+    return in_language(fig, lang)
 
 
 def _has_lanes(gate: Gate) -> bool:
