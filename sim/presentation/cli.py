@@ -223,7 +223,7 @@ def _add_lang(p: argparse.ArgumentParser) -> None:
         "--lang",
         choices=["en", "vi"],
         default="en",
-        help="language of the summary and the report: en, or vi (tiếng Việt; report.vi.html)",
+        help="language of the summary, the figures and the report: en, or vi (tiếng Việt; report.vi.html)",
     )
 
 

@@ -1,4 +1,4 @@
-"""Every word the report and the console summary show, in English and Vietnamese, in one place.
+"""Every word the report, the console summary and the figures show, in English and Vietnamese, in one place.
 
 :data:`TERMS` holds each text once in both languages (the Vietnamese uses the terms of the
 Vietnamese sources: cửa khẩu, phương tiện, thông quan, tờ khai, xuất khẩu, nhập khẩu, bãi, hàng

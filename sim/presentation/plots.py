@@ -3,7 +3,9 @@
 Every function takes a :class:`~sim.experiments.results.Run` or an
 :class:`~sim.experiments.experiment.Experiment` (or a comparison or sweep) and returns a matplotlib
 Figure with a title, axes labelled with units and a legend; saving or showing it is the caller's
-choice.
+choice. Each takes ``lang`` ("en" or "vi"): every text comes from the glossary in that language,
+gates and routes by their names in it, dates on time axes as ``06 Oct 2025`` in English and
+``06/10/2025`` in Vietnamese, numbers with the language's separators.
 """
 
 from __future__ import annotations
