@@ -143,18 +143,29 @@ def test_the_english_figures_keep_their_english(harvest_exp) -> None:
     plt.close(fig)
 
 
-def test_every_writer_passes_its_language_to_the_figures(harvest_exp, tmp_path, monkeypatch) -> None:
-    asked: list[str] = []
+def test_every_writer_passes_its_language_to_the_figures(
+    harvest_exp, harvest_comp, lanes_sweep, tmp_path, monkeypatch
+) -> None:
+    asked: list[tuple[str, str]] = []
 
-    def run_figures(result, lang: str = "en") -> dict[str, Figure]:
-        asked.append(lang)
-        return {}
+    def recorder(name: str):
+        def draw(*args, lang: str = "en", **kw) -> dict[str, Figure]:
+            asked.append((name, args[-1] if args and args[-1] in ("en", "vi") else lang))
+            return {} if name == "run_figures" else plt.figure()
 
-    monkeypatch.setattr(output, "run_figures", run_figures)
+        return draw
+
+    for name in ("run_figures", "comparison", "comparison_queues", "sweep_curve"):
+        monkeypatch.setattr(output, name, recorder(name))
     output.write_experiment(harvest_exp, tmp_path / "exp", lang="vi")
     output.write_run(harvest_exp.runs[0], tmp_path / "run", lang="vi")
-    output.write_experiment(harvest_exp, tmp_path / "exp_en", force=True)
-    assert asked == ["vi", "vi", "en"]
+    output.write_comparison(harvest_comp, tmp_path / "cmp", lang="vi")
+    output.write_sweep(lanes_sweep, tmp_path / "sweep", ["cleared_per_day_mean"], lang="vi")
+    output.write_experiment(harvest_exp, tmp_path / "exp_en")
+    figures = ["comparison", *["comparison_queues"] * len(harvest_comp.experiments[0].scenario.gates)]
+    called = ["run_figures", "run_figures", *figures, "sweep_curve", "run_figures"]
+    assert [name for name, _ in asked] == called
+    assert [lang for _, lang in asked] == ["vi"] * (len(called) - 1) + ["en"]
 
 
 def test_number_ticks_use_the_decimal_comma_in_vietnamese(harvest_comp) -> None:
