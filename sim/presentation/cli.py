@@ -256,7 +256,7 @@ def _add_lang(p: argparse.ArgumentParser) -> None:
         "--lang",
         choices=["en", "vi"],
         default="en",
-        help="language of the summary and the report: en, or vi (tiếng Việt; report.vi.html)",
+        help="language of the summary, the figures and the report: en, or vi (tiếng Việt; report.vi.html)",
     )
 
 
@@ -920,7 +920,7 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
             )
         except RunInterruptedError:
             raise KeyboardInterrupt from None  # nothing to resume: say so, exit 130
-        write_optimisation(opt, outdir, plots=not args.no_plots, force=args.force)
+        write_optimisation(opt, outdir, plots=not args.no_plots, force=args.force, lang=args.lang)
     if args.report:
         from sim.presentation.report import write_report
 

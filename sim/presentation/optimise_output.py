@@ -543,22 +543,32 @@ def sheet_document(opt: Optimisation) -> dict[str, Any]:
     return doc
 
 
-def cost_figure(opt: Optimisation, kpi: str) -> Figure:
+def cost_figure(opt: Optimisation, kpi: str, lang: str = "en") -> Figure:
     """Cost a day against the mean of target *kpi* for every option evaluated: feasible, infeasible
     and undecided marked, the interval at the test level, the target line and the chosen option.
 
     Shares are drawn in % (the axis says "(%)"). Every point is labelled with its lever values;
     points that would sit on each other (same cost, nearly the same KPI) are moved apart
-    vertically by a few points on the page, so none hides another.
+    vertically by a few points on the page, so none hides another. Every text is in *lang*.
     """
     from matplotlib.transforms import ScaledTranslation
 
     from sim.experiments.costs import value_text
+    from sim.presentation.plots import in_language
+
+    def point_text(value: Any) -> str:
+        return value_text(value) if lang == "en" else value_words(value, lang)
 
     target = next(t for t in opt.targets if t.kpi == kpi)
     fig, ax = plt.subplots(figsize=(10, 5), layout="constrained")
-    scale, unit = (1e6, "million VND a day") if opt.costs is not None else (1.0, "added units of the levers")
+    scale = 1e6 if opt.costs is not None else 1.0
+    unit = tr("fig.opt_million_vnd" if opt.costs is not None else "fig.opt_units", lang)
     k = 100.0 if kpi_unit(kpi) == "%" else 1.0  # shares in %, as the axis label says
+    names = {
+        FEASIBLE: tr("fig.opt_feasible", lang),
+        INFEASIBLE: tr("fig.opt_infeasible", lang),
+        "undecided": tr("opt.undecided", lang),
+    }
     styles = {
         FEASIBLE: {"marker": "o", "color": "tab:green"},
         INFEASIBLE: {"marker": "x", "color": "tab:red"},
@@ -589,22 +599,26 @@ def cost_figure(opt: Optimisation, kpi: str) -> Figure:
                 xerr=err,
                 linestyle="none",
                 capsize=3,
-                label=f"{status} ({len(sel)})" if j == 0 else "_nolegend_",
+                label=tr("fig.opt_status_n", lang, status=names[status], n=len(sel))
+                if j == 0
+                else "_nolegend_",
                 **style,
             )
             shift = ScaledTranslation(0, lift_pt[o.index] / 72, fig.dpi_scale_trans)
             for artist in bars.get_children():
                 artist.set_transform(ax.transData + shift)
             ax.annotate(
-                ", ".join(value_text(v) for v in o.point.values()),
+                ", ".join(point_text(v) for v in o.point.values()),
                 (x, o.cost / scale),
                 xytext=(6, 2 + lift_pt[o.index]),
                 textcoords="offset points",
                 fontsize=7,
             )
     bound = target.bound * k
-    bound_text = f"{bound:g}%" if k != 1 else f"{bound:g}"
-    ax.axvline(bound, color="black", linestyle="--", label=f"target {target.op} {bound_text}")
+    bound_text = fmt_number(bound, "g", lang) + ("%" if k != 1 else "")
+    ax.axvline(
+        bound, color="black", linestyle="--", label=tr("fig.opt_target", lang, op=target.op, bound=bound_text)
+    )
     if opt.chosen is not None:
         c = opt.chosen
         (star,) = ax.plot(
@@ -615,38 +629,48 @@ def cost_figure(opt: Optimisation, kpi: str) -> Figure:
             color="gold",
             mec="black",
             linestyle="none",
-            label=textwrap.fill(f"chosen: {words(opt, c)}", 40),
+            label=textwrap.fill(tr("fig.opt_chosen", lang, option=words(opt, c, lang)), 40),
         )
         star.set_transform(
             ax.transData + ScaledTranslation(0, lift_pt.get(c.index, 0) / 72, fig.dpi_scale_trans)
         )
     if shown:
-        keys = ", ".join(".".join(key.split(".")[-3:]) for key in shown[0].point)
-        ax.plot([], [], linestyle="none", label=textwrap.fill(f"point labels: {keys}", 40))
+        if lang == "en":
+            keys = ", ".join(".".join(key.split(".")[-3:]) for key in shown[0].point)
+        else:
+            keys = ", ".join(lever_label(opt.base, key, lang) for key in shown[0].point)
+        ax.plot(
+            [], [], linestyle="none", label=textwrap.fill(tr("fig.opt_point_labels", lang, keys=keys), 40)
+        )
     if log_x:
         # An unstable option's wait would squeeze every other option into one column.
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(mticker.FormatStrFormatter("%g"))
+        ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: fmt_number(v, "g", lang)))
         ax.xaxis.set_minor_formatter(mticker.NullFormatter())
-    ax.set_xlabel(kpi_axis_label(kpi) + (", log scale" if ax.get_xscale() == "log" else ""))
-    ax.set_ylabel(f"cost ({unit})")
-    ax.set_title(
-        f"{opt.base.name}: cost against {kpi.replace('_', ' ')}\n"
-        f"bars: lower and upper one-sided {1 - opt.alpha_per_test:.2%} bounds over replications"
-    )
+    if lang == "en":
+        axis_label = kpi_axis_label(kpi)
+    else:
+        shown_unit = "%" if k != 1 else unit_of(kpi, lang)
+        axis_label = kpi_label(kpi, opt.base, lang, unit=False) + (f" ({shown_unit})" if shown_unit else "")
+    ax.set_xlabel(tr("fig.opt_log", lang, label=axis_label) if ax.get_xscale() == "log" else axis_label)
+    ax.set_ylabel(tr("fig.opt_cost", lang, unit=unit))
+    what = kpi.replace("_", " ") if lang == "en" else kpi_label(kpi, opt.base, lang, unit=False)
+    title = tr("fig.opt_title", lang, name=opt.base.name, kpi=what)
+    bars = tr("fig.opt_bars", lang, level=fmt_number(1 - opt.alpha_per_test, ".2%", lang))
+    ax.set_title(f"{title}\n{bars}")  # two glossary texts, one a line
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)  # outside: never over data
-    return fig
+    return in_language(fig, lang)
 
 
 def write_optimisation(
-    opt: Optimisation, outdir: str | Path, plots: bool = True, force: bool = False
+    opt: Optimisation, outdir: str | Path, plots: bool = True, force: bool = False, lang: str = "en"
 ) -> Path:
     """Write options.csv, replications.csv, robustness.csv, optimise.txt, decision.json (the
     decision sheet for the report, in every language), results.xlsx (the decision sheet with units,
     the options, the robustness check and the base's bottlenecks), bottlenecks.csv (of the scenario
     as given, when it was run), chosen.yaml (the chosen option's scenario), costs.yaml (the costs
-    used) and a figure per target KPI."""
+    used) and a figure per target KPI, its texts in *lang*."""
     from sim.presentation.output import WORKBOOK, atomic_dir, resolved_scenario_yaml, write_workbook
 
     with atomic_dir(outdir, force) as tmp:
@@ -680,7 +704,7 @@ def write_optimisation(
         if plots:
             (tmp / "plots").mkdir()
             for t in opt.targets:
-                fig = cost_figure(opt, t.kpi)
+                fig = cost_figure(opt, t.kpi, lang)
                 fig.savefig(tmp / "plots" / f"optimise_{t.kpi}.png", dpi=110)
                 plt.close(fig)
     return Path(outdir)

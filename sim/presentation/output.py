@@ -211,7 +211,7 @@ def write_experiment(
         notes["growth_judged"] = growth_judged(exp)  # a window too short for the growth rule
         (tmp / "scenario.yaml").write_text(resolved_scenario_yaml(exp, notes), encoding="utf-8")
         if plots:
-            _save_figures(run_figures(exp), tmp / "plots")
+            _save_figures(run_figures(exp, lang), tmp / "plots")
         if report:
             write_report(tmp, lang)
     return Path(outdir)
@@ -273,10 +273,10 @@ def write_comparison(
             text = resolved_scenario_yaml(e, {"replications": e.n})
             (tmp / "scenarios" / f"{i}_{e.scenario.name}.yaml").write_text(text, encoding="utf-8")
         if plots:
-            figs = {"comparison": comparison(comp)}
+            figs = {"comparison": comparison(comp, lang=lang)}
             if all(r.queues is not None for e in comp.experiments for r in e.replications):
                 for gate in comp.experiments[0].scenario.gates:
-                    figs[f"comparison_queues_{gate}"] = comparison_queues(comp, gate)
+                    figs[f"comparison_queues_{gate}"] = comparison_queues(comp, gate, lang)
             _save_figures(figs, tmp / "plots")
         if report:
             write_report(tmp, lang)
@@ -313,15 +313,17 @@ def write_sweep(
         text = resolved_scenario_yaml(sw.experiments[0], notes)
         (tmp / "scenario.yaml").write_text(text, encoding="utf-8")
         if plots:
-            _save_figures({f"sweep_{k}": sweep_curve(sw, k) for k in kpis}, tmp / "plots")
+            _save_figures({f"sweep_{k}": sweep_curve(sw, k, lang=lang) for k in kpis}, tmp / "plots")
         if report:
             write_report(tmp, lang)
     return Path(outdir)
 
 
-def write_run(run: Run, outdir: str | Path, plots: bool = True, force: bool = False) -> Path:
+def write_run(
+    run: Run, outdir: str | Path, plots: bool = True, force: bool = False, lang: str = "en"
+) -> Path:
     """Write summary.csv, daily.csv, monthly.csv, bottlenecks.csv, trucks.parquet, queues.parquet,
-    scenario.yaml, results.xlsx and plots."""
+    scenario.yaml, results.xlsx and plots (their texts in *lang*)."""
     with atomic_dir(outdir, force) as tmp:
         kpis = run.kpis()
         kpis.rename_axis("kpi").to_frame().to_csv(tmp / "summary.csv")
@@ -343,5 +345,5 @@ def write_run(run: Run, outdir: str | Path, plots: bool = True, force: bool = Fa
         text = resolved_scenario_yaml(run, {"simulated_in_s": round(run.wall_s, 2)})
         (tmp / "scenario.yaml").write_text(text, encoding="utf-8")
         if plots:
-            _save_figures(run_figures(run), tmp / "plots")
+            _save_figures(run_figures(run, lang), tmp / "plots")
     return Path(outdir)

@@ -3,7 +3,9 @@
 Every function takes a :class:`~sim.experiments.results.Run` or an
 :class:`~sim.experiments.experiment.Experiment` (or a comparison or sweep) and returns a matplotlib
 Figure with a title, axes labelled with units and a legend; saving or showing it is the caller's
-choice.
+choice. Each takes ``lang`` ("en" or "vi"): every text comes from the glossary in that language,
+gates and routes by their names in it, dates on time axes as ``06 Oct 2025`` in English and
+``06/10/2025`` in Vietnamese, numbers with the language's separators.
 """
 
 from __future__ import annotations
@@ -12,20 +14,33 @@ import datetime as dt
 import itertools
 from collections.abc import Callable, Iterator
 
+import matplotlib.axis
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
 from matplotlib.transforms import ScaledTranslation
 
 from sim.experiments.calibrate import Fit
 from sim.experiments.experiment import Comparison, Experiment, Sweep
 from sim.experiments.histograms import sum_histograms, time_in_system_histogram
 from sim.experiments.results import Run, place_label, stage_places
-from sim.presentation.glossary import is_share, kpi_label, lever_label, reference, unit_of
+from sim.presentation.glossary import (
+    TERMS,
+    fmt_number,
+    gate_name,
+    is_share,
+    kpi_label,
+    lever_label,
+    reference,
+    stage_name,
+    tr,
+    unit_of,
+    value_words,
+)
 from sim.world.calendar import MIN_PER_DAY, minute_of
 from sim.world.scenario import (
     LANE_STAGES,
@@ -40,17 +55,42 @@ from sim.world.scenario import (
 
 Result = Run | Experiment
 
-TIME_TICKS_H = {0.25: "15 min", 1: "1 h", 4: "4 h", 8: "8 h", 24: "1 d", 72: "3 d", 168: "1 wk", 720: "30 d"}
-"""Ticks of time axes in the units planners read (hours -> label)."""
+TIME_TICK_UNITS_H = {
+    0.25: (15, "fig.tick_min"),
+    1: (1, "fig.tick_h"),
+    4: (4, "fig.tick_h"),
+    8: (8, "fig.tick_h"),
+    24: (1, "fig.tick_d"),
+    72: (3, "fig.tick_d"),
+    168: (1, "fig.tick_wk"),
+    720: (30, "fig.tick_d"),
+}
+"""Ticks of time axes in the units planners read: hours -> (number, glossary key of its unit)."""
 
-NO_ROAD_QUEUE = "no truck waited on the road: road panel left out"
+
+def time_tick_labels(lang: str = "en") -> dict[float, str]:
+    """The labels of :data:`TIME_TICK_UNITS_H` in *lang* (``{1: "1 h"}``, ``{1: "1 giờ"}`` in Vietnamese)."""
+    return {h: tr(key, lang, n=n) for h, (n, key) in TIME_TICK_UNITS_H.items()}
+
+
+TIME_TICKS_H = time_tick_labels("en")
+"""Ticks of time axes in English (hours -> label), e.g. ``{24: "1 d"}``."""
+
+NO_ROAD_QUEUE = tr("fig.no_road_queue")
 """What the queue figure's title says when no truck waited on the road (no empty panel is drawn)."""
 
 MAX_STAGE_LINES = 5
 """At most this many stage queues in one panel (those with the highest peaks); more overlap unreadably."""
 
 DATE_FORMAT = "%d %b %Y"
-"""Tick labels of every time axis: a date planners read, with its year (``06 Oct 2025``)."""
+"""Tick labels of every time axis in English: a date planners read, with its year (``06 Oct 2025``)."""
+
+DATE_FORMAT_VI = "%d/%m/%Y"
+"""Tick labels of every time axis in Vietnamese: day/month/year as Vietnamese writes dates
+(``06/10/2025``), with no month name to translate."""
+
+DATE_FORMATS = {"en": DATE_FORMAT, "vi": DATE_FORMAT_VI}
+"""The date format of time axes by language."""
 
 _TAB20 = plt.get_cmap("tab20").colors
 SERIES_COLOURS: tuple[tuple[float, float, float], ...] = tuple(
@@ -67,13 +107,14 @@ WARMUP_STYLE = {"facecolor": "0.9", "edgecolor": "none", "lw": 0, "zorder": 0}
 """The warm-up: a light grey band behind the data."""
 
 EVENT_STYLES = {
-    ClosureEvent: ("closure", {"facecolor": "0.7", "edgecolor": "none", "alpha": 0.5}),
-    CapacityEvent: ("capacity disruption", {"facecolor": "none", "edgecolor": "0.35", "hatch": "xx"}),
-    DemandEvent: ("demand event", {"facecolor": "none", "edgecolor": "0.55", "hatch": "//"}),
-    ExtendedHoursEvent: ("other opening hours", {"facecolor": "none", "edgecolor": "0.45", "hatch": ".."}),
-    ParkUseEvent: ("park use", {"facecolor": "none", "edgecolor": "0.45", "hatch": "\\\\"}),
+    ClosureEvent: ("fig.event.closure", {"facecolor": "0.7", "edgecolor": "none", "alpha": 0.5}),
+    CapacityEvent: ("fig.event.capacity", {"facecolor": "none", "edgecolor": "0.35", "hatch": "xx"}),
+    DemandEvent: ("fig.event.demand", {"facecolor": "none", "edgecolor": "0.55", "hatch": "//"}),
+    ExtendedHoursEvent: ("fig.event.hours", {"facecolor": "none", "edgecolor": "0.45", "hatch": ".."}),
+    ParkUseEvent: ("fig.event.park", {"facecolor": "none", "edgecolor": "0.45", "hatch": "\\\\"}),
 }
-"""How each kind of event is shaded over time: greys and hatches only, colours no series uses."""
+"""How each kind of event is shaded over time (greys and hatches only, colours no series uses),
+with the glossary key of the kind's name."""
 
 OUTLINE_COLOURS = {
     ClosureEvent: "white",
@@ -116,19 +157,67 @@ def _width_right_of(ax: plt.Axes, artist) -> float:
     return max(reach, 0.0) / fig.dpi
 
 
+_VI_SEPARATORS = str.maketrans({",": ".", ".": ","})
+
+
+class VietnameseScalarFormatter(ScalarFormatter):
+    """Matplotlib's plain number ticks with Vietnamese separators (``0,5``; ``1.000``), so that a
+    Vietnamese figure writes its numbers as its text does (see ``fmt_number``)."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        """The tick label of *x*, separators swapped."""
+        return super().__call__(x, pos).translate(_VI_SEPARATORS)
+
+
+def in_language(fig: Figure, lang: str) -> Figure:
+    """*fig* with its plain number ticks (every axis, colour bars and secondary axes included)
+    written with the separators of *lang*; dates, percentages and named ticks are left as drawn."""
+    if lang != "en":
+        for axis in fig.findobj(matplotlib.axis.Axis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(VietnameseScalarFormatter())
+    return fig
+
+
 def _replications(result: Result) -> int:
     return result.n if isinstance(result, Experiment) else 1
 
 
-def _mean_note(result: Result) -> str:
+def _mean_note(result: Result, lang: str = "en") -> str:
     n = _replications(result)
-    return f"mean of {n} replications" if n > 1 else "one run"
+    return tr("fig.mean_of", lang, n=n) if n > 1 else tr("fig.one_run", lang)
 
 
-def _band_note(result: Result) -> str:
+def _band_note(result: Result, lang: str = "en") -> str:
     """What the lines and bands of a figure are, without promising a band one run cannot give."""
     n = _replications(result)
-    return f"mean of {n} replications, 95% band" if n > 1 else "one run, no band"
+    return tr("fig.band_of", lang, n=n) if n > 1 else tr("fig.one_run_no_band", lang)
+
+
+def _first_rep(result: Result, lang: str) -> str:
+    """`` (replication 1 of n)`` for an experiment of several replications drawn from its first."""
+    return "" if isinstance(result, Run) or result.n == 1 else f" ({tr('fig.first_rep', lang, n=result.n)})"
+
+
+def _reps_word(n: int, lang: str) -> str:
+    return tr("fig.replication" if n == 1 else "fig.replications", lang)
+
+
+def figure_place(sc: Scenario, gate: str, place: str, lang: str = "en") -> str:
+    """A place of ``run.queues`` named in *lang*: ``road export``, a stage with its route, the park.
+
+    English keeps the names the figures always had (:func:`~sim.experiments.results.place_label`);
+    Vietnamese takes stages and routes from the glossary and the scenario's ``label_vi``.
+    """
+    kind, _, direction = place.partition("_")
+    if kind in ("road", "yard") and direction in ("export", "import"):
+        which = tr(direction, lang) if lang == "en" else tr(f"{direction}s", lang)
+        return tr(f"fig.{kind}_place", lang, direction=which)
+    if place == "park":
+        return tr("fig.park_place", lang)
+    if lang == "en":
+        return place_label(sc, gate, place)
+    return stage_name(sc, gate, place, lang)
 
 
 def _queue_table(result: Result) -> pd.DataFrame:
@@ -156,7 +245,9 @@ def _line(ax: plt.Axes, s: pd.DataFrame, label: str, to_x: Callable[[np.ndarray]
         ax.fill_between(x, s["ci_low"].clip(lower=0), s["ci_high"], color=line.get_color(), alpha=0.25, lw=0)
 
 
-def event_spans(sc: Scenario, gate: str | None = None) -> list[tuple[type, str, float, float]]:
+def event_spans(
+    sc: Scenario, gate: str | None = None, lang: str = "en"
+) -> list[tuple[type, str, float, float]]:
     """The scenario's events at *gate* (None: any gate) as (kind, label, first day, end day) in days
     of the run, clipped to the run; events of whole days end at the end of their last day.
 
@@ -179,8 +270,8 @@ def event_spans(sc: Scenario, gate: str | None = None) -> list[tuple[type, str, 
         a, b = max(a, 0.0), min(b, float(sc.run.days))
         if b <= a:
             continue
-        what = EVENT_STYLES[kind][0]
-        spans.append((kind, f"{what}: {ev.name}" if ev.name else what, a, b))
+        what = tr(EVENT_STYLES[kind][0], lang)
+        spans.append((kind, tr("fig.event_named", lang, kind=what, name=ev.name) if ev.name else what, a, b))
     return spans
 
 
@@ -205,10 +296,10 @@ def _shade_events(
             ax.axvspan(x(a), x(b), lw=0, label=name, zorder=0.5, **EVENT_STYLES[kind][1])
 
 
-def _shade_warmup(ax: plt.Axes, sc: Scenario, x: Callable[[float], float]) -> None:
+def _shade_warmup(ax: plt.Axes, sc: Scenario, x: Callable[[float], float], lang: str = "en") -> None:
     """The warm-up as a light grey band from the start of the run."""
     if sc.run.warmup_days:
-        ax.axvspan(x(0), x(sc.run.warmup_days), label="warm-up", **WARMUP_STYLE)
+        ax.axvspan(x(0), x(sc.run.warmup_days), label=tr("fig.warmup", lang), **WARMUP_STYLE)
 
 
 def _day_to_date(sc: Scenario) -> Callable[[float], float]:
@@ -217,11 +308,12 @@ def _day_to_date(sc: Scenario) -> Callable[[float], float]:
     return lambda day: start + day
 
 
-def _date_axis(ax: plt.Axes, sc: Scenario | None = None) -> None:
-    """Dates as tick labels (``06 Oct 2025``) and, with *sc*, the run's dates as x limits."""
+def _date_axis(ax: plt.Axes, sc: Scenario | None = None, lang: str = "en") -> None:
+    """Dates as tick labels (``06 Oct 2025``; ``06/10/2025`` in Vietnamese) and, with *sc*, the
+    run's dates as x limits."""
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter(DATE_FORMAT))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(DATE_FORMATS[lang]))
     if sc is not None:
         to_date = _day_to_date(sc)
         ax.set_xlim(to_date(0), to_date(sc.run.days))
@@ -241,42 +333,40 @@ def _stage_selection(q: pd.DataFrame, sc: Scenario, gate: str) -> tuple[list[str
     return order, len(queued) - len(shown), len(peaks) - len(queued)
 
 
-def queue_lengths(run: Result, gate: str) -> Figure:
+def queue_lengths(run: Result, gate: str, lang: str = "en") -> Figure:
     """Road queue, yard occupancy and stage queues at one gate over the run's dates (hourly means).
 
     For an experiment of several replications, the lines are means with a 95% band. A panel
     with nothing to draw (e.g. no truck waited on the road) is left out and the title says so;
     of the stages, only those that ever had a queue are drawn, at most :data:`MAX_STAGE_LINES`
     by their peak, and the title says how many were left out. Events and the warm-up are shaded
-    in greys no line uses.
+    in greys no line uses. Every text is in *lang*.
     """
     sc = run.scenario
     table = _queue_table(run)
     q = table[table["gate"] == gate]
     g = sc.gates[gate]
-    label = g.label
+    label = gate_name(sc, gate, lang)
     to_date = _day_to_date(sc)
     notes: list[str] = []
     panels: list[Callable[[plt.Axes], None]] = []
 
     road = q[q["place"].isin(["road_export", "road_import"])]
     if not road.empty and road["queue_mean"].max() > 0:
-        panels.append(lambda ax: _road_panel(ax, q, run, gate, to_date))
+        panels.append(lambda ax: _road_panel(ax, q, run, gate, to_date, lang))
     else:
-        notes.append(NO_ROAD_QUEUE)
+        notes.append(tr("fig.no_road_queue", lang))
     yard_places = ["yard_export", "yard_import"] + (["park"] if g.park is not None else [])
     yard = q[q["place"].isin(yard_places)]
     if not yard.empty and yard["queue_mean"].max() > 0:
-        panels.append(lambda ax: _yard_panel(ax, q, yard_places, g, to_date))
+        panels.append(lambda ax: _yard_panel(ax, q, yard_places, sc, gate, to_date, lang))
     else:
-        notes.append(
-            "the yard" + (" and the park" if g.park is not None else "") + " stayed empty: panel left out"
-        )
+        notes.append(tr("fig.yard_park_empty" if g.park is not None else "fig.yard_empty", lang))
     stages, dropped, never = _stage_selection(q, sc, gate)
     if stages:
-        panels.append(lambda ax: _stage_panel(ax, q, sc, gate, stages, dropped, never, to_date))
+        panels.append(lambda ax: _stage_panel(ax, q, sc, gate, stages, dropped, never, to_date, lang))
     else:
-        notes.append("no stage had a queue: panel left out")
+        notes.append(tr("fig.no_stage_queue", lang))
 
     fig, axes = plt.subplots(
         max(len(panels), 1),
@@ -286,53 +376,57 @@ def queue_lengths(run: Result, gate: str) -> Figure:
         constrained_layout=True,
         squeeze=False,
     )
-    spans = event_spans(sc, gate)
+    spans = event_spans(sc, gate, lang)
     for ax, draw in zip(axes[:, 0], panels, strict=False):
         draw(ax)
         _shade_events(ax, spans, to_date)
-        _shade_warmup(ax, sc, to_date)
+        _shade_warmup(ax, sc, to_date, lang)
         ax.set_ylim(bottom=0)
-        _date_axis(ax, sc)
+        _date_axis(ax, sc, lang)
     if not panels:
         axes[0, 0].set_axis_off()
-    axes[-1, 0].set_xlabel("date")
+    axes[-1, 0].set_xlabel(tr("fig.date", lang))
     for ax in axes[:, 0]:
         if not ax.get_legend_handles_labels()[0]:
             continue
         right = list(ax.child_axes)
         _legend_outside(ax, _width_right_of(ax, right[0]) if right else 0.0)
-    title = f"{sc.name}: queue lengths at {label} (hourly means, {_band_note(run)})"
+    title = tr("fig.queues_title", lang, name=sc.name, gate=label, note=_band_note(run, lang))
     fig.suptitle(title + ("\n" + "; ".join(notes) if notes else ""))
-    return fig
+    return in_language(fig, lang)
 
 
-def _road_panel(ax: plt.Axes, q: pd.DataFrame, run: Result, gate: str, to_date) -> None:
+def _road_panel(ax: plt.Axes, q: pd.DataFrame, run: Result, gate: str, to_date, lang: str) -> None:
     """Trucks waiting on the road by direction, with the queue's length in km on the right."""
+    sc = run.scenario
     colours = _palette()
     for place in ("road_export", "road_import"):
         s = q[q["place"] == place]
         if not s.empty:
-            _line(ax, s, place.replace("_", " "), to_date, color=next(colours))
-    km_per_truck = run.scenario.gates[gate].road_m_per_truck / 1000
+            _line(ax, s, figure_place(sc, gate, place, lang), to_date, color=next(colours))
+    km_per_truck = sc.gates[gate].road_m_per_truck / 1000
     sec = ax.secondary_yaxis("right", functions=(lambda x: x * km_per_truck, lambda k: k / km_per_truck))
-    sec.set_ylabel("road queue (km)")
-    ax.set_ylabel("trucks waiting on the road")
-    ax.set_title(f"{run.scenario.gates[gate].label}: road queue")
+    sec.set_ylabel(tr("fig.road_km", lang))
+    ax.set_ylabel(tr("fig.trucks_on_road", lang))
+    ax.set_title(tr("fig.road_title", lang, gate=gate_name(sc, gate, lang)))
 
 
-def _yard_panel(ax: plt.Axes, q: pd.DataFrame, places: list[str], g: Gate, to_date) -> None:
+def _yard_panel(
+    ax: plt.Axes, q: pd.DataFrame, places: list[str], sc: Scenario, gate: str, to_date, lang: str
+) -> None:
     """Trucks in the gate's yards and, for a gate that has one, its holding park."""
     colours = _palette()
     for place in places:
         s = q[q["place"] == place]
         if not s.empty:
-            _line(ax, s, place.replace("_", " "), to_date, color=next(colours))
-    if g.park is not None:
-        ax.set_ylabel("trucks in the yard or park")
-        ax.set_title(f"{g.label}: yard occupancy (overflow included) and the holding park")
+            _line(ax, s, figure_place(sc, gate, place, lang), to_date, color=next(colours))
+    label = gate_name(sc, gate, lang)
+    if sc.gates[gate].park is not None:
+        ax.set_ylabel(tr("fig.trucks_yard_park", lang))
+        ax.set_title(tr("fig.yard_park_title", lang, gate=label))
     else:
-        ax.set_ylabel("trucks in the yard")
-        ax.set_title(f"{g.label}: yard occupancy (overflow included)")
+        ax.set_ylabel(tr("fig.trucks_yard", lang))
+        ax.set_title(tr("fig.yard_title", lang, gate=label))
 
 
 def _stage_panel(
@@ -344,27 +438,30 @@ def _stage_panel(
     dropped: int,
     never: int,
     to_date,
+    lang: str = "en",
 ) -> None:
     """Queues at the stages that had one, saying how many stages are not drawn and why."""
     colours = _palette()
     for stage in stages:
-        _line(ax, q[q["place"] == stage], place_label(sc, gate, stage), to_date, lw=0.9, color=next(colours))
-    ax.set_ylabel("trucks waiting")
+        label = figure_place(sc, gate, stage, lang)
+        _line(ax, q[q["place"] == stage], label, to_date, lw=0.9, color=next(colours))
+    ax.set_ylabel(tr("fig.trucks_waiting", lang))
     left_out = []
     if dropped:
-        left_out.append(f"{dropped} with lower peaks left out")
+        left_out.append(tr("fig.lower_peaks", lang, k=dropped))
     if never:
-        left_out.append(f"{never} never had a queue")
+        left_out.append(tr("fig.never_queue", lang, k=never))
     more = f"\n({'; '.join(left_out)})" if left_out else ""
-    ax.set_title(f"{sc.gates[gate].label}: queues at the {len(stages)} stages with the highest peaks{more}")
+    title = tr("fig.stages_title", lang, gate=gate_name(sc, gate, lang), k=len(stages))
+    ax.set_title(title + more)
 
 
-def daily_cleared(run: Result) -> Figure:
+def daily_cleared(run: Result, lang: str = "en") -> Figure:
     """Trucks cleared per day by gate, stacked, against the reported mean and peak lines.
 
     For an experiment, bars are means over replications and the whiskers a 95% interval of the
     total (its lower end at most down to 0). The warm-up is shaded over whole days, edge to edge
-    of its bars; the x axis shows dates.
+    of its bars; the x axis shows dates. Every text is in *lang*.
     """
     d = run.daily
     n = _replications(run)
@@ -378,7 +475,7 @@ def daily_cleared(run: Result) -> Figure:
             table[gate],
             bottom=bottom,
             width=0.9,
-            label=run.scenario.gates[gate].label,
+            label=gate_name(run.scenario, gate, lang),
             color=next(colours),
         )
         bottom += table[gate].to_numpy()
@@ -389,17 +486,18 @@ def daily_cleared(run: Result) -> Figure:
         half = t_half_width(per_rep.std(axis=1, ddof=1).to_numpy(), n)
         # No day clears fewer than 0 trucks: the interval's lower end stops at 0.
         yerr = np.vstack([np.minimum(half, bottom), half])
-        ax.errorbar(table.index, bottom, yerr=yerr, fmt="none", ecolor="0.2", lw=0.8, label="95% interval")
+        ax.errorbar(
+            table.index, bottom, yerr=yerr, fmt="none", ecolor="0.2", lw=0.8, label=tr("fig.interval", lang)
+        )
     ref = run.scenario.kpi
-    ax.axhline(
-        ref.daily_mean_ref, color="k", ls="--", lw=1, label=f"reported mean {ref.daily_mean_ref:,.0f}/day"
-    )
+    mean_text = tr("fig.reported_mean", lang, v=fmt_number(ref.daily_mean_ref, ",.0f", lang))
+    ax.axhline(ref.daily_mean_ref, color="k", ls="--", lw=1, label=mean_text)
     ax.axhline(
         ref.daily_peak_ref,
         color="firebrick",
         ls=":",
         lw=1.2,
-        label=f"reported peak {ref.daily_peak_ref:,.0f}/day",
+        label=tr("fig.reported_peak", lang, v=fmt_number(ref.daily_peak_ref, ",.0f", lang)),
     )
     warmup = run.scenario.run.warmup_days
     if warmup:
@@ -410,16 +508,15 @@ def daily_cleared(run: Result) -> Figure:
             first + pd.Timedelta(days=warmup) - half_day,
             color="0.85",
             zorder=0,
-            label="warm-up",
+            label=tr("fig.warmup", lang),
         )
-    _date_axis(ax)
+    _date_axis(ax, lang=lang)
     ax.set_ylim(bottom=0)
-    ax.set_ylabel("trucks cleared per day")
-    ax.set_xlabel("date")
-    what = f", mean of {n} replications" if n > 1 else ", one run"
-    ax.set_title(f"{run.scenario.name}: trucks cleared per day, both directions{what}")
+    ax.set_ylabel(tr("fig.cleared_per_day", lang))
+    ax.set_xlabel(tr("fig.date", lang))
+    ax.set_title(tr("fig.daily_title", lang, name=run.scenario.name, note=_mean_note(run, lang)))
     _legend_outside(ax)
-    return fig
+    return in_language(fig, lang)
 
 
 def tis_histograms(result: Result) -> tuple[pd.DataFrame, int]:
@@ -435,14 +532,14 @@ def tis_histograms(result: Result) -> tuple[pd.DataFrame, int]:
     return sum_histograms(hists), len(hists)
 
 
-def time_in_system(result: Result) -> Figure:
+def time_in_system(result: Result, lang: str = "en") -> Figure:
     """Cumulative distribution of time in system by cargo class, one panel per direction, over
     every replication, with the perishable threshold.
 
     Drawn from the fixed-bin histograms each replication returns, summed over replications
     (points at the bins' upper edges); the time axis is logarithmic with ticks planners read
     (15 min, 1 h, 4 h, 8 h, 1 d, 3 d). Trucks that entered after the warm-up (or in the
-    experiment's window) and were cleared are counted.
+    experiment's window) and were cleared are counted. Every text is in *lang*.
     """
     sc = result.scenario
     hist, n_reps = tis_histograms(result)
@@ -467,68 +564,82 @@ def time_in_system(result: Result) -> Figure:
             edges = c["high_h"].to_numpy()
             keep = np.isfinite(edges)
             over = int(c.loc[~np.isfinite(c["high_h"]), "trucks"].sum())
-            more = f", {over:,} over {top_h:g} h" if over else ""
+            top = fmt_number(top_h, "g", lang)
+            more = tr("fig.tis_over", lang, n=fmt_number(over, ",d", lang), top=top) if over else ""
+            name = tr(f"cargo.{cargo}", lang) if lang != "en" and f"cargo.{cargo}" in TERMS else cargo
             ax.plot(
                 np.r_[c["low_h"].iloc[0] or low, edges[keep]],
                 np.r_[0.0, share[keep]],
                 marker=".",
                 color=next(colours),
-                label=f"{cargo} ({n:,} trucks{more})",
+                label=tr("fig.tis_line", lang, cargo=name, n=fmt_number(n, ",d", lang), more=more),
             )
-        ax.axvline(thr, color="firebrick", ls="--", lw=1.2, label=f"perishable threshold {thr:g} h")
+        thr_text = fmt_number(thr, "g", lang)
+        ax.axvline(
+            thr, color="firebrick", ls="--", lw=1.2, label=tr("fig.perishable_threshold", lang, thr=thr_text)
+        )
         ax.text(
-            thr, 0.02, f" threshold {thr:g} h", color="firebrick", fontsize="small", rotation=90, va="bottom"
+            thr,
+            0.02,
+            " " + tr("fig.threshold", lang, thr=thr_text),
+            color="firebrick",
+            fontsize="small",
+            rotation=90,
+            va="bottom",
         )
         ax.set_xscale("log")
         ax.set_xlim(low, high)
         ticks = [t for t in TIME_TICKS_H if low <= t <= high]
         ax.xaxis.set_major_locator(FixedLocator(ticks))
-        ax.set_xticks(ticks, [TIME_TICKS_H[t] for t in ticks])
+        ax.set_xticks(ticks, [time_tick_labels(lang)[t] for t in ticks])
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_xlabel("time in system, arrival to departure (log scale)")
-        ax.set_ylabel("share of trucks cleared within")
+        ax.set_xlabel(tr("fig.tis_axis", lang))
+        ax.set_ylabel(tr("fig.share_within", lang))
         ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
         ax.set_ylim(0, 1.02)
-        reps = "replication" if n_reps == 1 else "replications"
-        ax.set_title(f"{direction} trucks: n = {n_reps} {reps}, {total:,} trucks")
+        who = tr(direction, lang) if lang == "en" else tr(f"{direction}s", lang)
+        total_text = fmt_number(total, ",d", lang)
+        reps = _reps_word(n_reps, lang)
+        ax.set_title(tr("fig.tis_panel", lang, direction=who, n=n_reps, reps=reps, total=total_text))
         ax.grid(alpha=0.3)
         _legend_outside(ax)
     if not directions:
         axes[0, 0].set_axis_off()
-    fig.suptitle(
-        f"{sc.name}: time in system by direction and cargo class, trucks that entered after the "
-        f"warm-up and were cleared, all {n_reps} {'replication' if n_reps == 1 else 'replications'}"
-    )
-    return fig
+    fig.suptitle(tr("fig.tis_title", lang, name=sc.name, n=n_reps, reps=_reps_word(n_reps, lang)))
+    return in_language(fig, lang)
 
 
 def _hour_of_day(table: pd.DataFrame) -> pd.Series:
     return (table["time_h"] % 24).astype(int)
 
 
-def hourly_profile(result: Result, gate: str) -> Figure:
+def hourly_profile(result: Result, gate: str, lang: str = "en") -> Figure:
     """Arrivals and queues by hour of day at one gate (means over the days after the warm-up).
 
     Every series of a panel has its own colour (:data:`SERIES_COLOURS`). Arrivals are counted in
-    the first replication kept in full; queues are means over every replication.
+    the first replication kept in full; queues are means over every replication. Every text is
+    in *lang*.
     """
     run = _sample_run(result)
-    tr = run.trucks[(run.trucks["gate"] == gate) & (run.trucks["arrival_min"] >= run.warmup_min)]
+    trucks = run.trucks[(run.trucks["gate"] == gate) & (run.trucks["arrival_min"] >= run.warmup_min)]
     days = run.scenario.run.days - run.scenario.run.warmup_days
     fig, axes = plt.subplots(1, 2, figsize=(14, 4.8), constrained_layout=True)
     ax = axes[0]
     colours = _palette()
-    hour = (tr["arrival_min"] % MIN_PER_DAY // 60).astype(int)
-    for direction, g in hour.groupby(tr["direction"], observed=True):
+    hour = (trucks["arrival_min"] % MIN_PER_DAY // 60).astype(int)
+    for direction, g in hour.groupby(trucks["direction"], observed=True):
         counts = np.bincount(g, minlength=24) / days
         ax.step(
-            np.arange(25), np.append(counts, counts[-1]), where="post", label=direction, color=next(colours)
+            np.arange(25),
+            np.append(counts, counts[-1]),
+            where="post",
+            label=tr(direction, lang),
+            color=next(colours),
         )
-    ax.set_xlabel("hour of day (Vietnam time)")
-    ax.set_ylabel("trucks arriving per hour")
-    which = "" if isinstance(result, Run) or result.n == 1 else f" (replication 1 of {result.n})"
-    ax.set_title(f"arrivals by hour of day{which}")
+    ax.set_xlabel(tr("fig.hour_of_day", lang))
+    ax.set_ylabel(tr("fig.arrivals_per_hour", lang))
+    ax.set_title(tr("fig.arrivals_title", lang) + _first_rep(result, lang))
     ax.set_xlim(0, 24)
     ax.set_ylim(bottom=0)
     _legend_outside(ax)
@@ -542,21 +653,23 @@ def hourly_profile(result: Result, gate: str) -> Figure:
             ax.plot(
                 by_hour.index,
                 by_hour[place],
-                label=place_label(result.scenario, gate, place),
+                label=figure_place(result.scenario, gate, place, lang),
                 color=next(colours),
             )
-    ax.set_xlabel("hour of day (Vietnam time)")
-    ax.set_ylabel("trucks waiting (or in the yard)")
-    ax.set_title(f"queues by hour of day ({_mean_note(result)})")
+    ax.set_xlabel(tr("fig.hour_of_day", lang))
+    ax.set_ylabel(tr("fig.waiting_or_yard", lang))
+    ax.set_title(tr("fig.queues_by_hour", lang, note=_mean_note(result, lang)))
     ax.set_xlim(0, 23)
     ax.set_ylim(bottom=0)
     _legend_outside(ax)
-    fig.suptitle(f"{result.scenario.name}: {result.scenario.gates[gate].label} by hour of day")
-    return fig
+    sc = result.scenario
+    fig.suptitle(tr("fig.hourly_title", lang, name=sc.name, gate=gate_name(sc, gate, lang)))
+    return in_language(fig, lang)
 
 
-def queue_heatmap(result: Result, gate: str, place: str = "yard_export") -> Figure:
-    """Hour x date heat map of one queue at one gate (hourly means), warm-up and events marked."""
+def queue_heatmap(result: Result, gate: str, place: str = "yard_export", lang: str = "en") -> Figure:
+    """Hour x date heat map of one queue at one gate (hourly means), warm-up and events marked;
+    every text in *lang*."""
     sc = result.scenario
     q = _queue_table(result)
     q = q[(q["gate"] == gate) & (q["place"] == place)]
@@ -573,8 +686,9 @@ def queue_heatmap(result: Result, gate: str, place: str = "yard_export") -> Figu
         interpolation="nearest",
         extent=(to_date(0), to_date(sc.run.days), 0, 24),
     )
-    what = place_label(sc, gate, place)
-    fig.colorbar(image, ax=ax, label=f"{what} (trucks)")
+    what = figure_place(sc, gate, place, lang)
+    fig.colorbar(image, ax=ax, label=f"{what} ({tr('unit.trucks', lang)})")
+    warmup = tr("fig.warmup", lang)
     handles: list = []
     if sc.run.warmup_days:
         ax.axvspan(
@@ -583,24 +697,27 @@ def queue_heatmap(result: Result, gate: str, place: str = "yard_export") -> Figu
             facecolor="none",
             hatch="//",
             edgecolor="white",
-            label="warm-up",
+            label=warmup,
         )
         # The hatch is white over the image; the legend's swatch shows it on the map's grey.
-        handles.append(Patch(facecolor="0.45", edgecolor="white", hatch="//", label="warm-up"))
-    _shade_events(ax, event_spans(sc, gate), x=to_date, outline=True)
-    _date_axis(ax, sc)
+        handles.append(Patch(facecolor="0.45", edgecolor="white", hatch="//", label=warmup))
+    _shade_events(ax, event_spans(sc, gate, lang), x=to_date, outline=True)
+    _date_axis(ax, sc, lang)
     ax.set_yticks(range(0, 25, 4))
-    ax.set_xlabel("date")
-    ax.set_ylabel("hour of day (Vietnam time)")
-    ax.set_title(f"{sc.name}: {what} at {sc.gates[gate].label}, hour by date ({_mean_note(result)})")
-    ax.plot([], [], color="none", label="colour: hourly mean")
-    others = [(h, lab) for h, lab in zip(*ax.get_legend_handles_labels(), strict=True) if lab != "warm-up"]
+    ax.set_xlabel(tr("fig.date", lang))
+    ax.set_ylabel(tr("fig.hour_of_day", lang))
+    label = gate_name(sc, gate, lang)
+    ax.set_title(
+        tr("fig.heat_title", lang, name=sc.name, what=what, gate=label, note=_mean_note(result, lang))
+    )
+    ax.plot([], [], color="none", label=tr("fig.colour_hourly", lang))
+    others = [(h, lab) for h, lab in zip(*ax.get_legend_handles_labels(), strict=True) if lab != warmup]
     _legend_outside(
         ax,
         handles=handles + [h for h, _ in others],
         labels=[h.get_label() for h in handles] + [lab for _, lab in others],
     )
-    return fig
+    return in_language(fig, lang)
 
 
 def utilisation_table(result: Result, gate: str) -> pd.DataFrame:
@@ -613,11 +730,11 @@ def utilisation_table(result: Result, gate: str) -> pd.DataFrame:
     return grid.reindex(index=stages, columns=range(24))
 
 
-def utilisation(result: Result, gate: str) -> Figure:
+def utilisation(result: Result, gate: str, lang: str = "en") -> Figure:
     """Lane utilisation (busy time over open time) by stage and hour of day at one gate.
 
     All 24 hours are drawn; the hours a stage is closed are left blank. For an experiment, the
-    first replication kept in full is drawn, and the title says so.
+    first replication kept in full is drawn, and the title says so. Every text is in *lang*.
     """
     run = _sample_run(result)
     grid = utilisation_table(result, gate)
@@ -632,28 +749,30 @@ def utilisation(result: Result, gate: str) -> Figure:
         interpolation="nearest",
         extent=(0, 24, len(grid) - 0.5, -0.5),
     )
-    cbar = fig.colorbar(image, ax=ax, label="utilisation (share of open lane time busy)")
+    cbar = fig.colorbar(image, ax=ax, label=tr("fig.util_colorbar", lang))
     cbar.ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-    ax.set_yticks(range(len(grid)), [place_label(run.scenario, gate, s) for s in grid.index])
+    sc = run.scenario
+    ax.set_yticks(range(len(grid)), [figure_place(sc, gate, s, lang) for s in grid.index])
     ax.set_xticks(range(0, 25, 3))
-    ax.set_xlabel("hour of day (Vietnam time)")
-    ax.set_ylabel("stage")
-    which = "" if isinstance(result, Run) or result.n == 1 else f" (replication 1 of {result.n})"
-    ax.set_title(f"{run.scenario.name}: lane utilisation at {run.scenario.gates[gate].label}{which}")
-    ax.plot([], [], color="none", label="colour: mean over days")
-    ax.fill_between([], [], color="white", ec="0.5", label="blank: closed")
+    ax.set_xlabel(tr("fig.hour_of_day", lang))
+    ax.set_ylabel(tr("fig.stage", lang))
+    title = tr("fig.util_title", lang, name=sc.name, gate=gate_name(sc, gate, lang))
+    ax.set_title(title + _first_rep(result, lang))
+    ax.plot([], [], color="none", label=tr("fig.colour_days", lang))
+    ax.fill_between([], [], color="white", ec="0.5", label=tr("fig.blank_closed", lang))
     _legend_outside(ax)
-    return fig
+    return in_language(fig, lang)
 
 
 def _scale(kpi: str) -> float:
     return 100.0 if is_share(kpi) else 1.0
 
 
-def comparison(comp: Comparison, kpis: list[str] | None = None) -> Figure:
+def comparison(comp: Comparison, kpis: list[str] | None = None, lang: str = "en") -> Figure:
     """Paired differences against the first scenario, with 95% intervals, one panel per KPI.
 
-    KPIs are named in words with their units; shares are in percentage points.
+    KPIs are named in words with their units; shares are in percentage points; every text is in
+    *lang*.
     """
     d = comp.differences()
     sc = comp.experiments[0].scenario
@@ -671,20 +790,20 @@ def comparison(comp: Comparison, kpis: list[str] | None = None) -> Figure:
         y = np.arange(len(rows))
         mean = rows["diff_mean"] * k
         err = np.vstack([mean - rows["diff_ci_low"] * k, rows["diff_ci_high"] * k - mean])
-        ax.errorbar(mean, y, xerr=err, fmt="o", capsize=4, label="mean difference, 95% interval")
-        ax.axvline(0, color="k", lw=0.8, label="no difference")
+        ax.errorbar(mean, y, xerr=err, fmt="o", capsize=4, label=tr("fig.mean_difference", lang))
+        ax.axvline(0, color="k", lw=0.8, label=tr("fig.no_difference", lang))
         ax.set_yticks(y, rows["scenario"])
-        name = kpi_label(kpi, sc, unit=False)
-        unit = "percentage points" if is_share(kpi) else unit_of(kpi)
-        ax.set_xlabel(f"difference, scenario minus {comp.names[0]} ({unit})")
-        ax.set_ylabel("scenario")
+        name = kpi_label(kpi, sc, lang, unit=False)
+        unit = tr("fig.points", lang) if is_share(kpi) else unit_of(kpi, lang)
+        ax.set_xlabel(tr("fig.difference_axis", lang, base=comp.names[0], unit=unit))
+        ax.set_ylabel(tr("fig.scenario", lang))
         base = rows["base_mean"].iloc[0] * k if len(rows) else np.nan
-        base_unit = "%" if is_share(kpi) else f" {unit}" if unit else ""
-        ax.set_title(f"{name} (base {base:,.4g}{base_unit})")
+        base_unit = "%" if is_share(kpi) else f" {unit_of(kpi, lang)}" if unit else ""
+        ax.set_title(tr("fig.base_title", lang, kpi=name, base=fmt_number(base, ",.4g", lang) + base_unit))
         _legend_outside(ax)
     n = comp.experiments[0].n
-    fig.suptitle(f"Paired comparison with {comp.names[0]} ({n} replications, common random numbers)")
-    return fig
+    fig.suptitle(tr("fig.comparison_title", lang, base=comp.names[0], n=n))
+    return in_language(fig, lang)
 
 
 def waiting_series(exp: Experiment, gate: str, direction: str) -> pd.DataFrame:
@@ -712,12 +831,12 @@ def waiting_series(exp: Experiment, gate: str, direction: str) -> pd.DataFrame:
     return out
 
 
-def comparison_spans(comp: Comparison, gate: str) -> list[tuple[type, str, float, float]]:
+def comparison_spans(comp: Comparison, gate: str, lang: str = "en") -> list[tuple[type, str, float, float]]:
     """The events at *gate* of every scenario compared, each once, labelled with the scenarios
     that have it when not all do (see :func:`event_spans`)."""
     owners: dict[tuple[type, str, float, float], list[str]] = {}
     for exp in comp.experiments:
-        for span in event_spans(exp.scenario, gate):
+        for span in event_spans(exp.scenario, gate, lang):
             owners.setdefault(span, []).append(exp.scenario.name)
     out = []
     for (kind, label, a, b), names in owners.items():
@@ -727,12 +846,14 @@ def comparison_spans(comp: Comparison, gate: str) -> list[tuple[type, str, float
     return out
 
 
-def comparison_queues(comp: Comparison, gate: str) -> Figure:
+def comparison_queues(comp: Comparison, gate: str, lang: str = "en") -> Figure:
     """Trucks waiting at one gate over the run's dates, export and import, one line per scenario
-    compared; every event of every scenario and the warm-up shaded, events named in the legend."""
+    compared; every event of every scenario and the warm-up shaded, events named in the legend;
+    every text in *lang*."""
     sc = comp.experiments[0].scenario
+    label = gate_name(sc, gate, lang)
     to_date = _day_to_date(sc)
-    spans = comparison_spans(comp, gate)
+    spans = comparison_spans(comp, gate, lang)
     fig, axes = plt.subplots(2, 1, figsize=(11, 7), sharex=True, constrained_layout=True)
     for ax, direction in zip(axes, ("export", "import"), strict=True):
         colours = _palette()
@@ -740,19 +861,21 @@ def comparison_queues(comp: Comparison, gate: str) -> Figure:
         for exp in comp.experiments:
             series = waiting_series(exp, gate, direction)
             _line(ax, series, exp.scenario.name, to_date, color=next(colours), ls=next(styles))
-        where = "road, yard and park" if direction == "export" and sc.gates[gate].park else "road and yard"
-        ax.set_ylabel("trucks waiting")
-        ax.set_title(f"{sc.gates[gate].label}: {direction} trucks waiting ({where})")
+        park = direction == "export" and sc.gates[gate].park
+        where = tr("fig.road_yard_park" if park else "fig.road_yard", lang)
+        who = tr(direction, lang) if lang == "en" else tr(f"{direction}s", lang)
+        ax.set_ylabel(tr("fig.trucks_waiting", lang))
+        ax.set_title(tr("fig.waiting_title", lang, gate=label, direction=who, where=where))
         _shade_events(ax, spans, to_date)
-        _shade_warmup(ax, sc, to_date)
+        _shade_warmup(ax, sc, to_date, lang)
         ax.set_ylim(bottom=0)
-        _date_axis(ax, sc)
+        _date_axis(ax, sc, lang)
         _legend_outside(ax)
-    axes[-1].set_xlabel("date")
+    axes[-1].set_xlabel(tr("fig.date", lang))
     n = comp.experiments[0].n
-    note = f"mean of {n} replications, 95% band" if n > 1 else "one run each, no band"
-    fig.suptitle(f"Queues of every scenario over time at {sc.gates[gate].label} (hourly means, {note})")
-    return fig
+    note = tr("fig.band_of", lang, n=n) if n > 1 else tr("fig.one_run_each", lang)
+    fig.suptitle(tr("fig.comparison_queues_title", lang, gate=label, note=note))
+    return in_language(fig, lang)
 
 
 SWEEP_DODGE_PT = 6.0
@@ -766,12 +889,15 @@ def _share_lever(key: str) -> bool:
     return any(p == "share" or p.endswith("_share") for p in parts)
 
 
-def sweep_curve(sw: Sweep, kpi: str = "time_in_system_h_mean", target: float | None = None) -> Figure:
+def sweep_curve(
+    sw: Sweep, kpi: str = "time_in_system_h_mean", target: float | None = None, lang: str = "en"
+) -> Figure:
     """A KPI against the first varied key, one line per combination of the others, 95% band.
 
     Axes are named in words with units, shares (of the KPI or of the lever) in %, ticks 0-100 as
     the label says, y from 0; the reported figure (or *target*) is drawn. Lines of several
-    combinations are set :data:`SWEEP_DODGE_PT` apart so that equal ones both show.
+    combinations are set :data:`SWEEP_DODGE_PT` apart so that equal ones both show. Every text
+    is in *lang*.
     """
     table = sw.table()
     table = table[table["kpi"] == kpi]
@@ -785,12 +911,15 @@ def sweep_curve(sw: Sweep, kpi: str = "time_in_system_h_mean", target: float | N
     colours = _palette()
     for i, (values, g) in enumerate(groups):
         values = values if isinstance(values, tuple) else (values,)
-        label = ", ".join(f"{lever_label(sc, o)} = {v}" for o, v in zip(others, values, strict=True))
+        label = ", ".join(
+            f"{lever_label(sc, o, lang)} = {v if lang == 'en' else value_words(v, lang)}"
+            for o, v in zip(others, values, strict=True)
+        )
         # Lines of several combinations are set a few points apart, so equal ones do not hide.
         dodge = ScaledTranslation((i - (len(groups) - 1) / 2) * SWEEP_DODGE_PT / 72, 0, fig.dpi_scale_trans)
         colour = next(colours)
         xs = g[x_key] * x_k if x_k != 1 else g[x_key]
-        (line,) = ax.plot(xs, g["mean"] * k, marker="o", label=label or "mean", color=colour)
+        (line,) = ax.plot(xs, g["mean"] * k, marker="o", label=label or tr("stat.mean", lang), color=colour)
         band = ax.fill_between(
             xs,
             g["ci_low"] * k,
@@ -798,44 +927,51 @@ def sweep_curve(sw: Sweep, kpi: str = "time_in_system_h_mean", target: float | N
             color=colour,
             alpha=0.25,
             lw=0,
-            label="95% band" if i == 0 else "_nolegend_",
+            label=tr("fig.band", lang) if i == 0 else "_nolegend_",
         )
         for artist in (line, band):  # moved on the page only; the axes are scaled to the data
             artist.set_transform(ax.transData + dodge)
     ref = reference(kpi, sc)
     if target is not None:
-        ax.axhline(target * k, color="firebrick", ls="--", lw=1.2, label=f"target {target * k:,.4g}")
+        target_text = tr("fig.target", lang, v=fmt_number(target * k, ",.4g", lang))
+        ax.axhline(target * k, color="firebrick", ls="--", lw=1.2, label=target_text)
     elif ref is not None:
         low, high, text = ref
+        if lang != "en":
+            text = text.translate(str.maketrans({",": ".", ".": ","})).replace(
+                " h ", f" {tr('unit.h', lang)} "
+            )
+        reported = tr("fig.reported", lang, v=text)
         if low == high:
-            ax.axhline(low * k, color="firebrick", ls="--", lw=1.2, label=f"reported {text}")
+            ax.axhline(low * k, color="firebrick", ls="--", lw=1.2, label=reported)
         else:
-            ax.axhspan(low * k, high * k, color="firebrick", alpha=0.12, label=f"reported {text}")
+            ax.axhspan(low * k, high * k, color="firebrick", alpha=0.12, label=reported)
     if (table["ci_low"].fillna(table["mean"]) >= 0).all():
         ax.set_ylim(bottom=0)  # a count, a time or a share: from 0
     if k != 1:
         ax.set_ylim(top=min(100.0, max(ax.get_ylim()[1], 1.0)))  # per cent, at most 100%
-    ax.set_xlabel(lever_label(sc, x_key) + (" (%)" if x_k != 1 else ""))
+    ax.set_xlabel(lever_label(sc, x_key, lang) + (" (%)" if x_k != 1 else ""))
     ax.set_xticks(sorted(table[x_key].unique() * x_k) if x_k != 1 else sorted(table[x_key].unique()))
-    ax.set_ylabel(kpi_label(kpi, sc))
-    ax.set_title(
-        f"{sc.name}: {kpi_label(kpi, sc, unit=False)}\nagainst {lever_label(sc, x_key)} "
-        f"({sw.experiments[0].n} replications a point)"
-    )
+    ax.set_ylabel(kpi_label(kpi, sc, lang))
+    # Two glossary texts, one a line: no text of the glossary is cut by a line break.
+    title = tr("fig.sweep_title", lang, name=sc.name, kpi=kpi_label(kpi, sc, lang, unit=False))
+    against = tr("fig.sweep_against", lang, lever=lever_label(sc, x_key, lang), n=sw.experiments[0].n)
+    ax.set_title(f"{title}\n{against}")
     _legend_outside(ax)
     ax.grid(alpha=0.3)
-    return fig
+    return in_language(fig, lang)
 
 
-def calibration(fit: Fit) -> Figure:
-    """Simulated trucks cleared per day against the targets (and the observed days, if any)."""
+def calibration(fit: Fit, lang: str = "en") -> Figure:
+    """Simulated trucks cleared per day against the targets (and the observed days, if any);
+    every text in *lang*."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
     ax = axes[0]
     daily = fit.check.daily
     daily = daily[~daily["warmup"]]
     totals = daily.groupby(["replication", "date"])["cleared"].sum().to_numpy()
     bins = np.linspace(min(totals.min(), 0.6 * fit.targets["mean_per_day"]), totals.max() * 1.05, 40)
-    ax.hist(totals, bins=bins, density=True, alpha=0.6, label=f"simulated ({fit.check.n} replications)")
+    ax.hist(totals, bins=bins, density=True, alpha=0.6, label=tr("fig.cal_simulated_n", lang, n=fit.check.n))
     if fit.observed is not None:
         ax.hist(
             fit.observed.daily_totals,
@@ -844,36 +980,46 @@ def calibration(fit: Fit) -> Figure:
             histtype="step",
             lw=2,
             color="k",
-            label="observed",
+            label=tr("fig.cal_observed", lang),
         )
     thr = fit.scenario.kpi.daily_peak_ref
     ax.axvline(
         fit.targets["mean_per_day"],
         color="k",
         ls="--",
-        label=f"target mean {fit.targets['mean_per_day']:,.0f}",
+        label=tr("fig.cal_target_mean", lang, v=fmt_number(fit.targets["mean_per_day"], ",.0f", lang)),
     )
     ax.axvline(
         thr,
         color="firebrick",
         ls=":",
-        label=f"peak threshold {thr:,.0f} (target {fit.targets['peak_share']:.1%} of days)",
+        label=tr(
+            "fig.cal_peak",
+            lang,
+            v=fmt_number(thr, ",.0f", lang),
+            share=fmt_number(fit.targets["peak_share"], ".1%", lang),
+        ),
     )
-    ax.set_xlabel("trucks cleared per day, all gates")
-    ax.set_ylabel("density")
-    ax.set_title("daily trucks cleared: calibrated model")
+    ax.set_xlabel(tr("fig.cal_cleared_axis", lang))
+    ax.set_ylabel(tr("fig.cal_density", lang))
+    ax.set_title(tr("fig.cal_daily_title", lang))
     ax.legend(loc="upper left", fontsize="small")
     ax = axes[1]
-    ax.plot(fit.cv_curve["day_to_day_cv"], fit.cv_curve["peak_share"], marker="o", label="simulated")
-    ax.axhline(fit.targets["peak_share"], color="firebrick", ls=":", label="target share")
+    ax.plot(
+        fit.cv_curve["day_to_day_cv"],
+        fit.cv_curve["peak_share"],
+        marker="o",
+        label=tr("fig.cal_simulated", lang),
+    )
+    ax.axhline(fit.targets["peak_share"], color="firebrick", ls=":", label=tr("fig.cal_target_share", lang))
     cv = fit.scenario.demand.day_to_day_cv
-    ax.axvline(cv, color="k", ls="--", label=f"fitted cv {cv:.3f}")
-    ax.set_xlabel("day_to_day_cv")
-    ax.set_ylabel(f"share of days above {thr:,.0f}")
-    ax.set_title("response surface for the day-to-day variation")
+    ax.axvline(cv, color="k", ls="--", label=tr("fig.cal_fitted", lang, v=fmt_number(cv, ".3f", lang)))
+    ax.set_xlabel(tr("fig.cal_cv_axis", lang))
+    ax.set_ylabel(tr("fig.cal_share_axis", lang, v=fmt_number(thr, ",.0f", lang)))
+    ax.set_title(tr("fig.cal_surface_title", lang))
     ax.legend(loc="upper left", fontsize="small")
-    fig.suptitle(f"Calibration of {fit.scenario.name}")
-    return fig
+    fig.suptitle(tr("fig.cal_title", lang, name=fit.scenario.name))
+    return in_language(fig, lang)
 
 
 def _has_lanes(gate: Gate) -> bool:
@@ -883,17 +1029,17 @@ def _has_lanes(gate: Gate) -> bool:
     )
 
 
-def run_figures(run: Result) -> dict[str, Figure]:
-    """The standard figures of a run or an experiment, keyed by file stem."""
-    figs = {f"queues_{gate}": queue_lengths(run, gate) for gate in run.scenario.gates}
-    figs["daily_cleared"] = daily_cleared(run)
+def run_figures(run: Result, lang: str = "en") -> dict[str, Figure]:
+    """The standard figures of a run or an experiment, keyed by file stem, every text in *lang*."""
+    figs = {f"queues_{gate}": queue_lengths(run, gate, lang) for gate in run.scenario.gates}
+    figs["daily_cleared"] = daily_cleared(run, lang)
     if isinstance(run, Run) or any(r.tis_hist is not None for r in run.replications) or run.runs:
-        figs["time_in_system"] = time_in_system(run)
+        figs["time_in_system"] = time_in_system(run, lang)
     if isinstance(run, Run) or run.runs:
         for gate in run.scenario.gates:
-            figs[f"hourly_{gate}"] = hourly_profile(run, gate)
+            figs[f"hourly_{gate}"] = hourly_profile(run, gate, lang)
             if _has_lanes(run.scenario.gates[gate]):  # no stage enabled: no utilisation to draw
-                figs[f"utilisation_{gate}"] = utilisation(run, gate)
+                figs[f"utilisation_{gate}"] = utilisation(run, gate, lang)
     for gate in run.scenario.gates:
-        figs[f"heatmap_yard_export_{gate}"] = queue_heatmap(run, gate, "yard_export")
+        figs[f"heatmap_yard_export_{gate}"] = queue_heatmap(run, gate, "yard_export", lang)
     return figs
