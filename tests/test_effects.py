@@ -42,3 +42,9 @@ def test_margins_are_a_point_for_shares_and_one_percent_otherwise() -> None:
 def test_a_share_interval_stays_within_minus_one_and_one() -> None:
     e = paired_effect("x_share", np.array([0.0, 1.0, 0.0]), np.array([1.0, 0.0, 1.0]))
     assert -1 <= e.ci_low <= e.ci_high <= 1
+
+
+def test_a_margin_near_zero_names_a_capped_count_and_never_overflows() -> None:
+    e = paired_effect("queue_mean_x", np.array([1e-300, 1e-300, 1e-300]), np.array([0.0, 5.0, 1.0]))
+    assert e.verdict == UNDECIDED
+    assert e.n_needed == 10**6

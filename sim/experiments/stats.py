@@ -147,6 +147,8 @@ NO_EFFECT = "no effect"
 UNDECIDED = "too few replications to tell"
 SHARE_MARGIN = 0.01
 """Default equivalence margin of a share: one percentage point."""
+MAX_NEEDED = 10**6
+"""The largest replication count an undecided verdict names (beyond it: far more than can be run)."""
 RELATIVE_MARGIN = 0.01
 """Default equivalence margin of a count, hours or money: 1% of the base mean."""
 
@@ -234,6 +236,9 @@ def paired_effect(
         verdict = EFFECT
     else:
         verdict = UNDECIDED
-        needed = math.ceil((t * sd / margin) ** 2) if margin and margin == margin else None
-        needed = max(n + 1, needed) if needed is not None else None
+        with np.errstate(over="ignore"):
+            ratio = float(np.float64(t * sd / margin) ** 2) if margin and margin == margin else math.nan
+        # A margin near zero (a KPI whose base mean is ~0) would ask for astronomically many:
+        # capped, it still says "far more than can be run".
+        needed = max(n + 1, min(math.ceil(ratio), MAX_NEEDED)) if math.isfinite(ratio) else None
     return Effect(kpi, base_mean, other_mean, diff, low, high, n, margin, verdict, needed)
