@@ -240,5 +240,8 @@ def paired_effect(
             ratio = float(np.float64(t * sd / margin) ** 2) if margin and margin == margin else math.nan
         # A margin near zero (a KPI whose base mean is ~0) would ask for astronomically many:
         # capped, it still says "far more than can be run".
-        needed = max(n + 1, min(math.ceil(ratio), MAX_NEEDED)) if math.isfinite(ratio) else None
+        if ratio != ratio:
+            needed = None
+        else:
+            needed = max(n + 1, MAX_NEEDED if math.isinf(ratio) else min(math.ceil(ratio), MAX_NEEDED))
     return Effect(kpi, base_mean, other_mean, diff, low, high, n, margin, verdict, needed)
