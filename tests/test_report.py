@@ -344,6 +344,9 @@ def test_sweep_folders_get_a_report(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     nodes = visible_text((out / "report.html").read_text())
     assert "Sweep: baseline" in nodes
+    sheet = pd.read_excel(out / "results.xlsx", sheet_name="sweep")
+    row = sheet[sheet["kpi"] == "cleared_per_day_mean"].iloc[0]
+    assert (row["kpi_label"], row["unit"]) == ("Trucks cleared per day (mean) (trucks/day)", "trucks/day")
     assert "customs_docs.lanes=4" in nodes
     assert "customs_docs.lanes=8" in nodes
     answer = nodes[nodes.index("Answer:") + 1]

@@ -217,6 +217,13 @@ def write_experiment(
     return Path(outdir)
 
 
+def _unit(kpi: str) -> str:
+    """The unit a KPI's value is in (shares as fractions)."""
+    from sim.presentation.glossary import is_share, unit_of
+
+    return "fraction (x 100 = %)" if is_share(kpi) else unit_of(kpi)
+
+
 def _difference_unit(kpi: str) -> str:
     """The unit a paired difference of *kpi* is in: a share's in fractions (x100 = points)."""
     from sim.presentation.glossary import is_share, unit_of
@@ -308,7 +315,12 @@ def write_sweep(
             ignore_index=True,
         )
         bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
-        write_workbook(tmp / WORKBOOK, {"sweep": table, "effects": effects, "bottlenecks": bottlenecks})
+        labelled = table.copy()  # the workbook's sheet names each KPI and its unit
+        labelled.insert(
+            labelled.columns.get_loc("kpi") + 1, "kpi_label", [kpi_label(k, sw.base) for k in table["kpi"]]
+        )
+        labelled.insert(labelled.columns.get_loc("kpi_label") + 1, "unit", [_unit(k) for k in table["kpi"]])
+        write_workbook(tmp / WORKBOOK, {"sweep": labelled, "effects": effects, "bottlenecks": bottlenecks})
         notes = {"varied": json.dumps(sw.points), **sweep_kpis_note(kpis)}
         text = resolved_scenario_yaml(sw.experiments[0], notes)
         (tmp / "scenario.yaml").write_text(text, encoding="utf-8")

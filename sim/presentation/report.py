@@ -187,7 +187,7 @@ def _held_kpi(sc: Scenario) -> str:
 
 def _key_rows(sc: Scenario) -> list[str]:
     rows = [_held_kpi(sc) if k == "held_at_20h_export_mean" else k for k in KEY_ROWS]
-    return rows + [f"road_queue_km_max_{g}_export" for g in sc.gates]
+    return rows + [f"road_queue_km_max_{g}_export" for g in gates_by_traffic(sc)]
 
 
 def key_figures(summary: pd.DataFrame, sc: Scenario, lang: str, references: bool = True) -> str:
