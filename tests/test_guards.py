@@ -12,6 +12,7 @@ from conftest import BASELINE, ROOT, bordersim
 from sim.presentation.output import as_data
 
 SHORT = ["--set", "run.days=2", "--set", "run.warmup_days=1"]
+NO_GATES: dict = {"gates": []}
 
 
 def test_a_formula_in_a_label_is_written_as_text() -> None:
@@ -97,3 +98,52 @@ def test_the_shipped_scenarios_pass_the_free_text_checks() -> None:
         if f.name in ("costs.yaml", "targets.yaml"):
             continue
         assert bordersim("check", str(f)).returncode == 0, f
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "says"),
+    [
+        (
+            {
+                "events": [
+                    {"kind": "demand", "start": "2025-10-01", "end": "2025-10-02", "factor": 2, "gates": []}
+                ]
+            },
+            "events.0.gates",
+            "an empty list is read as every gate",
+        ),
+        (
+            {"gates.huu_nghi.park.priority": ["fruit"], "gates.huu_nghi.park.order": "fifo"},
+            "gates.huu_nghi.park.priority",
+            "arrival order (order: fifo): unused",
+        ),
+        (
+            {"gates.huu_nghi.park.priority": [], "gates.huu_nghi.park.order": "priority"},
+            "gates.huu_nghi.park.order",
+            "no priority classes",
+        ),
+        (
+            {
+                "events": [
+                    {"kind": "park_use", "start": "2025-10-01", "end": "2025-10-10", "share": 0.5},
+                    {"kind": "park_use", "start": "2025-10-05", "end": "2025-10-12", "share": 0.2},
+                ]
+            },
+            "events.1",
+            "overlapping events.0 on the same gates: the later one wins",
+        ),
+    ],
+)
+def test_meaningless_settings_are_warned_about(changes: dict, key: str, says: str) -> None:
+    from sim.world.checks import scenario_warnings
+    from sim.world.scenario import load_scenario
+
+    warned = scenario_warnings(load_scenario(BASELINE).with_changes(changes))
+    assert any(path == key and says in msg for path, msg in warned), warned
+
+
+def test_a_quiet_scenario_is_not_warned_about() -> None:
+    from sim.world.checks import scenario_warnings
+    from sim.world.scenario import load_scenario
+
+    assert scenario_warnings(load_scenario(BASELINE)) == []

@@ -12,7 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from sim.world.scenario import DEFAULT_KEY, LANE_STAGES, DemandEvent, ParkUseEvent, Scenario
+from sim.world.scenario import (
+    DEFAULT_KEY,
+    LANE_STAGES,
+    DemandEvent,
+    ExtendedHoursEvent,
+    ParkUseEvent,
+    Scenario,
+)
 
 MAX_TRUCKS = 2_000_000
 """The most trucks one replication may expect: about 3.3 years of the baseline."""
@@ -76,6 +83,55 @@ def scenario_warnings(sc: Scenario) -> list[tuple[str, str]]:
             continue
         if not _event_reaches(sc, ev):
             out.append((f"events.{i}", "reaches no enabled stage or demand flow: it changes nothing"))
+    out += _meaningless(sc)
+    return out
+
+
+def _meaningless(sc: Scenario) -> list[tuple[str, str]]:
+    """Settings that are valid but say nothing, or less than they seem to."""
+    out: list[tuple[str, str]] = []
+    for i, ev in enumerate(sc.events):
+        if ev.gates is not None and not ev.gates:
+            out.append(
+                (f"events.{i}.gates", "an empty list is read as every gate; name the gates or leave it out")
+            )
+    for g, gate in sc.gates.items():
+        for r, route in gate.routes.items():
+            if "import" in route.crossing.direct_share and "import" not in route.crossing.directions:
+                out.append(
+                    (
+                        f"gates.{g}.routes.{r}.crossing.direct_share.import",
+                        "imports do not take this crossing step (crossing.directions): it changes nothing",
+                    )
+                )
+        park = gate.park
+        if park is not None:
+            if park.order == "fifo" and park.priority:
+                out.append(
+                    (f"gates.{g}.park.priority", "the park calls in arrival order (order: fifo): unused")
+                )
+            if park.order == "priority" and not park.priority:
+                out.append(
+                    (f"gates.{g}.park.order", "'priority' with no priority classes calls in arrival order")
+                )
+    kinds = {"park_use": ParkUseEvent, "extended_hours": ExtendedHoursEvent}
+    for kind, cls in kinds.items():
+        spans = [(i, ev) for i, ev in enumerate(sc.events) if isinstance(ev, cls)]
+        for a, (i, e1) in enumerate(spans):
+            for j, e2 in spans[a + 1 :]:
+                same_gates = e1.gates is None or e2.gates is None or set(e1.gates) & set(e2.gates)
+                same_stages = (
+                    getattr(e1, "stages", None) is None
+                    or getattr(e2, "stages", None) is None
+                    or (set(e1.stages) & set(e2.stages))
+                )
+                if same_gates and same_stages and e1.start <= e2.end and e2.start <= e1.end:
+                    out.append(
+                        (
+                            f"events.{j}",
+                            f"a {kind} event overlapping events.{i} on the same gates: the later one wins",
+                        )
+                    )
     return out
 
 
