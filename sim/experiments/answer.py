@@ -569,15 +569,8 @@ def growth_findings(exp: object) -> list[tuple[str, str, str, int, int]]:
         for r in bn.itertuples():
             if int(r.grows_in) > 0:
                 found.append((r.gate, r.direction, "window", int(r.grows_in), int(r.n)))
-    monthly = exp.monthly  # type: ignore[attr-defined]
-    if len(monthly):
-        for col in [c for c in monthly.columns if c.startswith("grows_")]:
-            gate, _, direction = col.removeprefix("grows_").rpartition("_")
-            for month, g in monthly.groupby("month", sort=True):
-                judged = g[col].dropna()
-                k = int((judged > 0).sum())
-                if k:
-                    found.append((gate, direction, str(month), k, int(judged.size)))
+    for (gate, direction), months in month_growth(exp).items():
+        found += [(gate, direction, month, k, n) for month, k, n in months]
     return found
 
 
