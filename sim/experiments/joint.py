@@ -42,6 +42,7 @@ from scipy import optimize
 
 from sim.experiments.experiment import Experiment, replicate, replicate_each
 from sim.experiments.stats import bounded_interval, kpi_domain
+from sim.world.ranges import ParameterChange
 from sim.world.scenario import Scenario, ScenarioError
 
 RIDGE = 1e-3
@@ -159,61 +160,22 @@ class Target(BaseModel):
         return np.clip(value, 0.0, 1.0 if self.domain == "share" else np.inf)
 
 
-class Parameter(BaseModel):
+class Parameter(ParameterChange):
     """An ASSUMPTION parameter the joint fit may move, and how a value changes the scenario."""
 
-    model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[a-z0-9_]+$")
     what: str = Field(min_length=1)
     range: tuple[float, float]
     start: float
-    set: list[str] | None = Field(default=None, description="dotted keys set to the value ('*' = any)")
-    scale: list[str] | None = Field(default=None, description="dotted keys multiplied by the value")
-    mix: str | None = Field(default=None, description="an hourly profile mixed toward *toward*")
-    toward: list[float] | None = None
-    renormalise: bool = Field(default=False, description="keep the sibling shares summing to 1")
-    integer: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> Parameter:
-        if sum(x is not None for x in (self.set, self.scale, self.mix)) != 1:
-            raise ValueError("give exactly one of set, scale, mix")
-        if self.mix is not None and (self.toward is None or len(self.toward) != 24 or sum(self.toward) <= 0):
-            raise ValueError("mix needs toward: 24 non-negative hourly weights")
         lo, hi = self.range
         if not lo < hi:
             raise ValueError(f"range {self.range} must run from low to high")
         if not lo <= self.start <= hi:
             raise ValueError(f"start {self.start} lies outside the range {self.range}")
         return self
-
-    def changes(self, base: dict[str, Any], value: float) -> dict[str, Any]:
-        """Dotted-key changes that give *value*, relative to the scenario data *base*."""
-        if self.integer:
-            value = round(value)
-        out: dict[str, Any] = {}
-        if self.mix is not None:
-            profile = np.asarray(_get(base, self.mix), dtype=float)
-            toward = np.asarray(self.toward, dtype=float)
-            mixed = (1 - value) * profile / profile.sum() + value * toward / toward.sum()
-            return {self.mix: [round(float(x) * 24, 5) for x in mixed]}
-        for pattern in self.set or self.scale or []:
-            keys = _expand(base, pattern)
-            if not keys:
-                raise ScenarioError("targets", [(f"parameters.{self.name}", f"no key matches {pattern!r}")])
-            for key in keys:
-                if self.scale is not None:
-                    out[key] = round(float(_get(base, key)) * value, 5)
-                elif self.renormalise:
-                    parent, _, leaf = key.rpartition(".")
-                    shares = dict(_get(base, parent))
-                    rest = 1 - float(shares[leaf])
-                    for k in shares:
-                        shares[k] = value if k == leaf else float(shares[k]) * (1 - value) / rest
-                    out[parent] = {k: round(v, 6) for k, v in shares.items()}
-                else:
-                    out[key] = value
-        return out
 
     def coded(self, value: float) -> float:
         """*value* on the -1 to 1 scale of the range."""
@@ -232,26 +194,6 @@ class JointSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     min_effect: float = Field(default=0.5, gt=0, description="effect, in target scales, to count")
     max_fitted: int = Field(default=3, ge=1, le=4)
-
-
-def _get(data: Any, key: str) -> Any:
-    for part in key.split("."):
-        data = data[part]
-    return data
-
-
-def _expand(data: Any, pattern: str) -> list[str]:
-    """The dotted keys of *data* matching *pattern*, where ``*`` stands for any one key."""
-    keys = [("", data)]
-    for part in pattern.split("."):
-        nxt = []
-        for prefix, node in keys:
-            if not isinstance(node, dict):
-                continue
-            names = list(node) if part == "*" else [part] if part in node else []
-            nxt += [(f"{prefix}.{n}" if prefix else n, node[n]) for n in names if node[n] is not None]
-        keys = nxt
-    return [k for k, v in keys if isinstance(v, int | float)]
 
 
 def at_values(sc: Scenario, params: Sequence[Parameter], values: Sequence[float]) -> Scenario:

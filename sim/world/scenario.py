@@ -86,11 +86,13 @@ class ScenarioError(Exception):
     *via* names the file (and its ``extends`` key) through which a faulty base file was reached.
     """
 
-    def __init__(self, source: str, problems: list[tuple[str, str]], via: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, source: str, problems: list[tuple[str, str]], via: tuple[str, ...] = (), what: str = "scenario"
+    ) -> None:
         self.source = source
         self.problems = problems
         self.via = via
-        lines = [f"{source}: invalid scenario"]
+        lines = [f"{source}: invalid {what}"]
         lines += [f"  {path or '<top level>'}: {_clip(msg)}" for path, msg in problems]
         lines += [f"  (reached through 'extends' in {v})" for v in via]
         super().__init__("\n".join(lines))
@@ -1081,7 +1083,9 @@ def parse_yaml(text: str, source: str, key: str = "") -> Any:
         raise ScenarioError(source, [(key, f"nested more than {MAX_DEPTH} levels deep")]) from None
 
 
-def _read_yaml(path: Path, source: str) -> dict[str, Any]:
+def read_yaml_file(path: Path, source: str) -> dict[str, Any]:
+    """A YAML file of mappings read through every guard of a scenario file: a regular file (no FIFO,
+    device or folder) of at most :data:`MAX_FILE_BYTES`, strict UTF-8, and :func:`parse_yaml`."""
     try:
         if not path.is_file():
             raise ScenarioError(source, [("", "not a file")])
@@ -1126,7 +1130,7 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     source = str(path)
     if path.resolve() in chain:
         raise ScenarioError(source, [("extends", "circular: the file extends itself")])
-    data = _read_yaml(path, source)
+    data = read_yaml_file(path, source)
     parent = data.pop("extends", None)
     if parent is None:
         return data

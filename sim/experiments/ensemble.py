@@ -1,0 +1,242 @@
+"""Parameter sets the targets allow, and the question asked across them.
+
+An *ensemble* is what history matching (:mod:`sim.experiments.history`) keeps: parameter sets
+(one row each, one column per factor of a ranges file) that no target rules out. It is stored as
+two files side by side: ``NAME.parquet`` (the sets) and ``NAME.yaml`` (provenance: the ranges
+themselves and their hash, the targets' hash, the scenario, the seed, the version, and the
+Parquet file's SHA-256, checked on loading so a damaged or swapped table is refused).
+
+:func:`run_sets` is the one way the studies run parameter sets: every set is replicated on the
+same seeds (common random numbers across sets), so differences between sets are the parameters'
+and not the random numbers'. :func:`ensemble_spread` summarises a KPI across sets as the 5th-95th
+percentile of the per-set means, beside the replication interval.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.experiments.experiment import Experiment, replicate_each
+from sim.experiments.results import Window
+from sim.world.ranges import Ranges, validate_ranges
+from sim.world.scenario import Scenario, ScenarioError, read_yaml_file
+
+FORMAT = "bordersim-ensemble/1"
+"""The provenance file's ``format``; another value is refused."""
+MAX_SETS = 100_000
+"""The most parameter sets an ensemble file may hold."""
+MAX_PARQUET_BYTES = 64 * 1024 * 1024
+"""The largest ensemble table read (64 MiB; 100,000 sets of 40 factors take about 32 MiB)."""
+SPREAD_QUANTILES = (0.05, 0.95)
+"""The spread from what is unknown: these quantiles of the per-set means."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ensemble_paths(path: str | Path) -> tuple[Path, Path]:
+    """The table and the provenance of the ensemble named by *path* (either file, or their stem)."""
+    path = Path(path)
+    stem = path.with_suffix("") if path.suffix in (".parquet", ".yaml") else path
+    return stem.with_suffix(".parquet"), stem.with_suffix(".yaml")
+
+
+@dataclass
+class Ensemble:
+    """Parameter sets over the factors of *ranges*, with where they came from."""
+
+    ranges: Ranges
+    sets: pd.DataFrame
+    """One row per set, one column per factor (natural units), plus any scores (implausibility)."""
+    provenance: dict[str, Any] = field(default_factory=dict)
+    source: str = "<ensemble>"
+
+    @property
+    def m(self) -> int:
+        """How many parameter sets the ensemble holds."""
+        return len(self.sets)
+
+    def values(self) -> np.ndarray:
+        """The sets as an array (sets x factors, in the ranges' order)."""
+        return self.sets[self.ranges.names].to_numpy(dtype=float)
+
+    def draw(self, m: int, seed: int) -> Ensemble:
+        """*m* sets drawn from the ensemble without replacement (all of them when it has fewer)."""
+        if m >= self.m:
+            return self
+        rows = np.sort(np.random.default_rng([seed, 4099]).choice(self.m, size=m, replace=False))
+        return Ensemble(
+            self.ranges, self.sets.iloc[rows].reset_index(drop=True), self.provenance, self.source
+        )
+
+
+def write_ensemble(path: str | Path, ranges: Ranges, sets: pd.DataFrame, provenance: dict[str, Any]) -> Path:
+    """Write the sets as Parquet and the provenance as YAML beside it; return the Parquet path.
+
+    Each file is written to a temporary name and renamed, the table first, so an interrupted
+    write never leaves a provenance that vouches for a missing or partial table.
+    """
+    table_path, meta_path = ensemble_paths(path)
+    missing = [n for n in ranges.names if n not in sets.columns]
+    if missing:
+        raise ValueError(f"the sets lack factors {missing}")
+    table_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = table_path.with_name(f".{table_path.name}.partial")
+    sets.reset_index(drop=True).to_parquet(tmp, index=False)
+    tmp.replace(table_path)
+    meta = {
+        "format": FORMAT,
+        **provenance,
+        "sets": len(sets),
+        "parquet_sha256": _sha256(table_path),
+        "ranges_sha256": ranges.digest(),
+        "ranges": ranges.model_dump(mode="json"),
+    }
+    tmp = meta_path.with_name(f".{meta_path.name}.partial")
+    tmp.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    tmp.replace(meta_path)
+    return table_path
+
+
+def point_ensemble(ranges: Ranges, values: Sequence[Sequence[float]], source: str = "<sets>") -> Ensemble:
+    """An ensemble of the given sets (rows of factor values in the ranges' order), for notebooks."""
+    sets = ranges.table(np.asarray(values, dtype=float))
+    return Ensemble(ranges, sets, {"made_by": "given sets"}, source)
+
+
+def load_ensemble(path: str | Path) -> Ensemble:
+    """Read an ensemble through the guards: both files present, the provenance's format and hash,
+    the table's size, its columns (every factor once), finite values inside the ranges."""
+    table_path, meta_path = ensemble_paths(path)
+    src = str(path)
+    for p in (table_path, meta_path):
+        if not p.exists():
+            raise ScenarioError(
+                src, [("", f"{p} is missing (an ensemble is NAME.parquet and NAME.yaml)")], what="ensemble"
+            )
+    try:
+        meta = read_yaml_file(meta_path, str(meta_path))
+    except ScenarioError as err:
+        raise ScenarioError(err.source, err.problems, what="ensemble provenance") from None
+    if meta.get("format") != FORMAT:
+        raise ScenarioError(
+            str(meta_path),
+            [("format", f"expected {FORMAT!r}, got {meta.get('format')!r}")],
+            what="ensemble provenance",
+        )
+    ranges = validate_ranges(meta.get("ranges"), f"{meta_path} ranges")
+    if meta.get("ranges_sha256") != ranges.digest():
+        raise ScenarioError(
+            str(meta_path),
+            [("ranges_sha256", "does not match the ranges it holds")],
+            what="ensemble provenance",
+        )
+    if not table_path.is_file():
+        raise ScenarioError(str(table_path), [("", "not a regular file")], what="ensemble table")
+    size = table_path.stat().st_size
+    if size > MAX_PARQUET_BYTES:
+        raise ScenarioError(
+            str(table_path),
+            [("", f"{size:,} bytes; at most {MAX_PARQUET_BYTES:,} are read")],
+            what="ensemble table",
+        )
+    if _sha256(table_path) != meta.get("parquet_sha256"):
+        raise ScenarioError(
+            str(table_path),
+            [("", f"its SHA-256 differs from parquet_sha256 in {meta_path}: damaged or replaced")],
+            what="ensemble table",
+        )
+    try:
+        sets = pd.read_parquet(table_path)
+    except Exception as err:  # pyarrow raises several kinds for a broken file
+        raise ScenarioError(
+            str(table_path), [("", f"not a readable Parquet table: {err}")], what="ensemble table"
+        ) from None
+    problems: list[tuple[str, str]] = []
+    if not 1 <= len(sets) <= MAX_SETS:
+        problems.append(("", f"{len(sets):,} sets; 1 to {MAX_SETS:,} are read"))
+    for name, f in ranges.factors.items():
+        if name not in sets.columns:
+            problems.append((name, "factor of the ranges missing from the table"))
+            continue
+        col = pd.to_numeric(sets[name], errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(~np.isfinite(col))
+        if bad.size:
+            problems.append((name, f"row {bad[0]}: not a finite number"))
+            continue
+        tol = 1e-9 * max(1.0, abs(f.high))
+        out = np.flatnonzero((col < f.low - tol) | (col > f.high + tol))
+        if out.size:
+            problems.append(
+                (name, f"row {out[0]}: {col[out[0]]:g} lies outside its range {f.low:g}-{f.high:g}")
+            )
+    if problems:
+        raise ScenarioError(str(table_path), problems, what="ensemble table")
+    return Ensemble(ranges, sets, meta, src)
+
+
+def run_sets(
+    scenario: Scenario,
+    ranges: Ranges,
+    values: np.ndarray,
+    n: int,
+    seed: int,
+    jobs: int | None = None,
+    executor: Executor | None = None,
+    *,
+    window: Window | None = None,
+    label: str = "set",
+) -> list[Experiment]:
+    """Replicate *scenario* at each row of *values* (sets x factors), *n* times each, on common
+    random numbers: every set uses replications ``seed``, 0..n-1."""
+    values = np.atleast_2d(np.asarray(values, dtype=float))
+    scenarios = [
+        ranges.apply(scenario, row, name=f"{scenario.name}_{label}{i}") for i, row in enumerate(values)
+    ]
+    return replicate_each(scenarios, n, seed, jobs=jobs, executor=executor, window=window)
+
+
+def set_means(exps: Sequence[Experiment], kpis: Sequence[str] | None = None) -> pd.DataFrame:
+    """Each set's mean of each KPI over its replications (sets x KPIs)."""
+    rows = [e.kpis.mean(numeric_only=True) for e in exps]
+    table = pd.DataFrame(rows).reset_index(drop=True)
+    return table if kpis is None else table[[k for k in kpis if k in table.columns]]
+
+
+def ensemble_spread(exps: Sequence[Experiment], kpis: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per KPI: the 5th, 50th and 95th percentiles of the per-set means across the *m* sets, and
+    the mean replication count per set (``kpi, m, n_per_set, p05, p50, p95``)."""
+    means = set_means(exps, kpis)
+    n = float(np.mean([e.n for e in exps])) if exps else 0.0
+    lo, hi = SPREAD_QUANTILES
+    rows = []
+    for kpi in means.columns:
+        col = means[kpi].to_numpy(dtype=float)
+        col = col[np.isfinite(col)]
+        if col.size == 0:
+            continue
+        rows.append(
+            {
+                "kpi": kpi,
+                "m": int(col.size),
+                "n_per_set": n,
+                "p05": float(np.quantile(col, lo)),
+                "p50": float(np.quantile(col, 0.5)),
+                "p95": float(np.quantile(col, hi)),
+            }
+        )
+    return pd.DataFrame(rows, columns=["kpi", "m", "n_per_set", "p05", "p50", "p95"])
