@@ -27,7 +27,7 @@ import yaml
 
 from sim.experiments.experiment import Experiment, replicate_each
 from sim.experiments.results import Window
-from sim.world.ranges import Ranges, validate_ranges
+from sim.world.ranges import Ranges, expand_keys, get_key, validate_ranges
 from sim.world.scenario import Scenario, ScenarioError, read_yaml_file
 
 FORMAT = "bordersim-ensemble/1"
@@ -240,3 +240,237 @@ def ensemble_spread(exps: Sequence[Experiment], kpis: Sequence[str] | None = Non
             }
         )
     return pd.DataFrame(rows, columns=["kpi", "m", "n_per_set", "p05", "p50", "p95"])
+
+
+def cpu_seconds() -> float:
+    """CPU seconds used so far by this process and its finished worker processes."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def option_changes(
+    ranges: Ranges, base: Scenario, option: Scenario, values: Sequence[float]
+) -> tuple[dict[str, Any], list[str]]:
+    """The changes that put *option* at a parameter set, and the keys the option sets itself.
+
+    A factor that *sets* a key the option changes itself (e.g. an option with slower Chinese
+    checks) would otherwise undo the option: there the option's change is kept as a ratio to the
+    base (base's value in the set x option / base), or, for a value that is not a number, the
+    option's own value stays.
+    """
+    on_base = ranges.changes(base, values)
+    on_option = ranges.changes(option, values)
+    base_data, option_data = base.to_dict(), option.to_dict()
+    own: list[str] = []
+    for key in list(on_option):
+        try:
+            old_b, old_o = get_key(base_data, key), get_key(option_data, key)
+        except (KeyError, TypeError, IndexError):
+            continue
+        if old_b == old_o:
+            continue
+        scales = any(key in expand_keys(base_data, p) for f in ranges.factors.values() for p in f.scale or [])
+        if scales:
+            continue  # a factor on the option's own value already keeps its change
+        own.append(key)
+        if _number(old_b) and _number(old_o) and _number(on_base.get(key)) and old_b != 0:
+            new = on_base[key] * old_o / old_b
+            on_option[key] = round(new) if isinstance(old_o, int) else new
+        else:
+            del on_option[key]
+    return on_option, own
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+@dataclass
+class EnsembleRuns:
+    """Options replicated at every parameter set of an ensemble, on common random numbers."""
+
+    ensemble: Ensemble
+    options: list[Scenario]
+    experiments: list[list[Experiment]]
+    """``experiments[k][i]``: option *k* at set *i*."""
+    own_keys: list[str]
+    """Keys an option sets itself that a factor also sets (kept as a ratio to the base)."""
+    cpu_s: float
+
+    @property
+    def m(self) -> int:
+        """Parameter sets run."""
+        return self.ensemble.m
+
+    @property
+    def n_per_set(self) -> int:
+        """Replications per set and option."""
+        return min(e.n for exps in self.experiments for e in exps)
+
+    def means(self, k: int, kpis: Sequence[str] | None = None) -> pd.DataFrame:
+        """Option *k*'s mean of each KPI at each set (sets x KPIs)."""
+        return set_means(self.experiments[k], kpis)
+
+    def spread(self, kpis: Sequence[str], points: Sequence[Experiment] | None = None) -> pd.DataFrame:
+        """Per option and KPI: the spread across sets (``m, n_per_set, p05, p50, p95``) beside the
+        replication interval of *points* (the option at the scenario's own values), when given."""
+        rows = []
+        for k, option in enumerate(self.options):
+            spread = ensemble_spread(self.experiments[k], kpis)
+            summary = points[k].summary() if points is not None else None
+            for r in spread.itertuples(index=False):
+                row = {"option": option.name, **r._asdict()}
+                if summary is not None and r.kpi in summary.index:
+                    s = summary.loc[r.kpi]
+                    row |= {"mean": s["mean"], "ci_low": s["ci_low"], "ci_high": s["ci_high"], "n": s["n"]}
+                rows.append(row)
+        cols = ["option", "kpi", "mean", "ci_low", "ci_high", "n", "m", "n_per_set", "p05", "p50", "p95"]
+        return pd.DataFrame(rows).reindex(columns=cols)
+
+    def effects(self, kpis: Sequence[str], overrides: dict[str, float] | None = None) -> pd.DataFrame:
+        """Per option (against the first) and KPI: the paired effect at each set judged with
+        :func:`sim.experiments.stats.paired_effect`, summarised over the sets: the 5th-95th
+        percentile of the per-set differences, and in how many sets the effect is up, down, none
+        within the margin, or undecided."""
+        from sim.experiments.stats import EFFECT, NO_EFFECT, paired_effect
+
+        rows = []
+        for k in range(1, len(self.options)):
+            for kpi in kpis:
+                diffs, verdicts = [], []
+                for base, other in zip(self.experiments[0], self.experiments[k], strict=True):
+                    if kpi not in base.kpis or kpi not in other.kpis:
+                        continue
+                    e = paired_effect(
+                        kpi, base.kpis[kpi].to_numpy(), other.kpis[kpi].to_numpy(), None, overrides
+                    )
+                    diffs.append(e.diff)
+                    up = e.verdict == EFFECT and e.diff > 0
+                    down = e.verdict == EFFECT and e.diff < 0
+                    verdicts.append(
+                        "up" if up else "down" if down else "none" if e.verdict == NO_EFFECT else "undecided"
+                    )
+                d = np.asarray(diffs, dtype=float)
+                d = d[np.isfinite(d)]
+                if not d.size:
+                    continue
+                lo, hi = SPREAD_QUANTILES
+                rows.append(
+                    {
+                        "option": self.options[k].name,
+                        "kpi": kpi,
+                        "m": int(d.size),
+                        "n_per_set": self.n_per_set,
+                        "diff_p05": float(np.quantile(d, lo)),
+                        "diff_p50": float(np.quantile(d, 0.5)),
+                        "diff_p95": float(np.quantile(d, hi)),
+                        "sets_up": verdicts.count("up"),
+                        "sets_down": verdicts.count("down"),
+                        "sets_no_effect": verdicts.count("none"),
+                        "sets_undecided": verdicts.count("undecided"),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def sets_table(self, kpis: Sequence[str]) -> pd.DataFrame:
+        """Every option at every set: the factor values and the KPI means (for plots and checks)."""
+        parts = []
+        for k, option in enumerate(self.options):
+            means = self.means(k, kpis)
+            part = pd.concat(
+                [self.ensemble.sets[self.ensemble.ranges.names].reset_index(drop=True), means], axis=1
+            )
+            part.insert(0, "set", range(len(part)))
+            part.insert(0, "option", option.name)
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True)
+
+    def deciding_factor(self, values: np.ndarray) -> tuple[str, float] | None:
+        """The factor whose values across the sets rank-correlate most with *values* (one per set),
+        and Spearman's rho; None when nothing varies."""
+        from scipy.stats import spearmanr
+
+        v = np.asarray(values, dtype=float)
+        best: tuple[str, float] | None = None
+        if np.nanstd(v) == 0:
+            return None
+        for name in self.ensemble.ranges.names:
+            x = self.ensemble.sets[name].to_numpy(dtype=float)
+            if np.std(x) == 0:
+                continue
+            rho = float(spearmanr(x, v, nan_policy="omit").statistic)
+            if rho == rho and (best is None or abs(rho) > abs(best[1])):
+                best = (name, rho)
+        return best
+
+
+def across_ensemble(
+    options: Sequence[Scenario],
+    ensemble: Ensemble,
+    n: int,
+    seed: int,
+    jobs: int | None = None,
+    executor: Executor | None = None,
+    *,
+    window: Window | None = None,
+) -> EnsembleRuns:
+    """Every option at every set of *ensemble*, *n* replications each, all on the same seeds (the
+    options are paired within each set, and the sets share random numbers too)."""
+    ranges = ensemble.ranges
+    for option in options:
+        ranges.check(option)
+    values = ensemble.values()
+    scenarios, own = [], []
+    for option in options:
+        for i, row in enumerate(values):
+            changes, keys = option_changes(ranges, options[0], option, row)
+            own += [key for key in keys if key not in own]
+            scenarios.append(option.with_changes(changes, name=f"{option.name}_set{i}"[:80]))
+    start = cpu_seconds()
+    exps = replicate_each(scenarios, n, seed, jobs=jobs, executor=executor, window=window)
+    m = len(values)
+    grid = [exps[k * m : (k + 1) * m] for k in range(len(options))]
+    return EnsembleRuns(ensemble, list(options), grid, own, cpu_seconds() - start)
+
+
+def _meets(mean: float, op: str, bound: float) -> bool:
+    return bool(mean <= bound) if op == "<=" else bool(mean >= bound)
+
+
+def choice_across(runs: EnsembleRuns, targets: Sequence[Any], costs: Sequence[float]) -> pd.DataFrame:
+    """Per option run across the ensemble: in how many sets its mean meets every target (each
+    target ``kpi op bound``), and its cost. A set's verdict is read from its mean over the
+    replications run there (a point reading: the sets are many, their replications few)."""
+    rows = []
+    for k, option in enumerate(runs.options):
+        means = runs.means(k, [t.kpi for t in targets])
+        meets = np.ones(len(means), dtype=bool)
+        for t in targets:
+            col = means[t.kpi].to_numpy(dtype=float) if t.kpi in means else np.full(len(means), np.nan)
+            meets &= np.array([_meets(x, t.op, t.bound) if x == x else False for x in col])
+        rows.append(
+            {
+                "option": option.name,
+                "cost": float(costs[k]),
+                "m": len(means),
+                "n_per_set": runs.n_per_set,
+                "sets_meeting": int(meets.sum()),
+                "share_meeting": float(meets.mean()) if len(means) else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def slack(runs: EnsembleRuns, k: int, targets: Sequence[Any]) -> np.ndarray:
+    """Per set, option *k*'s smallest margin to its targets, as a fraction of each bound (negative
+    where a target is missed): what decides whether the option holds in that set."""
+    means = runs.means(k, [t.kpi for t in targets])
+    out = np.full(len(means), np.inf)
+    for t in targets:
+        col = means[t.kpi].to_numpy(dtype=float)
+        gap = (t.bound - col) if t.op == "<=" else (col - t.bound)
+        out = np.minimum(out, gap / max(abs(t.bound), 1e-9))
+    return out

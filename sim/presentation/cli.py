@@ -260,6 +260,85 @@ def _add_lang(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _between(low: int, high: int) -> Any:
+    """An argparse type: a whole number from *low* to *high*."""
+
+    def parse(text: str) -> int:
+        value = _at_least(low)(text)
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:,}, got {value:,}")
+        return value
+
+    return parse
+
+
+MAX_ENSEMBLE_SETS = 1000
+"""The most parameter sets --ensemble-sets may draw (each is a scenario replicated K times)."""
+
+
+def _add_ensemble_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--ensemble",
+        metavar="FILE",
+        help="also ask the question across plausible parameter sets (NAME.parquet and NAME.yaml from "
+        "`bordersim calibrate --ranges`): the spread from what is unknown beside the replication interval",
+    )
+    p.add_argument(
+        "--ensemble-sets",
+        type=_between(1, MAX_ENSEMBLE_SETS),
+        default=20,
+        metavar="M",
+        help=f"parameter sets drawn from the ensemble, 1-{MAX_ENSEMBLE_SETS:,} (default 20)",
+    )
+    p.add_argument(
+        "--ensemble-replications",
+        type=_between(1, 100),
+        default=2,
+        metavar="K",
+        help="replications per parameter set, on common random numbers, 1-100 (default 2)",
+    )
+
+
+def _ensemble(args: argparse.Namespace, scenarios: list[Scenario]) -> Any:
+    """The ensemble --ensemble names, M sets drawn from it, checked against every scenario; or None."""
+    if not getattr(args, "ensemble", None):
+        return None
+    from sim.experiments.ensemble import load_ensemble
+
+    whole = load_ensemble(args.ensemble)
+    for sc in scenarios:
+        whole.ranges.check(sc)
+    drawn = whole.draw(args.ensemble_sets, args.seed)
+    drawn.provenance = {**whole.provenance, "sets_in_file": whole.m}
+    return drawn
+
+
+def _ensemble_kpis(sc: Scenario, first: list[str]) -> list[str]:
+    """The KPIs an ensemble's spread is reported for: those the question is about, then the usual."""
+    known = set(_known_kpis(sc))
+    return [k for k in dict.fromkeys([*first, *COMPARE_KPIS]) if k in known]
+
+
+def _print_ensemble(
+    runs: Any, tables: dict[str, Any], sc: Scenario, lang: str, base: str | None = None
+) -> None:
+    from sim.presentation.ensemble_text import effect_lines, head_line, own_keys_line, spread_lines
+
+    print(head_line(runs, lang))
+    note = own_keys_line(runs.own_keys, lang)
+    if note:
+        print("  " + note)
+    spread = tables["ensemble"]
+    for option in dict.fromkeys(spread["option"]):
+        if len(runs.options) > 1:
+            print(f"  {option}:")
+        for line in spread_lines(spread, sc, lang, option):
+            print("    " + line)
+    if base is not None and "ensemble_effects" in tables:
+        for line in effect_lines(tables["ensemble_effects"], sc, base, lang):
+            print("  " + line)
+
+
 def _add_experiment_args(p: argparse.ArgumentParser, n: int | None, resumable: bool = True) -> None:
     _add_output_args(p)
     if n is None:
@@ -565,6 +644,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     n, precision = _replications(args)
     precision_kpis = _precision_kpis(args, sc, answer=args.command == "run")
     window = _window(args, [sc])
+    ensemble = _ensemble(args, [sc])
     started = time.perf_counter()
     outdir = _output(args, sc.name)
     cap = max(args.max_replications, n) if precision else n
@@ -586,11 +666,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
             on_done=on_done,
             window=window,
         )
+        runs, tables = None, {}
+        if ensemble is not None:
+            from sim.experiments.ensemble import across_ensemble
+
+            runs = across_ensemble(
+                [sc], ensemble, args.ensemble_replications, args.seed, args.jobs, executor, window=window
+            )
+            kpis = _ensemble_kpis(sc, precision_kpis)
+            tables = {"ensemble": runs.spread(kpis, [exp]), "ensemble_sets": runs.sets_table(kpis)}
         write_experiment(
-            exp, outdir, plots=not args.no_plots, report=args.report, force=args.force, lang=args.lang
+            exp,
+            outdir,
+            plots=not args.no_plots,
+            report=args.report,
+            force=args.force,
+            lang=args.lang,
+            extra=tables,
         )
     if not args.quiet:
         _print_experiment(exp, outdir, time.perf_counter() - started, args.lang)
+        if runs is not None:
+            _print_ensemble(runs, tables, sc, args.lang)
         if precision:
             table = exp.precision_table(precision_kpis)
             found = [(k, k, precision_met(table[k], k, precision)) for k in table.columns]
@@ -621,6 +718,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     seeds = scenario_seeds(args.seed, len(scenarios), not args.independent)
     n, precision = _replications(args)
     precision_kpis = _precision_kpis(args, scenarios[0], answer=False)
+    ensemble = _ensemble(args, scenarios)
     total = len(scenarios) * n
     with (
         claimed(outdir, args.force),
@@ -641,8 +739,27 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             precision_kpis=precision_kpis,
             max_n=max(args.max_replications, n),
         )
+        runs, tables = None, {}
+        if ensemble is not None:
+            from sim.experiments.ensemble import across_ensemble
+
+            runs = across_ensemble(
+                scenarios, ensemble, args.ensemble_replications, args.seed, args.jobs, executor, window=window
+            )
+            kpis = _ensemble_kpis(scenarios[0], precision_kpis)
+            tables = {
+                "ensemble": runs.spread(kpis, comp.experiments),
+                "ensemble_effects": runs.effects(kpis),
+                "ensemble_sets": runs.sets_table(kpis),
+            }
         write_comparison(
-            comp, outdir, plots=not args.no_plots, report=args.report, force=args.force, lang=args.lang
+            comp,
+            outdir,
+            plots=not args.no_plots,
+            report=args.report,
+            force=args.force,
+            lang=args.lang,
+            extra=tables,
         )
     for e in comp.experiments:
         _warn_unstable(e, args.quiet)
@@ -672,6 +789,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             print(f"  {row.scenario:>24} {label:<48} {effect_row_text(row, lang)}")
         if precision:
             _print_precision(_compare_precision(comp, precision_kpis, precision, lang), precision, lang)
+        if runs is not None:
+            _print_ensemble(runs, tables, scenarios[0], lang, base=comp.names[0])
         print("  " + tr("summary.results", lang, folder=outdir))
     return 0
 
@@ -765,6 +884,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     window = _window(args, points)
     n, precision = _replications(args)
     precision_kpis = _precision_kpis(args, sc, answer=args.command == "run")
+    ensemble = _ensemble(args, points)
+    if ensemble is not None:
+        _check_grid("--ensemble-sets x points", [len(points), ensemble.m], args.max_points)
     total = len(points) * n
     with (
         claimed(outdir, args.force, sc.name),
@@ -785,8 +907,28 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             precision_kpis=precision_kpis,
             max_n=max(args.max_replications, n),
         )
+        runs, tables = None, {}
+        if ensemble is not None:
+            from sim.experiments.ensemble import across_ensemble
+
+            options = [e.scenario for e in sw.experiments]
+            runs = across_ensemble(
+                options, ensemble, args.ensemble_replications, args.seed, args.jobs, executor, window=window
+            )
+            tables = {
+                "ensemble": runs.spread(kpis, sw.experiments),
+                "ensemble_effects": runs.effects(kpis),
+                "ensemble_sets": runs.sets_table(kpis),
+            }
         write_sweep(
-            sw, outdir, kpis, plots=not args.no_plots, force=args.force, report=args.report, lang=args.lang
+            sw,
+            outdir,
+            kpis,
+            plots=not args.no_plots,
+            force=args.force,
+            report=args.report,
+            lang=args.lang,
+            extra=tables,
         )
     if not args.quiet:
         import pandas as pd
@@ -823,6 +965,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                 worst = _worst(ps)
                 found.append((k, f"{k} ({sw.labels[ps.index(worst)]})", worst))
             _print_precision(found, precision, args.lang)
+        if runs is not None:
+            _print_ensemble(runs, tables, sc, args.lang, base=sw.experiments[0].scenario.name)
         print(tr("summary.results", args.lang, folder=outdir))
     return 0
 
@@ -892,6 +1036,7 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
                 else "; `bordersim run` lists them in summary.csv"
             )
             raise UsageError(f"--target: unknown KPI {t.kpi!r}{hint}")
+    ensemble = _ensemble(args, [sc])
     outdir = _output(args, f"optimise_{sc.name}")
     disable = args.quiet or not sys.stderr.isatty()
     with (
@@ -920,13 +1065,20 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
             )
         except RunInterruptedError:
             raise KeyboardInterrupt from None  # nothing to resume: say so, exit 130
-        write_optimisation(opt, outdir, plots=not args.no_plots, force=args.force, lang=args.lang)
+        tables, notes = {}, []
+        if ensemble is not None and opt.chosen is not None:
+            tables, notes = _optimise_across(opt, ensemble, args, executor, window)
+        write_optimisation(
+            opt, outdir, plots=not args.no_plots, force=args.force, lang=args.lang, extra=tables, notes=notes
+        )
     if args.report:
         from sim.presentation.report import write_report
 
         write_report(outdir, args.lang)
     if not args.quiet:
         print("\n".join(summary_lines(opt)))
+        for line in notes:
+            print(line)
         print(f"results in {outdir}/ (the decision sheet: results.xlsx, report: bordersim report {outdir})")
     if opt.chosen is None:
         step = next((ln.strip() for ln in next_step_lines(opt) if ln.strip().startswith("next step")), "")
@@ -938,6 +1090,71 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
         )
         return EXIT_NO_OPTION
     return 0
+
+
+MAX_ENSEMBLE_OPTIONS = 5
+"""Optimise runs the ensemble on the chosen option, its runner-up and at most this many in all."""
+
+
+def _optimise_across(
+    opt: Any, ensemble: Any, args: argparse.Namespace, executor: Any, window: Any
+) -> tuple[dict[str, Any], list[str]]:
+    """The chosen option, its runner-up and the undecided options across the ensemble: in how many
+    sets each meets the targets, whether the choice holds, and the unknown that decides it."""
+    from sim.experiments.ensemble import across_ensemble, choice_across, slack
+    from sim.presentation.ensemble_text import head_line, own_keys_line, spread_lines
+    from sim.presentation.glossary import tr
+
+    lang = args.lang
+    picked = [opt.chosen, opt.runner_up, *opt.undecided]
+    options = list({id(o): o for o in picked if o is not None}.values())[:MAX_ENSEMBLE_OPTIONS]
+    names = [f"option {o.index}: {o.label}"[:80] if o.point else opt.base.name for o in options]
+    scenarios = [
+        o.scenario.with_changes({}, name=_safe_name(nm)) for o, nm in zip(options, names, strict=True)
+    ]
+    runs = across_ensemble(
+        scenarios, ensemble, args.ensemble_replications, args.seed, args.jobs, executor, window=window
+    )
+    kpis = list(dict.fromkeys(t.kpi for t in opt.targets))
+    choice = choice_across(runs, opt.targets, [o.cost for o in options])
+    choice.insert(1, "label", names)
+    tables = {
+        "ensemble": runs.spread(kpis),
+        "ensemble_choice": choice,
+        "ensemble_sets": runs.sets_table(kpis),
+    }
+    lines = [head_line(runs, lang)]
+    note = own_keys_line(runs.own_keys, lang)
+    if note:
+        lines.append("  " + note)
+    for r in choice.itertuples(index=False):
+        cost = f"{r.cost:,.0f}"
+        lines.append(
+            "  "
+            + tr(
+                "ensemble.choice", lang, option=r.label, cost=cost, k=r.sets_meeting, m=r.m, n=runs.n_per_set
+            )
+        )
+        for line in spread_lines(tables["ensemble"], opt.base, lang, r.option):
+            lines.append("    " + line)
+    first = choice.iloc[0]
+    if first["sets_meeting"] == first["m"]:
+        lines.append("  " + tr("ensemble.holds", lang))
+    else:
+        lines.append(
+            "  " + tr("ensemble.fails", lang, miss=int(first["m"] - first["sets_meeting"]), m=int(first["m"]))
+        )
+    decides = runs.deciding_factor(slack(runs, 0, opt.targets))
+    if decides is not None:
+        lines.append("  " + tr("ensemble.decides", lang, factor=decides[0], rho=f"{decides[1]:+.2f}"))
+    return tables, lines
+
+
+def _safe_name(text: str) -> str:
+    """*text* as a scenario name (letters, digits, '_', '-', '.')."""
+    import re
+
+    return (re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.") or "option")[:80]
 
 
 def _cmd_table(args: argparse.Namespace) -> int:
@@ -1310,6 +1527,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_args(p)
     _add_experiment_args(p, n=None)
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
+    _add_ensemble_args(p)
     _add_lang(p)
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("compare", help="paired comparison of scenarios against the first")
@@ -1317,6 +1535,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_experiment_args(p, n=None)
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
     p.add_argument("--independent", action="store_true", help="independent seeds instead of common numbers")
+    _add_ensemble_args(p)
     _add_lang(p)
     p.set_defaults(func=_cmd_compare)
     p = sub.add_parser("sweep", help="a grid of scenarios varying keys; KPI against each value")
@@ -1326,6 +1545,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_max_points(p)
     p.add_argument("--kpi", action="append", help="KPI to plot (repeatable)")
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
+    _add_ensemble_args(p)
     _add_lang(p)
     p.set_defaults(func=_cmd_sweep)
     p = sub.add_parser("optimise", help="the cheapest combination of levers that meets targets")
@@ -1366,19 +1586,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--confidence", type=float, default=0.95, help="confidence of each decision (default 0.95)"
     )
     p.add_argument("--joint", action="store_true", help="Bonferroni over options and targets too")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--seed", type=_at_least(0), default=0, help="random seed, 0 or more (default 0)")
+    p.add_argument("--jobs", type=_at_least(1), default=None, help="worker processes (default: all cores)")
     p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler, or 'local'")
     p.add_argument(
         "--window",
         metavar="FIRST..LAST",
         help="KPIs over these dates, both included; default: after the warm-up",
     )
-    p.add_argument("--robust-n", type=int, help="replications a robustness setting (default: -n)")
+    p.add_argument(
+        "--robust-n", type=_at_least(2), help="replications a robustness setting, 2 or more (default: -n)"
+    )
     p.add_argument("--no-robustness", action="store_true", help="skip rerunning at low and high assumptions")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
+    _add_ensemble_args(p)
     _add_lang(p)
     p.set_defaults(func=_cmd_optimise)
     p = sub.add_parser("table", help="key KPIs of many scenarios in one table and figure")

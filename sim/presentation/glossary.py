@@ -438,6 +438,73 @@ TERMS: dict[str, tuple[str, str]] = {
     "summary.cost": ("cost of waiting: {items}", "chi phí chờ: {items}"),
     "summary.results": ("results in {folder}/", "kết quả tại {folder}/"),
     "summary.answer": ("answer: {text}", "trả lời: {text}"),
+    # What is unknown: the question across an ensemble of parameter sets
+    "ensemble.head": (
+        "what is unknown: {m} plausible parameter sets of {factors} factors from {source} ({total} in "
+        "the file), {k} replications each; {cpu} CPU",
+        "phần chưa biết: {m} bộ tham số hợp lý của {factors} yếu tố từ {source} ({total} bộ trong "
+        "tệp), mỗi bộ {k} lần lặp; CPU {cpu}",
+    ),
+    "ensemble.line": (
+        "{label}: {mean} [{lo}, {hi}] from randomness (n = {n}); {p05} to {p95} across the {m} "
+        "plausible parameter sets (5th-95th percentile of the sets' means)",
+        "{label}: {mean} [{lo}, {hi}] do ngẫu nhiên (n = {n}); {p05} đến {p95} trên {m} bộ tham số "
+        "hợp lý (phân vị 5-95 của trung bình từng bộ)",
+    ),
+    "ensemble.line_only": (
+        "{label}: {p05} to {p95} across the {m} plausible parameter sets (5th-95th percentile of "
+        "the sets' means)",
+        "{label}: {p05} đến {p95} trên {m} bộ tham số hợp lý (phân vị 5-95 của trung bình từng bộ)",
+    ),
+    "ensemble.effect": (
+        "{option} against {base}, {label}: {p05} to {p95} across {m} sets (5th-95th percentile of "
+        "the paired differences); up in {up}, down in {down}, no effect in {none}, too few "
+        "replications to tell in {undecided} of the {m} sets",
+        "{option} so với {base}, {label}: {p05} đến {p95} trên {m} bộ (phân vị 5-95 của chênh lệch "
+        "ghép cặp); tăng ở {up}, giảm ở {down}, không có tác động ở {none}, chưa đủ lần lặp để kết "
+        "luận ở {undecided} trong {m} bộ",
+    ),
+    "ensemble.own": (
+        "note: the option sets {keys} itself; in every set its change is kept as a ratio to the base",
+        "lưu ý: phương án tự đặt {keys}; ở mọi bộ tham số, thay đổi của nó được giữ theo tỉ lệ so "
+        "với phương án gốc",
+    ),
+    "ensemble.choice": (
+        "{option} (VND {cost} a day) meets every target in {k} of the {m} plausible parameter sets "
+        "(each set judged by its mean over {n} replications)",
+        "{option} ({cost} VND/ngày) đạt mọi mục tiêu ở {k} trong {m} bộ tham số hợp lý (mỗi bộ "
+        "được đánh giá theo trung bình của {n} lần lặp)",
+    ),
+    "ensemble.holds": (
+        "the choice holds across what is unknown: it meets the targets in every set run",
+        "lựa chọn đứng vững trước những gì chưa biết: đạt mục tiêu ở mọi bộ tham số đã chạy",
+    ),
+    "ensemble.fails": (
+        "the choice does NOT hold across what is unknown: it misses a target in {miss} of the {m} sets",
+        "lựa chọn KHÔNG đứng vững trước những gì chưa biết: trượt một mục tiêu ở {miss} trong {m} bộ",
+    ),
+    "report.ensemble": (
+        "What is unknown: the answer across plausible parameter sets",
+        "Phần chưa biết: câu trả lời trên các bộ tham số hợp lý",
+    ),
+    "report.ensemble_note": (
+        "Beside each figure's 95% interval from randomness (replications of the scenario as given), "
+        "the 5th-95th percentile of its mean across m parameter sets that the calibration targets do "
+        "not rule out (ensemble.csv): how much of the answer rests on what the model does not know.",
+        "Bên cạnh khoảng tin cậy 95% do ngẫu nhiên (các lần lặp của kịch bản như đã cho), là phân vị "
+        "5-95 của trung bình trên m bộ tham số mà các mục tiêu hiệu chỉnh không loại trừ "
+        "(ensemble.csv): phần câu trả lời phụ thuộc vào những gì mô hình chưa biết.",
+    ),
+    "report.from_randomness": ("from randomness [95% interval] (n)", "do ngẫu nhiên [khoảng 95%] (n)"),
+    "report.across_sets": (
+        "across parameter sets, 5th-95th percentile (m)",
+        "trên các bộ tham số, phân vị 5-95 (m)",
+    ),
+    "report.option": ("option", "phương án"),
+    "ensemble.decides": (
+        "the unknown that decides it most: {factor} (rank correlation {rho} across the sets)",
+        "yếu tố chưa biết quyết định nhiều nhất: {factor} (tương quan hạng {rho} trên các bộ)",
+    ),
     "na": ("n/a", "không có"),
     # Optimise decision sheet
     "opt.gate": ("gate", "cổng"),

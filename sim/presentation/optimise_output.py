@@ -664,7 +664,13 @@ def cost_figure(opt: Optimisation, kpi: str, lang: str = "en") -> Figure:
 
 
 def write_optimisation(
-    opt: Optimisation, outdir: str | Path, plots: bool = True, force: bool = False, lang: str = "en"
+    opt: Optimisation,
+    outdir: str | Path,
+    plots: bool = True,
+    force: bool = False,
+    lang: str = "en",
+    extra: dict[str, pd.DataFrame] | None = None,
+    notes: list[str] | None = None,
 ) -> Path:
     """Write options.csv, replications.csv, robustness.csv, optimise.txt, decision.json (the
     decision sheet for the report, in every language), results.xlsx (the decision sheet with units,
@@ -686,8 +692,12 @@ def write_optimisation(
             bottlenecks = base.bottlenecks()
             bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
             sheets["bottlenecks (as given)"] = bottlenecks
+        for name, table in (extra or {}).items():  # e.g. the choice across an ensemble
+            table.to_csv(tmp / f"{name}.csv", index=False)
+            sheets[name[:31]] = table
         write_workbook(tmp / WORKBOOK, sheets)
-        (tmp / "optimise.txt").write_text("\n".join(summary_lines(opt)) + "\n", encoding="utf-8")
+        text = "\n".join([*summary_lines(opt), *(notes or [])]) + "\n"
+        (tmp / "optimise.txt").write_text(text, encoding="utf-8")
         (tmp / "decision.json").write_text(
             json.dumps(sheet_document(opt), ensure_ascii=False, indent=1), encoding="utf-8"
         )

@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +169,7 @@ def write_experiment(
     report: bool = False,
     force: bool = False,
     lang: str = "en",
+    extra: Mapping[str, pd.DataFrame] | None = None,
 ) -> Path:
     """Write an experiment: summary.csv with 95% intervals, replications.csv (with the seed of
     each replication), daily.csv, monthly.csv (figures month by month, mean and interval),
@@ -203,6 +204,7 @@ def write_experiment(
             "monthly": monthly,
             "answer": answer,
         }
+        _write_extra(tmp, extra, sheets)
         write_workbook(tmp / WORKBOOK, sheets)
         wall = sum(r.wall_s for r in exp.replications)
         notes: dict[str, Any] = {"replications": exp.n, "simulated_in_s": round(wall, 2)}
@@ -215,6 +217,15 @@ def write_experiment(
         if report:
             write_report(tmp, lang)
     return Path(outdir)
+
+
+def _write_extra(
+    tmp: Path, extra: Mapping[str, pd.DataFrame] | None, sheets: dict[str, pd.DataFrame]
+) -> None:
+    """Tables a command adds to its folder (e.g. ``ensemble.csv``), as CSV files and workbook sheets."""
+    for name, table in (extra or {}).items():
+        table.to_csv(tmp / f"{name}.csv", index=False)
+        sheets[name[:31]] = table
 
 
 def _unit(kpi: str) -> str:
@@ -238,6 +249,7 @@ def write_comparison(
     report: bool = False,
     force: bool = False,
     lang: str = "en",
+    extra: Mapping[str, pd.DataFrame] | None = None,
 ) -> Path:
     """Write differences.csv (paired, against the first scenario, each with its verdict, margin
     and the replications an undecided one would need), summaries.csv,
@@ -274,6 +286,7 @@ def write_comparison(
             "bottlenecks": bottlenecks,
             "answer": answer,
         }
+        _write_extra(tmp, extra, sheets)
         write_workbook(tmp / WORKBOOK, sheets)
         (tmp / "scenarios").mkdir()
         for i, e in enumerate(comp.experiments):
@@ -298,6 +311,7 @@ def write_sweep(
     force: bool = False,
     report: bool = False,
     lang: str = "en",
+    extra: Mapping[str, pd.DataFrame] | None = None,
 ) -> Path:
     """Write sweep.csv (one row per point and KPI, labelled by its values), effects.csv (each
     later point against the first, paired, with its verdict), bottlenecks.csv per point,
@@ -320,7 +334,9 @@ def write_sweep(
             labelled.columns.get_loc("kpi") + 1, "kpi_label", [kpi_label(k, sw.base) for k in table["kpi"]]
         )
         labelled.insert(labelled.columns.get_loc("kpi_label") + 1, "unit", [_unit(k) for k in table["kpi"]])
-        write_workbook(tmp / WORKBOOK, {"sweep": labelled, "effects": effects, "bottlenecks": bottlenecks})
+        sheets = {"sweep": labelled, "effects": effects, "bottlenecks": bottlenecks}
+        _write_extra(tmp, extra, sheets)
+        write_workbook(tmp / WORKBOOK, sheets)
         notes = {"varied": json.dumps(sw.points), **sweep_kpis_note(kpis)}
         text = resolved_scenario_yaml(sw.experiments[0], notes)
         (tmp / "scenario.yaml").write_text(text, encoding="utf-8")

@@ -460,6 +460,41 @@ def _run_answer(folder: Path, sc: Scenario, summary: pd.DataFrame, bn: pd.DataFr
     return "\n".join([whole, *lines[1:]])
 
 
+def ensemble_section(folder: Path, sc: Scenario, lang: str) -> str:
+    """Both spreads, when the folder holds ``ensemble.csv``: the replication interval and the
+    spread across parameter sets, per option and KPI; then the effects or the choice across them."""
+    from sim.presentation.ensemble_text import effect_lines
+
+    path = folder / "ensemble.csv"
+    if not path.exists():
+        return ""
+    spread = pd.read_csv(path)
+    rows = []
+    for r in spread.itertuples(index=False):
+        has_point = pd.notna(r.mean)
+        point = "-"
+        if has_point:
+            low, high = fmt(r.kpi, r.ci_low, lang), fmt(r.kpi, r.ci_high, lang)
+            point = f"{fmt(r.kpi, r.mean, lang)} [{low}, {high}] ({int(r.n)})"
+        across = f"{fmt(r.kpi, r.p05, lang)} - {fmt(r.kpi, r.p95, lang)} ({int(r.m)})"
+        rows.append([_e(r.option), _e(kpi_label(r.kpi, sc, lang)), _e(point), _e(across)])
+    header = [tr("report.option", lang), tr("report.figure", lang), tr("report.from_randomness", lang),
+              tr("report.across_sets", lang)]  # fmt: skip
+    body = f"<h2>{_e(tr('report.ensemble', lang))}</h2><p>{_e(tr('report.ensemble_note', lang))}</p>"
+    body += _table(header, rows, 2)
+    if (folder / "ensemble_effects.csv").exists():
+        effects = pd.read_csv(folder / "ensemble_effects.csv")
+        base = str(spread["option"].iloc[0])
+        body += "".join(f"<p>{_e(line)}</p>" for line in effect_lines(effects, sc, base, lang))
+    if (folder / "ensemble_choice.csv").exists():
+        choice = pd.read_csv(folder / "ensemble_choice.csv")
+        for r in choice.itertuples(index=False):
+            cost, k, m, n = f"{r.cost:,.0f}", int(r.sets_meeting), int(r.m), int(r.n_per_set)
+            line = tr("ensemble.choice", lang, option=r.label, cost=cost, k=k, m=m, n=n)
+            body += f"<p>{_e(line)}</p>"
+    return body
+
+
 @folder_kind("run", "summary.csv")
 def run_page(folder: Path, lang: str) -> Page:
     """The page of a run or experiment folder."""
@@ -486,6 +521,7 @@ def run_page(folder: Path, lang: str) -> Page:
     body += f"<h2>{_e(tr('report.key_figures', lang))}</h2>{key_figures(summary, sc, lang, refs)}"
     if bn is not None:
         body += bottleneck_section(bn, sc, lang, summary)
+    body += ensemble_section(folder, sc, lang)
     body += cost_section(summary, sc, lang) + all_kpis(summary, sc, lang)
     body += f"<h2>{_e(tr('report.parameters', lang))}</h2>{parameters(sc, lang)}"
     body += (
@@ -526,6 +562,7 @@ def comparison_page(folder: Path, lang: str) -> Page:
     header = [tr("report.scenario", lang), tr("report.figure", lang), tr("report.base_mean", lang),
               tr("report.other_mean", lang), tr("report.diff", lang)]  # fmt: skip
     body += _table(header, table_rows, 2) + _method(n, lang, paired=True)
+    body += ensemble_section(folder, base, lang)
     if (folder / "bottlenecks.csv").exists():
         bn = pd.read_csv(folder / "bottlenecks.csv")
         for sc in scenarios:
@@ -673,6 +710,7 @@ def sweep_page(folder: Path, lang: str) -> Page:
         header = [tr("report.point", lang)] + [kpi_label(k, sc, lang) for k in shown]
         body += f"<h2>{_e(tr('report.effects_table', lang))}</h2>{_table(header, effect_rows)}"
         body += _method(int(effects["n"].max()), lang, paired=True)
+    body += ensemble_section(folder, sc, lang)
     answer = " ".join(sweep_answer(table, bn, sc, k, lang, effects) for k in shown[:1])
     title = f"{tr('report.sweep', lang)}: {sc.name}"
     meta = ", ".join(lever_label(sc, k, lang) for k in _sweep_keys(table))
@@ -731,6 +769,8 @@ def optimise_page(folder: Path, lang: str) -> Page:
         body += f"<h2>{_e(tr('report.options', lang))}</h2>" + _table(
             list(options.columns), [[_e(_cell(v, lang)) for v in r] for r in options.itertuples(index=False)]
         )
+    if (folder / "ensemble.csv").exists() and (folder / "chosen.yaml").exists():
+        body += ensemble_section(folder, _scenario_of(folder / "chosen.yaml")[0], lang)
     body += f"<h2>{_e(tr('report.evidence', lang))}</h2><pre>{_e(chr(10).join(lines))}</pre></div>"
     title = f"{tr('report.optimise', lang)}: {lines[0].split(':')[0].removeprefix('optimise ')}"
     meta = f"n = {int(options['n'].sum()):,} " + tr("report.replications_all", lang)

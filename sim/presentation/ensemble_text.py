@@ -1,0 +1,89 @@
+"""Sentences about what is unknown: the spread of an answer across plausible parameter sets.
+
+Every line is read from the tables :class:`sim.experiments.ensemble.EnsembleRuns` writes
+(``ensemble.csv``, ``ensemble_effects.csv``), so the console, the report and the files say the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from sim.presentation.glossary import fmt, fmt_number, kpi_label, tr
+from sim.world.scenario import Scenario
+
+
+def head_line(runs: Any, lang: str = "en") -> str:
+    """Which ensemble, how many sets and replications, and what it cost."""
+    ens = runs.ensemble
+    total = ens.provenance.get("sets_in_file", ens.m)
+    return tr(
+        "ensemble.head",
+        lang,
+        m=runs.m,
+        factors=len(ens.ranges.factors),
+        source=ens.source,
+        total=total,
+        k=runs.n_per_set,
+        cpu=fmt_number(runs.cpu_s, ",.0f", lang) + " s",
+    )
+
+
+def spread_lines(
+    spread: pd.DataFrame, sc: Scenario, lang: str = "en", option: str | None = None
+) -> list[str]:
+    """One line per KPI of *spread* (``ensemble.csv``): the replication interval beside the
+    spread across sets, both in the KPI's unit."""
+    lines = []
+    rows = spread if option is None else spread[spread["option"] == option]
+    for r in rows.itertuples(index=False):
+        label = kpi_label(r.kpi, sc, lang)
+        fields = {
+            "label": label,
+            "m": int(r.m),
+            "p05": fmt(r.kpi, r.p05, lang),
+            "p95": fmt(r.kpi, r.p95, lang),
+        }
+        if pd.notna(getattr(r, "mean", float("nan"))):
+            fields |= {
+                "mean": fmt(r.kpi, r.mean, lang),
+                "lo": fmt(r.kpi, r.ci_low, lang),
+                "hi": fmt(r.kpi, r.ci_high, lang),
+                "n": int(r.n),
+            }
+            lines.append(tr("ensemble.line", lang, **fields))
+        else:
+            lines.append(tr("ensemble.line_only", lang, **fields))
+    return lines
+
+
+def effect_lines(effects: pd.DataFrame, sc: Scenario, base: str, lang: str = "en") -> list[str]:
+    """One line per option and KPI of *effects* (``ensemble_effects.csv``)."""
+    lines = []
+    for r in effects.itertuples(index=False):
+        lines.append(
+            tr(
+                "ensemble.effect",
+                lang,
+                option=r.option,
+                base=base,
+                label=kpi_label(r.kpi, sc, lang),
+                p05=fmt(r.kpi, r.diff_p05, lang, sign=True),
+                p95=fmt(r.kpi, r.diff_p95, lang, sign=True),
+                m=int(r.m),
+                up=int(r.sets_up),
+                down=int(r.sets_down),
+                none=int(r.sets_no_effect),
+                undecided=int(r.sets_undecided),
+            )
+        )
+    return lines
+
+
+def own_keys_line(keys: list[str], lang: str = "en") -> str | None:
+    """The note on keys an option sets itself that a factor also sets, or None."""
+    if not keys:
+        return None
+    shown = ", ".join(keys[:4]) + (f" (+{len(keys) - 4})" if len(keys) > 4 else "")
+    return tr("ensemble.own", lang, keys=shown)
