@@ -200,14 +200,26 @@ def run_sets(
     *,
     window: Window | None = None,
     label: str = "set",
+    keep_runs: int = 0,
+    keep_series: bool = False,
 ) -> list[Experiment]:
     """Replicate *scenario* at each row of *values* (sets x factors), *n* times each, on common
-    random numbers: every set uses replications ``seed``, 0..n-1."""
+    random numbers: every set uses replications ``seed``, 0..n-1 (*keep_runs* of each kept whole,
+    for measures read from the truck log)."""
     values = np.atleast_2d(np.asarray(values, dtype=float))
     scenarios = [
-        ranges.apply(scenario, row, name=f"{scenario.name}_{label}{i}") for i, row in enumerate(values)
+        ranges.apply(scenario, row, name=f"{scenario.name}_{label}{i}"[:80]) for i, row in enumerate(values)
     ]
-    return replicate_each(scenarios, n, seed, jobs=jobs, executor=executor, window=window)
+    return replicate_each(
+        scenarios,
+        n,
+        seed,
+        jobs=jobs,
+        executor=executor,
+        window=window,
+        keep_runs=keep_runs,
+        keep_series=keep_series,
+    )
 
 
 def set_means(exps: Sequence[Experiment], kpis: Sequence[str] | None = None) -> pd.DataFrame:

@@ -924,6 +924,7 @@ def replicate_each(
     max_n: int = 200,
     keep_series: bool = False,
     precision_kpis: Sequence[str] | None = None,
+    keep_runs: int = 0,
 ) -> list[Experiment]:
     """Replicate each scenario on common random numbers, *n* times or, with *precision*, until
     each one's half-width of every KPI of *precision_kpis* (default: *precision_kpi*, else its
@@ -939,7 +940,7 @@ def replicate_each(
             jobs=jobs,
             executor=executor,
             keep_series=keep_series,
-            keep_runs=0,
+            keep_runs=keep_runs,
             done=finished,
             on_done=on_done,
             window=window,

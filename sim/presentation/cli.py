@@ -1203,13 +1203,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from sim.experiments.library import put_in_readme
-    from sim.experiments.validation import counted, load_case, markdown, run_case
+    from sim.experiments.validation import across_ensemble_case, counted, load_case, markdown, run_case
     from sim.presentation.output import atomic_dir
 
     files = args.cases or sorted(str(p) for p in Path("validation").glob("*.yaml"))
     if not files:
         raise UsageError("no validation cases: name case files or run from the project folder")
     cases = [load_case(f) for f in files]  # every file checked before anything runs
+    ensemble = _ensemble(args, [])
     outdir = _output(args, "validation")
     rows = []
     with claimed(outdir, args.force):
@@ -1227,6 +1228,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                         f"{word} (n={r['n']}{cap})",
                         file=sys.stderr,
                     )
+                if ensemble is not None:
+                    r |= across_ensemble_case(
+                        case, sc, ensemble, args.ensemble_replications, args.seed, args.jobs, executor
+                    )
+                    if not args.quiet:
+                        found = (
+                            f"{r['ensemble_matching']} in the band" if r["ensemble_m"] else r["ensemble_note"]
+                        )
+                        print(
+                            f"    across {r['ensemble_m']} plausible parameter sets: {found}", file=sys.stderr
+                        )
         table = pd.DataFrame(rows)
         text = markdown(table)
         with atomic_dir(outdir, args.force) as tmp:
@@ -1640,6 +1652,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--readme", help="also write the table between the README's validation-table markers")
     p.add_argument("--strict", action="store_true", help="exit 1 when a validation case misses")
+    _add_ensemble_args(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("report", help="write a self-contained report.html of a results folder")
