@@ -330,3 +330,33 @@ def test_ensemble_draws_are_reproducible_and_without_repeats() -> None:
     assert len(set(a.values()[:, 0])) == 4
     assert isinstance(ens.draw(20, seed=1), Ensemble)
     assert ens.draw(20, seed=1).m == 9
+
+
+def test_a_validation_case_across_sets_agrees_with_its_point_run_at_the_scenarios_own_values() -> None:
+    """At the scenario's own values a set is the case itself (same seeds, same numbers); a set with
+    slow Chinese checks on two-thirds of the lanes holds far more than the band and is counted out."""
+    from sim.experiments.validation import across_ensemble_case, load_case, measure, run_case
+    from sim.world.ranges import get_key
+
+    case, sc = load_case(ROOT / "validation" / "normal_day_held_22aug2024.yaml")
+    china = "gates.*.routes.*.china_check.service_min.*.mean"
+    own = get_key(sc.to_dict(), "gates.huu_nghi.routes.r1119_1120.china_check.service_min.default.mean")
+    ranges = validate_ranges(
+        {"factors": {
+            "china_min": {"what": "x", "set": [china], "low": 2, "high": 15, "source": "ASSUMPTION: test"},
+            "china_lanes": {"what": "x", "scale": ["gates.*.routes.*.china_check.lanes"], "low": 0.5,
+                            "high": 1.5, "source": "ASSUMPTION: test"},
+        }},
+        "test",
+    )  # fmt: skip
+    ens = point_ensemble(ranges, [[own, 1.0], [15.0, 0.5]])
+    point = run_case(case, sc, n=1, seed=4, jobs=1, max_n=1)
+    across = across_ensemble_case(case, sc, ens, n=1, seed=4, jobs=1)
+    assert across["ensemble_m"] == 2
+    lo, hi = case.band
+    point_inside = lo <= point["simulated"] <= hi
+    # the jam set lies above the band, so exactly the point set can match
+    assert across["ensemble_matching"] == int(point_inside)
+    assert across["ensemble_p95"] > hi
+    exps = run_sets(sc, ranges, ens.values()[:1], 1, 4, jobs=1, keep_runs=1)
+    assert float(measure(case, exps[0]).mean()) == pytest.approx(point["simulated"])
