@@ -313,6 +313,22 @@ def _ensemble(args: argparse.Namespace, scenarios: list[Scenario]) -> Any:
     return drawn
 
 
+DEFAULT_ENSEMBLE = Path("calibration/history/ensemble.parquet")
+"""The baseline's ensemble, written by ``analysis/regenerate.sh history``."""
+
+
+def _print_unknowns_hint(args: argparse.Namespace) -> None:
+    """Say that the intervals are from randomness only, and how to add what is unknown."""
+    from sim.presentation.glossary import tr
+
+    if getattr(args, "ensemble", None) or args.quiet:
+        return
+    where = (
+        str(DEFAULT_ENSEMBLE) if DEFAULT_ENSEMBLE.exists() else "FILE (from `bordersim calibrate --ranges`)"
+    )
+    print(tr("ensemble.none", args.lang, file=where))
+
+
 def _ensemble_kpis(sc: Scenario, first: list[str]) -> list[str]:
     """The KPIs an ensemble's spread is reported for: those the question is about, then the usual."""
     known = set(_known_kpis(sc))
@@ -688,6 +704,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         _print_experiment(exp, outdir, time.perf_counter() - started, args.lang)
         if runs is not None:
             _print_ensemble(runs, tables, sc, args.lang)
+        _print_unknowns_hint(args)
         if precision:
             table = exp.precision_table(precision_kpis)
             found = [(k, k, precision_met(table[k], k, precision)) for k in table.columns]
@@ -791,6 +808,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             _print_precision(_compare_precision(comp, precision_kpis, precision, lang), precision, lang)
         if runs is not None:
             _print_ensemble(runs, tables, scenarios[0], lang, base=comp.names[0])
+        _print_unknowns_hint(args)
         print("  " + tr("summary.results", lang, folder=outdir))
     return 0
 
@@ -967,6 +985,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             _print_precision(found, precision, args.lang)
         if runs is not None:
             _print_ensemble(runs, tables, sc, args.lang, base=sw.experiments[0].scenario.name)
+        _print_unknowns_hint(args)
         print(tr("summary.results", args.lang, folder=outdir))
     return 0
 
@@ -1079,6 +1098,7 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
         print("\n".join(summary_lines(opt)))
         for line in notes:
             print(line)
+        _print_unknowns_hint(args)
         print(f"results in {outdir}/ (the decision sheet: results.xlsx, report: bordersim report {outdir})")
     if opt.chosen is None:
         step = next((ln.strip() for ln in next_step_lines(opt) if ln.strip().startswith("next step")), "")

@@ -501,6 +501,16 @@ TERMS: dict[str, tuple[str, str]] = {
         "trên các bộ tham số, phân vị 5-95 (m)",
     ),
     "report.option": ("option", "phương án"),
+    "ensemble.none": (
+        "how sure: the intervals above are from randomness only (replications of the scenario as "
+        "given); what the model does not know (service times, lanes, channel shares, arrival "
+        "profiles: scenarios/ranges.yaml) is not in them; add --ensemble {file} for the spread "
+        "across plausible parameter sets",
+        "mức chắc chắn: các khoảng trên chỉ do ngẫu nhiên (các lần lặp của kịch bản như đã cho); "
+        "những gì mô hình chưa biết (thời gian phục vụ, số làn, tỉ lệ luồng, phân bố giờ đến: "
+        "scenarios/ranges.yaml) không nằm trong đó; thêm --ensemble {file} để thấy độ trải trên các "
+        "bộ tham số hợp lý",
+    ),
     "ensemble.decides": (
         "the unknown that decides it most: {factor} (rank correlation {rho} across the sets)",
         "yếu tố chưa biết quyết định nhiều nhất: {factor} (tương quan hạng {rho} trên các bộ)",
