@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates every committed calibration and validation output and the README tables made from them.
 #
-#   analysis/regenerate.sh            # everything (about 75 minutes on 2 cores, see README)
-#   analysis/regenerate.sh validate   # one step: calibrate | leadtime | validate | year | overnight | library | kpis | glossary
+#   analysis/regenerate.sh            # everything (about 90 minutes on 2 cores, see README)
+#   analysis/regenerate.sh validate   # one step: calibrate | leadtime | validate | year | overnight | library | kpis | glossary | screen
 #
 # Each step writes to a temporary file or folder and moves it into place only when it finished, so an
 # interrupted step leaves the previous output whole. Seeds are fixed: the same commit gives the same
@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(calibrate leadtime validate year overnight library kpis glossary)
+[ ${#steps[@]} -eq 0 ] && steps=(calibrate leadtime validate year overnight library kpis glossary screen)
 
 # Writes the standard output of a command to FILE only when the command succeeds.
 to_file() {
@@ -52,8 +52,11 @@ for step in "${steps[@]}"; do
     glossary)
       timed glossary to_file docs/glossary.md python -c \
         "from sim.presentation.glossary import glossary_markdown; print(glossary_markdown(), end='')" ;;
+    screen)
+      timed screen bordersim screen scenarios/baseline.yaml --ranges scenarios/ranges.yaml -r 10 --days 28 \
+        --jobs "$JOBS" -o analysis/screen --force --readme README.md ;;
     *)
-      echo "unknown step '$step': use calibrate, leadtime, validate, year, overnight, library, kpis or glossary" >&2
+      echo "unknown step '$step': use calibrate, leadtime, validate, year, overnight, library, kpis, glossary or screen" >&2
       exit 2 ;;
   esac
 done

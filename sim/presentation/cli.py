@@ -1357,6 +1357,75 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+SCREEN_MARKER = "screen-table"
+"""The README markers ``bordersim screen --readme`` writes between."""
+
+
+def _cmd_screen(args: argparse.Namespace) -> int:
+    """Morris screen of every factor of a ranges file: which unknowns move which KPIs."""
+    import re
+
+    import matplotlib.pyplot as plt
+
+    from sim.experiments.kpis import kpi_names
+    from sim.experiments.library import put_in_readme
+    from sim.experiments.morris import morris_screen
+    from sim.presentation.output import atomic_dir
+    from sim.presentation.screen_output import screen_figure, screen_markdown
+    from sim.world.ranges import load_ranges
+
+    sc = _scenario_from(args.file, args.set)
+    if args.days is not None:
+        if args.days <= sc.run.warmup_days:
+            raise UsageError(
+                f"--days {args.days}: a run must be longer than the scenario's warm-up of "
+                f"{sc.run.warmup_days} days (run.warmup_days), which --days does not change"
+            )
+        sc = sc.with_changes({"run.days": args.days})
+    ranges = load_ranges(args.ranges)
+    ranges.check(sc)
+    _check_kpis("--kpi", args.kpi or [], sc)
+    if args.readme:
+        readme = Path(args.readme)
+        if not readme.is_file():
+            raise UsageError(f"--readme {args.readme}: no such file")
+        marks = (f"<!-- {SCREEN_MARKER}:start -->", f"<!-- {SCREEN_MARKER}:end -->")
+        if not re.search(re.escape(marks[0]) + ".*?" + re.escape(marks[1]), readme.read_text("utf-8"), re.S):
+            raise UsageError(f"--readme {args.readme}: no {marks[0]} ... {marks[1]} markers to write between")
+    outdir = _output(args, f"screen_{sc.name}")
+    with claimed(outdir, args.force):
+        with _executor(args) as executor:
+            screen = morris_screen(
+                sc,
+                ranges,
+                r=args.trajectories,
+                levels=args.levels,
+                n=args.replications,
+                seed=args.seed,
+                jobs=args.jobs,
+                executor=executor,
+                kpis=args.kpi,
+            )
+        units = {name: kpi.unit for name, kpi in kpi_names(sc).items()}
+        text = screen_markdown(screen, sc.run.days, units)
+        with atomic_dir(outdir, args.force) as tmp:
+            screen.ranking.to_csv(tmp / "screen.csv", index=False)
+            screen.points.to_csv(tmp / "points.csv", index=False)
+            (tmp / "screen.md").write_text(text + "\n", encoding="utf-8")
+            fig = screen_figure(screen)
+            fig.savefig(tmp / "screen.png", dpi=110)
+            plt.close(fig)
+    if args.readme:
+        readme = Path(args.readme)
+        readme.write_text(
+            put_in_readme(text, readme.read_text(encoding="utf-8"), SCREEN_MARKER), encoding="utf-8"
+        )
+    if not args.quiet:
+        print(text)
+        print(f"\nscreen: {outdir}/screen.md, screen.csv, points.csv, screen.png")
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from sim.experiments.folders import MARKER
     from sim.presentation.report import kind_of, write_report
@@ -1653,6 +1722,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--readme", help="also write the joint fit between the README's calibration-table markers")
     p.set_defaults(func=_cmd_calibrate)
+    p = sub.add_parser(
+        "screen", help="Morris screen: which unknowns of a ranges file move which KPIs, all at once"
+    )
+    _add_scenario_args(p)
+    _add_output_args(p, "results/screen_<name>")
+    p.add_argument("--ranges", required=True, help="ranges YAML of the unknowns (see scenarios/ranges.yaml)")
+    p.add_argument(
+        "-r",
+        "--trajectories",
+        type=_at_least(2),
+        default=10,
+        help="Morris trajectories, 2 or more (default 10); the screen runs r x (factors + 1) points",
+    )
+    p.add_argument(
+        "--levels", type=_at_least(2), default=4, help="grid levels of each range, 2 or more (default 4)"
+    )
+    p.add_argument(
+        "-n", "--replications", type=_at_least(1), default=1, help="replications of each point (default 1)"
+    )
+    p.add_argument(
+        "--days",
+        type=_at_least(1),
+        default=None,
+        help="days a run simulates, warm-up included (sets run.days; run.warmup_days stays)",
+    )
+    p.add_argument(
+        "--kpi",
+        action="append",
+        default=None,
+        metavar="KPI",
+        help="a KPI to rank the factors by (repeatable; default: the headline, the export procedure "
+        "time, exports held at 20:00, the perishable share, trucks cleared a day, the largest utilisation)",
+    )
+    p.add_argument("--seed", type=_at_least(0), default=0, help="seed of the design and the runs (default 0)")
+    p.add_argument("--jobs", type=_at_least(1), default=None, help="worker processes (default: all cores)")
+    p.add_argument(
+        "--dask", metavar="ADDRESS", help="run on a Dask scheduler, or 'local' for a local cluster"
+    )
+    p.add_argument("--readme", help="also write the tables between the README's screen-table markers")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_screen)
     p = sub.add_parser("validate", help="compare the model with reported episodes (validation/*.yaml)")
     p.add_argument("cases", nargs="*", help="case files (default: validation/*.yaml)")
     _add_output_args(p, "results/validation")

@@ -100,7 +100,15 @@ class ParameterChange(BaseModel):
                     rest = 1 - float(shares[leaf])
                     for k in shares:
                         shares[k] = value if k == leaf else float(shares[k]) * (1 - value) / rest
-                    out[parent] = {k: round(v, 6) for k, v in shares.items()}
+                    rounded = {k: round(v, 6) for k, v in shares.items()}
+                    # Rounding each share can leave the sum 1 +- 1.5e-6, beyond what the scenario
+                    # accepts: the largest other share takes the remainder.
+                    others = [k for k in rounded if k != leaf]
+                    if others:
+                        big = max(others, key=lambda k: rounded[k])
+                        rest_sum = sum(v for k, v in rounded.items() if k != big)
+                        rounded[big] = round(1 - rest_sum, 6)
+                    out[parent] = rounded
                 else:
                     out[key] = value
         return out

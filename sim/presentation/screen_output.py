@@ -1,0 +1,96 @@
+"""What ``bordersim screen`` writes: the Morris ranking as markdown and a mu*-sigma figure per KPI."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from sim.experiments.morris import MorrisScreen
+
+TOP_FACTORS = 3
+"""How many factors the sentence under each KPI's table names."""
+
+
+def _num(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    a = abs(x)
+    if a == 0:
+        return "0"
+    return f"{x:.3g}" if a < 100 else f"{x:,.0f}"
+
+
+def _cpu(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def screen_markdown(screen: MorrisScreen, days: int, units: Mapping[str, str] | None = None) -> str:
+    """The screen as markdown: a header with its size and cost, then per KPI a table (factor, mu*,
+    its 95% half-width, sigma, rank) and a sentence naming the unknowns that move it most."""
+    units = units or {}
+    k = len(screen.factors)
+    lines = [
+        f"Morris screen of {k} unknowns: {screen.n_points} points (r = {screen.r} trajectories x "
+        f"{k + 1}), {screen.levels} levels, {screen.replications} replication"
+        f"{'s' if screen.replications != 1 else ''} a point on common random numbers, {days} days a run, "
+        f"{_cpu(screen.cpu_s)} of CPU time (seed {screen.seed}). mu* is the mean absolute change of the "
+        "KPI, in its unit, when a factor moves across its whole range; sigma is the spread of those "
+        "changes (large against mu*: the effect depends on the other factors).",
+    ]
+    for note in screen.notes:
+        lines += ["", f"Note: {note}."]
+    for kpi in screen.kpis:
+        table = screen.of(kpi)
+        if table.mu_star.isna().all():
+            continue
+        unit = units.get(kpi, "")
+        shown = f" ({unit})" if unit else ""
+        lines += [
+            "",
+            f"**{kpi}**{shown}",
+            "",
+            "| factor | mu* | ± 95% | sigma | rank |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for r in table.itertuples():
+            lines.append(
+                f"| `{r.factor}` | {_num(r.mu_star)} | {_num(r.mu_star_conf)} | {_num(r.sigma)} | {r.rank} |"
+            )
+        top = screen.top(kpi, TOP_FACTORS)
+        if not top:
+            lines += ["", f"No unknown moves {kpi} on this design."]
+            continue
+        named = ", ".join(f"`{f}` ({_num(float(table.set_index('factor').mu_star[f]))})" for f in top)
+        lines += ["", f"{kpi} depends most on {named}."]
+    return "\n".join(lines)
+
+
+def screen_figure(screen: MorrisScreen) -> Any:
+    """One panel per KPI: mu* (x) against sigma (y), both from 0, each factor labelled."""
+    import matplotlib.pyplot as plt
+
+    kpis = [k for k in screen.kpis if not screen.of(k).mu_star.isna().all()]
+    cols = min(3, max(1, len(kpis)))
+    rows = max(1, math.ceil(len(kpis) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 4.2 * rows), squeeze=False)
+    for ax in axes.flat[len(kpis) :]:
+        fig.delaxes(ax)
+    for ax, kpi in zip(axes.flat, kpis, strict=False):
+        table = screen.of(kpi)
+        ax.scatter(table.mu_star, table.sigma, s=18, color="tab:blue")
+        for r in table.itertuples():
+            ax.annotate(r.factor, (r.mu_star, r.sigma), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        top_x = float(table.mu_star.max()) or 1.0
+        top_y = float(table.sigma.max()) or 1.0
+        ax.set_xlim(0, top_x * 1.25)
+        ax.set_ylim(0, top_y * 1.2)
+        ax.set_title(kpi, fontsize=9)
+        ax.set_xlabel("mu* (KPI units per full range)")
+        ax.set_ylabel("sigma")
+        ax.grid(alpha=0.3)
+    fig.suptitle(
+        f"Morris screen: {screen.n_points} points, r = {screen.r}, {screen.levels} levels", fontsize=10
+    )
+    fig.tight_layout()
+    return fig
