@@ -98,9 +98,17 @@ class ParameterChange(BaseModel):
                     parent, _, leaf = key.rpartition(".")
                     shares = dict(get_key(base, parent))
                     rest = 1 - float(shares[leaf])
+                    total = sum(float(v) for v in shares.values())
                     for k in shares:
                         shares[k] = value if k == leaf else float(shares[k]) * (1 - value) / rest
-                    out[parent] = {k: round(v, 6) for k, v in shares.items()}
+                    rounded = {k: round(v, 6) for k, v in shares.items()}
+                    # Rounding each share may leave the sum a few millionths off, which the
+                    # scenario's check refuses: the largest sibling takes up the difference.
+                    siblings = [k for k in rounded if k != leaf]
+                    if siblings:
+                        largest = max(siblings, key=lambda k: rounded[k])
+                        rounded[largest] += total - sum(rounded.values())
+                    out[parent] = rounded
                 else:
                     out[key] = value
         return out
