@@ -561,7 +561,10 @@ def _check(
     for t in names:
         mean, var = summ[t]
         mu, var_em = emulators[t].predict(pts)
-        err = (mean - mu) / np.sqrt(var_em + var)
+        sd = np.sqrt(var_em + var)
+        miss = mean - mu
+        # an exact emulator of a target that does not vary (sd 0) is right only when it is exact
+        err = np.divide(miss, sd, out=np.where(miss == 0, 0.0, np.inf * np.sign(miss)), where=sd > 0)
         for i in range(len(pts)):
             rows.append(
                 {
