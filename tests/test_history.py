@@ -158,7 +158,7 @@ def test_the_emulator_check_and_the_ruled_out_table() -> None:
     assert summ.loc["wait", "points"] == 5
     assert summ.loc["wait", "within_3"] >= 0.6
     table = hm.ruled_out
-    assert list(table.columns[:5]) == ["factor", "bin_low", "bin_high", "candidates", "kept_share"]
+    assert list(table.columns) == ["factor", "bin_low", "bin_high", "kept_share", "wait"]
     top = table[(table["factor"] == "service") & (table["bin_low"] == 0.75)].iloc[0]
     assert top["kept_share"] == 0
     assert top["wait"] == 1.0

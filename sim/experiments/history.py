@@ -377,7 +377,6 @@ def _ruled_out(
                 "factor": name,
                 "bin_low": float(edges[i]),
                 "bin_high": float(edges[i + 1]),
-                "candidates": int(sel.sum()),
                 "kept_share": float(kept[sel].mean()) if sel.any() else float("nan"),
             }
             for t, col in enumerate(imp.columns):
