@@ -1276,9 +1276,77 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if args.strict and k < m else 0
 
 
+HISTORY_REPLICATIONS = 2
+"""Replications of each history-matching point when -n is not given."""
+CALIBRATE_REPLICATIONS = 6
+"""Replications of each calibration point when -n is not given."""
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    """History matching over the ranges file's factors instead of the demand and joint fit."""
+    import matplotlib.pyplot as plt
+
+    from sim.experiments.calibrate import load_targets
+    from sim.experiments.ensemble import write_ensemble
+    from sim.experiments.history import history_match_scenario, provenance
+    from sim.presentation.history_output import figure, summary_markdown
+    from sim.presentation.output import atomic_dir
+    from sim.world.ranges import load_ranges
+
+    sc = _scenario_from(args.file, args.set)
+    targets, _ = load_targets(args.targets)
+    ranges = load_ranges(args.ranges)
+    ranges.check(sc)  # every key of the ranges must be the scenario's, before anything runs
+    if args.readme:
+        raise UsageError("--readme is for the joint fit; history matching (--ranges) writes history.md")
+    n = args.replications or HISTORY_REPLICATIONS
+    outdir = _output(args, f"history_{sc.name}")
+    with claimed(outdir, args.force):
+        with _executor(args) as executor:
+            hm = history_match_scenario(
+                sc,
+                ranges,
+                targets.targets,
+                waves=args.waves,
+                runs_per_wave=args.runs_per_wave,
+                n=n,
+                days=args.days,
+                seed=args.seed,
+                check_runs=args.check_runs,
+                jobs=args.jobs,
+                executor=executor,
+            )
+        sets = None if hm.empty else hm.ensemble(args.ensemble_size, args.seed)
+        text = summary_markdown(hm, sc.name, 0 if sets is None else len(sets))
+        with atomic_dir(outdir, args.force) as tmp:
+            hm.runs.to_csv(tmp / "waves.csv", index=False)
+            hm.nroy_table().to_csv(tmp / "nroy.csv", index=False)
+            hm.ruled_out.to_csv(tmp / "ruled_out.csv", index=False)
+            hm.check.to_csv(tmp / "emulator_check.csv", index=False)
+            (tmp / "history.md").write_text(text, encoding="utf-8")
+            if not args.no_plots:
+                fig = figure(hm)
+                fig.savefig(tmp / "history.png", dpi=110)
+                plt.close(fig)
+            if sets is not None:
+                meta = provenance(hm, sc, args.file, ranges, args.targets, args.seed, args.runs_per_wave)
+                write_ensemble(tmp / "ensemble", ranges, sets, meta)
+    if not args.quiet:
+        print(text)
+        print(f"results in {outdir}/")
+    print(f"CPU time {hm.cpu_s / 60:.1f} min", file=sys.stderr)
+    return 0
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    """Step 1 fits demand; with targets and parameters in the file, step 2 fits them jointly."""
+    """Step 1 fits demand; with targets and parameters in the file, step 2 fits them jointly.
+    With ``--ranges``, history matching over the ranges instead (:func:`_cmd_history`)."""
     import time
+
+    if args.ranges:
+        return _cmd_history(args)
+    if args.replications is None:
+        args.replications = CALIBRATE_REPLICATIONS
 
     import matplotlib.pyplot as plt
 
@@ -1721,7 +1789,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--check-replications", type=_at_least(2), default=10, help="replications of the fitted scenario"
     )
     p.add_argument("--readme", help="also write the joint fit between the README's calibration-table markers")
-    p.set_defaults(func=_cmd_calibrate)
+    p.add_argument(
+        "--ranges",
+        help="ranges YAML (see scenarios/ranges.yaml): history match the fit targets over these factors "
+        "instead of the demand and joint fit; writes waves.csv, nroy.csv, ruled_out.csv, "
+        "emulator_check.csv, history.md, history.png and the ensemble "
+        f"(-n defaults to {HISTORY_REPLICATIONS})",
+    )
+    p.add_argument("--waves", type=_between(1, 10), default=3, help="with --ranges: waves, 1-10 (default 3)")
+    p.add_argument(
+        "--runs-per-wave",
+        type=_between(4, 2000),
+        default=40,
+        help="with --ranges: design points per wave, 4-2000 (default 40)",
+    )
+    p.add_argument(
+        "--days", type=_between(2, 3650), default=35, help="with --ranges: days of each run (default 35)"
+    )
+    p.add_argument(
+        "--check-runs",
+        type=_between(0, 500),
+        default=10,
+        help="with --ranges: fresh kept points that check the emulators, 0-500 (default 10)",
+    )
+    p.add_argument(
+        "--ensemble-size",
+        type=_between(1, 100_000),
+        default=200,
+        help="with --ranges: kept parameter sets written to the ensemble, 1-100000 (default 200)",
+    )
+    p.set_defaults(func=_cmd_calibrate, replications=None)
     p = sub.add_parser(
         "screen", help="Morris screen: which unknowns of a ranges file move which KPIs, all at once"
     )
