@@ -38,7 +38,7 @@ for step in "${steps[@]}"; do
       # After calibrate: that step replaces the whole calibration/ folder, this one included.
       timed history bordersim calibrate scenarios/baseline.yaml --targets scenarios/targets.yaml \
         --ranges scenarios/ranges.yaml --waves 3 --runs-per-wave 40 -n 2 --days 35 --jobs "$JOBS" \
-        -o calibration/history --force ;;
+        -o calibration/history --force --readme README.md ;;
     leadtime)
       timed leadtime to_file /tmp/bordersim_leadtime.log python analysis/fit_lead_time.py ;;
     validate)

@@ -322,14 +322,23 @@ def write_inputs(tmp_path: Path, ranges: dict[str, Any] = RANGES) -> tuple[Path,
 def test_calibrate_with_ranges_writes_the_history_and_the_ensemble(tmp_path: Path) -> None:
     sc, targets, rfile = write_inputs(tmp_path)
     out = tmp_path / "hm"
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "before\n<!-- history-table:start -->\nold\n<!-- history-table:end -->\nafter\n", "utf-8"
+    )
     code = main(
         [
             "calibrate", str(sc), "--targets", str(targets), "--ranges", str(rfile), "--waves", "1",
             "--runs-per-wave", "6", "-n", "1", "--days", "4", "--check-runs", "2", "--jobs", "1",
-            "-o", str(out), "-q",
+            "-o", str(out), "-q", "--readme", str(readme),
         ]
     )  # fmt: skip
     assert code == 0
+    text = readme.read_text(encoding="utf-8")
+    assert "old" not in text
+    assert (out / "history.md").read_text(encoding="utf-8").strip() in text
+    assert text.startswith("before\n")
+    assert text.endswith("after\n")
     for name in ("waves.csv", "nroy.csv", "ruled_out.csv", "emulator_check.csv", "history.md", "history.png"):
         assert (out / name).is_file(), name
     ens = load_ensemble(out / "ensemble.parquet")
@@ -373,6 +382,21 @@ def test_calibrate_refuses_out_of_bounds_options(
         main(["calibrate", str(sc), "--targets", str(targets), "--ranges", str(rfile), option, value])
     assert exit_.value.code == 2
     assert option in capsys.readouterr().err
+
+
+def test_calibrate_refuses_a_readme_without_history_markers_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sc, targets, rfile = write_inputs(tmp_path)
+    readme = tmp_path / "README.md"
+    readme.write_text("# no markers\n", encoding="utf-8")
+    out = tmp_path / "o"
+    args = ["--ranges", str(rfile), "--readme", str(readme), "-o", str(out)]
+    code = main(["calibrate", str(sc), "--targets", str(targets), *args])
+    assert code == 2
+    assert "history-table" in capsys.readouterr().err
+    assert not out.exists()
+    assert readme.read_text(encoding="utf-8") == "# no markers\n"
 
 
 def test_calibrate_refuses_days_within_the_warm_up(

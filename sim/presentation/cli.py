@@ -1297,8 +1297,16 @@ def _cmd_history(args: argparse.Namespace) -> int:
     targets, _ = load_targets(args.targets)
     ranges = load_ranges(args.ranges)
     ranges.check(sc)  # every key of the ranges must be the scenario's, before anything runs
-    if args.readme:
-        raise UsageError("--readme is for the joint fit; history matching (--ranges) writes history.md")
+    from sim.experiments.library import put_in_readme
+
+    readme = Path(args.readme) if args.readme else None
+    if readme is not None:  # before anything runs
+        if not readme.is_file():
+            raise UsageError(f"--readme {args.readme}: no such file")
+        try:
+            put_in_readme("", readme.read_text(encoding="utf-8"), "history-table")
+        except ValueError as err:
+            raise UsageError(f"--readme {args.readme}: {err}") from None
     n = args.replications or HISTORY_REPLICATIONS
     outdir = _output(args, f"history_{sc.name}")
     with claimed(outdir, args.force):
@@ -1331,6 +1339,10 @@ def _cmd_history(args: argparse.Namespace) -> int:
             if sets is not None:
                 meta = provenance(hm, sc, args.file, ranges, args.targets, args.seed, args.runs_per_wave)
                 write_ensemble(tmp / "ensemble", ranges, sets, meta)
+    if readme is not None:
+        readme.write_text(
+            put_in_readme(text.strip(), readme.read_text(encoding="utf-8"), "history-table"), encoding="utf-8"
+        )
     if not args.quiet:
         print(text)
         print(f"results in {outdir}/")
@@ -1788,7 +1800,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--check-replications", type=_at_least(2), default=10, help="replications of the fitted scenario"
     )
-    p.add_argument("--readme", help="also write the joint fit between the README's calibration-table markers")
+    p.add_argument(
+        "--readme",
+        help="also write the joint fit (with --ranges: the history match) between the README's "
+        "calibration-table (history-table) markers",
+    )
     p.add_argument(
         "--ranges",
         help="ranges YAML (see scenarios/ranges.yaml): history match the fit targets over these factors "
