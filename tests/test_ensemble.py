@@ -18,6 +18,7 @@ from sim.experiments.ensemble import (
     load_ensemble,
     option_changes,
     point_ensemble,
+    reference_values,
     run_sets,
     write_ensemble,
 )
@@ -211,14 +212,46 @@ def test_the_spread_is_zero_when_every_range_is_a_point() -> None:
 
 def test_an_option_that_sets_a_factor_itself_keeps_its_change_as_a_ratio() -> None:
     ranges = service_ranges(2.0, 4.0)
-    base = textbook()
+    reference = reference_values(ranges, textbook())
     slower = textbook({SERVICE: 6.3})  # 1.5 x the base's 4.2
-    changes, own = option_changes(ranges, base, slower, [3.0])
+    changes, own = option_changes(ranges, reference, slower, [3.0])
     assert own == [SERVICE]
     assert changes[SERVICE] == pytest.approx(4.5)  # 3.0 x 1.5
-    changes, own = option_changes(ranges, base, base, [3.0])
+    changes, own = option_changes(ranges, reference, textbook(), [3.0])
     assert own == []
     assert changes[SERVICE] == 3.0
+
+
+def test_the_first_option_of_a_sweep_keeps_its_own_value_against_the_base() -> None:
+    """Sweep points 6 and 12 min against a base of 4.2: neither is the base, so both keep their
+    change as a ratio at every set (the first point is not taken for the base)."""
+    ranges = service_ranges(2.0, 4.0)
+    ens = point_ensemble(ranges, [[3.0]])
+    base = textbook({"run.days": 2})
+    points = [base.with_changes({SERVICE: 6.0}), base.with_changes({SERVICE: 12.0})]
+    runs = across_ensemble(points, ens, n=1, seed=1, jobs=1, base=base)
+    got = [e[0].scenario.gates["g"].gate_control.service_min["default"].mean for e in runs.experiments]
+    assert got == pytest.approx([3.0 * 6 / 4.2, 3.0 * 12 / 4.2])
+    assert runs.own_keys == [SERVICE]
+
+
+def test_a_share_split_an_option_sets_itself_keeps_the_options_value() -> None:
+    from sim.world.ranges import get_key
+
+    ranges = validate_ranges(
+        {"factors": {"red": {"what": "x", "set": ["risk.channel_shares.default.red"], "renormalise": True,
+                             "low": 0.0, "high": 0.2, "source": "ASSUMPTION: test"}}},
+        "r",
+    )  # fmt: skip
+    reference = reference_values(ranges, textbook())
+    shares = {"green": 0.9, "yellow": 0.05, "red": 0.05}
+    option = textbook({"risk.channel_shares.default": shares})
+    changes, own = option_changes(ranges, reference, option, [0.1])
+    assert own == ["risk.channel_shares.default"]
+    assert "risk.channel_shares.default" not in changes
+    changes, own = option_changes(ranges, reference, textbook(), [0.1])
+    assert own == []
+    assert get_key({"x": changes["risk.channel_shares.default"]}, "x.red") == 0.1
 
 
 def test_a_paired_effect_across_sets_follows_the_lanes_in_theory() -> None:

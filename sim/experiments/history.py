@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiments.ensemble import run_sets
+from sim.experiments.ensemble import reference_values, run_sets
 from sim.experiments.joint import Target, check_names
 from sim.world.ranges import Ranges
 from sim.world.scenario import Scenario, ScenarioError
@@ -702,4 +702,7 @@ def provenance(
         "targets_used": list(hm.used),
         "targets_unreachable": sorted(hm.unreachable),
         "nroy_share": float(hm.kept[-1].mean()) if hm.kept else 0.0,
+        # the scenario's values at the keys a factor sets: an option that changes one of them
+        # itself keeps its change against these (sim.experiments.ensemble.option_changes)
+        "reference": reference_values(ranges, scenario),
     }

@@ -931,7 +931,14 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
             options = [e.scenario for e in sw.experiments]
             runs = across_ensemble(
-                options, ensemble, args.ensemble_replications, args.seed, args.jobs, executor, window=window
+                options,
+                ensemble,
+                args.ensemble_replications,
+                args.seed,
+                args.jobs,
+                executor,
+                window=window,
+                base=sc,
             )
             tables = {
                 "ensemble": runs.spread(kpis, sw.experiments),
@@ -1133,7 +1140,14 @@ def _optimise_across(
         o.scenario.with_changes({}, name=_safe_name(nm)) for o, nm in zip(options, names, strict=True)
     ]
     runs = across_ensemble(
-        scenarios, ensemble, args.ensemble_replications, args.seed, args.jobs, executor, window=window
+        scenarios,
+        ensemble,
+        args.ensemble_replications,
+        args.seed,
+        args.jobs,
+        executor,
+        window=window,
+        base=opt.base,
     )
     kpis = list(dict.fromkeys(t.kpi for t in opt.targets))
     choice = choice_across(runs, opt.targets, [o.cost for o in options])
@@ -1844,19 +1858,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-r",
         "--trajectories",
-        type=_at_least(2),
+        type=_between(2, 100),
         default=10,
-        help="Morris trajectories, 2 or more (default 10); the screen runs r x (factors + 1) points",
+        help="Morris trajectories, 2-100 (default 10); the screen runs r x (factors + 1) points",
     )
     p.add_argument(
-        "--levels", type=_at_least(2), default=4, help="grid levels of each range, 2 or more (default 4)"
+        "--levels", type=_between(2, 20), default=4, help="grid levels of each range, 2-20 (default 4)"
     )
     p.add_argument(
-        "-n", "--replications", type=_at_least(1), default=1, help="replications of each point (default 1)"
+        "-n",
+        "--replications",
+        type=_between(1, 100),
+        default=1,
+        help="replications of each point, 1-100 (default 1)",
     )
     p.add_argument(
         "--days",
-        type=_at_least(1),
+        type=_between(1, 3650),
         default=None,
         help="days a run simulates, warm-up included (sets run.days; run.warmup_days stays)",
     )

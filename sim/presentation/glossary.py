@@ -465,9 +465,12 @@ TERMS: dict[str, tuple[str, str]] = {
         "luận ở {undecided} trong {m} bộ",
     ),
     "ensemble.own": (
-        "note: the option sets {keys} itself; in every set its change is kept as a ratio to the base",
-        "lưu ý: phương án tự đặt {keys}; ở mọi bộ tham số, thay đổi của nó được giữ theo tỉ lệ so "
-        "với phương án gốc",
+        "note: the option sets {keys} itself; in every set a number keeps its change as a ratio to "
+        "the scenario the ranges describe, and a share split or a profile keeps the option's own "
+        "value (the factor is not applied to it)",
+        "lưu ý: phương án tự đặt {keys}; ở mọi bộ tham số, một con số giữ thay đổi của nó theo tỉ lệ "
+        "so với kịch bản mà các khoảng mô tả, còn một phân chia tỉ lệ hay một phân bố theo giờ giữ "
+        "giá trị riêng của phương án (yếu tố không áp dụng cho nó)",
     ),
     "ensemble.choice": (
         "{option} (VND {cost} a day) meets every target in {k} of the {m} plausible parameter sets "

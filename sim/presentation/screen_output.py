@@ -34,9 +34,11 @@ def screen_markdown(screen: MorrisScreen, days: int, units: Mapping[str, str] | 
         f"Morris screen of {k} unknowns: {screen.n_points} points (r = {screen.r} trajectories x "
         f"{k + 1}), {screen.levels} levels, {screen.replications} replication"
         f"{'s' if screen.replications != 1 else ''} a point on common random numbers, {days} days a run, "
-        f"{_cpu(screen.cpu_s)} of CPU time (seed {screen.seed}). mu* is the mean absolute change of the "
-        "KPI, in its unit, when a factor moves across its whole range; sigma is the spread of those "
-        "changes (large against mu*: the effect depends on the other factors).",
+        f"{_cpu(screen.cpu_s)} of CPU time (seed {screen.seed}). mu* is the mean absolute elementary "
+        "effect, in the KPI's unit per the factor's whole range (each step moves a factor by 2/3 of "
+        "its range at 4 levels and the change is scaled to the whole range, so for a share it can "
+        "exceed 1); ± 95% is SALib's bootstrap interval of mu*; sigma is the spread of the effects "
+        "(large against mu*: the effect depends on where the other factors are).",
     ]
     for note in screen.notes:
         lines += ["", f"Note: {note}."]
@@ -61,9 +63,34 @@ def screen_markdown(screen: MorrisScreen, days: int, units: Mapping[str, str] | 
         if not top:
             lines += ["", f"No unknown moves {kpi} on this design."]
             continue
-        named = ", ".join(f"`{f}` ({_num(float(table.set_index('factor').mu_star[f]))})" for f in top)
-        lines += ["", f"{kpi} depends most on {named}."]
+        lines += ["", order_sentence(kpi, table, top)]
     return "\n".join(lines)
+
+
+def order_sentence(kpi: str, table: Any, top: list[str]) -> str:
+    """The largest mu* of *kpi*, and how far the ranking is resolved: a factor is said to move the
+    KPI more than the next only where its interval's low end lies above the next one's high end."""
+    by = table.set_index("factor")
+    named = ", ".join(f"`{f}` ({_num(float(by.mu_star[f]))})" for f in top)
+    text = f"{kpi}: the largest mu* are {named}."
+    ranked = table.sort_values("mu_star", ascending=False)
+    mu = ranked["mu_star"].to_numpy(dtype=float)
+    conf = ranked["mu_star_conf"].fillna(0).to_numpy(dtype=float)
+    factors = list(ranked["factor"])
+    lead = 0
+    while lead + 1 < len(mu) and mu[lead] - conf[lead] <= mu[lead + 1] + conf[lead + 1]:
+        lead += 1
+    if lead + 1 >= len(mu):
+        return text + " Their order is not resolved: every interval overlaps the next."
+    if lead == 0:
+        return (
+            text + f" `{factors[0]}` moves it more than any other (its interval lies above the next one's)."
+        )
+    group = ", ".join(f"`{f}`" for f in factors[: lead + 1])
+    return (
+        text + f" {group} move it more than the rest (the interval of the last of them lies above "
+        "the next one's); their order among themselves is not resolved at this r."
+    )
 
 
 def screen_figure(screen: MorrisScreen) -> Any:
