@@ -165,6 +165,30 @@ def test_the_emulator_check_and_the_ruled_out_table() -> None:
     assert hm.budget()["simulations"] == (len(hm.runs) + 5) * 2
 
 
+def test_the_emulator_check_fails_when_the_fresh_runs_disagree_with_it() -> None:
+    """A model that changes after the design (the fresh runs read 2 minutes more than the design
+    runs did) must be called NOT consistent; the unchanged one is called consistent."""
+    good = match([Aim("wait", *band_at(TRUE_MIN))])
+    assert all("consistent with the fresh runs" in v and "NOT" not in v for v in good.check_verdict())
+    calls = {"n": 0}
+    inner = evaluator()
+
+    def drifting(unit: np.ndarray, n: int) -> dict[str, list[np.ndarray]]:
+        calls["n"] += 1
+        out = inner(unit, n)
+        if calls["n"] > 2:  # two design waves, then the check
+            out["wait"] = [w + 2.0 for w in out["wait"]]
+        return out
+
+    bad = history_match(
+        ["service", "dummy"], drifting, [Aim("wait", *band_at(TRUE_MIN))], waves=2, runs_per_wave=10, n=2,
+        seed=1, check_runs=5, candidates=4000,
+    )  # fmt: skip
+    verdict = bad.check_verdict()
+    assert len(verdict) == 1
+    assert "NOT consistent" in verdict[0]
+
+
 def test_one_replication_pools_the_noise_of_repeated_points() -> None:
     hm = match([Aim("wait", *band_at(TRUE_MIN))], n=1, waves=1)
     # the known noise variance, from 3 points run twice: within a factor of 10 of NOISE_SD^2

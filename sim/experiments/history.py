@@ -11,15 +11,18 @@ wave, and what is left (the *not ruled out yet* space, NROY) is kept as an ensem
 2. *Emulators*: per target, a Gaussian process (scikit-learn, constant x anisotropic RBF kernel)
    on the unit-cube inputs, with each point's own replication variance as its noise.
 3. *Implausibility* at many candidate points: ``I_t(x) = |z_t - E[f_t(x)]| / sqrt(Var_em(x) +
-   Var_rep + Var_band)`` with ``z_t`` the middle of the band (:data:`BAND_SD_PER_HALF_WIDTH`).
-   A candidate is ruled out when the largest ``I_t`` over the targets used exceeds :data:`CUTOFF`.
+   Var_rep + Var_band)`` with ``z_t`` the middle of the band (:data:`BAND_SD_PER_HALF_WIDTH`) and
+   ``Var_rep`` the variance of one run's value (the reported figure is one realisation of the
+   world, set against one run; :attr:`Emulator.var_rep`). A candidate is ruled out when the
+   largest ``I_t`` over the targets used exceeds :data:`CUTOFF`.
 4. *Waves*: the next wave's design points are drawn, spread out, from the candidates still kept;
    the emulators are refitted on every run so far and the kept set can only shrink.
-5. *Reach*: a target that every kept candidate misses is reported as out of reach (with the
-   closest emulated value) and left out of the cut, so one target the ranges cannot reach does not
-   empty the space; when the others together rule out everything, that is reported instead.
+5. *Reach*: a target that no candidate of the whole ranges meets is reported as out of reach
+   (with the closest emulated value) and left out of the cut from that wave on, so one target the
+   ranges cannot reach does not empty the space; when the others together rule out everything,
+   that is reported instead.
 6. *Check*: fresh points of the final NROY, not used in fitting, are run and each target's
-   standardised emulator error is reported.
+   standardised emulator error is reported, with a verdict (:data:`CHECK_WITHIN_3`).
 
 The core (:func:`history_match`) takes any *evaluator* of unit-cube points, so it can be tested on
 a function with a known answer; the simulator's evaluator (:func:`simulator_evaluator`) wraps
@@ -45,6 +48,10 @@ from sim.experiments.joint import Target, check_names
 from sim.world.ranges import Ranges
 from sim.world.scenario import Scenario, ScenarioError
 
+CHECK_WITHIN_3 = 0.9
+"""An emulator is called consistent with the fresh runs when at least this share of them lie
+within 3 of its standard deviations (Pukelsheim's three-sigma rule gives 95% for any unimodal
+error; 0.9 leaves room for the few check runs)."""
 CUTOFF = 3.0
 """A candidate is ruled out when an implausibility exceeds this (Pukelsheim's three-sigma rule:
 at least 95% of any unimodal distribution lies within three standard deviations)."""
@@ -121,8 +128,9 @@ class Emulator:
     gp: Any | None
     constant: float
     var_rep: float
-    """The pooled replication variance of a point's mean (the mean over the design points), used
-    at points that were not run."""
+    """The variance of one run's value (the world is one realisation, compared with one run):
+    the median over the design points of each point's run-to-run variance (the median, because the
+    jammed corners of the ranges have variances far above the plausible region's)."""
 
     def predict(self, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The emulated mean and the emulator's variance at unit-cube points (rows)."""
@@ -133,7 +141,9 @@ class Emulator:
         return np.asarray(mean, dtype=float), np.asarray(sd, dtype=float) ** 2
 
 
-def fit_emulator(name: str, unit: np.ndarray, mean: np.ndarray, var: np.ndarray, seed: int) -> Emulator:
+def fit_emulator(
+    name: str, unit: np.ndarray, mean: np.ndarray, var: np.ndarray, seed: int, n: int = 1
+) -> Emulator:
     """A GP of *mean* over the points *unit* with per-point noise *var* (the variance of each mean).
 
     ``normalize_y`` scales the means by their standard deviation before fitting, and scikit-learn
@@ -147,9 +157,10 @@ def fit_emulator(name: str, unit: np.ndarray, mean: np.ndarray, var: np.ndarray,
     if len(mean) == 0:
         raise ValueError(f"target {name}: no design point gave a finite value")
     pooled = float(np.mean(var))
+    one_run = float(np.median(var)) * n  # var holds each point's variance of a mean of n runs
     sd_y = float(np.std(mean))
     if len(mean) < 3 or sd_y <= 1e-12 * max(1.0, abs(float(np.mean(mean)))):
-        return Emulator(name, None, float(np.mean(mean)), pooled)
+        return Emulator(name, None, float(np.mean(mean)), one_run)
     alpha = np.maximum(np.maximum(var, POINT_NOISE_FLOOR * pooled), NOISE_FLOOR * sd_y**2) / sd_y**2
     k = unit.shape[1]
     kernel = ConstantKernel(1.0, (1e-2, 1e2)) * RBF(np.full(k, 0.5), LENGTH_SCALE_BOUNDS)
@@ -163,7 +174,7 @@ def fit_emulator(name: str, unit: np.ndarray, mean: np.ndarray, var: np.ndarray,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         gp.fit(unit, mean)
-    return Emulator(name, gp, float(np.mean(mean)), pooled)
+    return Emulator(name, gp, float(np.mean(mean)), one_run)
 
 
 def implausibility(aim: Aim, em: Emulator, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -287,6 +298,22 @@ class HistoryMatch:
             "simulations": points,
             "simulated_days": None if self.days is None else points * self.days,
         }
+
+    def check_verdict(self) -> list[str]:
+        """One sentence per target on the emulator check (:data:`CHECK_WITHIN_3`): the emulator is
+        consistent with the fresh runs, or it is NOT, and the kept space rests on it anyway."""
+        out = []
+        for r in self.check_summary().itertuples():
+            if r.points == 0:
+                continue
+            ok = r.within_3 >= CHECK_WITHIN_3
+            word = "consistent with the fresh runs" if ok else "NOT consistent with the fresh runs"
+            out.append(
+                f"{r.target}: {r.within_3:.0%} of {r.points} fresh runs within 3 standard deviations of "
+                f"the emulator (rule: at least {CHECK_WITHIN_3:.0%}): {word}"
+                + ("" if ok else "; what it rules out is in doubt")
+            )
+        return out
 
     def check_summary(self) -> pd.DataFrame:
         """Per target: how many fresh points, the share of standardised errors within 2 and 3."""
@@ -444,13 +471,13 @@ def history_match(
         for t in names:
             mean = np.concatenate([s[0] for s in stats[t]])
             var = np.concatenate([s[1] for s in stats[t]])
-            emulators[t] = fit_emulator(t, x, mean, var, seed + w)
+            emulators[t] = fit_emulator(t, x, mean, var, seed + w, n)
             imp[t], emu[t] = implausibility(by_name[t], emulators[t], cand)
         for t in names:
             if t in unreachable or not keep.any():
                 continue
             i_t = imp[t].to_numpy()
-            best = int(np.flatnonzero(keep)[np.argmin(i_t[keep])])
+            best = int(np.argmin(i_t))  # over the whole ranges, not only what other targets keep
             if i_t[best] > cutoff:
                 a = by_name[t]
                 unreachable[t] = {
@@ -461,7 +488,7 @@ def history_match(
                 findings.append(
                     f"no parameter set in the ranges reaches {t} (closest: emulated value "
                     f"{emu[t].iloc[best]:.4g} against band [{a.low:g}, {a.high:g}]); "
-                    "it is left out of the cut"
+                    f"it is left out of the cut from wave {w} on"
                 )
         used = [t for t in names if t not in unreachable]
         worst = imp[used].to_numpy().max(axis=1) if used else np.zeros(len(cand))
@@ -560,7 +587,8 @@ def _check(
     for t in names:
         mean, var = summ[t]
         mu, var_em = emulators[t].predict(pts)
-        sd = np.sqrt(var_em + var)
+        # a point's own variance from n = 2 runs can be near 0 by chance: at least the pooled one
+        sd = np.sqrt(var_em + np.maximum(var, emulators[t].var_rep / n))
         miss = mean - mu
         # an exact emulator of a target that does not vary (sd 0) is right only when it is exact
         err = np.divide(miss, sd, out=np.where(miss == 0, 0.0, np.inf * np.sign(miss)), where=sd > 0)

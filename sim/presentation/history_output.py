@@ -83,6 +83,8 @@ def summary_markdown(hm: HistoryMatch, scenario: str, ensemble_sets: int) -> str
             "Standardised error (simulated - emulated) / sqrt(emulator variance + replication variance):",
             "",
             _table(summ),
+            "",
+            *[f"- {line}" for line in hm.check_verdict()],
         ]
     else:
         lines.append("No check runs.")
