@@ -481,27 +481,40 @@ def _meets(mean: float, op: str, bound: float) -> bool:
     return bool(mean <= bound) if op == "<=" else bool(mean >= bound)
 
 
+def meets_by_set(runs: EnsembleRuns, k: int, targets: Sequence[Any]) -> np.ndarray:
+    """Per set, whether option *k*'s mean meets every target (``kpi op bound``); a missing value
+    does not meet."""
+    means = runs.means(k, [t.kpi for t in targets])
+    meets = np.ones(len(means), dtype=bool)
+    for t in targets:
+        col = means[t.kpi].to_numpy(dtype=float) if t.kpi in means else np.full(len(means), np.nan)
+        meets &= np.array([_meets(x, t.op, t.bound) if x == x else False for x in col])
+    return meets
+
+
 def choice_across(runs: EnsembleRuns, targets: Sequence[Any], costs: Sequence[float]) -> pd.DataFrame:
     """Per option run across the ensemble: in how many sets its mean meets every target (each
-    target ``kpi op bound``), and its cost. A set's verdict is read from its mean over the
-    replications run there (a point reading: the sets are many, their replications few)."""
+    target ``kpi op bound``), and its cost; for the first option (the choice), in how many of the
+    sets where it misses the second (the runner-up) meets them. A set's verdict is read from its
+    mean over the replications run there (a point reading: the sets are many, their replications
+    few), and the table says how many that was (``n_per_set``)."""
     rows = []
+    first = meets_by_set(runs, 0, targets)
+    second = meets_by_set(runs, 1, targets) if len(runs.options) > 1 else None
     for k, option in enumerate(runs.options):
-        means = runs.means(k, [t.kpi for t in targets])
-        meets = np.ones(len(means), dtype=bool)
-        for t in targets:
-            col = means[t.kpi].to_numpy(dtype=float) if t.kpi in means else np.full(len(means), np.nan)
-            meets &= np.array([_meets(x, t.op, t.bound) if x == x else False for x in col])
-        rows.append(
-            {
-                "option": option.name,
-                "cost": float(costs[k]),
-                "m": len(means),
-                "n_per_set": runs.n_per_set,
-                "sets_meeting": int(meets.sum()),
-                "share_meeting": float(meets.mean()) if len(means) else float("nan"),
-            }
-        )
+        meets = meets_by_set(runs, k, targets)
+        row = {
+            "option": option.name,
+            "cost": float(costs[k]),
+            "m": len(meets),
+            "n_per_set": runs.n_per_set,
+            "sets_meeting": int(meets.sum()),
+            "share_meeting": float(meets.mean()) if len(meets) else float("nan"),
+            "runner_up_meets_where_first_misses": float("nan"),
+        }
+        if k == 0 and second is not None:
+            row["runner_up_meets_where_first_misses"] = int((second & ~first).sum())
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

@@ -1129,7 +1129,7 @@ def _optimise_across(
     """The chosen option, its runner-up and the undecided options across the ensemble: in how many
     sets each meets the targets, whether the choice holds, and the unknown that decides it."""
     from sim.experiments.ensemble import across_ensemble, choice_across, slack
-    from sim.presentation.ensemble_text import head_line, own_keys_line, spread_lines
+    from sim.presentation.ensemble_text import choice_lines, head_line, own_keys_line
     from sim.presentation.glossary import tr
 
     lang = args.lang
@@ -1153,7 +1153,7 @@ def _optimise_across(
     choice = choice_across(runs, opt.targets, [o.cost for o in options])
     choice.insert(1, "label", names)
     tables = {
-        "ensemble": runs.spread(kpis),
+        "ensemble": runs.spread(kpis, [opt.experiment(o) for o in options]),
         "ensemble_choice": choice,
         "ensemble_sets": runs.sets_table(kpis),
     }
@@ -1161,26 +1161,12 @@ def _optimise_across(
     note = own_keys_line(runs.own_keys, lang)
     if note:
         lines.append("  " + note)
-    for r in choice.itertuples(index=False):
-        cost = f"{r.cost:,.0f}"
-        lines.append(
-            "  "
-            + tr(
-                "ensemble.choice", lang, option=r.label, cost=cost, k=r.sets_meeting, m=r.m, n=runs.n_per_set
-            )
-        )
-        for line in spread_lines(tables["ensemble"], opt.base, lang, r.option):
-            lines.append("    " + line)
+    lines += ["  " + line for line in choice_lines(choice, opt.base, lang, tables["ensemble"])]
     first = choice.iloc[0]
-    if first["sets_meeting"] == first["m"]:
-        lines.append("  " + tr("ensemble.holds", lang))
-    else:
-        lines.append(
-            "  " + tr("ensemble.fails", lang, miss=int(first["m"] - first["sets_meeting"]), m=int(first["m"]))
-        )
-    decides = runs.deciding_factor(slack(runs, 0, opt.targets))
-    if decides is not None:
-        lines.append("  " + tr("ensemble.decides", lang, factor=decides[0], rho=f"{decides[1]:+.2f}"))
+    if first["sets_meeting"] < first["m"]:
+        decides = runs.deciding_factor(slack(runs, 0, opt.targets))
+        if decides is not None:
+            lines.append("  " + tr("ensemble.decides", lang, factor=decides[0], rho=f"{decides[1]:+.2f}"))
     return tables, lines
 
 
@@ -1267,12 +1253,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                         case, sc, ensemble, args.ensemble_replications, args.seed, args.jobs, executor
                     )
                     if not args.quiet:
-                        found = (
-                            f"{r['ensemble_matching']} in the band" if r["ensemble_m"] else r["ensemble_note"]
-                        )
-                        print(
-                            f"    across {r['ensemble_m']} plausible parameter sets: {found}", file=sys.stderr
-                        )
+                        from sim.presentation.glossary import tr
+
+                        m, k = r["ensemble_m"], r["ensemble_k"]
+                        found = tr("ensemble.validate", "en", m=m, k=k, inside=r["ensemble_matching"])
+                        print("    " + (found if m else r["ensemble_note"]), file=sys.stderr)
         table = pd.DataFrame(rows)
         text = markdown(table)
         with atomic_dir(outdir, args.force) as tmp:

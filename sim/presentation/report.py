@@ -487,11 +487,10 @@ def ensemble_section(folder: Path, sc: Scenario, lang: str) -> str:
         base = str(spread["option"].iloc[0])
         body += "".join(f"<p>{_e(line)}</p>" for line in effect_lines(effects, sc, base, lang))
     if (folder / "ensemble_choice.csv").exists():
+        from sim.presentation.ensemble_text import choice_lines
+
         choice = pd.read_csv(folder / "ensemble_choice.csv")
-        for r in choice.itertuples(index=False):
-            cost, k, m, n = f"{r.cost:,.0f}", int(r.sets_meeting), int(r.m), int(r.n_per_set)
-            line = tr("ensemble.choice", lang, option=r.label, cost=cost, k=k, m=m, n=n)
-            body += f"<p>{_e(line)}</p>"
+        body += "".join(f"<p>{_e(line)}</p>" for line in choice_lines(choice, sc, lang))
     return body
 
 
