@@ -444,4 +444,5 @@ def test_optimise_with_an_ensemble_says_whether_the_choice_holds(tmp_path: Path)
     assert first["sets_meeting"] == 2  # the 8-min set misses with 2 lanes (Erlang C 6.4 min)
     assert "does NOT hold" in res.stdout
     assert "unknown that decides it most: service_min" in res.stdout
-    assert "the runner-up meets every target in 1" in res.stdout  # 3 lanes at 8 min: 0.6 min
+    assert "in the 1 set(s) where the choice misses, the runner-up meets every target in" in res.stdout
+    assert "1 units: no costs file" in res.stdout

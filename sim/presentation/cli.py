@@ -1152,6 +1152,7 @@ def _optimise_across(
     kpis = list(dict.fromkeys(t.kpi for t in opt.targets))
     choice = choice_across(runs, opt.targets, [o.cost for o in options])
     choice.insert(1, "label", names)
+    choice.insert(3, "cost_unit", "VND/day" if opt.costs is not None else "units")
     tables = {
         "ensemble": runs.spread(kpis, [opt.experiment(o) for o in options]),
         "ensemble_choice": choice,

@@ -97,7 +97,9 @@ def choice_lines(
     the runner-up meets the targets instead."""
     lines = []
     for r in choice.itertuples(index=False):
-        cost = fmt_number(r.cost, ",.0f", lang)
+        number = fmt_number(r.cost, ",.0f", lang)
+        money = getattr(r, "cost_unit", "VND/day") == "VND/day"
+        cost = tr("ensemble.cost_vnd" if money else "ensemble.cost_units", lang, n=number)
         lines.append(
             tr("ensemble.choice", lang, option=r.label, cost=cost, k=int(r.sets_meeting), m=int(r.m),
                n=int(r.n_per_set))

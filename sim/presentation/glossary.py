@@ -473,10 +473,15 @@ TERMS: dict[str, tuple[str, str]] = {
         "giá trị riêng của phương án (yếu tố không áp dụng cho nó)",
     ),
     "ensemble.choice": (
-        "{option} (VND {cost} a day) meets every target in {k} of the {m} plausible parameter sets "
+        "{option} ({cost}) meets every target in {k} of the {m} plausible parameter sets "
         "(each set judged by its mean over {n} replications)",
-        "{option} ({cost} VND/ngày) đạt mọi mục tiêu ở {k} trong {m} bộ tham số hợp lý (mỗi bộ "
+        "{option} ({cost}) đạt mọi mục tiêu ở {k} trong {m} bộ tham số hợp lý (mỗi bộ "
         "được đánh giá theo trung bình của {n} lần lặp)",
+    ),
+    "ensemble.cost_vnd": ("VND {n} a day", "{n} VND/ngày"),
+    "ensemble.cost_units": (
+        "{n} units: no costs file, every added unit costs the same",
+        "{n} đơn vị: không có tệp chi phí, mỗi đơn vị thêm có cùng giá",
     ),
     "ensemble.runner_up": (
         "in the {miss} set(s) where the choice misses, the runner-up meets every target in {k}",
