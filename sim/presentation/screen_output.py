@@ -68,8 +68,9 @@ def screen_markdown(screen: MorrisScreen, days: int, units: Mapping[str, str] | 
 
 
 def order_sentence(kpi: str, table: Any, top: list[str]) -> str:
-    """The largest mu* of *kpi*, and how far the ranking is resolved: a factor is said to move the
-    KPI more than the next only where its interval's low end lies above the next one's high end."""
+    """The largest mu* of *kpi*, and how far the ranking is resolved: which factors could move the
+    KPI as much as the largest (their interval reaches the largest one's low end) and how many
+    move it less (their interval lies below it)."""
     by = table.set_index("factor")
     named = ", ".join(f"`{f}` ({_num(float(by.mu_star[f]))})" for f in top)
     text = f"{kpi}: the largest mu* are {named}."
@@ -77,19 +78,20 @@ def order_sentence(kpi: str, table: Any, top: list[str]) -> str:
     mu = ranked["mu_star"].to_numpy(dtype=float)
     conf = ranked["mu_star_conf"].fillna(0).to_numpy(dtype=float)
     factors = list(ranked["factor"])
-    lead = 0
-    while lead + 1 < len(mu) and mu[lead] - conf[lead] <= mu[lead + 1] + conf[lead + 1]:
-        lead += 1
-    if lead + 1 >= len(mu):
-        return text + " Their order is not resolved: every interval overlaps the next."
-    if lead == 0:
+    floor = mu[0] - conf[0]
+    rivals = [f for f, m, c in zip(factors[1:], mu[1:], conf[1:], strict=True) if m + c >= floor]
+    below = len(factors) - 1 - len(rivals)
+    if not rivals:
         return (
-            text + f" `{factors[0]}` moves it more than any other (its interval lies above the next one's)."
+            text
+            + f" `{factors[0]}` moves it more than any other (its interval lies above every other one's)."
         )
-    group = ", ".join(f"`{f}`" for f in factors[: lead + 1])
+    shown = ", ".join(f"`{f}`" for f in rivals[:5]) + (
+        f" and {len(rivals) - 5} more" if len(rivals) > 5 else ""
+    )
     return (
-        text + f" {group} move it more than the rest (the interval of the last of them lies above "
-        "the next one's); their order among themselves is not resolved at this r."
+        text + f" The order at the top is not resolved at this r: {shown} could move it as much as "
+        f"`{factors[0]}` (their intervals reach its interval); the other {below} move it less."
     )
 
 
