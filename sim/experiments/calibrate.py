@@ -35,7 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.experiments.experiment import Experiment, replicate
 from sim.experiments.joint import JointSettings, Parameter, Target
-from sim.world.scenario import DIRECTIONS, Scenario, ScenarioError, _problems
+from sim.world.numbers import Float
+from sim.world.scenario import DIRECTIONS, Scenario, ScenarioError, _problems, read_yaml_file
 
 CV_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 
@@ -44,12 +45,12 @@ class Targets(BaseModel):
     """What the calibrated scenario should reproduce."""
 
     model_config = ConfigDict(extra="forbid")
-    mean_per_day: float | None = Field(default=None, gt=0, description="trucks cleared a day, all gates")
-    peak_threshold_per_day: float = Field(default=2000, gt=0)
-    peak_share: float | None = Field(
+    mean_per_day: Float | None = Field(default=None, gt=0, description="trucks cleared a day, all gates")
+    peak_threshold_per_day: Float = Field(default=2000, gt=0)
+    peak_share: Float | None = Field(
         default=None, gt=0, lt=1, description="share of days above the threshold"
     )
-    shares: dict[str, dict[str, float]] | None = Field(
+    shares: dict[str, dict[str, Float]] | None = Field(
         default=None, description="gate -> direction -> share of all trucks cleared"
     )
     observed_csv: str | None = Field(default=None, description="daily counts: date,gate,direction,trucks")
@@ -79,10 +80,7 @@ class Targets(BaseModel):
 def load_targets(path: str | Path) -> tuple[Targets, Path]:
     """The targets file and its folder (for relative CSV paths); errors name the file and key."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ScenarioError(str(path), [("", f"cannot read the file: {err.strerror}")]) from None
+    data = read_yaml_file(path, str(path), "targets file")
     try:
         return Targets.model_validate(data), path.parent
     except ValidationError as err:

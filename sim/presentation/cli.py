@@ -35,6 +35,7 @@ from sim.world.scenario import (
     load_scenario,
     parse_assignment,
     parse_value,
+    read_yaml_file,
     scenario_schema,
 )
 
@@ -1448,8 +1449,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _parent_of(file: str) -> Path | None:
     """The file *file* extends, or None."""
-    data = yaml.safe_load(Path(file).read_text(encoding="utf-8")) or {}
-    parent = data.get("extends") if isinstance(data, dict) else None
+    data = read_yaml_file(Path(file), file)
+    parent = data.get("extends")
     return Path(file).parent / parent if isinstance(parent, str) else None
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
+import stat
 import types
 import unicodedata
 from collections.abc import Mapping
@@ -65,6 +67,16 @@ _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 """Gate, route and cargo class names name files and KPIs, so they are plain words too."""
 
 MAX_FILE_BYTES = 1024 * 1024
+MAX_VND_PER_TRUCK_DAY = 1e10
+"""The largest daily rate (fee, fuel, living costs) a kpi section may give a truck: 10 billion VND."""
+MAX_GOODS_VND_PER_TRUCK = 1e12
+"""The largest value of one truck's goods a kpi section may give: a trillion VND."""
+MAX_TONNES_PER_TRUCK = 100.0
+"""The most tonnes a loaded truck may carry in a kpi section."""
+MAX_IDLE_CO2_KG_PER_TRUCK_H = 1000.0
+"""The most CO2 a truck idling for an hour may emit in a kpi section (kg)."""
+MAX_TRUCKS_PER_DAY = 1e7
+"""The largest reported trucks-a-day figure a kpi section may give."""
 """The largest scenario file read (1 MiB; the baseline, the largest shipped, is 16 KB)."""
 MAX_GATES = 32
 MAX_ROUTES = 16
@@ -557,8 +569,12 @@ class KpiSettings(_Model):
     perishable_threshold_h: Float = Field(
         default=8, gt=0, description="hours in the system above which a perishable truck counts as late"
     )
-    daily_mean_ref: Float = Field(default=1650, description="reported mean cleared per day")
-    daily_peak_ref: Float = Field(default=2000, description="reported peak cleared per day")
+    daily_mean_ref: Float = Field(
+        default=1650, ge=0, le=MAX_TRUCKS_PER_DAY, description="reported mean cleared per day"
+    )
+    daily_peak_ref: Float = Field(
+        default=2000, ge=0, le=MAX_TRUCKS_PER_DAY, description="reported peak cleared per day"
+    )
     held_clock: str = Field(
         default="20:00", description="clock time, 'HH:MM' Vietnam time, at which trucks held are counted"
     )
@@ -567,39 +583,48 @@ class KpiSettings(_Model):
         description="the KPI the scenario's question is about: replications are added until its "
         "95% half-width is within the precision asked for",
     )
-    parking_vnd_per_truck_day: float = Field(
+    parking_vnd_per_truck_day: Float = Field(
         default=400_000,
         ge=0,
+        le=MAX_VND_PER_TRUCK_DAY,
         description="parking fee a truck pays per day in the gate's yard (VND; 400k reported, Dec 2021)",
     )
-    park_vnd_per_truck_day: float = Field(
-        default=0, ge=0, description="fee a truck pays per day in the holding park (VND; 0 = a free park)"
+    park_vnd_per_truck_day: Float = Field(
+        default=0,
+        ge=0,
+        le=MAX_VND_PER_TRUCK_DAY,
+        description="fee a truck pays per day in the holding park (VND; 0 = a free park)",
     )
-    reefer_fuel_vnd_per_truck_day: float = Field(
+    reefer_fuel_vnd_per_truck_day: Float = Field(
         default=300_000,
         ge=0,
+        le=MAX_VND_PER_TRUCK_DAY,
         description="fuel a refrigerated truck burns per day waiting, to keep cool (VND; 300k reported, "
         "Dec 2021)",
     )
     reefer_classes: list[str] | None = Field(
         default=None, description="cargo classes carried in refrigerated trucks; null = the perishable ones"
     )
-    driver_vnd_per_truck_day: float = Field(
+    driver_vnd_per_truck_day: Float = Field(
         default=0,
         ge=0,
+        le=MAX_VND_PER_TRUCK_DAY,
         description="a driver's living costs per day of waiting at the border: food, water, phone, "
         "sleeping in the cab (VND; no figure reported; 0 = not counted)",
     )
-    goods_value_vnd_per_truck: float = Field(
+    goods_value_vnd_per_truck: Float = Field(
         default=700_000_000,
         ge=0,
+        le=MAX_GOODS_VND_PER_TRUCK,
         description="value of the goods on a perishable truck (VND; 500-900 m reported, Dec 2021)",
     )
     perishable_loss_share: Probability = Field(
         default=0.1,
         description="share of a perishable load's value lost when the truck is over the threshold",
     )
-    tonnes_per_truck: float = Field(default=20, ge=0, description="tonnes of goods on a loaded truck")
+    tonnes_per_truck: Float = Field(
+        default=20, ge=0, le=MAX_TONNES_PER_TRUCK, description="tonnes of goods on a loaded truck"
+    )
     unladen_classes: list[str] = Field(
         default_factory=list, description="cargo classes that carry no goods (empty returns)"
     )
@@ -609,8 +634,11 @@ class KpiSettings(_Model):
         description="the places held_at_<clock>_<direction>_mean adds up: the gate area's (default) or "
         "also 'outside' and 'enroute' (declared exports not yet in the area), as the reports count",
     )
-    idle_co2_kg_per_truck_h: float = Field(
-        default=5.0, ge=0, description="CO2 a truck emits per hour with its engine idling (kg)"
+    idle_co2_kg_per_truck_h: Float = Field(
+        default=5.0,
+        ge=0,
+        le=MAX_IDLE_CO2_KG_PER_TRUCK_H,
+        description="CO2 a truck emits per hour with its engine idling (kg)",
     )
     equivalence: dict[str, Float] = Field(
         default_factory=dict,
@@ -1083,30 +1111,70 @@ def parse_yaml(text: str, source: str, key: str = "") -> Any:
         raise ScenarioError(source, [(key, f"nested more than {MAX_DEPTH} levels deep")]) from None
 
 
-def read_yaml_file(path: Path, source: str) -> dict[str, Any]:
+def read_yaml_file(path: Path, source: str, what: str = "scenario") -> dict[str, Any]:
     """A YAML file of mappings read through every guard of a scenario file: a regular file (no FIFO,
-    device or folder) of at most :data:`MAX_FILE_BYTES`, strict UTF-8, and :func:`parse_yaml`."""
-    try:
-        if not path.is_file():
-            raise ScenarioError(source, [("", "not a file")])
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            limit = f"scenario files of at most {MAX_FILE_BYTES:,} bytes (1 MiB) are read"
-            raise ScenarioError(source, [("", f"{size:,} bytes; {limit}")])
-        raw = path.read_bytes()
-    except OSError as err:
-        raise ScenarioError(source, [("", f"cannot read the file: {err.strerror}")]) from None
+    device or folder) of at most :data:`MAX_FILE_BYTES`, strict UTF-8, and :func:`parse_yaml`.
+
+    Every YAML file the tool reads (scenarios, costs, targets, ranges, validation cases, the
+    files of a results folder) comes through here, so each meets the same guards; *what* names
+    the kind of file in the message.
+    """
+    raw = read_guarded_bytes(path, source, what)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise ScenarioError(
-            source, [("", f"not UTF-8 text: byte 0x{raw[err.start]:02x} at line {line}; save it as UTF-8")]
+            source,
+            [("", f"not UTF-8 text: byte 0x{raw[err.start]:02x} at line {line}; save it as UTF-8")],
+            what=what,
         ) from None
-    data = parse_yaml(text, source)
+    try:
+        data = parse_yaml(text, source)
+    except ScenarioError as err:
+        raise ScenarioError(source, err.problems, what=what) from None
     if not isinstance(data, dict):
-        raise ScenarioError(source, [("", f"must be a mapping of keys, got {type(data).__name__}")])
+        raise ScenarioError(
+            source, [("", f"must be a mapping of keys, got {type(data).__name__}")], what=what
+        )
     return data
+
+
+def read_guarded_bytes(
+    path: Path, source: str, what: str = "scenario", limit_bytes: int = MAX_FILE_BYTES
+) -> bytes:
+    """The bytes of *path* if it is a regular file of at most *limit_bytes*: a FIFO would block
+    forever, a device such as /dev/zero never ends, a folder is no file. Checked on the opened
+    file (``O_NONBLOCK``, so a FIFO does not block the open) so nothing is swapped in between."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as err:
+        raise ScenarioError(source, [("", f"cannot read the file: {err.strerror}")], what=what) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = (
+                "a folder"
+                if stat.S_ISDIR(info.st_mode)
+                else "a FIFO"
+                if stat.S_ISFIFO(info.st_mode)
+                else "a device or other special file"
+            )
+            raise ScenarioError(source, [("", f"not a regular file ({kind})")], what=what)
+        if info.st_size > limit_bytes:
+            limit = f"{what} files of at most {limit_bytes:,} bytes are read"
+            raise ScenarioError(source, [("", f"{info.st_size:,} bytes; {limit}")], what=what)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(limit_bytes + 1)
+    except OSError as err:
+        raise ScenarioError(source, [("", f"cannot read the file: {err.strerror}")], what=what) from None
+    finally:
+        os.close(fd)
+    if len(raw) > limit_bytes:
+        raise ScenarioError(
+            source, [("", f"more than {limit_bytes:,} bytes; files of at most that are read")], what=what
+        )
+    return raw
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
