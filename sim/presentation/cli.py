@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from sim.experiments.folders import OutputBusyError, OutputRefusedError, OutputWriteError, claimed
+from sim.presentation import arguments
 from sim.world.checks import scenario_warnings
 from sim.world.scenario import (
     Scenario,
@@ -40,8 +41,8 @@ from sim.world.scenario import (
 )
 
 EXIT_BAD_INPUT = 2
-MIN_REPLICATIONS = 10
-DEFAULT_PRECISION = 0.05
+MIN_REPLICATIONS = arguments.MIN_REPLICATIONS
+DEFAULT_PRECISION = arguments.DEFAULT_PRECISION
 EXIT_INTERRUPTED = 130
 DASK_TIMEOUT_S = 10
 """How long ``--dask ADDRESS`` waits for the scheduler before giving up."""
@@ -87,29 +88,9 @@ def _blame_sets(err: ScenarioError, texts: dict[str, str]) -> ScenarioError:
     return ScenarioError(source, err.problems)
 
 
-def _at_least(low: int) -> Any:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
-        return value
-
-    return parse
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text[:40]!r}") from None
-    if not 0 < value < 1:  # also refuses nan and inf
-        raise argparse.ArgumentTypeError(
-            f"must be a fraction of the mean between 0 and 1 (e.g. 0.05), got {text}"
-        )
-    return value
+_at_least = arguments.whole_number
+"""An argparse type: a whole number from *low* (see :func:`sim.presentation.arguments.whole_number`)."""
+_fraction = arguments.fraction
 
 
 def _check_kpis(option: str, names: list[str], sc: Scenario) -> None:
@@ -193,12 +174,7 @@ def _window(args: argparse.Namespace, scenarios: list[Scenario]) -> Any:
 
 def _add_scenario_args(p: argparse.ArgumentParser, many: bool = False) -> None:
     p.add_argument("file", nargs="+" if many else None, help="scenario YAML file" + ("s" if many else ""))
-    p.add_argument(
-        "--set",
-        action="append",
-        metavar="KEY=VALUE",
-        help="override a key, e.g. --set gates.huu_nghi.customs_docs.lanes=6 (repeatable)",
-    )
+    arguments.add_set(p)
 
 
 def _add_output_args(p: argparse.ArgumentParser, default: str = "results/<name>") -> None:
@@ -261,16 +237,7 @@ def _add_lang(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _between(low: int, high: int) -> Any:
-    """An argparse type: a whole number from *low* to *high*."""
-
-    def parse(text: str) -> int:
-        value = _at_least(low)(text)
-        if value > high:
-            raise argparse.ArgumentTypeError(f"must be at most {high:,}, got {value:,}")
-        return value
-
-    return parse
+_between = arguments.whole_number
 
 
 MAX_ENSEMBLE_SETS = 1000
@@ -359,54 +326,24 @@ def _print_ensemble(
 def _add_experiment_args(p: argparse.ArgumentParser, n: int | None, resumable: bool = True) -> None:
     _add_output_args(p)
     if n is None:
-        p.add_argument(
-            "-n",
-            "--replications",
-            type=_at_least(1),
-            default=None,
-            help="exactly this many replications (default: as many as --precision needs, at least "
+        arguments.add_replications(
+            p,
+            None,
+            help_text="exactly this many replications (default: as many as --precision needs, at least "
             f"{MIN_REPLICATIONS})",
         )
-        p.add_argument(
-            "--precision",
-            type=_fraction,
-            default=None,
-            help="add replications until the KPI's 95%% half-width is within this fraction of its "
-            f"mean (default {DEFAULT_PRECISION:g} when -n is not given)",
-        )
-        p.add_argument(
-            "--precision-kpi",
-            action="append",
-            default=None,
-            metavar="KPI",
-            help="a KPI --precision is about, besides the scenario's headline KPI; repeatable, "
-            "every one must meet it (shares to 1 point at 5%%, means below 1 to precision x 1 unit)",
-        )
-        p.add_argument(
-            "--max-replications",
-            type=_at_least(2),
-            default=100,
-            help="cap for --precision, 2 or more (default 100)",
-        )
+        arguments.add_precision(p)
+        arguments.add_max_replications(p, 100, "cap for --precision, 2 or more (default 100)")
     else:
-        p.add_argument(
-            "-n", "--replications", type=_at_least(1), default=n, help=f"replications (default {n})"
-        )
-    p.add_argument("--seed", type=_at_least(0), default=0, help="random seed, 0 or more (default 0)")
-    p.add_argument("--jobs", type=_at_least(1), default=None, help="worker processes (default: all cores)")
-    p.add_argument(
-        "--dask", metavar="ADDRESS", help="run on a Dask scheduler, or 'local' for a local cluster"
-    )
+        arguments.add_replications(p, n)
+    arguments.add_seed(p)
+    arguments.add_jobs(p)
+    arguments.add_dask(p)
     p.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
-    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    arguments.add_quiet(p)
     if resumable:
         p.add_argument("--resume", action="store_true", help="keep replications an interrupted run finished")
-        p.add_argument(
-            "--window",
-            metavar="FIRST..LAST",
-            help="KPIs over these dates, both included (e.g. 2025-10-01..2025-10-31); "
-            "default: after the warm-up",
-        )
+        arguments.add_window(p)
 
 
 @contextlib.contextmanager
@@ -839,18 +776,8 @@ def _compare_precision(comp: Any, kpis: list[str], precision: float, lang: str) 
     return found
 
 
-MAX_POINTS = 1000
-"""The most points a sweep's or optimise's grid may have unless --max-points raises it: each point
-is a scenario replicated several times, and 40 x 40 x 40 values would never finish."""
-
-
-def _add_max_points(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--max-points",
-        type=_at_least(1),
-        default=MAX_POINTS,
-        help=f"the most points the grid may have (default {MAX_POINTS:,}); counted before any runs",
-    )
+MAX_POINTS = arguments.MAX_POINTS
+_add_max_points = arguments.add_max_points
 
 
 def _check_grid(option: str, sizes: list[int], limit: int) -> None:
@@ -1035,8 +962,6 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
             f"-n/--replications ({args.n0}) is above --max-replications ({args.max_replications}); "
             "-n now counts the first stage's replications and --max-replications is the cap"
         )
-    if not 0.5 < args.confidence < 1:
-        raise UsageError(f"--confidence must be between 0.5 and 1, got {args.confidence}")
     costs = load_costs(args.costs) if args.costs else None
     if costs is not None:
         check_levers(costs, levers, args.costs)
@@ -1643,7 +1568,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="a grid of scenarios varying keys; KPI against each value")
     _add_scenario_args(p)
     _add_experiment_args(p, n=None)
-    p.add_argument("--vary", action="append", metavar="KEY=V1,V2,...", help="values of a key (repeatable)")
+    arguments.add_vary(p)
     _add_max_points(p)
     p.add_argument("--kpi", action="append", help="KPI to plot (repeatable)")
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
@@ -1654,54 +1579,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_args(p)
     _add_max_points(p)
     _add_output_args(p, "results/optimise_<name>")
-    p.add_argument(
-        "--target",
-        action="append",
-        required=True,
-        metavar='"KPI <= VALUE"',
-        help='a bound on a KPI\'s mean, e.g. "time_in_system_h_mean_export <= 4" (repeatable)',
-    )
-    p.add_argument(
-        "--lever",
-        action="append",
-        required=True,
-        metavar="KEY=V1,V2,...",
-        help="values to try for a key, e.g. gates.huu_nghi.customs_docs.lanes=6,8 (repeatable)",
-    )
+    arguments.add_target(p)
+    arguments.add_lever(p)
     p.add_argument("--costs", help="costs YAML (see scenarios/costs.yaml); default: every unit costs 1")
-    p.add_argument(
-        "-n",
-        "--replications",
-        type=_at_least(2),
-        default=5,
-        help="replications of every option in the first stage, 2 or more (default 5); as on run, "
+    arguments.add_replications(
+        p,
+        5,
+        low=2,
+        help_text="replications of every option in the first stage, 2 or more (default 5); as on run, "
         "-n counts replications and --max-replications is the cap",
     )
-    p.add_argument(
-        "--max-replications",
-        type=_at_least(2),
-        default=20,
-        help="replications an undecided option gets at most (default 20)",
-    )
-    p.add_argument("--n0", type=int, default=None, help=argparse.SUPPRESS)
-    p.add_argument(
-        "--confidence", type=float, default=0.95, help="confidence of each decision (default 0.95)"
-    )
+    arguments.add_max_replications(p, 20, "replications an undecided option gets at most (default 20)")
+    p.add_argument("--n0", type=_at_least(2), default=None, help=argparse.SUPPRESS)
+    arguments.add_confidence(p)
     p.add_argument("--joint", action="store_true", help="Bonferroni over options and targets too")
-    p.add_argument("--seed", type=_at_least(0), default=0, help="random seed, 0 or more (default 0)")
-    p.add_argument("--jobs", type=_at_least(1), default=None, help="worker processes (default: all cores)")
-    p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler, or 'local'")
-    p.add_argument(
-        "--window",
-        metavar="FIRST..LAST",
-        help="KPIs over these dates, both included; default: after the warm-up",
-    )
-    p.add_argument(
-        "--robust-n", type=_at_least(2), help="replications a robustness setting, 2 or more (default: -n)"
-    )
+    arguments.add_seed(p)
+    arguments.add_jobs(p)
+    arguments.add_dask(p)
+    arguments.add_window(p)
+    arguments.add_robust_n(p)
     p.add_argument("--no-robustness", action="store_true", help="skip rerunning at low and high assumptions")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
-    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    arguments.add_quiet(p)
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
     _add_ensemble_args(p)
     _add_lang(p)
@@ -1739,9 +1638,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--levels", type=_at_least(2), default=4, help="grid levels of each range, 2 or more (default 4)"
     )
-    p.add_argument(
-        "-n", "--replications", type=_at_least(1), default=1, help="replications of each point (default 1)"
-    )
+    arguments.add_replications(p, 1, help_text="replications of each point, 1 or more (default 1)")
     p.add_argument(
         "--days",
         type=_at_least(1),
@@ -1756,39 +1653,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="a KPI to rank the factors by (repeatable; default: the headline, the export procedure "
         "time, exports held at 20:00, the perishable share, trucks cleared a day, the largest utilisation)",
     )
-    p.add_argument("--seed", type=_at_least(0), default=0, help="seed of the design and the runs (default 0)")
-    p.add_argument("--jobs", type=_at_least(1), default=None, help="worker processes (default: all cores)")
-    p.add_argument(
-        "--dask", metavar="ADDRESS", help="run on a Dask scheduler, or 'local' for a local cluster"
-    )
+    arguments.add_seed(p, "seed of the design and the runs, 0 or more (default 0)")
+    arguments.add_jobs(p)
+    arguments.add_dask(p)
     p.add_argument("--readme", help="also write the tables between the README's screen-table markers")
-    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    arguments.add_quiet(p)
     p.set_defaults(func=_cmd_screen)
     p = sub.add_parser("validate", help="compare the model with reported episodes (validation/*.yaml)")
     p.add_argument("cases", nargs="*", help="case files (default: validation/*.yaml)")
     _add_output_args(p, "results/validation")
-    p.add_argument(
-        "-n", "--replications", type=_at_least(1), help="replications to start from (default: the case's, 10)"
+    arguments.add_replications(p, None, help_text="replications to start from (default: the case's, 10)")
+    arguments.add_max_replications(
+        p, 40, "add replications until the interval is narrower than the band, up to this many"
     )
-    p.add_argument(
-        "--max-replications",
-        type=_at_least(2),
-        default=40,
-        help="add replications until the interval is narrower than the band, up to this many",
-    )
-    p.add_argument("--seed", type=_at_least(0), default=0, help="random seed, 0 or more (default 0)")
-    p.add_argument("--jobs", type=_at_least(1), default=None, help="worker processes (default: all cores)")
-    p.add_argument(
-        "--dask", metavar="ADDRESS", help="run on a Dask scheduler, or 'local' for a local cluster"
-    )
+    arguments.add_seed(p)
+    arguments.add_jobs(p)
+    arguments.add_dask(p)
     p.add_argument("--readme", help="also write the table between the README's validation-table markers")
     p.add_argument("--strict", action="store_true", help="exit 1 when a validation case misses")
     _add_ensemble_args(p)
-    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    arguments.add_quiet(p)
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("report", help="write a self-contained report.html of a results folder")
     p.add_argument("folder", help="a folder written by `bordersim run`, `compare`, `sweep` or `optimise`")
-    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    arguments.add_quiet(p)
     _add_lang(p)
     p.set_defaults(func=_cmd_report)
     p = sub.add_parser("check", help="validate a scenario and print what it resolves to")
@@ -1807,7 +1695,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_check)
     p = sub.add_parser("kpis", help="list every KPI with its unit and meaning (of FILE: expanded for it)")
     p.add_argument("file", nargs="?", help="a scenario: list the KPI names it defines")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a key (repeatable)")
+    arguments.add_set(p)
     p.add_argument("--readme", help="write the table of KPI patterns between the README's kpi-table markers")
     p.set_defaults(func=_cmd_kpis)
     p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
