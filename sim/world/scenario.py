@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import os
 import re
 import stat
@@ -67,6 +68,10 @@ _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 """Gate, route and cargo class names name files and KPIs, so they are plain words too."""
 
 MAX_FILE_BYTES = 1024 * 1024
+MAX_DAY_TO_DAY_CV = 2.0
+"""The largest cv of the day factor: at 2 already over 40% of days fall below a tenth of the mean."""
+MAX_DEMAND_FACTOR = 1000.0
+"""The largest weekday or month factor (factors are relative to an ordinary day)."""
 MAX_VND_PER_TRUCK_DAY = 1e10
 """The largest daily rate (fee, fuel, living costs) a kpi section may give a truck: 10 billion VND."""
 MAX_GOODS_VND_PER_TRUCK = 1e12
@@ -392,11 +397,18 @@ class Platform(_Model):
 class DemandPattern(_Model):
     """How base demand varies: weekday, month, a random day factor, and the hour of day."""
 
-    weekday_factors: list[Factor] = Field(min_length=7, max_length=7, description="Mon..Sun")
-    month_factors: dict[str, list[Factor]] = Field(
+    weekday_factors: list[Annotated[Factor, Field(le=MAX_DEMAND_FACTOR)]] = Field(
+        min_length=7, max_length=7, description="Mon..Sun"
+    )
+    month_factors: dict[str, list[Annotated[Factor, Field(le=MAX_DEMAND_FACTOR)]]] = Field(
         description="Jan..Dec factors by cargo class; 'default' covers the others"
     )
-    day_to_day_cv: Float = Field(ge=0, description="cv of a gamma day factor with mean 1")
+    day_to_day_cv: Float = Field(
+        ge=0,
+        le=MAX_DAY_TO_DAY_CV,
+        description=f"cv of a gamma day factor with mean 1, at most {MAX_DAY_TO_DAY_CV:g} (a larger cv "
+        "puts nearly all days at zero trucks)",
+    )
     hourly_profile: dict[Direction, list[Factor]] = Field(
         description="relative arrivals in each hour 0..23, by direction"
     )
@@ -409,6 +421,11 @@ class DemandPattern(_Model):
         for key, profile in self.hourly_profile.items():
             if len(profile) != 24 or sum(profile) <= 0:
                 raise ValueError(f"hourly_profile.{key} needs 24 values with a positive sum")
+            if not math.isfinite(sum(profile)):
+                raise ValueError(
+                    f"hourly_profile.{key}: its 24 weights sum past the largest number (they are "
+                    "relative: give e.g. shares of the day or trucks an hour)"
+                )
         return self
 
 
@@ -1020,7 +1037,70 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
             for r in ev.routes or []:
                 if r not in known:
                     problems.append((f"events.{i}.routes", unknown_name("route", r, known)))
+    if not problems:
+        problems += _stacked_capacity_problems(sc)
     return problems
+
+
+MAX_STACKED_FACTOR = 100.0
+"""The most (and 1/this the least) the factors of capacity events at the same time may multiply to."""
+
+
+def _capacity_places(sc: Scenario, ev: CapacityEvent) -> list[tuple[str, ...]]:
+    """The (gate, stage[, route]) places a capacity event slows."""
+    places: list[tuple[str, ...]] = []
+    if ev.stages is not None and "platform" in ev.stages:
+        places.append(("platform",))
+    for g in ev.gates or list(sc.gates):
+        for stage in ev.stages or STAGES:
+            if stage in LANE_STAGES:
+                places.append((g, stage))
+            elif stage in ROUTE_STAGES:
+                places += [(g, stage, r) for r in sc.gates[g].routes if ev.routes is None or r in ev.routes]
+    return places
+
+
+def _stacked_capacity_problems(sc: Scenario) -> list[tuple[str, str]]:
+    """Capacity events in force at once on the same stage multiply; refuse a product beyond
+    x :data:`MAX_STACKED_FACTOR` either way (200 events of x100 would make service instant, 200 of
+    x0.01 would stop it), naming the events. Sums of logs over a sweep of the starts and ends."""
+    timed = [(i, ev) for i, ev in enumerate(sc.events) if isinstance(ev, CapacityEvent)]
+    if len(timed) < 2:
+        return []
+    edges = sorted(
+        [(ev.start, 1, i) for i, ev in timed] + [(ev.end, 0, i) for i, ev in timed]
+    )  # an end sorts before a start at the same moment: back-to-back events do not overlap
+    events = dict(timed)
+    places = {i: _capacity_places(sc, ev) for i, ev in timed}
+    log_sum: dict[tuple[str, ...], float] = {}
+    active: dict[tuple[str, ...], list[int]] = {}
+    limit = math.log(MAX_STACKED_FACTOR) + 1e-9
+    for when, starts, i in edges:
+        sign = 1.0 if starts else -1.0
+        for place in places[i]:
+            log_sum[place] = log_sum.get(place, 0.0) + sign * math.log(events[i].factor)
+            if starts:
+                active.setdefault(place, []).append(i)
+            else:
+                active[place].remove(i)
+        if not starts:
+            continue
+        for place in places[i]:
+            if abs(log_sum[place]) > limit:
+                names = [
+                    f"events.{j}" + (f" ({events[j].name})" if events[j].name else "") for j in active[place]
+                ]
+                shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+                product = math.exp(log_sum[place]) if log_sum[place] < 700 else math.inf
+                return [
+                    (
+                        f"events.{i}.factor",
+                        f"capacity events in force together at {'.'.join(place)} on {when:%Y-%m-%d %H:%M} "
+                        f"multiply to x{product:.3g}, beyond x{MAX_STACKED_FACTOR:g} or "
+                        f"x{1 / MAX_STACKED_FACTOR:g}: {shown}; merge them into one event",
+                    )
+                ]
+    return []
 
 
 DERIVED = "derived"
