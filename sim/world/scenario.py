@@ -1274,22 +1274,55 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return out
 
 
+MAX_EXTENDS = 32
+"""The most files a chain of ``extends`` may hold (the shipped scenarios use at most a few)."""
+MAX_NAME_CHARS = 1024
+"""The longest file name ``extends`` may give (a file system allows 255 bytes a part, 4096 a path)."""
+
+
+class _ChainTooDeepError(ScenarioError):
+    """A chain of ``extends`` longer than :data:`MAX_EXTENDS`: said once, not once per file."""
+
+
 def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     source = str(path)
     if path.resolve() in chain:
         raise ScenarioError(source, [("extends", "circular: the file extends itself")])
+    if len(chain) >= MAX_EXTENDS:
+        files = [str(p) for p in (*chain, path)]
+        shown = ", ".join(files[:3]) + ", ..., " + ", ".join(files[-3:])
+        raise _ChainTooDeepError(
+            files[0],
+            [("extends", f"the chain of extends is deeper than {MAX_EXTENDS} files: {shown}")],
+        )
     data = read_yaml_file(path, source)
     parent = data.pop("extends", None)
     if parent is None:
         return data
     if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(source, [("extends", f"must be a file name, got {_short(parent)}")])
+    if len(parent) > MAX_NAME_CHARS or any(len(part.encode()) > 255 for part in Path(parent).parts):
+        raise ScenarioError(
+            source,
+            [
+                (
+                    "extends",
+                    f"the file name is {len(parent):,} characters long ({_short(parent)}); too long a name",
+                )
+            ],
+        )
     parent_path = path.parent / parent
-    if not parent_path.is_file():
-        what = "not a file" if parent_path.exists() else "no such file"
+    try:
+        found, exists = parent_path.is_file(), parent_path.exists()
+    except OSError as err:
+        raise ScenarioError(source, [("extends", f"{err.strerror}: {_short(str(parent_path))}")]) from None
+    if not found:
+        what = "not a file" if exists else "no such file"
         raise ScenarioError(source, [("extends", f"{what}: {_short(str(parent_path))}")])
     try:
         base = _resolve(parent_path, (*chain, path.resolve()))
+    except _ChainTooDeepError:
+        raise
     except ScenarioError as err:
         raise ScenarioError(err.source, err.problems, (*err.via, source)) from None
     unknown = _unknown_names(base, data)
