@@ -16,6 +16,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -63,15 +64,44 @@ def _scenario_from(file: str, sets: list[str] | None, warn: bool = True) -> Scen
             raise UsageError(f"--set {text[:100]}: {key!r} is given twice; give each key once")
         texts[key] = (text, value)
     sc = load_scenario(file)  # an error here is the file's own
+    _check_headline(sc, file)
     if texts:
         try:
             sc = load_scenario(file, {key: value for key, (_, value) in texts.items()})
+            _check_headline(sc, file)
         except ScenarioError as err:
             raise _blame_sets(err, {key: text for key, (text, _) in texts.items()}) from None
     if warn:
         for path, msg in scenario_warnings(sc):
             print(f"warning: {file}: {path}: {msg}", file=sys.stderr)
     return sc
+
+
+def _check_readme(readme: str | None, marker: str) -> None:
+    """Refuse, before anything runs, a ``--readme`` that is no UTF-8 file of at most 1 MiB or has
+    no ``<!-- marker:start -->`` ... ``<!-- marker:end -->`` to write between."""
+    if not readme:
+        return
+    from sim.world.scenario import read_guarded_bytes
+
+    raw = read_guarded_bytes(Path(readme), f"--readme {readme}", "README")
+    marks = (f"<!-- {marker}:start -->", f"<!-- {marker}:end -->")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"--readme {readme}: not UTF-8 text") from None
+    if not re.search(re.escape(marks[0]) + ".*?" + re.escape(marks[1]), text, re.S):
+        raise UsageError(f"--readme {readme}: no {marks[0]} ... {marks[1]} markers to write between")
+
+
+def _check_headline(sc: Scenario, file: str) -> None:
+    """Refuse a ``kpi.headline`` the scenario does not define, naming that key (replications are
+    added until the headline is precise enough, so a run would otherwise fail later)."""
+    from sim.experiments.kpis import unknown_kpi_message
+
+    msg = unknown_kpi_message(sc.kpi.headline, sc)
+    if msg:
+        raise ScenarioError(file, [("kpi.headline", msg)])
 
 
 def _blame_sets(err: ScenarioError, texts: dict[str, str]) -> ScenarioError:
@@ -165,10 +195,14 @@ def _window(args: argparse.Namespace, scenarios: list[Scenario]) -> Any:
 
     try:
         window = parse_window(text)
+    except ValueError as err:
+        raise UsageError(f"--window: {err}") from None
+    sc = None
+    try:
         for sc in scenarios:
             window_minutes(sc, window)
     except ValueError as err:
-        raise UsageError(f"--window: {err}") from None
+        raise UsageError(f"--window: {sc.name if sc else ''}: {err}") from None
     return window
 
 
@@ -965,12 +999,14 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
     costs = load_costs(args.costs) if args.costs else None
     if costs is not None:
         check_levers(costs, levers, args.costs)
+    options = []
     try:  # every option must be a valid scenario before anything runs
         for point in sweep_points(levers):
-            sc.with_changes(point)
+            options.append(sc.with_changes(point))
     except ScenarioError as err:
         raise ScenarioError(err.source, [(f"--lever {p}", m) for p, m in err.problems]) from None
-    window = _window(args, [sc])
+    window = _window(args, [sc, *options])  # an option may change the run's dates
+    del options
     known = _known_kpis(sc)
     for t in targets:
         if t.kpi not in known:
@@ -1110,6 +1146,7 @@ def _cmd_table(args: argparse.Namespace) -> int:
     from sim.experiments.library import library_figure, library_table, markdown, put_in_readme
     from sim.presentation.output import atomic_dir
 
+    _check_readme(args.readme, "scenario-table")
     scenarios = [_scenario_from(f, args.set) for f in args.file]
     outdir = _output(args, "scenario_table")
     n, precision = _replications(args)
@@ -1152,6 +1189,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from sim.experiments.validation import across_ensemble_case, counted, load_case, markdown, run_case
     from sim.presentation.output import atomic_dir
 
+    _check_readme(args.readme, "validation-table")
     files = args.cases or sorted(str(p) for p in Path("validation").glob("*.yaml"))
     if not files:
         raise UsageError("no validation cases: name case files or run from the project folder")
@@ -1215,6 +1253,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.presentation.output import atomic_dir
     from sim.presentation.plots import calibration
 
+    _check_readme(args.readme, "calibration-table")
     started = time.monotonic()
     sc = _scenario_from(args.file, args.set)
     targets, base_dir = load_targets(args.targets)
@@ -1289,7 +1328,6 @@ SCREEN_MARKER = "screen-table"
 
 def _cmd_screen(args: argparse.Namespace) -> int:
     """Morris screen of every factor of a ranges file: which unknowns move which KPIs."""
-    import re
 
     import matplotlib.pyplot as plt
 
@@ -1311,13 +1349,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     ranges = load_ranges(args.ranges)
     ranges.check(sc)
     _check_kpis("--kpi", args.kpi or [], sc)
-    if args.readme:
-        readme = Path(args.readme)
-        if not readme.is_file():
-            raise UsageError(f"--readme {args.readme}: no such file")
-        marks = (f"<!-- {SCREEN_MARKER}:start -->", f"<!-- {SCREEN_MARKER}:end -->")
-        if not re.search(re.escape(marks[0]) + ".*?" + re.escape(marks[1]), readme.read_text("utf-8"), re.S):
-            raise UsageError(f"--readme {args.readme}: no {marks[0]} ... {marks[1]} markers to write between")
+    _check_readme(args.readme, SCREEN_MARKER)
     outdir = _output(args, f"screen_{sc.name}")
     with claimed(outdir, args.force):
         with _executor(args) as executor:
@@ -1519,6 +1551,7 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
     if args.readme:
         from sim.experiments.library import put_in_readme
 
+        _check_readme(args.readme, "kpi-table")
         readme = Path(args.readme)
         text = put_in_readme(markdown_table(), readme.read_text(encoding="utf-8"), "kpi-table")
         readme.write_text(text, encoding="utf-8")
