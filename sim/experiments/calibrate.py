@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.experiments.experiment import Experiment, replicate
 from sim.experiments.joint import JointSettings, Parameter, Target
+from sim.world.csv_guard import read_csv_file
 from sim.world.numbers import Float
 from sim.world.scenario import DIRECTIONS, Scenario, ScenarioError, _problems, read_yaml_file
 
@@ -103,13 +104,18 @@ class Observed:
 
 def read_counts(path: str | Path, columns: list[str]) -> pd.DataFrame:
     """A counts CSV with the columns checked; errors name the file and the column."""
-    df = pd.read_csv(path, comment="#")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ScenarioError(str(path), [(c, "column is missing") for c in missing])
+    numbers = [c for c in ("trucks", "hour") if c in columns]
+    df = read_csv_file(Path(path), what="counts file", required=columns, numbers=numbers, comment="#")
+    for c in numbers:
+        if df[c].isna().any():
+            row = int(df[c].isna().to_numpy().nonzero()[0][0]) + 1
+            raise ScenarioError(str(path), [(f"row {row}, column {c}", "is empty")], what="counts file")
     if (df["trucks"] < 0).any():
         raise ScenarioError(str(path), [("trucks", "counts must not be negative")])
-    df["date"] = pd.to_datetime(df["date"])
+    try:
+        df["date"] = pd.to_datetime(df["date"])
+    except (ValueError, TypeError) as err:
+        raise ScenarioError(str(path), [("date", f"not dates YYYY-MM-DD: {str(err)[:120]}")]) from None
     return df
 
 

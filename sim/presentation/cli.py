@@ -694,6 +694,29 @@ def _warn_short_warmup(exp: Any) -> None:
         print(f"warning: {advice}", file=sys.stderr)
 
 
+def _check_same_days(files: list[str], scenarios: list[Scenario], window: Any) -> None:
+    """Paired differences pair day with day: refuse scenarios whose start dates or horizons differ
+    unless --window names dates inside all of them (checked by :func:`_window`), and warn when only
+    their warm-ups differ (each is then measured over its own days after the warm-up)."""
+    spans = [(sc.run.start_date, sc.run.days) for sc in scenarios]
+    listed = "; ".join(
+        f"{f} ({sc.name}): {sc.run.start_date} for {sc.run.days} days, warm-up {sc.run.warmup_days}"
+        for f, sc in zip(files, scenarios, strict=True)
+    )
+    if len(set(spans)) > 1 and window is None:
+        raise UsageError(
+            "compare: the scenarios' start dates or horizons differ, so their days cannot be paired: "
+            f"{listed}; give them the same run.start_date and run.days, or --window FIRST..LAST with "
+            "dates inside all of them"
+        )
+    if window is None and len({sc.run.warmup_days for sc in scenarios}) > 1:
+        print(
+            f"warning: compare: the scenarios' warm-ups differ ({listed}); each is measured after its own "
+            "warm-up, so the paired days are not the same days; give --window to measure the same dates",
+            file=sys.stderr,
+        )
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from sim.experiments.experiment import compare, scenario_seeds
     from sim.presentation.output import write_comparison
@@ -703,6 +726,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError("compare needs at least two scenario files")
     names = [s.name for s in scenarios]
     window = _window(args, scenarios)
+    _check_same_days(args.file, scenarios, window)
     outdir = _output(args, "compare_" + "_vs_".join(names[:3]))
     seeds = scenario_seeds(args.seed, len(scenarios), not args.independent)
     n, precision = _replications(args)
@@ -1398,7 +1422,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(
             f"{folder}: not a results folder of `bordersim run`, `compare`, `sweep` or `optimise`"
         )
-    path = write_report(folder, args.lang)
+    try:
+        path = write_report(folder, args.lang)
+    except (KeyError, ValueError, IndexError, TypeError, AttributeError) as err:
+        # A last line of defence: the files are checked column by column (report.FOLDER_FILES),
+        # so this names what a hand-edited folder still got past them.
+        raise UsageError(
+            f"{folder}: a file of the results folder is damaged ({type(err).__name__}: {str(err)[:200]}); "
+            "write the folder again with the command that made it"
+        ) from None
     if not args.quiet:
         print(f"report: {path}")
     return 0
