@@ -339,3 +339,52 @@ def test_observed_counts_with_text_for_a_number_are_refused_by_row_and_column(tm
     with pytest.raises(ScenarioError) as err:
         read_counts(path, ["date", "gate", "direction", "trucks"])
     assert "row 2, column trucks: 'many' is not a finite number" in str(err.value)
+
+
+# --- hidden files beside -o ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [".out.lock", ".out.work", ".out.partial-mine", ".out.old-mine"])
+def test_hidden_files_beside_o_that_are_not_the_tools_are_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    out = tmp_path / "out"
+    theirs = tmp_path / name
+    if name.endswith(".lock"):
+        theirs.write_text("my notes\n")
+    else:
+        theirs.mkdir()
+        (theirs / "notes.txt").write_text("mine\n")
+    err = refused(capsys, "run", str(BASELINE), "-n", "1", *SHORT, "-o", str(out))
+    assert str(theirs) in err
+    assert "not made by bordersim for it" in err or "not a lock bordersim made for it" in err
+    assert not out.exists()
+    assert theirs.exists()
+    assert (theirs.read_text() if theirs.is_file() else (theirs / "notes.txt").read_text()) in (
+        "my notes\n",
+        "mine\n",
+    )
+
+
+def test_the_tools_own_leftovers_beside_o_are_cleared(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sim.experiments.folders import mark_sibling
+
+    out = tmp_path / "out"
+    left = tmp_path / ".out.partial-killed"
+    left.mkdir()
+    mark_sibling(left, out)
+    (left / "summary.csv").write_text("half")
+    other = tmp_path / ".out.partial-other"
+    other.mkdir()
+    mark_sibling(other, tmp_path / "another")  # the tool's, but for another output
+    (other / "summary.csv").write_text("half")
+    err = refused(capsys, "run", str(BASELINE), "-n", "1", *SHORT, "-o", str(out))
+    assert str(other) in err
+    assert str(left) not in err
+    other.rename(tmp_path / "elsewhere")
+    assert cli("run", str(BASELINE), "-n", "1", *SHORT, "-o", str(out)) == 0
+    assert not left.exists()
+    assert (out / "summary.csv").exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")]

@@ -193,9 +193,11 @@ def run_tasks(
     done = finished
 
     def finish(task: Task, rep: Replication) -> None:
-        done[task] = rep
+        # Saved first, then counted: a Ctrl-C during the save must not count a replication as
+        # kept that is not on disk (the harvest after the interrupt saves it again).
         if on_done is not None:
             on_done(task, rep)
+        done[task] = rep
 
     def args(task: Task) -> tuple[Any, ...]:
         k, i = task
