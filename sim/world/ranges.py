@@ -125,8 +125,8 @@ class Factor(ParameterChange):
     """One unknown: the keys it moves, its plausible range and why that range."""
 
     what: str = Field(min_length=1, max_length=400, description="what the factor is, in a line")
-    low: float = Field(allow_inf_nan=False)
-    high: float = Field(allow_inf_nan=False)
+    low: Float = Field()
+    high: Float = Field()
     kind: Literal["uniform", "log-uniform"] = Field(
         default="uniform", description="how values are spread over the range"
     )
