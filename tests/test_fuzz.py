@@ -2,8 +2,9 @@
 
 Every mutant must end in exit 0 with a sane result or exit 2 with a message naming the file and
 key; never a traceback, a hang (over ``CASE_TIMEOUT_S``) or memory beyond ``MEMORY_LIMIT_BYTES``
-(the worker runs under ``RLIMIT_AS``). ``python benchmarks/fuzz_inputs.py --n 500`` runs the same
-generator at length.
+(the worker runs under ``RLIMIT_AS``). ``python benchmarks/fuzz_inputs.py --legacy-n 500`` runs the same
+generator at length. The planned families (``generate_planned``) carry their expected outcome
+from the generator; CI judges 252 of them and the benchmark 2,000.
 """
 
 from __future__ import annotations

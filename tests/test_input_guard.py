@@ -96,6 +96,8 @@ def test_a_costs_file_that_is_not_a_regular_file_is_refused(
         ({"mean_per_day": True}, "mean_per_day", "not true or false"),
         ({"mean_per_day": 1650, "peak_share": ".nan"}, "peak_share", "finite"),
         ({"mean_per_day": 1650, "peak_threshold_per_day": "1e999"}, "peak_threshold_per_day", "finite"),
+        # found by benchmarks/fuzz_inputs.py (seed 20261202): a NaN was refused as "not greater than 0"
+        ({"mean_per_day": 1650, "peak_threshold_per_day": ".nan"}, "peak_threshold_per_day", "finite"),
     ],
 )
 def test_a_bad_targets_file_is_refused_by_key(
