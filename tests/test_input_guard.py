@@ -390,3 +390,14 @@ def test_the_tools_own_leftovers_beside_o_are_cleared(
     assert not left.exists()
     assert (out / "summary.csv").exists()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")]
+
+
+def test_a_sweep_block_with_an_empty_list_is_refused_by_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(f"extends: {BASELINE}\nname: s\nsweep:\n  gates.huu_nghi.customs_docs.lanes: []\n")
+    err = refused(capsys, "sweep", str(path), "-o", str(tmp_path / "o"))
+    assert "sweep.gates.huu_nghi.customs_docs.lanes" in err
+    assert "at least 1 item" in err
+    assert not (tmp_path / "o").exists()

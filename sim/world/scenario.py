@@ -721,9 +721,9 @@ class Scenario(_Model):
     answer: AnswerSettings = Field(
         default=AnswerSettings(), description="which days the answer is about; default: each episode"
     )
-    sweep: dict[str, list[Any]] | None = Field(
+    sweep: dict[str, Annotated[list[Any], Field(min_length=1)]] | None = Field(
         default=None,
-        description="for `bordersim sweep`: dotted key -> values; the grid of all combinations",
+        description="for `bordersim sweep`: dotted key -> values (one or more); every combination",
     )
 
     _source: str = PrivateAttr(default="<scenario>")
