@@ -1023,14 +1023,14 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
     costs = load_costs(args.costs) if args.costs else None
     if costs is not None:
         check_levers(costs, levers, args.costs)
-    options = []
-    try:  # every option must be a valid scenario before anything runs
+    window = _window(args, [sc])
+    try:  # every option must be a valid scenario, its run holding the window, before anything runs
         for point in sweep_points(levers):
-            options.append(sc.with_changes(point))
+            option = sc.with_changes(point)
+            if window is not None:
+                _window(args, [option])  # an option may change the run's dates (run.days)
     except ScenarioError as err:
         raise ScenarioError(err.source, [(f"--lever {p}", m) for p, m in err.problems]) from None
-    window = _window(args, [sc, *options])  # an option may change the run's dates
-    del options
     known = _known_kpis(sc)
     for t in targets:
         if t.kpi not in known:
