@@ -401,3 +401,11 @@ def test_a_sweep_block_with_an_empty_list_is_refused_by_key(
     assert "sweep.gates.huu_nghi.customs_docs.lanes" in err
     assert "at least 1 item" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_lever_nested_thousands_deep_is_refused_in_a_line(capsys: pytest.CaptureFixture[str]) -> None:
+    deep = "[" * 5000 + "]" * 5000
+    err = refused(capsys, "optimise", str(BASELINE), "--target", "cleared_per_day_mean >= 1", "--lever",
+                  f"run.days={deep}")  # fmt: skip
+    assert "run.days: values are not readable (nested more than 40 levels deep)" in err
+    assert len(err) < 400

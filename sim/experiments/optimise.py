@@ -93,8 +93,10 @@ def parse_lever(text: str) -> tuple[str, list[Any]]:
         values = [
             p.strip() if _CLOCK.match(p.strip()) else guarded_load(p) if p.strip() else "" for p in parts
         ]
-    except yaml.YAMLError:
-        raise ValueError(f"{key.strip()}: values are not readable: {raw!r}") from None
+    except yaml.YAMLError as err:
+        why = getattr(err, "problem", None) or "not YAML"
+        shown = raw if len(raw) <= 80 else raw[:77] + "..."
+        raise ValueError(f"{key.strip()[:100]}: values are not readable ({why}): {shown!r}") from None
     return key.strip(), values
 
 
