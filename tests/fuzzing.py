@@ -376,6 +376,7 @@ PLANNED_OUTCOMES = (
 )
 """What a planned case may end in; all but the first three are failures."""
 PLANNED_FAILURES = PLANNED_OUTCOMES[3:]
+"""The planned outcomes that fail a case."""
 FAMILIES = ("costs", "targets", "ranges", "report", "numbers", "extends", "scenario")
 """The families of planned cases, drawn in turn."""
 MAX_EXTENDS_FILES = 32

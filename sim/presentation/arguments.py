@@ -32,6 +32,7 @@ MAX_POINTS_ARG = 1_000_000
 """The most --max-points may raise the grid bound to."""
 
 ArgType = Callable[[str], Any]
+"""An argparse ``type=``: text in, the parsed value out, ``ArgumentTypeError`` when refused."""
 
 
 def whole_number(low: int, high: int | None = None) -> ArgType:
