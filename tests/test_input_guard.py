@@ -255,6 +255,11 @@ def test_compare_refuses_runs_over_different_dates(
     assert "(baseline): 2025-09-01 for 90 days" in err
     assert "(later): 2025-09-15 for 90 days" in err
     assert not out.exists()
+    # A --window inside both runs pairs the same dates: the dates pass (the unknown KPI stops it).
+    window = ["--window", "2025-09-20..2025-10-20", "--precision-kpi", "nonexistent_kpi"]
+    err = refused(capsys, "compare", str(BASELINE), str(later), *window, "-o", str(out))
+    assert "start dates or horizons differ" not in err
+    assert "--precision-kpi nonexistent_kpi" in err
 
 
 # --- report on a damaged folder ----------------------------------------------------------------
@@ -409,3 +414,16 @@ def test_a_lever_nested_thousands_deep_is_refused_in_a_line(capsys: pytest.Captu
                   f"run.days={deep}")  # fmt: skip
     assert "run.days: values are not readable (nested more than 40 levels deep)" in err
     assert len(err) < 400
+
+
+def test_compare_warns_when_only_the_warm_ups_differ(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    longer = tmp_path / "longer.yaml"
+    longer.write_text(f"extends: {BASELINE}\nname: longer\nrun:\n  warmup_days: 14\n")
+    # An unknown --precision-kpi stops the command after the dates are checked, before any run.
+    err = refused(capsys, "compare", str(BASELINE), str(longer), "--precision-kpi", "nonexistent_kpi")
+    assert "warning: compare: the scenarios' warm-ups differ" in err
+    assert "warm-up 7" in err
+    assert "warm-up 14" in err
+    assert "start dates or horizons differ" not in err
