@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates every committed calibration and validation output and the README tables made from them.
 #
-#   analysis/regenerate.sh            # everything (about 90 minutes on 2 cores, see README)
-#   analysis/regenerate.sh validate   # one step: calibrate | leadtime | validate | year | overnight | library | kpis | glossary | screen
+#   analysis/regenerate.sh            # everything (about 110 minutes on 2 cores, see README)
+#   analysis/regenerate.sh validate   # one step: calibrate | history | leadtime | validate | year | overnight | library | kpis | glossary | screen
 #
 # Each step writes to a temporary file or folder and moves it into place only when it finished, so an
 # interrupted step leaves the previous output whole. Seeds are fixed: the same commit gives the same
@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(calibrate leadtime validate year overnight library kpis glossary screen)
+[ ${#steps[@]} -eq 0 ] && steps=(calibrate history leadtime validate year overnight library kpis glossary screen)
 
 # Writes the standard output of a command to FILE only when the command succeeds.
 to_file() {
@@ -34,6 +34,11 @@ for step in "${steps[@]}"; do
     calibrate)
       timed calibrate bordersim calibrate scenarios/baseline.yaml --targets scenarios/targets.yaml --set run.days=56 -n 4 \
         --jobs "$JOBS" -o calibration --force --readme README.md ;;
+    history)
+      # After calibrate: that step replaces the whole calibration/ folder, this one included.
+      timed history bordersim calibrate scenarios/baseline.yaml --targets scenarios/targets.yaml \
+        --ranges scenarios/ranges.yaml --waves 3 --runs-per-wave 40 -n 2 --days 35 --jobs "$JOBS" \
+        -o calibration/history --force --readme README.md ;;
     leadtime)
       timed leadtime to_file /tmp/bordersim_leadtime.log python analysis/fit_lead_time.py ;;
     validate)
@@ -56,7 +61,7 @@ for step in "${steps[@]}"; do
       timed screen bordersim screen scenarios/baseline.yaml --ranges scenarios/ranges.yaml -r 10 --days 28 \
         --jobs "$JOBS" -o analysis/screen --force --readme README.md ;;
     *)
-      echo "unknown step '$step': use calibrate, leadtime, validate, year, overnight, library, kpis, glossary or screen" >&2
+      echo "unknown step '$step': use calibrate, history, leadtime, validate, year, overnight, library, kpis, glossary or screen" >&2
       exit 2 ;;
   esac
 done

@@ -8,40 +8,60 @@ layers: ``sim.world``, the model; ``sim.experiments``, replications and analysis
 ``sim.presentation``, output, figures and the command line).
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-from sim.experiments.experiment import Comparison, Experiment, Sweep, compare, replicate, sweep
-from sim.experiments.morris import MorrisScreen, morris_function, morris_screen
-from sim.experiments.optimise import optimise
-from sim.experiments.results import Run, run
-from sim.presentation import plots
-from sim.presentation.output import write_experiment, write_run
-from sim.world.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
+# Where each public name lives. They are imported on first use (PEP 562), so that
+# ``import sim.world.scenario`` or ``bordersim check`` does not pay for pandas, scipy.stats and
+# matplotlib, which the model's runs and the figures need and a scenario check does not.
+_WHERE = {
+    "Comparison": "sim.experiments.experiment",
+    "Experiment": "sim.experiments.experiment",
+    "Sweep": "sim.experiments.experiment",
+    "compare": "sim.experiments.experiment",
+    "replicate": "sim.experiments.experiment",
+    "sweep": "sim.experiments.experiment",
+    "optimise": "sim.experiments.optimise",
+    "Run": "sim.experiments.results",
+    "run": "sim.experiments.results",
+    "plots": "sim.presentation.plots",
+    "write_experiment": "sim.presentation.output",
+    "write_run": "sim.presentation.output",
+    "Scenario": "sim.world.scenario",
+    "ScenarioError": "sim.world.scenario",
+    "load_scenario": "sim.world.scenario",
+    "validate_scenario": "sim.world.scenario",
+    "MorrisScreen": "sim.experiments.morris",
+    "morris_function": "sim.experiments.morris",
+    "morris_screen": "sim.experiments.morris",
+    "Ranges": "sim.world.ranges",
+    "load_ranges": "sim.world.ranges",
+    "Ensemble": "sim.experiments.ensemble",
+    "load_ensemble": "sim.experiments.ensemble",
+    "across_ensemble": "sim.experiments.ensemble",
+    "history_match_scenario": "sim.experiments.history",
+}
 
 try:
     __version__ = version("bordersim")
 except PackageNotFoundError:  # pragma: no cover - a source tree that is not installed
     __version__ = "unknown"
 
-__all__ = [
-    "Comparison",
-    "Experiment",
-    "MorrisScreen",
-    "Run",
-    "Scenario",
-    "ScenarioError",
-    "Sweep",
-    "__version__",
-    "compare",
-    "load_scenario",
-    "morris_function",
-    "morris_screen",
-    "optimise",
-    "plots",
-    "replicate",
-    "run",
-    "sweep",
-    "validate_scenario",
-    "write_experiment",
-    "write_run",
-]
+
+def __getattr__(name: str) -> Any:
+    """The public name *name*, imported from its module on first use."""
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    module = import_module(where)
+    value = module if name == "plots" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
+
+
+__all__ = ["__version__", *sorted(_WHERE)]

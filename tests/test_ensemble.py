@@ -18,6 +18,7 @@ from sim.experiments.ensemble import (
     load_ensemble,
     option_changes,
     point_ensemble,
+    reference_values,
     run_sets,
     write_ensemble,
 )
@@ -211,14 +212,46 @@ def test_the_spread_is_zero_when_every_range_is_a_point() -> None:
 
 def test_an_option_that_sets_a_factor_itself_keeps_its_change_as_a_ratio() -> None:
     ranges = service_ranges(2.0, 4.0)
-    base = textbook()
+    reference = reference_values(ranges, textbook())
     slower = textbook({SERVICE: 6.3})  # 1.5 x the base's 4.2
-    changes, own = option_changes(ranges, base, slower, [3.0])
+    changes, own = option_changes(ranges, reference, slower, [3.0])
     assert own == [SERVICE]
     assert changes[SERVICE] == pytest.approx(4.5)  # 3.0 x 1.5
-    changes, own = option_changes(ranges, base, base, [3.0])
+    changes, own = option_changes(ranges, reference, textbook(), [3.0])
     assert own == []
     assert changes[SERVICE] == 3.0
+
+
+def test_the_first_option_of_a_sweep_keeps_its_own_value_against_the_base() -> None:
+    """Sweep points 6 and 12 min against a base of 4.2: neither is the base, so both keep their
+    change as a ratio at every set (the first point is not taken for the base)."""
+    ranges = service_ranges(2.0, 4.0)
+    ens = point_ensemble(ranges, [[3.0]])
+    base = textbook({"run.days": 2})
+    points = [base.with_changes({SERVICE: 6.0}), base.with_changes({SERVICE: 12.0})]
+    runs = across_ensemble(points, ens, n=1, seed=1, jobs=1, base=base)
+    got = [e[0].scenario.gates["g"].gate_control.service_min["default"].mean for e in runs.experiments]
+    assert got == pytest.approx([3.0 * 6 / 4.2, 3.0 * 12 / 4.2])
+    assert runs.own_keys == [SERVICE]
+
+
+def test_a_share_split_an_option_sets_itself_keeps_the_options_value() -> None:
+    from sim.world.ranges import get_key
+
+    ranges = validate_ranges(
+        {"factors": {"red": {"what": "x", "set": ["risk.channel_shares.default.red"], "renormalise": True,
+                             "low": 0.0, "high": 0.2, "source": "ASSUMPTION: test"}}},
+        "r",
+    )  # fmt: skip
+    reference = reference_values(ranges, textbook())
+    shares = {"green": 0.9, "yellow": 0.05, "red": 0.05}
+    option = textbook({"risk.channel_shares.default": shares})
+    changes, own = option_changes(ranges, reference, option, [0.1])
+    assert own == ["risk.channel_shares.default"]
+    assert "risk.channel_shares.default" not in changes
+    changes, own = option_changes(ranges, reference, textbook(), [0.1])
+    assert own == []
+    assert get_key({"x": changes["risk.channel_shares.default"]}, "x.red") == 0.1
 
 
 def test_a_paired_effect_across_sets_follows_the_lanes_in_theory() -> None:
@@ -360,3 +393,56 @@ def test_a_validation_case_across_sets_agrees_with_its_point_run_at_the_scenario
     assert across["ensemble_p95"] > hi
     exps = run_sets(sc, ranges, ens.values()[:1], 1, 4, jobs=1, keep_runs=1)
     assert float(measure(case, exps[0]).mean()) == pytest.approx(point["simulated"])
+
+
+def _textbook_files(tmp_path: Path, days: int = 6) -> tuple[Path, Path]:
+    scenario = tmp_path / "textbook.yaml"
+    data = {**TEXTBOOK, "run": {**TEXTBOOK["run"], "days": days}}
+    scenario.write_text(yaml.safe_dump(data), encoding="utf-8")
+    ranges = service_ranges(2.0, 8.0)
+    path = write_ensemble(tmp_path / "ens", ranges, ranges.table(np.array([[2.0], [3.0], [8.0]])), {})
+    return scenario, path
+
+
+def test_compare_with_an_ensemble_writes_the_effects_and_the_report_shows_both_spreads(
+    tmp_path: Path,
+) -> None:
+    scenario, ens = _textbook_files(tmp_path)
+    two = tmp_path / "two_lanes.yaml"
+    data = {"extends": scenario.name, "name": "two_lanes", "gates": {"g": {"gate_control": {"lanes": 2}}}}
+    two.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "cmp"
+    res = bordersim(
+        "compare", str(scenario), str(two), "-n", "2", "--ensemble", str(ens), "--ensemble-replications", "2",
+        "--precision-kpi", WAIT, "-o", str(out), "--no-plots", "--jobs", "1", "--report",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    effects = pd.read_csv(out / "ensemble_effects.csv").set_index("kpi").loc[WAIT]
+    assert effects["m"] == 3
+    assert effects["diff_p95"] < 0  # a second lane cuts the wait at every service time
+    assert effects["sets_down"] + effects["sets_undecided"] == 3
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "What is unknown" in html
+    assert "from randomness" in html
+
+
+def test_optimise_with_an_ensemble_says_whether_the_choice_holds(tmp_path: Path) -> None:
+    """One lane against two, a mean wait of at most 1 min: at 2-3 min of service one lane waits 0.5-1.5
+    min and two lanes 0.06-0.2 (Erlang C); at 8 min one lane is unstable and two wait 6.4 min, so
+    no option meets the target in the 8-min set."""
+    scenario, ens = _textbook_files(tmp_path, days=10)
+    out = tmp_path / "opt"
+    res = bordersim(
+        "optimise", str(scenario), "--lever", "gates.g.gate_control.lanes=2,3", "--target", f"{WAIT} <= 1",
+        "-n", "3", "--max-replications", "3", "--no-robustness", "--ensemble", str(ens),
+        "--ensemble-replications", "2", "-o", str(out), "--no-plots", "--jobs", "1",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    choice = pd.read_csv(out / "ensemble_choice.csv")
+    first = choice.iloc[0]
+    assert first["m"] == 3
+    assert first["sets_meeting"] == 2  # the 8-min set misses with 2 lanes (Erlang C 6.4 min)
+    assert "does NOT hold" in res.stdout
+    assert "unknown that decides it most: service_min" in res.stdout
+    assert "in the 1 set(s) where the choice misses, the runner-up meets every target in" in res.stdout
+    assert "1 units: no costs file" in res.stdout

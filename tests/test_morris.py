@@ -315,3 +315,21 @@ def test_every_point_of_the_baseline_screen_is_a_scenario(baseline: Any) -> None
         for name in ("general", "fruit"):
             s = shares[name]
             assert s.green + s.yellow + s.red == pytest.approx(1, abs=1e-9)
+
+
+def test_the_order_sentence_names_only_what_the_intervals_resolve() -> None:
+    import pandas as pd
+
+    from sim.presentation.screen_output import order_sentence
+
+    def table(mu: list[float], conf: list[float]) -> pd.DataFrame:
+        return pd.DataFrame({"factor": ["a", "b", "c"], "mu_star": mu, "mu_star_conf": conf})
+
+    clear = order_sentence("k", table([10, 3, 1], [1, 1, 0.5]), ["a", "b"])
+    assert "`a` moves it more than any other" in clear
+    overlapping = order_sentence("k", table([10, 9, 1], [2, 2, 0.5]), ["a", "b"])
+    assert "`b` could move it as much as `a`" in overlapping
+    assert "the other 1 move it less" in overlapping
+    chain = order_sentence("k", table([10, 7, 4], [2, 2, 2]), ["a", "b"])  # c overlaps b, not a
+    assert "`b` could move it as much" in chain
+    assert "the other 1 move it less" in chain

@@ -30,6 +30,7 @@ def test_notebook_runs_top_to_bottom(path: Path, monkeypatch: pytest.MonkeyPatch
     # Every cell runs, on a shorter horizon than a reader's (the kernel inherits the environment).
     monkeypatch.setenv("BORDERSIM_NOTEBOOK_DAYS", "21")
     monkeypatch.setenv("BORDERSIM_NOTEBOOK_REPLICATIONS", "2")
+    monkeypatch.setenv("BORDERSIM_NOTEBOOK_SETS", "3")
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}

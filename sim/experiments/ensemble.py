@@ -15,7 +15,7 @@ percentile of the per-set means, beside the replication interval.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -263,33 +263,53 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def reference_values(ranges: Ranges, scenario: Scenario) -> dict[str, Any]:
+    """The values *scenario* has at every key a factor sets outright (a ``set`` key, the shares a
+    ``renormalise`` factor rewrites, a ``mix`` profile): the reference an option's own change of
+    such a key is measured against. Keys a factor *scales* need none: scaling keeps an option's
+    change by itself."""
+    data = scenario.to_dict()
+    out: dict[str, Any] = {}
+    for f in ranges.factors.values():
+        if f.mix is not None:
+            out[f.mix] = get_key(data, f.mix)
+        for pattern in f.set or []:
+            for key in expand_keys(data, pattern):
+                if f.renormalise:
+                    parent = key.rpartition(".")[0]
+                    out[parent] = dict(get_key(data, parent))
+                else:
+                    out[key] = get_key(data, key)
+    return out
+
+
 def option_changes(
-    ranges: Ranges, base: Scenario, option: Scenario, values: Sequence[float]
+    ranges: Ranges, reference: Mapping[str, Any], option: Scenario, values: Sequence[float]
 ) -> tuple[dict[str, Any], list[str]]:
     """The changes that put *option* at a parameter set, and the keys the option sets itself.
 
-    A factor that *sets* a key the option changes itself (e.g. an option with slower Chinese
-    checks) would otherwise undo the option: there the option's change is kept as a ratio to the
-    base (base's value in the set x option / base), or, for a value that is not a number, the
-    option's own value stays.
+    A factor that *sets* a key the option changes itself (its value differs from *reference*, the
+    scenario the ranges describe: e.g. an option with slower Chinese checks) would otherwise undo
+    the option. A number keeps the option's change as a ratio to the reference (the set's value x
+    option / reference); a share split or a profile keeps the option's own value, and the factor is
+    not applied to it.
     """
-    on_base = ranges.changes(base, values)
     on_option = ranges.changes(option, values)
-    base_data, option_data = base.to_dict(), option.to_dict()
+    option_data = option.to_dict()
     own: list[str] = []
     for key in list(on_option):
+        if key not in reference:
+            continue  # a scaled key: the factor multiplies the option's own value
         try:
-            old_b, old_o = get_key(base_data, key), get_key(option_data, key)
+            old_o = get_key(option_data, key)
         except (KeyError, TypeError, IndexError):
             continue
-        if old_b == old_o:
+        old_r = reference[key]
+        if old_o == old_r:
             continue
-        scales = any(key in expand_keys(base_data, p) for f in ranges.factors.values() for p in f.scale or [])
-        if scales:
-            continue  # a factor on the option's own value already keeps its change
         own.append(key)
-        if _number(old_b) and _number(old_o) and _number(on_base.get(key)) and old_b != 0:
-            new = on_base[key] * old_o / old_b
+        if _number(old_r) and _number(old_o) and _number(on_option[key]) and old_r != 0:
+            new = on_option[key] * old_o / old_r
             on_option[key] = round(new) if isinstance(old_o, int) else new
         else:
             del on_option[key]
@@ -428,17 +448,26 @@ def across_ensemble(
     executor: Executor | None = None,
     *,
     window: Window | None = None,
+    base: Scenario | None = None,
 ) -> EnsembleRuns:
     """Every option at every set of *ensemble*, *n* replications each, all on the same seeds (the
-    options are paired within each set, and the sets share random numbers too)."""
+    options are paired within each set, and the sets share random numbers too).
+
+    An option's own change of a key a factor sets is measured against the ensemble's reference
+    (the values of the scenario it was made for, in its provenance), else against *base* (the
+    scenario the options vary), else against the first option (:func:`option_changes`).
+    """
     ranges = ensemble.ranges
     for option in options:
         ranges.check(option)
+    reference = ensemble.provenance.get("reference")
+    if not isinstance(reference, Mapping):
+        reference = reference_values(ranges, base if base is not None else options[0])
     values = ensemble.values()
     scenarios, own = [], []
     for option in options:
         for i, row in enumerate(values):
-            changes, keys = option_changes(ranges, options[0], option, row)
+            changes, keys = option_changes(ranges, reference, option, row)
             own += [key for key in keys if key not in own]
             scenarios.append(option.with_changes(changes, name=f"{option.name}_set{i}"[:80]))
     start = cpu_seconds()
@@ -452,27 +481,40 @@ def _meets(mean: float, op: str, bound: float) -> bool:
     return bool(mean <= bound) if op == "<=" else bool(mean >= bound)
 
 
+def meets_by_set(runs: EnsembleRuns, k: int, targets: Sequence[Any]) -> np.ndarray:
+    """Per set, whether option *k*'s mean meets every target (``kpi op bound``); a missing value
+    does not meet."""
+    means = runs.means(k, [t.kpi for t in targets])
+    meets = np.ones(len(means), dtype=bool)
+    for t in targets:
+        col = means[t.kpi].to_numpy(dtype=float) if t.kpi in means else np.full(len(means), np.nan)
+        meets &= np.array([_meets(x, t.op, t.bound) if x == x else False for x in col])
+    return meets
+
+
 def choice_across(runs: EnsembleRuns, targets: Sequence[Any], costs: Sequence[float]) -> pd.DataFrame:
     """Per option run across the ensemble: in how many sets its mean meets every target (each
-    target ``kpi op bound``), and its cost. A set's verdict is read from its mean over the
-    replications run there (a point reading: the sets are many, their replications few)."""
+    target ``kpi op bound``), and its cost; for the first option (the choice), in how many of the
+    sets where it misses the second (the runner-up) meets them. A set's verdict is read from its
+    mean over the replications run there (a point reading: the sets are many, their replications
+    few), and the table says how many that was (``n_per_set``)."""
     rows = []
+    first = meets_by_set(runs, 0, targets)
+    second = meets_by_set(runs, 1, targets) if len(runs.options) > 1 else None
     for k, option in enumerate(runs.options):
-        means = runs.means(k, [t.kpi for t in targets])
-        meets = np.ones(len(means), dtype=bool)
-        for t in targets:
-            col = means[t.kpi].to_numpy(dtype=float) if t.kpi in means else np.full(len(means), np.nan)
-            meets &= np.array([_meets(x, t.op, t.bound) if x == x else False for x in col])
-        rows.append(
-            {
-                "option": option.name,
-                "cost": float(costs[k]),
-                "m": len(means),
-                "n_per_set": runs.n_per_set,
-                "sets_meeting": int(meets.sum()),
-                "share_meeting": float(meets.mean()) if len(means) else float("nan"),
-            }
-        )
+        meets = meets_by_set(runs, k, targets)
+        row = {
+            "option": option.name,
+            "cost": float(costs[k]),
+            "m": len(meets),
+            "n_per_set": runs.n_per_set,
+            "sets_meeting": int(meets.sum()),
+            "share_meeting": float(meets.mean()) if len(meets) else float("nan"),
+            "runner_up_meets_where_first_misses": float("nan"),
+        }
+        if k == 0 and second is not None:
+            row["runner_up_meets_where_first_misses"] = int((second & ~first).sum())
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

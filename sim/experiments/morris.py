@@ -44,6 +44,7 @@ DEFAULT_LEVELS = 4
 SCREEN_KPIS = (
     "procedure_h_mean_export",
     "held_at_20h_export_mean",
+    "held_at_20h_export_mean_in_area",
     "perishable_over_threshold_share",
     "cleared_per_day_mean",
 )

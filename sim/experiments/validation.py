@@ -600,8 +600,8 @@ def across_ensemble_case(
     from sim.experiments.ensemble import run_sets
     from sim.world.scenario import ScenarioError
 
-    empty = {"ensemble_m": 0, "ensemble_matching": 0, "ensemble_share": math.nan, "ensemble_p05": math.nan,
-             "ensemble_p95": math.nan, "ensemble_note": ""}  # fmt: skip
+    empty = {"ensemble_m": 0, "ensemble_k": n, "ensemble_matching": 0, "ensemble_share": math.nan,
+             "ensemble_p05": math.nan, "ensemble_p95": math.nan, "ensemble_note": ""}  # fmt: skip
     try:
         ensemble.ranges.check(sc)
     except ScenarioError as err:
@@ -616,6 +616,7 @@ def across_ensemble_case(
     inside = (means >= lo) & (means <= hi)
     return {
         "ensemble_m": len(means),
+        "ensemble_k": n,
         "ensemble_matching": int(inside.sum()),
         "ensemble_share": float(inside.mean()),
         "ensemble_p05": float(np.quantile(means, 0.05)),
@@ -702,7 +703,11 @@ def markdown(table: pd.DataFrame) -> str:
     ]
     across = "ensemble_m" in table.columns
     if across:
-        lines[0] += " across plausible parameter sets: sets in the band (5th-95th percentile) |"
+        k = int(table["ensemble_k"].max()) if "ensemble_k" in table else 0
+        lines[0] += (
+            f" across plausible parameter sets: sets whose mean of {k} run(s) is in the band (5th-95th "
+            "percentile of the set means) |"
+        )
         lines[1] += "---|"
     for r in table.itertuples():
         sim = f"{_num(r.simulated)} [{_num(r.ci_low)}, {_num(r.ci_high)}] {r.unit}"

@@ -917,7 +917,14 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
             options = [e.scenario for e in sw.experiments]
             runs = across_ensemble(
-                options, ensemble, args.ensemble_replications, args.seed, args.jobs, executor, window=window
+                options,
+                ensemble,
+                args.ensemble_replications,
+                args.seed,
+                args.jobs,
+                executor,
+                window=window,
+                base=sc,
             )
             tables = {
                 "ensemble": runs.spread(kpis, sw.experiments),
@@ -1108,7 +1115,7 @@ def _optimise_across(
     """The chosen option, its runner-up and the undecided options across the ensemble: in how many
     sets each meets the targets, whether the choice holds, and the unknown that decides it."""
     from sim.experiments.ensemble import across_ensemble, choice_across, slack
-    from sim.presentation.ensemble_text import head_line, own_keys_line, spread_lines
+    from sim.presentation.ensemble_text import choice_lines, head_line, own_keys_line
     from sim.presentation.glossary import tr
 
     lang = args.lang
@@ -1119,13 +1126,21 @@ def _optimise_across(
         o.scenario.with_changes({}, name=_safe_name(nm)) for o, nm in zip(options, names, strict=True)
     ]
     runs = across_ensemble(
-        scenarios, ensemble, args.ensemble_replications, args.seed, args.jobs, executor, window=window
+        scenarios,
+        ensemble,
+        args.ensemble_replications,
+        args.seed,
+        args.jobs,
+        executor,
+        window=window,
+        base=opt.base,
     )
     kpis = list(dict.fromkeys(t.kpi for t in opt.targets))
     choice = choice_across(runs, opt.targets, [o.cost for o in options])
     choice.insert(1, "label", names)
+    choice.insert(3, "cost_unit", "VND/day" if opt.costs is not None else "units")
     tables = {
-        "ensemble": runs.spread(kpis),
+        "ensemble": runs.spread(kpis, [opt.experiment(o) for o in options]),
         "ensemble_choice": choice,
         "ensemble_sets": runs.sets_table(kpis),
     }
@@ -1133,26 +1148,12 @@ def _optimise_across(
     note = own_keys_line(runs.own_keys, lang)
     if note:
         lines.append("  " + note)
-    for r in choice.itertuples(index=False):
-        cost = f"{r.cost:,.0f}"
-        lines.append(
-            "  "
-            + tr(
-                "ensemble.choice", lang, option=r.label, cost=cost, k=r.sets_meeting, m=r.m, n=runs.n_per_set
-            )
-        )
-        for line in spread_lines(tables["ensemble"], opt.base, lang, r.option):
-            lines.append("    " + line)
+    lines += ["  " + line for line in choice_lines(choice, opt.base, lang, tables["ensemble"])]
     first = choice.iloc[0]
-    if first["sets_meeting"] == first["m"]:
-        lines.append("  " + tr("ensemble.holds", lang))
-    else:
-        lines.append(
-            "  " + tr("ensemble.fails", lang, miss=int(first["m"] - first["sets_meeting"]), m=int(first["m"]))
-        )
-    decides = runs.deciding_factor(slack(runs, 0, opt.targets))
-    if decides is not None:
-        lines.append("  " + tr("ensemble.decides", lang, factor=decides[0], rho=f"{decides[1]:+.2f}"))
+    if first["sets_meeting"] < first["m"]:
+        decides = runs.deciding_factor(slack(runs, 0, opt.targets))
+        if decides is not None:
+            lines.append("  " + tr("ensemble.decides", lang, factor=decides[0], rho=f"{decides[1]:+.2f}"))
     return tables, lines
 
 
@@ -1241,12 +1242,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                         case, sc, ensemble, args.ensemble_replications, args.seed, args.jobs, executor
                     )
                     if not args.quiet:
-                        found = (
-                            f"{r['ensemble_matching']} in the band" if r["ensemble_m"] else r["ensemble_note"]
-                        )
-                        print(
-                            f"    across {r['ensemble_m']} plausible parameter sets: {found}", file=sys.stderr
-                        )
+                        from sim.presentation.glossary import tr
+
+                        m, k = r["ensemble_m"], r["ensemble_k"]
+                        found = tr("ensemble.validate", "en", m=m, k=k, inside=r["ensemble_matching"])
+                        print("    " + (found if m else r["ensemble_note"]), file=sys.stderr)
         table = pd.DataFrame(rows)
         text = markdown(table)
         with atomic_dir(outdir, args.force) as tmp:
@@ -1264,9 +1264,89 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if args.strict and k < m else 0
 
 
+HISTORY_REPLICATIONS = 2
+"""Replications of each history-matching point when -n is not given."""
+CALIBRATE_REPLICATIONS = 6
+"""Replications of each calibration point when -n is not given."""
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    """History matching over the ranges file's factors instead of the demand and joint fit."""
+    import matplotlib.pyplot as plt
+
+    from sim.experiments.calibrate import load_targets
+    from sim.experiments.ensemble import write_ensemble
+    from sim.experiments.history import history_match_scenario, provenance
+    from sim.presentation.history_output import figure, summary_markdown
+    from sim.presentation.output import atomic_dir
+    from sim.world.ranges import load_ranges
+
+    sc = _scenario_from(args.file, args.set)
+    targets, _ = load_targets(args.targets)
+    ranges = load_ranges(args.ranges)
+    ranges.check(sc)  # every key of the ranges must be the scenario's, before anything runs
+    from sim.experiments.library import put_in_readme
+
+    readme = Path(args.readme) if args.readme else None
+    if readme is not None:  # before anything runs
+        if not readme.is_file():
+            raise UsageError(f"--readme {args.readme}: no such file")
+        try:
+            put_in_readme("", readme.read_text(encoding="utf-8"), "history-table")
+        except ValueError as err:
+            raise UsageError(f"--readme {args.readme}: {err}") from None
+    n = args.replications or HISTORY_REPLICATIONS
+    outdir = _output(args, f"history_{sc.name}")
+    with claimed(outdir, args.force):
+        with _executor(args) as executor:
+            hm = history_match_scenario(
+                sc,
+                ranges,
+                targets.targets,
+                waves=args.waves,
+                runs_per_wave=args.runs_per_wave,
+                n=n,
+                days=args.days,
+                seed=args.seed,
+                check_runs=args.check_runs,
+                jobs=args.jobs,
+                executor=executor,
+            )
+        sets = None if hm.empty else hm.ensemble(args.ensemble_size, args.seed)
+        text = summary_markdown(hm, sc.name, 0 if sets is None else len(sets))
+        with atomic_dir(outdir, args.force) as tmp:
+            hm.runs.to_csv(tmp / "waves.csv", index=False)
+            hm.nroy_table().to_csv(tmp / "nroy.csv", index=False)
+            hm.ruled_out.to_csv(tmp / "ruled_out.csv", index=False)
+            hm.check.to_csv(tmp / "emulator_check.csv", index=False)
+            (tmp / "history.md").write_text(text, encoding="utf-8")
+            if not args.no_plots:
+                fig = figure(hm)
+                fig.savefig(tmp / "history.png", dpi=110)
+                plt.close(fig)
+            if sets is not None:
+                meta = provenance(hm, sc, args.file, ranges, args.targets, args.seed, args.runs_per_wave)
+                write_ensemble(tmp / "ensemble", ranges, sets, meta)
+    if readme is not None:
+        readme.write_text(
+            put_in_readme(text.strip(), readme.read_text(encoding="utf-8"), "history-table"), encoding="utf-8"
+        )
+    if not args.quiet:
+        print(text)
+        print(f"results in {outdir}/")
+    print(f"CPU time {hm.cpu_s / 60:.1f} min", file=sys.stderr)
+    return 0
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    """Step 1 fits demand; with targets and parameters in the file, step 2 fits them jointly."""
+    """Step 1 fits demand; with targets and parameters in the file, step 2 fits them jointly.
+    With ``--ranges``, history matching over the ranges instead (:func:`_cmd_history`)."""
     import time
+
+    if args.ranges:
+        return _cmd_history(args)
+    if args.replications is None:
+        args.replications = CALIBRATE_REPLICATIONS
 
     import matplotlib.pyplot as plt
 
@@ -1685,8 +1765,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--check-replications", type=_at_least(2), default=10, help="replications of the fitted scenario"
     )
-    p.add_argument("--readme", help="also write the joint fit between the README's calibration-table markers")
-    p.set_defaults(func=_cmd_calibrate)
+    p.add_argument(
+        "--readme",
+        help="also write the joint fit (with --ranges: the history match) between the README's "
+        "calibration-table (history-table) markers",
+    )
+    p.add_argument(
+        "--ranges",
+        help="ranges YAML (see scenarios/ranges.yaml): history match the fit targets over these factors "
+        "instead of the demand and joint fit; writes waves.csv, nroy.csv, ruled_out.csv, "
+        "emulator_check.csv, history.md, history.png and the ensemble "
+        f"(-n defaults to {HISTORY_REPLICATIONS})",
+    )
+    p.add_argument("--waves", type=_between(1, 10), default=3, help="with --ranges: waves, 1-10 (default 3)")
+    p.add_argument(
+        "--runs-per-wave",
+        type=_between(4, 2000),
+        default=40,
+        help="with --ranges: design points per wave, 4-2000 (default 40)",
+    )
+    p.add_argument(
+        "--days", type=_between(2, 3650), default=35, help="with --ranges: days of each run (default 35)"
+    )
+    p.add_argument(
+        "--check-runs",
+        type=_between(0, 500),
+        default=10,
+        help="with --ranges: fresh kept points that check the emulators, 0-500 (default 10)",
+    )
+    p.add_argument(
+        "--ensemble-size",
+        type=_between(1, 100_000),
+        default=200,
+        help="with --ranges: kept parameter sets written to the ensemble, 1-100000 (default 200)",
+    )
+    p.set_defaults(func=_cmd_calibrate, replications=None)
     p = sub.add_parser(
         "screen", help="Morris screen: which unknowns of a ranges file move which KPIs, all at once"
     )
@@ -1696,17 +1809,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-r",
         "--trajectories",
-        type=_at_least(2),
+        type=_between(2, 100),
         default=10,
-        help="Morris trajectories, 2 or more (default 10); the screen runs r x (factors + 1) points",
+        help="Morris trajectories, 2-100 (default 10); the screen runs r x (factors + 1) points",
     )
     p.add_argument(
-        "--levels", type=_at_least(2), default=4, help="grid levels of each range, 2 or more (default 4)"
+        "--levels", type=_between(2, 20), default=4, help="grid levels of each range, 2-20 (default 4)"
     )
-    arguments.add_replications(p, 1, help_text="replications of each point, 1 or more (default 1)")
+    p.add_argument(
+        "-n",
+        "--replications",
+        type=_between(1, 100),
+        default=1,
+        help="replications of each point, 1-100 (default 1)",
+    )
     p.add_argument(
         "--days",
-        type=_at_least(1),
+        type=_between(1, 3650),
         default=None,
         help="days a run simulates, warm-up included (sets run.days; run.warmup_days stays)",
     )

@@ -87,3 +87,32 @@ def own_keys_line(keys: list[str], lang: str = "en") -> str | None:
         return None
     shown = ", ".join(keys[:4]) + (f" (+{len(keys) - 4})" if len(keys) > 4 else "")
     return tr("ensemble.own", lang, keys=shown)
+
+
+def choice_lines(
+    choice: pd.DataFrame, sc: Scenario, lang: str = "en", spread: pd.DataFrame | None = None
+) -> list[str]:
+    """Optimise across the ensemble (``ensemble_choice.csv``): in how many sets each option meets
+    every target, with its spreads, then whether the choice holds and, where it does not, how often
+    the runner-up meets the targets instead."""
+    lines = []
+    for r in choice.itertuples(index=False):
+        number = fmt_number(r.cost, ",.0f", lang)
+        money = getattr(r, "cost_unit", "VND/day") == "VND/day"
+        cost = tr("ensemble.cost_vnd" if money else "ensemble.cost_units", lang, n=number)
+        lines.append(
+            tr("ensemble.choice", lang, option=r.label, cost=cost, k=int(r.sets_meeting), m=int(r.m),
+               n=int(r.n_per_set))
+        )  # fmt: skip
+        if spread is not None:
+            lines += ["  " + line for line in spread_lines(spread, sc, lang, r.option)]
+    first = choice.iloc[0]
+    miss = int(first["m"] - first["sets_meeting"])
+    if miss == 0:
+        lines.append(tr("ensemble.holds", lang))
+    else:
+        lines.append(tr("ensemble.fails", lang, miss=miss, m=int(first["m"])))
+        runner = first.get("runner_up_meets_where_first_misses")
+        if runner is not None and runner == runner:
+            lines.append(tr("ensemble.runner_up", lang, miss=miss, k=int(runner)))
+    return lines

@@ -440,10 +440,10 @@ TERMS: dict[str, tuple[str, str]] = {
     "summary.answer": ("answer: {text}", "trả lời: {text}"),
     # What is unknown: the question across an ensemble of parameter sets
     "ensemble.head": (
-        "what is unknown: {m} plausible parameter sets of {factors} factors from {source} ({total} in "
-        "the file), {k} replications each; {cpu} CPU",
-        "phần chưa biết: {m} bộ tham số hợp lý của {factors} yếu tố từ {source} ({total} bộ trong "
-        "tệp), mỗi bộ {k} lần lặp; CPU {cpu}",
+        "what is unknown: {m} plausible parameter sets ({factors} factors) from {source} ({total} in "
+        "the file), {k} replication(s) each on the same seeds for every set; {cpu} CPU",
+        "phần chưa biết: {m} bộ tham số hợp lý ({factors} yếu tố) từ {source} ({total} bộ trong "
+        "tệp), mỗi bộ {k} lần lặp trên cùng các hạt giống ngẫu nhiên; CPU {cpu}",
     ),
     "ensemble.line": (
         "{label}: {mean} [{lo}, {hi}] from randomness (n = {n}); {p05} to {p95} across the {m} "
@@ -465,15 +465,31 @@ TERMS: dict[str, tuple[str, str]] = {
         "luận ở {undecided} trong {m} bộ",
     ),
     "ensemble.own": (
-        "note: the option sets {keys} itself; in every set its change is kept as a ratio to the base",
-        "lưu ý: phương án tự đặt {keys}; ở mọi bộ tham số, thay đổi của nó được giữ theo tỉ lệ so "
-        "với phương án gốc",
+        "note: the option sets {keys} itself; in every set a number keeps its change as a ratio to "
+        "the scenario the ranges describe, and a share split or a profile keeps the option's own "
+        "value (the factor is not applied to it)",
+        "lưu ý: phương án tự đặt {keys}; ở mọi bộ tham số, một con số giữ thay đổi của nó theo tỉ lệ "
+        "so với kịch bản mà các khoảng mô tả, còn một phân chia tỉ lệ hay một phân bố theo giờ giữ "
+        "giá trị riêng của phương án (yếu tố không áp dụng cho nó)",
     ),
     "ensemble.choice": (
-        "{option} (VND {cost} a day) meets every target in {k} of the {m} plausible parameter sets "
+        "{option} ({cost}) meets every target in {k} of the {m} plausible parameter sets "
         "(each set judged by its mean over {n} replications)",
-        "{option} ({cost} VND/ngày) đạt mọi mục tiêu ở {k} trong {m} bộ tham số hợp lý (mỗi bộ "
+        "{option} ({cost}) đạt mọi mục tiêu ở {k} trong {m} bộ tham số hợp lý (mỗi bộ "
         "được đánh giá theo trung bình của {n} lần lặp)",
+    ),
+    "ensemble.cost_vnd": ("VND {n} a day", "{n} VND/ngày"),
+    "ensemble.cost_units": (
+        "{n} units: no costs file, every added unit costs the same",
+        "{n} đơn vị: không có tệp chi phí, mỗi đơn vị thêm có cùng giá",
+    ),
+    "ensemble.runner_up": (
+        "in the {miss} set(s) where the choice misses, the runner-up meets every target in {k}",
+        "ở {miss} bộ mà lựa chọn trượt, phương án xếp sau đạt mọi mục tiêu ở {k} bộ",
+    ),
+    "ensemble.validate": (
+        "across {m} plausible parameter sets ({k} replication(s) each): {inside} with a mean in the band",
+        "trên {m} bộ tham số hợp lý (mỗi bộ {k} lần lặp): {inside} bộ có trung bình nằm trong dải",
     ),
     "ensemble.holds": (
         "the choice holds across what is unknown: it meets the targets in every set run",

@@ -554,10 +554,9 @@ def ensemble_section(folder: Path, sc: Scenario, lang: str) -> str:
         body += "".join(f"<p>{_e(line)}</p>" for line in effect_lines(effects, sc, base, lang))
     choice = _csv_if(folder, "ensemble_choice.csv", rows_needed=False)
     if choice is not None:
-        for r in choice.itertuples(index=False):
-            cost, k, m, n = f"{r.cost:,.0f}", int(r.sets_meeting), int(r.m), int(r.n_per_set)
-            line = tr("ensemble.choice", lang, option=r.label, cost=cost, k=k, m=m, n=n)
-            body += f"<p>{_e(line)}</p>"
+        from sim.presentation.ensemble_text import choice_lines
+
+        body += "".join(f"<p>{_e(line)}</p>" for line in choice_lines(choice, sc, lang))
     return body
 
 

@@ -34,9 +34,11 @@ def screen_markdown(screen: MorrisScreen, days: int, units: Mapping[str, str] | 
         f"Morris screen of {k} unknowns: {screen.n_points} points (r = {screen.r} trajectories x "
         f"{k + 1}), {screen.levels} levels, {screen.replications} replication"
         f"{'s' if screen.replications != 1 else ''} a point on common random numbers, {days} days a run, "
-        f"{_cpu(screen.cpu_s)} of CPU time (seed {screen.seed}). mu* is the mean absolute change of the "
-        "KPI, in its unit, when a factor moves across its whole range; sigma is the spread of those "
-        "changes (large against mu*: the effect depends on the other factors).",
+        f"{_cpu(screen.cpu_s)} of CPU time (seed {screen.seed}). mu* is the mean absolute elementary "
+        "effect, in the KPI's unit per the factor's whole range (each step moves a factor by 2/3 of "
+        "its range at 4 levels and the change is scaled to the whole range, so for a share it can "
+        "exceed 1); ± 95% is SALib's bootstrap interval of mu*; sigma is the spread of the effects "
+        "(large against mu*: the effect depends on where the other factors are).",
     ]
     for note in screen.notes:
         lines += ["", f"Note: {note}."]
@@ -61,9 +63,36 @@ def screen_markdown(screen: MorrisScreen, days: int, units: Mapping[str, str] | 
         if not top:
             lines += ["", f"No unknown moves {kpi} on this design."]
             continue
-        named = ", ".join(f"`{f}` ({_num(float(table.set_index('factor').mu_star[f]))})" for f in top)
-        lines += ["", f"{kpi} depends most on {named}."]
+        lines += ["", order_sentence(kpi, table, top)]
     return "\n".join(lines)
+
+
+def order_sentence(kpi: str, table: Any, top: list[str]) -> str:
+    """The largest mu* of *kpi*, and how far the ranking is resolved: which factors could move the
+    KPI as much as the largest (their interval reaches the largest one's low end) and how many
+    move it less (their interval lies below it)."""
+    by = table.set_index("factor")
+    named = ", ".join(f"`{f}` ({_num(float(by.mu_star[f]))})" for f in top)
+    text = f"{kpi}: the largest mu* are {named}."
+    ranked = table.sort_values("mu_star", ascending=False)
+    mu = ranked["mu_star"].to_numpy(dtype=float)
+    conf = ranked["mu_star_conf"].fillna(0).to_numpy(dtype=float)
+    factors = list(ranked["factor"])
+    floor = mu[0] - conf[0]
+    rivals = [f for f, m, c in zip(factors[1:], mu[1:], conf[1:], strict=True) if m + c >= floor]
+    below = len(factors) - 1 - len(rivals)
+    if not rivals:
+        return (
+            text
+            + f" `{factors[0]}` moves it more than any other (its interval lies above every other one's)."
+        )
+    shown = ", ".join(f"`{f}`" for f in rivals[:5]) + (
+        f" and {len(rivals) - 5} more" if len(rivals) > 5 else ""
+    )
+    return (
+        text + f" The order at the top is not resolved at this r: {shown} could move it as much as "
+        f"`{factors[0]}` (their intervals reach its interval); the other {below} move it less."
+    )
 
 
 def screen_figure(screen: MorrisScreen) -> Any:
