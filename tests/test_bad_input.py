@@ -153,7 +153,7 @@ def test_a_bad_extends_names_the_referring_file(tmp_path: Path) -> None:
         (
             "platform:\n  review_min: {dist: fixed, value: .inf}\n",
             "platform.review_min.value",
-            "less than or equal to 1000000",
+            "must be a finite number",
         ),
         ("demand: {day_to_day_cv: .inf}\n", "demand.day_to_day_cv", "finite"),
         (

@@ -435,7 +435,18 @@ def test_resume_never_runs_code_that_lies_in_the_work_folder(tmp_path: Path) -> 
     (work / "rep-000-00000.zip").write_bytes(pickle.dumps(Planted()))
     (work / "rep-000-00001.pkl").write_bytes(pickle.dumps(Planted()))
     args = ["run", str(BASELINE), "-o", str(out), "-n", "2", "--jobs", "1", "--no-plots", "-q"]
-    done = bordersim(*args, "--set", "run.days=3", "--set", "run.warmup_days=1", "--resume", cwd=tmp_path)
+    args += ["--set", "run.days=3", "--set", "run.warmup_days=1", "--resume"]
+    done = bordersim(*args, cwd=tmp_path)
+    # Without the marker of this output's key the folder is not the tool's: named, left alone.
+    assert done.returncode == 2, done.stderr
+    assert f"{work}: beside the output but not made by bordersim for it" in done.stderr
+    assert (work / "rep-000-00000.zip").exists()
+    assert not flag.exists()
+    # With the marker (anyone can write it) the planted files are read as data only, never run.
+    from sim.experiments.folders import mark_sibling
+
+    mark_sibling(work, out)
+    done = bordersim(*args, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert not flag.exists()
     assert "ignored 1 kept replications" in done.stderr

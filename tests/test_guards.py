@@ -95,7 +95,7 @@ def test_meaningless_values_are_refused_with_the_key(change: str, says: str) -> 
 
 def test_the_shipped_scenarios_pass_the_free_text_checks() -> None:
     for f in sorted((ROOT / "scenarios").glob("*.yaml")):
-        if f.name in ("costs.yaml", "targets.yaml"):
+        if f.name in ("costs.yaml", "targets.yaml", "ranges.yaml"):  # not scenarios
             continue
         assert bordersim("check", str(f)).returncode == 0, f
 

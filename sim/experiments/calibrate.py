@@ -35,7 +35,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.experiments.experiment import Experiment, replicate
 from sim.experiments.joint import JointSettings, Parameter, Target
-from sim.world.scenario import DIRECTIONS, Scenario, ScenarioError, _problems
+from sim.world.csv_guard import read_csv_file
+from sim.world.numbers import Float
+from sim.world.scenario import DIRECTIONS, Scenario, ScenarioError, _problems, read_yaml_file
 
 CV_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 
@@ -44,12 +46,12 @@ class Targets(BaseModel):
     """What the calibrated scenario should reproduce."""
 
     model_config = ConfigDict(extra="forbid")
-    mean_per_day: float | None = Field(default=None, gt=0, description="trucks cleared a day, all gates")
-    peak_threshold_per_day: float = Field(default=2000, gt=0)
-    peak_share: float | None = Field(
+    mean_per_day: Float | None = Field(default=None, gt=0, description="trucks cleared a day, all gates")
+    peak_threshold_per_day: Float = Field(default=2000, gt=0)
+    peak_share: Float | None = Field(
         default=None, gt=0, lt=1, description="share of days above the threshold"
     )
-    shares: dict[str, dict[str, float]] | None = Field(
+    shares: dict[str, dict[str, Float]] | None = Field(
         default=None, description="gate -> direction -> share of all trucks cleared"
     )
     observed_csv: str | None = Field(default=None, description="daily counts: date,gate,direction,trucks")
@@ -79,14 +81,11 @@ class Targets(BaseModel):
 def load_targets(path: str | Path) -> tuple[Targets, Path]:
     """The targets file and its folder (for relative CSV paths); errors name the file and key."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ScenarioError(str(path), [("", f"cannot read the file: {err.strerror}")]) from None
+    data = read_yaml_file(path, str(path), "targets file")
     try:
         return Targets.model_validate(data), path.parent
     except ValidationError as err:
-        raise ScenarioError(str(path), _problems(err)) from None
+        raise ScenarioError(str(path), _problems(err), what="targets file") from None
 
 
 @dataclass
@@ -105,13 +104,18 @@ class Observed:
 
 def read_counts(path: str | Path, columns: list[str]) -> pd.DataFrame:
     """A counts CSV with the columns checked; errors name the file and the column."""
-    df = pd.read_csv(path, comment="#")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ScenarioError(str(path), [(c, "column is missing") for c in missing])
+    numbers = [c for c in ("trucks", "hour") if c in columns]
+    df = read_csv_file(Path(path), what="counts file", required=columns, numbers=numbers, comment="#")
+    for c in numbers:
+        if df[c].isna().any():
+            row = int(df[c].isna().to_numpy().nonzero()[0][0]) + 1
+            raise ScenarioError(str(path), [(f"row {row}, column {c}", "is empty")], what="counts file")
     if (df["trucks"] < 0).any():
         raise ScenarioError(str(path), [("trucks", "counts must not be negative")])
-    df["date"] = pd.to_datetime(df["date"])
+    try:
+        df["date"] = pd.to_datetime(df["date"])
+    except (ValueError, TypeError) as err:
+        raise ScenarioError(str(path), [("date", f"not dates YYYY-MM-DD: {str(err)[:120]}")]) from None
     return df
 
 

@@ -31,7 +31,15 @@ from typing import Any, BinaryIO
 import pandas as pd
 
 from sim.experiments.experiment import Replication, Task
-from sim.experiments.folders import package_version, sibling, writing_error
+from sim.experiments.folders import (
+    SIBLING_MARKER,
+    is_ours,
+    mark_sibling,
+    package_version,
+    refuse_foreign,
+    sibling,
+    writing_error,
+)
 from sim.world.scenario import Scenario
 
 
@@ -69,16 +77,17 @@ class WorkFolder:
         """
         self._identities = identities
         found = Resumed()
+        if os.path.lexists(self.path) and not is_ours(self.path, self.outdir):
+            refuse_foreign([self.path])
         if self.path.is_dir():
             if resume:
                 found = self._take_matching()
             else:
                 found.discarded = len(list(self.path.glob("rep-*.zip")))
                 shutil.rmtree(self.path, ignore_errors=True)
-        elif self.path.exists() or self.path.is_symlink():
-            self.path.unlink()  # not a folder: nothing of ours, only in the way
         try:
             self.path.mkdir(parents=True, exist_ok=True)
+            mark_sibling(self.path, self.outdir)
             self._write(self.path / "meta.json", json.dumps({**meta, "identities": identities}).encode())
         except OSError as err:
             raise writing_error(err, self.outdir) from None
@@ -88,7 +97,7 @@ class WorkFolder:
         found = Resumed()
         for f in sorted(self.path.iterdir()):
             if not (f.name.startswith("rep-") and f.name.endswith(".zip")) or f.is_symlink():
-                if f.name != "meta.json":
+                if f.name not in ("meta.json", SIBLING_MARKER):
                     _remove(f)  # a temporary file of a write that was cut short
                 continue
             record = _read(f)

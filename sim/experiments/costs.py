@@ -24,7 +24,17 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.world.calendar import MIN_PER_DAY
-from sim.world.scenario import DIRECTIONS, LANE_STAGES, Hours, Scenario, ScenarioError, _problems
+from sim.world.numbers import Float
+from sim.world.scenario import (
+    DIRECTIONS,
+    LANE_STAGES,
+    Hours,
+    Scenario,
+    ScenarioError,
+    _problems,
+    read_yaml_file,
+)
+from sim.world.yaml_guard import guarded_load
 
 if TYPE_CHECKING:
     from sim.experiments.results import Run, Window
@@ -155,25 +165,25 @@ class LeverCost(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    vnd_per_unit_hour: float | None = Field(
+    vnd_per_unit_hour: Float | None = Field(
         default=None,
         ge=0,
         description="per unit-hour: (units x hours the stage is open a day) above the scenario's, "
         "e.g. a lane-hour of a stage, an officer-hour of the platform, a place-hour of the park",
     )
-    vnd_per_unit_day: float | None = Field(
+    vnd_per_unit_day: Float | None = Field(
         default=None, ge=0, description="per unit a day above the scenario's, e.g. a Chinese lane negotiated"
     )
-    vnd_per_open_hour: float | None = Field(
+    vnd_per_open_hour: Float | None = Field(
         default=None, ge=0, description="per hour a day of opening beyond the scenario's (an hours key)"
     )
-    vnd_per_day_by_value: dict[str, float] | None = Field(
+    vnd_per_day_by_value: dict[str, Float] | None = Field(
         default=None,
         description="a day's cost of each value the lever may take, any kind: text (park order fifo / "
         "priority), a clock time ('24:00'), a list written as its YAML or JSON text ('[fruit, general]'), "
         "a number or true/false; the scenario's own value costs 0 unless listed",
     )
-    vnd_per_day_when_on: float | None = Field(
+    vnd_per_day_when_on: Float | None = Field(
         default=None,
         ge=0,
         description="a day's cost while a rule is on (true, or a non-empty list such as priority: [fruit])",
@@ -233,18 +243,6 @@ class CostsFile(BaseModel):
 _CLOCK = re.compile(r"^\d{1,2}:\d{2}$")
 
 
-class _CostsLoader(yaml.SafeLoader):
-    """YAML as usual, except that a clock time such as ``24:00`` stays text (YAML 1.1 would read it
-    as the number 1440), so a table of costs by closing time reads as written."""
-
-
-_CostsLoader.yaml_implicit_resolvers = {
-    k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-for _digit in "0123456789":
-    _CostsLoader.yaml_implicit_resolvers.setdefault(_digit, []).insert(0, ("tag:yaml.org,2002:str", _CLOCK))
-
-
 def value_key(key: Any) -> str:
     """A key of a ``vnd_per_day_by_value`` table as the lever value it prices, in the text
     :func:`value_text` gives: a key written as YAML or JSON text (``[fruit, general]``) is read first."""
@@ -253,7 +251,7 @@ def value_key(key: Any) -> str:
         if _CLOCK.match(text):
             return text
         try:
-            key = yaml.load(text, Loader=_CostsLoader) if text else text
+            key = guarded_load(text) if text else text
         except yaml.YAMLError:
             return text
         if isinstance(key, dict) or key is None:
@@ -266,13 +264,9 @@ def load_costs(path: str | Path) -> CostsFile:
     path = Path(path)
     source = str(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_CostsLoader)
-    except OSError as err:
-        raise CostsError(source, [("", f"cannot read the file: {err.strerror}")]) from None
-    except yaml.YAMLError as err:
-        raise CostsError(source, [("", f"not valid YAML: {err}")]) from None
-    if not isinstance(data, dict):
-        raise CostsError(source, [("", f"must be a mapping of keys, got {type(data).__name__}")])
+        data = read_yaml_file(path, source)
+    except ScenarioError as err:
+        raise CostsError(source, err.problems) from None
     try:
         return CostsFile.model_validate(data)
     except ValidationError as err:

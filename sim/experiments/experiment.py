@@ -193,9 +193,11 @@ def run_tasks(
     done = finished
 
     def finish(task: Task, rep: Replication) -> None:
-        done[task] = rep
+        # Saved first, then counted: a Ctrl-C during the save must not count a replication as
+        # kept that is not on disk (the harvest after the interrupt saves it again).
         if on_done is not None:
             on_done(task, rep)
+        done[task] = rep
 
     def args(task: Task) -> tuple[Any, ...]:
         k, i = task
@@ -834,7 +836,11 @@ class Sweep:
     @property
     def labels(self) -> list[str]:
         """Each point named by its values: ``customs_docs.lanes=8, hours.close=24:00``."""
-        return [", ".join(f"{short_key(k)}={v}" for k, v in point.items()) for point in self.points]
+        from sim.experiments.costs import value_text
+
+        return [
+            ", ".join(f"{short_key(k)}={value_text(v)}" for k, v in point.items()) for point in self.points
+        ]
 
     def effects(self, kpis: Sequence[str] | None = None) -> pd.DataFrame:
         """Each point against the first, paired replication by replication (the same seeds): one
@@ -856,13 +862,16 @@ class Sweep:
 
     def table(self) -> pd.DataFrame:
         """Tidy: one row per point and KPI, its label, varied values as columns, mean and 95% interval."""
+        from sim.experiments.costs import value_text
+
         frames = []
         for p, (point, exp) in enumerate(zip(self.points, self.experiments, strict=True)):
             s = exp.summary().reset_index()
             s.insert(0, "point", p)
             s.insert(1, "label", self.labels[p])
             for i, (key, value) in enumerate(point.items()):
-                s.insert(2 + i, key, value)
+                # A list or mapping (priority: [fruit, general]) is one value: written as its text.
+                s.insert(2 + i, key, value_text(value) if isinstance(value, list | dict) else value)
             frames.append(s)
         return pd.concat(frames, ignore_index=True)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -84,10 +85,11 @@ def package_version() -> str:
         return "unknown"
 
 
-def write_marker(folder: Path) -> None:
-    """Mark *folder* as a results folder of this tool."""
+def write_marker(folder: Path, target: str | Path | None = None) -> None:
+    """Mark *folder* as a results folder of this tool (to become *target*: its run key is kept)."""
     info = {
         "tool": "bordersim",
+        **({"output_key": output_key(target)} if target is not None else {}),
         "version": package_version(),
         "written_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
@@ -132,18 +134,104 @@ def sibling(target: Path, suffix: str) -> Path:
     return target.parent / f".{target.name}{suffix}"
 
 
+SIBLING_MARKER = ".bordersim-sibling"
+"""The file inside a hidden ``.NAME.work``, ``.NAME.partial-*`` or ``.NAME.old-*`` folder that says
+this tool made it for the output NAME (with :func:`output_key`); only such folders are removed."""
+
+
+def output_key(target: str | Path) -> str:
+    """The run key of an output: a hash of its absolute path, kept in the hidden files beside it."""
+    return hashlib.sha256(os.path.abspath(target).encode()).hexdigest()[:32]
+
+
+def sibling_mark(target: str | Path) -> str:
+    """The text of the marker (and of the lock) that says a hidden file belongs to *target*."""
+    return json.dumps({"tool": "bordersim", "output_key": output_key(target)})
+
+
+def mark_sibling(folder: Path, target: str | Path) -> None:
+    """Mark the hidden *folder* as made by this tool for *target*."""
+    (folder / SIBLING_MARKER).write_text(sibling_mark(target) + "\n", encoding="utf-8")
+
+
+def _holds_mark(text: str, target: Path) -> bool:
+    try:
+        data = json.loads(text.splitlines()[0]) if text.strip() else None
+    except ValueError:
+        return False
+    return (
+        isinstance(data, dict)
+        and data.get("tool") == "bordersim"
+        and data.get("output_key") == output_key(target)
+    )
+
+
+def is_ours(path: Path, target: Path) -> bool:
+    """True when the hidden *path* beside *target* was made by this tool for *target*: a folder
+    holding the marker (or empty: a write killed before it marked it), a lock holding the mark."""
+    try:
+        if path.is_symlink():
+            return False
+        if path.is_dir():
+            if not any(path.iterdir()):
+                return True
+            return any(
+                m.is_file()
+                and not m.is_symlink()
+                and _holds_mark(m.read_text("utf-8", "replace")[:1000], target)
+                for m in (path / SIBLING_MARKER, path / MARKER)
+            )
+        if path.is_file():
+            with path.open(encoding="utf-8", errors="replace") as f:
+                return _holds_mark(f.read(1000), target)
+    except OSError:
+        return False
+    return False
+
+
+def foreign_siblings(target: Path) -> list[Path]:
+    """The hidden paths beside *target* this tool would remove or reuse (``.NAME.work``,
+    ``.NAME.partial-*``, ``.NAME.old-*``) that it did not make for *target*."""
+    parent = target.parent
+    if not parent.is_dir():
+        return []
+    found = [sibling(target, ".work")] if os.path.lexists(sibling(target, ".work")) else []
+    found += sorted(parent.glob(f".{glob_escape(target.name)}.partial-*"))
+    found += sorted(parent.glob(f".{glob_escape(target.name)}.old-*"))
+    return [p for p in found if not is_ours(p, target)]
+
+
+def glob_escape(name: str) -> str:
+    """*name* with the characters glob reads as patterns escaped."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def refuse_foreign(paths: list[Path]) -> None:
+    """Refuse to go on while hidden paths beside the output are not this tool's: they are named
+    and left alone (only files marked with this output's key are ever removed)."""
+    if paths:
+        shown = ", ".join(str(p) for p in paths[:5]) + (
+            f" and {len(paths) - 5} more" if len(paths) > 5 else ""
+        )
+        raise OutputRefusedError(
+            f"{shown}: beside the output but not made by bordersim for it (no marker with this output's "
+            "key), so they are left alone; move or remove them, or choose another -o"
+        )
+
+
 def clear_leftovers(target: Path) -> None:
     """Remove what a killed write left beside *target*; only call it while holding the lock.
 
     A write killed between moving the old folder aside and putting the new one in place leaves
     the old one under ``.NAME.old-*``: it is put back rather than deleted.
     """
-    for old in sorted(target.parent.glob(f".{target.name}.old-*")):
+    refuse_foreign(foreign_siblings(target))
+    for old in sorted(target.parent.glob(f".{glob_escape(target.name)}.old-*")):
         inside = old / target.name
         if not target.exists() and not target.is_symlink() and (inside.exists() or inside.is_symlink()):
             os.replace(inside, target)
         shutil.rmtree(old, ignore_errors=True)
-    for partial in target.parent.glob(f".{target.name}.partial-*"):
+    for partial in target.parent.glob(f".{glob_escape(target.name)}.partial-*"):
         shutil.rmtree(partial, ignore_errors=True)
 
 
@@ -184,14 +272,25 @@ class OutputLock:
                     f"{self.path} is a link or not a plain file, so it is not a lock of this tool; "
                     "remove it or choose another -o"
                 )
+            nofollow = getattr(os, "O_NOFOLLOW", 0)
             try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL | nofollow, 0o644)
+                made = True
+            except FileExistsError:
+                made = False
+                try:
+                    fd = os.open(self.path, os.O_RDWR | nofollow)
+                except FileNotFoundError:
+                    continue  # its holder removed it just now: try again
+                except OSError as err:
+                    raise writing_error(err, self.target) from None
             except OSError as err:
                 raise writing_error(err, self.target) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
+                said = os.read(fd, 400).decode(errors="replace").splitlines()
+                holder = next((ln.strip() for ln in said if ln.startswith("pid")), "another process")
                 os.close(fd)
                 raise OutputBusyError(
                     f"{self.target} is in use by another bordersim run ({holder}); wait for it to "
@@ -205,11 +304,18 @@ class OutputLock:
                 same = os.path.samestat(os.fstat(fd), os.stat(self.path))
             except FileNotFoundError:
                 same = False
+            if same and not made and not is_ours(self.path, self.target):
+                os.close(fd)
+                raise OutputRefusedError(
+                    f"{self.path}: beside the output but not a lock bordersim made for it (no marker with "
+                    "this output's key), so it is left alone; move or remove it, or choose another -o"
+                )
             if same:
                 break
             os.close(fd)
         os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()}, since {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n".encode())
+        since = f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}"
+        os.write(fd, f"{sibling_mark(self.target)}\npid {os.getpid()}, since {since}\n".encode())
         self._fd = fd
 
     def release(self) -> None:

@@ -42,6 +42,7 @@ from scipy import optimize
 
 from sim.experiments.experiment import Experiment, replicate, replicate_each
 from sim.experiments.stats import bounded_interval, kpi_domain
+from sim.world.numbers import Float, Int
 from sim.world.ranges import ParameterChange
 from sim.world.scenario import Scenario, ScenarioError
 
@@ -74,9 +75,9 @@ class Target(BaseModel):
     over: str | list[str] | None = Field(default=None, description="divide by this KPI (or sum)")
     max_of: str | None = Field(default=None, description="regex: the largest of the matching KPIs")
     queues_growing: bool = Field(default=False, description="count of queues that grow (GROWTH_RULE)")
-    band: tuple[float, float]
-    aim: float | None = Field(default=None, description="the point the fit aims at (else: the band)")
-    scale: float | None = Field(default=None, gt=0, description="unit of a miss (default: half the band)")
+    band: tuple[Float, Float]
+    aim: Float | None = Field(default=None, description="the point the fit aims at (else: the band)")
+    scale: Float | None = Field(default=None, gt=0, description="unit of a miss (default: half the band)")
 
     @model_validator(mode="after")
     def _consistent(self) -> Target:
@@ -165,8 +166,8 @@ class Parameter(ParameterChange):
 
     name: str = Field(pattern=r"^[a-z0-9_]+$")
     what: str = Field(min_length=1)
-    range: tuple[float, float]
-    start: float
+    range: tuple[Float, Float]
+    start: Float
 
     @model_validator(mode="after")
     def _consistent(self) -> Parameter:
@@ -192,8 +193,8 @@ class JointSettings(BaseModel):
     """The screen's rules for which parameters are fitted."""
 
     model_config = ConfigDict(extra="forbid")
-    min_effect: float = Field(default=0.5, gt=0, description="effect, in target scales, to count")
-    max_fitted: int = Field(default=3, ge=1, le=4)
+    min_effect: Float = Field(default=0.5, gt=0, description="effect, in target scales, to count")
+    max_fitted: Int = Field(default=3, ge=1, le=4)
 
 
 def at_values(sc: Scenario, params: Sequence[Parameter], values: Sequence[float]) -> Scenario:

@@ -37,6 +37,7 @@ from sim.experiments.results import STAGE_NAMES, Window, window_minutes
 from sim.experiments.stats import Effect, equivalence_margin, paired_effect
 from sim.world.calendar import MIN_PER_DAY
 from sim.world.scenario import DIRECTIONS, Scenario
+from sim.world.yaml_guard import guarded_load
 
 FEASIBLE, INFEASIBLE, UNDECIDED = "feasible", "infeasible", "undecided"
 _CLOCK = re.compile(r"^\d{1,2}:\d{2}$")
@@ -90,10 +91,12 @@ def parse_lever(text: str) -> tuple[str, list[Any]]:
     try:
         # A clock time stays text (YAML 1.1 would read 21:00 as the number 1260).
         values = [
-            p.strip() if _CLOCK.match(p.strip()) else yaml.safe_load(p) if p.strip() else "" for p in parts
+            p.strip() if _CLOCK.match(p.strip()) else guarded_load(p) if p.strip() else "" for p in parts
         ]
-    except yaml.YAMLError:
-        raise ValueError(f"{key.strip()}: values are not readable: {raw!r}") from None
+    except yaml.YAMLError as err:
+        why = getattr(err, "problem", None) or "not YAML"
+        shown = raw if len(raw) <= 80 else raw[:77] + "..."
+        raise ValueError(f"{key.strip()[:100]}: values are not readable ({why}): {shown!r}") from None
     return key.strip(), values
 
 

@@ -51,7 +51,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.experiments.experiment import Experiment, replicate
@@ -65,6 +64,7 @@ from sim.world.scenario import (
     ScenarioError,
     _problems,
     load_scenario,
+    read_yaml_file,
     validate_scenario,
 )
 
@@ -379,9 +379,9 @@ def load_case(path: str | Path, twin: bool = False) -> tuple[Case, Scenario]:
     """
     path = Path(path)
     try:
-        case = Case.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        case = Case.model_validate(read_yaml_file(path, str(path), "validation case"))
     except ValidationError as err:
-        raise ScenarioError(str(path), _problems(err)) from None
+        raise ScenarioError(str(path), _problems(err), what="validation case") from None
     rule = band_of(case.reported, case.measure.domain)
     if not _same_band(case.band, rule):
         msg = f"{list(case.band)} is not the tolerance rule's band {list(rule)} (see sim/validation.py)"

@@ -16,6 +16,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -28,6 +29,7 @@ from typing import Any
 import yaml
 
 from sim.experiments.folders import OutputBusyError, OutputRefusedError, OutputWriteError, claimed
+from sim.presentation import arguments
 from sim.world.checks import scenario_warnings
 from sim.world.scenario import (
     Scenario,
@@ -35,12 +37,13 @@ from sim.world.scenario import (
     load_scenario,
     parse_assignment,
     parse_value,
+    read_yaml_file,
     scenario_schema,
 )
 
 EXIT_BAD_INPUT = 2
-MIN_REPLICATIONS = 10
-DEFAULT_PRECISION = 0.05
+MIN_REPLICATIONS = arguments.MIN_REPLICATIONS
+DEFAULT_PRECISION = arguments.DEFAULT_PRECISION
 EXIT_INTERRUPTED = 130
 DASK_TIMEOUT_S = 10
 """How long ``--dask ADDRESS`` waits for the scheduler before giving up."""
@@ -61,15 +64,44 @@ def _scenario_from(file: str, sets: list[str] | None, warn: bool = True) -> Scen
             raise UsageError(f"--set {text[:100]}: {key!r} is given twice; give each key once")
         texts[key] = (text, value)
     sc = load_scenario(file)  # an error here is the file's own
+    _check_headline(sc, file)
     if texts:
         try:
             sc = load_scenario(file, {key: value for key, (_, value) in texts.items()})
+            _check_headline(sc, file)
         except ScenarioError as err:
             raise _blame_sets(err, {key: text for key, (text, _) in texts.items()}) from None
     if warn:
         for path, msg in scenario_warnings(sc):
             print(f"warning: {file}: {path}: {msg}", file=sys.stderr)
     return sc
+
+
+def _check_readme(readme: str | None, marker: str) -> None:
+    """Refuse, before anything runs, a ``--readme`` that is no UTF-8 file of at most 1 MiB or has
+    no ``<!-- marker:start -->`` ... ``<!-- marker:end -->`` to write between."""
+    if not readme:
+        return
+    from sim.world.scenario import read_guarded_bytes
+
+    raw = read_guarded_bytes(Path(readme), f"--readme {readme}", "README")
+    marks = (f"<!-- {marker}:start -->", f"<!-- {marker}:end -->")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"--readme {readme}: not UTF-8 text") from None
+    if not re.search(re.escape(marks[0]) + ".*?" + re.escape(marks[1]), text, re.S):
+        raise UsageError(f"--readme {readme}: no {marks[0]} ... {marks[1]} markers to write between")
+
+
+def _check_headline(sc: Scenario, file: str) -> None:
+    """Refuse a ``kpi.headline`` the scenario does not define, naming that key (replications are
+    added until the headline is precise enough, so a run would otherwise fail later)."""
+    from sim.experiments.kpis import unknown_kpi_message
+
+    msg = unknown_kpi_message(sc.kpi.headline, sc)
+    if msg:
+        raise ScenarioError(file, [("kpi.headline", msg)])
 
 
 def _blame_sets(err: ScenarioError, texts: dict[str, str]) -> ScenarioError:
@@ -86,29 +118,9 @@ def _blame_sets(err: ScenarioError, texts: dict[str, str]) -> ScenarioError:
     return ScenarioError(source, err.problems)
 
 
-def _at_least(low: int) -> Any:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
-        return value
-
-    return parse
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text[:40]!r}") from None
-    if not 0 < value < 1:  # also refuses nan and inf
-        raise argparse.ArgumentTypeError(
-            f"must be a fraction of the mean between 0 and 1 (e.g. 0.05), got {text}"
-        )
-    return value
+_at_least = arguments.whole_number
+"""An argparse type: a whole number from *low* (see :func:`sim.presentation.arguments.whole_number`)."""
+_fraction = arguments.fraction
 
 
 def _check_kpis(option: str, names: list[str], sc: Scenario) -> None:
@@ -183,21 +195,20 @@ def _window(args: argparse.Namespace, scenarios: list[Scenario]) -> Any:
 
     try:
         window = parse_window(text)
+    except ValueError as err:
+        raise UsageError(f"--window: {err}") from None
+    sc = None
+    try:
         for sc in scenarios:
             window_minutes(sc, window)
     except ValueError as err:
-        raise UsageError(f"--window: {err}") from None
+        raise UsageError(f"--window: {sc.name if sc else ''}: {err}") from None
     return window
 
 
 def _add_scenario_args(p: argparse.ArgumentParser, many: bool = False) -> None:
     p.add_argument("file", nargs="+" if many else None, help="scenario YAML file" + ("s" if many else ""))
-    p.add_argument(
-        "--set",
-        action="append",
-        metavar="KEY=VALUE",
-        help="override a key, e.g. --set gates.huu_nghi.customs_docs.lanes=6 (repeatable)",
-    )
+    arguments.add_set(p)
 
 
 def _add_output_args(p: argparse.ArgumentParser, default: str = "results/<name>") -> None:
@@ -260,16 +271,7 @@ def _add_lang(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _between(low: int, high: int) -> Any:
-    """An argparse type: a whole number from *low* to *high*."""
-
-    def parse(text: str) -> int:
-        value = _at_least(low)(text)
-        if value > high:
-            raise argparse.ArgumentTypeError(f"must be at most {high:,}, got {value:,}")
-        return value
-
-    return parse
+_between = arguments.whole_number
 
 
 MAX_ENSEMBLE_SETS = 1000
@@ -358,54 +360,24 @@ def _print_ensemble(
 def _add_experiment_args(p: argparse.ArgumentParser, n: int | None, resumable: bool = True) -> None:
     _add_output_args(p)
     if n is None:
-        p.add_argument(
-            "-n",
-            "--replications",
-            type=_at_least(1),
-            default=None,
-            help="exactly this many replications (default: as many as --precision needs, at least "
+        arguments.add_replications(
+            p,
+            None,
+            help_text="exactly this many replications (default: as many as --precision needs, at least "
             f"{MIN_REPLICATIONS})",
         )
-        p.add_argument(
-            "--precision",
-            type=_fraction,
-            default=None,
-            help="add replications until the KPI's 95%% half-width is within this fraction of its "
-            f"mean (default {DEFAULT_PRECISION:g} when -n is not given)",
-        )
-        p.add_argument(
-            "--precision-kpi",
-            action="append",
-            default=None,
-            metavar="KPI",
-            help="a KPI --precision is about, besides the scenario's headline KPI; repeatable, "
-            "every one must meet it (shares to 1 point at 5%%, means below 1 to precision x 1 unit)",
-        )
-        p.add_argument(
-            "--max-replications",
-            type=_at_least(2),
-            default=100,
-            help="cap for --precision, 2 or more (default 100)",
-        )
+        arguments.add_precision(p)
+        arguments.add_max_replications(p, 100, "cap for --precision, 2 or more (default 100)")
     else:
-        p.add_argument(
-            "-n", "--replications", type=_at_least(1), default=n, help=f"replications (default {n})"
-        )
-    p.add_argument("--seed", type=_at_least(0), default=0, help="random seed, 0 or more (default 0)")
-    p.add_argument("--jobs", type=_at_least(1), default=None, help="worker processes (default: all cores)")
-    p.add_argument(
-        "--dask", metavar="ADDRESS", help="run on a Dask scheduler, or 'local' for a local cluster"
-    )
+        arguments.add_replications(p, n)
+    arguments.add_seed(p)
+    arguments.add_jobs(p)
+    arguments.add_dask(p)
     p.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
-    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    arguments.add_quiet(p)
     if resumable:
         p.add_argument("--resume", action="store_true", help="keep replications an interrupted run finished")
-        p.add_argument(
-            "--window",
-            metavar="FIRST..LAST",
-            help="KPIs over these dates, both included (e.g. 2025-10-01..2025-10-31); "
-            "default: after the warm-up",
-        )
+        arguments.add_window(p)
 
 
 @contextlib.contextmanager
@@ -722,6 +694,29 @@ def _warn_short_warmup(exp: Any) -> None:
         print(f"warning: {advice}", file=sys.stderr)
 
 
+def _check_same_days(files: list[str], scenarios: list[Scenario], window: Any) -> None:
+    """Paired differences pair day with day: refuse scenarios whose start dates or horizons differ
+    unless --window names dates inside all of them (checked by :func:`_window`), and warn when only
+    their warm-ups differ (each is then measured over its own days after the warm-up)."""
+    spans = [(sc.run.start_date, sc.run.days) for sc in scenarios]
+    listed = "; ".join(
+        f"{f} ({sc.name}): {sc.run.start_date} for {sc.run.days} days, warm-up {sc.run.warmup_days}"
+        for f, sc in zip(files, scenarios, strict=True)
+    )
+    if len(set(spans)) > 1 and window is None:
+        raise UsageError(
+            "compare: the scenarios' start dates or horizons differ, so their days cannot be paired: "
+            f"{listed}; give them the same run.start_date and run.days, or --window FIRST..LAST with "
+            "dates inside all of them"
+        )
+    if window is None and len({sc.run.warmup_days for sc in scenarios}) > 1:
+        print(
+            f"warning: compare: the scenarios' warm-ups differ ({listed}); each is measured after its own "
+            "warm-up, so the paired days are not the same days; give --window to measure the same dates",
+            file=sys.stderr,
+        )
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from sim.experiments.experiment import compare, scenario_seeds
     from sim.presentation.output import write_comparison
@@ -731,6 +726,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError("compare needs at least two scenario files")
     names = [s.name for s in scenarios]
     window = _window(args, scenarios)
+    _check_same_days(args.file, scenarios, window)
     outdir = _output(args, "compare_" + "_vs_".join(names[:3]))
     seeds = scenario_seeds(args.seed, len(scenarios), not args.independent)
     n, precision = _replications(args)
@@ -838,18 +834,8 @@ def _compare_precision(comp: Any, kpis: list[str], precision: float, lang: str) 
     return found
 
 
-MAX_POINTS = 1000
-"""The most points a sweep's or optimise's grid may have unless --max-points raises it: each point
-is a scenario replicated several times, and 40 x 40 x 40 values would never finish."""
-
-
-def _add_max_points(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--max-points",
-        type=_at_least(1),
-        default=MAX_POINTS,
-        help=f"the most points the grid may have (default {MAX_POINTS:,}); counted before any runs",
-    )
+MAX_POINTS = arguments.MAX_POINTS
+_add_max_points = arguments.add_max_points
 
 
 def _check_grid(option: str, sizes: list[int], limit: int) -> None:
@@ -1041,17 +1027,17 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
             f"-n/--replications ({args.n0}) is above --max-replications ({args.max_replications}); "
             "-n now counts the first stage's replications and --max-replications is the cap"
         )
-    if not 0.5 < args.confidence < 1:
-        raise UsageError(f"--confidence must be between 0.5 and 1, got {args.confidence}")
     costs = load_costs(args.costs) if args.costs else None
     if costs is not None:
         check_levers(costs, levers, args.costs)
-    try:  # every option must be a valid scenario before anything runs
+    window = _window(args, [sc])
+    try:  # every option must be a valid scenario, its run holding the window, before anything runs
         for point in sweep_points(levers):
-            sc.with_changes(point)
+            option = sc.with_changes(point)
+            if window is not None:
+                _window(args, [option])  # an option may change the run's dates (run.days)
     except ScenarioError as err:
         raise ScenarioError(err.source, [(f"--lever {p}", m) for p, m in err.problems]) from None
-    window = _window(args, [sc])
     known = _known_kpis(sc)
     for t in targets:
         if t.kpi not in known:
@@ -1185,6 +1171,7 @@ def _cmd_table(args: argparse.Namespace) -> int:
     from sim.experiments.library import library_figure, library_table, markdown, put_in_readme
     from sim.presentation.output import atomic_dir
 
+    _check_readme(args.readme, "scenario-table")
     scenarios = [_scenario_from(f, args.set) for f in args.file]
     outdir = _output(args, "scenario_table")
     n, precision = _replications(args)
@@ -1227,6 +1214,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from sim.experiments.validation import across_ensemble_case, counted, load_case, markdown, run_case
     from sim.presentation.output import atomic_dir
 
+    _check_readme(args.readme, "validation-table")
     files = args.cases or sorted(str(p) for p in Path("validation").glob("*.yaml"))
     if not files:
         raise UsageError("no validation cases: name case files or run from the project folder")
@@ -1369,6 +1357,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.presentation.output import atomic_dir
     from sim.presentation.plots import calibration
 
+    _check_readme(args.readme, "calibration-table")
     started = time.monotonic()
     sc = _scenario_from(args.file, args.set)
     targets, base_dir = load_targets(args.targets)
@@ -1443,7 +1432,6 @@ SCREEN_MARKER = "screen-table"
 
 def _cmd_screen(args: argparse.Namespace) -> int:
     """Morris screen of every factor of a ranges file: which unknowns move which KPIs."""
-    import re
 
     import matplotlib.pyplot as plt
 
@@ -1465,13 +1453,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     ranges = load_ranges(args.ranges)
     ranges.check(sc)
     _check_kpis("--kpi", args.kpi or [], sc)
-    if args.readme:
-        readme = Path(args.readme)
-        if not readme.is_file():
-            raise UsageError(f"--readme {args.readme}: no such file")
-        marks = (f"<!-- {SCREEN_MARKER}:start -->", f"<!-- {SCREEN_MARKER}:end -->")
-        if not re.search(re.escape(marks[0]) + ".*?" + re.escape(marks[1]), readme.read_text("utf-8"), re.S):
-            raise UsageError(f"--readme {args.readme}: no {marks[0]} ... {marks[1]} markers to write between")
+    _check_readme(args.readme, SCREEN_MARKER)
     outdir = _output(args, f"screen_{sc.name}")
     with claimed(outdir, args.force):
         with _executor(args) as executor:
@@ -1520,7 +1502,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(
             f"{folder}: not a results folder of `bordersim run`, `compare`, `sweep` or `optimise`"
         )
-    path = write_report(folder, args.lang)
+    try:
+        path = write_report(folder, args.lang)
+    except (KeyError, ValueError, IndexError, TypeError, AttributeError) as err:
+        # A last line of defence: the files are checked column by column (report.FOLDER_FILES),
+        # so this names what a hand-edited folder still got past them.
+        raise UsageError(
+            f"{folder}: a file of the results folder is damaged ({type(err).__name__}: {str(err)[:200]}); "
+            "write the folder again with the command that made it"
+        ) from None
     if not args.quiet:
         print(f"report: {path}")
     return 0
@@ -1528,8 +1518,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _parent_of(file: str) -> Path | None:
     """The file *file* extends, or None."""
-    data = yaml.safe_load(Path(file).read_text(encoding="utf-8")) or {}
-    parent = data.get("extends") if isinstance(data, dict) else None
+    data = read_yaml_file(Path(file), file)
+    parent = data.get("extends")
     return Path(file).parent / parent if isinstance(parent, str) else None
 
 
@@ -1673,6 +1663,7 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
     if args.readme:
         from sim.experiments.library import put_in_readme
 
+        _check_readme(args.readme, "kpi-table")
         readme = Path(args.readme)
         text = put_in_readme(markdown_table(), readme.read_text(encoding="utf-8"), "kpi-table")
         readme.write_text(text, encoding="utf-8")
@@ -1722,7 +1713,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="a grid of scenarios varying keys; KPI against each value")
     _add_scenario_args(p)
     _add_experiment_args(p, n=None)
-    p.add_argument("--vary", action="append", metavar="KEY=V1,V2,...", help="values of a key (repeatable)")
+    arguments.add_vary(p)
     _add_max_points(p)
     p.add_argument("--kpi", action="append", help="KPI to plot (repeatable)")
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
@@ -1733,54 +1724,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_args(p)
     _add_max_points(p)
     _add_output_args(p, "results/optimise_<name>")
-    p.add_argument(
-        "--target",
-        action="append",
-        required=True,
-        metavar='"KPI <= VALUE"',
-        help='a bound on a KPI\'s mean, e.g. "time_in_system_h_mean_export <= 4" (repeatable)',
-    )
-    p.add_argument(
-        "--lever",
-        action="append",
-        required=True,
-        metavar="KEY=V1,V2,...",
-        help="values to try for a key, e.g. gates.huu_nghi.customs_docs.lanes=6,8 (repeatable)",
-    )
+    arguments.add_target(p)
+    arguments.add_lever(p)
     p.add_argument("--costs", help="costs YAML (see scenarios/costs.yaml); default: every unit costs 1")
-    p.add_argument(
-        "-n",
-        "--replications",
-        type=_at_least(2),
-        default=5,
-        help="replications of every option in the first stage, 2 or more (default 5); as on run, "
+    arguments.add_replications(
+        p,
+        5,
+        low=2,
+        help_text="replications of every option in the first stage, 2 or more (default 5); as on run, "
         "-n counts replications and --max-replications is the cap",
     )
-    p.add_argument(
-        "--max-replications",
-        type=_at_least(2),
-        default=20,
-        help="replications an undecided option gets at most (default 20)",
-    )
-    p.add_argument("--n0", type=int, default=None, help=argparse.SUPPRESS)
-    p.add_argument(
-        "--confidence", type=float, default=0.95, help="confidence of each decision (default 0.95)"
-    )
+    arguments.add_max_replications(p, 20, "replications an undecided option gets at most (default 20)")
+    p.add_argument("--n0", type=_at_least(2), default=None, help=argparse.SUPPRESS)
+    arguments.add_confidence(p)
     p.add_argument("--joint", action="store_true", help="Bonferroni over options and targets too")
-    p.add_argument("--seed", type=_at_least(0), default=0, help="random seed, 0 or more (default 0)")
-    p.add_argument("--jobs", type=_at_least(1), default=None, help="worker processes (default: all cores)")
-    p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler, or 'local'")
-    p.add_argument(
-        "--window",
-        metavar="FIRST..LAST",
-        help="KPIs over these dates, both included; default: after the warm-up",
-    )
-    p.add_argument(
-        "--robust-n", type=_at_least(2), help="replications a robustness setting, 2 or more (default: -n)"
-    )
+    arguments.add_seed(p)
+    arguments.add_jobs(p)
+    arguments.add_dask(p)
+    arguments.add_window(p)
+    arguments.add_robust_n(p)
     p.add_argument("--no-robustness", action="store_true", help="skip rerunning at low and high assumptions")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
-    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    arguments.add_quiet(p)
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
     _add_ensemble_args(p)
     _add_lang(p)
@@ -1872,39 +1837,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="a KPI to rank the factors by (repeatable; default: the headline, the export procedure "
         "time, exports held at 20:00, the perishable share, trucks cleared a day, the largest utilisation)",
     )
-    p.add_argument("--seed", type=_at_least(0), default=0, help="seed of the design and the runs (default 0)")
-    p.add_argument("--jobs", type=_at_least(1), default=None, help="worker processes (default: all cores)")
-    p.add_argument(
-        "--dask", metavar="ADDRESS", help="run on a Dask scheduler, or 'local' for a local cluster"
-    )
+    arguments.add_seed(p, "seed of the design and the runs, 0 or more (default 0)")
+    arguments.add_jobs(p)
+    arguments.add_dask(p)
     p.add_argument("--readme", help="also write the tables between the README's screen-table markers")
-    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    arguments.add_quiet(p)
     p.set_defaults(func=_cmd_screen)
     p = sub.add_parser("validate", help="compare the model with reported episodes (validation/*.yaml)")
     p.add_argument("cases", nargs="*", help="case files (default: validation/*.yaml)")
     _add_output_args(p, "results/validation")
-    p.add_argument(
-        "-n", "--replications", type=_at_least(1), help="replications to start from (default: the case's, 10)"
+    arguments.add_replications(p, None, help_text="replications to start from (default: the case's, 10)")
+    arguments.add_max_replications(
+        p, 40, "add replications until the interval is narrower than the band, up to this many"
     )
-    p.add_argument(
-        "--max-replications",
-        type=_at_least(2),
-        default=40,
-        help="add replications until the interval is narrower than the band, up to this many",
-    )
-    p.add_argument("--seed", type=_at_least(0), default=0, help="random seed, 0 or more (default 0)")
-    p.add_argument("--jobs", type=_at_least(1), default=None, help="worker processes (default: all cores)")
-    p.add_argument(
-        "--dask", metavar="ADDRESS", help="run on a Dask scheduler, or 'local' for a local cluster"
-    )
+    arguments.add_seed(p)
+    arguments.add_jobs(p)
+    arguments.add_dask(p)
     p.add_argument("--readme", help="also write the table between the README's validation-table markers")
     p.add_argument("--strict", action="store_true", help="exit 1 when a validation case misses")
     _add_ensemble_args(p)
-    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    arguments.add_quiet(p)
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("report", help="write a self-contained report.html of a results folder")
     p.add_argument("folder", help="a folder written by `bordersim run`, `compare`, `sweep` or `optimise`")
-    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    arguments.add_quiet(p)
     _add_lang(p)
     p.set_defaults(func=_cmd_report)
     p = sub.add_parser("check", help="validate a scenario and print what it resolves to")
@@ -1923,7 +1879,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_check)
     p = sub.add_parser("kpis", help="list every KPI with its unit and meaning (of FILE: expanded for it)")
     p.add_argument("file", nargs="?", help="a scenario: list the KPI names it defines")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a key (repeatable)")
+    arguments.add_set(p)
     p.add_argument("--readme", help="write the table of KPI patterns between the README's kpi-table markers")
     p.set_defaults(func=_cmd_kpis)
     p = sub.add_parser("schema", help="print the JSON Schema of scenario files")

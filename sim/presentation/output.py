@@ -24,7 +24,14 @@ import yaml
 
 from sim.experiments.answer import answers_table, growth_findings, growth_judged
 from sim.experiments.experiment import Comparison, Experiment, Sweep
-from sim.experiments.folders import check_replaceable, package_version, write_marker, writing_error
+from sim.experiments.folders import (
+    SIBLING_MARKER,
+    check_replaceable,
+    mark_sibling,
+    package_version,
+    write_marker,
+    writing_error,
+)
 from sim.experiments.results import Run
 from sim.presentation.glossary import kpi_label
 from sim.presentation.plots import comparison, comparison_queues, run_figures, sweep_curve
@@ -98,12 +105,14 @@ def atomic_dir(target: str | Path, force: bool = False) -> Iterator[Path]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+        mark_sibling(tmp, target)
     except OSError as err:
         raise writing_error(err, target) from None
     try:
         tmp.chmod(0o755)  # mkdtemp makes it private; a results folder is for sharing
         yield tmp
-        write_marker(tmp)
+        write_marker(tmp, target)  # the results marker, with the run key, replaces the sibling one
+        (tmp / SIBLING_MARKER).unlink()
         _put_in_place(tmp, target)
     except OSError as err:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -118,6 +127,7 @@ def _put_in_place(tmp: Path, target: Path) -> None:
         os.replace(tmp, target)
         return
     old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    mark_sibling(old, target)
     os.replace(target, old / target.name)
     try:
         os.replace(tmp, target)

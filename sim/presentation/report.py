@@ -45,7 +45,8 @@ from sim.presentation.glossary import (
     unit_of,
     verdict,
 )
-from sim.world.scenario import Scenario, load_scenario
+from sim.world.csv_guard import read_csv_file
+from sim.world.scenario import Scenario, ScenarioError, load_scenario, read_guarded_bytes, read_yaml_file
 
 CAPTIONS = (
     "queues",
@@ -154,6 +155,66 @@ def _method(n: int, lang: str, paired: bool = False) -> str:
     return f"<p class=method>{_e(tr('report.method', lang, n=n, method=tr(key, lang)))}</p>"
 
 
+_EFFECT_NUMBERS = ("base_mean", "other_mean", "diff_mean", "diff_sd", "diff_ci_low", "diff_ci_high", "n")
+_SUMMARY_NUMBERS = ("mean", "value", "sd", "ci_low", "ci_high", "n")
+FOLDER_FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "summary.csv": (("kpi",), _SUMMARY_NUMBERS),
+    "differences.csv": (("scenario", "kpi", "base_mean", "other_mean", "diff_mean"), _EFFECT_NUMBERS),
+    "bottlenecks.csv": (
+        ("gate", "direction", "stage", "utilisation", "grows_in", "n"),
+        ("binding_share", "utilisation", "grows_in", "n"),
+    ),
+    "answer.csv": (("kind", "mean", "n"), ("mean", "ci_low", "ci_high", "n")),
+    "growth.csv": (("gate", "direction", "where", "grows_in", "n"), ("grows_in", "n")),
+    "sweep.csv": (("point", "label", "kpi", "mean", "n"), ("point", *_SUMMARY_NUMBERS)),
+    "effects.csv": (("point", "label", "kpi", "n"), ("point", *_EFFECT_NUMBERS)),
+    "options.csv": (("option", "n"), ("option", "n")),
+    "ensemble.csv": (
+        ("option", "kpi", "mean", "ci_low", "ci_high", "n", "p05", "p95", "m"),
+        ("mean", "ci_low", "ci_high", "n", "p05", "p95", "m"),
+    ),
+    "ensemble_effects.csv": (("option", "kpi", "m"), ("m",)),
+    "ensemble_choice.csv": (
+        ("label", "cost", "sets_meeting", "m", "n_per_set"),
+        ("cost", "sets_meeting", "m", "n_per_set"),
+    ),
+}
+"""Each CSV file of a results folder that the report reads: the columns it must have, and the
+columns whose cells must be finite numbers (or empty). A file that breaks this is refused by name,
+never silently left out of the report."""
+
+
+def _csv(folder: Path, name: str, rows_needed: bool = True) -> pd.DataFrame:
+    """*name* of *folder* read through the CSV guard with its columns of :data:`FOLDER_FILES`."""
+    required, numbers = FOLDER_FILES[name]
+    return read_csv_file(
+        folder / name,
+        str(folder / name),
+        what="results file",
+        required=required,
+        numbers=numbers,
+        rows_needed=rows_needed,
+        whole_lines=True,
+    )
+
+
+def _text(path: Path) -> str:
+    """A text file of a results folder through the file guard (regular file, size cap, UTF-8)."""
+    raw = read_guarded_bytes(path, str(path), "results file")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(str(path), [("", "not UTF-8 text")], what="results file") from None
+
+
+def _csv_if(folder: Path, name: str, rows_needed: bool = True) -> pd.DataFrame | None:
+    """:func:`_csv`, or None when the folder has no such file."""
+    path = folder / name
+    if not os.path.lexists(path):
+        return None
+    return _csv(folder, name, rows_needed)
+
+
 def _value(kpi: str, row: pd.Series, lang: str, sign: bool = False) -> str:
     text = fmt(kpi, row["mean"], lang, sign)
     if pd.notna(row.get("ci_low")):
@@ -162,7 +223,12 @@ def _value(kpi: str, row: pd.Series, lang: str, sign: bool = False) -> str:
 
 
 def _summary(folder: Path) -> pd.DataFrame:
-    s = pd.read_csv(folder / "summary.csv", index_col="kpi")
+    s = _csv(folder, "summary.csv")
+    if "mean" not in s.columns and "value" not in s.columns:
+        raise ScenarioError(
+            str(folder / "summary.csv"), [("mean", "column is missing (nor is value)")], what="results file"
+        )
+    s = s.set_index("kpi")
     if "mean" not in s.columns:  # a single run's summary: one value per KPI
         s = s.rename(columns={"value": "mean"})
     if "n" not in s.columns:
@@ -417,6 +483,7 @@ def _figures(folder: Path, lang: str) -> str:
 
 
 def _scenario_of(path: Path) -> tuple[Scenario, str]:
+    read_yaml_file(path, str(path), "results file")  # a FIFO, a device, a huge or non-UTF-8 file: refused
     text = path.read_text(encoding="utf-8")
     return load_scenario(path), text
 
@@ -439,16 +506,16 @@ def unstable_warning(bn: pd.DataFrame | None, sc: Scenario, lang: str) -> str:
 
 def _run_answer(folder: Path, sc: Scenario, summary: pd.DataFrame, bn: pd.DataFrame | None, lang: str) -> str:
     """The answer of a run folder: the episodes first (answer.csv), then the whole window."""
-    notes = _header_notes((folder / "scenario.yaml").read_text(encoding="utf-8"))
+    notes = _header_notes(_scenario_of(folder / "scenario.yaml")[1])
     window = None
     if notes.get("window"):
         a, _, b = notes["window"].partition("..")
         window = (a, b)
-    table = pd.read_csv(folder / "answer.csv") if (folder / "answer.csv").exists() else None
+    table = _csv_if(folder, "answer.csv", rows_needed=False)
     lines = answer_lines(table, sc, lang) if table is not None and len(table) else []
     growth = None
-    if (folder / "growth.csv").exists():
-        g = pd.read_csv(folder / "growth.csv")
+    g = _csv_if(folder, "growth.csv", rows_needed=False)
+    if g is not None:
         findings = [(r.gate, r.direction, str(r.where), int(r.grows_in), int(r.n)) for r in g.itertuples()]
         judged = notes.get("growth_judged", "True") != "False"
         growth = growth_sentence(findings, sc, int(summary["n"].max()), lang) if judged else None
@@ -465,10 +532,9 @@ def ensemble_section(folder: Path, sc: Scenario, lang: str) -> str:
     spread across parameter sets, per option and KPI; then the effects or the choice across them."""
     from sim.presentation.ensemble_text import effect_lines
 
-    path = folder / "ensemble.csv"
-    if not path.exists():
+    spread = _csv_if(folder, "ensemble.csv")
+    if spread is None:
         return ""
-    spread = pd.read_csv(path)
     rows = []
     for r in spread.itertuples(index=False):
         has_point = pd.notna(r.mean)
@@ -482,14 +548,14 @@ def ensemble_section(folder: Path, sc: Scenario, lang: str) -> str:
               tr("report.across_sets", lang)]  # fmt: skip
     body = f"<h2>{_e(tr('report.ensemble', lang))}</h2><p>{_e(tr('report.ensemble_note', lang))}</p>"
     body += _table(header, rows, 2)
-    if (folder / "ensemble_effects.csv").exists():
-        effects = pd.read_csv(folder / "ensemble_effects.csv")
+    effects = _csv_if(folder, "ensemble_effects.csv", rows_needed=False)
+    if effects is not None:
         base = str(spread["option"].iloc[0])
         body += "".join(f"<p>{_e(line)}</p>" for line in effect_lines(effects, sc, base, lang))
-    if (folder / "ensemble_choice.csv").exists():
+    choice = _csv_if(folder, "ensemble_choice.csv", rows_needed=False)
+    if choice is not None:
         from sim.presentation.ensemble_text import choice_lines
 
-        choice = pd.read_csv(folder / "ensemble_choice.csv")
         body += "".join(f"<p>{_e(line)}</p>" for line in choice_lines(choice, sc, lang))
     return body
 
@@ -500,7 +566,13 @@ def run_page(folder: Path, lang: str) -> Page:
     sc, text = _scenario_of(folder / "scenario.yaml")
     notes = _header_notes(text)
     summary = _summary(folder)
-    bn = pd.read_csv(folder / "bottlenecks.csv") if (folder / "bottlenecks.csv").exists() else None
+    if sc.kpi.headline not in summary.index:
+        raise ScenarioError(
+            str(folder / "summary.csv"),
+            [("kpi", f"no row for the headline KPI {sc.kpi.headline!r} (the scenario's kpi.headline)")],
+            what="results file",
+        )
+    bn = _csv_if(folder, "bottlenecks.csv", rows_needed=False)
     meta = tr(
         "report.meta",
         lang,
@@ -537,7 +609,11 @@ def comparison_page(folder: Path, lang: str) -> Page:
     files = sorted((folder / "scenarios").glob("*.yaml"), key=lambda p: int(p.stem.split("_", 1)[0]))
     scenarios = [_scenario_of(p)[0] for p in files]
     base = scenarios[0]
-    diffs = pd.read_csv(folder / "differences.csv")
+    diffs = _csv(folder, "differences.csv")
+    if not files:
+        raise ScenarioError(
+            str(folder / "scenarios"), [("", "no scenario files (NN_name.yaml)")], what="results folder"
+        )
     n = int(diffs["n"].max()) if "n" in diffs else int(_header_notes(files[0].read_text())["replications"])
     rows = [
         [_e(sc.name + (f" ({tr('report.base', lang)})" if i == 0 else "")), _e(question(sc, lang))]
@@ -562,8 +638,12 @@ def comparison_page(folder: Path, lang: str) -> Page:
               tr("report.other_mean", lang), tr("report.diff", lang)]  # fmt: skip
     body += _table(header, table_rows, 2) + _method(n, lang, paired=True)
     body += ensemble_section(folder, base, lang)
-    if (folder / "bottlenecks.csv").exists():
-        bn = pd.read_csv(folder / "bottlenecks.csv")
+    bn = _csv_if(folder, "bottlenecks.csv", rows_needed=False)
+    if bn is not None:
+        if "scenario" not in bn.columns:
+            raise ScenarioError(
+                str(folder / "bottlenecks.csv"), [("scenario", "column is missing")], what="results file"
+            )
         for sc in scenarios:
             part = bottleneck_section(bn[bn["scenario"] == sc.name], sc, lang)
             body += part.replace("</h2>", f": {_e(sc.name)}</h2>", 1)
@@ -664,8 +744,8 @@ def _sweep_keys(table: pd.DataFrame) -> list[str]:
 def sweep_page(folder: Path, lang: str) -> Page:
     """The page of a sweep folder: each point by its values, the answer, the binding stage."""
     sc, text = _scenario_of(folder / "scenario.yaml")
-    table = pd.read_csv(folder / "sweep.csv")
-    bn = pd.read_csv(folder / "bottlenecks.csv") if (folder / "bottlenecks.csv").exists() else None
+    table = _csv(folder, "sweep.csv")
+    bn = _csv_if(folder, "bottlenecks.csv", rows_needed=False)
     shown = json.loads(_header_notes(text).get("kpis", "[]")) or [
         "time_in_system_h_mean",
         "cleared_per_day_mean",
@@ -676,7 +756,17 @@ def sweep_page(folder: Path, lang: str) -> Page:
         g = g.set_index("kpi")
         cells = [_e(g["label"].iloc[0])] + [_value(k, g.loc[k], lang) for k in shown]
         if bn is not None:
+            if "point" not in bn.columns:
+                raise ScenarioError(
+                    str(folder / "bottlenecks.csv"), [("point", "column is missing")], what="results file"
+                )
             at = bn[bn["point"] == point].sort_values("utilisation", ascending=False)
+            if at.empty:
+                raise ScenarioError(
+                    str(folder / "bottlenecks.csv"),
+                    [("point", f"no row for point {point}")],
+                    what="results file",
+                )
             r = at.iloc[0]
             cells.append(
                 _e(
@@ -698,7 +788,7 @@ def sweep_page(folder: Path, lang: str) -> Page:
         header.append(tr("report.bottleneck", lang))
     n = int(table["n"].max())
     body = f"<h2>{_e(tr('report.sweep_table', lang))}</h2>{_table(header, rows)}{_method(n, lang)}"
-    effects = pd.read_csv(folder / "effects.csv") if (folder / "effects.csv").exists() else None
+    effects = _csv_if(folder, "effects.csv", rows_needed=False)
     if effects is not None and len(effects):
         effect_rows = []
         for _, g in effects[effects["kpi"].isin(shown)].groupby("point", sort=True):
@@ -734,8 +824,10 @@ def optimise_page(folder: Path, lang: str) -> Page:
             return fmt_number(value, ",.4g", lang)
         return str(value)
 
-    lines = (folder / "optimise.txt").read_text(encoding="utf-8").splitlines()
-    options = pd.read_csv(folder / "options.csv")
+    lines = _text(folder / "optimise.txt").splitlines()
+    if not lines:
+        raise ScenarioError(str(folder / "optimise.txt"), [("", "the file is empty")], what="results file")
+    options = _csv(folder, "options.csv")
     chosen = options[options["chosen"].astype(bool)] if "chosen" in options else options.iloc[0:0]
     answer = next((ln.strip() for ln in lines if ln.lower().startswith(("chosen", "no option"))), lines[0])
     sheet = folder / "decision.json"
@@ -751,7 +843,10 @@ def optimise_page(folder: Path, lang: str) -> Page:
     )
     body = '<div class="opt">' + style
     if sheet.exists():
-        doc = json.loads(sheet.read_text(encoding="utf-8"))
+        try:
+            doc = json.loads(_text(sheet))
+        except json.JSONDecodeError as err:
+            raise ScenarioError(str(sheet), [("", f"not valid JSON: {err}")], what="results file") from None
         part = doc[lang]
         answer = part.get("answer", answer)
         rows = [[_e(c) for c in r] for r in part["rows"]]

@@ -16,6 +16,9 @@ from pydantic import AfterValidator, BeforeValidator
 def _not_bool(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("must be a number, not true or false")
+    if isinstance(value, float) and not math.isfinite(value):
+        # Said before the bounds are checked: "greater than 0 (got nan)" would not say what is wrong.
+        raise ValueError("must be a finite number (not .inf or .nan)")
     return value
 
 

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim.world.numbers import Float
 from sim.world.scenario import Scenario, ScenarioError, _problems, read_yaml_file, set_dotted
 
 MAX_FACTORS = 40
@@ -58,7 +59,7 @@ class ParameterChange(BaseModel):
     set: list[str] | None = Field(default=None, description="dotted keys set to the value ('*' = any)")
     scale: list[str] | None = Field(default=None, description="dotted keys multiplied by the value")
     mix: str | None = Field(default=None, description="an hourly profile mixed toward *toward*")
-    toward: list[float] | None = Field(default=None, description="24 weights the profile is mixed toward")
+    toward: list[Float] | None = Field(default=None, description="24 weights the profile is mixed toward")
     renormalise: bool = Field(default=False, description="keep the sibling shares summing to 1")
     integer: bool = Field(default=False, description="round the value (lanes, places) before use")
 
@@ -67,9 +68,12 @@ class ParameterChange(BaseModel):
         if sum(x is not None for x in (self.set, self.scale, self.mix)) != 1:
             raise ValueError("give exactly one of set, scale, mix")
         if self.mix is not None and (
-            self.toward is None or len(self.toward) != 24 or min(self.toward) < 0 or sum(self.toward) <= 0
+            self.toward is None
+            or len(self.toward) != 24
+            or min(self.toward) < 0
+            or not 0 < sum(self.toward) < math.inf
         ):
-            raise ValueError("mix needs toward: 24 non-negative hourly weights")
+            raise ValueError("mix needs toward: 24 non-negative hourly weights with a positive, finite sum")
         return self
 
     def changes(self, base: dict[str, Any], value: float, source: str = "ranges") -> dict[str, Any]:
@@ -121,8 +125,8 @@ class Factor(ParameterChange):
     """One unknown: the keys it moves, its plausible range and why that range."""
 
     what: str = Field(min_length=1, max_length=400, description="what the factor is, in a line")
-    low: float = Field(allow_inf_nan=False)
-    high: float = Field(allow_inf_nan=False)
+    low: Float = Field()
+    high: Float = Field()
     kind: Literal["uniform", "log-uniform"] = Field(
         default="uniform", description="how values are spread over the range"
     )

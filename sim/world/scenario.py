@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
+import os
 import re
+import stat
 import types
 import unicodedata
 from collections.abc import Mapping
@@ -65,6 +68,20 @@ _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 """Gate, route and cargo class names name files and KPIs, so they are plain words too."""
 
 MAX_FILE_BYTES = 1024 * 1024
+MAX_DAY_TO_DAY_CV = 2.0
+"""The largest cv of the day factor: at 2 already over 40% of days fall below a tenth of the mean."""
+MAX_DEMAND_FACTOR = 1000.0
+"""The largest weekday or month factor (factors are relative to an ordinary day)."""
+MAX_VND_PER_TRUCK_DAY = 1e10
+"""The largest daily rate (fee, fuel, living costs) a kpi section may give a truck: 10 billion VND."""
+MAX_GOODS_VND_PER_TRUCK = 1e12
+"""The largest value of one truck's goods a kpi section may give: a trillion VND."""
+MAX_TONNES_PER_TRUCK = 100.0
+"""The most tonnes a loaded truck may carry in a kpi section."""
+MAX_IDLE_CO2_KG_PER_TRUCK_H = 1000.0
+"""The most CO2 a truck idling for an hour may emit in a kpi section (kg)."""
+MAX_TRUCKS_PER_DAY = 1e7
+"""The largest reported trucks-a-day figure a kpi section may give."""
 """The largest scenario file read (1 MiB; the baseline, the largest shipped, is 16 KB)."""
 MAX_GATES = 32
 MAX_ROUTES = 16
@@ -380,11 +397,18 @@ class Platform(_Model):
 class DemandPattern(_Model):
     """How base demand varies: weekday, month, a random day factor, and the hour of day."""
 
-    weekday_factors: list[Factor] = Field(min_length=7, max_length=7, description="Mon..Sun")
-    month_factors: dict[str, list[Factor]] = Field(
+    weekday_factors: list[Annotated[Factor, Field(le=MAX_DEMAND_FACTOR)]] = Field(
+        min_length=7, max_length=7, description="Mon..Sun"
+    )
+    month_factors: dict[str, list[Annotated[Factor, Field(le=MAX_DEMAND_FACTOR)]]] = Field(
         description="Jan..Dec factors by cargo class; 'default' covers the others"
     )
-    day_to_day_cv: Float = Field(ge=0, description="cv of a gamma day factor with mean 1")
+    day_to_day_cv: Float = Field(
+        ge=0,
+        le=MAX_DAY_TO_DAY_CV,
+        description=f"cv of a gamma day factor with mean 1, at most {MAX_DAY_TO_DAY_CV:g} (a larger cv "
+        "puts nearly all days at zero trucks)",
+    )
     hourly_profile: dict[Direction, list[Factor]] = Field(
         description="relative arrivals in each hour 0..23, by direction"
     )
@@ -397,6 +421,11 @@ class DemandPattern(_Model):
         for key, profile in self.hourly_profile.items():
             if len(profile) != 24 or sum(profile) <= 0:
                 raise ValueError(f"hourly_profile.{key} needs 24 values with a positive sum")
+            if not math.isfinite(sum(profile)):
+                raise ValueError(
+                    f"hourly_profile.{key}: its 24 weights sum past the largest number (they are "
+                    "relative: give e.g. shares of the day or trucks an hour)"
+                )
         return self
 
 
@@ -557,8 +586,12 @@ class KpiSettings(_Model):
     perishable_threshold_h: Float = Field(
         default=8, gt=0, description="hours in the system above which a perishable truck counts as late"
     )
-    daily_mean_ref: Float = Field(default=1650, description="reported mean cleared per day")
-    daily_peak_ref: Float = Field(default=2000, description="reported peak cleared per day")
+    daily_mean_ref: Float = Field(
+        default=1650, ge=0, le=MAX_TRUCKS_PER_DAY, description="reported mean cleared per day"
+    )
+    daily_peak_ref: Float = Field(
+        default=2000, ge=0, le=MAX_TRUCKS_PER_DAY, description="reported peak cleared per day"
+    )
     held_clock: str = Field(
         default="20:00", description="clock time, 'HH:MM' Vietnam time, at which trucks held are counted"
     )
@@ -567,39 +600,48 @@ class KpiSettings(_Model):
         description="the KPI the scenario's question is about: replications are added until its "
         "95% half-width is within the precision asked for",
     )
-    parking_vnd_per_truck_day: float = Field(
+    parking_vnd_per_truck_day: Float = Field(
         default=400_000,
         ge=0,
+        le=MAX_VND_PER_TRUCK_DAY,
         description="parking fee a truck pays per day in the gate's yard (VND; 400k reported, Dec 2021)",
     )
-    park_vnd_per_truck_day: float = Field(
-        default=0, ge=0, description="fee a truck pays per day in the holding park (VND; 0 = a free park)"
+    park_vnd_per_truck_day: Float = Field(
+        default=0,
+        ge=0,
+        le=MAX_VND_PER_TRUCK_DAY,
+        description="fee a truck pays per day in the holding park (VND; 0 = a free park)",
     )
-    reefer_fuel_vnd_per_truck_day: float = Field(
+    reefer_fuel_vnd_per_truck_day: Float = Field(
         default=300_000,
         ge=0,
+        le=MAX_VND_PER_TRUCK_DAY,
         description="fuel a refrigerated truck burns per day waiting, to keep cool (VND; 300k reported, "
         "Dec 2021)",
     )
     reefer_classes: list[str] | None = Field(
         default=None, description="cargo classes carried in refrigerated trucks; null = the perishable ones"
     )
-    driver_vnd_per_truck_day: float = Field(
+    driver_vnd_per_truck_day: Float = Field(
         default=0,
         ge=0,
+        le=MAX_VND_PER_TRUCK_DAY,
         description="a driver's living costs per day of waiting at the border: food, water, phone, "
         "sleeping in the cab (VND; no figure reported; 0 = not counted)",
     )
-    goods_value_vnd_per_truck: float = Field(
+    goods_value_vnd_per_truck: Float = Field(
         default=700_000_000,
         ge=0,
+        le=MAX_GOODS_VND_PER_TRUCK,
         description="value of the goods on a perishable truck (VND; 500-900 m reported, Dec 2021)",
     )
     perishable_loss_share: Probability = Field(
         default=0.1,
         description="share of a perishable load's value lost when the truck is over the threshold",
     )
-    tonnes_per_truck: float = Field(default=20, ge=0, description="tonnes of goods on a loaded truck")
+    tonnes_per_truck: Float = Field(
+        default=20, ge=0, le=MAX_TONNES_PER_TRUCK, description="tonnes of goods on a loaded truck"
+    )
     unladen_classes: list[str] = Field(
         default_factory=list, description="cargo classes that carry no goods (empty returns)"
     )
@@ -609,8 +651,11 @@ class KpiSettings(_Model):
         description="the places held_at_<clock>_<direction>_mean adds up: the gate area's (default) or "
         "also 'outside' and 'enroute' (declared exports not yet in the area), as the reports count",
     )
-    idle_co2_kg_per_truck_h: float = Field(
-        default=5.0, ge=0, description="CO2 a truck emits per hour with its engine idling (kg)"
+    idle_co2_kg_per_truck_h: Float = Field(
+        default=5.0,
+        ge=0,
+        le=MAX_IDLE_CO2_KG_PER_TRUCK_H,
+        description="CO2 a truck emits per hour with its engine idling (kg)",
     )
     equivalence: dict[str, Float] = Field(
         default_factory=dict,
@@ -676,9 +721,9 @@ class Scenario(_Model):
     answer: AnswerSettings = Field(
         default=AnswerSettings(), description="which days the answer is about; default: each episode"
     )
-    sweep: dict[str, list[Any]] | None = Field(
+    sweep: dict[str, Annotated[list[Any], Field(min_length=1)]] | None = Field(
         default=None,
-        description="for `bordersim sweep`: dotted key -> values; the grid of all combinations",
+        description="for `bordersim sweep`: dotted key -> values (one or more); every combination",
     )
 
     _source: str = PrivateAttr(default="<scenario>")
@@ -992,7 +1037,70 @@ def _cross_check(sc: Scenario) -> list[tuple[str, str]]:
             for r in ev.routes or []:
                 if r not in known:
                     problems.append((f"events.{i}.routes", unknown_name("route", r, known)))
+    if not problems:
+        problems += _stacked_capacity_problems(sc)
     return problems
+
+
+MAX_STACKED_FACTOR = 100.0
+"""The most (and 1/this the least) the factors of capacity events at the same time may multiply to."""
+
+
+def _capacity_places(sc: Scenario, ev: CapacityEvent) -> list[tuple[str, ...]]:
+    """The (gate, stage[, route]) places a capacity event slows."""
+    places: list[tuple[str, ...]] = []
+    if ev.stages is not None and "platform" in ev.stages:
+        places.append(("platform",))
+    for g in ev.gates or list(sc.gates):
+        for stage in ev.stages or STAGES:
+            if stage in LANE_STAGES:
+                places.append((g, stage))
+            elif stage in ROUTE_STAGES:
+                places += [(g, stage, r) for r in sc.gates[g].routes if ev.routes is None or r in ev.routes]
+    return places
+
+
+def _stacked_capacity_problems(sc: Scenario) -> list[tuple[str, str]]:
+    """Capacity events in force at once on the same stage multiply; refuse a product beyond
+    x :data:`MAX_STACKED_FACTOR` either way (200 events of x100 would make service instant, 200 of
+    x0.01 would stop it), naming the events. Sums of logs over a sweep of the starts and ends."""
+    timed = [(i, ev) for i, ev in enumerate(sc.events) if isinstance(ev, CapacityEvent)]
+    if len(timed) < 2:
+        return []
+    edges = sorted(
+        [(ev.start, 1, i) for i, ev in timed] + [(ev.end, 0, i) for i, ev in timed]
+    )  # an end sorts before a start at the same moment: back-to-back events do not overlap
+    events = dict(timed)
+    places = {i: _capacity_places(sc, ev) for i, ev in timed}
+    log_sum: dict[tuple[str, ...], float] = {}
+    active: dict[tuple[str, ...], list[int]] = {}
+    limit = math.log(MAX_STACKED_FACTOR) + 1e-9
+    for when, starts, i in edges:
+        sign = 1.0 if starts else -1.0
+        for place in places[i]:
+            log_sum[place] = log_sum.get(place, 0.0) + sign * math.log(events[i].factor)
+            if starts:
+                active.setdefault(place, []).append(i)
+            else:
+                active[place].remove(i)
+        if not starts:
+            continue
+        for place in places[i]:
+            if abs(log_sum[place]) > limit:
+                names = [
+                    f"events.{j}" + (f" ({events[j].name})" if events[j].name else "") for j in active[place]
+                ]
+                shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+                product = math.exp(log_sum[place]) if log_sum[place] < 700 else math.inf
+                return [
+                    (
+                        f"events.{i}.factor",
+                        f"capacity events in force together at {'.'.join(place)} on {when:%Y-%m-%d %H:%M} "
+                        f"multiply to x{product:.3g}, beyond x{MAX_STACKED_FACTOR:g} or "
+                        f"x{1 / MAX_STACKED_FACTOR:g}: {shown}; merge them into one event",
+                    )
+                ]
+    return []
 
 
 DERIVED = "derived"
@@ -1083,30 +1191,70 @@ def parse_yaml(text: str, source: str, key: str = "") -> Any:
         raise ScenarioError(source, [(key, f"nested more than {MAX_DEPTH} levels deep")]) from None
 
 
-def read_yaml_file(path: Path, source: str) -> dict[str, Any]:
+def read_yaml_file(path: Path, source: str, what: str = "scenario") -> dict[str, Any]:
     """A YAML file of mappings read through every guard of a scenario file: a regular file (no FIFO,
-    device or folder) of at most :data:`MAX_FILE_BYTES`, strict UTF-8, and :func:`parse_yaml`."""
-    try:
-        if not path.is_file():
-            raise ScenarioError(source, [("", "not a file")])
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            limit = f"scenario files of at most {MAX_FILE_BYTES:,} bytes (1 MiB) are read"
-            raise ScenarioError(source, [("", f"{size:,} bytes; {limit}")])
-        raw = path.read_bytes()
-    except OSError as err:
-        raise ScenarioError(source, [("", f"cannot read the file: {err.strerror}")]) from None
+    device or folder) of at most :data:`MAX_FILE_BYTES`, strict UTF-8, and :func:`parse_yaml`.
+
+    Every YAML file the tool reads (scenarios, costs, targets, ranges, validation cases, the
+    files of a results folder) comes through here, so each meets the same guards; *what* names
+    the kind of file in the message.
+    """
+    raw = read_guarded_bytes(path, source, what)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise ScenarioError(
-            source, [("", f"not UTF-8 text: byte 0x{raw[err.start]:02x} at line {line}; save it as UTF-8")]
+            source,
+            [("", f"not UTF-8 text: byte 0x{raw[err.start]:02x} at line {line}; save it as UTF-8")],
+            what=what,
         ) from None
-    data = parse_yaml(text, source)
+    try:
+        data = parse_yaml(text, source)
+    except ScenarioError as err:
+        raise ScenarioError(source, err.problems, what=what) from None
     if not isinstance(data, dict):
-        raise ScenarioError(source, [("", f"must be a mapping of keys, got {type(data).__name__}")])
+        raise ScenarioError(
+            source, [("", f"must be a mapping of keys, got {type(data).__name__}")], what=what
+        )
     return data
+
+
+def read_guarded_bytes(
+    path: Path, source: str, what: str = "scenario", limit_bytes: int = MAX_FILE_BYTES
+) -> bytes:
+    """The bytes of *path* if it is a regular file of at most *limit_bytes*: a FIFO would block
+    forever, a device such as /dev/zero never ends, a folder is no file. Checked on the opened
+    file (``O_NONBLOCK``, so a FIFO does not block the open) so nothing is swapped in between."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as err:
+        raise ScenarioError(source, [("", f"cannot read the file: {err.strerror}")], what=what) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = (
+                "a folder"
+                if stat.S_ISDIR(info.st_mode)
+                else "a FIFO"
+                if stat.S_ISFIFO(info.st_mode)
+                else "a device or other special file"
+            )
+            raise ScenarioError(source, [("", f"not a regular file ({kind})")], what=what)
+        if info.st_size > limit_bytes:
+            limit = f"{what} files of at most {limit_bytes:,} bytes are read"
+            raise ScenarioError(source, [("", f"{info.st_size:,} bytes; {limit}")], what=what)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(limit_bytes + 1)
+    except OSError as err:
+        raise ScenarioError(source, [("", f"cannot read the file: {err.strerror}")], what=what) from None
+    finally:
+        os.close(fd)
+    if len(raw) > limit_bytes:
+        raise ScenarioError(
+            source, [("", f"more than {limit_bytes:,} bytes; files of at most that are read")], what=what
+        )
+    return raw
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -1126,22 +1274,55 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return out
 
 
+MAX_EXTENDS = 32
+"""The most files a chain of ``extends`` may hold (the shipped scenarios use at most a few)."""
+MAX_NAME_CHARS = 1024
+"""The longest file name ``extends`` may give (a file system allows 255 bytes a part, 4096 a path)."""
+
+
+class _ChainTooDeepError(ScenarioError):
+    """A chain of ``extends`` longer than :data:`MAX_EXTENDS`: said once, not once per file."""
+
+
 def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     source = str(path)
     if path.resolve() in chain:
         raise ScenarioError(source, [("extends", "circular: the file extends itself")])
+    if len(chain) >= MAX_EXTENDS:
+        files = [str(p) for p in (*chain, path)]
+        shown = ", ".join(files[:3]) + ", ..., " + ", ".join(files[-3:])
+        raise _ChainTooDeepError(
+            files[0],
+            [("extends", f"the chain of extends is deeper than {MAX_EXTENDS} files: {shown}")],
+        )
     data = read_yaml_file(path, source)
     parent = data.pop("extends", None)
     if parent is None:
         return data
     if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(source, [("extends", f"must be a file name, got {_short(parent)}")])
+    if len(parent) > MAX_NAME_CHARS or any(len(part.encode()) > 255 for part in Path(parent).parts):
+        raise ScenarioError(
+            source,
+            [
+                (
+                    "extends",
+                    f"the file name is {len(parent):,} characters long ({_short(parent)}); too long a name",
+                )
+            ],
+        )
     parent_path = path.parent / parent
-    if not parent_path.is_file():
-        what = "not a file" if parent_path.exists() else "no such file"
+    try:
+        found, exists = parent_path.is_file(), parent_path.exists()
+    except OSError as err:
+        raise ScenarioError(source, [("extends", f"{err.strerror}: {_short(str(parent_path))}")]) from None
+    if not found:
+        what = "not a file" if exists else "no such file"
         raise ScenarioError(source, [("extends", f"{what}: {_short(str(parent_path))}")])
     try:
         base = _resolve(parent_path, (*chain, path.resolve()))
+    except _ChainTooDeepError:
+        raise
     except ScenarioError as err:
         raise ScenarioError(err.source, err.problems, (*err.via, source)) from None
     unknown = _unknown_names(base, data)
