@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates every committed calibration and validation output and the README tables made from them.
 #
-#   analysis/regenerate.sh            # everything (about 110 minutes on 2 cores, see README)
+#   analysis/regenerate.sh            # everything (about 95 minutes on 2 cores, see README)
 #   analysis/regenerate.sh validate   # one step: calibrate | history | leadtime | validate | year | overnight | library | kpis | glossary | screen
 #
 # Each step writes to a temporary file or folder and moves it into place only when it finished, so an

@@ -331,10 +331,23 @@ def _print_unknowns_hint(args: argparse.Namespace) -> None:
     print(tr("ensemble.none", args.lang, file=where))
 
 
+ENSEMBLE_KPIS = [
+    "procedure_h_mean_export",
+    "held_at_20h_export_mean",
+    "perishable_over_threshold_share",
+    "time_in_system_h_mean",
+    "cleared_per_day_mean",
+    "backlog_end",
+]
+"""The figures of an answer whose spread across the ensemble every command reports, after the
+KPIs the question names (the headline, --precision-kpi)."""
+
+
 def _ensemble_kpis(sc: Scenario, first: list[str]) -> list[str]:
     """The KPIs an ensemble's spread is reported for: those the question is about, then the usual."""
     known = set(_known_kpis(sc))
-    return [k for k in dict.fromkeys([*first, *COMPARE_KPIS]) if k in known]
+    headline = [sc.kpi.headline] if getattr(sc.kpi, "headline", None) else []
+    return [k for k in dict.fromkeys([*headline, *first, *ENSEMBLE_KPIS, *COMPARE_KPIS]) if k in known]
 
 
 def _print_ensemble(
