@@ -12,7 +12,7 @@ from sim.experiments.library import library_table, markdown, put_in_readme
 from sim.experiments.validation import load_case
 
 NOT_SCENARIOS = {"targets.yaml", "costs.yaml", "ranges.yaml"}
-"""YAML files in scenarios/ that are not scenarios: calibration targets, lever costs and the ranges of the unknowns."""
+"""YAML files in scenarios/ that are not scenarios: targets, lever costs and the ranges of the unknowns."""
 SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if p.name not in NOT_SCENARIOS)
 CASES = sorted((ROOT / "validation").glob("*.yaml"))
 LIBRARY = {

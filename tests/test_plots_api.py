@@ -326,6 +326,32 @@ def test_public_api() -> None:
         "validate_scenario",
         "write_experiment",
         "write_run",
+        "MorrisScreen",
+        "morris_function",
+        "morris_screen",
+        "Ranges",
+        "load_ranges",
+        "Ensemble",
+        "load_ensemble",
+        "across_ensemble",
+        "history_match_scenario",
     }
     for name in sim.__all__:
         assert hasattr(sim, name)
+
+
+def test_importing_sim_and_a_scenario_leaves_the_heavy_libraries_unloaded() -> None:
+    """The public names load on first use: a scenario check needs neither pandas, scipy.stats nor
+    matplotlib (and this fails when sim/__init__ imports them eagerly again)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sim, sim.world.scenario; "
+        "print(sorted(m for m in ('pandas', 'scipy.stats', 'matplotlib.pyplot') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    code = "import sys, sim; sim.Run; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"  # the check above can fail: using a name loads its module
