@@ -32,7 +32,6 @@ a function with a known answer; the simulator's evaluator (:func:`simulator_eval
 from __future__ import annotations
 
 import hashlib
-import resource
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
@@ -43,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiments.ensemble import reference_values, run_sets
+from sim.experiments.ensemble import cpu_seconds, reference_values, run_sets
 from sim.experiments.joint import Target, check_names
 from sim.world.ranges import Ranges
 from sim.world.scenario import Scenario, ScenarioError
@@ -437,7 +436,7 @@ def history_match(
         raise ValueError("waves must be at least 1")
     if runs_per_wave < 2:
         raise ValueError("runs_per_wave must be at least 2")
-    cpu0, wall0 = _cpu_s(), time.monotonic()
+    cpu0, wall0 = cpu_seconds(), time.monotonic()
     k = len(factors)
     names = [a.name for a in aims]
     by_name = {a.name: a for a in aims}
@@ -557,7 +556,7 @@ def history_match(
         n=n,
         natural=natural,
         emulators=emulators,
-        cpu_s=_cpu_s() - cpu0,
+        cpu_s=cpu_seconds() - cpu0,
         wall_s=time.monotonic() - wall0,
         days=days,
         cutoff=cutoff,
@@ -604,13 +603,6 @@ def _check(
                 }
             )
     return pd.DataFrame(rows, columns=cols)
-
-
-def _cpu_s() -> float:
-    """CPU seconds of this process and of its finished child processes (the simulation workers)."""
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 # --- the simulator ------------------------------------------------------------------------

@@ -23,8 +23,6 @@ simulator inside.
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -32,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.experiments.ensemble import run_sets, set_means
+from sim.experiments.ensemble import cpu_seconds, run_sets, set_means
 from sim.experiments.results import Window
 from sim.world.ranges import Ranges
 from sim.world.scenario import Scenario
@@ -180,9 +178,9 @@ def morris_function(
     """
     unit = morris_design(len(ranges.names), r, levels, seed)
     values = ranges.natural(unit)
-    before_cpu, before_children = time.process_time(), _children_cpu_s()
+    before = cpu_seconds()
     outputs = {k: np.asarray(v, dtype=float) for k, v in f(values).items()}
-    cpu_s = time.process_time() - before_cpu + _children_cpu_s() - before_children
+    cpu_s = cpu_seconds() - before
     points = ranges.table(values)
     k1 = len(ranges.names) + 1
     points.insert(0, "trajectory", np.arange(len(unit)) // k1)
@@ -217,12 +215,6 @@ def morris_function(
         cpu_s=cpu_s,
         notes=notes,
     )
-
-
-def _children_cpu_s() -> float:
-    """Processor seconds of the finished child processes this process waited for."""
-    t = os.times()
-    return t.children_user + t.children_system
 
 
 def screen_kpis(scenario: Scenario, means: pd.DataFrame) -> list[str]:
