@@ -355,3 +355,48 @@ def test_importing_sim_and_a_scenario_leaves_the_heavy_libraries_unloaded() -> N
     code = "import sys, sim; sim.Run; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"  # the check above can fail: using a name loads its module
+
+
+HEAVY = ("pandas", "scipy.stats", "matplotlib", "openpyxl", "pyarrow", "simpy")
+
+
+def _heavy_after(argv: list[str]) -> list[str]:
+    """The heavy libraries loaded by running ``bordersim ARGV`` in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    code = (
+        "import contextlib, io, sys\n"
+        "from sim.presentation.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        f"        main({argv!r})\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return eval(out.stdout.strip().splitlines()[-1])  # a list of names printed by the child
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["schema"],
+        ["kpis"],
+        ["kpis", "scenarios/baseline.yaml"],
+        ["check", "scenarios/baseline.yaml"],
+    ],
+)
+def test_commands_that_describe_import_nothing_heavy(argv: list[str]) -> None:
+    """check, kpis, schema and --help start at once: none of pandas, scipy.stats, matplotlib,
+    openpyxl, pyarrow or SimPy is imported for them."""
+    assert _heavy_after(argv) == []
+
+
+def test_the_import_probe_sees_a_command_that_runs_the_model(tmp_path) -> None:
+    """The probe above can fail: a command that simulates loads pandas and SimPy."""
+    argv = ["run", "scenarios/baseline.yaml", "--set", "run.days=2", "--set", "run.warmup_days=0"]
+    loaded = _heavy_after([*argv, "-n", "1", "-o", str(tmp_path / "out"), "--quiet"])
+    assert {"pandas", "simpy"} <= set(loaded)

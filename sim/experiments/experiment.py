@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.answer import ANSWER, EpisodeAnswer, answer_figures, day_figures, episode_answers
+from sim.experiments.folders import RunInterruptedError
 from sim.experiments.histograms import time_in_system_histogram
 from sim.experiments.results import Run, Window, run, statement, unstable
 from sim.experiments.stats import (
@@ -159,15 +160,6 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     for proc in list((getattr(pool, "_processes", None) or {}).values()):
         with contextlib.suppress(Exception):
             proc.terminate()
-
-
-class RunInterruptedError(Exception):
-    """Raised when replications stop early; carries those that finished."""
-
-    def __init__(self, done: dict[Task, Replication], reason: str) -> None:
-        self.done = done
-        self.reason = reason
-        super().__init__(reason)
 
 
 def run_tasks(

@@ -22,6 +22,7 @@ import shutil
 from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 MARKER = ".bordersim-results"
 """The file inside every results folder that says this tool wrote it."""
@@ -64,6 +65,19 @@ _RESULT_NAMES = {
     "calibration.png",
 }
 """Everything a results folder written before the marker existed may hold."""
+
+
+class RunInterruptedError(Exception):
+    """Raised when replications stop early; carries those that finished (task -> replication).
+
+    It lives here, beside the other reasons a command writes no results folder, so the command
+    line can catch it without importing the running machinery.
+    """
+
+    def __init__(self, done: dict[Any, Any], reason: str) -> None:
+        self.done = done
+        self.reason = reason
+        super().__init__(reason)
 
 
 class OutputRefusedError(Exception):

@@ -14,8 +14,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from sim.experiments.results import HELD_PLACES, PIECES
-from sim.world.scenario import DIRECTIONS, LANE_STAGES, ROUTE_STAGES, Scenario
+from sim.world.scenario import DIRECTIONS, HELD_PLACES, LANE_STAGES, PIECES, ROUTE_STAGES, Scenario
 
 WAIT_PLACES = ("road", "declaration_counter", "approval", *LANE_STAGES[1:], *ROUTE_STAGES)
 """Where ``wait_min_mean_{gate}_{wait}`` measures a wait, in the order a truck meets them."""

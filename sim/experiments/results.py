@@ -15,7 +15,6 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.experiments.costs import cost_kpis
 from sim.world.calendar import MIN_PER_DAY, MIN_PER_H, minute_of
@@ -30,11 +29,13 @@ from sim.world.model import (
     RunData,
     route_keys,
 )
-from sim.world.scenario import (
+from sim.world.scenario import (  # the place names live with the scenario; kept here too
     AREA_PLACES,
     DECLARED_PLACES,
     DIRECTIONS,
+    HELD_PLACES,
     LANE_STAGES,
+    PIECES,
     Scenario,
     route_share,
 )
@@ -51,30 +52,9 @@ GROWTH_RULE = (
 )
 """The one criterion for "a queue grows" (an unstable gate), used by the bottleneck statement."""
 
-PIECES = {
-    "export": ("park", "travel", "road", "yard_wait", "procedures", "to_china"),
-    "import": ("china_side", "road", "yard_wait", "procedures"),
-}
-"""Where a truck's time goes, in order, by direction; the pieces add up to its time in system.
-
-``china_side``: an import's wait for and passage through its route's Chinese checkpoint and
-crossing; ``park``: in the holding park (and on the road before it when it is full);
-``travel``: from the park to the gate; ``road``: queueing on the road for a yard place;
-``yard_wait``: in the yard before the first Vietnamese procedure (waiting for approval
-included); ``procedures``: from the start of the first Vietnamese procedure to the end of the
-last, waits between them included; ``to_china``: an export's wait for and passage through the
-Chinese checkpoint and the crossing.
-"""
-
 DECLARED_LOOKAHEAD_DAYS = 2
 """Days a run must go on past an evening for the exports declared that evening (due the next day
 or the one after) to exist; the hold on a run's last evenings misses them and is left out."""
-
-HELD_PLACES = (*DECLARED_PLACES, *AREA_PLACES)
-"""Where a truck not yet cleared can be at a clock time (see :meth:`Run.held_at`): declared and on
-its way (``enroute``), waiting outside the gate area (``outside``), or in the system
-(:data:`~sim.world.scenario.AREA_PLACES`: on the Chinese side, in the park, on the way from it, on
-the road, in the yard, waiting for or crossing to China)."""
 
 STAGE_NAMES = {"china_check": "Chinese checkpoint", "platform_review": "platform's review"}
 """How stages are named in sentences, where their key does not read well."""
@@ -790,6 +770,8 @@ def _growth(days: np.ndarray, counts: np.ndarray) -> tuple[float, bool]:
     """Rise of *counts* over the window along a Theil-Sen line, and whether it counts as growth."""
     if counts.size < GROWTH_MIN_DAYS:
         return np.nan, False
+    from scipy import stats  # here, not at the top: importing it costs a third of a second
+
     slope = stats.theilslopes(counts, days)[0]
     rise = float(slope * (days[-1] - days[0]))
     return rise, bool(rise > GROWTH_MIN_TRUCKS and rise > GROWTH_MIN_SHARE * counts.mean())

@@ -28,7 +28,13 @@ from typing import Any
 
 import yaml
 
-from sim.experiments.folders import OutputBusyError, OutputRefusedError, OutputWriteError, claimed
+from sim.experiments.folders import (
+    OutputBusyError,
+    OutputRefusedError,
+    OutputWriteError,
+    RunInterruptedError,
+    claimed,
+)
 from sim.presentation import arguments
 from sim.world.checks import scenario_warnings
 from sim.world.scenario import (
@@ -1009,7 +1015,7 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from sim.experiments.costs import check_levers, load_costs
-    from sim.experiments.experiment import RunInterruptedError, sweep_points
+    from sim.experiments.experiment import sweep_points
     from sim.experiments.optimise import optimise, parse_lever, parse_target
     from sim.presentation.optimise_output import (
         EXIT_NO_OPTION,
@@ -1924,8 +1930,6 @@ def _stop_on_sigterm(signum: int, frame: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from sim.experiments.experiment import RunInterruptedError
-
     args = build_parser().parse_args(argv)
     _cap_jobs(args)
     if threading.current_thread() is threading.main_thread():  # handlers can only be set there

@@ -37,6 +37,27 @@ AREA_PLACES = ("china_side", "park", "travel", "road", "yard", "to_china")
 """Where a truck in the system (arrived, not yet gone) is: the gate area and the Chinese side."""
 DECLARED_PLACES = ("enroute", "outside")
 """Where a declared export is before it enters the gate area: on its way, or waiting outside."""
+HELD_PLACES = (*DECLARED_PLACES, *AREA_PLACES)
+"""Where a truck not yet cleared can be at a clock time (see :meth:`Run.held_at`): declared and on
+its way (``enroute``), waiting outside the gate area (``outside``), or in the system
+(:data:`AREA_PLACES`: on the Chinese side, in the park, on the way from it, on
+the road, in the yard, waiting for or crossing to China)."""
+
+PIECES = {
+    "export": ("park", "travel", "road", "yard_wait", "procedures", "to_china"),
+    "import": ("china_side", "road", "yard_wait", "procedures"),
+}
+"""Where a truck's time goes, in order, by direction; the pieces add up to its time in system.
+
+``china_side``: an import's wait for and passage through its route's Chinese checkpoint and
+crossing; ``park``: in the holding park (and on the road before it when it is full);
+``travel``: from the park to the gate; ``road``: queueing on the road for a yard place;
+``yard_wait``: in the yard before the first Vietnamese procedure (waiting for approval
+included); ``procedures``: from the start of the first Vietnamese procedure to the end of the
+last, waits between them included; ``to_china``: an export's wait for and passage through the
+Chinese checkpoint and the crossing.
+"""
+
 HeldPlace = Literal["enroute", "outside", "china_side", "park", "travel", "road", "yard", "to_china"]
 LANE_STAGES = ("declaration_counter", "gate_control", "customs_docs", "inspection", "quarantine")
 """The Vietnamese stages of a gate, shared by its routes, in the order a truck visits them."""
