@@ -91,3 +91,33 @@ def test_a_target_with_a_strict_operator_names_the_operators_there_are() -> None
     )  # fmt: skip
     assert done.returncode == 2
     assert "the operators are <= and >=" in done.stderr
+
+
+def test_plots_chooses_the_figures_a_run_draws(tmp_path: Path) -> None:
+    """``--plots`` writes exactly the figures named (a family, a single one), the default set
+    without it, none with ``none``; the run's tables are written whatever it says."""
+    short = ["--set", "run.days=3", "--set", "run.warmup_days=0", "-n", "1", "--quiet"]
+
+    def stems(plots: list[str], name: str) -> set[str]:
+        out = tmp_path / name
+        done = bordersim("run", str(BASELINE), *short, "-o", str(out), *plots)
+        assert done.returncode == 0, done.stderr
+        assert (out / "summary.csv").exists()
+        return {p.stem for p in (out / "plots").glob("*.png")}
+
+    gates = ("huu_nghi", "tan_thanh", "chi_ma", "coc_nam")
+    assert stems([], "default") == {*(f"queues_{g}" for g in gates), "daily_cleared", "time_in_system"}
+    assert stems(["--plots", "hourly,queues_huu_nghi"], "list") == {
+        *(f"hourly_{g}" for g in gates),
+        "queues_huu_nghi",
+    }
+    assert stems(["--plots", "none"], "none") == set()
+    assert len(stems(["--plots", "all"], "all")) == 18
+
+
+def test_plots_names_a_figure_that_is_not_one() -> None:
+    short = ["--set", "run.days=2", "--set", "run.warmup_days=0"]
+    done = bordersim("run", str(BASELINE), *short, "--plots", "queues,huu", "-o", "/nonexistent/x")
+    assert done.returncode == 2
+    assert "--plots queues,huu: 'huu' is not a figure" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -209,6 +209,19 @@ def add_max_points(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_plots(p: argparse.ArgumentParser) -> None:
+    """``--plots all|none|default|LIST``: which figures a run draws (checked against the run's gates
+    before anything is simulated)."""
+    p.add_argument(
+        "--plots",
+        metavar="all|none|LIST",
+        default="default",
+        help="which figures to draw: default (queues at each gate, daily cleared, time in system), "
+        "all, none, or a comma-separated list of families (queues, daily_cleared, time_in_system, "
+        "hourly, utilisation, heatmap) and single figures (queues_huu_nghi)",
+    )
+
+
 def add_quiet(p: argparse.ArgumentParser) -> None:
     """``-q/--quiet``."""
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")

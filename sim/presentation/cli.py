@@ -643,11 +643,27 @@ def _warn_unstable(exp: Any, quiet: bool) -> None:
     print(text, file=sys.stderr)
 
 
+def _figures(args: argparse.Namespace, sc: Scenario) -> frozenset[str]:
+    """The figure stems ``--plots`` (or ``--no-plots``) asks for; a name that is no figure of this
+    scenario is a usage error before anything runs."""
+    from sim.presentation.plots import figure_choice
+
+    if args.no_plots:
+        if args.plots != "default":
+            raise UsageError("--no-plots and --plots: give one (--no-plots is --plots none)")
+        return frozenset()
+    try:
+        return figure_choice(args.plots, list(sc.gates))
+    except ValueError as err:
+        raise UsageError(f"--plots {args.plots[:100]}: {err}") from None
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from sim.experiments.experiment import precision_met, replicate
     from sim.presentation.output import write_experiment
 
     sc = _scenario_from(args.file, args.set)
+    figures = _figures(args, sc)
     n, precision = _replications(args)
     precision_kpis = _precision_kpis(args, sc, answer=args.command == "run")
     window = _window(args, [sc])
@@ -685,7 +701,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         write_experiment(
             exp,
             outdir,
-            plots=not args.no_plots,
+            plots=figures,
             report=args.report,
             force=args.force,
             lang=args.lang,
@@ -1717,6 +1733,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="simulate a scenario (one or more replications); write results and plots")
     _add_scenario_args(p)
     _add_experiment_args(p, n=None)
+    arguments.add_plots(p)
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
     _add_ensemble_args(p)
     _add_lang(p)

@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from sim.experiments.folders import (
 )
 from sim.experiments.results import Run
 from sim.presentation.glossary import kpi_label
-from sim.presentation.plots import comparison, comparison_queues, run_figures, sweep_curve
+from sim.presentation.plots import comparison, comparison_queues, figure_choice, run_figures, sweep_curve
 from sim.presentation.report import sweep_kpis_note, write_report
 from sim.world.scenario import Scenario
 
@@ -165,17 +165,42 @@ def resolved_scenario_yaml(result: Run | Experiment, notes: dict[str, Any] | Non
     return header + yaml.safe_dump(result.scenario.to_dict(), sort_keys=False, allow_unicode=True)
 
 
+Plots = bool | str | Collection[str]
+"""Which figures a writer draws: True the default set (:data:`~sim.presentation.plots.DEFAULT_FIGURES`),
+False none, a ``--plots`` text (``all``, ``queues,daily_cleared``) or the figure stems themselves."""
+
+
+def figure_stems(plots: Plots, gates: Sequence[str]) -> frozenset[str]:
+    """The stems *plots* asks for (see :data:`Plots`); ValueError for a name that is no figure."""
+    if plots is True:
+        return figure_choice("default", gates)
+    if plots is False:
+        return frozenset()
+    if isinstance(plots, str):
+        return figure_choice(plots, gates)
+    return frozenset(plots)
+
+
 def _save_figures(figs: dict[str, Any], folder: Path) -> None:
+    if not figs:
+        return
     folder.mkdir(exist_ok=True)
     for stem, fig in figs.items():
         fig.savefig(folder / f"{stem}.png", dpi=110)
         plt.close(fig)
 
 
+def _run_figures(result: Run | Experiment, plots: Plots, folder: Path, lang: str) -> None:
+    """Draw and save the figures *plots* asks for of a run or an experiment."""
+    stems = figure_stems(plots, list(result.scenario.gates))
+    if stems:
+        _save_figures(run_figures(result, lang, only=stems), folder)
+
+
 def write_experiment(
     exp: Experiment,
     outdir: str | Path,
-    plots: bool = True,
+    plots: Plots = True,
     report: bool = False,
     force: bool = False,
     lang: str = "en",
@@ -185,7 +210,8 @@ def write_experiment(
     each replication), daily.csv, monthly.csv (figures month by month, mean and interval),
     bottlenecks.csv (binding stage and whether each gate and direction is unstable),
     queues.parquet (mean and band over replications), trucks.parquet of the first replication,
-    scenario.yaml, the same tables in results.xlsx, plots, and with *report* the report in
+    scenario.yaml, the same tables in results.xlsx, the figures *plots* asks for (see
+    :data:`Plots`), and with *report* the report in
     *lang*."""
     with atomic_dir(outdir, force) as tmp:
         summary = exp.summary()
@@ -222,8 +248,7 @@ def write_experiment(
             notes["window"] = f"{exp.window[0]}..{exp.window[1]}"
         notes["growth_judged"] = growth_judged(exp)  # a window too short for the growth rule
         (tmp / "scenario.yaml").write_text(resolved_scenario_yaml(exp, notes), encoding="utf-8")
-        if plots:
-            _save_figures(run_figures(exp, lang), tmp / "plots")
+        _run_figures(exp, plots, tmp / "plots", lang)
         if report:
             write_report(tmp, lang)
     return Path(outdir)
@@ -358,10 +383,10 @@ def write_sweep(
 
 
 def write_run(
-    run: Run, outdir: str | Path, plots: bool = True, force: bool = False, lang: str = "en"
+    run: Run, outdir: str | Path, plots: Plots = True, force: bool = False, lang: str = "en"
 ) -> Path:
     """Write summary.csv, daily.csv, monthly.csv, bottlenecks.csv, trucks.parquet, queues.parquet,
-    scenario.yaml, results.xlsx and plots (their texts in *lang*)."""
+    scenario.yaml, results.xlsx and the figures *plots* asks for (their texts in *lang*)."""
     with atomic_dir(outdir, force) as tmp:
         kpis = run.kpis()
         kpis.rename_axis("kpi").to_frame().to_csv(tmp / "summary.csv")
@@ -382,6 +407,5 @@ def write_run(
         run.queues.to_parquet(tmp / "queues.parquet", index=False)
         text = resolved_scenario_yaml(run, {"simulated_in_s": round(run.wall_s, 2)})
         (tmp / "scenario.yaml").write_text(text, encoding="utf-8")
-        if plots:
-            _save_figures(run_figures(run, lang), tmp / "plots")
+        _run_figures(run, plots, tmp / "plots", lang)
     return Path(outdir)

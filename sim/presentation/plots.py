@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 
 import matplotlib.axis
 import matplotlib.dates as mdates
@@ -1029,17 +1029,79 @@ def _has_lanes(gate: Gate) -> bool:
     )
 
 
-def run_figures(run: Result, lang: str = "en") -> dict[str, Figure]:
-    """The standard figures of a run or an experiment, keyed by file stem, every text in *lang*."""
-    figs = {f"queues_{gate}": queue_lengths(run, gate, lang) for gate in run.scenario.gates}
-    figs["daily_cleared"] = daily_cleared(run, lang)
-    if isinstance(run, Run) or any(r.tis_hist is not None for r in run.replications) or run.runs:
+FIGURE_FAMILIES = ("queues", "daily_cleared", "time_in_system", "hourly", "utilisation", "heatmap")
+"""The figures of a run or an experiment, by family; a per-gate family writes one file a gate
+(``queues_huu_nghi.png``). ``--plots`` names families, single files, ``all`` or ``none``."""
+
+DEFAULT_FIGURES = ("queues", "daily_cleared", "time_in_system")
+"""What ``bordersim run`` draws unless told: the queues at every gate, the trucks cleared day by
+day and the time in system, the three a reader of the answer looks at first. The others (hour of
+day, utilisation, yard heatmaps) cost more than the run's tables together and are asked for by
+name or with ``all``."""
+
+
+def figure_choice(text: str, gates: Sequence[str]) -> frozenset[str]:
+    """The figure stems a ``--plots`` value asks for: ``all``, ``none``, ``default`` or a
+    comma-separated LIST of families (:data:`FIGURE_FAMILIES`) and single figures
+    (``queues_huu_nghi``). Raises ValueError naming what is not a figure, and the choices."""
+    per_gate = {"queues", "hourly", "utilisation", "heatmap"}
+
+    def stems(family: str) -> set[str]:
+        if family not in per_gate:
+            return {family}
+        prefix = "heatmap_yard_export" if family == "heatmap" else family
+        return {f"{prefix}_{g}" for g in gates}
+
+    every = set().union(*(stems(f) for f in FIGURE_FAMILIES))
+    words = [w.strip() for w in text.split(",") if w.strip()]
+    if not words:
+        raise ValueError("no figure named; give all, none, default or a list such as queues,daily_cleared")
+    chosen: set[str] = set()
+    for word in words:
+        if word == "all":
+            chosen |= every
+        elif word == "none":
+            continue
+        elif word == "default":
+            chosen |= set().union(*(stems(f) for f in DEFAULT_FIGURES))
+        elif word in FIGURE_FAMILIES:
+            chosen |= stems(word)
+        elif word in every:
+            chosen.add(word)
+        else:
+            raise ValueError(
+                f"{word!r} is not a figure; choose all, none, default, families "
+                f"({', '.join(FIGURE_FAMILIES)}) or single figures such as {sorted(every)[0]}"
+            )
+    return frozenset(chosen)
+
+
+def run_figures(run: Result, lang: str = "en", only: Collection[str] | None = None) -> dict[str, Figure]:
+    """The standard figures of a run or an experiment, keyed by file stem, every text in *lang*.
+
+    *only* (stems, see :func:`figure_choice`) draws those alone; None draws every figure. A
+    figure the run has nothing for (no replication kept its trucks for the hourly profile, no
+    stage for utilisation) is left out whether asked for or not.
+    """
+
+    def wanted(stem: str) -> bool:
+        return only is None or stem in only
+
+    gates = list(run.scenario.gates)
+    figs = {f"queues_{g}": queue_lengths(run, g, lang) for g in gates if wanted(f"queues_{g}")}
+    if wanted("daily_cleared"):
+        figs["daily_cleared"] = daily_cleared(run, lang)
+    has_hist = isinstance(run, Run) or any(r.tis_hist is not None for r in run.replications) or run.runs
+    if wanted("time_in_system") and has_hist:
         figs["time_in_system"] = time_in_system(run, lang)
     if isinstance(run, Run) or run.runs:
-        for gate in run.scenario.gates:
-            figs[f"hourly_{gate}"] = hourly_profile(run, gate, lang)
-            if _has_lanes(run.scenario.gates[gate]):  # no stage enabled: no utilisation to draw
+        for gate in gates:
+            if wanted(f"hourly_{gate}"):
+                figs[f"hourly_{gate}"] = hourly_profile(run, gate, lang)
+            # no stage enabled: no utilisation to draw
+            if wanted(f"utilisation_{gate}") and _has_lanes(run.scenario.gates[gate]):
                 figs[f"utilisation_{gate}"] = utilisation(run, gate, lang)
-    for gate in run.scenario.gates:
-        figs[f"heatmap_yard_export_{gate}"] = queue_heatmap(run, gate, "yard_export", lang)
+    for gate in gates:
+        if wanted(f"heatmap_yard_export_{gate}"):
+            figs[f"heatmap_yard_export_{gate}"] = queue_heatmap(run, gate, "yard_export", lang)
     return figs
