@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import sim.world.model
+from sim.world.demand import Arrivals, generate_arrivals
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,6 +64,30 @@ def test_reference_disagrees_without_the_models_priority(monkeypatch: pytest.Mon
     assert not np.array_equal(data.times["departure_min"], replayed["departure_min"], equal_nan=True)
     with pytest.raises(AssertionError, match="departures differ"):
         ref.compare(sc, seed=0)
+
+
+def _on_the_hour(sc: ref.Scenario, root: np.random.SeedSequence) -> Arrivals:
+    arr = generate_arrivals(sc, ref.stream(root, "arrivals"))
+    return Arrivals(np.floor(arr.time_min / 60) * 60, arr.gate, arr.direction, arr.cargo)
+
+
+@pytest.mark.parametrize("case", ["platform_off", "park_call_forward"])
+def test_equal_with_arrivals_on_the_hour(case: str) -> None:
+    """Hand-made arrivals on whole hours put many trucks at one instant: ties decide the order."""
+    sc = ref.load_case(case)
+    root = np.random.SeedSequence(3)
+    result = ref.compare(sc, root, _on_the_hour(sc, root))
+    assert result["identical"] == result["trucks"] > 0
+
+
+def test_ties_need_simpys_urgent_first_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a truck's first step no longer ahead of other events at its instant, trucks differ."""
+    sc = ref.load_case("platform_off")
+    root = np.random.SeedSequence(3)
+    arrivals = _on_the_hour(sc, root)
+    monkeypatch.setattr(ref, "URGENT", ref.NORMAL)
+    with pytest.raises(AssertionError, match="departures differ"):
+        ref.compare(sc, root, arrivals)
 
 
 def test_turned_away_leave_at_the_gate() -> None:
