@@ -265,7 +265,7 @@ class Platform:
     def submit(self, i: int) -> None:
         k = self.visit[i]
         auto = self.draws.auto_check_min[i] if k == 0 else self.draws.later_visits[k - 1][i][0]
-        self.env.timeout(auto, i).callbacks.append(self._checked)
+        self.env.timeout(float(auto), i).callbacks.append(self._checked)
 
     def _checked(self, ev: simpy.Event) -> None:
         i = ev.value
@@ -281,7 +281,7 @@ class Platform:
         if k < self.draws.returns[i]:
             correction = self.draws.correction_min[i] if k == 0 else self.draws.later_visits[k - 1][i][2]
             self.visit[i] = k + 1
-            self.env.timeout(correction, i).callbacks.append(self._resubmitted)
+            self.env.timeout(float(correction), i).callbacks.append(self._resubmitted)
             return
         self.approved[i] = self.env.now
         waiter = self.waiting.pop(i, None)
@@ -450,6 +450,15 @@ class Model:
             env.process(self._follow(review, build_schedule(sc, sc.platform.hours, None, "platform")))
             self.monitors[("platform", "review")] = review
             self.platform = Platform(env, review, self.draws, self.times["approved_min"])
+        # What each truck's process reads, as Python lists: an item of a list reads several times
+        # faster than a numpy scalar, and the loop reads them once or twice a truck.
+        self._direction = self.arr.direction.tolist()
+        self._gate = self.arr.gate.tolist()
+        self._parked = self.draws.parked.tolist()
+        self._channel = self.draws.channel.tolist()
+        self._quarantined = self.draws.quarantined.tolist()
+        self._travel = self.draws.travel_min.tolist()
+        self._arrival = self.arr.time_min.tolist()
         env.process(self._source())
         env.process(self._sampler())
 
@@ -472,6 +481,7 @@ class Model:
     def _follow(self, pool: LanePool, schedule, group: int = 0) -> Generator:
         env = self.env
         for t, is_open, factor in zip(schedule.times, schedule.open, schedule.factor, strict=True):
+            t, factor = float(t), float(factor)  # Python floats: SimPy's heap compares them fastest
             if t > env.now:
                 yield env.timeout(t - env.now)
             pool.set_state(is_open, factor, group)
@@ -483,8 +493,9 @@ class Model:
         start = np.where(pre, np.maximum(arrival - self.draws.lead_min, 0.0), arrival)
         self.times["submitted_min"][pre] = start[pre]
         truck = self._truck
+        starts = start.tolist()  # Python floats, not numpy scalars: every later time derives from them
         for i in np.argsort(start, kind="stable").tolist():
-            t = start[i]
+            t = starts[i]
             if t > env.now:
                 yield env.timeout(t - env.now)
             env.process(truck(i, bool(pre[i])))
@@ -492,7 +503,7 @@ class Model:
     def _sampler(self) -> Generator:
         env = self.env
         monitors = list(self.monitors.values())
-        for k, t in enumerate(self.sample_min[:-1]):
+        for k, t in enumerate(self.sample_min[:-1].tolist()):
             if t > env.now:
                 yield env.timeout(t - env.now)
             for m in monitors:
@@ -533,20 +544,20 @@ class Model:
         times = self.times
         if predeclared:
             self.platform.submit(i)
-            wait = times["arrival_min"][i] - env.now
+            wait = self._arrival[i] - env.now
             if wait > 0:
                 yield env.timeout(wait)
-        direction = self.arr.direction[i]
-        gate = self.gates[self.arr.gate[i]]
+        direction = self._direction[i]
+        gate = self.gates[self._gate[i]]
         if direction == IMPORT:
             route = self.routes[self.draws.route[i]]
             if route.china_check is not None:
                 yield route.china_check.serve(i, IMPORT)
             if route.crossing is not None and route.crossing_import:
                 yield route.crossing.serve(i)
-        elif gate.park is not None and self.draws.parked[i]:
+        elif gate.park is not None and self._parked[i]:
             yield gate.park.enter(i)
-            travel = self.draws.travel_min[i]
+            travel = self._travel[i]
             if travel > 0:
                 yield env.timeout(travel)
             gate.park.arrived()
@@ -573,7 +584,7 @@ class Model:
         pool = pools["gate_control"]
         if pool is not None:
             yield pool.serve(i)
-        channel = self.draws.channel[i]
+        channel = self._channel[i]
         if channel != GREEN:
             pool = pools["customs_docs"]
             if pool is not None:
@@ -582,7 +593,7 @@ class Model:
             if channel == RED and pool is not None:
                 yield pool.serve(i)
         pool = pools["quarantine"]
-        if self.draws.quarantined[i] and pool is not None:
+        if self._quarantined[i] and pool is not None:
             yield pool.serve(i)
         times["procedures_end_min"][i] = env.now
         if direction == EXPORT:

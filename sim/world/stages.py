@@ -110,7 +110,7 @@ class LanePool(Monitor):
         self.service_min = service_min
         self.start_log = start_log
         self.end_log = end_log
-        self.priority = priority
+        self.priority = None if priority is None else priority.tolist()  # ints read fastest from a list
         self.group_open = [True] * groups
         self.is_open = True
         self.factor = 1.0
@@ -138,10 +138,11 @@ class LanePool(Monitor):
         done = simpy.Event(self.env)
         queue = self.queues[group]
         if self.group_open[group] and self.busy < self.lanes and not queue and not self._opening:
+            self._advance()
             self._start(i, done)
         else:
             self._advance()
-            rank = 0 if self.priority is None else int(self.priority[i])
+            rank = 0 if self.priority is None else self.priority[i]
             heapq.heappush(queue, (rank, next(self._seq), i, done))
             self.waiting += 1
             if self.waiting > self._bin_max:
@@ -149,11 +150,11 @@ class LanePool(Monitor):
         return done
 
     def _start(self, i: int, done: simpy.Event) -> None:
-        self._advance()
+        """Start truck *i*'s service now; the caller has brought the areas up to now."""
         self.busy += 1
         env = self.env
         self.start_log[i] = env.now
-        env.timeout(self.service_min[i] / self.factor, (i, done)).callbacks.append(self._finish)
+        env.timeout(float(self.service_min[i]) / self.factor, (i, done)).callbacks.append(self._finish)
 
     def _finish(self, timeout: simpy.Event) -> None:
         i, done = timeout.value
@@ -165,6 +166,8 @@ class LanePool(Monitor):
 
     def _next_queue(self) -> list | None:
         """The open group's queue whose first truck goes next, or None."""
+        if len(self.queues) == 1:  # one group: most pools
+            return self.queues[0] if self.group_open[0] and self.queues[0] else None
         best = None
         for queue, is_open in zip(self.queues, self.group_open, strict=True):
             if is_open and queue and (best is None or queue[0] < best[0]):
@@ -299,7 +302,7 @@ class Park(Monitor):
         self.threshold = threshold
         self.in_log = in_log
         self.called_log = called_log
-        self.priority = priority
+        self.priority = None if priority is None else priority.tolist()
         self.in_transit = 0
         self.held: list[tuple[int, int, int, simpy.Event]] = []
         self.road: deque[tuple[int, simpy.Event]] = deque()
@@ -320,7 +323,7 @@ class Park(Monitor):
     def _admit(self, i: int, called: simpy.Event) -> None:
         self.add_busy(1)
         self.in_log[i] = self.env.now
-        rank = 0 if self.priority is None else int(self.priority[i])
+        rank = 0 if self.priority is None else self.priority[i]
         heapq.heappush(self.held, (rank, next(self._seq), i, called))
 
     def _room(self) -> bool:
