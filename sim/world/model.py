@@ -25,7 +25,7 @@ import simpy
 from sim.world.calendar import CHINA_AHEAD_MIN, MIN_PER_DAY, MIN_PER_H, build_schedule, horizon_min
 from sim.world.demand import Arrivals, generate_arrivals
 from sim.world.scenario import DIRECTIONS, LANE_STAGES, STAGES, ParkUseEvent, Scenario, route_share
-from sim.world.stages import Holding, LanePool, Monitor, Park
+from sim.world.stages import Holding, LanePool, Monitor, Park, small_ints
 
 EXPORT, IMPORT = DIRECTIONS.index("export"), DIRECTIONS.index("import")
 GREEN, YELLOW, RED = 0, 1, 2
@@ -450,15 +450,13 @@ class Model:
             env.process(self._follow(review, build_schedule(sc, sc.platform.hours, None, "platform")))
             self.monitors[("platform", "review")] = review
             self.platform = Platform(env, review, self.draws, self.times["approved_min"])
-        # What each truck's process reads, as Python lists: an item of a list reads several times
-        # faster than a numpy scalar, and the loop reads them once or twice a truck.
-        self._direction = self.arr.direction.tolist()
-        self._gate = self.arr.gate.tolist()
-        self._parked = self.draws.parked.tolist()
-        self._channel = self.draws.channel.tolist()
-        self._quarantined = self.draws.quarantined.tolist()
-        self._travel = self.draws.travel_min.tolist()
-        self._arrival = self.arr.time_min.tolist()
+        # What each truck's process reads, as bytes: an item reads as a Python int several times
+        # faster than a numpy scalar, at one byte a truck.
+        self._direction = small_ints(self.arr.direction)
+        self._gate = small_ints(self.arr.gate)
+        self._parked = small_ints(self.draws.parked)
+        self._channel = small_ints(self.draws.channel)
+        self._quarantined = small_ints(self.draws.quarantined)
         env.process(self._source())
         env.process(self._sampler())
 
@@ -544,7 +542,7 @@ class Model:
         times = self.times
         if predeclared:
             self.platform.submit(i)
-            wait = self._arrival[i] - env.now
+            wait = float(times["arrival_min"][i]) - env.now
             if wait > 0:
                 yield env.timeout(wait)
         direction = self._direction[i]
@@ -557,7 +555,7 @@ class Model:
                 yield route.crossing.serve(i)
         elif gate.park is not None and self._parked[i]:
             yield gate.park.enter(i)
-            travel = self._travel[i]
+            travel = float(self.draws.travel_min[i])
             if travel > 0:
                 yield env.timeout(travel)
             gate.park.arrived()

@@ -18,6 +18,16 @@ import numpy as np
 import simpy
 
 
+def small_ints(values: np.ndarray | None) -> bytes | None:
+    """Per-truck small counts (0-255: a priority rank, a gate, a channel) as bytes: an item reads as
+    a Python int several times faster than a numpy scalar, at one byte a truck."""
+    if values is None:
+        return None
+    if values.size and (values.min() < 0 or values.max() > 255):
+        raise ValueError("small_ints holds 0-255 only")
+    return values.astype(np.uint8).tobytes()
+
+
 class Monitor:
     """Time-weighted area of a waiting count and a busy count, sampled on a fixed grid."""
 
@@ -110,7 +120,7 @@ class LanePool(Monitor):
         self.service_min = service_min
         self.start_log = start_log
         self.end_log = end_log
-        self.priority = None if priority is None else priority.tolist()  # ints read fastest from a list
+        self.priority = small_ints(priority)
         self.group_open = [True] * groups
         self.is_open = True
         self.factor = 1.0
@@ -302,7 +312,7 @@ class Park(Monitor):
         self.threshold = threshold
         self.in_log = in_log
         self.called_log = called_log
-        self.priority = None if priority is None else priority.tolist()
+        self.priority = small_ints(priority)
         self.in_transit = 0
         self.held: list[tuple[int, int, int, simpy.Event]] = []
         self.road: deque[tuple[int, simpy.Event]] = deque()
