@@ -1,0 +1,300 @@
+"""Where the model's time goes: the model against the heap loop, an idiomatic SimPy reference and
+SimPy's own cost per event, measured in one process.
+
+    python benchmarks/bench_loop.py --days 90 --rounds 3        # markdown table
+    python benchmarks/bench_loop.py --days 3 --rounds 1 --json  # the same as JSON
+
+Each round runs, in turn, the model (``Model.run()``), the heap reference
+(``heap_reference.run_loop``), the idiomatic SimPy reference (``simpy_reference.run``) and two
+micro loops of bare SimPy; only the event loops are timed (``time.process_time``), building the
+worlds is not. Events per truck are SimPy events scheduled (``next(env._eid)`` after the run) for
+the model and the idiomatic reference, heap pushes for the heap loop.
+
+The accounting asks whether the model is near the floor of SimPy for the number of events it
+schedules. One untimed run of the model with ``env.step`` wrapped sorts every processed event by
+its callbacks: a *process resume* (a callback is ``Process._resume``: a process goes on), a
+*callback-only* event (callbacks, none of them a process: a lane's service end, a platform step,
+``run(until=...)``'s stop), or an event with no callback (a finished truck's own process event).
+The same wrapper takes the mean number of events pending in SimPy's heap. The micro loops keep that
+many chains of events pending, with delays drawn from one list of floats:
+
+- callback: each event is a ``Timeout`` with one callback that schedules the next ``Timeout``;
+- resume: each event is a ``Timeout`` yielded by a process, which resumes and yields the next.
+
+Each micro loop's CPU per event, times the model's events per truck of that kind (an event with no
+callback is charged at the callback rate, a little more than it costs), is "SimPy's floor for this
+many events": what SimPy's own machinery takes for the model's events with no model work at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable, Generator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import heap_reference as heap
+import numpy as np
+import simpy
+import simpy_reference as idiomatic
+from simpy.events import Process
+
+from sim.world.model import Model
+from sim.world.scenario import load_scenario
+
+BASELINE = heap.BASELINE
+
+
+def count_events(env: simpy.Environment, run: Callable[[], Any]) -> dict[str, float]:
+    """Run ``run()`` with *env*'s steps counted: processed events by kind and mean heap size."""
+    counts = {"resume": 0, "callback": 0, "none": 0}
+    queue = env._queue
+    step = env.step
+    pending = 0
+
+    def counting_step() -> None:
+        nonlocal pending
+        if queue:
+            pending += len(queue)
+            callbacks = queue[0][3].callbacks
+            if not callbacks:
+                counts["none"] += 1
+            elif any(getattr(cb, "__func__", None) is Process._resume for cb in callbacks):
+                counts["resume"] += 1
+            else:
+                counts["callback"] += 1
+        step()
+
+    env.step = counting_step  # type: ignore[method-assign]
+    try:
+        run()
+    finally:
+        del env.step
+    processed = sum(counts.values())
+    return {**counts, "processed": processed, "mean_pending": pending / max(processed, 1)}
+
+
+def micro_callbacks(delays: list[float], chains: int) -> float:
+    """CPU seconds per event of ``Timeout`` events with one callback each, *chains* pending at once."""
+    env = simpy.Environment()
+    timeout = env.timeout
+    it = iter(delays)
+
+    def on_event(_: simpy.Event) -> None:
+        d = next(it, None)
+        if d is not None:
+            timeout(d).callbacks.append(on_event)
+
+    for _ in range(chains):
+        on_event(None)  # type: ignore[arg-type]
+    started = time.process_time()
+    env.run()
+    cpu = time.process_time() - started
+    return cpu / len(delays)
+
+
+def micro_resumes(delays: list[float], chains: int) -> float:
+    """CPU seconds per event of processes resuming from the ``Timeout`` they yield, *chains* at once."""
+    env = simpy.Environment()
+    timeout = env.timeout
+
+    def proc(mine: list[float]) -> Generator:
+        for d in mine:
+            yield timeout(d)
+
+    for k in range(chains):
+        env.process(proc(delays[k::chains]))
+    started = time.process_time()
+    env.run()
+    cpu = time.process_time() - started
+    return cpu / (len(delays) + chains)  # each process's first step is a resume too
+
+
+def _model_run(sc: Any, seed: int) -> tuple[Any, Model, float]:
+    model = Model(sc, seed)
+    started = time.process_time()
+    data = model.run()
+    return data, model, time.process_time() - started
+
+
+def benchmark(
+    days: int, rounds: int, seed: int = 0, path: Path = BASELINE, micro_events: int = 200_000
+) -> dict:
+    """Model, heap loop, idiomatic SimPy and SimPy's micro loops interleaved, *rounds* times each."""
+    sc = load_scenario(path, {"run.days": days, "run.warmup_days": min(7, days - 1)})
+    # Untimed: the model's events by kind and heap size, then the micro loops' delays.
+    model = Model(sc, seed)
+    kinds = count_events(model.env, model.run)
+    world = idiomatic.build(sc, seed)
+    idiomatic_kinds = count_events(world["env"], partial(idiomatic.run, world))
+    del model, world
+    chains = max(1, round(kinds["mean_pending"]))
+    delays = np.random.default_rng(seed).exponential(10.0, micro_events).tolist()
+    cpu: dict[str, list[float]] = {"model": [], "heap": [], "idiomatic": []}
+    per_event: dict[str, list[float]] = {"callback": [], "resume": []}
+    first: dict[str, Any] = {}
+    for r in range(rounds):
+        data, model, model_cpu = _model_run(sc, seed)
+        cpu["model"].append(model_cpu)
+        prepared = heap.prepare(sc, seed)
+        started = time.process_time()
+        ref = heap.run_loop(prepared)
+        cpu["heap"].append(time.process_time() - started)
+        world = idiomatic.build(sc, seed)
+        started = time.process_time()
+        simpy_ref = idiomatic.run(world)
+        cpu["idiomatic"].append(time.process_time() - started)
+        per_event["callback"].append(micro_callbacks(delays, chains))
+        per_event["resume"].append(micro_resumes(delays, chains))
+        if r == 0:
+            first = {
+                "trucks": len(data.arrivals),
+                "heap_identical": heap.identical(data, ref),
+                "model_events": next(model.env._eid),
+                "heap_events": ref["heap_events"],
+                "idiomatic_events": simpy_ref["simpy_events"],
+                "idiomatic_match": idiomatic.match(data.times["departure_min"], data.outcome, simpy_ref),
+            }
+        del data, model, prepared, ref, world, simpy_ref
+    n = first["trucks"]
+    us = {k: statistics.median(v) / n * 1e6 for k, v in cpu.items()}
+    us_event = {k: statistics.median(v) * 1e6 for k, v in per_event.items()}
+    heap_ratios = [m / h for m, h in zip(cpu["model"], cpu["heap"], strict=True)]
+    idiomatic_ratios = [m / s for m, s in zip(cpu["model"], cpu["idiomatic"], strict=True)]
+    resume_pt = kinds["resume"] / n
+    other_pt = (kinds["callback"] + kinds["none"]) / n
+    floor = resume_pt * us_event["resume"] + other_pt * us_event["callback"]
+    return {
+        "scenario": path.stem,
+        "days": days,
+        "seed": seed,
+        "rounds": rounds,
+        **first,
+        "model_events_per_truck": first["model_events"] / n,
+        "heap_events_per_truck": first["heap_events"] / n,
+        "idiomatic_events_per_truck": first["idiomatic_events"] / n,
+        "cpu_s": cpu,
+        "model_us_per_truck": us["model"],
+        "heap_us_per_truck": us["heap"],
+        "idiomatic_us_per_truck": us["idiomatic"],
+        "model_heap_ratio_median": statistics.median(heap_ratios),
+        "model_heap_ratio_min": min(heap_ratios),
+        "model_idiomatic_ratio_median": statistics.median(idiomatic_ratios),
+        "model_idiomatic_ratio_min": min(idiomatic_ratios),
+        "accounting": {
+            "model_events_processed": kinds["processed"],
+            "model_resumes_per_truck": resume_pt,
+            "model_callback_events_per_truck": kinds["callback"] / n,
+            "model_no_callback_events_per_truck": kinds["none"] / n,
+            "model_mean_pending_events": kinds["mean_pending"],
+            "idiomatic_resumes_per_truck": idiomatic_kinds["resume"] / n,
+            "idiomatic_callback_events_per_truck": (idiomatic_kinds["callback"] + idiomatic_kinds["none"])
+            / n,
+            "micro_chains": chains,
+            "micro_events": micro_events,
+            "us_per_callback_event": us_event["callback"],
+            "us_per_resume_event": us_event["resume"],
+            "us_per_callback_event_by_round": [x * 1e6 for x in per_event["callback"]],
+            "us_per_resume_event_by_round": [x * 1e6 for x in per_event["resume"]],
+            "simpy_floor_us_per_truck": floor,
+            "model_over_floor": us["model"] / floor,
+            "heap_over_floor": us["heap"] / floor,
+        },
+    }
+
+
+def table(res: dict[str, Any]) -> str:
+    """The benchmark's result as markdown: the three loops, then the accounting."""
+    acc = res["accounting"]
+    match = res["idiomatic_match"]
+    cpu = res["cpu_s"]
+
+    def by_round(xs: list[float]) -> str:
+        return ", ".join(f"{x:.2f}" for x in xs)
+
+    rows = [
+        ("trucks", f"{res['trucks']:,}"),
+        ("events per truck: model (SimPy, scheduled)", f"{res['model_events_per_truck']:.2f}"),
+        ("events per truck: heap loop (pushes)", f"{res['heap_events_per_truck']:.2f}"),
+        ("events per truck: idiomatic SimPy (scheduled)", f"{res['idiomatic_events_per_truck']:.2f}"),
+        ("us per truck: model (median CPU)", f"{res['model_us_per_truck']:.1f}"),
+        ("us per truck: heap loop", f"{res['heap_us_per_truck']:.1f}"),
+        ("us per truck: idiomatic SimPy", f"{res['idiomatic_us_per_truck']:.1f}"),
+        ("CPU s by round: model", by_round(cpu["model"])),
+        ("CPU s by round: heap loop", by_round(cpu["heap"])),
+        ("CPU s by round: idiomatic SimPy", by_round(cpu["idiomatic"])),
+        (
+            "model / heap CPU, median (min) of rounds",
+            f"{res['model_heap_ratio_median']:.2f} ({res['model_heap_ratio_min']:.2f})",
+        ),
+        (
+            "model / idiomatic CPU, median (min) of rounds",
+            f"{res['model_idiomatic_ratio_median']:.2f} ({res['model_idiomatic_ratio_min']:.2f})",
+        ),
+    ]
+    accounting = [
+        ("model: process resumes per truck", f"{acc['model_resumes_per_truck']:.2f}"),
+        ("model: callback-only events per truck", f"{acc['model_callback_events_per_truck']:.2f}"),
+        ("model: events with no callback per truck", f"{acc['model_no_callback_events_per_truck']:.2f}"),
+        ("model: mean events pending in SimPy's heap", f"{acc['model_mean_pending_events']:.0f}"),
+        (
+            "idiomatic: process resumes / other events per truck",
+            f"{acc['idiomatic_resumes_per_truck']:.2f} / {acc['idiomatic_callback_events_per_truck']:.2f}",
+        ),
+        (
+            f"SimPy us per callback event (micro, {acc['micro_chains']} pending)",
+            f"{acc['us_per_callback_event']:.3f}",
+        ),
+        (
+            f"SimPy us per process resume (micro, {acc['micro_chains']} pending)",
+            f"{acc['us_per_resume_event']:.3f}",
+        ),
+        ("SimPy's floor for the model's events, us per truck", f"{acc['simpy_floor_us_per_truck']:.1f}"),
+        ("model us per truck / floor", f"{acc['model_over_floor']:.2f}"),
+        ("heap loop us per truck / floor", f"{acc['heap_over_floor']:.2f}"),
+    ]
+    head = (
+        f"{res['scenario']}, {res['days']} days, seed {res['seed']}, {res['rounds']} rounds "
+        "(event loop CPU only)"
+    )
+    lines = [head, "", "| quantity | value |", "| --- | --- |"]
+    lines += [f"| {k} | {v} |" for k, v in rows]
+    lines += ["", "Accounting: SimPy's own cost per event, same process, same rounds", ""]
+    lines += ["| quantity | value |", "| --- | --- |"]
+    lines += [f"| {k} | {v} |" for k, v in accounting]
+    lines += [
+        "",
+        f"heap loop departures identical to the model's: {res['heap_identical']} of {res['trucks']}; "
+        f"idiomatic SimPy: {match['identical']} identical, mean difference "
+        f"{match['mean_difference_min']:+.2f} min (mean absolute {match['mean_abs_difference_min']:.2f}), "
+        f"cleared {match['reference_cleared']} against {match['model_cleared']}, "
+        f"turned away {match['reference_turned_away']} against {match['model_turned_away']}",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Command line: time the three loops and SimPy's micro loops interleaved; print the accounting."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scenario", type=Path, default=BASELINE)
+    parser.add_argument("--micro-events", type=int, default=200_000, help="events of each micro loop")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = parser.parse_args()
+    res = benchmark(args.days, max(args.rounds, 1), args.seed, args.scenario, args.micro_events)
+    if args.json:
+        print(json.dumps(res, indent=2))
+    else:
+        print(table(res))
+    if res["heap_identical"] != res["trucks"]:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
