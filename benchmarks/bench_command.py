@@ -1,0 +1,196 @@
+"""Whole commands as a user runs them: start-up, a run with and without its figures, memory.
+
+    python benchmarks/bench_command.py                   # 90-day runs, 3 rounds, and 365 days once
+    python benchmarks/bench_command.py --days 30 --rounds 3 --no-year    # a fast look
+    python benchmarks/bench_command.py --readme README.md   # also write the README's speed table
+
+Every figure is the CPU time (user + system) of a child process, read from the system with
+``getrusage(RUSAGE_CHILDREN)`` after it ends, so it is the whole command: the interpreter, its
+imports, the simulation and the files. Commands are run in turns, round by round (A B C, A B C,
+...), and each is reported as a ratio to a reference of the same work measured in the same round,
+median and smallest over the rounds; these machines are shared and noisy, the ratios are what
+compare. References: ``python -c pass`` for start-up; for a run, the heap loop of
+``benchmarks/heap_reference.py`` replaying the same flow (the same trucks: replication 0 of seed
+0) in its own process, from loading the scenario to the last departure. Peak memory is the
+child's peak resident set (``ru_maxrss``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+MARKER = "speed-table"
+MIB = 1024**2
+
+
+def _bordersim() -> list[str]:
+    exe = shutil.which("bordersim")
+    return [exe] if exe else [sys.executable, "-m", "sim.presentation.cli"]
+
+
+def measure(cmd: list[str]) -> tuple[float, float]:
+    """CPU seconds (user + system) and peak resident MiB of *cmd* run to its end."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, after.ru_maxrss / 1024  # kB on Linux; the largest child so far, see _peak
+
+
+def _peak(cmd: list[str]) -> float:
+    """Peak resident MiB of *cmd* alone, in a fresh measuring process (ru_maxrss is a maximum over
+    every child waited for, so it is read in a process that waits for this one only)."""
+    code = (
+        "import resource, subprocess, sys; "
+        f"subprocess.run({cmd!r}, capture_output=True, check=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    return int(out.stdout.split()[-1]) / 1024
+
+
+def heap_loop_command(days: int) -> list[str]:
+    """The heap loop replaying replication 0 of seed 0 of the baseline at *days*, as a process."""
+    code = (
+        "import sys; sys.path.insert(0, 'benchmarks'); import heap_reference as h; "
+        "from sim.experiments.experiment import replication_seed; "
+        f"sc = h.load_scenario(h.BASELINE, {{'run.days': {days}}}); "
+        "h.replay(sc, replication_seed(0, 0))"
+    )
+    return [sys.executable, "-c", code]
+
+
+def run_command(days: int, plots: str, out: Path) -> list[str]:
+    """``bordersim run`` of the baseline at *days*, one replication, with ``--plots PLOTS``."""
+    return [
+        *_bordersim(),
+        "run",
+        str(BASELINE),
+        "--set",
+        f"run.days={days}",
+        "-n",
+        "1",
+        "--jobs",
+        "1",
+        "--plots",
+        plots,
+        "-o",
+        str(out),
+        "--force",
+        "-q",
+    ]
+
+
+def _ratios(a: list[float], b: list[float]) -> dict[str, float]:
+    r = [x / y for x, y in zip(a, b, strict=True)]
+    return {
+        "median": statistics.median(r),
+        "min": min(r),
+        "a_s": statistics.median(a),
+        "b_s": statistics.median(b),
+    }
+
+
+def benchmark(days: int, rounds: int, year: bool) -> dict[str, object]:
+    """Every measure of the table, in turns over *rounds* rounds."""
+    startup = {
+        "check": [*_bordersim(), "check", str(BASELINE)],
+        "--help": [*_bordersim(), "--help"],
+        "kpis": [*_bordersim(), "kpis"],
+    }
+    bare = [sys.executable, "-c", "pass"]
+    cpu: dict[str, list[float]] = {
+        k: [] for k in [*startup, "python -c pass", "none", "default", "all", "heap"]
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out"
+        for _ in range(rounds):
+            cpu["python -c pass"].append(measure(bare)[0])
+            for name, cmd in startup.items():
+                cpu[name].append(measure(cmd)[0])
+            cpu["heap"].append(measure(heap_loop_command(days))[0])
+            for plots in ("none", "default", "all"):
+                cpu[plots].append(measure(run_command(days, plots, out))[0])
+        result: dict[str, object] = {"days": days, "rounds": rounds, "cpu_s": cpu}
+        result["startup"] = {k: _ratios(cpu[k], cpu["python -c pass"]) for k in startup}
+        result["run_over_heap"] = {p: _ratios(cpu[p], cpu["heap"]) for p in ("none", "default", "all")}
+        shares = {}
+        for plots in ("default", "all"):
+            s = [(w - n) / w for w, n in zip(cpu[plots], cpu["none"], strict=True)]
+            shares[plots] = {"median": statistics.median(s), "min": min(s), "max": max(s)}
+        result["figure_share"] = shares
+        if year:
+            result["year_peak_mib"] = _peak(run_command(365, "default", out))
+            result["year_peak_none_mib"] = _peak(run_command(365, "none", out))
+    return result
+
+
+def table(res: dict) -> str:
+    """The README's speed table."""
+    d, n = res["days"], res["rounds"]
+    rows = ["| what | measured (median; smallest of the rounds' ratios) | goal |", "|---|---|---|"]
+    for name, r in res["startup"].items():
+        rows.append(
+            f"| `bordersim {name}{' scenarios/baseline.yaml' if name == 'check' else ''}`, CPU over "
+            f"`python -c pass` | {r['median']:.1f}x ({r['min']:.1f}x; {r['a_s']:.2f} s) | <= 20x |"
+        )
+    for plots, r in res["run_over_heap"].items():
+        goal = "<= 3x" if plots == "default" else ""
+        rows.append(
+            f"| `bordersim run scenarios/baseline.yaml -n 1 --plots {plots}`, {d} days, CPU over the heap "
+            f"loop of the same flow | {r['median']:.2f}x ({r['min']:.2f}x; {r['a_s']:.1f} s against "
+            f"{r['b_s']:.1f} s) | {goal} |"
+        )
+    for plots, s in res["figure_share"].items():
+        goal = "<= 10%" if plots == "default" else ""
+        rows.append(
+            f"| figures' share of the whole run, `--plots {plots}` against `none`, {d} days | "
+            f"{s['median']:.0%} (from {s['min']:.0%} to {s['max']:.0%}) | {goal} |"
+        )
+    if "year_peak_mib" in res:
+        rows.append(
+            f"| peak memory of `bordersim run` of 365 days, default figures (`--plots none`) | "
+            f"{res['year_peak_mib']:,.0f} MiB ({res['year_peak_none_mib']:,.0f} MiB) | <= 600 MiB |"
+        )
+    rows.append("")
+    rows.append(f"{n} rounds; written by `python benchmarks/bench_command.py --readme README.md`.")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure, print the table (or JSON), and with --readme write it between the markers."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-year", action="store_true", help="skip the 365-day memory run")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--readme", help="write the table between the README's speed-table markers")
+    args = parser.parse_args(argv)
+    if args.rounds < 3:
+        parser.error("--rounds: at least 3, for a median")
+    res = benchmark(args.days, args.rounds, not args.no_year)
+    text = table(res)
+    print(json.dumps(res, indent=1) if args.json else text)
+    if args.readme:
+        sys.path.insert(0, str(ROOT))
+        from sim.experiments.library import put_in_readme
+
+        readme = Path(args.readme)
+        readme.write_text(put_in_readme(text, readme.read_text(encoding="utf-8"), MARKER), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
