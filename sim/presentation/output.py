@@ -186,7 +186,8 @@ def _save_figures(figs: dict[str, Any], folder: Path) -> None:
         return
     folder.mkdir(exist_ok=True)
     for stem, fig in figs.items():
-        fig.savefig(folder / f"{stem}.png", dpi=110)
+        # zlib level 3 rather than 6: an eighth less time to save, a tenth more bytes
+        fig.savefig(folder / f"{stem}.png", dpi=110, pil_kwargs={"compress_level": 3})
         plt.close(fig)
 
 

@@ -311,12 +311,41 @@ def _day_to_date(sc: Scenario) -> Callable[[float], float]:
 def _date_axis(ax: plt.Axes, sc: Scenario | None = None, lang: str = "en") -> None:
     """Dates as tick labels (``06 Oct 2025``; ``06/10/2025`` in Vietnamese) and, with *sc*, the
     run's dates as x limits."""
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-    ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.DateFormatter(DATE_FORMATS[lang]))
-    if sc is not None:
-        to_date = _day_to_date(sc)
-        ax.set_xlim(to_date(0), to_date(sc.run.days))
+    if sc is None:
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+        return
+    to_date = _day_to_date(sc)
+    ax.set_xlim(to_date(0), to_date(sc.run.days))
+    # Ticks computed once from the run's dates: the automatic date locator walks calendar rules
+    # on every draw, a third of the time a queue figure takes to save.
+    ax.xaxis.set_major_locator(
+        FixedLocator([to_date(d) for d in date_tick_days(sc.run.start_date, sc.run.days)])
+    )
+
+
+DATE_TICK_STEPS_DAYS = (1, 2, 3, 7, 14)
+"""Day steps between date ticks, the smallest that keeps at most :data:`MAX_DATE_TICKS`."""
+MAX_DATE_TICKS = 8
+
+
+def date_tick_days(start: dt.date, days: int) -> list[int]:
+    """Days of the run (0 = *start*) that carry a date tick: every 1, 2, 3, 7 or 14 days from the
+    start, or beyond eight 14-day steps the first day of every 1, 2, 3 or 6 months, so that a run
+    of any length has from 2 to :data:`MAX_DATE_TICKS` ticks inside it."""
+    for step in DATE_TICK_STEPS_DAYS:
+        if days // step + 1 <= MAX_DATE_TICKS:
+            return list(range(0, days + 1, step))
+    firsts = []
+    month = dt.date(start.year, start.month, 1)
+    while month <= start + dt.timedelta(days=days):
+        if month >= start:
+            firsts.append((month - start).days)
+        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    for every in (1, 2, 3, 6, 12):
+        if len(firsts[::every]) <= MAX_DATE_TICKS:
+            return firsts[::every]
+    return firsts[:: len(firsts) // MAX_DATE_TICKS + 1]
 
 
 def _stage_selection(q: pd.DataFrame, sc: Scenario, gate: str) -> tuple[list[str], int, int]:
