@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.experiments.costs import truck_waiting_cost_vnd
+from sim.experiments.costs import category_labels, truck_waiting_cost_vnd
 from sim.experiments.results import (
     GROWTH_MIN_SHARE,
     GROWTH_MIN_TRUCKS,
@@ -136,7 +136,8 @@ def day_figures(run: Run) -> pd.DataFrame:
         cleared, tr["time_in_system_h"].to_numpy(), (days * MIN_PER_DAY - t["arrival_min"]) / MIN_PER_H
     )
     over = (cleared | inside) & (np.nan_to_num(waited_h) > threshold)
-    perishable = np.isin(tr["cargo"].to_numpy(), [c for c, cc in sc.cargo_classes.items() if cc.perishable])
+    perishable_classes = [c for c, cc in sc.cargo_classes.items() if cc.perishable]
+    perishable = np.isin(category_labels(tr["cargo"]), perishable_classes)
     cost = truck_waiting_cost_vnd(run)
     for g, gate in enumerate(sc.gates):
         for k, direction in enumerate(DIRECTIONS):

@@ -37,6 +37,8 @@ from sim.world.scenario import (
 from sim.world.yaml_guard import guarded_load
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sim.experiments.results import Run, Window
 
 H_PER_DAY = 24.0
@@ -61,7 +63,7 @@ def truck_waiting_cost_vnd(run: Run) -> np.ndarray:
     sc = run.scenario
     kp = sc.kpi
     tr = run.trucks
-    cargo = tr["cargo"].astype(str).to_numpy()
+    cargo = category_labels(tr["cargo"])
     perishable = [c for c, cc in sc.cargo_classes.items() if cc.perishable]
     reefer = np.isin(cargo, perishable if kp.reefer_classes is None else kp.reefer_classes)
 
@@ -74,6 +76,12 @@ def truck_waiting_cost_vnd(run: Run) -> np.ndarray:
         + np.where(reefer, hours(*WAITING_PIECES), 0.0) * kp.reefer_fuel_vnd_per_truck_day
         + hours(*WAITING_PIECES) * kp.driver_vnd_per_truck_day
     ) / H_PER_DAY
+
+
+def category_labels(column: pd.Series) -> np.ndarray:
+    """A categorical column's labels as an array that shares one string per category, not one a
+    truck (``astype(str)`` makes a new string for every row: 60 MiB at 365 days)."""
+    return np.asarray(column.cat.categories, dtype=object)[column.cat.codes.to_numpy()]
 
 
 def cost_kpis(run: Run, window: Window | None = None) -> dict[str, float]:
@@ -107,7 +115,7 @@ def cost_kpis(run: Run, window: Window | None = None) -> dict[str, float]:
     arrival = tr["arrival_min"].to_numpy()
     cleared = (tr["outcome"] == "cleared").to_numpy()
     done = cleared & (arrival >= start) & (arrival < end)
-    cargo = tr["cargo"].astype(str).to_numpy()
+    cargo = category_labels(tr["cargo"])
     perishable = [c for c, cc in sc.cargo_classes.items() if cc.perishable]
     reefer = np.isin(cargo, perishable if kp.reefer_classes is None else kp.reefer_classes)
 
@@ -117,7 +125,7 @@ def cost_kpis(run: Run, window: Window | None = None) -> dict[str, float]:
     border_h = hours(*WAITING_PIECES)
     cost = truck_waiting_cost_vnd(run)
     k: dict[str, float] = {"waiting_cost_vnd_per_day": float(cost[done].sum() / days)}
-    direction = tr["direction"].astype(str).to_numpy()
+    direction = category_labels(tr["direction"])
     for d in DIRECTIONS:
         k[f"waiting_cost_vnd_per_day_{d}"] = float(cost[done & (direction == d)].sum() / days)
     late = done & np.isin(cargo, perishable) & (tr["time_in_system_h"].to_numpy() > kp.perishable_threshold_h)

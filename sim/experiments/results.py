@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from sim.experiments.costs import cost_kpis
+from sim.experiments.costs import category_labels, cost_kpis
 from sim.world.calendar import MIN_PER_DAY, MIN_PER_H, minute_of
 from sim.world.demand import Arrivals
 from sim.world.model import (
@@ -169,6 +169,41 @@ def _count_inside(start: np.ndarray, end: np.ndarray, at: np.ndarray) -> np.ndar
     s = np.sort(start[ok])
     e = np.sort(np.where(np.isnan(end[ok]), np.inf, end[ok]))
     return np.searchsorted(s, at, side="right") - np.searchsorted(e, at, side="right")
+
+
+def _place_spans(
+    t: dict[str, np.ndarray],
+    export: bool,
+    parked: np.ndarray,
+    predeclared: np.ndarray,
+    outside: np.ndarray,
+    sc: Scenario,
+) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
+    """For trucks of one direction (times *t*), the [start, end) spans each spends in each place
+    of :data:`HELD_PLACES` (NaN start: never there; NaN end: still there)."""
+    n = t["arrival_min"].shape
+    never = np.full(n, np.nan)
+    gone = t["departure_min"]
+    parked = parked & export  # every export sent to a park queues for it
+    # A declared export before it enters the gate area: on its way from its declaration, then
+    # (with platform.outside_h) outside the area for the last part of its lead time.
+    declared = predeclared & (export and sc.platform.enabled)
+    submitted = np.where(declared, t["submitted_min"], np.nan)
+    edge = np.fmax(t["arrival_min"] - outside, submitted)
+    exports = np.full(n, export)
+    return {
+        "enroute": [(submitted, _first(edge, gone))],
+        "outside": [(np.where(declared & (outside > 0), edge, np.nan), _first(t["arrival_min"], gone))],
+        "china_side": [(np.where(exports, np.nan, t["arrival_min"]), _first(t["gate_arrival_min"], gone))],
+        "park": [(np.where(parked, t["park_in_min"], np.nan), _first(t["called_min"], gone))],
+        "travel": [(t["called_min"], _first(t["gate_arrival_min"], gone))],
+        "road": [
+            (np.where(parked, t["arrival_min"], np.nan), _first(t["park_in_min"], gone)),
+            (t["gate_arrival_min"], _first(t["yard_in_min"], gone)),
+        ],
+        "yard": [(t["yard_in_min"], _first(np.where(exports, t["procedures_end_min"], never), gone))],
+        "to_china": [(np.where(exports, t["procedures_end_min"], np.nan), gone)],
+    }
 
 
 class Run:
@@ -391,39 +426,20 @@ class Run:
         """
         sc = self.scenario
         at = np.asarray(at_min, dtype=float)
-        t = self.data.times
         arrivals = self.data.arrivals
-        never = np.full(t["arrival_min"].shape, np.nan)
-        gone = t["departure_min"]
-        export = arrivals.direction == EXPORT
-        parked = export & self.data.draws.parked  # every export sent to a park queues for it
-        # A declared export before it enters the gate area: on its way from its declaration, then
-        # (with platform.outside_h) outside the area for the last part of its lead time.
-        declared = export & self.data.draws.predeclared & sc.platform.enabled
-        outside = self.data.draws.outside_min
-        outside = np.zeros(t["arrival_min"].shape) if outside is None else outside
-        submitted = np.where(declared, t["submitted_min"], np.nan)
-        edge = np.fmax(t["arrival_min"] - outside, submitted)
-        spans = {
-            "enroute": [(submitted, _first(edge, gone))],
-            "outside": [(np.where(declared & (outside > 0), edge, np.nan), _first(t["arrival_min"], gone))],
-            "china_side": [(np.where(export, np.nan, t["arrival_min"]), _first(t["gate_arrival_min"], gone))],
-            "park": [(np.where(parked, t["park_in_min"], np.nan), _first(t["called_min"], gone))],
-            "travel": [(t["called_min"], _first(t["gate_arrival_min"], gone))],
-            "road": [
-                (np.where(parked, t["arrival_min"], np.nan), _first(t["park_in_min"], gone)),
-                (t["gate_arrival_min"], _first(t["yard_in_min"], gone)),
-            ],
-            "yard": [(t["yard_in_min"], _first(np.where(export, t["procedures_end_min"], never), gone))],
-            "to_china": [(np.where(export, t["procedures_end_min"], np.nan), gone)],
-        }
+        draws = self.data.draws
+        outside_all = draws.outside_min
         out: dict[tuple[str, str], dict[str, np.ndarray]] = {}
         for g, gate in enumerate(sc.gates):
             for d, direction in enumerate(DIRECTIONS):
-                sel = (arrivals.gate == g) & (arrivals.direction == d)
+                # One gate and direction at a time: the spans are a dozen arrays as long as the
+                # trucks they cover, built for a slice rather than for every truck at once.
+                sel = np.flatnonzero((arrivals.gate == g) & (arrivals.direction == d))
+                t = {c: v[sel] for c, v in self.data.times.items()}
+                outside = np.zeros(sel.size) if outside_all is None else outside_all[sel]
+                spans = _place_spans(t, d == EXPORT, draws.parked[sel], draws.predeclared[sel], outside, sc)
                 out[(gate, direction)] = {
-                    place: sum(_count_inside(a[sel], b[sel], at) for a, b in pairs)
-                    for place, pairs in spans.items()
+                    place: sum(_count_inside(a, b, at) for a, b in pairs) for place, pairs in spans.items()
                 }
         return out
 
@@ -467,8 +483,8 @@ class Run:
         tr = self.trucks
         t = self.data.times
         cleared = (tr["outcome"] == "cleared").to_numpy()
-        direction_of = tr["direction"].to_numpy()
-        cargo_of = tr["cargo"].to_numpy()
+        direction_of = category_labels(tr["direction"])
+        cargo_of = category_labels(tr["cargo"])
         d = self.daily
         held = self.held_at(window=window)
         label = _clock_label(sc.kpi.held_clock)
@@ -556,9 +572,10 @@ class Run:
 
         entered = (t["arrival_min"] >= start) & (t["arrival_min"] < end)
         done = entered & cleared
-        direction_of = tr["direction"].to_numpy()
-        gate_of = tr["gate"].to_numpy()
-        per = np.isin(tr["cargo"].to_numpy(), [c for c, cc in sc.cargo_classes.items() if cc.perishable])
+        direction_of = category_labels(tr["direction"])
+        gate_of = category_labels(tr["gate"])
+        perishable_classes = [c for c, cc in sc.cargo_classes.items() if cc.perishable]
+        per = np.isin(category_labels(tr["cargo"]), perishable_classes)
         k["time_in_system_h_mean"] = _mean(tr["time_in_system_h"].to_numpy()[done])
         k["procedure_h_mean"] = _mean(tr["procedure_h"].to_numpy()[done])
         k["censored_trucks"] = float((entered & (tr["outcome"] == "inside").to_numpy()).sum())
@@ -589,6 +606,7 @@ class Run:
             for place, v in waits.items():
                 x = v[at]
                 k[f"wait_min_mean_{gate}_{place}"] = float(np.nanmean(x)) if np.any(~np.isnan(x)) else np.nan
+        del waits  # a dozen arrays a truck long: freed before the holds are counted
 
         k.update(self._monitor_kpis(start, end))
 
