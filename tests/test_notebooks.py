@@ -28,9 +28,10 @@ def test_notebook_is_committed_without_outputs(path: Path) -> None:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs_top_to_bottom(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Every cell runs, on a shorter horizon than a reader's (the kernel inherits the environment).
-    monkeypatch.setenv("BORDERSIM_NOTEBOOK_DAYS", "21")
+    monkeypatch.setenv("BORDERSIM_NOTEBOOK_DAYS", "14")
     monkeypatch.setenv("BORDERSIM_NOTEBOOK_REPLICATIONS", "2")
-    monkeypatch.setenv("BORDERSIM_NOTEBOOK_SETS", "3")
+    monkeypatch.setenv("BORDERSIM_NOTEBOOK_SETS", "2")
+    monkeypatch.setenv("BORDERSIM_NOTEBOOK_SLOW_START", "2025-09-22")  # 14 days before the slowdown
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}

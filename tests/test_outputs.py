@@ -78,6 +78,8 @@ def test_rerun_replaces_the_folder_whole(tmp_path: Path) -> None:
         str(out),
         "--no-plots",
         "-q",
+        "-n",
+        "2",  # the folder's replacement is checked, not the precision: two replications do
         "--set",
         "run.days=3",
         "--set",
