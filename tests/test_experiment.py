@@ -189,7 +189,8 @@ def test_a_killed_worker_keeps_the_finished_replications() -> None:
 
 def test_ctrl_c_then_resume_runs_only_the_missing(tmp_path: Path) -> None:
     data = copy.deepcopy(TEXTBOOK)
-    data["run"]["days"] = 60
+    # Long enough a replication that the run is still going when Ctrl-C comes, on a busy machine too.
+    data["run"]["days"] = 120
     file = tmp_path / "tb.yaml"
     file.write_text(yaml.safe_dump(data))
     out = tmp_path / "out"

@@ -43,6 +43,8 @@ def report(tmp_path_factory) -> Path:
         "--set",
         "run.days=40",
         "--report",
+        "--plots",
+        "all",  # every kind of figure, so the report is checked to embed each
         "-q",
         "-o",
         str(out),
