@@ -400,3 +400,33 @@ def test_the_import_probe_sees_a_command_that_runs_the_model(tmp_path) -> None:
     argv = ["run", "scenarios/baseline.yaml", "--set", "run.days=2", "--set", "run.warmup_days=0"]
     loaded = _heavy_after([*argv, "-n", "1", "-o", str(tmp_path / "out"), "--quiet"])
     assert {"pandas", "simpy"} <= set(loaded)
+
+
+@pytest.mark.parametrize("days", [1, 2, 7, 14, 15, 30, 56, 90, 119, 120, 200, 365, 730, 1500])
+def test_date_ticks_fit_any_run_length(days: int) -> None:
+    """From 2 to 8 date ticks inside the run, in order, for a day or four years; from four months
+    on they fall on the first of a month."""
+    from sim.presentation.plots import MAX_DATE_TICKS, date_tick_days
+
+    start = dt.date(2025, 9, 14)
+    ticks = date_tick_days(start, days)
+    assert 2 <= len(ticks) <= MAX_DATE_TICKS, ticks
+    assert ticks == sorted(set(ticks))
+    assert ticks[0] >= 0
+    assert ticks[-1] <= days
+    if days // 14 + 1 > MAX_DATE_TICKS:
+        assert all((start + dt.timedelta(days=d)).day == 1 for d in ticks)
+
+
+def test_small_counts_refuse_what_a_byte_cannot_hold() -> None:
+    """Per-truck counts kept as bytes read back as the same ints, and a value past 255 is refused
+    rather than wrapped."""
+    from sim.world.stages import small_ints
+
+    values = np.array([0, 3, 255, 7])
+    assert list(small_ints(values)) == [0, 3, 255, 7]
+    assert small_ints(None) is None
+    with pytest.raises(ValueError, match="0-255"):
+        small_ints(np.array([256]))
+    with pytest.raises(ValueError, match="0-255"):
+        small_ints(np.array([-1]))
