@@ -189,15 +189,19 @@ def test_a_killed_worker_keeps_the_finished_replications() -> None:
 
 def test_ctrl_c_then_resume_runs_only_the_missing(tmp_path: Path) -> None:
     data = copy.deepcopy(TEXTBOOK)
-    # Long enough a replication that the run is still going when Ctrl-C comes, on a busy machine too.
-    data["run"]["days"] = 120
+    data["run"]["days"] = 60
     file = tmp_path / "tb.yaml"
     file.write_text(yaml.safe_dump(data))
     out = tmp_path / "out"
     work = tmp_path / ".out.work"
     cmd = ["run", str(file), "-n", "12", "--jobs", "1", "--no-plots", "-o", str(out)]
     proc = subprocess.Popen(
-        [*bordersim_command(), *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*bordersim_command(), *cmd],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A test worker may ignore SIGINT, and a child inherits that; Ctrl-C must reach the command.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
     while len(list(work.glob("rep-*.zip"))) < 2 and time.monotonic() < deadline and proc.poll() is None:
