@@ -96,7 +96,7 @@ def test_a_target_with_a_strict_operator_names_the_operators_there_are() -> None
 def test_plots_chooses_the_figures_a_run_draws(tmp_path: Path) -> None:
     """``--plots`` writes exactly the figures named (a family, a single one), the default set
     without it, none with ``none``; the run's tables are written whatever it says."""
-    short = ["--set", "run.days=3", "--set", "run.warmup_days=0", "-n", "1", "--quiet"]
+    short = ["--set", "run.days=2", "--set", "run.warmup_days=0", "-n", "1", "--quiet"]
 
     def stems(plots: list[str], name: str) -> set[str]:
         out = tmp_path / name

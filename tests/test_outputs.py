@@ -123,7 +123,7 @@ def test_results_folder_has_bottlenecks_and_a_workbook(tmp_path: Path) -> None:
 
 def test_vietnamese_console_summary(tmp_path: Path) -> None:
     done = bordersim(
-        "run", str(BASELINE), "-o", str(tmp_path / "vi"), "--no-plots", "--lang", "vi",
+        "run", str(BASELINE), "-o", str(tmp_path / "vi"), "--no-plots", "--lang", "vi", "-n", "2",
         "--set", "run.days=4", "--set", "run.warmup_days=1",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
