@@ -286,12 +286,25 @@ def main() -> None:
     parser.add_argument("--scenario", type=Path, default=BASELINE)
     parser.add_argument("--micro-events", type=int, default=200_000, help="events of each micro loop")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--readme", help="also write the table between the file's loop-table markers")
     args = parser.parse_args()
+    if args.readme and args.rounds < 3:
+        parser.error("--readme: at least 3 rounds, for a median")
     res = benchmark(args.days, max(args.rounds, 1), args.seed, args.scenario, args.micro_events)
+    text = table(res)
     if args.json:
         print(json.dumps(res, indent=2))
     else:
-        print(table(res))
+        print(text)
+    if args.readme:
+        from sim.experiments.library import put_in_readme
+
+        readme = Path(args.readme)
+        command = f"python benchmarks/bench_loop.py --days {args.days} --readme {args.readme}"
+        note = f"\n\n{res['rounds']} rounds; written by `{command}`."
+        readme.write_text(
+            put_in_readme(text + note, readme.read_text(encoding="utf-8"), "loop-table"), encoding="utf-8"
+        )
     if res["heap_identical"] != res["trucks"]:
         raise SystemExit(1)
 
