@@ -279,6 +279,7 @@ def table(res: dict[str, Any]) -> str:
 
 def main() -> None:
     """Command line: time the three loops and SimPy's micro loops interleaved; print the accounting."""
+    heap.require_this_checkout()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--rounds", type=int, default=3)
@@ -300,7 +301,10 @@ def main() -> None:
         from sim.experiments.library import put_in_readme
 
         readme = Path(args.readme)
-        command = f"python benchmarks/bench_loop.py --days {args.days} --readme {args.readme}"
+        command = (
+            f"python benchmarks/bench_loop.py --days {args.days} --rounds {args.rounds} --seed {args.seed} "
+            f"--readme {args.readme}"
+        )
         note = f"\n\n{res['rounds']} rounds; written by `{command}`."
         readme.write_text(
             put_in_readme(text + note, readme.read_text(encoding="utf-8"), "loop-table"), encoding="utf-8"

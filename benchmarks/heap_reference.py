@@ -847,8 +847,19 @@ def table(res: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def require_this_checkout() -> None:
+    """Stop unless ``sim`` is imported from this checkout: a benchmark of an installed copy from
+    elsewhere would time other code than the one beside it."""
+    import sim
+
+    where = Path(sim.__file__).resolve()
+    if not where.is_relative_to(ROOT):
+        raise SystemExit(f"sim is imported from {where.parent}, not from {ROOT}: run with PYTHONPATH={ROOT}")
+
+
 def main() -> None:
     """Command line: check equality at the horizon, then time model and reference interleaved."""
+    require_this_checkout()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--rounds", type=int, default=3)

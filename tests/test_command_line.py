@@ -121,3 +121,15 @@ def test_plots_names_a_figure_that_is_not_one() -> None:
     assert done.returncode == 2
     assert "--plots queues,huu: 'huu' is not a figure" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_plots_refuses_none_with_figures_and_no_plots_with_plots() -> None:
+    """``none`` beside figure names, and ``--no-plots`` beside any ``--plots`` (even ``default``),
+    are contradictions: refused before anything runs, naming the option."""
+    short = ["--set", "run.days=2", "--set", "run.warmup_days=0", "-o", "/nonexistent/x"]
+    done = bordersim("run", str(BASELINE), *short, "--plots", "none,queues")
+    assert done.returncode == 2
+    assert "--plots none,queues: none draws no figure" in done.stderr
+    done = bordersim("run", str(BASELINE), *short, "--no-plots", "--plots", "default")
+    assert done.returncode == 2
+    assert "--no-plots and --plots" in done.stderr

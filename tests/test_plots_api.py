@@ -16,6 +16,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from conftest import ROOT
 from matplotlib.patches import Rectangle
 
 import sim
@@ -370,13 +371,15 @@ def _heavy_after(argv: list[str]) -> list[str]:
         "from sim.presentation.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    try:\n"
-        f"        main({argv!r})\n"
-        "    except SystemExit:\n"
-        "        pass\n"
-        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+        f"        rc = main({argv!r})\n"
+        "    except SystemExit as done:  # --help ends this way\n"
+        "        rc = done.code\n"
+        f"print(rc, sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return eval(out.stdout.strip().splitlines()[-1])  # a list of names printed by the child
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    rc, _, loaded = out.stdout.strip().splitlines()[-1].partition(" ")
+    assert rc in ("0", "None"), f"bordersim {' '.join(argv)} failed: {out.stderr[-500:]}"
+    return eval(loaded)  # a list of names printed by the child
 
 
 @pytest.mark.parametrize(

@@ -214,8 +214,8 @@ def add_plots(p: argparse.ArgumentParser) -> None:
     before anything is simulated)."""
     p.add_argument(
         "--plots",
-        metavar="all|none|LIST",
-        default="default",
+        metavar="default|all|none|LIST",
+        default=None,
         help="which figures to draw: default (queues at each gate, daily cleared, time in system), "
         "all, none, or a comma-separated list of families (queues, daily_cleared, time_in_system, "
         "hourly, utilisation, heatmap) and single figures (queues_huu_nghi)",

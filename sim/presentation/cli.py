@@ -646,16 +646,23 @@ def _warn_unstable(exp: Any, quiet: bool) -> None:
 def _figures(args: argparse.Namespace, sc: Scenario) -> frozenset[str]:
     """The figure stems ``--plots`` (or ``--no-plots``) asks for; a name that is no figure of this
     scenario is a usage error before anything runs."""
-    from sim.presentation.plots import figure_choice
+    from sim.presentation.plots import figure_choice, has_lanes
 
     if args.no_plots:
-        if args.plots != "default":
+        if args.plots is not None:
             raise UsageError("--no-plots and --plots: give one (--no-plots is --plots none)")
         return frozenset()
+    text = "default" if args.plots is None else args.plots
     try:
-        return figure_choice(args.plots, list(sc.gates))
+        stems = figure_choice(text, list(sc.gates))
     except ValueError as err:
-        raise UsageError(f"--plots {args.plots[:100]}: {err}") from None
+        raise UsageError(f"--plots {text[:100]}: {err}") from None
+    no_lanes = [g for g, gate in sc.gates.items() if not has_lanes(gate) and f"utilisation_{g}" in stems]
+    if no_lanes and text != "all" and "utilisation" not in text.split(","):
+        raise UsageError(
+            f"--plots {text[:100]}: gate {no_lanes[0]} has no stage with lanes: no utilisation to draw"
+        )
+    return stems
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

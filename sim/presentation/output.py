@@ -176,9 +176,7 @@ def figure_stems(plots: Plots, gates: Sequence[str]) -> frozenset[str]:
         return figure_choice("default", gates)
     if plots is False:
         return frozenset()
-    if isinstance(plots, str):
-        return figure_choice(plots, gates)
-    return frozenset(plots)
+    return figure_choice(plots if isinstance(plots, str) else ",".join(plots) or "none", gates)
 
 
 def _save_figures(figs: dict[str, Any], folder: Path) -> None:

@@ -1051,7 +1051,7 @@ def calibration(fit: Fit, lang: str = "en") -> Figure:
     return in_language(fig, lang)
 
 
-def _has_lanes(gate: Gate) -> bool:
+def has_lanes(gate: Gate) -> bool:
     """Whether *gate* has a stage whose lanes are simulated (any enabled stage)."""
     return any(getattr(gate, s).enabled for s in LANE_STAGES) or any(
         r.china_check.enabled or r.crossing.enabled for r in gate.routes.values()
@@ -1085,6 +1085,8 @@ def figure_choice(text: str, gates: Sequence[str]) -> frozenset[str]:
     words = [w.strip() for w in text.split(",") if w.strip()]
     if not words:
         raise ValueError("no figure named; give all, none, default or a list such as queues,daily_cleared")
+    if "none" in words and len(words) > 1:
+        raise ValueError("none draws no figure: give it alone, or name the figures wanted")
     chosen: set[str] = set()
     for word in words:
         if word == "all":
@@ -1100,7 +1102,7 @@ def figure_choice(text: str, gates: Sequence[str]) -> frozenset[str]:
         else:
             raise ValueError(
                 f"{word!r} is not a figure; choose all, none, default, families "
-                f"({', '.join(FIGURE_FAMILIES)}) or single figures such as {sorted(every)[0]}"
+                f"({', '.join(FIGURE_FAMILIES)}) or single figures such as queues_{gates[0]}"
             )
     return frozenset(chosen)
 
@@ -1128,7 +1130,7 @@ def run_figures(run: Result, lang: str = "en", only: Collection[str] | None = No
             if wanted(f"hourly_{gate}"):
                 figs[f"hourly_{gate}"] = hourly_profile(run, gate, lang)
             # no stage enabled: no utilisation to draw
-            if wanted(f"utilisation_{gate}") and _has_lanes(run.scenario.gates[gate]):
+            if wanted(f"utilisation_{gate}") and has_lanes(run.scenario.gates[gate]):
                 figs[f"utilisation_{gate}"] = utilisation(run, gate, lang)
     for gate in gates:
         if wanted(f"heatmap_yard_export_{gate}"):
