@@ -98,3 +98,24 @@ def test_paired_differences_are_t_and_carry_n() -> None:
     assert d["ci_method"] == "t"
     assert d["n"] == 4
     assert d["ci_low"] > 0
+
+
+def test_theil_sen_and_t_quantiles_equal_scipy_stats() -> None:
+    """The growth rule's Theil-Sen slope and the intervals' t quantiles, computed without importing
+    scipy.stats, equal scipy.stats' own to the last bit (ties in x and y included)."""
+    from scipy import stats as sps
+    from scipy.special import stdtrit
+
+    from sim.experiments.results import theil_sen_slope
+
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        n = int(rng.integers(2, 60))
+        x = np.sort(rng.integers(0, 40, n)).astype(float)  # repeated days: pairs with dx = 0 skipped
+        y = rng.poisson(50, n).astype(float)
+        if np.ptp(x) == 0:
+            continue
+        assert theil_sen_slope(x, y) == sps.theilslopes(y, x)[0]
+    for df in (1, 2, 5, 9, 30, 99):
+        for q in (0.9, 0.95, 0.975, 0.995):
+            assert stdtrit(df, q) == sps.t.ppf(q, df)
