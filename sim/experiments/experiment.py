@@ -413,9 +413,8 @@ class Experiment:
     def suggested_warmup_days(self) -> int:
         """MSER-5 on the daily mean number of trucks at the gates, averaged over replications."""
         q = self.queue_summary()
-        q = q[q["gate"] != "platform"]
-        content = q[q["place"].str.startswith(("road_", "yard_", "park"))]
-        per_hour = content.groupby("time_h")["queue_mean"].sum()
+        held = (q["gate"] != "platform") & q["place"].str.startswith(("road_", "yard_", "park"))
+        per_hour = q.loc[held, ["time_h", "queue_mean"]].groupby("time_h")["queue_mean"].sum()  # 2 columns
         per_day = per_hour.groupby((per_hour.index * 60 // MIN_PER_DAY).astype(int)).mean()
         return mser5(per_day.to_numpy())
 

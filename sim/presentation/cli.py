@@ -646,7 +646,7 @@ def _warn_unstable(exp: Any, quiet: bool) -> None:
 def _figures(args: argparse.Namespace, sc: Scenario) -> frozenset[str]:
     """The figure stems ``--plots`` (or ``--no-plots``) asks for; a name that is no figure of this
     scenario is a usage error before anything runs."""
-    from sim.presentation.plots import figure_choice, has_lanes
+    from sim.presentation.figure_names import figure_choice, has_lanes
 
     if args.no_plots:
         if args.plots is not None:

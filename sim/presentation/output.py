@@ -18,7 +18,6 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import yaml
 
@@ -33,8 +32,8 @@ from sim.experiments.folders import (
     writing_error,
 )
 from sim.experiments.results import Run
+from sim.presentation.figure_names import figure_choice
 from sim.presentation.glossary import kpi_label
-from sim.presentation.plots import comparison, comparison_queues, figure_choice, run_figures, sweep_curve
 from sim.presentation.report import sweep_kpis_note, write_report
 from sim.world.scenario import Scenario
 
@@ -179,9 +178,43 @@ def figure_stems(plots: Plots, gates: Sequence[str]) -> frozenset[str]:
     return figure_choice(plots if isinstance(plots, str) else ",".join(plots) or "none", gates)
 
 
+# The figure functions, imported from sim.presentation.plots on first use: matplotlib is loaded
+# when a figure is drawn, not while the replications run (and held in memory beside them).
+
+
+def run_figures(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """:func:`sim.presentation.plots.run_figures`."""
+    from sim.presentation import plots
+
+    return plots.run_figures(*args, **kwargs)
+
+
+def comparison(*args: Any, **kwargs: Any) -> Any:
+    """:func:`sim.presentation.plots.comparison`."""
+    from sim.presentation import plots
+
+    return plots.comparison(*args, **kwargs)
+
+
+def comparison_queues(*args: Any, **kwargs: Any) -> Any:
+    """:func:`sim.presentation.plots.comparison_queues`."""
+    from sim.presentation import plots
+
+    return plots.comparison_queues(*args, **kwargs)
+
+
+def sweep_curve(*args: Any, **kwargs: Any) -> Any:
+    """:func:`sim.presentation.plots.sweep_curve`."""
+    from sim.presentation import plots
+
+    return plots.sweep_curve(*args, **kwargs)
+
+
 def _save_figures(figs: dict[str, Any], folder: Path) -> None:
     if not figs:
         return
+    import matplotlib.pyplot as plt
+
     folder.mkdir(exist_ok=True)
     for stem, fig in figs.items():
         # zlib level 3 rather than 6: an eighth less time to save, a tenth more bytes
