@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable, Collection, Iterator
+from typing import TYPE_CHECKING
 
 import matplotlib.axis
 import matplotlib.dates as mdates
@@ -24,7 +25,6 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
 from matplotlib.transforms import ScaledTranslation
 
-from sim.experiments.calibrate import Fit
 from sim.experiments.experiment import Comparison, Experiment, Sweep
 from sim.experiments.histograms import sum_histograms, time_in_system_histogram
 from sim.experiments.results import Run, place_label, stage_places
@@ -51,6 +51,9 @@ from sim.world.scenario import (
     ParkUseEvent,
     Scenario,
 )
+
+if TYPE_CHECKING:  # a calibration's fit: its module imports scipy.optimize, not needed to draw a run
+    from sim.experiments.calibrate import Fit
 
 Result = Run | Experiment
 
