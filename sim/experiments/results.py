@@ -181,8 +181,7 @@ def _place_spans(
 ) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
     """For trucks of one direction (times *t*), the [start, end) spans each spends in each place
     of :data:`HELD_PLACES` (NaN start: never there; NaN end: still there)."""
-    n = t["arrival_min"].shape
-    never = np.full(n, np.nan)
+    never = np.full(t["arrival_min"].shape, np.nan)
     gone = t["departure_min"]
     parked = parked & export  # every export sent to a park queues for it
     # A declared export before it enters the gate area: on its way from its declaration, then
@@ -190,19 +189,18 @@ def _place_spans(
     declared = predeclared & (export and sc.platform.enabled)
     submitted = np.where(declared, t["submitted_min"], np.nan)
     edge = np.fmax(t["arrival_min"] - outside, submitted)
-    exports = np.full(n, export)
     return {
         "enroute": [(submitted, _first(edge, gone))],
         "outside": [(np.where(declared & (outside > 0), edge, np.nan), _first(t["arrival_min"], gone))],
-        "china_side": [(np.where(exports, np.nan, t["arrival_min"]), _first(t["gate_arrival_min"], gone))],
+        "china_side": [(never if export else t["arrival_min"], _first(t["gate_arrival_min"], gone))],
         "park": [(np.where(parked, t["park_in_min"], np.nan), _first(t["called_min"], gone))],
         "travel": [(t["called_min"], _first(t["gate_arrival_min"], gone))],
         "road": [
             (np.where(parked, t["arrival_min"], np.nan), _first(t["park_in_min"], gone)),
             (t["gate_arrival_min"], _first(t["yard_in_min"], gone)),
         ],
-        "yard": [(t["yard_in_min"], _first(np.where(exports, t["procedures_end_min"], never), gone))],
-        "to_china": [(np.where(exports, t["procedures_end_min"], np.nan), gone)],
+        "yard": [(t["yard_in_min"], _first(t["procedures_end_min"] if export else never, gone))],
+        "to_china": [(t["procedures_end_min"] if export else never, gone)],
     }
 
 

@@ -147,11 +147,10 @@ class LanePool(Monitor):
     def serve(self, i: int, group: int = 0) -> simpy.Event:
         done = simpy.Event(self.env)
         queue = self.queues[group]
+        self._advance()
         if self.group_open[group] and self.busy < self.lanes and not queue and not self._opening:
-            self._advance()
             self._start(i, done)
         else:
-            self._advance()
             rank = 0 if self.priority is None else self.priority[i]
             heapq.heappush(queue, (rank, next(self._seq), i, done))
             self.waiting += 1
