@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -108,3 +110,16 @@ def bordersim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProces
     """Run ``bordersim`` with *args* and capture what it says."""
     cmd = [*bordersim_command(), *args]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=600, check=False)
+
+
+def load_benchmark(name: str) -> ModuleType:
+    """A module of benchmarks/ under its own name (the references import each other by name)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

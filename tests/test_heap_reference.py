@@ -7,34 +7,14 @@ the model's priority classes removed, the two must disagree: the check can fail.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import numpy as np
 import pytest
+from conftest import load_benchmark
 
 import sim.world.model
 from sim.world.demand import Arrivals, generate_arrivals
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load() -> ModuleType:
-    name = "heap_reference"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / "heap_reference.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-ref = _load()
+ref = load_benchmark("heap_reference")
 
 # What each case must show happening, so that equality is not reached by the mechanism idling.
 EVIDENCE = {

@@ -8,34 +8,14 @@ its fields only (no timing is asserted).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
+from conftest import load_benchmark
 
 from sim.world.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load(name: str) -> ModuleType:
-    """A module of benchmarks/ under its own name (the references import each other by name)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-heap = _load("heap_reference")
-idiomatic = _load("simpy_reference")
-bench = _load("bench_loop")
+heap = load_benchmark("heap_reference")
+idiomatic = load_benchmark("simpy_reference")
+bench = load_benchmark("bench_loop")
 
 # The two runs see the same trucks with the same draws and differ only in the order of events at
 # one instant (which waiting truck takes a freed lane first), so a truck's departure moves by
