@@ -179,8 +179,8 @@ def table(res: dict) -> str:
     rows.append("")
     rows.append(
         f"{n} rounds; written by `python benchmarks/bench_command.py --days {d} --rounds {n} "
-        "--readme README.md`. Separate processes of the same command differ by up to a tenth in CPU "
-        "on this machine, so a share of a few percent is read from the median, with its range."
+        "--readme README.md`. Separate processes of the same command vary from round to round in "
+        "CPU on this machine (the ranges show how much), so each verdict is read from the median."
     )
     return "\n".join(rows)
 

@@ -156,6 +156,7 @@ def benchmark(
                 "heap_identical": heap.identical(data, ref),
                 "model_events": next(model.env._eid),
                 "heap_events": ref["heap_events"],
+                "lane_visits": ref["lane_visits"],
                 "idiomatic_events": simpy_ref["simpy_events"],
                 "idiomatic_match": idiomatic.match(data.times["departure_min"], data.outcome, simpy_ref),
             }
@@ -177,6 +178,7 @@ def benchmark(
         "model_events_per_truck": first["model_events"] / n,
         "heap_events_per_truck": first["heap_events"] / n,
         "idiomatic_events_per_truck": first["idiomatic_events"] / n,
+        "lane_visits_per_truck": first["lane_visits"] / n,
         "cpu_s": cpu,
         "model_us_per_truck": us["model"],
         "heap_us_per_truck": us["heap"],
@@ -221,6 +223,7 @@ def table(res: dict[str, Any]) -> str:
         ("events per truck: model (SimPy, scheduled)", f"{res['model_events_per_truck']:.2f}"),
         ("events per truck: heap loop (pushes)", f"{res['heap_events_per_truck']:.2f}"),
         ("events per truck: idiomatic SimPy (scheduled)", f"{res['idiomatic_events_per_truck']:.2f}"),
+        ("lane-pool visits per truck (platform reviews included)", f"{res['lane_visits_per_truck']:.2f}"),
         ("us per truck: model (median CPU)", f"{res['model_us_per_truck']:.1f}"),
         ("us per truck: heap loop", f"{res['heap_us_per_truck']:.1f}"),
         ("us per truck: idiomatic SimPy", f"{res['idiomatic_us_per_truck']:.1f}"),

@@ -1,7 +1,9 @@
 """A minimal event loop on ``heapq`` that replays the model's flow exactly, truck by truck.
 
-    python benchmarks/heap_reference.py --days 90 --rounds 3         # markdown table
-    python benchmarks/heap_reference.py --days 14 --json             # the same as JSON
+    python benchmarks/heap_reference.py --days 90     # departures equal at 90 days?
+    python benchmarks/heap_reference.py --cases       # ... on every case of CASES
+
+Its timing against the model (and against an idiomatic SimPy reference) is benchmarks/bench_loop.py.
 
 The reference shares with the model only the scenario loader and the draws made before the run
 (:func:`~sim.world.demand.generate_arrivals`, :func:`~sim.world.model.draw_trucks`,
@@ -56,7 +58,6 @@ import argparse
 import heapq
 import itertools
 import json
-import statistics
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -786,67 +787,6 @@ def compare(
     }
 
 
-def benchmark(days: int, rounds: int, seed: int = 0, path: Path = BASELINE) -> dict[str, Any]:
-    """Model and reference interleaved, *rounds* times each, in this process; CPU of the loops only."""
-    sc = load_scenario(path, {"run.days": days, "run.warmup_days": min(7, days - 1)})
-    model_cpu, ref_cpu = [], []
-    first: dict[str, Any] = {}
-    for r in range(rounds):
-        data, simpy_events, cpu = run_model(sc, seed)
-        model_cpu.append(cpu)
-        prepared = prepare(sc, seed)
-        started = time.process_time()
-        ref = run_loop(prepared)
-        ref_cpu.append(time.process_time() - started)
-        if r == 0:
-            first = {
-                "trucks": len(data.arrivals),
-                "identical": identical(data, ref),
-                "simpy_events": simpy_events,
-                "heap_events": ref["heap_events"],
-                "lane_visits": ref["lane_visits"],
-            }
-        del data, prepared, ref
-    n = first["trucks"]
-    ratios = [m / f for m, f in zip(model_cpu, ref_cpu, strict=True)]
-    return {
-        "scenario": path.stem,
-        "days": days,
-        "seed": seed,
-        "rounds": rounds,
-        **first,
-        "simpy_events_per_truck": first["simpy_events"] / n,
-        "heap_events_per_truck": first["heap_events"] / n,
-        "lane_visits_per_truck": first["lane_visits"] / n,
-        "model_cpu_s": model_cpu,
-        "reference_cpu_s": ref_cpu,
-        "model_us_per_truck": statistics.median(model_cpu) / n * 1e6,
-        "reference_us_per_truck": statistics.median(ref_cpu) / n * 1e6,
-        "ratio_median": statistics.median(ratios),
-        "ratio_min": min(ratios),
-    }
-
-
-def table(res: dict[str, Any]) -> str:
-    """The benchmark's result as a markdown table."""
-    rows = [
-        ("trucks", f"{res['trucks']:,}"),
-        ("SimPy events per truck (model, scheduled)", f"{res['simpy_events_per_truck']:.2f}"),
-        ("heap events per truck (reference, pushed)", f"{res['heap_events_per_truck']:.2f}"),
-        ("lane-pool visits per truck", f"{res['lane_visits_per_truck']:.2f}"),
-        ("model, us per truck (median CPU)", f"{res['model_us_per_truck']:.1f}"),
-        ("reference, us per truck (median CPU)", f"{res['reference_us_per_truck']:.1f}"),
-        ("model, CPU s by round", ", ".join(f"{x:.2f}" for x in res["model_cpu_s"])),
-        ("reference, CPU s by round", ", ".join(f"{x:.2f}" for x in res["reference_cpu_s"])),
-        ("model / reference CPU, median of the rounds' ratios", f"{res['ratio_median']:.2f}"),
-        ("model / reference CPU, smallest of the rounds' ratios", f"{res['ratio_min']:.2f}"),
-    ]
-    head = f"baseline, {res['days']} days, seed {res['seed']}, {res['rounds']} rounds (event loop CPU only)"
-    lines = [head, "", "| quantity | value |", "| --- | --- |"]
-    lines += [f"| {k} | {v} |" for k, v in rows]
-    return "\n".join(lines)
-
-
 def require_this_checkout() -> None:
     """Stop unless ``sim`` is imported from this checkout: a benchmark of an installed copy from
     elsewhere would time other code than the one beside it."""
@@ -858,36 +798,28 @@ def require_this_checkout() -> None:
 
 
 def main() -> None:
-    """Command line: check equality at the horizon, then time model and reference interleaved."""
+    """Command line: check that the model's and the reference's departures are equal; exit 1 if not."""
     require_this_checkout()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=90)
-    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scenario", type=Path, default=BASELINE)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    parser.add_argument("--cases", action="store_true", help="check equality on every case and stop")
+    parser.add_argument("--cases", action="store_true", help="check every case of CASES instead")
     args = parser.parse_args()
     if args.cases:
-        results = {}
-        for name in CASES:
-            started = time.perf_counter()
-            results[name] = {**compare(load_case(name), args.seed), "wall_s": time.perf_counter() - started}
-            if not args.json:
-                print(name, results[name])
-        if args.json:
-            print(json.dumps(results, indent=2))
-        return
-    res = benchmark(args.days, max(args.rounds, 1), args.seed, args.scenario)
+        scenarios = {name: load_case(name) for name in CASES}
+    else:
+        scenarios = {args.scenario.stem: load_scenario(args.scenario, {"run.days": args.days})}
+    results = {}
+    for name, sc in scenarios.items():
+        started = time.perf_counter()
+        results[name] = {**compare(sc, args.seed), "wall_s": time.perf_counter() - started}
+        if not args.json:
+            r = results[name]
+            print(f"{name}: departures identical for {r['identical']:,} of {r['trucks']:,} trucks")
     if args.json:
-        print(json.dumps(res, indent=2))
-        if res["identical"] != res["trucks"]:
-            raise SystemExit(1)
-        return
-    print(f"departures identical: {res['identical']} of {res['trucks']} trucks")
-    print(table(res))
-    if res["identical"] != res["trucks"]:
-        raise SystemExit(1)
+        print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":
