@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -182,32 +182,23 @@ def figure_stems(plots: Plots, gates: Sequence[str]) -> frozenset[str]:
 # when a figure is drawn, not while the replications run (and held in memory beside them).
 
 
-def run_figures(*args: Any, **kwargs: Any) -> dict[str, Any]:
-    """:func:`sim.presentation.plots.run_figures`."""
-    from sim.presentation import plots
+def _from_plots(name: str) -> Callable[..., Any]:
+    """:mod:`sim.presentation.plots`'s function *name*, imported when first called."""
 
-    return plots.run_figures(*args, **kwargs)
+    def draw(*args: Any, **kwargs: Any) -> Any:
+        from sim.presentation import plots
 
+        return getattr(plots, name)(*args, **kwargs)
 
-def comparison(*args: Any, **kwargs: Any) -> Any:
-    """:func:`sim.presentation.plots.comparison`."""
-    from sim.presentation import plots
-
-    return plots.comparison(*args, **kwargs)
-
-
-def comparison_queues(*args: Any, **kwargs: Any) -> Any:
-    """:func:`sim.presentation.plots.comparison_queues`."""
-    from sim.presentation import plots
-
-    return plots.comparison_queues(*args, **kwargs)
+    draw.__name__ = draw.__qualname__ = name
+    draw.__doc__ = f":func:`sim.presentation.plots.{name}`, imported on first use."
+    return draw
 
 
-def sweep_curve(*args: Any, **kwargs: Any) -> Any:
-    """:func:`sim.presentation.plots.sweep_curve`."""
-    from sim.presentation import plots
-
-    return plots.sweep_curve(*args, **kwargs)
+run_figures = _from_plots("run_figures")
+comparison = _from_plots("comparison")
+comparison_queues = _from_plots("comparison_queues")
+sweep_curve = _from_plots("sweep_curve")
 
 
 def _save_figures(figs: dict[str, Any], folder: Path) -> None:
