@@ -63,12 +63,9 @@ def hashes_of(path: Path) -> dict[str, str | int]:
 
 def main(argv: list[str] | None = None) -> int:
     """Print every scenario's hashes; say which differ from the committed file."""
-    import sim
+    from heap_reference import require_this_checkout  # beside this script
 
-    if not Path(sim.__file__).resolve().is_relative_to(ROOT):
-        raise SystemExit(
-            f"sim is imported from {Path(sim.__file__).parent}, not this checkout: PYTHONPATH={ROOT}"
-        )
+    require_this_checkout()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="rewrite the committed hashes")
     args = parser.parse_args(argv)
