@@ -365,6 +365,59 @@ def test_sigterm_stops_like_ctrl_c_and_sweep_resumes_only_matching(tmp_path: Pat
     assert "# seed: 5" in (out / "scenario.yaml").read_text()
 
 
+HALF_SENT = """
+import os, struct, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from sim.experiments.experiment import _stop_workers
+
+def half_a_result(fd, flag):
+    os.write(fd, struct.pack("!i", 1_000_000) + b"x" * 1000)  # a result's header and its start
+    open(flag, "w").close()
+    time.sleep(600)
+
+if __name__ == "__main__":
+    pool = ProcessPoolExecutor(1)
+    flag = sys.argv[2]
+    pool.submit(half_a_result, pool._result_queue._writer.fileno(), flag)
+    while not os.path.exists(flag):
+        time.sleep(0.01)
+    if sys.argv[1] == "stop_workers":
+        _stop_workers(pool)
+    else:  # what the stop did before: kill the workers, then shut the pool down
+        for proc in pool._processes.values():
+            proc.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+    print("stopped")
+"""
+
+
+@pytest.mark.parametrize("stop", ["stop_workers", "terminate_only"])
+def test_a_worker_killed_while_sending_its_result_does_not_hang_the_stop(tmp_path: Path, stop: str) -> None:
+    """A worker killed half-way through sending its result used to leave the pool waiting for the
+    rest for ever, so an interrupted run hung instead of exiting (seen once in CI under load).
+    The same half-sent result, written on purpose, shows the old stop hanging and the new one not."""
+    script = tmp_path / "half_sent.py"
+    script.write_text(HALF_SENT)
+    flag = str(tmp_path / "written")
+    proc = subprocess.Popen(
+        [sys.executable, str(script), stop, flag],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    try:
+        out, err = proc.communicate(timeout=6 if stop == "terminate_only" else 30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        assert stop == "terminate_only", "the stop hung on a half-sent result"
+        return
+    assert stop == "stop_workers", f"the old stop did not hang, so this test shows nothing: {out}{err}"
+    assert proc.returncode == 0, err
+    assert out.strip() == "stopped"
+
+
 # -- a full disk or a read-only folder ------------------------------------------------------------
 
 

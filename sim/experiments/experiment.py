@@ -15,6 +15,7 @@ import ctypes
 import datetime as dt
 import itertools
 import math
+import multiprocessing.connection
 import os
 import signal
 import sys
@@ -151,15 +152,39 @@ def _watch_parent(ppid: int) -> None:
     os._exit(1)
 
 
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Kill a pool's workers now: an interrupted run keeps nothing they would still finish."""
+def _stop_workers(pool: ProcessPoolExecutor, timeout_s: float = 10.0) -> None:
+    """Kill a pool's workers now: an interrupted run keeps nothing they would still finish.
+
+    A worker killed while it sends its result leaves half a message in the pool's result pipe,
+    and the pool's manager thread would wait for the rest for ever: ``shutdown(wait=True)`` and
+    the interpreter's exit both join that thread, so the command would hang instead of stopping.
+    Once the workers are gone, closing this process's own copy of the pipe's write end (the
+    only one left) turns that wait into end-of-file, which the pool handles as a broken pool.
+    """
+    procs = list((getattr(pool, "_processes", None) or {}).values())
     terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
     if terminate is not None:
         terminate()
-        return
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+    else:
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.terminate()
+    sentinels = []
+    for proc in procs:
         with contextlib.suppress(Exception):
-            proc.terminate()
+            sentinels.append(proc.sentinel)
+    if sentinels:
+        multiprocessing.connection.wait(sentinels, timeout=timeout_s)
+    for proc in procs:
+        with contextlib.suppress(Exception):
+            if proc.is_alive():
+                proc.kill()
+    if sentinels:
+        multiprocessing.connection.wait(sentinels, timeout=timeout_s)
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
 
 
 def run_tasks(
