@@ -33,7 +33,7 @@ import pandas as pd
 from sim.experiments.answer import ANSWER, EpisodeAnswer, answer_figures, day_figures, episode_answers
 from sim.experiments.folders import RunInterruptedError
 from sim.experiments.histograms import time_in_system_histogram
-from sim.experiments.results import Run, Window, run, statement, unstable
+from sim.experiments.results import Run, Window, give_back_free_memory, run, statement, unstable
 from sim.experiments.stats import (
     kpi_domain,
     mser5,
@@ -93,7 +93,7 @@ def run_replication(
     if keep_series:
         queues = r.queues[["time_h", "gate", "place", "queue_mean"]].copy()
         queues["queue_mean"] = queues["queue_mean"].astype(np.float32)
-    return Replication(
+    rep = Replication(
         index,
         r.kpis(window),
         r.daily,
@@ -106,6 +106,9 @@ def run_replication(
         days=day_figures(r),
         tis_hist=time_in_system_histogram(r, window),
     )
+    del r
+    give_back_free_memory()  # the tables' scratch arrays, and a run not kept, are gone
+    return rep
 
 
 _PR_SET_PDEATHSIG = 1
