@@ -301,7 +301,12 @@ def test_events_that_change_nothing_are_warned_about(tmp_path: Path, capsys) -> 
         (["--dask", "tcp://127.0.0.1:9"], "cannot reach a Dask scheduler"),
     ],
 )
-def test_run_refuses_nonsense_before_simulating(tmp_path: Path, capsys, args: list[str], says: str) -> None:
+def test_run_refuses_nonsense_before_simulating(
+    tmp_path: Path, capsys, monkeypatch, args: list[str], says: str
+) -> None:
+    # Nothing listens on port 9: the refusal comes when the wait for a scheduler ends, and the
+    # check is of the refusal, not of how long the command waits (10 s), so it waits 1 s here.
+    monkeypatch.setattr("sim.presentation.cli.DASK_TIMEOUT_S", 1)
     out = tmp_path / "out"
     started = time.perf_counter()
     assert cli("run", str(BASELINE), "-o", str(out), "-q", *args) == 2

@@ -407,7 +407,7 @@ def test_a_worker_killed_while_sending_its_result_does_not_hang_the_stop(tmp_pat
         env=ENV,
     )
     try:
-        out, err = proc.communicate(timeout=6 if stop == "terminate_only" else 30)
+        out, err = proc.communicate(timeout=3 if stop == "terminate_only" else 30)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
