@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import textbook
 from scipy import stats
 
 from sim.experiments.results import give_back_free_memory
@@ -147,3 +148,23 @@ def test_giving_back_free_memory_frees_cycles_and_returns_the_heap() -> None:
     give_back_free_memory()
     assert held - _rss_mib() > 0.8 * 50_000 * 2000 / 2**20
     assert len(after) == 10
+
+
+def test_only_a_large_run_gives_back_its_memory(monkeypatch) -> None:
+    """A full collection costs tens of milliseconds in a process that holds much: a short run,
+    as sweeps and optimisation make by the hundred, must not pay it; a large one does, twice
+    (after the model and after its replication's tables)."""
+    import sim.experiments.experiment as experiment
+    import sim.experiments.results as results
+
+    calls: list[int] = []
+    monkeypatch.setattr(results, "give_back_free_memory", lambda: calls.append(1))
+    monkeypatch.setattr(experiment, "give_back_free_memory", lambda: calls.append(1))
+    sc = textbook({"run.days": 2, "run.warmup_days": 0})
+    experiment.run_replication(sc, 0, 0)
+    assert calls == []
+    trucks = len(experiment.run_replication(sc, 0, 0, keep_run=True).run.trucks)
+    monkeypatch.setattr(results, "GIVE_BACK_MIN_TRUCKS", trucks)
+    monkeypatch.setattr(experiment, "GIVE_BACK_MIN_TRUCKS", trucks)
+    experiment.run_replication(sc, 0, 0)
+    assert calls == [1, 1]

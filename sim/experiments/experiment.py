@@ -33,7 +33,15 @@ import pandas as pd
 from sim.experiments.answer import ANSWER, EpisodeAnswer, answer_figures, day_figures, episode_answers
 from sim.experiments.folders import RunInterruptedError
 from sim.experiments.histograms import time_in_system_histogram
-from sim.experiments.results import Run, Window, give_back_free_memory, run, statement, unstable
+from sim.experiments.results import (
+    GIVE_BACK_MIN_TRUCKS,
+    Run,
+    Window,
+    give_back_free_memory,
+    run,
+    statement,
+    unstable,
+)
 from sim.experiments.stats import (
     kpi_domain,
     mser5,
@@ -106,8 +114,9 @@ def run_replication(
         days=day_figures(r),
         tis_hist=time_in_system_histogram(r, window),
     )
-    del r
-    give_back_free_memory()  # the tables' scratch arrays, and a run not kept, are gone
+    if len(r.data.arrivals) >= GIVE_BACK_MIN_TRUCKS:
+        del r
+        give_back_free_memory()  # the tables' scratch arrays, and a run not kept, are gone
     return rep
 
 

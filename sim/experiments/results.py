@@ -79,8 +79,15 @@ def run(
     started = time.perf_counter()
     data = Model(scenario, seed, arrivals).run(progress)
     data.wall_s = time.perf_counter() - started  # drawing the trucks and building the model too
-    give_back_free_memory()  # the trucks' processes are gone; their memory need not stay held
+    if len(data.arrivals) >= GIVE_BACK_MIN_TRUCKS:
+        give_back_free_memory()  # the trucks' processes are gone; their memory need not stay held
     return Run(data)
+
+
+GIVE_BACK_MIN_TRUCKS = 100_000
+"""Runs of at least this many trucks (a 90-day baseline has about 146,000) give their freed
+memory back as they end; below it there is little to give back, and a full collection (about
+50 ms in a process that holds much) would cost a short run more than it saves."""
 
 
 def give_back_free_memory() -> None:

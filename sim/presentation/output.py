@@ -31,7 +31,7 @@ from sim.experiments.folders import (
     write_marker,
     writing_error,
 )
-from sim.experiments.results import Run, give_back_free_memory
+from sim.experiments.results import Run
 from sim.presentation.figure_names import figure_choice
 from sim.presentation.glossary import kpi_label
 from sim.presentation.report import sweep_kpis_note, write_report
@@ -217,7 +217,6 @@ def _run_figures(result: Run | Experiment, plots: Plots, folder: Path, lang: str
     """Draw and save the figures *plots* asks for of a run or an experiment."""
     stems = figure_stems(plots, list(result.scenario.gates))
     if stems:
-        give_back_free_memory()  # the tables' scratch memory, before matplotlib takes its own
         _save_figures(run_figures(result, lang, only=stems), folder)
 
 
