@@ -48,6 +48,28 @@ def test_the_same_key_twice_is_refused(tmp_path: Path) -> None:
     assert "the same --lever key is given twice: run.days" in done.stderr
 
 
+@pytest.mark.parametrize("date", ["2025-10-32", "2025-02-29", "2025-13-01"])
+def test_a_date_that_is_no_day_of_the_calendar_is_refused_at_its_line(tmp_path: Path, date: str) -> None:
+    """YAML reads 2025-10-32 as a date and Python refuses to build it: the file and its line are
+    named, exit 2, no traceback; the same through --set."""
+    text = (
+        f"extends: {BASELINE}\nname: bad_date\nevents:\n  - kind: closure\n    start: 2025-10-01\n"
+        f"    end: {date}\n    gates: [huu_nghi]\n"
+    )
+    (tmp_path / "bad_date.yaml").write_text(text)
+    done = bordersim("check", "bad_date.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "error: bad_date.yaml: invalid scenario" in done.stderr
+    assert "line 6" in done.stderr
+    assert f"'{date}' is not a date of the calendar" in done.stderr
+    done = bordersim("check", str(BASELINE), "--set", f"run.start_date={date}")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f"--set run.start_date={date}: invalid scenario" in done.stderr
+    assert "run.start_date" in done.stderr.splitlines()[1]
+
+
 def test_o_may_not_hold_the_scenario_or_what_it_extends(tmp_path: Path) -> None:
     here = tmp_path / "work"
     here.mkdir()
