@@ -121,3 +121,42 @@ def test_a_queue_growing_in_a_month_is_never_said_not_to_grow(harvest) -> None:
     row = bn[(bn["gate"] == "huu_nghi") & (bn["direction"] == "export")].iloc[0]
     assert "2025-10" in row["grows_months"]
     assert "does not grow" not in row["statement"]
+
+
+def test_a_queue_not_back_by_the_end_has_built_up_however_its_peak_compares() -> None:
+    """China closes two hours early at Huu Nghi for a week (exports at 19:00, imports at 21:00,
+    a case a new user tried): the export backlog never comes back
+    to its level, while the daily peak rises less than the growth thresholds above the week
+    before's. The answer must not say "no queue built up" there, and no gate that is not back is
+    ever named quiet."""
+    sc = load_scenario("scenarios/baseline.yaml").with_changes(
+        {
+            "run.start_date": "2025-09-25",
+            "run.days": 21,
+            "run.warmup_days": 5,
+            "events": [
+                {
+                    "kind": "extended_hours",
+                    "start": "2025-10-06",
+                    "end": "2025-10-12",
+                    "gates": ["huu_nghi"],
+                    "stages": ["china_check"],
+                    "directions": [direction],
+                    "hours": {"open": "08:00", "close": close},
+                }
+                for direction, close in (("export", "19:00"), ("import", "21:00"))
+            ],
+        }
+    )
+    exp = replicate(sc, n=4, seed=0, jobs=1)
+    (answer,) = exp.answers()
+    assert answer.kind == "episode"
+    hn = next(g for g in answer.gates if (g.gate, g.direction) == ("huu_nghi", "export"))
+    assert hn.recovered is None
+    assert hn.built_up
+    for g in answer.gates:
+        if g.recovered is None and g.above_at_end > max(20, 0.25 * g.level_before):
+            assert g.built_up, (g.gate, g.direction)
+    lines = answer_lines(answers_table(exp.answers()), exp.scenario)
+    assert any(line.startswith("Huu Nghi exports: up to ") for line in lines)
+    assert not any("Huu Nghi exports" in line for line in lines if line.startswith("No queue built up"))

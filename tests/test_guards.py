@@ -152,7 +152,32 @@ def test_the_shipped_scenarios_pass_the_free_text_checks() -> None:
                 ]
             },
             "events.1",
-            "overlapping events.0 on the same gates: the later one wins",
+            "overlapping events.0 on the same gates, stages, routes and directions: the later one wins",
+        ),
+        (
+            {
+                "events": [
+                    {
+                        "kind": "extended_hours",
+                        "start": "2025-10-01",
+                        "end": "2025-10-10",
+                        "gates": ["huu_nghi"],
+                        "stages": ["china_check"],
+                        "hours": {"open": "08:00", "close": "19:00"},
+                    },
+                    {
+                        "kind": "extended_hours",
+                        "start": "2025-10-05",
+                        "end": "2025-10-12",
+                        "gates": ["huu_nghi"],
+                        "stages": ["china_check"],
+                        "directions": ["import"],
+                        "hours": {"open": "08:00", "close": "21:00"},
+                    },
+                ]
+            },
+            "events.1",
+            "overlapping events.0 on the same gates, stages, routes and directions: the later one wins",
         ),
     ],
 )
@@ -169,3 +194,30 @@ def test_a_quiet_scenario_is_not_warned_about() -> None:
     from sim.world.scenario import load_scenario
 
     assert scenario_warnings(load_scenario(BASELINE)) == []
+
+
+def test_hours_for_each_direction_at_once_are_not_an_overlap() -> None:
+    """Exports and imports given their own hours over the same days are two rules, both applied:
+    no warning that one overrides the other (the same days for one direction twice are warned)."""
+    from sim.world.checks import scenario_warnings
+    from sim.world.scenario import load_scenario
+
+    def hours(direction: str, close: str) -> dict:
+        return {
+            "kind": "extended_hours",
+            "start": "2025-10-06",
+            "end": "2025-10-12",
+            "gates": ["huu_nghi"],
+            "stages": ["china_check"],
+            "directions": [direction],
+            "hours": {"open": "08:00", "close": close},
+        }
+
+    both = load_scenario(BASELINE).with_changes(
+        {"events": [hours("export", "19:00"), hours("import", "21:00")]}
+    )
+    assert scenario_warnings(both) == []
+    twice = load_scenario(BASELINE).with_changes(
+        {"events": [hours("export", "19:00"), hours("export", "21:00")]}
+    )
+    assert [path for path, _ in scenario_warnings(twice)] == ["events.1"]

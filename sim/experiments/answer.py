@@ -225,7 +225,9 @@ class GateAnswer:
     cost_vnd_per_day: Figure
     cost_vnd_total: Figure
     built_up: bool
-    """Whether the peak rose above the level before by more than the growth thresholds."""
+    """Whether a queue built up: over the window the peak of trucks waiting rose above the daily
+    peak of the days before, or the backlog at 00:00 above its level, by more than the growth
+    thresholds (so a queue not back by the end of the run has built up)."""
 
 
 @dataclass
@@ -437,6 +439,12 @@ def _gate_answer(
         before = all_peaks[:, max(0, i0 - LEVEL_DAYS) : i0] if i0 > 0 else all_peaks[:, :1]
         base = float(np.nanmean(np.nanmax(before, axis=1)))
         built_up = bool(np.nanmean(peak_max) > base + max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * base))
+        if level is not None and not built_up:
+            # Or the backlog left its level as recovery judges it: a queue that is not back by
+            # the end of the run has built up, however its daily peak compares.
+            backlog = np.nanmean(_pivot(tables, gate, direction, "backlog"), axis=0)[span]
+            limit = level + max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * level)
+            built_up = bool(backlog.size and np.nanmax(backlog) > limit)
     return GateAnswer(
         gate=gate,
         direction=direction,

@@ -119,17 +119,20 @@ def _meaningless(sc: Scenario) -> list[tuple[str, str]]:
         spans = [(i, ev) for i, ev in enumerate(sc.events) if isinstance(ev, cls)]
         for a, (i, e1) in enumerate(spans):
             for j, e2 in spans[a + 1 :]:
-                same_gates = e1.gates is None or e2.gates is None or set(e1.gates) & set(e2.gates)
-                same_stages = (
-                    getattr(e1, "stages", None) is None
-                    or getattr(e2, "stages", None) is None
-                    or (set(e1.stages) & set(e2.stages))
+                # They meet only where every scope they both give meets: gates, stages, routes and
+                # directions (hours for exports and hours for imports are two rules, not one).
+                meet = all(
+                    getattr(e1, key, None) is None
+                    or getattr(e2, key, None) is None
+                    or set(getattr(e1, key)) & set(getattr(e2, key))
+                    for key in ("gates", "stages", "routes", "directions")
                 )
-                if same_gates and same_stages and e1.start <= e2.end and e2.start <= e1.end:
+                if meet and e1.start <= e2.end and e2.start <= e1.end:
                     out.append(
                         (
                             f"events.{j}",
-                            f"a {kind} event overlapping events.{i} on the same gates: the later one wins",
+                            f"a {kind} event overlapping events.{i} on the same gates, stages, routes "
+                            "and directions: the later one wins",
                         )
                     )
     return out
