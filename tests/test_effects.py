@@ -1,8 +1,17 @@
-"""The one judgement of a paired effect: an effect, no effect, or too few replications."""
+"""The one judgement of a paired effect: an effect, no effect, a negligible effect, or too few
+replications."""
 
 import numpy as np
 
-from sim.experiments.stats import EFFECT, NO_EFFECT, UNDECIDED, equivalence_margin, paired_effect
+from sim.experiments.stats import (
+    EFFECT,
+    NEGLIGIBLE,
+    NO_EFFECT,
+    UNDECIDED,
+    equivalence_margin,
+    paired_effect,
+)
+from sim.presentation.glossary import effect_text
 
 
 def test_a_small_effect_under_common_random_numbers_is_an_effect() -> None:
@@ -22,6 +31,24 @@ def test_a_true_zero_with_a_narrow_interval_is_no_effect() -> None:
     assert e.verdict == NO_EFFECT
     assert -e.margin <= e.ci_low
     assert e.ci_high <= e.margin
+
+
+def test_a_real_difference_inside_the_margin_is_negligible_never_no_effect() -> None:
+    """7.5 fewer trucks a day of 1,690, every pair within a few trucks: the interval leaves out
+    zero and lies inside the 1% margin (16.9): a real but negligible effect, and the sentence says
+    so rather than "no effect" beside an interval that excludes zero."""
+    rng = np.random.default_rng(4)
+    base = rng.normal(1690, 40, 4)
+    e = paired_effect("cleared_per_day_mean", base, base - 7.5 + rng.normal(0, 1.5, 4))
+    assert e.ci_high < 0
+    assert -e.margin <= e.ci_low
+    assert e.verdict == NEGLIGIBLE
+    text = effect_text(e.kpi, e.diff, e.ci_low, e.ci_high, e.verdict, e.margin, e.n_needed)
+    assert "no effect" not in text
+    assert "a real but negligible effect (inside ±" in text
+    assert "không có tác động" not in effect_text(
+        e.kpi, e.diff, e.ci_low, e.ci_high, e.verdict, e.margin, None, "vi"
+    )
 
 
 def test_a_wide_interval_is_too_few_replications_with_a_count_needed() -> None:

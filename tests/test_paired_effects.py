@@ -14,7 +14,7 @@ from conftest import TEXTBOOK, bordersim, textbook
 from scipy import stats
 
 from sim.experiments.experiment import compare, precision_met, replicate, sweep
-from sim.experiments.stats import EFFECT, NO_EFFECT, UNDECIDED, t_half_width
+from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT, UNDECIDED, t_half_width
 from sim.presentation.glossary import effect_row_text, effect_text
 from sim.presentation.report import answer_compare, build_report, sweep_answer
 
@@ -93,7 +93,7 @@ def test_the_sweep_sentence_and_the_console_give_the_paired_effect(small, faster
     assert "a paired change of -0." in done.stdout
     assert "no effect on" not in done.stdout  # the unpaired judgement is gone from the sweep
     effects = pd.read_csv(out / "effects.csv")
-    assert set(effects["verdict"]) <= {EFFECT, NO_EFFECT, UNDECIDED}
+    assert set(effects["verdict"]) <= {EFFECT, NO_EFFECT, NEGLIGIBLE, UNDECIDED}
     assert effects.set_index("kpi").loc[TIME, "verdict"] == EFFECT
     page = build_report(out)
     assert "Each point against the first (paired on common random numbers)" in page

@@ -367,7 +367,7 @@ class EnsembleRuns:
         :func:`sim.experiments.stats.paired_effect`, summarised over the sets: the 5th-95th
         percentile of the per-set differences, and in how many sets the effect is up, down, none
         within the margin, or undecided."""
-        from sim.experiments.stats import EFFECT, NO_EFFECT, paired_effect
+        from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT, paired_effect
 
         rows = []
         for k in range(1, len(self.options)):
@@ -383,7 +383,13 @@ class EnsembleRuns:
                     up = e.verdict == EFFECT and e.diff > 0
                     down = e.verdict == EFFECT and e.diff < 0
                     verdicts.append(
-                        "up" if up else "down" if down else "none" if e.verdict == NO_EFFECT else "undecided"
+                        "up"
+                        if up
+                        else "down"
+                        if down
+                        else "none"
+                        if e.verdict in (NO_EFFECT, NEGLIGIBLE)  # none that matters
+                        else "undecided"
                     )
                 d = np.asarray(diffs, dtype=float)
                 d = d[np.isfinite(d)]

@@ -144,6 +144,8 @@ def mser5(series: np.ndarray) -> int:
 
 EFFECT = "effect"
 NO_EFFECT = "no effect"
+NEGLIGIBLE = "negligible effect"
+"""A real difference (its interval leaves out zero) too small to matter: inside the margin."""
 UNDECIDED = "too few replications to tell"
 SHARE_MARGIN = 0.01
 """Default equivalence margin of a share: one percentage point."""
@@ -171,7 +173,9 @@ class Effect:
     """A paired effect on common random numbers: ``other - base`` in the KPI's unit, and its verdict.
 
     *verdict* is :data:`EFFECT` when the interval leaves out zero and the margin, :data:`NO_EFFECT`
-    when the whole interval lies within +-*margin*, and :data:`UNDECIDED` otherwise, with
+    when the whole interval lies within +-*margin* and holds zero, :data:`NEGLIGIBLE` when it lies
+    within +-*margin* and leaves out zero (a real difference too small to matter: never called
+    "no effect" beside an interval that excludes zero), and :data:`UNDECIDED` otherwise, with
     *n_needed* the replications that would about tell (``(t s_d / margin)^2``).
     """
 
@@ -205,7 +209,8 @@ def paired_effect(
     *base* and *other* hold one value per replication, replication i of one paired with
     replication i of the other (same random numbers); pairs with a NaN are left out. The
     interval is the Student-t interval of the mean difference (truncated to -1..1 for shares).
-    This one function decides "an effect", "no effect" or "too few replications" everywhere:
+    This one function decides "an effect", "no effect", "a negligible effect" or "too few
+    replications" everywhere:
     compare, sweep, optimise's robustness and the notebook.
     """
     b = np.asarray(base, dtype=float)
@@ -231,7 +236,7 @@ def paired_effect(
         low, high = max(low, -1.0), min(high, 1.0)
     needed = None
     if margin == margin and -margin <= low and high <= margin:
-        verdict = NO_EFFECT
+        verdict = NEGLIGIBLE if low > 0 or high < 0 else NO_EFFECT
     elif low > 0 or high < 0:
         verdict = EFFECT
     else:

@@ -458,10 +458,10 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "ensemble.effect": (
         "{option} against {base}, {label}: {p05} to {p95} across {m} sets (5th-95th percentile of "
-        "the paired differences); up in {up}, down in {down}, no effect in {none}, too few "
+        "the paired differences); up in {up}, down in {down}, none beyond the margin in {none}, too few "
         "replications to tell in {undecided} of the {m} sets",
         "{option} so với {base}, {label}: {p05} đến {p95} trên {m} bộ (phân vị 5-95 của chênh lệch "
-        "ghép cặp); tăng ở {up}, giảm ở {down}, không có tác động ở {none}, chưa đủ lần lặp để kết "
+        "ghép cặp); tăng ở {up}, giảm ở {down}, không vượt ngưỡng ở {none}, chưa đủ lần lặp để kết "
         "luận ở {undecided} trong {m} bộ",
     ),
     "ensemble.own": (
@@ -614,6 +614,7 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "opt.v.effect": ("a real change", "thay đổi có ý nghĩa"),
     "opt.v.no_effect": ("no change", "không thay đổi"),
+    "opt.v.negligible": ("a negligible change", "thay đổi không đáng kể"),
     "opt.v.too_few": ("too few replications to tell", "chưa đủ lần chạy để kết luận"),
     "opt.no_base": ("not run: the scenario as given was not replicated", "không có: chưa chạy kịch bản gốc"),
     "opt.chosen": ("chosen", "được chọn"),
@@ -662,6 +663,10 @@ TERMS: dict[str, tuple[str, str]] = {
     # Paired effects
     "unit.points": ("points", "điểm phần trăm"),
     "effect.no_effect": ("no effect (within ±{margin})", "không có tác động (trong phạm vi ±{margin})"),
+    "effect.negligible": (
+        "a real but negligible effect (inside ±{margin})",
+        "tác động có thật nhưng không đáng kể (trong phạm vi ±{margin})",
+    ),
     "effect.undecided": (
         "too few replications to tell (about {n} needed)",
         "chưa đủ lần chạy để kết luận (cần khoảng {n} lần)",
@@ -1449,14 +1454,18 @@ def effect_text(
 ) -> str:
     """What a paired effect says (see :func:`sim.experiments.stats.paired_effect`): the difference
     with its interval for an effect; followed by "no effect (within ±margin)" when the whole
-    interval lies inside the margin, or by "too few replications to tell (about N needed)"."""
-    from sim.experiments.stats import EFFECT, NO_EFFECT
+    interval lies inside the margin and holds zero, "a real but negligible effect (inside
+    ±margin)" when it lies inside the margin and leaves out zero, or by "too few replications to
+    tell (about N needed)"."""
+    from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT
 
     numbers = effect_numbers(kpi, diff, low, high, lang)
     if diff != diff or verdict == EFFECT:
         return numbers
     if verdict == NO_EFFECT:
         return f"{numbers}: {tr('effect.no_effect', lang, margin=margin_text(kpi, margin, lang))}"
+    if verdict == NEGLIGIBLE:
+        return f"{numbers}: {tr('effect.negligible', lang, margin=margin_text(kpi, margin, lang))}"
     if n_needed is not None and n_needed == n_needed:
         return f"{numbers}: {tr('effect.undecided', lang, n=fmt_number(int(n_needed), ',d', lang))}"
     return f"{numbers}: {tr('effect.undecided_bare', lang)}"

@@ -30,7 +30,7 @@ from sim.experiments.optimise import (
     paired_difference,
 )
 from sim.experiments.robustness import robustness_lines
-from sim.experiments.stats import EFFECT, NO_EFFECT
+from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT
 from sim.experiments.stats import UNDECIDED as EFFECT_UNDECIDED
 from sim.presentation.glossary import (
     LANGS,
@@ -146,7 +146,12 @@ def _target_lines(opt: Optimisation, o: Option, indent: str = "    ") -> list[st
     return lines
 
 
-_EFFECT_KEYS = {EFFECT: "opt.v.effect", NO_EFFECT: "opt.v.no_effect", EFFECT_UNDECIDED: "opt.v.too_few"}
+_EFFECT_KEYS = {
+    EFFECT: "opt.v.effect",
+    NO_EFFECT: "opt.v.no_effect",
+    NEGLIGIBLE: "opt.v.negligible",
+    EFFECT_UNDECIDED: "opt.v.too_few",
+}
 
 
 def _saved_text(opt: Optimisation, o: Option, lang: str = "en") -> str:
