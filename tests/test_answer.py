@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
+from conftest import textbook
 
 from sim.experiments.answer import (
     _recovery,
@@ -160,3 +163,24 @@ def test_a_queue_not_back_by_the_end_has_built_up_however_its_peak_compares() ->
     lines = answer_lines(answers_table(exp.answers()), exp.scenario)
     assert any(line.startswith("Huu Nghi exports: up to ") for line in lines)
     assert not any("Huu Nghi exports" in line for line in lines if line.startswith("No queue built up"))
+
+
+def test_compare_answers_about_the_event_an_option_adds() -> None:
+    """The base as it is against an option that adds a closure: the question is about that
+    closure, so every option, the base included, is answered over its episode's days (paired),
+    not over the whole run because the base has no event."""
+    from sim.experiments.experiment import compare
+
+    base = textbook({"run.days": 20, "run.warmup_days": 2})
+    closed = base.with_changes(
+        {"events": [{"kind": "closure", "start": "2025-01-13", "end": "2025-01-14", "gates": ["g"]}]},
+        name="closed",
+    )
+    comp = compare([base, closed], n=2, seed=0, jobs=1)
+    assert comp.answer_reference == 1
+    answers = comp.answers()
+    assert [[a.kind for a in per] for per in answers] == [["episode"], ["episode"]]
+    assert answers[0][0].first == answers[1][0].first == dt.date(2025, 1, 13)
+    assert answers[0][0].last == answers[1][0].last
+    # The other way round the base frames the answer, as before.
+    assert compare([closed, base], n=2, seed=0, jobs=1).answer_reference == 0

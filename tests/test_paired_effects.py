@@ -222,3 +222,21 @@ def test_compare_prints_each_paired_effect_in_its_unit(tmp_path: Path) -> None:
     vi = bordersim(*args, "--force", "--lang", "vi", "--precision-kpi", UTIL)
     assert vi.returncode == 0, vi.stderr
     assert " điểm phần trăm [" in vi.stdout
+
+
+def test_the_largest_effects_are_those_beyond_their_margin_ranked_by_it() -> None:
+    """compare prints, per option, the effects largest against their margins: a question about one
+    stage finds its answer there. No effect, a negligible one or too few are never listed."""
+    from sim.presentation.cli import largest_effects
+
+    d = pd.DataFrame(
+        {
+            "scenario": ["a"] * 5 + ["b"] * 2,
+            "kpi": ["k1", "k2", "k3", "k4", "shown", "k1", "k2"],
+            "diff_mean": [-6.0, 50.0, 0.01, 9.0, 100.0, 1.0, -3.0],
+            "margin": [1.0, 20.0, 0.1, 1.0, 1.0, 1.0, 1.0],
+            "verdict": [EFFECT, EFFECT, NEGLIGIBLE, EFFECT, EFFECT, UNDECIDED, EFFECT],
+        }
+    )
+    top = largest_effects(d, exclude=["shown"], k=2)
+    assert list(zip(top["scenario"], top["kpi"], strict=True)) == [("a", "k4"), ("a", "k1"), ("b", "k2")]

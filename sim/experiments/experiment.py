@@ -693,15 +693,31 @@ class Comparison:
     def names(self) -> list[str]:
         return [e.scenario.name for e in self.experiments]
 
+    @property
+    def answer_reference(self) -> int:
+        """The scenario whose episodes frame every option's answer: the base when it has an
+        episode, else the first option that has one (the base as it is against an option that
+        adds the event: the question is about that event), else the base."""
+        for k, exp in enumerate(self.experiments):
+            if any(a.kind == "episode" for a in exp.answers()):
+                return k
+        return 0
+
     def answers(self) -> list[list[EpisodeAnswer]]:
-        """Each scenario's answer about the base scenario's episodes, over the base's windows (its
-        recovery included): one window for every option, so the pairing holds."""
-        base = self.experiments[0].answers()
-        out = [base]
-        for exp in self.experiments[1:]:
+        """Each scenario's answer about the reference scenario's episodes (:attr:`answer_reference`),
+        over its windows (its recovery included): one window for every option, so the pairing
+        holds."""
+        ref = self.answer_reference
+        reference = self.experiments[ref].answers()
+        out = []
+        for k, exp in enumerate(self.experiments):
+            if k == ref:
+                out.append(reference)
+                continue
             tables = [r.days for r in exp.replications if r.days is not None]
             ok = len(tables) == len(exp.replications)
-            out.append(episode_answers(self.experiments[0].scenario, tables, exp.window, base) if ok else [])
+            sc = self.experiments[ref].scenario
+            out.append(episode_answers(sc, tables, exp.window, reference) if ok else [])
         return out
 
     def differences(self) -> pd.DataFrame:

@@ -827,21 +827,37 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         shown = list(dict.fromkeys([*precision_kpis, *COMPARE_KPIS]))
         key = d[d["kpi"].isin(shown)]
         print(tr("report.method", lang, n=comp.experiments[0].n, method=tr("report.method_paired", lang)))
+        from sim.presentation.glossary import question as question_of
+
+        base_q = question_of(comp.experiments[0].scenario, lang)
+        for exp in comp.experiments[1:]:
+            question = question_of(exp.scenario, lang)
+            if question and question != base_q:  # what the option was written to answer
+                print("  " + tr("compare.question", lang, name=exp.scenario.name, question=question))
         for name in comp.names[1:]:
             print("  " + answer_compare(d, comp.experiments[0].scenario, name, lang))
         from sim.experiments.answer import answers_table
         from sim.presentation.answer_text import answer_lines
 
-        # Every option's answer about the base's episodes, over the same days (the pairing holds).
+        # Every option's answer about the same episodes, over the same days (the pairing holds).
+        framing = comp.experiments[comp.answer_reference].scenario
         for exp, answers in zip(comp.experiments, comp.answers(), strict=True):
             if any(a.kind == "episode" for a in answers):
-                lines = answer_lines(answers_table(answers), comp.experiments[0].scenario, lang)
+                lines = answer_lines(answers_table(answers), framing, lang)
                 print(f"  {exp.scenario.name}: " + lines[0])
                 for line in lines[1:]:
                     print("    " + line)
         for row in key.itertuples():
             label = kpi_label(row.kpi, comp.experiments[0].scenario, lang)
             print(f"  {row.scenario:>24} {label:<48} {effect_row_text(row, lang)}")
+        # Where each option changes most, beyond the KPIs above: a question about one gate or
+        # stage finds its answer here rather than in a table of hundreds of rows.
+        largest = largest_effects(d, exclude=shown)
+        if len(largest):
+            print("  " + tr("compare.largest", lang, k=LARGEST_EFFECTS))
+            for row in largest.itertuples():
+                label = kpi_label(row.kpi, comp.experiments[0].scenario, lang)
+                print(f"  {row.scenario:>24} {label:<48} {effect_row_text(row, lang)}")
         if precision:
             _print_precision(_compare_precision(comp, precision_kpis, precision, lang), precision, lang)
         if runs is not None:
@@ -853,6 +869,24 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 COMPARE_KPIS = ["time_in_system_h_mean", "cleared_per_day_mean", "perishable_over_threshold_share"]
 """The KPIs ``bordersim compare`` prints the paired effect of, after those precision is about."""
+
+LARGEST_EFFECTS = 5
+"""How many of each option's largest other effects ``bordersim compare`` prints."""
+
+
+def largest_effects(differences: Any, exclude: Sequence[str] = (), k: int = LARGEST_EFFECTS) -> Any:
+    """Per option, the *k* rows of *differences* judged an effect (the interval leaves out zero
+    and reaches beyond the margin) whose mean change is largest against its margin, the KPIs of
+    *exclude* left out; in the order of the options, largest first."""
+    from sim.experiments.stats import EFFECT
+
+    d = differences[(differences["verdict"] == EFFECT) & ~differences["kpi"].isin(list(exclude))].copy()
+    d = d[d["margin"] > 0]
+    d["_size"] = (d["diff_mean"] / d["margin"]).abs()
+    order = {name: i for i, name in enumerate(dict.fromkeys(differences["scenario"]))}
+    d["_option"] = d["scenario"].map(order)
+    d = d.sort_values(["_option", "_size"], ascending=[True, False]).groupby("scenario", sort=False).head(k)
+    return d.drop(columns=["_size", "_option"])
 
 
 def _compare_precision(comp: Any, kpis: list[str], precision: float, lang: str) -> list[tuple[str, str, Any]]:

@@ -437,6 +437,12 @@ TERMS: dict[str, tuple[str, str]] = {
     "summary.bottlenecks": ("bottlenecks ({rule}):", "điểm nghẽn ({rule}):"),
     "summary.cost": ("cost of waiting: {items}", "chi phí chờ: {items}"),
     "summary.results": ("results in {folder}/", "kết quả tại {folder}/"),
+    "compare.question": ("{name} asks: {question}", "{name} hỏi: {question}"),
+    "compare.largest": (
+        "largest other effects (up to {k} per option, by change against its margin; all in differences.csv):",
+        "các tác động lớn nhất khác (tối đa {k} mỗi phương án, theo mức thay đổi so với ngưỡng; đầy đủ "
+        "trong differences.csv):",
+    ),
     "summary.answer": ("answer: {text}", "trả lời: {text}"),
     # What is unknown: the question across an ensemble of parameter sets
     "ensemble.head": (

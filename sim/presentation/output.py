@@ -325,7 +325,7 @@ def write_comparison(
             [e.bottlenecks().assign(scenario=e.scenario.name) for e in comp.experiments], ignore_index=True
         )
         bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
-        # Each option's answer about the base's episodes, over the base's windows.
+        # Each option's answer about the same episodes (Comparison.answer_reference), over the same days.
         answer = pd.concat(
             [
                 answers_table(a).assign(scenario=e.scenario.name)
