@@ -221,3 +221,19 @@ def test_hours_for_each_direction_at_once_are_not_an_overlap() -> None:
         {"events": [hours("export", "19:00"), hours("export", "21:00")]}
     )
     assert [path for path, _ in scenario_warnings(twice)] == ["events.1"]
+
+
+def test_a_problem_with_a_whole_event_is_said_without_its_python_repr(tmp_path: Path) -> None:
+    """An event ending before it starts: the message names the event and the two dates, and does
+    not repeat the event as Python prints it (datetime.date(...), braces)."""
+    text = (
+        f"extends: {BASELINE}\nname: backwards\nevents:\n  - kind: closure\n    start: 2025-10-12\n"
+        "    end: 2025-10-06\n    gates: [huu_nghi]\n"
+    )
+    (tmp_path / "backwards.yaml").write_text(text)
+    done = bordersim("check", "backwards.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "events.0: end (2025-10-06" in done.stderr
+    assert "start (2025-10-12" in done.stderr
+    assert "datetime.date(" not in done.stderr
+    assert "(got {" not in done.stderr

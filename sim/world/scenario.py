@@ -887,7 +887,10 @@ def _problems(err: ValidationError) -> list[tuple[str, str]]:
             msg = "required key is missing"
         else:
             msg = e["msg"].removeprefix("Value error, ")
-            msg = f"{msg} (got {_short(e['input'])})"
+            # The value given, unless the message names it already or it is a whole mapping or
+            # list (an event, the hours): its repr would only repeat the file in Python's words.
+            if not isinstance(e["input"], (dict, list)) and ", got " not in msg:
+                msg = f"{msg} (got {_short(e['input'])})"
         out.append((_loc_path(e["loc"]), msg))
     return out
 
