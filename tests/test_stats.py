@@ -168,3 +168,14 @@ def test_only_a_large_run_gives_back_its_memory(monkeypatch) -> None:
     monkeypatch.setattr(experiment, "GIVE_BACK_MIN_TRUCKS", trucks)
     experiment.run_replication(sc, 0, 0)
     assert calls == [1, 1]
+
+
+def test_only_a_mostly_zero_kpi_is_marked_not_every_kpi_of_a_few_replications() -> None:
+    """Four replications, a KPI non-zero in all of them: not mostly zero, no note (n = 4 is shown
+    beside it); the same with one replication at zero is marked."""
+    table = pd.DataFrame(
+        {"time_in_system_h_mean": [4.1, 4.3, 3.9, 4.2], "road_queue_max": [0.0, 3.0, 0.0, 1.0]}
+    )
+    notes = summarise(table)["ci_note"]
+    assert notes["time_in_system_h_mean"] == ""
+    assert notes["road_queue_max"].startswith("fewer than")

@@ -24,7 +24,8 @@ FEW_NONZERO = 5
 """Below this many non-zero replications an interval of a mostly-zero KPI is not reliable: with 10
 replications of a queue that forms in one replication in five, every method tried (Student-t,
 percentile and BCa bootstrap) covers the true mean only about 70% of the time. Such intervals are
-marked in the ``ci_note`` column."""
+marked in the ``ci_note`` column (when some replication is zero: a KPI non-zero in every
+replication is not mostly zero, whatever n)."""
 
 
 def kpi_domain(name: str) -> str:
@@ -87,7 +88,10 @@ def summarise(table: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
             lo, hi, m = bounded_interval(table[cols].to_numpy(dtype=float), domain, level)
             low[cols], high[cols], method[cols] = lo, hi, m
     nonzero = (table.fillna(0) != 0).sum()
-    note = np.where((n >= 2) & (nonzero < FEW_NONZERO), f"fewer than {FEW_NONZERO} non-zero replications", "")
+    # Mostly zero: some replications are zero and fewer than FEW_NONZERO are not. A KPI non-zero
+    # in every replication is not mostly zero, however few the replications (n is shown beside).
+    mostly_zero = (n >= 2) & (nonzero < FEW_NONZERO) & (nonzero < n)
+    note = np.where(mostly_zero, f"fewer than {FEW_NONZERO} non-zero replications", "")
     out = pd.DataFrame(
         {"mean": mean, "sd": sd, "ci_low": low, "ci_high": high, "ci_method": method, "ci_note": note, "n": n}
     )
