@@ -331,9 +331,7 @@ def _print_unknowns_hint(args: argparse.Namespace) -> None:
 
     if getattr(args, "ensemble", None) or args.quiet:
         return
-    where = (
-        str(DEFAULT_ENSEMBLE) if DEFAULT_ENSEMBLE.exists() else "FILE (from `bordersim calibrate --ranges`)"
-    )
+    where = str(DEFAULT_ENSEMBLE) if DEFAULT_ENSEMBLE.exists() else tr("ensemble.file_hint", args.lang)
     print(tr("ensemble.none", args.lang, file=where))
 
 

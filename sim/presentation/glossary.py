@@ -437,6 +437,10 @@ TERMS: dict[str, tuple[str, str]] = {
     "summary.bottlenecks": ("bottlenecks ({rule}):", "điểm nghẽn ({rule}):"),
     "summary.cost": ("cost of waiting: {items}", "chi phí chờ: {items}"),
     "summary.results": ("results in {folder}/", "kết quả tại {folder}/"),
+    "ensemble.file_hint": (
+        "FILE (from `bordersim calibrate --ranges`)",
+        "TỆP (tạo bằng `bordersim calibrate --ranges`)",
+    ),
     "compare.question": ("{name} asks: {question}", "{name} hỏi: {question}"),
     "compare.largest": (
         "largest other effects (up to {k} per option, by change against its margin; all in differences.csv):",
