@@ -8,6 +8,7 @@ replication, shares in % or percentage points as their axes say.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import matplotlib
 
@@ -405,4 +406,43 @@ def test_sweep_lines_of_equal_results_are_set_apart(baseline) -> None:
     assert np.allclose(a[:, 1], b[:, 1])
     assert mcolors.to_hex(lines[0].get_color()) != mcolors.to_hex(lines[1].get_color())
     assert [t.get_text() for t in ax.get_legend().get_texts()].count("95% band") == 1
+    plt.close(fig)
+
+
+def _tick_labels_overlap(fig) -> list[tuple[str, str]]:
+    """Pairs of neighbouring x tick labels (dates) whose boxes overlap, on any axes, once drawn."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    found = []
+    for ax in fig.axes:
+        labels = [t for t in ax.get_xticklabels() if t.get_visible() and t.get_text()]
+        boxes = sorted(
+            (box.x0, box.x1, t.get_text()) for t in labels for box in [t.get_window_extent(renderer)]
+        )
+        found += [(a[2], b[2]) for a, b in itertools.pairwise(boxes) if b[0] < a[1]]
+    return found
+
+
+def test_date_labels_never_run_into_one_another_on_a_three_week_run() -> None:
+    """Three weeks, a queue panel beside its legend and the daily bars: the dates a new user saw
+    run together ('29 Sep 202501 Oct 2025') are apart, in English and in Vietnamese."""
+    short = textbook({"run.start_date": "2025-09-25", "run.days": 21, "run.warmup_days": 5})
+    wider = short.with_changes({"gates.g.gate_control.lanes": 2}, name="two_lanes_at_the_gate_control")
+    comp = sim.compare([short, wider], n=2, seed=0, jobs=1)
+    exp = comp.experiments[0]
+    for lang in ("en", "vi"):
+        for fig in (plots.comparison_queues(comp, "g", lang), plots.daily_cleared(exp, lang)):
+            assert _tick_labels_overlap(fig) == []
+            assert len([t for t in fig.axes[-1].get_xticklabels() if t.get_text()]) >= 2
+            plt.close(fig)
+
+
+def test_daily_cleared_shades_the_events_edge_to_edge_of_their_days(harvest_exp) -> None:
+    """The harvest peak (6-26 Oct) is shaded on the daily bars too, from the left edge of its
+    first day's bar to the right edge of its last, labelled by its name."""
+    fig = plots.daily_cleared(harvest_exp)
+    ax = fig.axes[0]
+    label = next(name for kind, name, _, _ in plots.event_spans(harvest_exp.scenario) if kind)
+    spans = _spans(ax, label)
+    assert spans == [(pytest.approx(_num(PEAK[0]) - 0.5), pytest.approx(_num(PEAK[1]) + 0.5))]
     plt.close(fig)

@@ -407,7 +407,7 @@ def test_the_import_probe_sees_a_command_that_runs_the_model(tmp_path) -> None:
 
 @pytest.mark.parametrize("days", [1, 2, 7, 14, 15, 30, 56, 90, 119, 120, 200, 365, 730, 1500])
 def test_date_ticks_fit_any_run_length(days: int) -> None:
-    """From 2 to 8 date ticks inside the run, in order, for a day or four years; from four months
+    """From 2 to MAX_DATE_TICKS date ticks inside the run, in order, for a day or four years; from four months
     on they fall on the first of a month."""
     from sim.presentation.plots import MAX_DATE_TICKS, date_tick_days
 

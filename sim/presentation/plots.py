@@ -310,12 +310,23 @@ def _day_to_date(sc: Scenario) -> Callable[[float], float]:
     return lambda day: start + day
 
 
-def _date_axis(ax: plt.Axes, sc: Scenario | None = None, lang: str = "en") -> None:
+def _date_axis(
+    ax: plt.Axes, sc: Scenario | None = None, lang: str = "en", days_shown: pd.DatetimeIndex | None = None
+) -> None:
     """Dates as tick labels (``06 Oct 2025``; ``06/10/2025`` in Vietnamese) and, with *sc*, the
-    run's dates as x limits."""
+    run's dates as x limits; with *days_shown* instead (e.g. the days of a bar chart), ticks on
+    those days only."""
     ax.xaxis.set_major_formatter(mdates.DateFormatter(DATE_FORMATS[lang]))
     if sc is None:
-        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+        if days_shown is None or not len(days_shown):
+            ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=MAX_DATE_TICKS))
+            return
+        # The same rule as a run's axis, over the days shown (matplotlib's own date locator puts
+        # ticks on fixed days of the month, so 29 Sep and 01 Oct can collide).
+        first = float(mdates.date2num(days_shown[0]))
+        count = len(days_shown) - 1
+        ticks = [first + d for d in date_tick_days(days_shown[0].date(), count) if d <= count]
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
         return
     to_date = _day_to_date(sc)
     ax.set_xlim(to_date(0), to_date(sc.run.days))
@@ -326,15 +337,17 @@ def _date_axis(ax: plt.Axes, sc: Scenario | None = None, lang: str = "en") -> No
     )
 
 
-DATE_TICK_STEPS_DAYS = (1, 2, 3, 7, 14)
+DATE_TICK_STEPS_DAYS = (1, 2, 3, 4, 7, 14)
 """Day steps between date ticks, the smallest that keeps at most :data:`MAX_DATE_TICKS`."""
-MAX_DATE_TICKS = 8
+MAX_DATE_TICKS = 6
+"""Six dates (``25 Sep 2025``, about 0.85 in each) fit the narrowest time axis the figures draw, a
+queue panel beside its legend (about 6 in); eight ran into one another there."""
 
 
 def date_tick_days(start: dt.date, days: int) -> list[int]:
-    """Days of the run (0 = *start*) that carry a date tick: every 1, 2, 3, 7 or 14 days from the
-    start, or beyond eight 14-day steps the first day of every 1, 2, 3 or 6 months, so that a run
-    of any length has from 2 to :data:`MAX_DATE_TICKS` ticks inside it."""
+    """Days of the run (0 = *start*) that carry a date tick: every 1, 2, 3, 4, 7 or 14 days from
+    the start, or beyond six 14-day steps the first day of every 1, 2, 3 or 6 months, so that a
+    run of any length has from 2 to :data:`MAX_DATE_TICKS` ticks inside it."""
     for step in DATE_TICK_STEPS_DAYS:
         if days // step + 1 <= MAX_DATE_TICKS:
             return list(range(0, days + 1, step))
@@ -491,8 +504,8 @@ def daily_cleared(run: Result, lang: str = "en") -> Figure:
     """Trucks cleared per day by gate, stacked, against the reported mean and peak lines.
 
     For an experiment, bars are means over replications and the whiskers a 95% interval of the
-    total (its lower end at most down to 0). The warm-up is shaded over whole days, edge to edge
-    of its bars; the x axis shows dates. Every text is in *lang*.
+    total (its lower end at most down to 0). The warm-up and the events are shaded over whole
+    days, edge to edge of their bars; the x axis shows dates. Every text is in *lang*.
     """
     d = run.daily
     n = _replications(run)
@@ -530,6 +543,9 @@ def daily_cleared(run: Result, lang: str = "en") -> Figure:
         lw=1.2,
         label=tr("fig.reported_peak", lang, v=fmt_number(ref.daily_peak_ref, ",.0f", lang)),
     )
+    # Events over whole days, edge to edge of their bars, as on every other time axis.
+    to_date = _day_to_date(run.scenario)
+    _shade_events(ax, event_spans(run.scenario, None, lang), lambda day: to_date(day) - 0.5)
     warmup = run.scenario.run.warmup_days
     if warmup:
         half_day = pd.Timedelta(hours=12)
@@ -541,7 +557,7 @@ def daily_cleared(run: Result, lang: str = "en") -> Figure:
             zorder=0,
             label=tr("fig.warmup", lang),
         )
-    _date_axis(ax, lang=lang)
+    _date_axis(ax, lang=lang, days_shown=pd.DatetimeIndex(table.index))
     ax.set_ylim(bottom=0)
     ax.set_ylabel(tr("fig.cleared_per_day", lang))
     ax.set_xlabel(tr("fig.date", lang))
