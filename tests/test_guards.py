@@ -237,3 +237,35 @@ def test_a_problem_with_a_whole_event_is_said_without_its_python_repr(tmp_path: 
     assert "start (2025-10-12" in done.stderr
     assert "datetime.date(" not in done.stderr
     assert "(got {" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("010", 10),  # YAML 1.1: octal 8
+        ("-012", -12),
+        ("0o10", 8),
+        ("0x1F", 31),
+        ("1_000", 1000),
+        ("no", "no"),  # YAML 1.1: False
+        ("off", "off"),
+        ("true", True),
+        ("23:00", "23:00"),  # YAML 1.1: 1380
+    ],
+)
+def test_values_are_read_as_written_not_as_yaml_1_1_would(text: str, value: object) -> None:
+    """A person who writes 010 means ten and a cargo class named no means 'no': the files and
+    --set read them as YAML 1.2 does."""
+    from sim.world.scenario import parse_assignment
+    from sim.world.yaml_guard import guarded_load
+
+    assert guarded_load(f"x: {text}\n") == {"x": value}
+    assert parse_assignment(f"a.b={text}") == ("a.b", value)
+
+
+def test_a_leading_zero_reaches_the_scenario_as_the_number_written(tmp_path: Path) -> None:
+    (tmp_path / "zero.yaml").write_text(f"extends: {BASELINE}\nname: zero\nplatform:\n  officers: 010\n")
+    for args in (["zero.yaml"], [str(BASELINE), "--set", "platform.officers=010"]):
+        done = bordersim("check", *args, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert "  officers: 10\n" in done.stdout

@@ -2,8 +2,11 @@
 
 Duplicate keys in a mapping, nesting deeper than :data:`MAX_DEPTH` and documents whose aliases
 expand to more than :data:`MAX_NODES` values (an "alias bomb": 1 KB that expands to gigabytes)
-are refused with a YAML error at the line concerned. Clock times such as ``23:00`` stay text:
-YAML 1.1 would read them as base-60 numbers (1380).
+are refused with a YAML error at the line concerned. Where YAML 1.1 would read a value as
+something else than what a person wrote, it is read as YAML 1.2 reads it: clock times such as
+``23:00`` stay text (1.1: the base-60 number 1380), ``010`` is ten (1.1: octal 8; ``0o10`` is
+octal), and only ``true``/``false`` are booleans (1.1 also ``yes``, ``no``, ``on``, ``off``, so a
+cargo class named ``no`` became False).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ MAX_NODES = 200_000
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _MERGE = "tag:yaml.org,2002:merge"
+_BOOL = "tag:yaml.org,2002:bool"
 
 
 class _Loader(yaml.SafeLoader):
@@ -67,6 +71,17 @@ class _Loader(yaml.SafeLoader):
                 seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_int(self, node: Any) -> Any:
+        """An integer as YAML 1.2 reads it: decimal unless ``0b``, ``0o`` or ``0x`` says
+        otherwise (YAML 1.1 reads ``010`` as octal 8)."""
+        text = str(self.construct_scalar(node)).replace("_", "")
+        sign = -1 if text.startswith("-") else 1
+        digits = text.lstrip("+-")
+        for prefix, base in (("0b", 2), ("0o", 8), ("0x", 16)):
+            if digits.lower().startswith(prefix):
+                return sign * int(digits[2:], base)
+        return sign * int(digits, 10)
+
     def construct_yaml_timestamp(self, node: Any) -> Any:
         """A date or time as YAML reads it; one that is no day of the calendar (2025-10-32,
         2025-02-29) is refused at its line instead of ending in Python's ValueError."""
@@ -79,16 +94,20 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+_Loader.add_constructor(_INT, _Loader.construct_yaml_int)
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT)]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT, _BOOL)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-# YAML 1.1's numbers without its base-60 forms (which turn 23:00 into 1380).
+# Integers as YAML 1.2 writes them, leading zeros read as decimal, without YAML 1.1's base-60
+# forms (which turn 23:00 into 1380).
 _Loader.add_implicit_resolver(
     _INT,
-    re.compile(r"""^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$""", re.X),
+    re.compile(r"""^(?:[-+]?0b[0-1_]+|[-+]?0o[0-7_]+|[-+]?[0-9][0-9_]*|[-+]?0x[0-9a-fA-F_]+)$""", re.X),
     list("-+0123456789"),
 )
+# Booleans as YAML 1.2 writes them: yes, no, on and off stay text.
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 _Loader.add_implicit_resolver(
     _FLOAT,
     re.compile(
