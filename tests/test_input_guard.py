@@ -237,7 +237,8 @@ def test_kpis_readme_without_markers_is_refused(tmp_path: Path, capsys: pytest.C
 def test_optimise_checks_the_window_against_every_option(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = ["--lever", "run.days=10,30", "--window", "2025-09-20..2025-09-25", "-o", str(tmp_path / "o")]
+    args = ["--set", "run.days=10", "--lever", "gates.huu_nghi.customs_docs.lanes=6,7"]
+    args += ["--window", "2025-09-20..2025-09-25", "-o", str(tmp_path / "o")]
     err = refused(capsys, "optimise", str(BASELINE), "--target", "cleared_per_day_mean >= 1", *args)
     assert "--window:" in err
     assert "is not inside the run (2025-09-01..2025-09-10)" in err
@@ -427,3 +428,48 @@ def test_compare_warns_when_only_the_warm_ups_differ(
     assert "warm-up 7" in err
     assert "warm-up 14" in err
     assert "start dates or horizons differ" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            [
+                "optimise",
+                "--target",
+                "cleared_per_day_mean >= 1",
+                "--lever",
+                "gates.huu_nghi.customs_docs.lanes=6,6",
+            ],
+            "gates.huu_nghi.customs_docs.lanes: 6 is given twice; each value makes an option",
+        ),
+        (
+            ["optimise", "--target", "cleared_per_day_mean >= 1", "--lever", "run.days=20,30"],
+            "run.days is not a policy to choose",
+        ),
+        (
+            ["optimise", "--target", "cleared_per_day_mean >= 1", "--lever", "name=a,b"],
+            "name is not a policy to choose",
+        ),
+        (
+            [
+                "optimise",
+                "--target",
+                "time_in_system_h_mean <= 1e309",
+                "--lever",
+                "gates.huu_nghi.customs_docs.lanes=6,7",
+            ],
+            "is not a finite number; a target needs one",
+        ),
+        (["sweep", "--vary", "platform.officers=8,8"], "8 is given twice for 'platform.officers'"),
+    ],
+)
+def test_a_lever_or_point_that_means_nothing_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], says: str
+) -> None:
+    """The same value twice (two identical options), a key that is no policy (the run's length,
+    its name) and an infinite bound are refused before anything runs, naming the argument."""
+    command, *rest = args
+    err = refused(capsys, command, str(BASELINE), *rest, "-o", str(tmp_path / "o"))
+    assert says in err
+    assert not (tmp_path / "o").exists()

@@ -70,7 +70,10 @@ def parse_target(text: str) -> Target:
             f"expected a target like 'time_in_system_h_mean_export <= 4' (the operators are <= and >=)"
             f"{strict}, got {text[:120]!r}"
         )
-    return Target(m.group(1), m.group(2), float(m.group(3).replace(",", "").replace("_", "")))
+    bound = float(m.group(3).replace(",", "").replace("_", ""))
+    if not math.isfinite(bound):
+        raise ValueError(f"the bound of {text[:120]!r} is not a finite number; a target needs one")
+    return Target(m.group(1), m.group(2), bound)
 
 
 def parse_lever(text: str) -> tuple[str, list[Any]]:

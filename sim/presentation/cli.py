@@ -935,7 +935,27 @@ def _parse_vary(texts: list[str]) -> dict[str, list[Any]]:
             if isinstance(value, str)
             else values
         )
+        twice = _repeated(vary[key])
+        if twice:
+            raise UsageError(
+                f"--vary {text[:100]}: {twice} is given twice for {key!r}; each value makes a point, "
+                "give it once"
+            )
     return vary
+
+
+NOT_LEVERS = frozenset({"name", "name_vi", "question", "question_vi", "run", "kpi", "answer", "sweep"})
+"""Top-level scenario keys that are no policy: what is measured and how, not what is done."""
+
+
+def _repeated(values: list[Any]) -> str | None:
+    """The first value of *values* given again (as text), or None."""
+    seen: list[Any] = []
+    for v in values:
+        if any(v == s and type(v) is type(s) for s in seen):
+            return repr(v) if isinstance(v, str) else str(v)
+        seen.append(v)
+    return None
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -1087,6 +1107,14 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
         if len(levers) < len(parsed):
             twice = sorted({k for k, _ in parsed if [p for p, _ in parsed].count(k) > 1})
             raise ValueError(f"the same --lever key is given twice: {', '.join(twice)}; give each key once")
+        for key, values in levers.items():
+            if (again := _repeated(values)) is not None:
+                raise ValueError(f"{key}: {again} is given twice; each value makes an option, give it once")
+            if key.split(".")[0] in NOT_LEVERS:
+                raise ValueError(
+                    f"{key} is not a policy to choose: a lever sets the gates, the platform, the demand or "
+                    f"the events (not {', '.join(sorted(NOT_LEVERS))})"
+                )
         _check_grid("--lever", [len(v) for v in levers.values()], args.max_points)
     except ValueError as err:
         raise UsageError(f"--target/--lever: {err}") from None
