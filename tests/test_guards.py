@@ -269,3 +269,23 @@ def test_a_leading_zero_reaches_the_scenario_as_the_number_written(tmp_path: Pat
         done = bordersim("check", *args, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         assert "  officers: 10\n" in done.stdout
+
+
+def test_an_unknown_key_in_a_costs_or_ranges_file_is_set_against_that_files_keys(tmp_path: Path) -> None:
+    """A costs file with 'run:' was told 'did you mean run?' and shown the scenario's keys: the
+    keys allowed are the costs file's own (and the ranges file's own)."""
+    (tmp_path / "costs.yaml").write_text("levers: {}\nincluded_waiting_cost: true\n")
+    lever = ["--lever", "gates.huu_nghi.customs_docs.lanes=6,7", "--target", "cleared_per_day_mean >= 1"]
+    done = bordersim("optimise", str(BASELINE), *lever, "--costs", "costs.yaml", "-o", "o", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "included_waiting_cost: unknown key; did you mean 'include_waiting_cost'?" in done.stderr
+    assert "allowed here: include_waiting_cost, levers, name" in done.stderr
+    from sim.world.ranges import load_ranges
+    from sim.world.scenario import ScenarioError
+
+    (tmp_path / "ranges.yaml").write_text("factorz: []\n")
+    with pytest.raises(ScenarioError) as err:
+        load_ranges(tmp_path / "ranges.yaml")
+    text = str(err.value)
+    assert "factorz: unknown key; did you mean 'factors'?" in text
+    assert "cargo_classes" not in text  # a scenario's key, not the ranges file's

@@ -85,7 +85,7 @@ def load_targets(path: str | Path) -> tuple[Targets, Path]:
     try:
         return Targets.model_validate(data), path.parent
     except ValidationError as err:
-        raise ScenarioError(str(path), _problems(err), what="targets file") from None
+        raise ScenarioError(str(path), _problems(err, Targets), what="targets file") from None
 
 
 @dataclass

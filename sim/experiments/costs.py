@@ -278,7 +278,7 @@ def load_costs(path: str | Path) -> CostsFile:
     try:
         return CostsFile.model_validate(data)
     except ValidationError as err:
-        raise CostsError(source, _problems(err)) from None
+        raise CostsError(source, _problems(err, CostsFile)) from None
 
 
 def value_text(value: Any) -> str:

@@ -381,7 +381,7 @@ def load_case(path: str | Path, twin: bool = False) -> tuple[Case, Scenario]:
     try:
         case = Case.model_validate(read_yaml_file(path, str(path), "validation case"))
     except ValidationError as err:
-        raise ScenarioError(str(path), _problems(err), what="validation case") from None
+        raise ScenarioError(str(path), _problems(err, Case), what="validation case") from None
     rule = band_of(case.reported, case.measure.domain)
     if not _same_band(case.band, rule):
         msg = f"{list(case.band)} is not the tolerance rule's band {list(rule)} (see sim/validation.py)"

@@ -287,7 +287,7 @@ def validate_ranges(data: Any, source: str = "<ranges>") -> Ranges:
     try:
         ranges = Ranges.model_validate(dict(data))
     except ValidationError as err:
-        raise ScenarioError(source, _problems(err), what="ranges file") from None
+        raise ScenarioError(source, _problems(err, Ranges), what="ranges file") from None
     ranges._source = source
     return ranges
 

@@ -810,9 +810,9 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+def _model_at(loc: tuple[Any, ...], root: type[BaseModel] | None = None) -> type[BaseModel] | None:
     """The model class whose keys are allowed at *loc* (a pydantic error's path, without its last
-    part), or None where the path leads to no model."""
+    part) under *root* (default: the scenario), or None where the path leads to no model."""
     import typing
 
     def models_in(tp: Any) -> list[type[BaseModel]]:
@@ -840,7 +840,7 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
             return None
         return None
 
-    tp: Any = Scenario
+    tp: Any = root or Scenario
     for part in loc:
         if isinstance(part, int) or (isinstance(part, str) and part.startswith("function-")):
             origin = typing.get_origin(tp)
@@ -865,10 +865,10 @@ def unknown_name(kind: str, name: Any, known: Any) -> str:
     return f"unknown {kind} {_short(name)}{hint} (known: {', '.join(known)})"
 
 
-def _unknown_key(loc: tuple[Any, ...]) -> str:
-    """'unknown key' with a did-you-mean and the keys allowed there."""
+def _unknown_key(loc: tuple[Any, ...], root: type[BaseModel] | None = None) -> str:
+    """'unknown key' with a did-you-mean and the keys allowed there (in *root*'s file)."""
     key = str(loc[-1])
-    model = _model_at(loc[:-1])
+    model = _model_at(loc[:-1], root)
     if model is None:
         return "unknown key"
     known = sorted(model.model_fields)
@@ -877,12 +877,15 @@ def _unknown_key(loc: tuple[Any, ...]) -> str:
     return f"unknown key{hint} (allowed here: {', '.join(known)})"
 
 
-def _problems(err: ValidationError) -> list[tuple[str, str]]:
+def _problems(err: ValidationError, root: type[BaseModel] | None = None) -> list[tuple[str, str]]:
+    """(key, what is wrong) for each error of *err*, a validation of *root* (default: the
+    scenario; a costs, ranges, targets or case file passes its own model, so that an unknown key
+    is set against that file's keys, not a scenario's)."""
     out = []
     for e in err.errors():
         kind = e["type"]
         if kind == "extra_forbidden":
-            msg = _unknown_key(e["loc"])
+            msg = _unknown_key(e["loc"], root)
         elif kind == "missing":
             msg = "required key is missing"
         else:
