@@ -231,3 +231,18 @@ def _nested(key: str, value):
     for part in reversed(key.split(".")):
         out = {part: out}
     return out
+
+
+def test_a_variant_without_a_name_is_named_after_its_own_file(tmp_path) -> None:
+    """A file that extends the baseline and gives no name is not called 'baseline' (it would
+    write into the baseline's results folder): it takes its own file's name; one that gives a
+    name keeps it, and a file two steps down is named after itself too."""
+    from conftest import BASELINE
+
+    (tmp_path / "slower.yaml").write_text(f"extends: {BASELINE}\nplatform:\n  officers: 6\n")
+    (tmp_path / "named.yaml").write_text(f"extends: {BASELINE}\nname: my_name\n")
+    (tmp_path / "deeper.yaml").write_text("extends: slower.yaml\nplatform:\n  officers: 5\n")
+    assert load_scenario(tmp_path / "slower.yaml").name == "slower"
+    assert load_scenario(tmp_path / "named.yaml").name == "my_name"
+    assert load_scenario(tmp_path / "deeper.yaml").name == "deeper"
+    assert load_scenario(BASELINE).name == "baseline"

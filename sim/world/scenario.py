@@ -1355,7 +1355,13 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     unknown = _unknown_names(base, data)
     if unknown:
         raise ScenarioError(source, unknown)
-    return deep_merge(base, data)
+    merged = deep_merge(base, data)
+    # A file is named after itself unless it says otherwise: an inherited name would give a
+    # variant its base's results folder and labels.
+    for key in ("name", "name_vi"):
+        if key not in data:
+            merged.pop(key, None)
+    return merged
 
 
 def _required(model: type[BaseModel]) -> list[str]:
