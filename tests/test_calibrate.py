@@ -317,3 +317,19 @@ def test_calibrate_command_writes_the_joint_fit_and_the_readme_section(tmp_path:
     assert "old" not in text
     assert "| `util` |" in text
     assert "| 3 |" in text  # n of the check is shown
+
+
+def test_a_counts_row_at_a_gate_the_scenario_lacks_names_the_file_row_and_column(tmp_path: Path) -> None:
+    """A gate the scenario does not have, in the observed counts: the counts file, its row and
+    its column are named, exit 2, before anything runs (it was 'targets: invalid scenario')."""
+    from conftest import BASELINE, bordersim
+
+    rows = ["date,gate,direction,trucks", "2025-01-06,huu_nghi,export,400", "2025-01-07,nowhere,export,406"]
+    (tmp_path / "counts.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "targets.yaml").write_text("observed_csv: counts.csv\npeak_threshold_per_day: 2000\n")
+    done = bordersim("calibrate", str(BASELINE), "--targets", "targets.yaml", "-o", "out", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "counts.csv: invalid counts file" in done.stderr
+    assert "row 2, column gate: unknown gate 'nowhere'" in done.stderr
+    assert not (tmp_path / "out").exists()

@@ -37,7 +37,7 @@ from sim.experiments.experiment import Experiment, replicate
 from sim.experiments.joint import JointSettings, Parameter, Target
 from sim.world.csv_guard import read_csv_file
 from sim.world.numbers import Float
-from sim.world.scenario import DIRECTIONS, Scenario, ScenarioError, _problems, read_yaml_file
+from sim.world.scenario import DIRECTIONS, Scenario, ScenarioError, _problems, read_yaml_file, unknown_name
 
 CV_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 
@@ -117,6 +117,25 @@ def read_counts(path: str | Path, columns: list[str]) -> pd.DataFrame:
     except (ValueError, TypeError) as err:
         raise ScenarioError(str(path), [("date", f"not dates YYYY-MM-DD: {str(err)[:120]}")]) from None
     return df
+
+
+def check_counts_places(df: pd.DataFrame, sc: Scenario, path: str | Path) -> None:
+    """Every row of a counts file names a gate and direction of *sc* that has demand; else a
+    ScenarioError naming the file, the first row and its column."""
+    for column, known in (("gate", list(sc.gates)), ("direction", list(DIRECTIONS))):
+        bad = np.flatnonzero(~df[column].astype(str).isin(known).to_numpy())
+        if bad.size:
+            row = int(bad[0])
+            problem = unknown_name(column, df[column].iloc[row], known)
+            raise ScenarioError(str(path), [(f"row {row + 1}, column {column}", problem)], what="counts file")
+    flows = {(g, d) for g in sc.gates for d in DIRECTIONS if _base(sc, g, d) > 0}
+    for row, (g, d) in enumerate(zip(df["gate"].astype(str), df["direction"].astype(str), strict=True)):
+        if (g, d) not in flows:
+            raise ScenarioError(
+                str(path),
+                [(f"row {row + 1}", f"the scenario has no {d} demand at {g} to fit these counts to")],
+                what="counts file",
+            )
 
 
 def estimate_patterns(daily: pd.DataFrame, threshold: float, hourly: pd.DataFrame | None = None) -> Observed:
@@ -262,6 +281,9 @@ def calibrate(
             hourly = read_counts(
                 base_dir / targets.observed_hourly_csv, ["date", "hour", "gate", "direction", "trucks"]
             )
+        for path, counts in ((targets.observed_csv, daily), (targets.observed_hourly_csv, hourly)):
+            if counts is not None:
+                check_counts_places(counts, sc, base_dir / path)
         observed = estimate_patterns(daily, targets.peak_threshold_per_day, hourly)
         mean = mean or observed.mean_per_day
         peak_share = peak_share or observed.peak_share
