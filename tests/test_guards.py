@@ -289,3 +289,27 @@ def test_an_unknown_key_in_a_costs_or_ranges_file_is_set_against_that_files_keys
     text = str(err.value)
     assert "factorz: unknown key; did you mean 'factors'?" in text
     assert "cargo_classes" not in text  # a scenario's key, not the ranges file's
+
+
+@pytest.mark.parametrize("text", ["0x_", "0o_", "0b_", "!!int 12a", "!!bool maybe"])
+def test_a_number_or_truth_that_is_none_is_refused_at_its_line(tmp_path: Path, text: str) -> None:
+    (tmp_path / "odd.yaml").write_text(f"extends: {BASELINE}\nname: odd\nrun:\n  days: {text}\n")
+    done = bordersim("check", "odd.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "odd.yaml" in done.stderr
+    assert "line 4" in done.stderr
+
+
+def test_what_the_project_writes_reads_back_the_same_in_either_yaml() -> None:
+    """A results folder's scenario.yaml must run again as it is: texts that the loader (YAML 1.2
+    numbers) or another tool (YAML 1.1: 23:00, yes) would take for something else are quoted."""
+    import yaml
+
+    from sim.world.yaml_guard import guarded_dump, guarded_load
+
+    data = {"name": "09", "a": "0o10", "b": "0_8", "c": "yes", "d": "23:00", "e": 8, "f": "True",
+            "g": "010", "h": "2025-10-01", "i": True, "j": None, "k": 1.5, "l": ["no", "08"]}  # fmt: skip
+    text = guarded_dump(data)
+    assert guarded_load(text) == data
+    assert yaml.safe_load(text) == data

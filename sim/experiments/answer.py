@@ -227,7 +227,7 @@ class GateAnswer:
     built_up: bool
     """Whether a queue built up: over the window the peak of trucks waiting rose above the daily
     peak of the days before, or the backlog at 00:00 above its level, by more than the growth
-    thresholds (so a queue not back by the end of the run has built up)."""
+    thresholds (so a backlog that stays above its level to the end of the run has built up)."""
 
 
 @dataclass
@@ -440,7 +440,7 @@ def _gate_answer(
         base = float(np.nanmean(np.nanmax(before, axis=1)))
         built_up = bool(np.nanmean(peak_max) > base + max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * base))
         if level is not None and not built_up:
-            # Or the backlog left its level as recovery judges it: a queue that is not back by
+            # Or the backlog left its level as recovery judges it: a backlog above its level to
             # the end of the run has built up, however its daily peak compares.
             backlog = np.nanmean(_pivot(tables, gate, direction, "backlog"), axis=0)[span]
             limit = level + max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * level)

@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.experiments.experiment import Experiment, replicate
@@ -38,6 +37,7 @@ from sim.experiments.joint import JointSettings, Parameter, Target
 from sim.world.csv_guard import read_csv_file
 from sim.world.numbers import Float
 from sim.world.scenario import DIRECTIONS, Scenario, ScenarioError, _problems, read_yaml_file, unknown_name
+from sim.world.yaml_guard import guarded_dump
 
 CV_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 
@@ -371,6 +371,4 @@ def fit_yaml(fit: Fit) -> str:
         f"# targets: mean {fit.targets['mean_per_day']:.6g}/day, "
         f"share of days above the threshold {fit.targets['peak_share']:.4g}"
     )
-    return (
-        "\n".join(lines) + "\n" + yaml.safe_dump(fit.scenario.to_dict(), sort_keys=False, allow_unicode=True)
-    )
+    return "\n".join(lines) + "\n" + guarded_dump(fit.scenario.to_dict())

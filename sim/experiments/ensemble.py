@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from sim.experiments.experiment import Experiment, replicate_each
 from sim.experiments.results import Window
 from sim.world.ranges import Ranges, expand_keys, get_key, validate_ranges
 from sim.world.scenario import Scenario, ScenarioError, read_yaml_file
+from sim.world.yaml_guard import guarded_dump
 
 FORMAT = "bordersim-ensemble/1"
 """The provenance file's ``format``; another value is refused."""
@@ -107,7 +107,7 @@ def write_ensemble(path: str | Path, ranges: Ranges, sets: pd.DataFrame, provena
         "ranges": ranges.model_dump(mode="json"),
     }
     tmp = meta_path.with_name(f".{meta_path.name}.partial")
-    tmp.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    tmp.write_text(guarded_dump(meta), encoding="utf-8")
     tmp.replace(meta_path)
     return table_path
 

@@ -46,6 +46,7 @@ from sim.world.scenario import (
     read_yaml_file,
     scenario_schema,
 )
+from sim.world.yaml_guard import guarded_dump
 
 EXIT_BAD_INPUT = 2
 MIN_REPLICATIONS = arguments.MIN_REPLICATIONS
@@ -944,7 +945,7 @@ def _parse_vary(texts: list[str]) -> dict[str, list[Any]]:
     return vary
 
 
-NOT_LEVERS = frozenset({"name", "name_vi", "question", "question_vi", "run", "kpi", "answer", "sweep"})
+NOT_LEVERS = frozenset({"name", "question", "question_vi", "run", "kpi", "answer", "sweep"})
 """Top-level scenario keys that are no policy: what is measured and how, not what is done."""
 
 
@@ -1112,8 +1113,8 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
                 raise ValueError(f"{key}: {again} is given twice; each value makes an option, give it once")
             if key.split(".")[0] in NOT_LEVERS:
                 raise ValueError(
-                    f"{key} is not a policy to choose: a lever sets the gates, the platform, the demand or "
-                    f"the events (not {', '.join(sorted(NOT_LEVERS))})"
+                    f"{key} is not a policy to choose: a lever sets what is done (gates, platform, demand, "
+                    f"risk, cargo classes, events), not {', '.join(sorted(NOT_LEVERS))}"
                 )
         _check_grid("--lever", [len(v) for v in levers.values()], args.max_points)
     except ValueError as err:
@@ -1732,7 +1733,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     sc = _scenario_from(args.file, args.set)
     if not (args.diff or args.load):
         print(f"# {args.file}: valid scenario {sc.name!r}, resolved:")
-        print(yaml.safe_dump(sc.to_dict(), sort_keys=False, allow_unicode=True), end="")
+        print(guarded_dump(sc.to_dict()), end="")
         return 0
     before = None
     if args.diff:

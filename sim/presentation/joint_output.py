@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from sim.experiments.joint import RIDGE, VERDICT_RULE, JointFit, Target
+from sim.world.yaml_guard import guarded_dump
 
 
 def _num(x: float) -> str:
@@ -140,7 +140,7 @@ def calibrated_yaml(fit: JointFit, demand_rows: pd.DataFrame | None = None) -> s
             lines.append(f"#   {r.parameter}: {r.value:.4g}, fixed ({r.reason.removeprefix('fixed: ')})")
     for c in fit.conflicts:
         lines.append(f"# target missed: {c}")
-    body = yaml.safe_dump(fit.scenario.to_dict(), sort_keys=False, allow_unicode=True)
+    body = guarded_dump(fit.scenario.to_dict())
     return "\n".join(lines) + "\n" + body
 
 

@@ -13,7 +13,6 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
-import yaml
 from matplotlib.figure import Figure
 
 from sim.experiments.optimise import (
@@ -44,6 +43,7 @@ from sim.presentation.glossary import (
     unit_of,
     value_words,
 )
+from sim.world.yaml_guard import guarded_dump
 
 UNITS = (
     ("_vnd_", "VND"),
@@ -715,7 +715,7 @@ def write_optimisation(
             if opt.costs is not None
             else {"note": "no costs: every unit costs 1"}
         )
-        (tmp / "costs.yaml").write_text(yaml.safe_dump(costs, sort_keys=False), encoding="utf-8")
+        (tmp / "costs.yaml").write_text(guarded_dump(costs), encoding="utf-8")
         if plots:
             (tmp / "plots").mkdir()
             for t in opt.targets:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from sim.experiments.answer import answers_table, growth_findings, growth_judged
 from sim.experiments.experiment import Comparison, Experiment, Sweep
@@ -36,6 +35,7 @@ from sim.presentation.figure_names import figure_choice
 from sim.presentation.glossary import kpi_label
 from sim.presentation.report import sweep_kpis_note, write_report
 from sim.world.scenario import Scenario
+from sim.world.yaml_guard import guarded_dump
 
 WORKBOOK = "results.xlsx"
 """The Excel workbook written beside the CSV files, for readers without Parquet."""
@@ -161,7 +161,7 @@ def resolved_scenario_yaml(result: Run | Experiment, notes: dict[str, Any] | Non
     """The scenario as run, as a file ``bordersim run`` takes again; seed and version on top."""
     info = {"bordersim_version": package_version(), "seed": result.seed, **(notes or {})}
     header = "".join(f"# {key}: {value}\n" for key, value in info.items())
-    return header + yaml.safe_dump(result.scenario.to_dict(), sort_keys=False, allow_unicode=True)
+    return header + guarded_dump(result.scenario.to_dict())
 
 
 Plots = bool | str | Collection[str]

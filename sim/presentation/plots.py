@@ -504,8 +504,9 @@ def daily_cleared(run: Result, lang: str = "en") -> Figure:
     """Trucks cleared per day by gate, stacked, against the reported mean and peak lines.
 
     For an experiment, bars are means over replications and the whiskers a 95% interval of the
-    total (its lower end at most down to 0). The warm-up and the events are shaded over whole
-    days, edge to edge of their bars; the x axis shows dates. Every text is in *lang*.
+    total (its lower end at most down to 0). The warm-up and the events are shaded over their
+    days (whole-day events edge to edge of their bars); the x axis shows dates. Every text is in
+    *lang*.
     """
     d = run.daily
     n = _replications(run)

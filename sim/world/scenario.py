@@ -1358,9 +1358,8 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     merged = deep_merge(base, data)
     # A file is named after itself unless it says otherwise: an inherited name would give a
     # variant its base's results folder and labels.
-    for key in ("name", "name_vi"):
-        if key not in data:
-            merged.pop(key, None)
+    if "name" not in data:
+        merged.pop("name", None)
     return merged
 
 

@@ -73,14 +73,28 @@ class _Loader(yaml.SafeLoader):
 
     def construct_yaml_int(self, node: Any) -> Any:
         """An integer as YAML 1.2 reads it: decimal unless ``0b``, ``0o`` or ``0x`` says
-        otherwise (YAML 1.1 reads ``010`` as octal 8)."""
-        text = str(self.construct_scalar(node)).replace("_", "")
+        otherwise (YAML 1.1 reads ``010`` as octal 8); one that is no number (``0x_``,
+        ``!!int 12a``) is refused at its line."""
+        raw = str(self.construct_scalar(node))
+        text = raw.replace("_", "")
         sign = -1 if text.startswith("-") else 1
-        digits = text.lstrip("+-")
-        for prefix, base in (("0b", 2), ("0o", 8), ("0x", 16)):
-            if digits.lower().startswith(prefix):
-                return sign * int(digits[2:], base)
-        return sign * int(digits, 10)
+        digits = text[1:] if text[:1] in "+-" else text
+        base = {"0b": 2, "0o": 8, "0x": 16}.get(digits[:2].lower(), 10)
+        try:
+            return sign * int(digits[2:] if base != 10 else digits, base)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{raw[:40]!r} is not a whole number", node.start_mark
+            ) from None
+
+    def construct_yaml_bool(self, node: Any) -> Any:
+        """``true`` or ``false`` (any case); anything else tagged ``!!bool`` is refused at its line."""
+        raw = str(self.construct_scalar(node))
+        if raw.lower() in ("true", "false"):
+            return raw.lower() == "true"
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{raw[:40]!r} is not true or false", node.start_mark
+        )
 
     def construct_yaml_timestamp(self, node: Any) -> Any:
         """A date or time as YAML reads it; one that is no day of the calendar (2025-10-32,
@@ -95,6 +109,7 @@ class _Loader(yaml.SafeLoader):
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 _Loader.add_constructor(_INT, _Loader.construct_yaml_int)
+_Loader.add_constructor(_BOOL, _Loader.construct_yaml_bool)
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT, _BOOL)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -167,3 +182,34 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 def guarded_load(text: str) -> Any:
     """*text* as plain data; raises ``yaml.YAMLError`` for bad YAML and for what the guards refuse."""
     return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader: no Python objects
+
+
+class _OwnResolver(yaml.resolver.Resolver):
+    """The guarded loader's rules for what a plain scalar is."""
+
+
+_OwnResolver.yaml_implicit_resolvers = {
+    first: list(resolvers) for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+}
+_STR = "tag:yaml.org,2002:str"
+
+
+class _Dumper(yaml.SafeDumper):
+    """YAML's safe dumper that quotes a text either reader would take for something else: YAML
+    1.1's (``23:00``, ``yes``, for other tools) and the guarded loader's (``08``, ``0o10``)."""
+
+    _own = _OwnResolver()
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        tag = super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode and implicit[0] and tag == _STR:
+            own = self._own.resolve(kind, value, implicit)
+            if own != _STR:
+                return own
+        return tag
+
+
+def guarded_dump(data: Any) -> str:
+    """*data* as YAML text that :func:`guarded_load` reads back as the same values: what the
+    project writes (a results folder's scenario.yaml) runs again as it is."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
