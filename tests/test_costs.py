@@ -240,3 +240,17 @@ def test_the_shipped_costs_price_chinese_priority_lists_by_value(baseline) -> No
     point = {key: ["fruit", "general"]}
     check_levers(costs, {key: [[], ["fruit"], ["fruit", "general"]]}, str(COSTS))
     assert option_cost(baseline, baseline.with_changes(point), point, costs) == {key: 1_000_000}
+
+
+def test_a_lever_value_priced_twice_under_two_spellings_is_refused() -> None:
+    """6 and "6" price the same lever value: one price would be dropped without a word."""
+    data = {
+        "levers": {
+            "gates.*.customs_docs.lanes": {
+                "vnd_per_day_by_value": {6: 0, "6": 5, 7: 1},
+                "source": "ASSUMPTION: x",
+            }
+        }
+    }
+    with pytest.raises(ValueError, match="the value 6 is priced twice"):
+        CostsFile.model_validate(data)

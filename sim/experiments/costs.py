@@ -207,7 +207,13 @@ class LeverCost(BaseModel):
         ``["fruit", "general"]`` both become ``[fruit, general]``, ``true`` stays ``true``."""
         if not isinstance(table, dict):
             return table
-        return {value_key(k): v for k, v in table.items()}
+        out: dict[str, Any] = {}
+        for k, v in table.items():
+            key = value_key(k)
+            if key in out:  # 6 and "6" price one lever value: one of the two would be dropped
+                raise ValueError(f"the value {key} is priced twice ({k!r} and an earlier key); give it once")
+            out[key] = v
+        return out
 
     @model_validator(mode="after")
     def _one_rate(self) -> LeverCost:
