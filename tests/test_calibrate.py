@@ -333,3 +333,21 @@ def test_a_counts_row_at_a_gate_the_scenario_lacks_names_the_file_row_and_column
     assert "counts.csv: invalid counts file" in done.stderr
     assert "row 2, column gate: unknown gate 'nowhere'" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_calibrating_on_runs_too_short_to_clear_trucks_says_so(tmp_path: Path) -> None:
+    """Two days with no warm-up clear no trucks at some gates: the fit cannot scale the demand,
+    and says why (run.days) instead of blaming the scenario's demand with NaN values."""
+    from conftest import BASELINE, ROOT, bordersim
+
+    targets = ROOT / "scenarios" / "data" / "targets_synthetic.yaml"
+    short = ["--set", "run.days=2", "--set", "run.warmup_days=0", "-n", "2", "--check-replications", "2"]
+    done = bordersim(
+        "calibrate", str(BASELINE), "--targets", str(targets), *short, "--jobs", "1", "-o", "o", cwd=tmp_path
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "RuntimeWarning" not in done.stderr
+    assert "run.days: the runs clear no" in done.stderr
+    assert "give longer runs" in done.stderr
+    assert "nan" not in done.stderr.lower()

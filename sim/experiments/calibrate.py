@@ -313,7 +313,21 @@ def calibrate(
             exp = replicate(sc, n, seed, jobs, executor, keep_series=False, keep_runs=0)
             factors = {}
             for g, d in flows:
-                ratio = exp.kpis[f"cleared_per_day_mean_{g}_{d}"].to_numpy() / _base(sc, g, d)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    ratio = exp.kpis[f"cleared_per_day_mean_{g}_{d}"].to_numpy() / _base(sc, g, d)
+                if not (np.isfinite(ratio).all() and ratio.mean() > 0):
+                    # Nothing to scale from: a run too short to clear trucks after its warm-up.
+                    raise ScenarioError(
+                        sc.source or sc.name,
+                        [
+                            (
+                                "run.days",
+                                f"the runs clear no {d} trucks a day at {g} after the warm-up "
+                                f"({sc.run.days} days, {sc.run.warmup_days} of warm-up): the demand "
+                                "cannot be scaled to the counts; give longer runs",
+                            )
+                        ],
+                    )
                 new = goal[(g, d)] / ratio.mean()
                 factors[(g, d)] = new / _base(sc, g, d)
                 se[(g, d)] = (new, goal[(g, d)] / ratio.mean() ** 2 * ratio.std(ddof=1) / math.sqrt(n))
