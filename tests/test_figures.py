@@ -19,7 +19,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from conftest import textbook
+from conftest import ROOT, textbook
 from matplotlib.patches import Patch
 
 import sim
@@ -445,4 +445,22 @@ def test_daily_cleared_shades_the_events_edge_to_edge_of_their_days(harvest_exp)
     label = next(name for kind, name, _, _ in plots.event_spans(harvest_exp.scenario) if kind)
     spans = _spans(ax, label)
     assert spans == [(pytest.approx(_num(PEAK[0]) - 0.5), pytest.approx(_num(PEAK[1]) + 0.5))]
+    plt.close(fig)
+
+
+def test_a_place_empty_throughout_is_named_not_drawn_flat() -> None:
+    """The yard panel draws no flat line at zero (the holding park where no event sends trucks):
+    every line drawn has trucks in it, and a place left out is named in the panel's title."""
+    sc = sim.load_scenario(ROOT / "scenarios" / "baseline.yaml", {"run.days": 6, "run.warmup_days": 1})
+    exp = sim.replicate(sc, n=2, seed=0, jobs=1)
+    fig = plots.queue_lengths(exp, "huu_nghi")
+    yard = next(ax for ax in fig.axes if "yard" in ax.get_title().lower())
+    lines = [ln for ln in yard.get_lines() if not ln.get_label().startswith("_")]
+    assert lines
+    assert all(np.nanmax(ln.get_ydata()) > 0 for ln in lines)
+    park = exp.queue_summary()
+    park = park[(park["gate"] == "huu_nghi") & (park["place"] == "park")]
+    if not park["queue_mean"].max() > 0:
+        assert "empty throughout, not drawn" in yard.get_title()
+        assert not any("park" in ln.get_label().lower() for ln in lines)
     plt.close(fig)

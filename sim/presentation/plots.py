@@ -458,19 +458,26 @@ def _road_panel(ax: plt.Axes, q: pd.DataFrame, run: Result, gate: str, to_date, 
 def _yard_panel(
     ax: plt.Axes, q: pd.DataFrame, places: list[str], sc: Scenario, gate: str, to_date, lang: str
 ) -> None:
-    """Trucks in the gate's yards and, for a gate that has one, its holding park."""
+    """Trucks in the gate's yards and, for a gate that has one, its holding park; a place empty
+    throughout (a park no event sends trucks to) is named in the title, not drawn as a flat line."""
     colours = _palette()
+    empty = []
     for place in places:
         s = q[q["place"] == place]
-        if not s.empty:
-            _line(ax, s, figure_place(sc, gate, place, lang), to_date, color=next(colours))
+        if s.empty:
+            continue
+        if not s["queue_mean"].max() > 0:
+            empty.append(figure_place(sc, gate, place, lang))
+            continue
+        _line(ax, s, figure_place(sc, gate, place, lang), to_date, color=next(colours))
     label = gate_name(sc, gate, lang)
+    more = f"\n({tr('fig.empty_throughout', lang, places=', '.join(empty))})" if empty else ""
     if sc.gates[gate].park is not None:
         ax.set_ylabel(tr("fig.trucks_yard_park", lang))
-        ax.set_title(tr("fig.yard_park_title", lang, gate=label))
+        ax.set_title(tr("fig.yard_park_title", lang, gate=label) + more)
     else:
         ax.set_ylabel(tr("fig.trucks_yard", lang))
-        ax.set_title(tr("fig.yard_title", lang, gate=label))
+        ax.set_title(tr("fig.yard_title", lang, gate=label) + more)
 
 
 def _stage_panel(
