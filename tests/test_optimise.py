@@ -243,11 +243,25 @@ def test_a_sweep_over_a_lever_that_does_not_bind_says_so() -> None:
     lines = no_effect_lines(sc, loose.points, loose.experiments, "time_in_system_h_mean")
     busy = loose.experiments[-1].bottlenecks()["utilisation"].iloc[0]
     assert lines == [
-        "Test gate main china check lanes 2-4: no effect on time_in_system_h_mean; the binding stage "
-        f"is the gate control at Test gate, {busy:.0%} busy"
+        "Test gate main china check lanes 2-4: no effect on time_in_system_h_mean (paired, within its "
+        f"margin); the binding stage is the gate control at Test gate, {busy:.0%} busy"
     ]
     tight = sweep(sc, {"gates.g.gate_control.lanes": [1, 2]}, n=3, jobs=1)
     assert no_effect_lines(sc, tight.points, tight.experiments, "time_in_system_h_mean") == []
+
+
+def test_a_lever_whose_paired_intervals_are_wider_than_the_margin_is_never_called_no_effect() -> None:
+    """Two replications of a lever that changes the export procedure time by less than the noise:
+    the paired intervals are wider than the margin, so "too few replications to tell", not "no
+    effect" (the old unpaired rule said no effect when the means lay within the widest interval)."""
+    sc = textbook({"run.days": 4, "gates.g.gate_control.service_min.default.mean": 4.0})
+    noisy = sweep(sc, {"gates.g.gate_control.service_min.default.mean": [4.0, 4.1]}, n=2, jobs=1)
+    lines = no_effect_lines(sc, noisy.points, noisy.experiments, "time_in_system_h_mean")
+    effects = noisy.effects(["time_in_system_h_mean"]).set_index("kpi")
+    assert effects.loc["time_in_system_h_mean", "verdict"] == "too few replications to tell"  # the case
+    assert len(lines) == 1
+    assert "too few replications to tell whether it changes time_in_system_h_mean" in lines[0]
+    assert "no effect" not in lines[0]
 
 
 def test_the_sweep_command_prints_the_no_effect_sentence(tmp_path: Path) -> None:

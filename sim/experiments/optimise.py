@@ -268,12 +268,16 @@ def binding_phrase(exp: Experiment, kpi: str) -> str:
 def no_effect_lines(
     base: Scenario, points: Sequence[Mapping[str, Any]], experiments: Sequence[Experiment], kpi: str
 ) -> list[str]:
-    """A sentence for each varied key that leaves *kpi* unchanged beyond its intervals.
+    """A sentence for each varied key whose values leave *kpi* unchanged, judged as every paired
+    effect is (:func:`~sim.experiments.stats.paired_effect`): for every combination of the other
+    keys, each value against the lowest, on the replications they share (common random numbers).
 
-    A key has no effect when, for every combination of the other keys, the means of *kpi* over
-    its values lie within max(the widest 95% half-width of those points, 1% of their mean) of
-    each other. Needs at least 2 replications a point.
+    "no effect" when every such effect lies within its margin; "too few replications to tell"
+    when none is an effect and some interval is wider than the margin; nothing when any is an
+    effect. Needs at least 2 replications a point.
     """
+    from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT, paired_effect
+
     if not points or min(e.n for e in experiments) < 2:
         return []
     lines = []
@@ -285,24 +289,36 @@ def no_effect_lines(
         for i, p in enumerate(points):
             rest = tuple(value_text(v) for k, v in p.items() if k != key)
             groups.setdefault(rest, []).append(i)
-        changes = False
+        verdicts = []
         for members in groups.values():
-            rows = [
-                experiments[i].summary().loc[kpi] for i in members if kpi in experiments[i].summary().index
-            ]
-            if len(rows) < 2:
+            members = sorted(members, key=lambda i: _order(points[i][key]))
+            low = experiments[members[0]].kpis
+            if kpi not in low.columns:
                 continue
-            means = np.array([r["mean"] for r in rows])
-            half = max((r["ci_high"] - r["ci_low"]) / 2 for r in rows)
-            if np.ptp(means) > max(half, 0.01 * abs(np.mean(means))):
-                changes = True
-        if not changes:
-            last = experiments[max(range(len(points)), key=lambda i: _order(points[i][key]))]
-            tried = list({value_text(p[key]): p[key] for p in points}.values())
-            lines.append(
-                f"{lever_label(base, key)} {_values_text(sorted(tried, key=_order))}: "
-                f"no effect on {kpi}; {binding_phrase(last, kpi)}"
+            for i in members[1:]:
+                other = experiments[i].kpis
+                if kpi not in other.columns:
+                    continue
+                common = low.index.intersection(other.index)
+                effect = paired_effect(
+                    kpi, low.loc[common, kpi], other.loc[common, kpi], None, base.kpi.equivalence
+                )
+                verdicts.append(effect.verdict)
+        if not verdicts or EFFECT in verdicts:
+            continue
+        last = experiments[max(range(len(points)), key=lambda i: _order(points[i][key]))]
+        tried = list({value_text(p[key]): p[key] for p in points}.values())
+        if all(v in (NO_EFFECT, NEGLIGIBLE) for v in verdicts):
+            said = f"no effect on {kpi} (paired, within its margin)"
+        else:
+            said = (
+                f"too few replications to tell whether it changes {kpi} "
+                "(paired intervals wider than its margin)"
             )
+        lines.append(
+            f"{lever_label(base, key)} {_values_text(sorted(tried, key=_order))}: {said}; "
+            f"{binding_phrase(last, kpi)}"
+        )
     return lines
 
 
