@@ -210,3 +210,29 @@ def test_optimise_figure_is_vietnamese(small_optimisation) -> None:
     english = cost_figure(small_optimisation, kpi)
     assert {t for t in figure_texts(english) if uncovered(re.sub(r"[<>]=?", " ", t), "vi", names)}  # can fail
     plt.close(english)
+
+
+def test_an_events_vietnamese_name_labels_its_shading_in_a_vietnamese_figure() -> None:
+    """An event with a name and a name_vi: the Vietnamese figure's legend says name_vi, never the
+    English name (the Tet scenario's legends said 'Tet (China off)' in Vietnamese figures)."""
+    sc = textbook(
+        {
+            "run.days": 10,
+            "events": [
+                {
+                    "kind": "closure",
+                    "start": "2025-01-09",
+                    "end": "2025-01-10",
+                    "gates": ["g"],
+                    "name": "closed for works",
+                    "name_vi": "đóng cửa sửa chữa",
+                }
+            ],
+        }
+    )
+    exp = sim.replicate(sc, n=2, seed=0, jobs=1)
+    for fig in (plots.queue_lengths(exp, "g", "vi"), plots.daily_cleared(exp, "vi")):
+        labels = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+        assert any("đóng cửa sửa chữa" in label for label in labels), labels
+        assert not any("closed for works" in label for label in labels), labels
+        plt.close(fig)

@@ -273,7 +273,8 @@ def event_spans(
         if b <= a:
             continue
         what = tr(EVENT_STYLES[kind][0], lang)
-        spans.append((kind, tr("fig.event_named", lang, kind=what, name=ev.name) if ev.name else what, a, b))
+        name = ev.name_vi if lang == "vi" and ev.name_vi else ev.name
+        spans.append((kind, tr("fig.event_named", lang, kind=what, name=name) if name else what, a, b))
     return spans
 
 
