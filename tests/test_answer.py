@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import textbook
 
@@ -184,3 +185,51 @@ def test_compare_answers_about_the_event_an_option_adds() -> None:
     assert answers[0][0].last == answers[1][0].last
     # The other way round the base frames the answer, as before.
     assert compare([closed, base], n=2, seed=0, jobs=1).answer_reference == 0
+
+
+def test_a_queue_back_before_its_episode_ends_is_back_then_not_a_day_after() -> None:
+    """A closure, then a long tail of the episode (a lull, a restart surge) in which the backlog is
+    already back: it is back on the day after it last stood above its level (the Tet answer said
+    '1 day after the episode' for a queue back days before the episode ended)."""
+    backlog = np.array([[40, 40, 300, 200, 50, 45, 44, 40, 40, 40.0]])
+    day, excess = _recovery(backlog, 40.0, 7, first=2)
+    assert day == 4
+    assert excess == 0.0
+    # Above again late in the episode: back only after that.
+    day, _ = _recovery(np.array([[40, 40, 300, 50, 45, 90, 44, 40, 40, 40.0]]), 40.0, 7, first=2)
+    assert day == 6
+
+
+def _gate_rows(**figures: float) -> pd.DataFrame:
+    base = {"answer": 0, "kind": "episode", "gate": "huu_nghi", "direction": "export", "stage": "", "n": 3}
+    return pd.DataFrame(
+        [{**base, "figure": k, "mean": v, "ci_low": np.nan, "ci_high": np.nan} for k, v in figures.items()]
+    )
+
+
+@pytest.mark.parametrize(
+    ("figures", "says"),
+    [
+        (
+            {"days_to_recover": -3, "left_level": 1},
+            "back to the level before (40 trucks in the system at 00:00) 3 days before the episode ended",
+        ),
+        ({"days_to_recover": 0, "left_level": 1}, "by the episode's last day"),
+        ({"days_to_recover": 2, "left_level": 1}, "2 days after the episode"),
+        ({"days_to_recover": 1, "left_level": 0}, "stayed near the level before (40 trucks"),
+        (
+            {"days_to_recover": np.nan, "left_level": 1, "above_at_end_trucks": 11},
+            "back within the tolerance on the run's last day, too late to confirm",
+        ),
+        (
+            {"days_to_recover": np.nan, "left_level": 1, "above_at_end_trucks": 150},
+            "NOT back to the level before (40 trucks at 00:00) by the end of the run (150 trucks above it)",
+        ),
+    ],
+)
+def test_the_recovery_sentence_says_what_the_backlog_did(figures: dict, says: str) -> None:
+    from sim.presentation.answer_text import _recovery_text
+
+    rows = _gate_rows(level_before_trucks=40, **figures)
+    assert says in _recovery_text(rows, "en")
+    assert _recovery_text(rows, "vi")  # every variant has its Vietnamese

@@ -125,10 +125,11 @@ def test_report_opens_with_the_answer_about_the_event_then_the_whole_run(report:
     assert nodes[at + 1].startswith("During Chinese slowdown, 2025-10-06..2025-10-10 and its recovery to ")
     answer = pd.read_csv(report.parent / "answer.csv")
     assert set(answer["kind"]) == {"episode"}
-    whole = next(n for n in nodes[at:] if n.startswith("Over the whole run: "))
+    head = "The whole window, after the warm-up and with the episode: "
+    whole = next(n for n in nodes[at:] if n.startswith(head))
     summary = pd.read_csv(report.parent / "summary.csv", index_col="kpi")["mean"]
     # The sentence carries this run's numbers, not canned ones.
-    assert whole.startswith("Over the whole run: Over 2025-09-08 to 2025-10-10, the gates clear ")
+    assert whole.startswith(head + "Over 2025-09-08 to 2025-10-10, the gates clear ")
     assert f"clear {summary['cleared_per_day_mean']:,.0f} trucks a day" in whole
     assert f"exports take {summary['procedure_h_mean_export']:.1f} h" in whole
     assert f"{summary['held_at_20h_export_mean']:,.0f} export trucks are still held at 20:00" in whole

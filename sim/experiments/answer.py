@@ -212,6 +212,7 @@ class GateAnswer:
     recovered: dt.date | None
     """The first day back at the level before (two days running); None: not by the end."""
     days_to_recover: int | None
+    """Days from the episode's last day to ``recovered``: 0 or fewer when back before it ended."""
     above_at_end: float
     """Mean backlog above the level before on the last day of the run (when not recovered)."""
     peak_trucks: Figure
@@ -224,6 +225,9 @@ class GateAnswer:
     perishable_over_share: Figure
     cost_vnd_per_day: Figure
     cost_vnd_total: Figure
+    left_level: bool
+    """Whether the backlog at 00:00 stood above its level's threshold at all, from the episode's
+    first day to its recovery or the run's end (if not, it stayed near its level)."""
     built_up: bool
     """Whether a queue built up: over the window the peak of trucks waiting rose above the daily
     peak of the days before, or the backlog at 00:00 above its level, by more than the growth
@@ -280,16 +284,33 @@ def answer_windows(
     return [("episode", e.first, e.last, e) for e in eps]
 
 
-def _recovery(backlog: np.ndarray, level: float, after: int) -> tuple[int | None, float]:
-    """The first day index > *after* from which the mean backlog stays at most the level's
-    threshold :data:`RECOVERY_RUN_DAYS` days running, and the excess on the last day."""
+def _recovery(
+    backlog: np.ndarray, level: float, after: int, first: int | None = None
+) -> tuple[int | None, float]:
+    """The first day from which the mean backlog stays at most the level's threshold
+    :data:`RECOVERY_RUN_DAYS` days running, looked for from the day after it last stood above it
+    during the episode (days *first* to *after*; without *first*, from the day after *after*),
+    and the excess on the run's last day. A queue back before the episode ends is back then, not
+    a day after the episode."""
     mean = np.nanmean(backlog, axis=0)
     limit = level + max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * level)
     ok = mean <= limit
-    for day in range(after + 1, mean.size - RECOVERY_RUN_DAYS + 1):
+    start = after + 1
+    if first is not None:
+        above = np.flatnonzero(~ok[first : after + 1])
+        if above.size:
+            start = first + int(above[-1]) + 1
+    for day in range(start, mean.size - RECOVERY_RUN_DAYS + 1):
         if ok[day : day + RECOVERY_RUN_DAYS].all():
             return day, 0.0
     return None, float(mean[-1] - level) if mean.size else math.nan
+
+
+def _left_level(backlog: np.ndarray, level: float, first: int, last: int) -> bool:
+    """Whether the mean backlog stood above the level's threshold on any day *first*..*last*."""
+    mean = np.nanmean(backlog, axis=0)[first : last + 1]
+    limit = level + max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * level)
+    return bool(mean.size and np.nanmax(mean) > limit)
 
 
 def episode_answers(
@@ -327,7 +348,7 @@ def episode_answers(
                 backlog = _pivot(tables, gate, direction, "backlog")
                 before = backlog[:, max(0, i0 - LEVEL_DAYS) : i0] if i0 > 0 else backlog[:, :1]
                 level = float(np.nanmean(before))
-                day, excess = _recovery(backlog, level, end_index)
+                day, excess = _recovery(backlog, level, end_index, i0)
                 levels[(gate, direction)] = level
                 recoveries[(gate, direction)] = (day, excess)
             days_run = sc.run.days
@@ -432,6 +453,10 @@ def _gate_answer(
             recovered = start + dt.timedelta(days=day)
             days_to = day - end_index
     built_up = False
+    left = False
+    if kind == "episode" and level is not None:
+        end_of_window = (recovered - start).days if recovered is not None else sc.run.days - 1
+        left = _left_level(_pivot(tables, gate, direction, "backlog"), level, span.start, end_of_window)
     if kind == "episode":
         # Against the same measure on the days before: the daily peak has its own rhythm.
         i0 = span.start
@@ -461,6 +486,7 @@ def _gate_answer(
         perishable_over_share=_figure(share, "share"),
         cost_vnd_per_day=_figure(cost / max(days, 1), "nonnegative"),
         cost_vnd_total=_figure(cost, "nonnegative"),
+        left_level=left,
         built_up=built_up,
     )
 
@@ -489,6 +515,7 @@ def answers_table(answers: Sequence[EpisodeAnswer]) -> pd.DataFrame:
                 "level_before_trucks": g.level_before,
                 "days_to_recover": g.days_to_recover if g.days_to_recover is not None else math.nan,
                 "above_at_end_trucks": g.above_at_end,
+                "left_level": float(g.left_level),
                 "built_up": float(g.built_up),
                 **{f"at_peak_{p}_trucks": v for p, v in g.where.items()},
             }

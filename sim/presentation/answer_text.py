@@ -11,6 +11,7 @@ import math
 import pandas as pd
 
 from sim.experiments.answer import PROVINCE
+from sim.experiments.results import GROWTH_MIN_SHARE, GROWTH_MIN_TRUCKS
 from sim.presentation.glossary import (
     days_text,
     fmt,
@@ -54,6 +55,28 @@ def _single(rows: pd.DataFrame, figure: str) -> float:
     return float(row["mean"].iloc[0]) if len(row) else math.nan
 
 
+def _recovery_text(rows: pd.DataFrame, lang: str) -> str:
+    """How the gate's backlog came back to its level: it stayed near it; back during the
+    episode, on its last day or N days after; not back by the end of the run; or back within the
+    tolerance on the run's last day, too late to confirm over two days."""
+    level = _single(rows, "level_before_trucks")
+    days = _single(rows, "days_to_recover")
+    left = _single(rows, "left_level")
+    at = trucks_text(level, lang)
+    if left == left and left < 0.5 and days == days:
+        return tr("answer.stayed", lang, level=at)
+    if days == days:
+        if days < 0:
+            return tr("answer.recovered_during", lang, level=at, days=days_text(-days, lang))
+        if days == 0:
+            return tr("answer.recovered_at_end", lang, level=at)
+        return tr("answer.recovered", lang, level=at, days=days_text(days, lang))
+    above = _single(rows, "above_at_end_trucks")
+    if above == above and above <= max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * level):
+        return tr("answer.not_confirmed", lang, level=at, above=trucks_text(above, lang))
+    return tr("answer.not_recovered", lang, level=at, above=trucks_text(above, lang))
+
+
 def gate_line(rows: pd.DataFrame, sc: Scenario, lang: str, episode: bool) -> str:
     """One gate and direction's answer over the window."""
     gate, direction = rows["gate"].iloc[0], rows["direction"].iloc[0]
@@ -77,26 +100,7 @@ def gate_line(rows: pd.DataFrame, sc: Scenario, lang: str, episode: bool) -> str
         )
     ]
     if episode:
-        level = _single(rows, "level_before_trucks")
-        days = _single(rows, "days_to_recover")
-        if days == days:
-            parts.append(
-                tr(
-                    "answer.recovered",
-                    lang,
-                    level=trucks_text(level, lang),
-                    days=days_text(days, lang),
-                )
-            )
-        else:
-            parts.append(
-                tr(
-                    "answer.not_recovered",
-                    lang,
-                    level=trucks_text(level, lang),
-                    above=trucks_text(_single(rows, "above_at_end_trucks"), lang),
-                )
-            )
+        parts.append(_recovery_text(rows, lang))
     stage = rows["stage"].iloc[0]
     if isinstance(stage, str) and stage:
         n = int(rows["n"].iloc[0])

@@ -280,6 +280,24 @@ TERMS: dict[str, tuple[str, str]] = {
         "back to the level before ({level} in the system at 00:00) {days} after the episode",
         "trở lại mức trước đó ({level} trong hệ thống lúc 00:00) sau {days} kể từ khi kết thúc đợt",
     ),
+    "answer.stayed": (
+        "stayed near the level before ({level} in the system at 00:00)",
+        "giữ gần mức trước đó ({level} trong hệ thống lúc 00:00)",
+    ),
+    "answer.recovered_during": (
+        "back to the level before ({level} in the system at 00:00) {days} before the episode ended",
+        "trở lại mức trước đó ({level} trong hệ thống lúc 00:00) {days} trước khi kết thúc đợt",
+    ),
+    "answer.recovered_at_end": (
+        "back to the level before ({level} in the system at 00:00) by the episode's last day",
+        "trở lại mức trước đó ({level} trong hệ thống lúc 00:00) vào ngày cuối của đợt",
+    ),
+    "answer.not_confirmed": (
+        "back within the tolerance on the run's last day, too late to confirm over two days ({above} "
+        "above the level before, {level} at 00:00)",
+        "trở lại trong ngưỡng vào ngày cuối mô phỏng, quá muộn để xác nhận qua hai ngày (cao hơn mức "
+        "trước đó {above}, {level} lúc 00:00)",
+    ),
     "answer.not_recovered": (
         "NOT back to the level before ({level} at 00:00) by the end of the run ({above} above it)",
         "CHƯA trở lại mức trước đó ({level} lúc 00:00) khi kết thúc mô phỏng (cao hơn {above})",
@@ -301,7 +319,10 @@ TERMS: dict[str, tuple[str, str]] = {
         "Province-wide: the {stage}, {util} busy on its busiest day.",
         "Toàn tỉnh: {stage}, bận {util} vào ngày bận nhất.",
     ),
-    "answer.whole_run": ("Over the whole run: {text}", "Trên toàn bộ thời gian mô phỏng: {text}"),
+    "answer.whole_run": (
+        "The whole window, after the warm-up and with the episode: {text}",
+        "Toàn bộ khoảng thời gian, sau giai đoạn khởi động và cả đợt sự kiện: {text}",
+    ),
     "growth.none": (
         "no queue grows (in none of {n} replications, over the window or in any month)",
         "không có hàng chờ nào tăng (trong {n} lần chạy, trên cả giai đoạn và từng tháng)",
