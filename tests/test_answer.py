@@ -233,3 +233,25 @@ def test_the_recovery_sentence_says_what_the_backlog_did(figures: dict, says: st
     rows = _gate_rows(level_before_trucks=40, **figures)
     assert says in _recovery_text(rows, "en")
     assert _recovery_text(rows, "vi")  # every variant has its Vietnamese
+
+
+def test_compare_says_which_option_is_answered_without_the_event(tmp_path) -> None:
+    """The base has no event: its answer over the option's episode days is labelled as such, so
+    that its queues are not read as the event's."""
+    import copy
+
+    import yaml
+    from conftest import TEXTBOOK, bordersim
+
+    base = copy.deepcopy(TEXTBOOK) | {"name": "base"}
+    base["run"] = {**base["run"], "days": 20, "warmup_days": 2}
+    closed = copy.deepcopy(base) | {"name": "closed"}
+    closed["events"] = [{"kind": "closure", "start": "2025-01-13", "end": "2025-01-14", "gates": ["g"]}]
+    for data in (base, closed):
+        (tmp_path / f"{data['name']}.yaml").write_text(yaml.safe_dump(data))
+    done = bordersim(
+        "compare", "base.yaml", "closed.yaml", "-n", "2", "--jobs", "1", "--no-plots", "-o", "c", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "  base (without the event, over the same days): During " in done.stdout
+    assert "  closed: During " in done.stdout

@@ -843,7 +843,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         for exp, answers in zip(comp.experiments, comp.answers(), strict=True):
             if any(a.kind == "episode" for a in answers):
                 lines = answer_lines(answers_table(answers), framing, lang)
-                print(f"  {exp.scenario.name}: " + lines[0])
+                # An option without the event is answered over the same days, for the pairing:
+                # say so, so that its queues are not read as the event's.
+                own = any(a.kind == "episode" for a in exp.answers())
+                name = exp.scenario.name if own else tr("answer.without_event", lang, name=exp.scenario.name)
+                print(f"  {name}: " + lines[0])
                 for line in lines[1:]:
                     print("    " + line)
         for row in key.itertuples():

@@ -462,6 +462,10 @@ TERMS: dict[str, tuple[str, str]] = {
         "FILE (from `bordersim calibrate --ranges`)",
         "TỆP (tạo bằng `bordersim calibrate --ranges`)",
     ),
+    "answer.without_event": (
+        "{name} (without the event, over the same days)",
+        "{name} (không có sự kiện, trong cùng các ngày)",
+    ),
     "compare.question": ("{name} asks: {question}", "{name} hỏi: {question}"),
     "compare.largest": (
         "largest other effects (up to {k} per option, by change against its margin; all in differences.csv):",
