@@ -172,7 +172,7 @@ class JamCheck:
 def _held_exports(exp: Experiment) -> pd.DataFrame:
     """Exports held at the clock time each day, province total: one column per replication."""
     d = exp.daily
-    d = d[(d["direction"] == "export") & ~d["warmup"]]
+    d = d[(d["direction"] == "export") & ~d["warmup"] & d["held"].notna()]  # none on the last evenings
     return d.pivot_table(index="date", columns="replication", values="held", aggfunc="sum")
 
 

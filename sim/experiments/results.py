@@ -402,7 +402,9 @@ class Run:
     @cached_property
     def daily(self) -> pd.DataFrame:
         """Trucks arrived, cleared and turned away per day, gate and direction, and ``held``: those
-        not yet cleared at the clock time ``kpi.held_clock`` that day (see :meth:`held_at`)."""
+        not yet cleared at the clock time ``kpi.held_clock`` that day (see :meth:`held_at`; empty
+        on the run's last :data:`DECLARED_LOOKAHEAD_DAYS` days when it counts declared trucks, as
+        the KPIs leave them out)."""
         tr = self.trucks
         days = self.scenario.run.days
         arrived_day = (tr["arrival_min"] // MIN_PER_DAY).astype(int)
@@ -434,6 +436,11 @@ class Run:
         every_day = (first, first + dt.timedelta(days=days - 1))
         held = self.held_at(window=every_day).set_index(["day", "gate", "direction"])["total"]
         df["held"] = held.reindex(pd.MultiIndex.from_frame(df[["day", "gate", "direction"]])).to_numpy()
+        # As in the KPIs: on a run's last evenings the exports declared for the days after it do
+        # not exist, so a hold that counts declared trucks is left empty there, not undercounted.
+        last_full = days - 1 - DECLARED_LOOKAHEAD_DAYS
+        if set(self.scenario.kpi.held_places) & set(DECLARED_PLACES) and last_full >= 0:
+            df.loc[df["day"] > last_full, "held"] = np.nan
         return df
 
     def cleared_per_day(self, window: Window | None = None) -> pd.Series:
