@@ -236,3 +236,36 @@ def test_an_events_vietnamese_name_labels_its_shading_in_a_vietnamese_figure() -
         assert any("đóng cửa sửa chữa" in label for label in labels), labels
         assert not any("closed for works" in label for label in labels), labels
         plt.close(fig)
+
+
+def _texts_outside_the_canvas(fig: Figure) -> list[str]:
+    """Titles, axis labels (colour bars' included) and legend texts that reach past the figure's
+    edges once drawn: what a saved PNG would cut off."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [fig._suptitle] if fig._suptitle is not None else []
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
+        if ax.get_legend() is not None:
+            texts += list(ax.get_legend().get_texts())
+    out = []
+    for t in texts:
+        if t.get_visible() and t.get_text().strip():
+            box = t.get_window_extent(renderer)
+            inside_x = box.x0 >= -0.5 and box.x1 <= fig.bbox.width + 0.5
+            inside_y = box.y0 >= -0.5 and box.y1 <= fig.bbox.height + 0.5
+            if not (inside_x and inside_y):
+                out.append(t.get_text()[:60])
+    return out
+
+
+def test_no_text_of_any_figure_is_cut_off_in_either_language() -> None:
+    """Every figure a run can draw, in English and Vietnamese: no title, axis or colour-bar label or
+    legend text reaches past the figure's edges (the Vietnamese hourly title and utilisation
+    colour-bar label did)."""
+    short = sim.load_scenario(BASELINE, {"run.days": 6, "run.warmup_days": 1})
+    exp = sim.replicate(short, n=2, seed=0, jobs=1)
+    for lang in ("en", "vi"):
+        for stem, fig in plots.run_figures(exp, lang).items():
+            assert _texts_outside_the_canvas(fig) == [], (lang, stem)
+            plt.close(fig)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import textwrap
 from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING
 
@@ -695,7 +696,8 @@ def hourly_profile(result: Result, gate: str, lang: str = "en") -> Figure:
         )
     ax.set_xlabel(tr("fig.hour_of_day", lang))
     ax.set_ylabel(tr("fig.arrivals_per_hour", lang))
-    ax.set_title(tr("fig.arrivals_title", lang) + _first_rep(result, lang))
+    # Wrapped: the Vietnamese title is longer than the panel is wide.
+    ax.set_title(textwrap.fill(tr("fig.arrivals_title", lang) + _first_rep(result, lang), 36))
     ax.set_xlim(0, 24)
     ax.set_ylim(bottom=0)
     _legend_outside(ax)
@@ -805,7 +807,8 @@ def utilisation(result: Result, gate: str, lang: str = "en") -> Figure:
         interpolation="nearest",
         extent=(0, 24, len(grid) - 0.5, -0.5),
     )
-    cbar = fig.colorbar(image, ax=ax, label=tr("fig.util_colorbar", lang))
+    # Wrapped: the Vietnamese label is longer than the figure is tall.
+    cbar = fig.colorbar(image, ax=ax, label=textwrap.fill(tr("fig.util_colorbar", lang), 40))
     cbar.ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     sc = run.scenario
     ax.set_yticks(range(len(grid)), [figure_place(sc, gate, s, lang) for s in grid.index])
