@@ -696,8 +696,11 @@ def hourly_profile(result: Result, gate: str, lang: str = "en") -> Figure:
         )
     ax.set_xlabel(tr("fig.hour_of_day", lang))
     ax.set_ylabel(tr("fig.arrivals_per_hour", lang))
-    # Wrapped: the Vietnamese title is longer than the panel is wide.
-    ax.set_title(textwrap.fill(tr("fig.arrivals_title", lang) + _first_rep(result, lang), 36))
+    # The replication on a line of its own: the Vietnamese title is longer than the panel is wide.
+    ax.set_title(
+        tr("fig.arrivals_title", lang)
+        + ("\n" + _first_rep(result, lang).strip() if _first_rep(result, lang) else "")
+    )
     ax.set_xlim(0, 24)
     ax.set_ylim(bottom=0)
     _legend_outside(ax)
