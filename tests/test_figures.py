@@ -464,3 +464,17 @@ def test_a_place_empty_throughout_is_named_not_drawn_flat() -> None:
         assert "empty throughout, not drawn" in yard.get_title()
         assert not any("park" in ln.get_label().lower() for ln in lines)
     plt.close(fig)
+
+
+def test_a_stage_no_truck_came_to_says_so_on_the_utilisation_map() -> None:
+    """Every truck declares online, so none comes to the paper-declaration counter: its row says
+    so instead of reading as an idle 0%, and only rows with no busy hour say it."""
+    sc = sim.load_scenario(ROOT / "scenarios" / "baseline.yaml", {"run.days": 6, "run.warmup_days": 1})
+    exp = sim.replicate(sc, n=2, seed=0, jobs=1)
+    grid = plots.utilisation_table(exp, "huu_nghi")
+    fig = plots.utilisation(exp, "huu_nghi")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels[0] == "declaration counter (no truck came)"
+    for stage, label in zip(grid.index, labels, strict=True):
+        assert label.endswith("(no truck came)") == (not (grid.loc[stage] > 0).any()), stage
+    plt.close(fig)

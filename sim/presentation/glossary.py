@@ -785,6 +785,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "fig.trucks_waiting": ("trucks waiting", "số xe chờ"),
     "fig.lower_peaks": ("{k} with lower peaks left out", "bỏ {k} khâu có đỉnh thấp hơn"),
     "fig.never_queue": ("{k} never had a queue", "{k} khâu chưa từng có hàng chờ"),
+    "fig.no_truck": ("(no truck came)", "(không có xe đến)"),
     "fig.empty_throughout": ("{places}: empty throughout, not drawn", "{places}: luôn trống, không vẽ"),
     "fig.stages_title": (
         "{gate}: queues at the {k} stages with the highest peaks",

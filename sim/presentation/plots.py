@@ -814,7 +814,14 @@ def utilisation(result: Result, gate: str, lang: str = "en") -> Figure:
     cbar = fig.colorbar(image, ax=ax, label=textwrap.fill(tr("fig.util_colorbar", lang), 40))
     cbar.ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     sc = run.scenario
-    ax.set_yticks(range(len(grid)), [figure_place(sc, gate, s, lang) for s in grid.index])
+    # A stage no truck came to (the paper-declaration counter when every truck declares online)
+    # would read as an idle 0%: its row says so.
+    idle = {st for st in grid.index if not (grid.loc[st] > 0).any()}
+    names = [
+        figure_place(sc, gate, st, lang) + (f" {tr('fig.no_truck', lang)}" if st in idle else "")
+        for st in grid.index
+    ]
+    ax.set_yticks(range(len(grid)), names)
     ax.set_xticks(range(0, 25, 3))
     ax.set_xlabel(tr("fig.hour_of_day", lang))
     ax.set_ylabel(tr("fig.stage", lang))
