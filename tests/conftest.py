@@ -123,3 +123,16 @@ def load_benchmark(name: str) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def china_hours_event(direction: str, close: str, start: str = "2025-10-06", end: str = "2025-10-12") -> dict:
+    """Other hours (08:00 to *close*) at Huu Nghi's Chinese checkpoints for one direction."""
+    return {
+        "kind": "extended_hours",
+        "start": start,
+        "end": end,
+        "gates": ["huu_nghi"],
+        "stages": ["china_check"],
+        "directions": [direction],
+        "hours": {"open": "08:00", "close": close},
+    }

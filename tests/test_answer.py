@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import textbook
+from conftest import china_hours_event, textbook
 
 from sim.experiments.answer import (
     _recovery,
@@ -138,18 +138,7 @@ def test_a_queue_not_back_by_the_end_has_built_up_however_its_peak_compares() ->
             "run.start_date": "2025-09-25",
             "run.days": 21,
             "run.warmup_days": 5,
-            "events": [
-                {
-                    "kind": "extended_hours",
-                    "start": "2025-10-06",
-                    "end": "2025-10-12",
-                    "gates": ["huu_nghi"],
-                    "stages": ["china_check"],
-                    "directions": [direction],
-                    "hours": {"open": "08:00", "close": close},
-                }
-                for direction, close in (("export", "19:00"), ("import", "21:00"))
-            ],
+            "events": [china_hours_event("export", "19:00"), china_hours_event("import", "21:00")],
         }
     )
     exp = replicate(sc, n=4, seed=0, jobs=1)

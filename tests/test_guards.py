@@ -199,19 +199,10 @@ def test_a_quiet_scenario_is_not_warned_about() -> None:
 def test_hours_for_each_direction_at_once_are_not_an_overlap() -> None:
     """Exports and imports given their own hours over the same days are two rules, both applied:
     no warning that one overrides the other (the same days for one direction twice are warned)."""
+    from conftest import china_hours_event as hours
+
     from sim.world.checks import scenario_warnings
     from sim.world.scenario import load_scenario
-
-    def hours(direction: str, close: str) -> dict:
-        return {
-            "kind": "extended_hours",
-            "start": "2025-10-06",
-            "end": "2025-10-12",
-            "gates": ["huu_nghi"],
-            "stages": ["china_check"],
-            "directions": [direction],
-            "hours": {"open": "08:00", "close": close},
-        }
 
     both = load_scenario(BASELINE).with_changes(
         {"events": [hours("export", "19:00"), hours("import", "21:00")]}

@@ -284,6 +284,19 @@ def answer_windows(
     return [("episode", e.first, e.last, e) for e in eps]
 
 
+def has_episode(sc: Scenario, window: Window | None = None) -> bool:
+    """Whether the answer about *sc* over *window* is about an episode (an event of the
+    scenario), not about a plain window; read from the scenario alone, nothing is run."""
+    return any(kind == "episode" for kind, *_ in answer_windows(sc, window))
+
+
+def level_limit(level: float) -> float:
+    """How high a count may stand and still be at *level*: the growth rule's thresholds above it,
+    max(:data:`GROWTH_MIN_TRUCKS`, :data:`GROWTH_MIN_SHARE` of it). Recovery, "left its level"
+    and "built up" are all judged against it."""
+    return level + max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * level)
+
+
 def _recovery(
     backlog: np.ndarray, level: float, after: int, first: int | None = None
 ) -> tuple[int | None, float]:
@@ -293,8 +306,7 @@ def _recovery(
     and the excess on the run's last day. A queue back before the episode ends is back then, not
     a day after the episode."""
     mean = np.nanmean(backlog, axis=0)
-    limit = level + max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * level)
-    ok = mean <= limit
+    ok = mean <= level_limit(level)
     start = after + 1
     if first is not None:
         above = np.flatnonzero(~ok[first : after + 1])
@@ -307,10 +319,9 @@ def _recovery(
 
 
 def _left_level(backlog: np.ndarray, level: float, first: int, last: int) -> bool:
-    """Whether the mean backlog stood above the level's threshold on any day *first*..*last*."""
+    """Whether the mean backlog stood above :func:`level_limit` on any day *first*..*last*."""
     mean = np.nanmean(backlog, axis=0)[first : last + 1]
-    limit = level + max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * level)
-    return bool(mean.size and np.nanmax(mean) > limit)
+    return bool(mean.size and np.nanmax(mean) > level_limit(level))
 
 
 def episode_answers(
@@ -452,24 +463,20 @@ def _gate_answer(
         if day is not None:
             recovered = start + dt.timedelta(days=day)
             days_to = day - end_index
-    built_up = False
-    left = False
-    if kind == "episode" and level is not None:
-        end_of_window = (recovered - start).days if recovered is not None else sc.run.days - 1
-        left = _left_level(_pivot(tables, gate, direction, "backlog"), level, span.start, end_of_window)
+    built_up = left = False
     if kind == "episode":
         # Against the same measure on the days before: the daily peak has its own rhythm.
         i0 = span.start
         all_peaks = _pivot(tables, gate, direction, "peak_trucks")
         before = all_peaks[:, max(0, i0 - LEVEL_DAYS) : i0] if i0 > 0 else all_peaks[:, :1]
-        base = float(np.nanmean(np.nanmax(before, axis=1)))
-        built_up = bool(np.nanmean(peak_max) > base + max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * base))
-        if level is not None and not built_up:
-            # Or the backlog left its level as recovery judges it: a backlog above its level to
-            # the end of the run has built up, however its daily peak compares.
-            backlog = np.nanmean(_pivot(tables, gate, direction, "backlog"), axis=0)[span]
-            limit = level + max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * level)
-            built_up = bool(backlog.size and np.nanmax(backlog) > limit)
+        built_up = bool(np.nanmean(peak_max) > level_limit(float(np.nanmean(np.nanmax(before, axis=1)))))
+        if level is not None:
+            backlog = _pivot(tables, gate, direction, "backlog")
+            end = recovery[0] if recovery is not None and recovery[0] is not None else sc.run.days - 1
+            left = _left_level(backlog, level, i0, end)
+            # Or the backlog left its level over the window, as recovery judges it: a backlog
+            # above its level to the end of the run has built up, however its daily peak compares.
+            built_up = built_up or _left_level(backlog, level, i0, span.stop - 1)
     return GateAnswer(
         gate=gate,
         direction=direction,

@@ -380,17 +380,10 @@ class EnsembleRuns:
                         kpi, base.kpis[kpi].to_numpy(), other.kpis[kpi].to_numpy(), None, overrides
                     )
                     diffs.append(e.diff)
-                    up = e.verdict == EFFECT and e.diff > 0
-                    down = e.verdict == EFFECT and e.diff < 0
-                    verdicts.append(
-                        "up"
-                        if up
-                        else "down"
-                        if down
-                        else "none"
-                        if e.verdict in (NO_EFFECT, NEGLIGIBLE)  # none that matters
-                        else "undecided"
-                    )
+                    if e.verdict == EFFECT:
+                        verdicts.append("up" if e.diff > 0 else "down")
+                    else:  # no effect or a negligible one: none that matters
+                        verdicts.append("none" if e.verdict in (NO_EFFECT, NEGLIGIBLE) else "undecided")
                 d = np.asarray(diffs, dtype=float)
                 d = d[np.isfinite(d)]
                 if not d.size:

@@ -30,7 +30,14 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from sim.experiments.answer import ANSWER, EpisodeAnswer, answer_figures, day_figures, episode_answers
+from sim.experiments.answer import (
+    ANSWER,
+    EpisodeAnswer,
+    answer_figures,
+    day_figures,
+    episode_answers,
+    has_episode,
+)
 from sim.experiments.folders import RunInterruptedError
 from sim.experiments.histograms import time_in_system_histogram
 from sim.experiments.results import (
@@ -699,7 +706,7 @@ class Comparison:
         episode, else the first option that has one (the base as it is against an option that
         adds the event: the question is about that event), else the base."""
         for k, exp in enumerate(self.experiments):
-            if any(a.kind == "episode" for a in exp.answers()):
+            if has_episode(exp.scenario, exp.window):
                 return k
         return 0
 

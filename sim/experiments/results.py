@@ -436,12 +436,18 @@ class Run:
         every_day = (first, first + dt.timedelta(days=days - 1))
         held = self.held_at(window=every_day).set_index(["day", "gate", "direction"])["total"]
         df["held"] = held.reindex(pd.MultiIndex.from_frame(df[["day", "gate", "direction"]])).to_numpy()
-        # As in the KPIs: on a run's last evenings the exports declared for the days after it do
-        # not exist, so a hold that counts declared trucks is left empty there, not undercounted.
-        last_full = days - 1 - DECLARED_LOOKAHEAD_DAYS
-        if set(self.scenario.kpi.held_places) & set(DECLARED_PLACES) and last_full >= 0:
+        last_full = self._last_full_hold_day()
+        if last_full is not None and last_full >= 0:  # as in the KPIs: left empty, not undercounted
             df.loc[df["day"] > last_full, "held"] = np.nan
         return df
+
+    def _last_full_hold_day(self) -> int | None:
+        """The last day whose hold at ``kpi.held_clock`` is whole, or None when every day's is: a
+        run ends with its last arrivals, so exports declared on its last evenings for the days
+        after it do not exist, and a hold that counts declared trucks misses them there."""
+        if not set(self.scenario.kpi.held_places) & set(DECLARED_PLACES):
+            return None
+        return self.scenario.run.days - 1 - DECLARED_LOOKAHEAD_DAYS
 
     def cleared_per_day(self, window: Window | None = None) -> pd.Series:
         """Trucks cleared per day across every gate and direction, over the window's days."""
@@ -656,11 +662,10 @@ class Run:
         k.update(self._monitor_kpis(start, end))
 
         held = self.held_at(window=window)
-        # A run ends with its last arrivals: exports declared on its last evenings for the days
-        # after it do not exist, so those evenings are left out of the hold (when there are others).
-        last_full = sc.run.days - 1 - DECLARED_LOOKAHEAD_DAYS
-        counts_declared = bool(set(sc.kpi.held_places) & set(DECLARED_PLACES))
-        if counts_declared and held["day"].min() <= last_full:
+        # The run's last evenings miss the exports declared for the days after it: left out of
+        # the hold (when there are others; see _last_full_hold_day).
+        last_full = self._last_full_hold_day()
+        if last_full is not None and held["day"].min() <= last_full:
             held = held[held["day"] <= last_full]
         label = _clock_label(sc.kpi.held_clock)
         for direction in DIRECTIONS:

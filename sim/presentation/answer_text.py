@@ -10,8 +10,7 @@ import math
 
 import pandas as pd
 
-from sim.experiments.answer import PROVINCE
-from sim.experiments.results import GROWTH_MIN_SHARE, GROWTH_MIN_TRUCKS
+from sim.experiments.answer import PROVINCE, level_limit
 from sim.presentation.glossary import (
     days_text,
     fmt,
@@ -72,7 +71,7 @@ def _recovery_text(rows: pd.DataFrame, lang: str) -> str:
             return tr("answer.recovered_at_end", lang, level=at)
         return tr("answer.recovered", lang, level=at, days=days_text(days, lang))
     above = _single(rows, "above_at_end_trucks")
-    if above == above and above <= max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * level):
+    if above == above and level + above <= level_limit(level):
         return tr("answer.not_confirmed", lang, level=at, above=trucks_text(above, lang))
     return tr("answer.not_recovered", lang, level=at, above=trucks_text(above, lang))
 

@@ -835,7 +835,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 print("  " + tr("compare.question", lang, name=exp.scenario.name, question=question))
         for name in comp.names[1:]:
             print("  " + answer_compare(d, comp.experiments[0].scenario, name, lang))
-        from sim.experiments.answer import answers_table
+        from sim.experiments.answer import answers_table, has_episode
         from sim.presentation.answer_text import answer_lines
 
         # Every option's answer about the same episodes, over the same days (the pairing holds).
@@ -845,7 +845,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 lines = answer_lines(answers_table(answers), framing, lang)
                 # An option without the event is answered over the same days, for the pairing:
                 # say so, so that its queues are not read as the event's.
-                own = any(a.kind == "episode" for a in exp.answers())
+                own = has_episode(exp.scenario, exp.window)
                 name = exp.scenario.name if own else tr("answer.without_event", lang, name=exp.scenario.name)
                 print(f"  {name}: " + lines[0])
                 for line in lines[1:]:

@@ -319,17 +319,16 @@ def _date_axis(
     run's dates as x limits; with *days_shown* instead (e.g. the days of a bar chart), ticks on
     those days only."""
     ax.xaxis.set_major_formatter(mdates.DateFormatter(DATE_FORMATS[lang]))
-    if sc is None:
-        if days_shown is None or not len(days_shown):
-            ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=MAX_DATE_TICKS))
-            return
+    if days_shown is not None:
         # The same rule as a run's axis, over the days shown (matplotlib's own date locator puts
         # ticks on fixed days of the month, so 29 Sep and 01 Oct can collide).
         first = float(mdates.date2num(days_shown[0]))
         count = len(days_shown) - 1
-        ticks = [first + d for d in date_tick_days(days_shown[0].date(), count) if d <= count]
+        ticks = [first + d for d in date_tick_days(days_shown[0].date(), count)]
         ax.xaxis.set_major_locator(FixedLocator(ticks))
         return
+    if sc is None:
+        raise ValueError("a date axis needs the scenario or the days shown")
     to_date = _day_to_date(sc)
     ax.set_xlim(to_date(0), to_date(sc.run.days))
     # Ticks computed once from the run's dates: the automatic date locator walks calendar rules
@@ -697,10 +696,8 @@ def hourly_profile(result: Result, gate: str, lang: str = "en") -> Figure:
     ax.set_xlabel(tr("fig.hour_of_day", lang))
     ax.set_ylabel(tr("fig.arrivals_per_hour", lang))
     # The replication on a line of its own: the Vietnamese title is longer than the panel is wide.
-    ax.set_title(
-        tr("fig.arrivals_title", lang)
-        + ("\n" + _first_rep(result, lang).strip() if _first_rep(result, lang) else "")
-    )
+    rep = _first_rep(result, lang).strip()
+    ax.set_title(tr("fig.arrivals_title", lang) + (f"\n{rep}" if rep else ""))
     ax.set_xlim(0, 24)
     ax.set_ylim(bottom=0)
     _legend_outside(ax)
