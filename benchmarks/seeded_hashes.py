@@ -9,7 +9,8 @@ so the 14 days hold its mechanism. The truck table (every column and row, by pan
 and the KPIs of the run are hashed with SHA-256. The committed file holds the hashes from before a
 change; a change that is said to move numbers rewrites it in the same commit and says why. Hashes
 are of this machine's numpy: another numpy may draw the same streams differently, so the
-comparison is for one machine, before and after, not a test run everywhere.
+comparison is for one machine, before and after, not a test run everywhere: the file records the
+versions of numpy, pandas and simpy it was written with, and the table says when they differ.
 """
 
 from __future__ import annotations
@@ -32,6 +33,17 @@ SEED = 0
 LEAD_DAYS = 3
 
 
+VERSIONS_KEY = "_versions"
+
+
+def versions() -> dict[str, str]:
+    """The versions of the libraries whose draws and hashes the file's numbers depend on."""
+    import numpy
+    import simpy
+
+    return {"numpy": numpy.__version__, "pandas": pd.__version__, "simpy": simpy.__version__}
+
+
 def library() -> list[Path]:
     """The library's scenario files, in name order."""
     return sorted(p for p in SCENARIOS.glob("*.yaml") if p.stem not in NOT_SCENARIOS)
@@ -39,8 +51,7 @@ def library() -> list[Path]:
 
 def hashes_of(path: Path) -> dict[str, str | int]:
     """SHA-256 of the truck table and of the KPIs of a 14-day seeded run of *path*."""
-    from sim.experiments.results import run
-    from sim.world.scenario import load_scenario
+    from sim import load_scenario, run  # the public names, which a move of modules keeps
 
     changes: dict[str, object] = {"run.days": DAYS, "run.warmup_days": 0}
     starts = [getattr(e.start, "date", lambda e=e: e.start)() for e in load_scenario(path).events]
@@ -71,15 +82,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     now = {p.stem: hashes_of(p) for p in library()}
     before = json.loads(HASHES.read_text()) if HASHES.exists() else {}
+    if before.get(VERSIONS_KEY, {}) != versions():
+        print(
+            f"written with {before.get(VERSIONS_KEY, 'unrecorded versions')}, run with {versions()}: "
+            "hashes may differ for that alone"
+        )
     print("| scenario | trucks | truck table | KPIs | same as committed |")
     print("|---|---:|---|---|---|")
     differ = 0
     for name, h in now.items():
+        if name == VERSIONS_KEY:
+            continue
         same = before.get(name) == h
         differ += not same
         print(f"| {name} | {h['trucks']:,} | {h['truck_table']} | {h['kpis']} | {'yes' if same else 'NO'} |")
     if args.write:
-        HASHES.write_text(json.dumps(now, indent=1, sort_keys=True) + "\n")
+        HASHES.write_text(json.dumps({**now, VERSIONS_KEY: versions()}, indent=1, sort_keys=True) + "\n")
         print(f"wrote {HASHES.relative_to(ROOT)}")
         return 0
     return 1 if differ else 0
