@@ -2,14 +2,14 @@
 
 Runs scenarios/baseline_2025.yaml (the baseline over the 365 days of 2025, with Tet, the
 holidays and that year's changes of hours, park and road lanes) and applies issue 6's "no hidden
-jam" criterion (:func:`sim.experiments.baseline_checks.hidden_jam`): no queue grows in any month, the export
+jam" criterion (:func:`sim.studies.baseline_checks.hidden_jam`): no queue grows in any month, the export
 backlog returns to its normal level after each disruption, and the busiest Chinese checkpoint
 stays below 90% busy in its open hours in the busiest month. Writes a markdown report:
 
     nice -n 10 python analysis/baseline_2025.py -n 10 --seed 0 \
         --monthly-csv analysis/baseline_2025_monthly.csv > analysis/baseline_2025.md
 
-The criteria and their thresholds were committed before the first result (sim/experiments/baseline_checks.py).
+The criteria and their thresholds were committed before the first result (sim/studies/baseline_checks.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 import sim
-from sim.experiments.baseline_checks import (
+from sim.experiments.designs import replicate
+from sim.experiments.results import GROWTH_RULE
+from sim.studies.baseline_checks import (
     CHECKPOINT_BUSY_MAX,
     EXPORT_PER_DAY,
     EXPORT_PROCEDURE_H,
@@ -34,8 +36,6 @@ from sim.experiments.baseline_checks import (
     hidden_jam,
     month_failures,
 )
-from sim.experiments.experiment import replicate
-from sim.experiments.results import GROWTH_RULE
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline_2025.yaml"
 
@@ -52,7 +52,7 @@ def month_section(failures: list[str], months: list[str]) -> list[str]:
         "",
         "## The baseline checks, month by month",
         "",
-        "The checks tests/test_baseline.py runs on October (sim/experiments/baseline_checks.py, "
+        "The checks tests/test_baseline.py runs on October (sim/studies/baseline_checks.py, "
         "bands written "
         f"before the first result): exports cleared {EXPORT_PER_DAY[0]:g}-{EXPORT_PER_DAY[1]:g} a day, "
         f"imports {IMPORT_PER_DAY[0]:g}-{IMPORT_PER_DAY[1]:g} a day, export procedure time "

@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments.experiment import replication_seed
+from sim.experiments.replications import replication_seed
 from sim.experiments.results import run
 from sim.experiments.stats import bounded_interval
-from sim.world.scenario import load_scenario
+from sim.world.scenario_files import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 498

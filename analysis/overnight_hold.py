@@ -25,7 +25,7 @@ import argparse
 import numpy as np
 
 import sim
-from sim.experiments.experiment import replicate
+from sim.experiments.designs import replicate
 
 LATE = [1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 3, 4, 5, 6, 7, 8, 8, 8, 7, 6, 4, 2, 1]
 GATES = ("huu_nghi", "tan_thanh", "chi_ma", "coc_nam")

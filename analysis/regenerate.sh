@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates every committed calibration and validation output and the README tables made from them.
+# Regenerates every committed calibration and validation output and the docs' tables made from them.
 #
-#   analysis/regenerate.sh            # everything (about 95 minutes on 2 cores, see README)
+#   analysis/regenerate.sh            # everything (about 95 minutes on 2 cores, see docs/calibration.md)
 #   analysis/regenerate.sh validate   # one step: calibrate | history | leadtime | validate | year | overnight | library | kpis | glossary | screen
 #
 # Each step writes to a temporary file or folder and moves it into place only when it finished, so an
@@ -33,16 +33,16 @@ for step in "${steps[@]}"; do
   case $step in
     calibrate)
       timed calibrate bordersim calibrate scenarios/baseline.yaml --targets scenarios/targets.yaml --set run.days=56 -n 4 \
-        --jobs "$JOBS" -o calibration --force --readme README.md ;;
+        --jobs "$JOBS" -o calibration --force --readme docs/calibration.md ;;
     history)
       # After calibrate: that step replaces the whole calibration/ folder, this one included.
       timed history bordersim calibrate scenarios/baseline.yaml --targets scenarios/targets.yaml \
         --ranges scenarios/ranges.yaml --waves 3 --runs-per-wave 40 -n 2 --days 35 --jobs "$JOBS" \
-        -o calibration/history --force --readme README.md ;;
+        -o calibration/history --force --readme docs/uncertainty.md ;;
     leadtime)
       timed leadtime to_file /tmp/bordersim_leadtime.log python analysis/fit_lead_time.py ;;
     validate)
-      timed validate bordersim validate --jobs "$JOBS" -o validation/results --force --readme README.md ;;
+      timed validate bordersim validate --jobs "$JOBS" -o validation/results --force --readme docs/validation.md ;;
     year)
       timed year to_file analysis/baseline_2025.md python analysis/baseline_2025.py -n 10 --seed 0 \
         --monthly-csv analysis/baseline_2025_monthly.csv ;;
@@ -51,15 +51,15 @@ for step in "${steps[@]}"; do
         --jobs "$JOBS" ;;
     library)
       timed library bordersim table scenarios/{baseline,chinese_slowdown,direct_transport,fruit_harvest_peak,more_lanes_huu_nghi,no_predeclaration,round_the_clock,smart_border_gate,tet_closure}.yaml \
-        --jobs "$JOBS" --readme README.md --figure docs/scenario_table.png ;;
+        --jobs "$JOBS" --readme docs/scenarios.md --figure docs/scenario_table.png ;;
     kpis)
-      timed kpis bordersim kpis --readme README.md >/dev/null ;;
+      timed kpis bordersim kpis --readme docs/reference/kpis.md >/dev/null ;;
     glossary)
       timed glossary to_file docs/glossary.md python -c \
         "from sim.presentation.glossary import glossary_markdown; print(glossary_markdown(), end='')" ;;
     screen)
       timed screen bordersim screen scenarios/baseline.yaml --ranges scenarios/ranges.yaml -r 10 --days 28 \
-        --jobs "$JOBS" -o analysis/screen --force --readme README.md ;;
+        --jobs "$JOBS" -o analysis/screen --force --readme docs/uncertainty.md ;;
     *)
       echo "unknown step '$step': use calibrate, history, leadtime, validate, year, overnight, library, kpis, glossary or screen" >&2
       exit 2 ;;

@@ -4,7 +4,7 @@
 
 For each case: 5 replications on seed 1 (the full runs use seed 0), one worker, the case's own
 horizon; the SD of the measure over them gives the count by the power rule
-(:func:`sim.experiments.validation.replications_for`: the 95% half-width at most a quarter of the
+(:func:`sim.studies.validation.replications_for`: the 95% half-width at most a quarter of the
 band's width, at least 10). The count and the pilot are appended to the file as ``replications:``
 and ``power:``; a file that already has a ``power:`` block is left alone (the count is fixed
 before the case's first full run and not redone after it).
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from sim.experiments.validation import load_case, pilot, replications_for
+from sim.studies.validation import load_case, pilot, replications_for
 
 
 def main(files: list[str]) -> None:
@@ -34,7 +34,7 @@ def main(files: list[str]) -> None:
         dumped = yaml.safe_dump(block, sort_keys=False, width=100, allow_unicode=True)
         head = "# The replication count from a pilot of this case, written before its first full run\n"
         head += (
-            "# (analysis/validation_pilot.py; the rule is sim/experiments/validation.py replications_for).\n"
+            "# (analysis/validation_pilot.py; the rule is sim/studies/validation.py replications_for).\n"
         )
         path.write_text(text.rstrip("\n") + "\n" + head + dumped, encoding="utf-8")
         load_case(path)  # the written count is the rule's

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_command.py                   # 90-day runs, 3 rounds, and 365 days once
     python benchmarks/bench_command.py --days 30 --rounds 3 --no-year    # a fast look
-    python benchmarks/bench_command.py --readme README.md   # also write the README's speed table
+    python benchmarks/bench_command.py --readme docs/speed.md   # also write the speed page's table
 
 Every figure is the CPU time (user + system) of a child process, read from the system with
 ``getrusage(RUSAGE_CHILDREN)`` after it ends, so it is the whole command: the interpreter, its
@@ -71,7 +71,7 @@ def heap_loop_command(days: int) -> list[str]:
     """The heap loop replaying replication 0 of seed 0 of the baseline at *days*, as a process."""
     code = (
         "import sys; sys.path.insert(0, 'benchmarks'); import heap_reference as h; "
-        "from sim.experiments.experiment import replication_seed; "
+        "from sim.experiments.replications import replication_seed; "
         f"sc = h.load_scenario(h.BASELINE, {{'run.days': {days}}}); "
         "h.replay(sc, replication_seed(0, 0))"
     )
@@ -179,7 +179,7 @@ def table(res: dict) -> str:
     rows.append("")
     rows.append(
         f"{n} rounds; written by `python benchmarks/bench_command.py --days {d} --rounds {n} "
-        "--readme README.md`. Separate processes of the same command vary from round to round in "
+        "--readme docs/speed.md`. Separate processes of the same command vary from round to round in "
         "CPU on this machine (the ranges show how much), so each verdict is read from the median."
     )
     return "\n".join(rows)
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-year", action="store_true", help="skip the 365-day memory run")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--readme", help="write the table between the README's speed-table markers")
+    parser.add_argument("--readme", help="write the table between the file's speed-table markers")
     args = parser.parse_args(argv)
     if args.rounds < 3:
         parser.error("--rounds: at least 3, for a median")
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(res, indent=1) if args.json else text)
     if args.readme:
         sys.path.insert(0, str(ROOT))
-        from sim.experiments.library import put_in_readme
+        from sim.studies.library import put_in_readme
 
         readme = Path(args.readme)
         readme.write_text(put_in_readme(text, readme.read_text(encoding="utf-8"), MARKER), encoding="utf-8")

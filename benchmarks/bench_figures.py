@@ -43,11 +43,11 @@ def main() -> None:
     )
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--readme", help="write the table between the README's figure-cost markers")
+    parser.add_argument("--readme", help="write the table between the file's figure-cost markers")
     args = parser.parse_args()
 
     from sim import load_scenario
-    from sim.experiments.experiment import replicate
+    from sim.experiments.designs import replicate
     from sim.presentation.figure_names import figure_choice
 
     sc = load_scenario(ROOT / "scenarios" / "baseline.yaml").with_changes({"run.days": args.days})
@@ -111,12 +111,12 @@ def main() -> None:
         f"| all | {total:.2f} | 100% | {total / simulation_s:.1%} |",
         "",
         "Written by `python benchmarks/bench_figures.py "
-        f"--days {args.days} --rounds {args.rounds} --readme README.md`.",
+        f"--days {args.days} --rounds {args.rounds} --readme docs/speed.md`.",
     ]
     text = "\n".join(lines)
     print(text)
     if args.readme:
-        from sim.experiments.library import put_in_readme
+        from sim.studies.library import put_in_readme
 
         readme = Path(args.readme)
         readme.write_text(put_in_readme(text, readme.read_text(encoding="utf-8"), MARKER), encoding="utf-8")

@@ -44,7 +44,7 @@ import simpy_reference as idiomatic
 from simpy.events import Process
 
 from sim.world.model import Model
-from sim.world.scenario import load_scenario
+from sim.world.scenario_files import load_scenario
 
 BASELINE = heap.BASELINE
 
@@ -301,7 +301,7 @@ def main() -> None:
     else:
         print(text)
     if args.readme:
-        from sim.experiments.library import put_in_readme
+        from sim.studies.library import put_in_readme
 
         readme = Path(args.readme)
         command = (

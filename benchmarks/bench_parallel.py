@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim import load_scenario
-from sim.experiments.experiment import replicate
+from sim.experiments.designs import replicate
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 

@@ -69,7 +69,9 @@ import numpy as np
 from sim.world.calendar import CHINA_AHEAD_MIN, build_schedule, horizon_min
 from sim.world.demand import Arrivals, generate_arrivals
 from sim.world.model import TruckDraws, draw_trucks, priority_ranks, route_keys, stream
-from sim.world.scenario import DIRECTIONS, LANE_STAGES, Scenario, load_scenario, route_share
+from sim.world.scenario import Scenario, route_share
+from sim.world.scenario_files import load_scenario
+from sim.world.schema.names import DIRECTIONS, LANE_STAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -55,7 +55,9 @@ from heap_reference import BASELINE, CASES, CLEARED, INSIDE, TURNED_AWAY, load_c
 from sim.world.calendar import CHINA_AHEAD_MIN, build_schedule, horizon_min
 from sim.world.demand import Arrivals, generate_arrivals
 from sim.world.model import draw_trucks, priority_ranks, route_keys, stream
-from sim.world.scenario import DIRECTIONS, LANE_STAGES, Scenario, load_scenario, route_share
+from sim.world.scenario import Scenario, route_share
+from sim.world.scenario_files import load_scenario
+from sim.world.schema.names import DIRECTIONS, LANE_STAGES
 
 EXPORT, IMPORT = DIRECTIONS.index("export"), DIRECTIONS.index("import")
 GREEN, RED = 0, 2

@@ -1,7 +1,7 @@
 """How long the README's test command takes, and its ten slowest tests.
 
     python benchmarks/suite_time.py                     # run the suite, print the table
-    python benchmarks/suite_time.py --readme README.md  # and write it between the slowest-tests markers
+    python benchmarks/suite_time.py --readme docs/speed.md  # and write it between the slowest-tests markers
 
 Runs ``python -m pytest -n 2 --dist loadfile --durations=0`` (the README's test command, with every
 duration reported), shows pytest's own output as it goes, and then prints the wall time of the run,
@@ -44,7 +44,7 @@ def table(output: str) -> str:
         "|---:|---|---|",
         *(f"| {t:.1f} | {phase} | `{name}` |" for t, phase, name in durations[:10]),
         "",
-        "Written by `python benchmarks/suite_time.py --readme README.md`.",
+        "Written by `python benchmarks/suite_time.py --readme docs/speed.md`.",
     ]
     return "\n".join(rows)
 
@@ -52,7 +52,7 @@ def table(output: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the suite, print the table, and with --readme write it when the suite passed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--readme", help="write the table between the README's slowest-tests markers")
+    parser.add_argument("--readme", help="write the table between the file's slowest-tests markers")
     args = parser.parse_args(argv)
     proc = subprocess.Popen(COMMAND, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.readme and status == 0:
         sys.path.insert(0, str(ROOT))
-        from sim.experiments.library import put_in_readme
+        from sim.studies.library import put_in_readme
 
         readme = Path(args.readme)
         readme.write_text(put_in_readme(text, readme.read_text(encoding="utf-8"), MARKER), encoding="utf-8")

@@ -969,8 +969,8 @@ def _call(case: Planned, folder: Path) -> tuple[int, str]:
             return main(argv), ""
         except SystemExit as e:  # argparse refuses with exit 2
             return (e.code if isinstance(e.code, int) else 2), ""
-    from sim.experiments.calibrate import load_targets
     from sim.experiments.costs import load_costs
+    from sim.studies.calibrate import load_targets
     from sim.world.ranges import load_ranges
 
     loader = {"costs": load_costs, "targets": load_targets, "ranges": load_ranges}[case.call]

@@ -16,11 +16,11 @@ from sim.experiments.answer import (
     growth_judged,
     references_apply,
 )
-from sim.experiments.experiment import replicate
+from sim.experiments.designs import replicate
 from sim.presentation.answer_text import answer_lines, growth_sentence
 from sim.presentation.glossary import verdict
 from sim.presentation.report import answer_run
-from sim.world.scenario import load_scenario
+from sim.world.scenario_files import load_scenario
 
 HARVEST = "scenarios/fruit_harvest_peak.yaml"
 
@@ -159,7 +159,7 @@ def test_compare_answers_about_the_event_an_option_adds() -> None:
     """The base as it is against an option that adds a closure: the question is about that
     closure, so every option, the base included, is answered over its episode's days (paired),
     not over the whole run because the base has no event."""
-    from sim.experiments.experiment import compare
+    from sim.experiments.designs import compare
 
     base = textbook({"run.days": 20, "run.warmup_days": 2})
     closed = base.with_changes(

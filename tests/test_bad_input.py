@@ -24,9 +24,11 @@ from sim import ScenarioError, load_scenario
 from sim.experiments.kpis import CATALOGUE, kpi_names, markdown_table, unknown_kpi_message
 from sim.experiments.results import run
 from sim.presentation.cli import main
-from sim.world.checks import MAX_TRUCKS, expected_trucks, scenario_warnings
+from sim.world.checks import scenario_warnings
 from sim.world.demand import generate_arrivals
-from sim.world.scenario import MAX_FILE_BYTES, MAX_GATES, parse_assignment, validate_scenario
+from sim.world.scenario import MAX_TRUCKS, expected_trucks, validate_scenario
+from sim.world.scenario_files import parse_assignment
+from sim.world.schema.names import MAX_FILE_BYTES, MAX_GATES
 from sim.world.yaml_guard import MAX_DEPTH, MAX_NODES
 
 
@@ -240,7 +242,7 @@ def test_clock_times_unquoted_in_a_file_and_on_the_command_line(tmp_path: Path, 
     assert load_scenario(BASELINE, {key: value}).gates["huu_nghi"].hours.close == "23:00"
     assert cli("check", str(BASELINE), "--set", "gates.huu_nghi.hours.close=23:30") == 0
     assert "close: '23:30'" in capsys.readouterr().out
-    from sim.presentation.cli import _parse_vary
+    from sim.presentation.cli.sweep import _parse_vary
 
     assert _parse_vary(["gates.huu_nghi.hours.close=22:00,23:00"]) == {
         "gates.huu_nghi.hours.close": ["22:00", "23:00"]
@@ -306,7 +308,7 @@ def test_run_refuses_nonsense_before_simulating(
 ) -> None:
     # Nothing listens on port 9: the refusal comes when the wait for a scheduler ends, and the
     # check is of the refusal, not of how long the command waits (10 s), so it waits 1 s here.
-    monkeypatch.setattr("sim.presentation.cli.DASK_TIMEOUT_S", 1)
+    monkeypatch.setattr("sim.presentation.cli.replications.DASK_TIMEOUT_S", 1)
     out = tmp_path / "out"
     started = time.perf_counter()
     assert cli("run", str(BASELINE), "-o", str(out), "-q", *args) == 2
@@ -375,8 +377,8 @@ def test_kpis_command_and_readme_table(capsys) -> None:
     assert cli("kpis", str(BASELINE)) == 0
     out = capsys.readouterr().out
     assert re.search(r"^road_queue_km_max_huu_nghi_export +km +road queue length", out, re.M)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert markdown_table() in readme, "run: bordersim kpis --readme README.md"
+    readme = (ROOT / "docs" / "reference" / "kpis.md").read_text(encoding="utf-8")
+    assert markdown_table() in readme, "run: bordersim kpis --readme docs/reference/kpis.md"
 
 
 # --- results that are not an answer -----------------------------------------------------------

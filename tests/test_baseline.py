@@ -1,6 +1,6 @@
 """The baseline against what is reported, checked in a way that can fail.
 
-The checks (sim/experiments/baseline_checks.py, bands written before the first result) take exports and
+The checks (sim/studies/baseline_checks.py, bands written before the first result) take exports and
 imports apart, month by month, on the baseline's busiest month: October 2025, the dragon-fruit
 peak, after the baseline's 7-day warm-up. Each is run on the intact baseline (no failure) and on
 broken twins that must fail them: the Chinese checkpoints switched off, at half speed, and fruit
@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from sim import replicate
-from sim.experiments.baseline_checks import CHECKPOINT_BUSY_MAX, hidden_jam, month_failures
 from sim.experiments.experiment import Experiment
+from sim.studies.baseline_checks import CHECKPOINT_BUSY_MAX, hidden_jam, month_failures
 from sim.world.scenario import Scenario
 
 OCTOBER = {"run.start_date": "2025-09-24", "run.days": 38, "run.warmup_days": 7}

@@ -8,8 +8,8 @@ import pytest
 from conftest import BASELINE, bordersim, textbook
 
 from sim import run
-from sim.experiments.calibrate import Targets, calibrate, estimate_patterns, read_counts
 from sim.presentation import plots
+from sim.studies.calibrate import Targets, calibrate, estimate_patterns, read_counts
 
 TRUE_WEEKDAYS = [1.2, 1.1, 1.0, 1.0, 1.0, 0.9, 0.8]
 
@@ -83,8 +83,8 @@ def test_bad_targets_are_named(tmp_path: Path) -> None:
 
 def test_targets_file_loads_with_sources_definitions_bands_and_roles() -> None:
     from sim import load_scenario
-    from sim.experiments.calibrate import load_targets
-    from sim.experiments.joint import check_names
+    from sim.studies.calibrate import load_targets
+    from sim.studies.joint import check_names
 
     targets, _ = load_targets(BASELINE.parent / "targets.yaml")
     names = {t.name for t in targets.targets}
@@ -122,7 +122,7 @@ _T = {"reported": "simulated", "source": "FF none: made by the model", "definiti
 
 
 def _params() -> list:
-    from sim.experiments.joint import Parameter
+    from sim.studies.joint import Parameter
 
     return [
         Parameter(
@@ -155,8 +155,8 @@ def known() -> tuple:
     """Targets made from 8 replications of the textbook queue at known parameter values."""
     import numpy as np
 
-    from sim.experiments.experiment import replicate
-    from sim.experiments.joint import Target, at_values
+    from sim.experiments.designs import replicate
+    from sim.studies.joint import Target, at_values
 
     base = textbook({"run.days": 15, "run.warmup_days": 1})
     truth = replicate(
@@ -182,7 +182,7 @@ def _recovered(fit) -> dict[str, bool]:
 
 
 def test_joint_fit_screens_out_a_dead_parameter_and_recovers_known_values(known: tuple) -> None:
-    from sim.experiments.joint import joint_fit
+    from sim.studies.joint import joint_fit
 
     base, targets, aim_se = known
     fit = joint_fit(
@@ -198,7 +198,7 @@ def test_joint_fit_screens_out_a_dead_parameter_and_recovers_known_values(known:
 
 
 def test_recovery_check_fails_with_a_blind_surface_or_a_shifted_target(known: tuple) -> None:
-    from sim.experiments.joint import joint_fit
+    from sim.studies.joint import joint_fit
 
     base, targets, aim_se = known
     params = _params()[:2]
@@ -225,7 +225,7 @@ def test_recovery_check_fails_with_a_blind_surface_or_a_shifted_target(known: tu
 
 
 def test_incompatible_targets_are_reported_as_a_conflict_and_a_miss(known: tuple) -> None:
-    from sim.experiments.joint import Target, joint_fit
+    from sim.studies.joint import Target, joint_fit
 
     base, _, _ = known
     # 270 a day at >= 3.6 min a truck keeps one lane at least 68% busy: 55% cannot be had with it.
@@ -243,7 +243,7 @@ def test_incompatible_targets_are_reported_as_a_conflict_and_a_miss(known: tuple
 
 
 def test_a_band_out_of_reach_is_a_miss_and_said_so(known: tuple) -> None:
-    from sim.experiments.joint import Target, joint_fit
+    from sim.studies.joint import Target, joint_fit
 
     base, _, _ = known
     targets = [Target(name="cleared", kpi="cleared_per_day_mean", band=(400, 420), role="fit", **_T)]

@@ -368,7 +368,7 @@ def test_sigterm_stops_like_ctrl_c_and_sweep_resumes_only_matching(tmp_path: Pat
 HALF_SENT = """
 import os, struct, sys, time
 from concurrent.futures import ProcessPoolExecutor
-from sim.experiments.experiment import _stop_workers
+from sim.experiments.replications import _stop_workers
 
 def half_a_result(fd, flag):
     os.write(fd, struct.pack("!i", 1_000_000) + b"x" * 1000)  # a result's header and its start
@@ -510,8 +510,8 @@ def test_an_altered_kept_replication_is_left_out(tmp_path: Path) -> None:
     import zipfile
 
     from sim.experiments.checkpoint import _pack, _read
-    from sim.experiments.experiment import run_replication
-    from sim.world.scenario import load_scenario
+    from sim.experiments.replications import run_replication
+    from sim.world.scenario_files import load_scenario
 
     sc = load_scenario(BASELINE).with_changes({"run.days": 3, "run.warmup_days": 1})
     rep = run_replication(sc, 0, 1, keep_series=False)

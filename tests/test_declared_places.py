@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from sim.experiments.results import HELD_PLACES, run
-from sim.world.scenario import AREA_PLACES, DECLARED_PLACES, load_scenario
+from sim.world.scenario_files import load_scenario
+from sim.world.schema.names import AREA_PLACES, DECLARED_PLACES
 
 BASE = "scenarios/baseline.yaml"
 SHORT = {"run.days": 10, "run.warmup_days": 3}

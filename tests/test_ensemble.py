@@ -10,7 +10,7 @@ import pytest
 import yaml
 from conftest import ROOT, TEXTBOOK, bordersim, textbook
 
-from sim.experiments.ensemble import (
+from sim.studies.ensemble import (
     Ensemble,
     across_ensemble,
     choice_across,
@@ -23,7 +23,8 @@ from sim.experiments.ensemble import (
     write_ensemble,
 )
 from sim.world.ranges import load_ranges, validate_ranges
-from sim.world.scenario import ScenarioError, load_scenario
+from sim.world.scenario_files import load_scenario
+from sim.world.schema.names import ScenarioError
 
 LAM_PER_MIN = 240 / 1440
 WAIT = "wait_min_mean_g_gate_control"
@@ -368,7 +369,7 @@ def test_ensemble_draws_are_reproducible_and_without_repeats() -> None:
 def test_a_validation_case_across_sets_agrees_with_its_point_run_at_the_scenarios_own_values() -> None:
     """At the scenario's own values a set is the case itself (same seeds, same numbers); a set with
     slow Chinese checks on two-thirds of the lanes holds far more than the band and is counted out."""
-    from sim.experiments.validation import across_ensemble_case, load_case, measure, run_case
+    from sim.studies.validation import across_ensemble_case, load_case, measure, run_case
     from sim.world.ranges import get_key
 
     case, sc = load_case(ROOT / "validation" / "normal_day_held_22aug2024.yaml")

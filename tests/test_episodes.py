@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 from sim.world.episodes import episodes
-from sim.world.scenario import ScenarioError, load_scenario
+from sim.world.scenario_files import load_scenario
+from sim.world.schema.names import ScenarioError
 
 BASE = "scenarios/baseline.yaml"
 

@@ -18,14 +18,10 @@ import yaml
 from conftest import TEXTBOOK, bordersim, bordersim_command, textbook
 from scipy import stats
 
-from sim.experiments.experiment import (
-    RunInterruptedError,
-    compare,
-    replicate,
-    replications_needed,
-    run_tasks,
-    sweep,
-)
+from sim.experiments.designs import compare, replicate, sweep
+from sim.experiments.experiment import replications_needed
+from sim.experiments.folders import RunInterruptedError
+from sim.experiments.replications import run_tasks
 from sim.experiments.stats import mser5, summarise
 
 

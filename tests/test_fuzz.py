@@ -65,12 +65,12 @@ def test_the_judge_tells_outcomes_apart(tmp_path: Path, argv: list[str], expecte
 
 
 def test_the_judge_catches_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sim.presentation.cli
+    import sim.presentation.cli.check
 
     def broken(args: object) -> int:
         raise ZeroDivisionError
 
-    monkeypatch.setattr(sim.presentation.cli, "_cmd_check", broken)
+    monkeypatch.setattr(sim.presentation.cli.check, "command", broken)
     good = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
     case = Case("judge", {"s.yaml": good.read_bytes()}, ["check", "{dir}/s.yaml"])
     assert judge(case, tmp_path).outcome == "traceback"

@@ -183,7 +183,7 @@ def test_the_shipped_scenarios_pass_the_free_text_checks() -> None:
 )
 def test_meaningless_settings_are_warned_about(changes: dict, key: str, says: str) -> None:
     from sim.world.checks import scenario_warnings
-    from sim.world.scenario import load_scenario
+    from sim.world.scenario_files import load_scenario
 
     warned = scenario_warnings(load_scenario(BASELINE).with_changes(changes))
     assert any(path == key and says in msg for path, msg in warned), warned
@@ -191,7 +191,7 @@ def test_meaningless_settings_are_warned_about(changes: dict, key: str, says: st
 
 def test_a_quiet_scenario_is_not_warned_about() -> None:
     from sim.world.checks import scenario_warnings
-    from sim.world.scenario import load_scenario
+    from sim.world.scenario_files import load_scenario
 
     assert scenario_warnings(load_scenario(BASELINE)) == []
 
@@ -202,7 +202,7 @@ def test_hours_for_each_direction_at_once_are_not_an_overlap() -> None:
     from conftest import china_hours_event as hours
 
     from sim.world.checks import scenario_warnings
-    from sim.world.scenario import load_scenario
+    from sim.world.scenario_files import load_scenario
 
     both = load_scenario(BASELINE).with_changes(
         {"events": [hours("export", "19:00"), hours("import", "21:00")]}
@@ -247,7 +247,7 @@ def test_a_problem_with_a_whole_event_is_said_without_its_python_repr(tmp_path: 
 def test_values_are_read_as_written_not_as_yaml_1_1_would(text: str, value: object) -> None:
     """A person who writes 010 means ten and a cargo class named no means 'no': the files and
     --set read them as YAML 1.2 does."""
-    from sim.world.scenario import parse_assignment
+    from sim.world.scenario_files import parse_assignment
     from sim.world.yaml_guard import guarded_load
 
     assert guarded_load(f"x: {text}\n") == {"x": value}
@@ -272,7 +272,7 @@ def test_an_unknown_key_in_a_costs_or_ranges_file_is_set_against_that_files_keys
     assert "included_waiting_cost: unknown key; did you mean 'include_waiting_cost'?" in done.stderr
     assert "allowed here: include_waiting_cost, levers, name" in done.stderr
     from sim.world.ranges import load_ranges
-    from sim.world.scenario import ScenarioError
+    from sim.world.schema.names import ScenarioError
 
     (tmp_path / "ranges.yaml").write_text("factorz: []\n")
     with pytest.raises(ScenarioError) as err:

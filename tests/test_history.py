@@ -14,18 +14,18 @@ import yaml
 from conftest import textbook
 from test_theory import erlang_c_wait
 
-from sim.experiments.ensemble import load_ensemble, write_ensemble
-from sim.experiments.history import (
+from sim.presentation.cli import main
+from sim.studies.ensemble import load_ensemble, write_ensemble
+from sim.studies.history import (
     CUTOFF,
     Aim,
     HistoryMatch,
     history_match,
     history_match_scenario,
 )
-from sim.experiments.joint import Target
-from sim.presentation.cli import main
+from sim.studies.joint import Target
 from sim.world.ranges import validate_ranges
-from sim.world.scenario import ScenarioError
+from sim.world.schema.names import ScenarioError
 
 # --- an analytic stand-in with a known answer ----------------------------------------------------
 

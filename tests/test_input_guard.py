@@ -338,7 +338,7 @@ def test_report_of_an_intact_folder_is_written(folders: dict[str, Path], tmp_pat
 
 def test_observed_counts_with_text_for_a_number_are_refused_by_row_and_column(tmp_path: Path) -> None:
     from sim import ScenarioError
-    from sim.experiments.calibrate import read_counts
+    from sim.studies.calibrate import read_counts
 
     path = tmp_path / "counts.csv"
     path.write_text(

@@ -8,8 +8,8 @@ import pytest
 from conftest import ROOT, bordersim, textbook
 
 from sim import load_scenario, replicate
-from sim.experiments.library import library_table, markdown, put_in_readme
-from sim.experiments.validation import load_case
+from sim.studies.library import library_table, markdown, put_in_readme
+from sim.studies.validation import load_case
 
 NOT_SCENARIOS = {"targets.yaml", "costs.yaml", "ranges.yaml"}
 """YAML files in scenarios/ that are not scenarios: targets, lever costs and the ranges of the unknowns."""

@@ -12,7 +12,7 @@ from test_theory import REPS, erlang_c_wait, interval
 
 from sim import run
 from sim.world.demand import Arrivals
-from sim.world.scenario import ScenarioError
+from sim.world.schema.names import ScenarioError
 
 FIXED10 = {"default": {"dist": "fixed", "value": 10}}
 TWO_CLASSES = {"general": {}, "fruit": {"perishable": True}}

@@ -18,8 +18,8 @@ import yaml
 from conftest import ROOT, TEXTBOOK, textbook
 from test_theory import erlang_c_wait
 
-from sim.experiments.morris import morris_design, morris_function, morris_screen
 from sim.presentation import cli, screen_output
+from sim.studies.morris import morris_design, morris_function, morris_screen
 from sim.world.ranges import Ranges, load_ranges, validate_ranges
 
 KPI = "wait_min_mean_g_gate_control"

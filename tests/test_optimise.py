@@ -22,21 +22,21 @@ from test_report import CHROMIUM_FLAGS, visible_text
 from test_theory import erlang_c_wait
 
 from sim import load_scenario, optimise, sweep
-from sim.experiments.optimise import (
+from sim.presentation.glossary import lever_label, lever_setting, option_words
+from sim.presentation.optimise_output import _fmt, answer_text, cost_figure, money, summary_lines
+from sim.studies.optimise import no_effect_lines
+from sim.studies.options import (
     FEASIBLE,
     INFEASIBLE,
     UNDECIDED,
     Target,
     check_target,
     decide,
-    no_effect_lines,
     parse_lever,
     parse_target,
     short_key,
 )
-from sim.experiments.robustness import perturbed, robustness_lines
-from sim.presentation.glossary import lever_label, lever_setting, option_words
-from sim.presentation.optimise_output import _fmt, answer_text, cost_figure, money, summary_lines
+from sim.studies.robustness import perturbed, robustness_lines
 
 LAM_PER_MIN = 360 / 1440
 SERVICE_MIN = 9.0  # offered load 2.25: 2 lanes are unstable, 3 wait 6.8 min, 4 1.24, 5 0.30 (Erlang C)
@@ -195,6 +195,7 @@ def test_the_command_writes_the_choice_its_evidence_and_its_robustness(tmp_path:
     names = (
         "options.csv",
         "replications.csv",
+        "steps.csv",
         "robustness.csv",
         "optimise.txt",
         "chosen.yaml",

@@ -13,7 +13,8 @@ import yaml
 from conftest import TEXTBOOK, bordersim, textbook
 from scipy import stats
 
-from sim.experiments.experiment import compare, precision_met, replicate, sweep
+from sim.experiments.designs import compare, replicate, sweep
+from sim.experiments.experiment import precision_met
 from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT, UNDECIDED, t_half_width
 from sim.presentation.glossary import effect_row_text, effect_text
 from sim.presentation.report import answer_compare, build_report, sweep_answer
@@ -227,7 +228,7 @@ def test_compare_prints_each_paired_effect_in_its_unit(tmp_path: Path) -> None:
 def test_the_largest_effects_are_those_beyond_their_margin_ranked_by_it() -> None:
     """compare prints, per option, the effects largest against their margins: a question about one
     stage finds its answer there. No effect, a negligible one or too few are never listed."""
-    from sim.presentation.cli import largest_effects
+    from sim.presentation.cli.compare import largest_effects
 
     d = pd.DataFrame(
         {

@@ -328,6 +328,8 @@ def test_public_api() -> None:
         "write_experiment",
         "write_run",
         "MorrisScreen",
+        "StepLog",
+        "run_options",
         "morris_function",
         "morris_screen",
         "Ranges",

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from sim import run
 from sim.experiments.results import PIECES
-from sim.world.scenario import LANE_STAGES
+from sim.world.schema.names import LANE_STAGES
 
 LOGNORMAL = {"dist": "lognormal", "mean": 6, "cv": 0.7}
 

@@ -1,5 +1,6 @@
-"""The committed calibration and validation outputs and the README tables agree, and the script
-that regenerates them refuses a step it does not know."""
+"""The committed calibration and validation outputs and the tables of the docs agree, every
+generated block lives in exactly one page, and the script that regenerates them refuses a step it
+does not know."""
 
 from __future__ import annotations
 
@@ -12,12 +13,45 @@ from conftest import ROOT
 SCRIPT = ROOT / "analysis" / "regenerate.sh"
 
 
+PAGES = {
+    "planned-fuzz-table": "docs/reliability.md",
+    "fuzz-table": "docs/reliability.md",
+    "scenario-table": "docs/scenarios.md",
+    "calibration-table": "docs/calibration.md",
+    "screen-table": "docs/uncertainty.md",
+    "history-table": "docs/uncertainty.md",
+    "validation-table": "docs/validation.md",
+    "kpi-table": "docs/reference/kpis.md",
+    "optimise-example": "docs/optimisation.md",
+    "slowest-tests": "docs/speed.md",
+    "loop-table": "docs/speed.md",
+    "speed-table": "docs/speed.md",
+    "figure-cost": "docs/speed.md",
+}
+"""The docs page each generated block is written into (``--readme PAGE`` of its command)."""
+
+
 def readme_block(marker: str, readme: str | None = None) -> str:
-    """The text between the README's markers *marker*."""
-    text = readme if readme is not None else (ROOT / "README.md").read_text(encoding="utf-8")
+    """The text between the markers *marker* of the page that holds them (or of *readme*)."""
+    text = readme if readme is not None else (ROOT / PAGES[marker]).read_text(encoding="utf-8")
     found = re.search(rf"<!-- {marker}:start -->\n(.*?)\n<!-- {marker}:end -->", text, re.S)
-    assert found, f"README has no {marker} markers"
+    assert found, f"{PAGES.get(marker)} has no {marker} markers"
     return found.group(1).strip()
+
+
+def test_every_generated_block_lives_in_one_page() -> None:
+    pages = [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md", ROOT / "CONTRIBUTING.md"]
+    for marker, page in PAGES.items():
+        start = f"<!-- {marker}:start -->"
+        holders = [p.relative_to(ROOT).as_posix() for p in pages if start in p.read_text("utf-8")]
+        assert holders == [page], marker
+
+
+def test_every_regenerating_step_writes_into_the_page_of_its_block() -> None:
+    script = SCRIPT.read_text(encoding="utf-8")
+    assert "--readme README.md" not in script
+    for marker in ("calibration-table", "history-table", "validation-table", "scenario-table", "kpi-table"):
+        assert f"--readme {PAGES[marker]}" in script, marker
 
 
 @pytest.mark.parametrize(

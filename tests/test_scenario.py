@@ -10,7 +10,7 @@ import yaml
 from conftest import BASELINE, bordersim, textbook
 
 from sim import ScenarioError, load_scenario
-from sim.world.scenario import parse_assignment, scenario_schema
+from sim.world.scenario_files import parse_assignment, scenario_schema
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from conftest import load_benchmark
 
-from sim.world.scenario import load_scenario
+from sim.world.scenario_files import load_scenario
 
 heap = load_benchmark("heap_reference")
 idiomatic = load_benchmark("simpy_reference")

@@ -154,7 +154,7 @@ def test_only_a_large_run_gives_back_its_memory(monkeypatch) -> None:
     """A full collection costs tens of milliseconds in a process that holds much: a short run,
     as sweeps and optimisation make by the hundred, must not pay it; a large one does, twice
     (after the model and after its replication's tables)."""
-    import sim.experiments.experiment as experiment
+    import sim.experiments.replications as experiment
     import sim.experiments.results as results
 
     calls: list[int] = []

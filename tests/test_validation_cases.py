@@ -1,7 +1,7 @@
 """Validation cases that can fail: the tolerance rule, the interval verdict, and a broken twin per case.
 
 Every case file in validation/ is run with 2 replications on a fixed seed through the case's own
-code path (:func:`sim.experiments.validation.run_case`), and so is its broken twin (the mechanism the case
+code path (:func:`sim.studies.validation.run_case`), and so is its broken twin (the mechanism the case
 checks removed), whose verdict must be a miss and whose measure must move the way the case file
 says (``twin.expect``) by more than the spread of the two replications.
 """
@@ -17,7 +17,7 @@ import yaml
 from conftest import ROOT, bordersim
 
 from sim.experiments.stats import t_half_width
-from sim.experiments.validation import (
+from sim.studies.validation import (
     MIN_REPLICATIONS,
     NOT_TESTABLE,
     SHARE_FLOOR,
@@ -35,7 +35,7 @@ from sim.experiments.validation import (
     share_of,
     verdict,
 )
-from sim.world.scenario import ScenarioError
+from sim.world.schema.names import ScenarioError
 
 CASES = sorted((ROOT / "validation").glob("*.yaml"))
 FF_CASES = 12

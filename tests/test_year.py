@@ -11,12 +11,14 @@ import pandas as pd
 import pytest
 
 from sim import load_scenario
-from sim.experiments.baseline_checks import RETURN_DAYS, disruptions, hidden_jam
-from sim.experiments.experiment import BASELINE_WARMUP_DAYS, Experiment, Replication, warmup_advice
+from sim.experiments.experiment import BASELINE_WARMUP_DAYS, Experiment, warmup_advice
+from sim.experiments.replications import Replication
 from sim.experiments.results import run
+from sim.studies.baseline_checks import RETURN_DAYS, disruptions, hidden_jam
 from sim.world.calendar import MIN_PER_DAY
 from sim.world.checks import scenario_warnings
-from sim.world.scenario import ParkUseEvent, ScenarioError
+from sim.world.schema.events import ParkUseEvent
+from sim.world.schema.names import ScenarioError
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 

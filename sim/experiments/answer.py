@@ -29,17 +29,13 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.costs import category_labels, truck_waiting_cost_vnd
-from sim.experiments.results import (
-    GROWTH_MIN_SHARE,
-    GROWTH_MIN_TRUCKS,
-    KM_PER_M,
-    Run,
-    Window,
-)
+from sim.experiments.results import GROWTH_MIN_SHARE, GROWTH_MIN_TRUCKS, KM_PER_M, Run
 from sim.experiments.stats import bounded_interval
+from sim.experiments.window import Window
 from sim.world.calendar import MIN_PER_DAY, MIN_PER_H
 from sim.world.episodes import Episode, episodes, event_scope, run_days
-from sim.world.scenario import AREA_PLACES, DIRECTIONS, LANE_STAGES, Scenario, route_share
+from sim.world.scenario import Scenario, route_share
+from sim.world.schema.names import AREA_PLACES, DIRECTIONS, LANE_STAGES
 
 LEVEL_DAYS = 7
 """Days before an episode whose mean backlog is the level the gate must come back to."""
@@ -138,7 +134,7 @@ def day_figures(run: Run) -> pd.DataFrame:
     over = (cleared | inside) & (np.nan_to_num(waited_h) > threshold)
     perishable_classes = [c for c, cc in sc.cargo_classes.items() if cc.perishable]
     perishable = np.isin(category_labels(tr["cargo"]), perishable_classes)
-    cost = truck_waiting_cost_vnd(run)
+    cost = truck_waiting_cost_vnd(run.scenario, run.trucks)
     for g, gate in enumerate(sc.gates):
         for k, direction in enumerate(DIRECTIONS):
             sel = (d.arrivals.gate == g) & (d.arrivals.direction == k)
@@ -620,7 +616,7 @@ def growth_findings(exp: object) -> list[tuple[str, str, str, int, int]]:
 def references_apply(sc: Scenario, window: Window | None = None) -> bool:
     """Whether normal-day references (1,650 a day, 3-4 h, the hold at 20:00) apply to the KPI
     window: only when no episode (a non-background event) falls in it."""
-    from sim.experiments.results import window_minutes
+    from sim.experiments.window import window_minutes
 
     start, end = window_minutes(sc, window)
     first = sc.run.start_date + dt.timedelta(days=int(start // MIN_PER_DAY))

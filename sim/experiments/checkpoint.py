@@ -30,7 +30,6 @@ from typing import Any, BinaryIO
 
 import pandas as pd
 
-from sim.experiments.experiment import Replication, Task
 from sim.experiments.folders import (
     SIBLING_MARKER,
     is_ours,
@@ -40,6 +39,7 @@ from sim.experiments.folders import (
     sibling,
     writing_error,
 )
+from sim.experiments.replications import Replication, Task
 from sim.world.scenario import Scenario
 
 

@@ -23,23 +23,17 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sim.experiments.window import Window, window_minutes
 from sim.world.calendar import MIN_PER_DAY
 from sim.world.numbers import Float
-from sim.world.scenario import (
-    DIRECTIONS,
-    LANE_STAGES,
-    Hours,
-    Scenario,
-    ScenarioError,
-    _problems,
-    read_yaml_file,
-)
+from sim.world.scenario import Scenario
+from sim.world.scenario_files import read_yaml_file
+from sim.world.schema.names import DIRECTIONS, LANE_STAGES, Hours, ScenarioError
+from sim.world.schema.problems import validation_problems
 from sim.world.yaml_guard import guarded_load
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from sim.experiments.results import Run, Window
 
 H_PER_DAY = 24.0
 KG_PER_T = 1000.0
@@ -56,13 +50,12 @@ COST_KPIS = (
 """The money and impact KPIs (plus ``waiting_cost_vnd_per_day_<direction>``)."""
 
 
-def truck_waiting_cost_vnd(run: Run) -> np.ndarray:
-    """What each cleared truck of *run* paid while waiting (VND; 0 for trucks not cleared), by the
-    rates of :func:`cost_kpis`: parking in the yard and the park, reefer fuel and the driver's
-    living costs at the border."""
-    sc = run.scenario
+def truck_waiting_cost_vnd(sc: Scenario, trucks: pd.DataFrame) -> np.ndarray:
+    """What each cleared truck of a run of *sc* (its truck table *trucks*) paid while waiting (VND;
+    0 for trucks not cleared), by the rates of :func:`cost_kpis`: parking in the yard and the park,
+    reefer fuel and the driver's living costs at the border."""
     kp = sc.kpi
-    tr = run.trucks
+    tr = trucks
     cargo = category_labels(tr["cargo"])
     perishable = [c for c, cc in sc.cargo_classes.items() if cc.perishable]
     reefer = np.isin(cargo, perishable if kp.reefer_classes is None else kp.reefer_classes)
@@ -84,8 +77,9 @@ def category_labels(column: pd.Series) -> np.ndarray:
     return np.asarray(column.cat.categories, dtype=object)[column.cat.codes.to_numpy()]
 
 
-def cost_kpis(run: Run, window: Window | None = None) -> dict[str, float]:
-    """Money and impact KPIs of *run* over *window* (default: after the warm-up).
+def cost_kpis(sc: Scenario, trucks: pd.DataFrame, window: Window | None = None) -> dict[str, float]:
+    """Money and impact KPIs of a run of *sc* (its truck table *trucks*) over *window* (default:
+    after the warm-up).
 
     Trucks counted are those that entered the system in the window and were cleared (as for the
     time KPIs; ``censored_trucks`` says how many were left out). Per window day:
@@ -105,13 +99,10 @@ def cost_kpis(run: Run, window: Window | None = None) -> dict[str, float]:
     - ``idle_co2_t_per_day``: idling hours x ``kpi.idle_co2_kg_per_truck_h``; a refrigerated
       truck idles all its hours at the border, any other truck while it queues on the road.
     """
-    from sim.experiments.results import window_minutes
-
-    sc = run.scenario
     kp = sc.kpi
     start, end = window_minutes(sc, window)
     days = (end - start) / MIN_PER_DAY
-    tr = run.trucks
+    tr = trucks
     arrival = tr["arrival_min"].to_numpy()
     cleared = (tr["outcome"] == "cleared").to_numpy()
     done = cleared & (arrival >= start) & (arrival < end)
@@ -123,7 +114,7 @@ def cost_kpis(run: Run, window: Window | None = None) -> dict[str, float]:
         return sum(np.nan_to_num(tr[f"{p}_h"].to_numpy()) for p in pieces)
 
     border_h = hours(*WAITING_PIECES)
-    cost = truck_waiting_cost_vnd(run)
+    cost = truck_waiting_cost_vnd(sc, trucks)
     k: dict[str, float] = {"waiting_cost_vnd_per_day": float(cost[done].sum() / days)}
     direction = category_labels(tr["direction"])
     for d in DIRECTIONS:
@@ -284,7 +275,7 @@ def load_costs(path: str | Path) -> CostsFile:
     try:
         return CostsFile.model_validate(data)
     except ValidationError as err:
-        raise CostsError(source, _problems(err, CostsFile)) from None
+        raise CostsError(source, validation_problems(err, CostsFile)) from None
 
 
 def value_text(value: Any) -> str:

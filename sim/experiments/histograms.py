@@ -12,8 +12,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from sim.experiments.results import Run, Window, window_minutes
-from sim.world.scenario import DIRECTIONS
+from sim.experiments.results import Run
+from sim.experiments.window import Window, window_minutes
+from sim.world.schema.names import DIRECTIONS
 
 TIS_BIN_EDGES_H: tuple[float, ...] = (
     0.0,

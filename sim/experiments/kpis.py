@@ -14,7 +14,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from sim.world.scenario import DIRECTIONS, HELD_PLACES, LANE_STAGES, PIECES, ROUTE_STAGES, Scenario
+from sim.world.scenario import Scenario
+from sim.world.schema.names import DIRECTIONS, HELD_PLACES, LANE_STAGES, PIECES, ROUTE_STAGES
 
 WAIT_PLACES = ("road", "declaration_counter", "approval", *LANE_STAGES[1:], *ROUTE_STAGES)
 """Where ``wait_min_mean_{gate}_{wait}`` measures a wait, in the order a truck meets them."""

@@ -4,6 +4,10 @@
 ``run.daily`` trucks arrived and cleared per day, and ``run.kpis()`` the named figures, all taken
 over the days after the warm-up. Nothing is filtered out of ``run.trucks``: cleared + turned
 away + still inside = generated, per gate.
+
+Longer than the ~600 lines a module here keeps to: it is one class, :class:`Run`, whose tables
+(trucks, queues, daily, monthly, the hold at a clock time, KPIs, bottlenecks) are all computed
+from the same truck log and share its cached columns.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.costs import category_labels, cost_kpis
+from sim.experiments.window import Window, window_minutes
 from sim.world.calendar import MIN_PER_DAY, MIN_PER_H, minute_of
 from sim.world.demand import Arrivals
 from sim.world.model import (
@@ -32,16 +37,8 @@ from sim.world.model import (
     RunData,
     route_keys,
 )
-from sim.world.scenario import (  # the place names live with the scenario; kept here too
-    AREA_PLACES,
-    DECLARED_PLACES,
-    DIRECTIONS,
-    HELD_PLACES,
-    LANE_STAGES,
-    PIECES,
-    Scenario,
-    route_share,
-)
+from sim.world.scenario import Scenario, route_share
+from sim.world.schema.names import AREA_PLACES, DECLARED_PLACES, DIRECTIONS, HELD_PLACES, LANE_STAGES, PIECES
 
 KM_PER_M = 1e-3
 GROWTH_MIN_TRUCKS = 20
@@ -61,9 +58,6 @@ or the one after) to exist; the hold on a run's last evenings misses them and is
 
 STAGE_NAMES = {"china_check": "Chinese checkpoint", "platform_review": "platform's review"}
 """How stages are named in sentences, where their key does not read well."""
-
-Window = tuple[str | dt.date, str | dt.date]
-"""First and last date of a window, both days included, e.g. ``("2025-10-01", "2025-10-31")``."""
 
 
 def run(
@@ -130,34 +124,6 @@ def place_label(sc: Scenario, gate: str, place: str) -> str:
     if route:
         text += f" {sc.gates[gate].routes[route].label or route}"
     return text
-
-
-def window_minutes(sc: Scenario, window: Window | None) -> tuple[float, float]:
-    """Model minutes [start, end) of a date window; None = from the end of the warm-up to the end.
-
-    Raises ValueError naming the dates when the window is not inside the run.
-    """
-    if window is None:
-        return sc.run.warmup_days * MIN_PER_DAY, sc.run.days * MIN_PER_DAY
-    first, last = (dt.date.fromisoformat(str(d)) for d in window)
-    run_end = sc.run.start_date + dt.timedelta(days=sc.run.days - 1)
-    if last < first:
-        raise ValueError(f"window {first}..{last}: the last day is before the first")
-    if first < sc.run.start_date or last > run_end:
-        raise ValueError(f"window {first}..{last} is not inside the run ({sc.run.start_date}..{run_end})")
-    return minute_of(sc, first), minute_of(sc, last) + MIN_PER_DAY
-
-
-def parse_window(text: str) -> Window:
-    """``2025-10-01..2025-10-31`` as a window; ValueError with what was expected otherwise."""
-    first, sep, last = text.partition("..")
-    try:
-        if not sep:
-            raise ValueError
-        return (dt.date.fromisoformat(first.strip()), dt.date.fromisoformat(last.strip()))
-    except ValueError:
-        expected = "expected FIRST..LAST dates like 2025-10-01..2025-10-31"
-        raise ValueError(f"{expected}, got {text[:80]!r}") from None
 
 
 def _stage_waits(times: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -693,7 +659,7 @@ class Run:
         pre = entered & tr["predeclared"].to_numpy()
         late = (tr["approved_min"] > tr["gate_arrival_min"]).to_numpy()
         k["arrived_before_approval_share"] = float((late & pre).sum() / pre.sum()) if pre.any() else np.nan
-        k.update(cost_kpis(self, window))  # money and impact (sim/costs.py)
+        k.update(cost_kpis(self.scenario, self.trucks, window))  # money and impact (costs.py)
         return pd.Series(k, name="value", dtype=float)
 
     def _time_kpis(self, k: dict[str, float], tr: pd.DataFrame, sel: np.ndarray, direction: str) -> None:

@@ -1,5 +1,5 @@
 """Presentation and the command line: folder output, figures, reports, the glossary and
-``bordersim``.
+``bordersim`` (:mod:`sim.presentation.cli`, one module per subcommand).
 
-Imports from the world and experiments layers.
+Imports from the world, experiments and studies layers.
 """

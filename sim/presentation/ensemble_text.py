@@ -1,6 +1,6 @@
 """Sentences about what is unknown: the spread of an answer across plausible parameter sets.
 
-Every line is read from the tables :class:`sim.experiments.ensemble.EnsembleRuns` writes
+Every line is read from the tables :class:`sim.studies.ensemble.EnsembleRuns` writes
 (``ensemble.csv``, ``ensemble_effects.csv``), so the console, the report and the files say the same.
 """
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sim.world.scenario import LANE_STAGES, Gate
+from sim.world.schema.gates import Gate
+from sim.world.schema.names import LANE_STAGES
 
 
 def has_lanes(gate: Gate) -> bool:

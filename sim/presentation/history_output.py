@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiments.history import HistoryMatch
+from sim.studies.history import HistoryMatch
 
 
 def _table(df: pd.DataFrame) -> str:

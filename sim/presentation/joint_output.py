@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiments.joint import RIDGE, VERDICT_RULE, JointFit, Target
+from sim.studies.joint import RIDGE, VERDICT_RULE, JointFit, Target
 from sim.world.yaml_guard import guarded_dump
 
 

@@ -15,20 +15,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.experiments.optimise import (
-    FEASIBLE,
-    INFEASIBLE,
-    UNDECIDED,
-    LeverMove,
-    Optimisation,
-    Option,
-    Target,
-    TargetCheck,
-    binding_phrase,
-    no_effect_lines,
-    paired_difference,
-)
-from sim.experiments.robustness import robustness_lines
 from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT
 from sim.experiments.stats import UNDECIDED as EFFECT_UNDECIDED
 from sim.presentation.glossary import (
@@ -43,6 +29,18 @@ from sim.presentation.glossary import (
     unit_of,
     value_words,
 )
+from sim.studies.optimise import binding_phrase, no_effect_lines, paired_difference
+from sim.studies.options import (
+    FEASIBLE,
+    INFEASIBLE,
+    UNDECIDED,
+    LeverMove,
+    Optimisation,
+    Option,
+    Target,
+    TargetCheck,
+)
+from sim.studies.robustness import robustness_lines
 from sim.world.yaml_guard import guarded_dump
 
 UNITS = (
@@ -677,17 +675,20 @@ def write_optimisation(
     extra: dict[str, pd.DataFrame] | None = None,
     notes: list[str] | None = None,
 ) -> Path:
-    """Write options.csv, replications.csv, robustness.csv, optimise.txt, decision.json (the
-    decision sheet for the report, in every language), results.xlsx (the decision sheet with units,
-    the options, the robustness check and the base's bottlenecks), bottlenecks.csv (of the scenario
-    as given, when it was run), chosen.yaml (the chosen option's scenario), costs.yaml (the costs
-    used) and a figure per target KPI, its texts in *lang*."""
+    """Write options.csv, replications.csv, steps.csv (every look of the search), robustness.csv,
+    optimise.txt, decision.json (the decision sheet for the report, in every language),
+    results.xlsx (the decision sheet with units, the options, the robustness check and the base's
+    bottlenecks), bottlenecks.csv (of the scenario as given, when it was run), chosen.yaml (the
+    chosen option's scenario), costs.yaml (the costs used) and a figure per target KPI, its texts
+    in *lang*."""
     from sim.presentation.output import WORKBOOK, atomic_dir, resolved_scenario_yaml, write_workbook
 
     with atomic_dir(outdir, force) as tmp:
         options = opt.table()
         options.to_csv(tmp / "options.csv", index=False)
         opt.replications().to_csv(tmp / "replications.csv", index=False)
+        if opt.steps is not None:  # every look of the search: replications per option and stage
+            opt.steps.to_csv(tmp / "steps.csv", index=False)
         sheets = {"decision sheet": decision_table(opt), "options": options}
         if opt.robustness is not None:
             opt.robustness.to_csv(tmp / "robustness.csv", index=False)

@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 
 from sim.experiments.answer import answers_table, growth_findings, growth_judged
-from sim.experiments.experiment import Comparison, Experiment, Sweep
+from sim.experiments.designs import Comparison, Sweep
+from sim.experiments.experiment import Experiment
 from sim.experiments.folders import (
     SIBLING_MARKER,
     check_replaceable,

@@ -26,7 +26,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
 from matplotlib.transforms import ScaledTranslation
 
-from sim.experiments.experiment import Comparison, Experiment, Sweep
+from sim.experiments.designs import Comparison, Sweep
+from sim.experiments.experiment import Experiment
 from sim.experiments.histograms import sum_histograms, time_in_system_histogram
 from sim.experiments.results import Run, place_label, stage_places
 from sim.presentation.figure_names import has_lanes
@@ -44,17 +45,11 @@ from sim.presentation.glossary import (
     value_words,
 )
 from sim.world.calendar import MIN_PER_DAY, minute_of
-from sim.world.scenario import (
-    CapacityEvent,
-    ClosureEvent,
-    DemandEvent,
-    ExtendedHoursEvent,
-    ParkUseEvent,
-    Scenario,
-)
+from sim.world.scenario import Scenario
+from sim.world.schema.events import CapacityEvent, ClosureEvent, DemandEvent, ExtendedHoursEvent, ParkUseEvent
 
 if TYPE_CHECKING:  # a calibration's fit: its module imports scipy.optimize, not needed to draw a run
-    from sim.experiments.calibrate import Fit
+    from sim.studies.calibrate import Fit
 
 Result = Run | Experiment
 

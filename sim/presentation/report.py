@@ -46,7 +46,9 @@ from sim.presentation.glossary import (
     verdict,
 )
 from sim.world.csv_guard import read_csv_file
-from sim.world.scenario import Scenario, ScenarioError, load_scenario, read_guarded_bytes, read_yaml_file
+from sim.world.scenario import Scenario
+from sim.world.scenario_files import load_scenario, read_guarded_bytes, read_yaml_file
+from sim.world.schema.names import ScenarioError
 
 CAPTIONS = (
     "queues",

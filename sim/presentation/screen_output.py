@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from sim.experiments.morris import MorrisScreen
+from sim.studies.morris import MorrisScreen
 
 TOP_FACTORS = 3
 """How many factors the sentence under each KPI's table names."""

@@ -10,14 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sim.world.scenario import (
-    WEEKDAYS,
-    CapacityEvent,
-    ClosureEvent,
-    ExtendedHoursEvent,
-    Hours,
-    Scenario,
-)
+from sim.world.scenario import Scenario
+from sim.world.schema.events import CapacityEvent, ClosureEvent, ExtendedHoursEvent
+from sim.world.schema.names import WEEKDAYS, Hours
 
 MIN_PER_DAY = 1440
 MIN_PER_H = 60

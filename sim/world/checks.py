@@ -1,7 +1,6 @@
 """Checks on a valid scenario beyond its types: what it would cost to run, and what it may not mean.
 
-:func:`size_problems` refuses a scenario whose replication would hold more trucks than memory
-allows (:data:`MAX_TRUCKS`); :func:`scenario_warnings` lists events that change nothing, because
+:func:`scenario_warnings` lists events that change nothing, because
 they fall outside the run or reach no enabled stage or demand flow.
 """
 
@@ -10,63 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import numpy as np
-
-from sim.world.scenario import (
-    DEFAULT_KEY,
-    LANE_STAGES,
-    DemandEvent,
-    ExtendedHoursEvent,
-    ParkUseEvent,
-    Scenario,
-)
-
-MAX_TRUCKS = 2_000_000
-"""The most trucks one replication may expect: about 3.3 years of the baseline."""
-
-
-def expected_trucks(sc: Scenario) -> float:
-    """Trucks one replication is expected to generate: demand x days x factors, plus the backlog."""
-    days = sc.run.days
-    dates = np.array(sc.run.start_date, dtype="datetime64[D]") + np.arange(days)
-    weekday = (dates.astype("int64") + 3) % 7  # 1970-01-01 was a Thursday
-    month = dates.astype("datetime64[M]").astype("int64") % 12
-    day_factor = np.asarray(sc.demand.weekday_factors)[weekday]
-    total = 0.0
-    for gname, gate in sc.gates.items():
-        for direction, flows in gate.demand_trucks_per_day.items():
-            for cargo, rate in flows.items():
-                if rate == 0:
-                    continue
-                months = sc.demand.month_factors.get(cargo, sc.demand.month_factors.get(DEFAULT_KEY))
-                per_day = rate * day_factor * np.asarray(months or [1.0] * 12)[month]
-                for ev in sc.events:
-                    if (
-                        isinstance(ev, DemandEvent)
-                        and (ev.gates is None or gname in ev.gates)
-                        and (ev.directions is None or direction in ev.directions)
-                        and (ev.cargo is None or cargo in ev.cargo)
-                    ):
-                        first = np.datetime64(ev.start, "D")
-                        last = np.datetime64(ev.end, "D")
-                        per_day = np.where((dates >= first) & (dates <= last), per_day * ev.factor, per_day)
-                total += float(per_day.sum())
-        total += sum(sum(flows.values()) for flows in gate.initial_backlog.values())
-    return total
-
-
-def size_problems(sc: Scenario) -> list[tuple[str, str]]:
-    """A problem naming the bound when a replication would hold more trucks than supported."""
-    trucks = expected_trucks(sc)
-    if trucks <= MAX_TRUCKS:
-        return []
-    return [
-        (
-            "run.days",
-            f"{sc.run.days} days at this demand make about {trucks:,.0f} trucks per replication; at most "
-            f"{MAX_TRUCKS:,} are supported (memory): shorten run.days or lower demand_trucks_per_day",
-        )
-    ]
+from sim.world.scenario import Scenario
+from sim.world.schema.events import DemandEvent, ExtendedHoursEvent, ParkUseEvent
+from sim.world.schema.names import LANE_STAGES
 
 
 def scenario_warnings(sc: Scenario) -> list[tuple[str, str]]:

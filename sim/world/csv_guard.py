@@ -4,7 +4,7 @@ A results folder can be edited by hand, truncated or replaced, and an observed-c
 from elsewhere: :func:`read_csv_file` reads only a regular file (no FIFO, device or folder) of
 at most :data:`MAX_CSV_BYTES` and :data:`MAX_CSV_ROWS` rows, strict UTF-8, with the columns it
 must have, and a finite number in every cell of a number column. A problem is a
-:class:`~sim.world.scenario.ScenarioError` naming the file, the row and the column.
+:class:`~sim.world.schema.names.ScenarioError` naming the file, the row and the column.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.world.scenario import ScenarioError, read_guarded_bytes
+from sim.world.scenario_files import read_guarded_bytes
+from sim.world.schema.names import ScenarioError
 
 MAX_CSV_BYTES = 256 * 1024 * 1024
 """The largest CSV file read: 256 MiB (a year of daily counts is a few MB)."""

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.world.calendar import MIN_PER_DAY, MIN_PER_H
-from sim.world.scenario import DIRECTIONS, DemandEvent, Scenario
+from sim.world.scenario import Scenario
+from sim.world.schema.events import DemandEvent
+from sim.world.schema.names import DIRECTIONS
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sim.world.scenario import Scenario, _TimedEvent
+from sim.world.scenario import Scenario
+from sim.world.schema.events import TimedEvent
 
 EPISODE_GAP_DAYS = 7
 """Events whose days are fewer than this many days apart belong to one episode."""
@@ -53,7 +54,7 @@ class Episode:
 
 def event_days(event: object) -> tuple[dt.date, dt.date]:
     """The first and last day an event touches (a timed event ending at 00:00 ends the day before)."""
-    if isinstance(event, _TimedEvent):
+    if isinstance(event, TimedEvent):
         last = (event.end - dt.timedelta(minutes=1)).date()
         return event.start.date(), max(last, event.start.date())
     return event.start, event.end  # type: ignore[attr-defined]
@@ -97,7 +98,7 @@ def episodes(sc: Scenario) -> list[Episode]:
 
 def event_scope(sc: Scenario, episode: Episode) -> list[tuple[str, str]]:
     """The (gate, direction) pairs an episode's events reach, in the scenario's gate order."""
-    from sim.world.scenario import DIRECTIONS
+    from sim.world.schema.names import DIRECTIONS
 
     pairs: set[tuple[str, str]] = set()
     for i in episode.events:

@@ -31,7 +31,10 @@ import numpy as np
 import pandas as pd
 
 from sim.world.calendar import CHINA_AHEAD_MIN, MIN_PER_DAY, Schedule, build_schedule, horizon_min, minute_of
-from sim.world.scenario import DIRECTIONS, LANE_STAGES, Crossing, DemandEvent, Hours, Scenario, route_share
+from sim.world.scenario import Scenario, route_share
+from sim.world.schema.events import DemandEvent
+from sim.world.schema.gates import Crossing
+from sim.world.schema.names import DIRECTIONS, LANE_STAGES, Hours
 
 HIGH = 0.85
 """Utilisation from which a stage is flagged HIGH (OVER from 1)."""

@@ -10,6 +10,10 @@ or directly, which frees its yard place. An import is generated on the Chinese s
 route, waits there for the checkpoint (in China's hours for imports), crosses, and then does the
 Vietnamese steps up to quarantine before leaving inland. Every random quantity of a truck is
 drawn up front from its own stream, so scenarios run with one seed see the same trucks.
+
+Longer than the ~600 lines a module here keeps to: the SimPy processes of one replication
+(arrivals, platform, park, road, yard, stages, the Chinese side) share the model's state and its
+per-truck arrays; the lane pools and their schedules are apart, in :mod:`sim.world.stages`.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ import simpy
 
 from sim.world.calendar import CHINA_AHEAD_MIN, MIN_PER_DAY, MIN_PER_H, build_schedule, horizon_min
 from sim.world.demand import Arrivals, generate_arrivals
-from sim.world.scenario import DIRECTIONS, LANE_STAGES, STAGES, ParkUseEvent, Scenario, route_share
+from sim.world.scenario import Scenario, route_share
+from sim.world.schema.events import ParkUseEvent
+from sim.world.schema.names import DIRECTIONS, LANE_STAGES, STAGES
 from sim.world.stages import Holding, LanePool, Monitor, Park, small_ints
 
 EXPORT, IMPORT = DIRECTIONS.index("export"), DIRECTIONS.index("import")

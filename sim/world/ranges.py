@@ -6,8 +6,8 @@ a range ``low``-``high`` drawn ``uniform`` or ``log-uniform``, with its ``source
 field facts, or ASSUMPTION with a reason). A factor either *sets* its keys to the value, *scales*
 them by it, or *mixes* an hourly profile toward a flat one by the value (0 = as given, 1 = flat).
 
-The screen (:mod:`sim.experiments.morris`), history matching (:mod:`sim.experiments.history`) and
-the ensembles (:mod:`sim.experiments.ensemble`) all move the scenario through
+The screen (:mod:`sim.studies.morris`), history matching (:mod:`sim.studies.history`) and
+the ensembles (:mod:`sim.studies.ensemble`) all move the scenario through
 :meth:`Ranges.apply`, so one parameter set means the same scenario everywhere. Points in the
 *unit* cube ``[0, 1]^k`` map to values by each factor's kind (:meth:`Factor.natural`).
 """
@@ -25,7 +25,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.world.numbers import Float
-from sim.world.scenario import Scenario, ScenarioError, _problems, read_yaml_file, set_dotted
+from sim.world.scenario import Scenario, set_dotted
+from sim.world.scenario_files import read_yaml_file
+from sim.world.schema.names import ScenarioError
+from sim.world.schema.problems import validation_problems
 
 MAX_FACTORS = 40
 """The most factors a ranges file may name (a Morris screen costs r x (k + 1) runs)."""
@@ -287,7 +290,7 @@ def validate_ranges(data: Any, source: str = "<ranges>") -> Ranges:
     try:
         ranges = Ranges.model_validate(dict(data))
     except ValidationError as err:
-        raise ScenarioError(source, _problems(err, Ranges), what="ranges file") from None
+        raise ScenarioError(source, validation_problems(err, Ranges), what="ranges file") from None
     ranges._source = source
     return ranges
 

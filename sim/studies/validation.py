@@ -53,20 +53,15 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.experiments.experiment import Experiment, replicate
+from sim.experiments.experiment import Experiment
 from sim.experiments.results import DECLARED_LOOKAHEAD_DAYS, HELD_PLACES, Run
+from sim.experiments.sequential import Stage, run_options
 from sim.experiments.stats import bounded_interval, t_half_width
 from sim.world.calendar import MIN_PER_DAY, minute_of
-from sim.world.scenario import (
-    AREA_PLACES,
-    DECLARED_PLACES,
-    Scenario,
-    ScenarioError,
-    _problems,
-    load_scenario,
-    read_yaml_file,
-    validate_scenario,
-)
+from sim.world.scenario import Scenario, validate_scenario
+from sim.world.scenario_files import load_scenario, read_yaml_file
+from sim.world.schema.names import AREA_PLACES, DECLARED_PLACES, ScenarioError
+from sim.world.schema.problems import validation_problems
 
 SHARE_FLOOR = 0.10
 """Least share by which a reported figure is widened: what the report leaves open of its definition."""
@@ -85,11 +80,11 @@ VERDICTS = ("clear match", "match", "miss")
 NOT_TESTABLE = "not testable"
 
 
-class _Model(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Measure(_Model):
+class Measure(StrictModel):
     """What is measured in each replication; *kind* picks the function below.
 
         ``held_at``: trucks not yet cleared at *clock* (Vietnam time), mean over *dates*, summed over
@@ -133,7 +128,7 @@ class Measure(_Model):
         return "real" if self.compare in ("difference", "shortfall") else "nonnegative"
 
 
-class Reported(_Model):
+class Reported(StrictModel):
     """The reported outcome: the words of the report and the figure the band is made from."""
 
     text: str = Field(description="the outcome as reported")
@@ -171,7 +166,7 @@ class Reported(_Model):
         return [float(x) for x in xs if x is not None]
 
 
-class Twin(_Model):
+class Twin(StrictModel):
     """The case with the mechanism it checks broken; its verdict must be a miss.
 
     *expect* is the way breaking the mechanism must move the measure (``lower`` or ``higher``);
@@ -184,7 +179,7 @@ class Twin(_Model):
     china_export_per_day: dict[str, float] | None = None
 
 
-class Power(_Model):
+class Power(StrictModel):
     """Why a case runs its ``replications``: the pilot's SD against the band (:func:`replications_for`)."""
 
     pilot_n: int = Field(ge=2, description="replications of the pilot")
@@ -195,7 +190,7 @@ class Power(_Model):
     text: str = Field(description="the argument in words")
 
 
-class Case(_Model):
+class Case(StrictModel):
     """One reported episode, recreated and compared (see the module docstring)."""
 
     name: str
@@ -381,7 +376,7 @@ def load_case(path: str | Path, twin: bool = False) -> tuple[Case, Scenario]:
     try:
         case = Case.model_validate(read_yaml_file(path, str(path), "validation case"))
     except ValidationError as err:
-        raise ScenarioError(str(path), _problems(err, Case), what="validation case") from None
+        raise ScenarioError(str(path), validation_problems(err, Case), what="validation case") from None
     rule = band_of(case.reported, case.measure.domain)
     if not _same_band(case.band, rule):
         msg = f"{list(case.band)} is not the tolerance rule's band {list(rule)} (see sim/validation.py)"
@@ -572,16 +567,23 @@ def run_case(
     if n < 2:  # no interval to make narrower: one replication, verdict on its value
         max_n = n
     series = case.measure.kind == "road_queue_km_max"
-    done: dict[Any, Any] = {}
-    while True:
-        exp = replicate(sc, n, seed, jobs, executor, keep_series=series, keep_runs=n, done=done)
-        values = measure(case, exp)
+    seen: dict[str, Any] = {}
+
+    def more(stage: Stage) -> dict[int, int]:
+        values = measure(case, stage.experiment(0, every=True))
         mean, low, high = interval(values, case.measure.domain)
         narrow = _narrow_enough(low, high, case.band)
-        if narrow or n >= max_n:
-            break
-        done = {(0, r.index): r for r in exp.replications}
-        n = min(max_n, n + max(5, n // 2))
+        seen.update(values=values, mean=mean, low=low, high=high, narrow=narrow)
+        count = stage.counts[0]
+        if narrow or count >= max_n:
+            return {}
+        return {0: min(max_n, count + max(5, count // 2))}
+
+    # Every run is kept (the road-queue measure reads the series of each replication).
+    run_options(
+        [sc], n, seed, more, jobs=jobs, executor=executor, keep_series=series, keep_runs=max(n, max_n)
+    )
+    values, mean, low, high, narrow = (seen[k] for k in ("values", "mean", "low", "high", "narrow"))
     return verdict_row(case, values, mean, low, high, capped=not narrow)
 
 
@@ -597,8 +599,8 @@ def across_ensemble_case(
     """The case over the parameter sets of *ensemble*: each set's mean of the measure over *n*
     replications (common random numbers across sets), and the share of sets whose mean lies in
     the band, beside the point verdict. A case whose scenario the ranges do not fit says so."""
-    from sim.experiments.ensemble import run_sets
-    from sim.world.scenario import ScenarioError
+    from sim.studies.ensemble import run_sets
+    from sim.world.schema.names import ScenarioError
 
     empty = {"ensemble_m": 0, "ensemble_k": n, "ensemble_matching": 0, "ensemble_share": math.nan,
              "ensemble_p05": math.nan, "ensemble_p95": math.nan, "ensemble_note": ""}  # fmt: skip

@@ -32,11 +32,15 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.experiments.experiment import Experiment, replicate
-from sim.experiments.joint import JointSettings, Parameter, Target
+from sim.experiments.designs import replicate
+from sim.experiments.experiment import Experiment
+from sim.studies.joint import JointSettings, Parameter, Target
 from sim.world.csv_guard import read_csv_file
 from sim.world.numbers import Float
-from sim.world.scenario import DIRECTIONS, Scenario, ScenarioError, _problems, read_yaml_file, unknown_name
+from sim.world.scenario import Scenario
+from sim.world.scenario_files import read_yaml_file
+from sim.world.schema.names import DIRECTIONS, ScenarioError
+from sim.world.schema.problems import unknown_name, validation_problems
 from sim.world.yaml_guard import guarded_dump
 
 CV_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
@@ -85,7 +89,7 @@ def load_targets(path: str | Path) -> tuple[Targets, Path]:
     try:
         return Targets.model_validate(data), path.parent
     except ValidationError as err:
-        raise ScenarioError(str(path), _problems(err, Targets), what="targets file") from None
+        raise ScenarioError(str(path), validation_problems(err, Targets), what="targets file") from None
 
 
 @dataclass

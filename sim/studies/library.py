@@ -1,7 +1,7 @@
 """A table and a figure of key KPIs across many scenarios, each with its question.
 
-``bordersim table FILES --readme README.md`` runs every scenario on common random
-numbers and writes the table (and, with ``--readme``, puts it between the README's markers), so
+``bordersim table FILES --readme docs/scenarios.md`` runs every scenario on common random
+numbers and writes the table (and, with ``--readme``, puts it between that page's markers), so
 the numbers shown are always the model's, never typed by hand.
 """
 
@@ -100,5 +100,5 @@ def put_in_readme(text: str, readme: str, marker: str = "scenario-table") -> str
     start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
     if not pattern.search(readme):
-        raise ValueError(f"the README has no {start} ... {end} markers")
+        raise ValueError(f"the file has no {start} ... {end} markers")
     return pattern.sub(lambda _: f"{start}\n{text}\n{end}", readme)

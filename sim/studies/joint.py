@@ -40,11 +40,13 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import optimize
 
-from sim.experiments.experiment import Experiment, replicate, replicate_each
+from sim.experiments.designs import replicate, replicate_each
+from sim.experiments.experiment import Experiment
 from sim.experiments.stats import bounded_interval, kpi_domain
 from sim.world.numbers import Float, Int
 from sim.world.ranges import ParameterChange
-from sim.world.scenario import Scenario, ScenarioError
+from sim.world.scenario import Scenario
+from sim.world.schema.names import ScenarioError
 
 RIDGE = 1e-3
 """Weight of the squared coded distance from the starting values in the fit's objective."""

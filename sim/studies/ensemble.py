@@ -1,6 +1,6 @@
 """Parameter sets the targets allow, and the question asked across them.
 
-An *ensemble* is what history matching (:mod:`sim.experiments.history`) keeps: parameter sets
+An *ensemble* is what history matching (:mod:`sim.studies.history`) keeps: parameter sets
 (one row each, one column per factor of a ranges file) that no target rules out. It is stored as
 two files side by side: ``NAME.parquet`` (the sets) and ``NAME.yaml`` (provenance: the ranges
 themselves and their hash, the targets' hash, the scenario, the seed, the version, and the
@@ -24,10 +24,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiments.experiment import Experiment, replicate_each
-from sim.experiments.results import Window
+from sim.experiments.designs import replicate_each
+from sim.experiments.experiment import Experiment
+from sim.experiments.window import Window
 from sim.world.ranges import Ranges, expand_keys, get_key, validate_ranges
-from sim.world.scenario import Scenario, ScenarioError, read_yaml_file
+from sim.world.scenario import Scenario
+from sim.world.scenario_files import read_yaml_file
+from sim.world.schema.names import ScenarioError
 from sim.world.yaml_guard import guarded_dump
 
 FORMAT = "bordersim-ensemble/1"

@@ -3,10 +3,10 @@
 The unknowns of a ranges file (:mod:`sim.world.ranges`) are not fitted to one point; instead the
 parts of their space where the model cannot reproduce what is reported are ruled out, wave by
 wave, and what is left (the *not ruled out yet* space, NROY) is kept as an ensemble
-(:mod:`sim.experiments.ensemble`) for the questions asked of the model.
+(:mod:`sim.studies.ensemble`) for the questions asked of the model.
 
 1. *Design*: wave 1 is a Latin hypercube of design points over the unit cube of the ranges, each
-   replicated *n* times on common random numbers (:func:`sim.experiments.ensemble.run_sets`). Each
+   replicated *n* times on common random numbers (:func:`sim.studies.ensemble.run_sets`). Each
    fit target gives a per-point mean and the variance of that mean (replication variance / n).
 2. *Emulators*: per target, a Gaussian process (scikit-learn, constant x anisotropic RBF kernel)
    on the unit-cube inputs, with each point's own replication variance as its noise.
@@ -26,7 +26,7 @@ wave, and what is left (the *not ruled out yet* space, NROY) is kept as an ensem
 
 The core (:func:`history_match`) takes any *evaluator* of unit-cube points, so it can be tested on
 a function with a known answer; the simulator's evaluator (:func:`simulator_evaluator`) wraps
-:func:`~sim.experiments.ensemble.run_sets`, and :func:`history_match_scenario` joins the two.
+:func:`~sim.studies.ensemble.run_sets`, and :func:`history_match_scenario` joins the two.
 """
 
 from __future__ import annotations
@@ -42,10 +42,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiments.ensemble import cpu_seconds, reference_values, run_sets
-from sim.experiments.joint import Target, check_names
+from sim.studies.ensemble import cpu_seconds, reference_values, run_sets
+from sim.studies.joint import Target, check_names
 from sim.world.ranges import Ranges
-from sim.world.scenario import Scenario, ScenarioError
+from sim.world.scenario import Scenario
+from sim.world.schema.names import ScenarioError
 
 CHECK_WITHIN_3 = 0.9
 """An emulator is called consistent with the fresh runs when at least this share of them lie
@@ -100,7 +101,7 @@ class Aim:
 
     @classmethod
     def of(cls, target: Target) -> Aim:
-        """The aim of a targets-file :class:`~sim.experiments.joint.Target`."""
+        """The aim of a targets-file :class:`~sim.studies.joint.Target`."""
         return cls(target.name, float(target.band[0]), float(target.band[1]), target.scale)
 
     @property
@@ -622,7 +623,7 @@ def simulator_evaluator(
     executor: Executor | None = None,
 ) -> Evaluator:
     """An evaluator that runs unit-cube points through the simulator with
-    :func:`~sim.experiments.ensemble.run_sets` (replications on common random numbers)."""
+    :func:`~sim.studies.ensemble.run_sets` (replications on common random numbers)."""
     calls = [0]
 
     def evaluate(unit: np.ndarray, n: int) -> dict[str, list[np.ndarray]]:
@@ -701,11 +702,11 @@ def provenance(
     seed: int,
     runs_per_wave: int,
 ) -> dict[str, Any]:
-    """Where an ensemble from *hm* came from, for :func:`~sim.experiments.ensemble.write_ensemble`."""
+    """Where an ensemble from *hm* came from, for :func:`~sim.studies.ensemble.write_ensemble`."""
     import sim
 
     return {
-        "made_by": "history matching (sim.experiments.history)",
+        "made_by": "history matching (sim.studies.history)",
         "scenario": scenario.name,
         "scenario_file": str(scenario_file),
         "scenario_sha256": file_sha256(scenario_file),
@@ -723,6 +724,6 @@ def provenance(
         "targets_unreachable": sorted(hm.unreachable),
         "nroy_share": float(hm.kept[-1].mean()) if hm.kept else 0.0,
         # the scenario's values at the keys a factor sets: an option that changes one of them
-        # itself keeps its change against these (sim.experiments.ensemble.option_changes)
+        # itself keeps its change against these (sim.studies.ensemble.option_changes)
         "reference": reference_values(ranges, scenario),
     }

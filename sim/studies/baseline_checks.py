@@ -25,7 +25,8 @@ import pandas as pd
 from sim.experiments.experiment import Experiment
 from sim.experiments.results import GROWTH_MIN_DAYS, unstable
 from sim.experiments.stats import bounded_interval
-from sim.world.scenario import CapacityEvent, ClosureEvent, DemandEvent, Scenario
+from sim.world.scenario import Scenario
+from sim.world.schema.events import CapacityEvent, ClosureEvent, DemandEvent
 
 EXPORT_PER_DAY = (350.0, 600.0)
 """Export trucks cleared a day. Reported: exports 22-30% of 1,600-1,700 a day = 352-510 (FF

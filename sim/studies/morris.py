@@ -8,7 +8,7 @@ points of the whole range, so each factor's effect is averaged over the others' 
 
 The design is drawn by SALib in the unit cube ``[0, 1]^k`` on a grid of *levels* levels, mapped to
 natural values by each factor's kind (:meth:`sim.world.ranges.Ranges.natural`, log-uniform
-aware), and every point is simulated through :func:`sim.experiments.ensemble.run_sets`, on common
+aware), and every point is simulated through :func:`sim.studies.ensemble.run_sets`, on common
 random numbers (every point uses the same seeds), so an elementary effect is the factor's and not
 the random numbers'. A factor that touches no random draw and nothing the KPI depends on then has
 an effect of exactly zero. Effects are analysed on the *unit-cube* inputs: *mu\\** is in the
@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.experiments.ensemble import cpu_seconds, run_sets, set_means
-from sim.experiments.results import Window
+from sim.experiments.window import Window
+from sim.studies.ensemble import cpu_seconds, run_sets, set_means
 from sim.world.ranges import Ranges
 from sim.world.scenario import Scenario
 
@@ -242,7 +242,7 @@ def morris_screen(
     window: Window | None = None,
 ) -> MorrisScreen:
     """Morris screen of the simulator: every point of the design replicated *n* times on common
-    random numbers (:func:`~sim.experiments.ensemble.run_sets`), each KPI's mean over the
+    random numbers (:func:`~sim.studies.ensemble.run_sets`), each KPI's mean over the
     replications ranked by :func:`morris_function`. *kpis* default to :func:`screen_kpis`.
 
     mu* is in KPI units per full range of each factor (the effects are taken on the unit cube).

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.experiments.experiment import run_tasks
+from sim.experiments.sequential import run_options
 from sim.experiments.stats import paired_effect
-from sim.world.scenario import LANE_STAGES, Scenario, validate_scenario
+from sim.world.scenario import Scenario, validate_scenario
+from sim.world.schema.names import LANE_STAGES
 
 if TYPE_CHECKING:
-    from sim.experiments.optimise import Optimisation, Option, Target
+    from sim.studies.options import Optimisation, Option, Target
 
 LOW, HIGH = "low", "high"
 SERVICE_FACTORS = {LOW: 0.75, HIGH: 1.25}
@@ -108,7 +109,7 @@ def robustness_table(
     setting (the cheapest that meets every target, -1 when none is shown to) and whether the choice
     changes (a cheaper option meets, or the chosen one fails and another meets).
     """
-    from sim.experiments.optimise import FEASIBLE, INFEASIBLE, UNDECIDED, check_target
+    from sim.studies.options import FEASIBLE, INFEASIBLE, UNDECIDED, check_target
 
     chosen = opt.chosen
     assert chosen is not None
@@ -118,17 +119,8 @@ def robustness_table(
             options.append(o)
     settings = [(name, level) for name in ROBUSTNESS for level in (LOW, HIGH)]
     scenarios = [perturbed(o.scenario, name, level) for name, level in settings for o in options]
-    tasks = [(k, i) for k in range(len(scenarios)) for i in range(n)]
-    done = run_tasks(
-        scenarios,
-        tasks,
-        opt.seed,
-        jobs=jobs,
-        executor=executor,
-        keep_series=False,
-        keep_runs=0,
-        window=opt.window,
-    )
+    last = run_options(scenarios, n, opt.seed, jobs=jobs, executor=executor, window=opt.window)
+    done = {(k, i): rep for k, reps in last.replications.items() for i, rep in reps.items()}
     alpha = 1 - opt.confidence
     overrides = opt.base.kpi.equivalence
     rows = []
@@ -201,7 +193,7 @@ def robustness_lines(
     mean it missed with (default: the target's text and the mean to 4 figures); *change_text* says
     the chosen option's paired change of a target KPI against the assumptions as given.
     """
-    from sim.experiments.optimise import FEASIBLE, INFEASIBLE
+    from sim.studies.options import FEASIBLE, INFEASIBLE
 
     table = opt.robustness
     if table is None or table.empty or opt.chosen is None:

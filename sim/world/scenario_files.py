@@ -1,0 +1,229 @@
+"""Scenario files: YAML read with guards, ``extends:`` chains, ``--set KEY=VALUE`` changes, and the
+JSON Schema of a scenario file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel
+
+from sim.world.scenario import Scenario, deep_merge, set_dotted, validate_scenario
+from sim.world.schema.gates import Gate, Route
+from sim.world.schema.names import MAX_FILE_BYTES, ScenarioError
+from sim.world.schema.problems import brief, unknown_name
+from sim.world.yaml_guard import MAX_DEPTH, guarded_load
+
+
+def parse_yaml(text: str, source: str, key: str = "") -> Any:
+    """*text* read as YAML with the guards of this module; ScenarioError naming *source* if not."""
+    try:
+        return guarded_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise ScenarioError(source, [(key, f"not valid YAML{where}: {problem}")]) from None
+    except RecursionError:  # pragma: no cover - MAX_DEPTH stops nesting long before
+        raise ScenarioError(source, [(key, f"nested more than {MAX_DEPTH} levels deep")]) from None
+
+
+def read_yaml_file(path: Path, source: str, what: str = "scenario") -> dict[str, Any]:
+    """A YAML file of mappings read through every guard of a scenario file: a regular file (no FIFO,
+    device or folder) of at most :data:`MAX_FILE_BYTES`, strict UTF-8, and :func:`parse_yaml`.
+
+    Every YAML file the tool reads (scenarios, costs, targets, ranges, validation cases, the
+    files of a results folder) comes through here, so each meets the same guards; *what* names
+    the kind of file in the message.
+    """
+    raw = read_guarded_bytes(path, source, what)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise ScenarioError(
+            source,
+            [("", f"not UTF-8 text: byte 0x{raw[err.start]:02x} at line {line}; save it as UTF-8")],
+            what=what,
+        ) from None
+    try:
+        data = parse_yaml(text, source)
+    except ScenarioError as err:
+        raise ScenarioError(source, err.problems, what=what) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            source, [("", f"must be a mapping of keys, got {type(data).__name__}")], what=what
+        )
+    return data
+
+
+def read_guarded_bytes(
+    path: Path, source: str, what: str = "scenario", limit_bytes: int = MAX_FILE_BYTES
+) -> bytes:
+    """The bytes of *path* if it is a regular file of at most *limit_bytes*: a FIFO would block
+    forever, a device such as /dev/zero never ends, a folder is no file. Checked on the opened
+    file (``O_NONBLOCK``, so a FIFO does not block the open) so nothing is swapped in between."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as err:
+        raise ScenarioError(source, [("", f"cannot read the file: {err.strerror}")], what=what) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = (
+                "a folder"
+                if stat.S_ISDIR(info.st_mode)
+                else "a FIFO"
+                if stat.S_ISFIFO(info.st_mode)
+                else "a device or other special file"
+            )
+            raise ScenarioError(source, [("", f"not a regular file ({kind})")], what=what)
+        if info.st_size > limit_bytes:
+            limit = f"{what} files of at most {limit_bytes:,} bytes are read"
+            raise ScenarioError(source, [("", f"{info.st_size:,} bytes; {limit}")], what=what)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(limit_bytes + 1)
+    except OSError as err:
+        raise ScenarioError(source, [("", f"cannot read the file: {err.strerror}")], what=what) from None
+    finally:
+        os.close(fd)
+    if len(raw) > limit_bytes:
+        raise ScenarioError(
+            source, [("", f"more than {limit_bytes:,} bytes; files of at most that are read")], what=what
+        )
+    return raw
+
+
+MAX_EXTENDS = 32
+"""The most files a chain of ``extends`` may hold (the shipped scenarios use at most a few)."""
+MAX_NAME_CHARS = 1024
+"""The longest file name ``extends`` may give (a file system allows 255 bytes a part, 4096 a path)."""
+
+
+class _ChainTooDeepError(ScenarioError):
+    """A chain of ``extends`` longer than :data:`MAX_EXTENDS`: said once, not once per file."""
+
+
+def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    source = str(path)
+    if path.resolve() in chain:
+        raise ScenarioError(source, [("extends", "circular: the file extends itself")])
+    if len(chain) >= MAX_EXTENDS:
+        files = [str(p) for p in (*chain, path)]
+        shown = ", ".join(files[:3]) + ", ..., " + ", ".join(files[-3:])
+        raise _ChainTooDeepError(
+            files[0],
+            [("extends", f"the chain of extends is deeper than {MAX_EXTENDS} files: {shown}")],
+        )
+    data = read_yaml_file(path, source)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str) or not parent.strip():
+        raise ScenarioError(source, [("extends", f"must be a file name, got {brief(parent)}")])
+    if len(parent) > MAX_NAME_CHARS or any(len(part.encode()) > 255 for part in Path(parent).parts):
+        raise ScenarioError(
+            source,
+            [
+                (
+                    "extends",
+                    f"the file name is {len(parent):,} characters long ({brief(parent)}); too long a name",
+                )
+            ],
+        )
+    parent_path = path.parent / parent
+    try:
+        found, exists = parent_path.is_file(), parent_path.exists()
+    except OSError as err:
+        raise ScenarioError(source, [("extends", f"{err.strerror}: {brief(str(parent_path))}")]) from None
+    if not found:
+        what = "not a file" if exists else "no such file"
+        raise ScenarioError(source, [("extends", f"{what}: {brief(str(parent_path))}")])
+    try:
+        base = _resolve(parent_path, (*chain, path.resolve()))
+    except _ChainTooDeepError:
+        raise
+    except ScenarioError as err:
+        raise ScenarioError(err.source, err.problems, (*err.via, source)) from None
+    unknown = _unknown_names(base, data)
+    if unknown:
+        raise ScenarioError(source, unknown)
+    merged = deep_merge(base, data)
+    # A file is named after itself unless it says otherwise: an inherited name would give a
+    # variant its base's results folder and labels.
+    if "name" not in data:
+        merged.pop("name", None)
+    return merged
+
+
+def _required(model: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in model.model_fields.items() if f.is_required()]
+
+
+def _unknown_names(base: Mapping[str, Any], data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Gates and routes an extending file names that its base lacks, unless given whole.
+
+    A misspelt gate (``huunghi``) would otherwise become a new gate with every key missing.
+    """
+    problems: list[tuple[str, str]] = []
+    base_gates, gates = base.get("gates"), data.get("gates")
+    if not isinstance(base_gates, Mapping) or not isinstance(gates, Mapping):
+        return problems
+    for g, gate in gates.items():
+        if not isinstance(gate, Mapping):
+            continue
+        if g not in base_gates:
+            missing = [k for k in _required(Gate) if k not in gate]
+            if missing:
+                problems.append((f"gates.{g}", unknown_name("gate", g, base_gates)))
+            continue
+        base_routes, routes = base_gates[g].get("routes"), gate.get("routes")
+        if isinstance(base_routes, Mapping) and isinstance(routes, Mapping):
+            for r, route in routes.items():
+                new = r not in base_routes and isinstance(route, Mapping)
+                if new and any(k not in route for k in _required(Route)):
+                    problems.append((f"gates.{g}.routes.{r}", unknown_name("route", r, base_routes)))
+    return problems
+
+
+def parse_value(raw: str, source: str, key: str = "") -> Any:
+    """A command-line value read as YAML (5, 0.3, true, null, 23:00 as text); text if not YAML."""
+    if not raw.strip():
+        return ""
+    try:
+        return parse_yaml(raw, source, key)
+    except ScenarioError as err:
+        if any("values once its aliases" in m or "levels deep" in m for _, m in err.problems):
+            raise
+        return raw
+
+
+def parse_assignment(text: str, source: str = "--set") -> tuple[str, Any]:
+    """Split ``key.path=value``; the value is read as YAML (so 5, 0.3, true, null work)."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ScenarioError(source, [(brief(text), "expected key.path=value")])
+    return key.strip(), parse_value(raw, f"{source} {brief(text)}", key.strip())
+
+
+def load_scenario(path: str | Path, changes: Mapping[str, Any] | None = None) -> Scenario:
+    """Read a scenario YAML file, follow its ``extends:`` chain, apply *changes*, and validate."""
+    path = Path(path)
+    source = str(path)
+    if not path.exists():
+        raise ScenarioError(source, [("", "no such file")])
+    data = _resolve(path, ())
+    data.setdefault("name", path.stem)
+    for key, value in (changes or {}).items():
+        set_dotted(data, key, value, source)
+    return validate_scenario(data, source)
+
+
+def scenario_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario file, for editors and for the curious."""
+    return Scenario.model_json_schema(by_alias=True)

@@ -1,0 +1,144 @@
+"""Validation errors in the file's words: each problem as (key path, what is wrong), with the keys
+allowed where a key is unknown and a did-you-mean.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import unicodedata
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.world.schema.names import MAX_TEXT
+
+_TAGS = {"exponential", "fixed", "lognormal", "triangular", "empirical"}
+_EVENT_TAGS = {"demand", "capacity", "closure", "extended_hours"}
+
+
+def _loc_path(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for i, p in enumerate(loc):
+        after_index = i > 0 and isinstance(loc[i - 1], int)
+        if p in _TAGS or (p in _EVENT_TAGS and after_index):
+            continue  # a discriminator tag pydantic adds to the path; not a key in the file
+        if isinstance(p, str) and p.startswith("function-"):
+            continue
+        parts.append(str(p))
+    return ".".join(parts)
+
+
+def brief(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _model_at(loc: tuple[Any, ...], root: type[BaseModel]) -> type[BaseModel] | None:
+    """The model class whose keys are allowed at *loc* (a pydantic error's path, without its last
+    part) under *root* (a scenario, or a costs, ranges, targets or case file), or None where the
+    path leads to no model."""
+    import typing
+
+    def models_in(tp: Any) -> list[type[BaseModel]]:
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            return [tp]
+        return [m for a in typing.get_args(tp) for m in models_in(a)]
+
+    def step(tp: Any, part: Any) -> Any:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            return step(typing.get_args(tp)[0], part)
+        if origin in (dict, list) or (isinstance(origin, type) and issubclass(origin, (dict, list))):
+            return typing.get_args(tp)[-1]
+        if origin in (typing.Union, types.UnionType):
+            for m in models_in(tp):
+                if part in m.model_fields:
+                    return m.model_fields[part].annotation
+                tag = m.model_fields.get("kind")
+                if tag is not None and part in typing.get_args(tag.annotation):
+                    return m
+            return None
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            if part in tp.model_fields:
+                return tp.model_fields[part].annotation
+            return None
+        return None
+
+    tp: Any = root
+    for part in loc:
+        if isinstance(part, int) or (isinstance(part, str) and part.startswith("function-")):
+            origin = typing.get_origin(tp)
+            if origin is typing.Annotated:
+                tp = typing.get_args(tp)[0]
+            if typing.get_origin(tp) in (list,):
+                tp = typing.get_args(tp)[0]
+            continue
+        nxt = step(tp, part)
+        if nxt is None:
+            return None
+        tp = nxt
+    found = models_in(tp)
+    return found[0] if len(found) == 1 else None
+
+
+def unknown_name(kind: str, name: Any, known: Any) -> str:
+    """'unknown cargo class 'fruits'; did you mean 'fruit'? (known: empty, fruit, general)'."""
+    known = sorted(str(k) for k in known)
+    near = difflib.get_close_matches(str(name), known, n=2, cutoff=0.6)
+    hint = f"; did you mean {', '.join(repr(k) for k in near)}?" if near else ""
+    return f"unknown {kind} {brief(name)}{hint} (known: {', '.join(known)})"
+
+
+def _unknown_key(loc: tuple[Any, ...], root: type[BaseModel]) -> str:
+    """'unknown key' with a did-you-mean and the keys allowed there (in *root*'s file)."""
+    key = str(loc[-1])
+    model = _model_at(loc[:-1], root)
+    if model is None:
+        return "unknown key"
+    known = sorted(model.model_fields)
+    near = difflib.get_close_matches(key, known, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(repr(k) for k in near)}?" if near else ""
+    return f"unknown key{hint} (allowed here: {', '.join(known)})"
+
+
+def validation_problems(err: ValidationError, root: type[BaseModel]) -> list[tuple[str, str]]:
+    """(key, what is wrong) for each error of *err*, a validation of *root* (the scenario;
+    a costs, ranges, targets or case file passes its own model, so that an unknown key is set
+    against that file's keys, not a scenario's)."""
+    out = []
+    for e in err.errors():
+        kind = e["type"]
+        if kind == "extra_forbidden":
+            msg = _unknown_key(e["loc"], root)
+        elif kind == "missing":
+            msg = "required key is missing"
+        else:
+            msg = e["msg"].removeprefix("Value error, ")
+            # The value given, unless the message names it already or it is a whole mapping or
+            # list (an event, the hours): its repr would only repeat the file in Python's words.
+            if not isinstance(e["input"], (dict, list)) and ", got " not in msg:
+                msg = f"{msg} (got {brief(e['input'])})"
+        out.append((_loc_path(e["loc"]), msg))
+    return out
+
+
+def free_text_problems(data: Any, path: str = "") -> list[tuple[str, str]]:
+    """Free text (questions, labels, event names) with a control character, or longer than
+    :data:`MAX_TEXT` allows: refused, since they reach file names, figures and workbooks."""
+    out: list[tuple[str, str]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(value, str) and key in MAX_TEXT:
+                bad = [c for c in value if unicodedata.category(c) == "Cc" and c not in "\n"]
+                if bad:
+                    out.append((where, f"holds a control character ({bad[0]!r}); write plain text"))
+                if len(value) > MAX_TEXT[key]:
+                    out.append((where, f"is {len(value):,} characters long; at most {MAX_TEXT[key]}"))
+            else:
+                out += free_text_problems(value, where)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            out += free_text_problems(value, f"{path}.{i}")
+    return out
