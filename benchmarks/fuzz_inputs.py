@@ -1,4 +1,4 @@
-"""Fuzz ``bordersim`` at length with the generators of the test suite; print the tally for the README.
+"""Fuzz ``bordersim`` at length with the generators of the test suite; print the tally (docs/reliability.md).
 
     python benchmarks/fuzz_inputs.py [--n 2000] [--seed S] [--legacy-n 0] [--run-share 0.05]
 

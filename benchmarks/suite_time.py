@@ -26,7 +26,7 @@ TOTAL = re.compile(r" in ([\d.]+)s")
 
 
 def table(output: str) -> str:
-    """The README block: wall time, summed durations and the ten slowest, from pytest's *output*."""
+    """The block of docs/speed.md: wall time, summed durations and the ten slowest, from pytest's *output*."""
     durations = sorted(
         ((float(m.group(1)), m.group(2), m.group(3)) for m in map(LINE.match, output.splitlines()) if m),
         reverse=True,

@@ -380,7 +380,7 @@ PLANNED_FAILURES = PLANNED_OUTCOMES[3:]
 FAMILIES = ("costs", "targets", "ranges", "report", "numbers", "extends", "scenario")
 """The families of planned cases, drawn in turn."""
 MAX_EXTENDS_FILES = 32
-"""The documented deepest chain of ``extends`` (README: scenario files)."""
+"""The documented deepest chain of ``extends`` (docs/scenarios.md)."""
 STACK_BOUND = 100.0
 """The documented bound on capacity events in force together: x100 either way."""
 MAX_CV = 2.0

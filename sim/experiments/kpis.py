@@ -246,7 +246,7 @@ def unknown_kpi_message(name: str, sc: Scenario) -> str | None:
 
 
 def markdown_table() -> str:
-    """The catalogue as a markdown table, for the README."""
+    """The catalogue as a markdown table, for the KPI catalogue page (docs/reference/kpis.md)."""
     lines = ["| KPI | unit | what it measures |", "|---|---|---|"]
     for kpi in CATALOGUE:
         extra = {"park": " (gates with a park)", "platform": " (with the platform)"}.get(kpi.when, "")

@@ -1,4 +1,4 @@
-"""What the joint calibration writes: tables, the README section, the fitted scenario, a figure."""
+"""What the joint calibration writes: tables, its section of the docs, the fitted scenario, a figure."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def target_markdown(fit: JointFit, targets: list[Target]) -> str:
 def summary_markdown(
     fit: JointFit, targets: list[Target], n: int, demand_rows: pd.DataFrame | None, wall_min: float
 ) -> str:
-    """The README section: parameters, targets, conflicts, held-out figures and how it was run."""
+    """Its section of docs/calibration.md: parameters, targets, conflicts, held-out figures, how run."""
     fitted = [p.name for p in fit.fitted]
     parts = [
         f"Joint calibration of `{fit.scenario.source or fit.scenario.name}` "
