@@ -147,6 +147,34 @@ def test_the_check_catches_a_circle_through_three_modules_and_a_subpackage(tmp_p
     assert circles(root) == [["sim.world.checks", "sim.world.scenario", "sim.world.schema.names"]]
 
 
+MAX_LINES = 650
+"""About 600 lines: a module above this says at its top why it is longer."""
+LONGER = "Longer than the ~600 lines a module here keeps to"
+
+
+def long_without_reason(sim_dir: Path) -> list[str]:
+    """Modules above :data:`MAX_LINES` whose docstring does not say why."""
+    out = []
+    for name, path in modules(sim_dir).items():
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > MAX_LINES and LONGER not in (ast.get_docstring(ast.parse(text)) or ""):
+            out.append(f"{name}: {text.count(chr(10))} lines")
+    return out
+
+
+def test_a_long_module_says_why() -> None:
+    assert long_without_reason(ROOT / "sim") == []
+
+
+def test_the_length_check_can_fail(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    (root / "studies" / "big.py").write_text('"""A study."""\n' + "x = 1\n" * (MAX_LINES + 1))
+    (root / "studies" / "said.py").write_text(
+        f'"""A study.\n\n{LONGER}: one method."""\n' + "x = 1\n" * (MAX_LINES + 1)
+    )
+    assert long_without_reason(root) == [f"sim.studies.big: {MAX_LINES + 2} lines"]
+
+
 @pytest.mark.parametrize("layer", ORDER)
 def test_each_layer_says_what_it_holds(layer: str) -> None:
     assert (ROOT / "sim" / layer / "__init__.py").read_text(encoding="utf-8").startswith('"""')

@@ -1,6 +1,10 @@
 """What an optimisation says and writes: the summary, the figure of cost against each target KPI,
 and the results folder (options.csv, replications.csv, robustness.csv, optimise.txt, the chosen
-scenario and the figures)."""
+scenario and the figures).
+
+Longer than the ~600 lines a module here keeps to: everything an optimisation says, in both
+languages (the summary, the decision sheet, the robustness lines, the figure and the folder).
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,10 @@ Figure with a title, axes labelled with units and a legend; saving or showing it
 choice. Each takes ``lang`` ("en" or "vi"): every text comes from the glossary in that language,
 gates and routes by their names in it, dates on time axes as ``06 Oct 2025`` in English and
 ``06/10/2025`` in Vietnamese, numbers with the language's separators.
+
+Longer than the ~600 lines a module here keeps to: it is the public surface ``sim.plots``, one
+function per figure (each tested on its data), kept in one module so that ``sim.plots`` lists
+every figure; the axes, dates, languages and event shading they share are private to it.
 """
 
 from __future__ import annotations

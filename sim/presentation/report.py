@@ -8,6 +8,10 @@ so the one file can be mailed or archived). Comparison and sweep folders get the
 Each kind of folder is one function registered with :func:`folder_kind` under the file that marks
 it; adding a kind (e.g. an optimisation folder marked by ``choice.json``) is one more function.
 Every word comes from :mod:`sim.presentation.glossary`.
+
+Longer than the ~600 lines a module here keeps to: one builder per kind of results folder (run,
+comparison, sweep, optimisation), all filling the same page and its shared sections, which would
+have to change together if they were split apart.
 """
 
 from __future__ import annotations

@@ -27,6 +27,9 @@ wave, and what is left (the *not ruled out yet* space, NROY) is kept as an ensem
 The core (:func:`history_match`) takes any *evaluator* of unit-cube points, so it can be tested on
 a function with a known answer; the simulator's evaluator (:func:`simulator_evaluator`) wraps
 :func:`~sim.studies.ensemble.run_sets`, and :func:`history_match_scenario` joins the two.
+
+Longer than the ~600 lines a module here keeps to: one method from its design to its record
+(the waves, the emulators and their check, implausibility, the ensemble and its provenance).
 """
 
 from __future__ import annotations

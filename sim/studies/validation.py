@@ -38,6 +38,9 @@ than the band (a one-sided band: until the interval no longer straddles its fini
 result says when the cap was reached first. Only ``validation`` cases count
 in "k of m validation cases match": an ``illustration`` is a case whose outcome is set by its own
 inputs (e.g. 1,082 trucks / 69 a day), shown for what the model adds to the arithmetic.
+
+Longer than the ~600 lines a module here keeps to: one validation case from its file (the
+schema and the tolerance rule that refuses any other band) to its verdict row and table.
 """
 
 from __future__ import annotations
