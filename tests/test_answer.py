@@ -121,7 +121,9 @@ def test_a_window_too_short_to_judge_never_says_no_queue_grows() -> None:
 
 
 def test_a_queue_growing_in_a_month_is_never_said_not_to_grow(harvest) -> None:
-    bn = harvest.bottlenecks()
+    from sim.presentation.glossary import with_statements
+
+    bn = with_statements(harvest.bottlenecks(), harvest.scenario)
     row = bn[(bn["gate"] == "huu_nghi") & (bn["direction"] == "export")].iloc[0]
     assert "2025-10" in row["grows_months"]
     assert "does not grow" not in row["statement"]

@@ -83,13 +83,17 @@ def stage_with(demand_per_day: float) -> object:
 
 
 def test_bottleneck_names_the_busiest_stage_and_catches_a_growing_queue() -> None:
-    stable = run(stage_with(120), seed=1).bottlenecks().set_index("direction").loc["import"]
+    from sim.presentation.glossary import with_statements
+
+    sc = stage_with(120)
+    stable = with_statements(run(sc, seed=1).bottlenecks(), sc).set_index("direction").loc["import"]
     assert stable["stage"] == "gate_control"  # one lane at 6 min: twice as busy as customs' two
     assert stable["utilisation"] == pytest.approx(120 * 6 / 1440, rel=0.1)
     assert not stable["grows"]
     assert "does not grow" in stable["statement"]
     # The broken twin: demand above gate control's 240 a day makes the queue grow without bound.
-    unstable = run(stage_with(300), seed=1).bottlenecks().set_index("direction").loc["import"]
+    sc = stage_with(300)
+    unstable = with_statements(run(sc, seed=1).bottlenecks(), sc).set_index("direction").loc["import"]
     assert unstable["stage"] == "gate_control"
     assert unstable["utilisation"] > 0.99
     assert unstable["grows"]
@@ -99,9 +103,35 @@ def test_bottleneck_names_the_busiest_stage_and_catches_a_growing_queue() -> Non
 
 def test_replications_say_in_how_many_the_queue_grows() -> None:
     from sim import replicate
+    from sim.presentation.glossary import with_statements
 
     exp = replicate(stage_with(300), n=2, seed=0, jobs=1, keep_series=False, keep_runs=0)
-    row = exp.bottlenecks().set_index("direction").loc["import"]
+    row = with_statements(exp.bottlenecks(), exp.scenario).set_index("direction").loc["import"]
     assert row["grows_in"] == 2
     assert row["n"] == 2
     assert "grows in 2 of 2 replications: UNSTABLE" in row["statement"]
+
+
+def test_one_sentence_function_says_the_bottleneck_everywhere() -> None:
+    """The console, the report and bottlenecks.csv take the bottleneck sentence from one function
+    (``glossary.statement``): the experiments layer keeps the figures, never a sentence of its own."""
+    import ast
+
+    from conftest import ROOT
+
+    for layer in ("world", "experiments", "studies"):
+        for path in (ROOT / "sim" / layer).rglob("*.py"):
+            names = {
+                n.name for n in ast.walk(ast.parse(path.read_text("utf-8"))) if isinstance(n, ast.FunctionDef)
+            }
+            assert "statement" not in names, path
+    from sim.presentation.glossary import statement, with_statements
+
+    sc = stage_with(300)
+    table = run(sc, seed=1).bottlenecks()
+    row = table.set_index("direction").loc["import"]
+    said = with_statements(table, sc).set_index("direction").loc["import", "statement"]
+    assert said == statement(
+        sc, "g", "import", row["stage"], row["utilisation"], 1, 1, "en", growth=row["growth_trucks"]
+    )
+    assert "GROWS (+" in said

@@ -20,7 +20,7 @@ from sim.experiments.answer import (
     episode_answers,
 )
 from sim.experiments.replications import Replication
-from sim.experiments.results import Run, statement, unstable
+from sim.experiments.results import Run, unstable
 from sim.experiments.stats import (
     kpi_domain,
     mser5,
@@ -162,19 +162,7 @@ class Experiment:
                     "steady": steady,
                     "grows_months": months,
                     # One replication: its own rise in trucks says how much the queue grows.
-                    "statement": statement(
-                        self.scenario,
-                        gate,
-                        direction,
-                        stage,
-                        util,
-                        grows,
-                        n,
-                        float(g["growth_trucks"].iloc[0]) if n == 1 or not judged else None,
-                        binds_in=binds,
-                        steady=steady,
-                        months=months,
-                    ),
+                    "growth_trucks": float(g["growth_trucks"].iloc[0]) if n == 1 else np.nan,
                 }
             )
         return pd.DataFrame(rows)

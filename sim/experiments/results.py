@@ -765,7 +765,6 @@ class Run:
                         "in_system_last": counts[-1] if counts.size else np.nan,
                         "growth_trucks": growth,
                         "grows": grows,
-                        "statement": statement(sc, gate, direction, stage, util, int(grows), 1, growth),
                     }
                 )
         return pd.DataFrame(rows)
@@ -823,55 +822,3 @@ def unstable(grows: int, n: int = 1) -> bool:
     """Whether a gate and direction counts as unstable: its queue grows (:data:`GROWTH_RULE`) in
     the one replication, or in more than half of *n*."""
     return bool(grows) if n == 1 else 2 * grows > n
-
-
-def statement(
-    sc: Scenario,
-    gate: str,
-    direction: str,
-    stage: str,
-    utilisation: float,
-    grows: int,
-    n: int = 1,
-    growth: float | None = None,
-    binds_in: int | None = None,
-    steady: bool = True,
-    months: str = "",
-) -> str:
-    """One sentence on the binding stage of *gate* and *direction* and whether its queue grows.
-
-    *grows* counts the replications (of *n*) whose queue grows by :data:`GROWTH_RULE`; *growth*
-    is the rise in trucks for a single run (NaN: the window is too short to judge); *binds_in*
-    the replications in which the stage binds; *months* the months in which it grows ("2025-10
-    (2/2)"), from ``monthly.csv``. "Unstable" is said only of a *steady* window
-    (one without an episode of events): a queue that builds up in an event is the event's.
-    """
-    label = sc.gates[gate].label
-    if not stage:
-        return f"{label} {direction}: no stage in use"
-    name, _, route = stage.partition(":")
-    where = STAGE_NAMES.get(name, name.replace("_", " "))
-    if route:
-        where += f" on route {sc.gates[gate].routes[route].label or route}"
-    if growth is not None and growth != growth:
-        trend = "the window is too short to judge whether the queue grows"
-    elif n == 1:
-        trend = (
-            f"the queue GROWS (+{growth:,.0f} trucks over the window)" + (": unstable" if steady else "")
-            if grows
-            else "the queue does not grow"
-        )
-    else:
-        trend = f"the queue grows in {grows} of {n} replications" + (
-            ": UNSTABLE" if steady and unstable(grows, n) else ""
-        )
-    if months:  # one verdict: a queue that grows in a month is never said not to grow
-        trend = (
-            f"the queue grows in {months}"
-            if trend == "the queue does not grow"
-            else f"{trend}, and month by month in {months}"
-        )
-    busy = f"{utilisation:.1%} busy in its open hours"
-    if binds_in is not None and n > 1:
-        busy += f" (binds in {binds_in} of {n} replications)"
-    return f"{label} {direction}: binding stage is the {where}, {busy}; {trend}"

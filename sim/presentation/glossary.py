@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.world.scenario import Scenario
 from sim.world.schema.names import DIRECTIONS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LANGS = ("en", "vi")
 """Languages of the report and the console summary."""
@@ -388,6 +391,10 @@ TERMS: dict[str, tuple[str, str]] = {
         "hàng chờ tăng trong {k}/{n} lần chạy",
     ),
     "statement.unstable": ("UNSTABLE", "KHÔNG ỔN ĐỊNH"),
+    "statement.grows_by": (
+        "the queue GROWS (+{trucks} trucks over the window)",
+        "hàng chờ TĂNG (+{trucks} xe trong khoảng thời gian)",
+    ),
     "statement.grows_months": (
         "the queue grows month by month in {months}",
         "hàng chờ tăng theo tháng trong {months}",
@@ -1187,12 +1194,15 @@ def statement(
     steady: bool = True,
     both: bool = False,
     months: str = "",
+    growth: float | None = None,
 ) -> str:
-    """The bottleneck sentence of a gate and direction in *lang* (see ``sim.experiments.results.statement``).
+    """The bottleneck sentence of a gate and direction in *lang*: the one function that says it,
+    on the console, in the report and in ``bottlenecks.csv`` (:func:`with_statements`).
 
     *judged* is false when the window is too short for the growth rule; *binds_in* counts the
     replications in which the stage binds; "unstable" is said only of a *steady* window (one
-    without an episode of events); *both*: one sentence for exports and imports, which share the stage.
+    without an episode of events); *both*: one sentence for exports and imports, which share the
+    stage; *growth*: for a single replication, its rise in trucks over the window.
     """
     label = gate_name(sc, gate, lang)
     who = tr("both_directions", lang) if both else tr(f"{direction}s", lang)
@@ -1203,7 +1213,10 @@ def statement(
     elif grows == 0:
         trend = tr("statement.stable", lang)
     else:
-        trend = tr("statement.grows_in", lang, k=grows, n=n)
+        if n == 1 and growth is not None and growth == growth:
+            trend = tr("statement.grows_by", lang, trucks=fmt_number(growth, ",.0f", lang))
+        else:
+            trend = tr("statement.grows_in", lang, k=grows, n=n)
         if steady and 2 * grows > n:
             trend += ": " + tr("statement.unstable", lang)
     if months:  # one verdict: a queue that grows in a month is never said not to grow
@@ -1220,6 +1233,52 @@ def statement(
         binds=binds,
         trend=trend,
     )
+
+
+def with_statements(table: pd.DataFrame, sc: Scenario, lang: str = "en") -> pd.DataFrame:
+    """A ``bottlenecks()`` table of a run or an experiment of *sc* with its sentence per row (the
+    column ``statement``, by :func:`statement`), as ``bottlenecks.csv`` holds it."""
+    rows = []
+    for r in table.to_dict("records"):
+        if "n" in r:  # an experiment's row: over its replications
+            judged = bool(r.get("judged", True))
+            n = int(r["n"])
+            growth = r.get("growth_trucks") if n == 1 or not judged else None
+            rows.append(
+                statement(
+                    sc,
+                    r["gate"],
+                    r["direction"],
+                    r["stage"],
+                    r["utilisation"],
+                    int(r["grows_in"]),
+                    n,
+                    lang,
+                    judged=judged,
+                    binds_in=r.get("binds_in"),
+                    steady=bool(r.get("steady", True)),
+                    months=r.get("grows_months") or "",
+                    growth=growth,
+                )
+            )
+        else:  # one run's row
+            growth = r.get("growth_trucks")
+            judged = growth is None or growth == growth
+            rows.append(
+                statement(
+                    sc,
+                    r["gate"],
+                    r["direction"],
+                    r["stage"],
+                    r["utilisation"],
+                    int(r["grows"]),
+                    1,
+                    lang,
+                    judged=judged,
+                    growth=growth,
+                )
+            )
+    return table.assign(statement=rows)
 
 
 def _short_route(label: str) -> str:

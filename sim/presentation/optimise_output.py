@@ -32,6 +32,7 @@ from sim.presentation.glossary import (
     tr,
     unit_of,
     value_words,
+    with_statements,
 )
 from sim.studies.optimise import binding_phrase, no_effect_lines, paired_difference
 from sim.studies.options import (
@@ -699,7 +700,7 @@ def write_optimisation(
             sheets["robustness"] = opt.robustness
         base = opt.base_experiment()
         if base is not None:
-            bottlenecks = base.bottlenecks()
+            bottlenecks = with_statements(base.bottlenecks(), base.scenario)
             bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
             sheets["bottlenecks (as given)"] = bottlenecks
         for name, table in (extra or {}).items():  # e.g. the choice across an ensemble

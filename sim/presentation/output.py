@@ -33,7 +33,7 @@ from sim.experiments.folders import (
 )
 from sim.experiments.results import Run
 from sim.presentation.figure_names import figure_choice
-from sim.presentation.glossary import kpi_label
+from sim.presentation.glossary import kpi_label, with_statements
 from sim.presentation.report import sweep_kpis_note, write_report
 from sim.world.scenario import Scenario
 from sim.world.yaml_guard import guarded_dump
@@ -240,7 +240,7 @@ def write_experiment(
     with atomic_dir(outdir, force) as tmp:
         summary = exp.summary()
         summary.to_csv(tmp / "summary.csv")
-        bottlenecks = exp.bottlenecks()
+        bottlenecks = with_statements(exp.bottlenecks(), exp.scenario)
         bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
         reps = exp.kpis
         seeds = {r.index: exp.seed if r.seed is None else r.seed for r in exp.replications}
@@ -323,7 +323,11 @@ def write_comparison(
         )
         summaries.to_csv(tmp / "summaries.csv", index=False)
         bottlenecks = pd.concat(
-            [e.bottlenecks().assign(scenario=e.scenario.name) for e in comp.experiments], ignore_index=True
+            [
+                with_statements(e.bottlenecks(), e.scenario).assign(scenario=e.scenario.name)
+                for e in comp.experiments
+            ],
+            ignore_index=True,
         )
         bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
         # Each option's answer about the same episodes (Comparison.answer_reference), over the same days.
@@ -382,7 +386,7 @@ def write_sweep(
         effects.to_csv(tmp / "effects.csv", index=False)
         bottlenecks = pd.concat(
             [
-                e.bottlenecks().assign(point=p, label=label)
+                with_statements(e.bottlenecks(), e.scenario).assign(point=p, label=label)
                 for p, (e, label) in enumerate(zip(sw.experiments, sw.labels, strict=True))
             ],
             ignore_index=True,
@@ -414,7 +418,7 @@ def write_run(
     with atomic_dir(outdir, force) as tmp:
         kpis = run.kpis()
         kpis.rename_axis("kpi").to_frame().to_csv(tmp / "summary.csv")
-        bottlenecks = run.bottlenecks()
+        bottlenecks = with_statements(run.bottlenecks(), run.scenario)
         bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
         summary = kpis.rename("mean").rename_axis("kpi").to_frame()
         sheets = {

@@ -44,10 +44,10 @@ from sim.presentation.glossary import (
     reference,
     route_name,
     stage_name,
-    statement,
     tr,
     unit_of,
     verdict,
+    with_statements,
 )
 from sim.world.csv_guard import read_csv_file
 from sim.world.scenario import Scenario
@@ -499,10 +499,7 @@ def unstable_warning(bn: pd.DataFrame | None, sc: Scenario, lang: str) -> str:
     if bn is None or "unstable" not in bn or not bn["unstable"].any():
         return ""
     rows = bn[bn["unstable"].astype(bool)]
-    said = [
-        statement(sc, r.gate, r.direction, r.stage, r.utilisation, int(r.grows_in), int(r.n), lang)
-        for r in rows.itertuples()
-    ]
+    said = with_statements(rows, sc, lang)["statement"].tolist()
     items = "".join(f"<li>{_e(x)}</li>" for x in said)
     return (
         f"<div class=unstable role=alert><strong>{_e(tr('report.unstable_title', lang))}</strong> "
@@ -773,21 +770,7 @@ def sweep_page(folder: Path, lang: str) -> Page:
                     [("point", f"no row for point {point}")],
                     what="results file",
                 )
-            r = at.iloc[0]
-            cells.append(
-                _e(
-                    statement(
-                        sc,
-                        r["gate"],
-                        r["direction"],
-                        r["stage"],
-                        r["utilisation"],
-                        int(r["grows_in"]),
-                        int(r["n"]),
-                        lang,
-                    )
-                )
-            )
+            cells.append(_e(with_statements(at.iloc[[0]], sc, lang)["statement"].iloc[0]))
         rows.append(cells)
     header = [tr("report.point", lang)] + [kpi_label(k, sc, lang) for k in shown]
     if bn is not None:

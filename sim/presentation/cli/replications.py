@@ -275,7 +275,7 @@ def warn_unstable(exp: Any, quiet: bool) -> None:
 
     try:
         table = exp.bottlenecks()
-    except ValueError:  # replications kept from an older version carry no statement
+    except ValueError:  # replications kept from an older version carry no bottlenecks
         return
     bad = table[table["unstable"]]
     if bad.empty:
@@ -284,7 +284,9 @@ def warn_unstable(exp: Any, quiet: bool) -> None:
         f"WARNING: {exp.scenario.name} is UNSTABLE: a queue grows over the run ({GROWTH_RULE}); its "
         "averages depend on the horizon and describe no steady state:"
     ]
-    lines += [f"  {row.statement}" for row in bad.itertuples()]
+    from sim.presentation.glossary import with_statements
+
+    lines += [f"  {row.statement}" for row in with_statements(bad, exp.scenario).itertuples()]
     lines.append("  (see bottlenecks.csv; add capacity or shorten the horizon to study the build-up)")
     text = "\n".join(lines)
     if not quiet:
