@@ -59,8 +59,6 @@ def replicate(
 
     def more(stage: Stage) -> dict[int, int]:
         exp = stage.experiment(0, every=True)
-        if precision is None:
-            return {}
         table = exp.precision_table(kpis)
         needed = max(precision_met(table[k], k, precision).needed_n for k in table.columns)
         if needed <= exp.n or exp.n >= max_n:
@@ -71,7 +69,7 @@ def replicate(
         [scenario],
         n,
         seed,
-        more,
+        more if precision is not None else None,
         jobs=jobs,
         executor=executor,
         keep_series=keep_series,
@@ -219,7 +217,7 @@ def compare(
 
         def more(stage: Stage) -> dict[int, int]:
             target = stage.counts[0]
-            if precision is None or target >= max_n:
+            if target >= max_n:
                 return {}
             needed = max(p.needed_n for p in paired_precision(stage.experiments(), kpis, precision))
             if needed <= target:
@@ -230,7 +228,7 @@ def compare(
             scenarios,
             n,
             seed,
-            more,
+            more if precision is not None else None,
             jobs=jobs,
             executor=executor,
             keep_series=keep_series,
@@ -393,8 +391,6 @@ def replicate_each(
     headline KPI) meets it (:func:`precision_met`; at most *max_n*)."""
 
     def more(stage: Stage) -> dict[int, int]:
-        if precision is None:
-            return {}
         wanted = {}
         for k, exp in enumerate(stage.experiments()):
             kpis = precision_kpi_list(exp.scenario, precision_kpis, precision_kpi)
@@ -407,7 +403,7 @@ def replicate_each(
         scenarios,
         n,
         seed,
-        more,
+        more if precision is not None else None,
         jobs=jobs,
         executor=executor,
         keep_series=keep_series,

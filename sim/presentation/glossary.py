@@ -1240,44 +1240,27 @@ def with_statements(table: pd.DataFrame, sc: Scenario, lang: str = "en") -> pd.D
     column ``statement``, by :func:`statement`), as ``bottlenecks.csv`` holds it."""
     rows = []
     for r in table.to_dict("records"):
-        if "n" in r:  # an experiment's row: over its replications
-            judged = bool(r.get("judged", True))
-            n = int(r["n"])
-            growth = r.get("growth_trucks") if n == 1 or not judged else None
-            rows.append(
-                statement(
-                    sc,
-                    r["gate"],
-                    r["direction"],
-                    r["stage"],
-                    r["utilisation"],
-                    int(r["grows_in"]),
-                    n,
-                    lang,
-                    judged=judged,
-                    binds_in=r.get("binds_in"),
-                    steady=bool(r.get("steady", True)),
-                    months=r.get("grows_months") or "",
-                    growth=growth,
-                )
+        many = "n" in r  # an experiment's row, over its replications; else one run's
+        n = int(r["n"]) if many else 1
+        growth = r.get("growth_trucks")
+        judged = bool(r.get("judged", True)) if many else growth is None or growth == growth
+        rows.append(
+            statement(
+                sc,
+                r["gate"],
+                r["direction"],
+                r["stage"],
+                r["utilisation"],
+                int(r["grows_in"] if many else r["grows"]),
+                n,
+                lang,
+                judged=judged,
+                binds_in=r.get("binds_in"),
+                steady=bool(r.get("steady", True)),
+                months=r.get("grows_months") or "",
+                growth=growth if n == 1 or not judged else None,
             )
-        else:  # one run's row
-            growth = r.get("growth_trucks")
-            judged = growth is None or growth == growth
-            rows.append(
-                statement(
-                    sc,
-                    r["gate"],
-                    r["direction"],
-                    r["stage"],
-                    r["utilisation"],
-                    int(r["grows"]),
-                    1,
-                    lang,
-                    judged=judged,
-                    growth=growth,
-                )
-            )
+        )
     return table.assign(statement=rows)
 
 

@@ -25,7 +25,7 @@ from sim.presentation.cli.common import (
     scenario_from,
     window_of,
 )
-from sim.presentation.cli.ensembles import add_ensemble_args, ensemble_of, print_unknowns_hint
+from sim.presentation.cli.ensembles import across, add_ensemble_args, ensemble_of, print_unknowns_hint
 from sim.presentation.cli.replications import executor_of
 from sim.presentation.cli.sweep import NOT_LEVERS, repeated_value
 from sim.world.schema.names import ScenarioError
@@ -167,7 +167,7 @@ def _optimise_across(
     sets each meets the targets, whether the choice holds, and the unknown that decides it."""
     from sim.presentation.ensemble_text import choice_lines, head_line, own_keys_line
     from sim.presentation.glossary import tr
-    from sim.studies.ensemble import across_ensemble, choice_across, slack
+    from sim.studies.ensemble import choice_across, slack
 
     lang = args.lang
     picked = [opt.chosen, opt.runner_up, *opt.undecided]
@@ -176,24 +176,18 @@ def _optimise_across(
     scenarios = [
         o.scenario.with_changes({}, name=safe_name(nm)) for o, nm in zip(options, names, strict=True)
     ]
-    runs = across_ensemble(
-        scenarios,
-        ensemble,
-        args.ensemble_replications,
-        args.seed,
-        args.jobs,
-        executor,
-        window=window,
-        base=opt.base,
-    )
     kpis = list(dict.fromkeys(t.kpi for t in opt.targets))
+    experiments = [opt.experiment(o) for o in options]
+    runs, spread = across(
+        args, ensemble, scenarios, experiments, kpis, executor, window, base=opt.base, effects=False
+    )
     choice = choice_across(runs, opt.targets, [o.cost for o in options])
     choice.insert(1, "label", names)
     choice.insert(3, "cost_unit", "VND/day" if opt.costs is not None else "units")
     tables = {
-        "ensemble": runs.spread(kpis, [opt.experiment(o) for o in options]),
+        "ensemble": spread["ensemble"],
         "ensemble_choice": choice,
-        "ensemble_sets": runs.sets_table(kpis),
+        "ensemble_sets": spread["ensemble_sets"],
     }
     lines = [head_line(runs, lang)]
     note = own_keys_line(runs.own_keys, lang)
