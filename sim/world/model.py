@@ -22,6 +22,7 @@ import time
 import zlib
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import simpy
@@ -39,6 +40,39 @@ INSIDE, CLEARED, TURNED_AWAY = 0, 1, 2
 OUTCOMES = ("inside", "cleared", "turned_away")
 CHANNELS = ("green", "yellow", "red")
 CROSSING_MODES = ("trailer_swap", "direct")
+STEPS = (
+    "arrive",
+    "import_check",
+    "import_crossing",
+    "park",
+    "travel",
+    "yard",
+    "approval",
+    "gate_control",
+    "customs_docs",
+    "inspection",
+    "quarantine",
+    "export_check",
+    "export_crossing",
+)
+"""The steps of a truck's way, in order: a truck restarted from a state (:mod:`sim.world.restart`)
+is in one of them. ``arrive``: declared, on its way; ``yard``: on the road for a yard place;
+``approval``: in the yard, at the declaration counter or waiting for the platform's approval."""
+(
+    ARRIVE,
+    IMPORT_CHECK,
+    IMPORT_CROSS,
+    PARK,
+    TRAVEL,
+    YARD,
+    APPROVAL,
+    GATE_CONTROL,
+    CUSTOMS_DOCS,
+    INSPECTION,
+    QUARANTINE,
+    EXPORT_CHECK,
+    EXPORT_CROSS,
+) = range(len(STEPS))
 
 TIME_COLUMNS = (
     "submitted_min",
@@ -267,14 +301,20 @@ class Platform:
         self.visit = np.zeros(draws.returns.size, dtype=np.int16)
         self.approved = approved
         self.waiting: dict[int, simpy.Event] = {}
+        """Trucks in the yard waiting for their declaration's approval."""
+        self.timed: dict[int, tuple[float, bool]] = {}
+        """Declarations in their automatic check or (True) being corrected, with the minute that
+        ends."""
 
     def submit(self, i: int) -> None:
         k = self.visit[i]
-        auto = self.draws.auto_check_min[i] if k == 0 else self.draws.later_visits[k - 1][i][0]
-        self.env.timeout(float(auto), i).callbacks.append(self._checked)
+        auto = float(self.draws.auto_check_min[i] if k == 0 else self.draws.later_visits[k - 1][i][0])
+        self.timed[i] = (self.env.now + auto, False)
+        self.env.timeout(auto, i).callbacks.append(self._checked)
 
     def _checked(self, ev: simpy.Event) -> None:
         i = ev.value
+        del self.timed[i]
         k = self.visit[i]
         self.review.service_min[i] = (
             self.draws.review_min[i] if k == 0 else self.draws.later_visits[k - 1][i][1]
@@ -285,9 +325,12 @@ class Platform:
         i = ev.value
         k = self.visit[i]
         if k < self.draws.returns[i]:
-            correction = self.draws.correction_min[i] if k == 0 else self.draws.later_visits[k - 1][i][2]
+            correction = float(
+                self.draws.correction_min[i] if k == 0 else self.draws.later_visits[k - 1][i][2]
+            )
             self.visit[i] = k + 1
-            self.env.timeout(float(correction), i).callbacks.append(self._resubmitted)
+            self.timed[i] = (self.env.now + correction, True)
+            self.env.timeout(correction, i).callbacks.append(self._resubmitted)
             return
         self.approved[i] = self.env.now
         waiter = self.waiting.pop(i, None)
@@ -295,7 +338,33 @@ class Platform:
             waiter.succeed()
 
     def _resubmitted(self, ev: simpy.Event) -> None:
+        del self.timed[ev.value]
         self.submit(ev.value)  # a corrected declaration goes through the automatic check again
+
+    def resume_timed(self, i: int, visit: int, end_min: float, correcting: bool) -> None:
+        """Restart truck *i*'s declaration in its automatic check (or, *correcting*, in the
+        correction after its visit *visit* - 1 was returned), ending at *end_min*."""
+        self.visit[i] = visit
+        self.timed[i] = (end_min, correcting)
+        done = self._resubmitted if correcting else self._checked
+        self.env.timeout(delay_to(self.env.now, end_min), i).callbacks.append(done)
+
+    def resume_review(self, i: int, visit: int, event: simpy.Event) -> None:
+        """Restart truck *i*'s declaration (visit *visit*) in the officers' review: *event* is
+        its restored place in the review pool."""
+        self.visit[i] = visit
+        event.callbacks.append(self._reviewed)
+
+
+def delay_to(now: float, end_min: float) -> float:
+    """The delay after which SimPy's clock (``now + delay``) reads exactly *end_min*: a restarted
+    run ends each step at the very minute the run it continues would have."""
+    delay = max(end_min - now, 0.0)
+    for _ in range(4):
+        if now + delay == end_min or delay == 0.0:
+            break
+        delay = float(np.nextafter(delay, np.inf if now + delay < end_min else -np.inf))
+    return delay
 
 
 @dataclass
@@ -367,15 +436,24 @@ class Model:
     """Builds the SimPy world of a scenario for one seed and runs it."""
 
     def __init__(
-        self, sc: Scenario, seed: int | np.random.SeedSequence = 0, arrivals: Arrivals | None = None
+        self,
+        sc: Scenario,
+        seed: int | np.random.SeedSequence = 0,
+        arrivals: Arrivals | None = None,
+        start: Any = None,
+        draws: TruckDraws | None = None,
     ) -> None:
-        """*arrivals*, when given, replace the generated ones (e.g. observed or hand-made trucks)."""
+        """*arrivals*, when given, replace the generated ones (e.g. observed or hand-made trucks);
+        *draws* replace the trucks' drawn values (with *arrivals*). *start* (a
+        :class:`sim.world.restart.Start`) starts the run at its clock time from the trucks it
+        holds, each at its step; trucks that would have started before then are not run."""
         self.sc = sc
         root = as_seed_sequence(seed)
         self.seed = seed if isinstance(seed, int) else None
-        self.env = env = simpy.Environment()
+        self.start_min = 0.0 if start is None else float(start.at_min)
+        self.env = env = simpy.Environment(initial_time=self.start_min)
         self.arr = arrivals if arrivals is not None else generate_arrivals(sc, stream(root, "arrivals"))
-        self.draws = draw_trucks(sc, self.arr, root)
+        self.draws = draws if draws is not None else draw_trucks(sc, self.arr, root)
         n = len(self.arr)
         self.times = {c: np.full(n, np.nan) for c in TIME_COLUMNS}
         self.times["arrival_min"][:] = self.arr.time_min
@@ -484,6 +562,9 @@ class Model:
         self._parked = small_ints(self.draws.parked)
         self._channel = small_ints(self.draws.channel)
         self._quarantined = small_ints(self.draws.quarantined)
+        self.live = np.zeros(n, dtype=bool)
+        if start is not None:
+            start.restore(self)  # marks the trucks it restarts in self.live
         env.process(self._source())
         env.process(self._sampler())
 
@@ -505,7 +586,12 @@ class Model:
 
     def _follow(self, pool: LanePool, schedule, group: int = 0) -> Generator:
         env = self.env
-        for t, is_open, factor in zip(schedule.times, schedule.open, schedule.factor, strict=True):
+        first = 0
+        if self.start_min > 0:  # restarted: only the state in force at the start is set, once
+            first = max(int(np.searchsorted(np.asarray(schedule.times), env.now, side="right")) - 1, 0)
+        for t, is_open, factor in zip(
+            schedule.times[first:], schedule.open[first:], schedule.factor[first:], strict=True
+        ):
             t, factor = float(t), float(factor)  # Python floats: SimPy's heap compares them fastest
             if t > env.now:
                 yield env.timeout(t - env.now)
@@ -519,7 +605,10 @@ class Model:
         self.times["submitted_min"][pre] = start[pre]
         truck = self._truck
         starts = start.tolist()  # Python floats, not numpy scalars: every later time derives from them
-        for i in np.argsort(start, kind="stable").tolist():
+        order = np.argsort(start, kind="stable")
+        if self.start_min > 0:  # restarted: trucks that started before are gone or restored
+            order = order[(start[order] >= self.start_min) & ~self.live[order]]
+        for i in order.tolist():
             t = starts[i]
             if t > env.now:
                 yield env.timeout(t - env.now)
@@ -529,6 +618,8 @@ class Model:
         env = self.env
         monitors = list(self.monitors.values())
         for k, t in enumerate(self.sample_min[:-1].tolist()):
+            if t < self.start_min:
+                continue
             if t > env.now:
                 yield env.timeout(t - env.now)
             for m in monitors:
@@ -564,10 +655,16 @@ class Model:
         dist = rt.crossing.direct_min if direct else rt.crossing.trailer_swap_min
         d.service_min["crossing"][i] = dist.from_uniform(u_cross)[0]
 
-    def _truck(self, i: int, predeclared: bool) -> Generator:
+    def _truck(
+        self, i: int, predeclared: bool, resume: int = -1, first: simpy.Event | None = None
+    ) -> Generator:
+        """Truck *i*'s way through the system; a truck restarted from a state is at step *resume*
+        (see :data:`STEPS`) and goes on once *first* (the end of that step) succeeds."""
         env = self.env
         times = self.times
-        if predeclared:
+        if first is not None:
+            yield first
+        if resume < ARRIVE and predeclared:
             self.platform.submit(i)
             wait = float(times["arrival_min"][i]) - env.now
             if wait > 0:
@@ -576,27 +673,31 @@ class Model:
         gate = self.gates[self._gate[i]]
         if direction == IMPORT:
             route = self.routes[self.draws.route[i]]
-            if route.china_check is not None:
+            if resume < IMPORT_CHECK and route.china_check is not None:
                 yield route.china_check.serve(i, IMPORT)
-            if route.crossing is not None and route.crossing_import:
+            if resume < IMPORT_CROSS and route.crossing is not None and route.crossing_import:
                 yield route.crossing.serve(i)
         elif gate.park is not None and self._parked[i]:
-            yield gate.park.enter(i)
-            travel = float(self.draws.travel_min[i])
-            if travel > 0:
-                yield env.timeout(travel)
-            gate.park.arrived()
-        times["gate_arrival_min"][i] = env.now
+            if resume < PARK:
+                yield gate.park.enter(i)
+            if resume < TRAVEL:
+                travel = float(self.draws.travel_min[i])
+                if travel > 0:
+                    yield env.timeout(travel)
+            if resume <= TRAVEL:
+                gate.park.arrived()
         pools = gate.pools
         yard = gate.yards[direction]
-        entered = yard.enter(i)
-        if entered is False:
-            self.outcome[i] = TURNED_AWAY
-            times["departure_min"][i] = env.now
-            return
-        if entered is not None:
-            yield entered
-        if self.platform is not None:
+        if resume < YARD:
+            times["gate_arrival_min"][i] = env.now
+            entered = yard.enter(i)
+            if entered is False:
+                self.outcome[i] = TURNED_AWAY
+                times["departure_min"][i] = env.now
+                return
+            if entered is not None:
+                yield entered
+        if self.platform is not None and resume < APPROVAL:
             if not predeclared:
                 counter = pools["declaration_counter"]
                 if counter is not None:
@@ -606,39 +707,48 @@ class Model:
                 waiter = simpy.Event(env)
                 self.platform.waiting[i] = waiter
                 yield waiter
+        elif resume == APPROVAL and not predeclared:
+            times["approved_min"][i] = env.now  # the counter's service just ended
         pool = pools["gate_control"]
-        if pool is not None:
+        if resume < GATE_CONTROL and pool is not None:
             yield pool.serve(i)
         channel = self._channel[i]
         if channel != GREEN:
             pool = pools["customs_docs"]
-            if pool is not None:
+            if resume < CUSTOMS_DOCS and pool is not None:
                 yield pool.serve(i)
             pool = pools["inspection"]
-            if channel == RED and pool is not None:
+            if resume < INSPECTION and channel == RED and pool is not None:
                 yield pool.serve(i)
         pool = pools["quarantine"]
-        if self._quarantined[i] and pool is not None:
+        if resume < QUARANTINE and self._quarantined[i] and pool is not None:
             yield pool.serve(i)
-        times["procedures_end_min"][i] = env.now
+        if resume <= QUARANTINE:
+            times["procedures_end_min"][i] = env.now
         if direction == EXPORT:
-            route = self._route_of(i, gate)
-            if route.china_check is not None:
+            route = self._route_of(i, gate) if resume < EXPORT_CHECK else self.routes[self.draws.route[i]]
+            if resume < EXPORT_CHECK and route.china_check is not None:
                 yield route.china_check.serve(i, EXPORT)
-            if route.crossing is not None and route.crossing_export:
+            if resume < EXPORT_CROSS and route.crossing is not None and route.crossing_export:
                 yield route.crossing.serve(i)
         yard.leave()
         times["departure_min"][i] = env.now
         self.outcome[i] = CLEARED
 
-    def run(self, progress: Callable[[int, int], None] | None = None) -> RunData:
-        """Run to the horizon, calling ``progress(day, days)`` after each simulated day."""
+    def run(
+        self, progress: Callable[[int, int], None] | None = None, until_min: float | None = None
+    ) -> RunData:
+        """Run to the horizon (or to *until_min*), calling ``progress(day, days)`` after each
+        simulated day."""
         started = time.perf_counter()
         days = self.sc.run.days
-        for day in range(1, days + 1):
-            self.env.run(until=day * MIN_PER_DAY)
+        end = horizon_min(self.sc) if until_min is None else min(until_min, horizon_min(self.sc))
+        for day in range(int(self.env.now // MIN_PER_DAY) + 1, days + 1):
+            self.env.run(until=min(day * MIN_PER_DAY, end))
             if progress is not None:
                 progress(day, days)
+            if self.env.now >= end:
+                break
         last = self.sample_min.size - 1
         for m in self.monitors.values():
             m.sample(last)

@@ -53,6 +53,10 @@ class Monitor:
             self._busy_area += self.busy * dt
             self._last = now
 
+    def start_at(self, t_min: float) -> None:
+        """Count areas from *t_min* on (a run restarted then from a state)."""
+        self._last = t_min
+
     def add_waiting(self, delta: int) -> None:
         """Count *delta* more trucks waiting (another place's trucks that queue on this road)."""
         self._advance()
@@ -132,6 +136,8 @@ class LanePool(Monitor):
         self._opening = False
         self.cum_open = np.zeros(n_samples)
         self.cum_busy_open = np.zeros(n_samples)
+        self.due: dict[int, float] = {}
+        """Trucks in service, with the minute their service ends."""
 
     def _advance(self) -> None:
         now = self.env.now
@@ -163,14 +169,54 @@ class LanePool(Monitor):
         self.busy += 1
         env = self.env
         self.start_log[i] = env.now
-        env.timeout(float(self.service_min[i]) / self.factor, (i, done)).callbacks.append(self._finish)
+        service = float(self.service_min[i]) / self.factor
+        self.due[i] = env.now + service
+        env.timeout(service, (i, done)).callbacks.append(self._finish)
 
     def _finish(self, timeout: simpy.Event) -> None:
         i, done = timeout.value
+        del self.due[i]
         self._advance()
         self.busy -= 1
         self.end_log[i] = self.env.now
         done.succeed(i)
+        self._start_waiting()
+
+    def start_at(self, t_min: float) -> None:
+        """Count areas from *t_min* on, every group closed until its schedule's state at
+        *t_min* is set (so that no lane starts a truck before every group's state is known)."""
+        super().start_at(t_min)
+        self._open_since = t_min
+        self.group_open = [False] * len(self.group_open)
+        self.is_open = False
+
+    def resume_service(self, i: int, end_min: float, delay: float) -> simpy.Event:
+        """Put truck *i* back in service, to end after *delay* (at *end_min*), in a restarted run;
+        the event succeeds with *i* then, as :meth:`serve`'s."""
+        done = simpy.Event(self.env)
+        self.busy += 1
+        self.due[i] = end_min
+        self.env.timeout(delay, (i, done)).callbacks.append(self._finish)
+        return done
+
+    def resume_waiting(self, i: int, group: int = 0) -> simpy.Event:
+        """Put truck *i* back in its group's queue, behind those put back before it, in a
+        restarted run (its priority class still counts); see :meth:`serve`."""
+        done = simpy.Event(self.env)
+        rank = 0 if self.priority is None else self.priority[i]
+        heapq.heappush(self.queues[group], (rank, next(self._seq), i, done))
+        self.waiting += 1
+        self._bin_max = max(self._bin_max, self.waiting)
+        return done
+
+    def queued(self) -> list[tuple[int, int, int]]:
+        """The trucks waiting, as (order, group, truck), in the order they asked for a lane
+        (within a priority class, the order they are served; across groups, too)."""
+        return sorted((seq, g, i) for g, queue in enumerate(self.queues) for _, seq, i, _ in queue)
+
+    def fill(self) -> None:
+        """Start waiting trucks on free lanes of open groups (after a restart put them back)."""
+        self._advance()
         self._start_waiting()
 
     def _next_queue(self) -> list | None:
@@ -273,6 +319,13 @@ class Holding(Monitor):
         self.add_busy(1)
         self.enter_log[i] = self.env.now
 
+    def resume_road(self, i: int) -> simpy.Event:
+        """Put truck *i* back on the road, behind those put back before it (a restarted run)."""
+        done = simpy.Event(self.env)
+        self.road.append((i, done))
+        self.add_waiting(1)
+        return done
+
     def leave(self) -> None:
         self._advance()
         self.busy -= 1
@@ -354,6 +407,25 @@ class Park(Monitor):
                 j, ev = self.road.popleft()
                 self.yard.add_waiting(-1)
                 self._admit(j, ev)
+
+    def resume_held(self, i: int) -> simpy.Event:
+        """Put truck *i* back in the park, behind those of its class put back before it."""
+        called = simpy.Event(self.env)
+        rank = 0 if self.priority is None else self.priority[i]
+        heapq.heappush(self.held, (rank, next(self._seq), i, called))
+        self.add_busy(1)
+        return called
+
+    def resume_road(self, i: int) -> simpy.Event:
+        """Put truck *i* back on the road before the full park."""
+        called = simpy.Event(self.env)
+        self.road.append((i, called))
+        self.yard.add_waiting(1)
+        return called
+
+    def queued(self) -> list[tuple[int, int]]:
+        """The trucks in the park as (order, truck), the park's own order, first first."""
+        return sorted((seq, i) for _, seq, i, _ in self.held)
 
     def arrived(self) -> None:
         """A called truck reached the gate."""
