@@ -921,6 +921,24 @@ TERMS: dict[str, tuple[str, str]] = {
         "bars: lower and upper one-sided {level} bounds over replications",
         "thanh sai số: cận dưới và cận trên một phía {level} qua các lần chạy",
     ),
+    "forecast.title": ("Forecast for {gate} from {as_of}", "Dự báo cho {gate} từ {as_of}"),
+    "forecast.held": ("trucks held (all places counted)", "số xe đang giữ (mọi nơi)"),
+    "forecast.hour": ("time", "thời gian"),
+    "forecast.band": ("{low:.0f}-{high:.0f}% of replications", "{low:.0f}-{high:.0f}% số lần lặp"),
+    "forecast.median": ("median", "trung vị"),
+    "forecast.heading": (
+        "Forecast from {as_of}, {hours} h ahead ({n} replications), written to {out} in {secs:.0f} s",
+        "Dự báo từ {as_of}, {hours} giờ tới ({n} lần lặp), ghi vào {out} trong {secs:.0f} giây",
+    ),
+    "forecast.started": (
+        "Started from {trucks} trucks in the system and {declared} declared trucks on their way:",
+        "Bắt đầu từ {trucks} xe trong hệ thống và {declared} xe đã khai báo đang trên đường:",
+    ),
+    "forecast.held_at": (
+        "{gate} {direction} held at {time}: {median:.0f} (90% band {q05:.0f}-{q95:.0f}, n = {n})",
+        "{gate} {direction} đang giữ lúc {time}: {median:.0f} (khoảng 90% {q05:.0f}-{q95:.0f}, n = {n})",
+    ),
+    "forecast.assumed": ("What the forecast assumes:", "Dự báo giả định:"),
 }
 """Text key -> (English, Vietnamese); ``{name}`` fields are filled in by :func:`tr`."""
 

@@ -286,6 +286,23 @@ def draw_trucks(sc: Scenario, arr: Arrivals, root: np.random.SeedSequence) -> Tr
     return draws
 
 
+def redraw_route(
+    sc: Scenario, d: TruckDraws, cargo_code: int, i: int, r: int, direction: str = "export"
+) -> None:
+    """Give truck *i* (of cargo class *cargo_code*) route *r* and that route's check and crossing
+    times, from the truck's own uniforms (``d.route_uniforms``): an export's change of route."""
+    gname, rname = route_keys(sc)[r]
+    rt = sc.gates[gname].routes[rname]
+    cargo = list(sc.cargo_classes)[cargo_code]
+    u_check, u_cross, u_mode = d.route_uniforms[:, i : i + 1]
+    d.route[i] = r
+    d.service_min["china_check"][i] = sc.lookup(rt.china_check.service_min, cargo).from_uniform(u_check)[0]
+    direct = bool(u_mode[0] < rt.crossing.direct_share.get(direction, 0.0))
+    d.crossing_mode[i] = direct
+    dist = rt.crossing.direct_min if direct else rt.crossing.trailer_swap_min
+    d.service_min["crossing"][i] = dist.from_uniform(u_cross)[0]
+
+
 class Platform:
     """The Digital Border Gate Platform: automatic check, then officers' review, maybe returned.
 
@@ -602,7 +619,8 @@ class Model:
         arrival = self.arr.time_min
         pre = self.draws.predeclared if self.platform is not None else np.zeros(len(self.arr), bool)
         start = np.where(pre, np.maximum(arrival - self.draws.lead_min, 0.0), arrival)
-        self.times["submitted_min"][pre] = start[pre]
+        fresh = pre & ~self.live  # a restarted truck keeps the time it declared
+        self.times["submitted_min"][fresh] = start[fresh]
         truck = self._truck
         starts = start.tolist()  # Python floats, not numpy scalars: every later time derives from them
         order = np.argsort(start, kind="stable")
@@ -641,19 +659,7 @@ class Model:
 
     def _redraw(self, i: int, r: int) -> None:
         """Give truck *i* route *r* and that route's service times, from the truck's own uniforms."""
-        sc, d = self.sc, self.draws
-        gname, rname = route_keys(sc)[r]
-        rt = sc.gates[gname].routes[rname]
-        cargo = list(sc.cargo_classes)[self.arr.cargo[i]]
-        u_check, u_cross, u_mode = d.route_uniforms[:, i : i + 1]
-        d.route[i] = r
-        d.service_min["china_check"][i] = sc.lookup(rt.china_check.service_min, cargo).from_uniform(u_check)[
-            0
-        ]
-        direct = bool(u_mode[0] < rt.crossing.direct_share.get("export", 0.0))
-        d.crossing_mode[i] = direct
-        dist = rt.crossing.direct_min if direct else rt.crossing.trailer_swap_min
-        d.service_min["crossing"][i] = dist.from_uniform(u_cross)[0]
+        redraw_route(self.sc, self.draws, int(self.arr.cargo[i]), i, r)
 
     def _truck(
         self, i: int, predeclared: bool, resume: int = -1, first: simpy.Event | None = None

@@ -132,8 +132,11 @@ class Start:
             elif step == YARD:
                 first = gate.yards[direction].resume_road(i)
             elif step == APPROVAL and pre:
-                first = simpy.Event(env)
-                model.platform.waiting[i] = first
+                if math.isnan(model.times["approved_min"][i]):
+                    first = simpy.Event(env)
+                    model.platform.waiting[i] = first
+                else:  # approved already: on to gate control
+                    first = env.timeout(0)
             else:
                 pool, group = _pool_of(model, i, step)
                 pools[id(pool)] = pool

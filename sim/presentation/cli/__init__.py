@@ -27,6 +27,7 @@ from sim.presentation.cli import (
     calibrate,
     check,
     compare,
+    forecast,
     kpis,
     optimise,
     report,
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_parser(sub)
     sweep.add_parser(sub)
     optimise.add_parser(sub)
+    forecast.add_parser(sub)
     table.add_parser(sub)
     calibrate.add_parser(sub)
     screen.add_parser(sub)

@@ -11,6 +11,7 @@ from sim.experiments.folders import (
 )
 from sim.presentation import arguments
 from sim.presentation.cli.common import (
+    UsageError,
     add_lang,
     add_scenario_args,
     kpis_for_precision,
@@ -39,6 +40,36 @@ from sim.presentation.cli.replications import (
 )
 
 
+def snapshot_minute(sc: Any, when: str | None) -> float | None:
+    """The model minute of ``--snapshot`` *when*, checked before anything runs (None: not asked)."""
+    from sim.world.calendar import horizon_min
+    from sim.world.state_files import clock_text, parse_time
+
+    if when is None:
+        return None
+    try:
+        at = parse_time(sc, when)
+    except ValueError as err:
+        raise UsageError(f"--snapshot {when[:40]}: {err}") from None
+    if not 0 < at < horizon_min(sc):
+        end = clock_text(sc, horizon_min(sc))
+        raise UsageError(f"--snapshot {when[:40]}: outside the run ({clock_text(sc, 0)} to {end})")
+    return at
+
+
+def snapshot_of(sc: Any, at_min: float, seed: int) -> dict[str, Any]:
+    """STATE and DECLARED of replication 0 at *at_min*, as tables."""
+    from sim.experiments.replications import replication_seed
+    from sim.world.model import Model
+    from sim.world.restart import capture
+    from sim.world.state_files import snapshot_tables
+
+    model = Model(sc, replication_seed(seed, 0))
+    model.env.run(until=at_min)
+    state, declared = snapshot_tables(model, capture(model), seed, 0)
+    return {"state": state, "declared": declared}
+
+
 def command(args: argparse.Namespace) -> int:
     """Run ``bordersim run`` with the parsed *args*; the exit status."""
     from sim.experiments.designs import replicate
@@ -51,6 +82,7 @@ def command(args: argparse.Namespace) -> int:
     precision_kpis = kpis_for_precision(args, sc, answer=args.command == "run")
     window = window_of(args, [sc])
     ensemble = ensemble_of(args, [sc])
+    snapshot = snapshot_minute(sc, args.snapshot)
     started = time.perf_counter()
     outdir = output_folder(args, sc.name)
     cap = max(args.max_replications, n) if precision else n
@@ -74,6 +106,8 @@ def command(args: argparse.Namespace) -> int:
         )
         kpis = ensemble_kpis(sc, precision_kpis)
         runs, tables = across(args, ensemble, [sc], [exp], kpis, executor, window, effects=False)
+        if snapshot is not None:
+            tables = {**(tables or {}), **snapshot_of(sc, snapshot, args.seed)}
         write_experiment(
             exp,
             outdir,
@@ -104,6 +138,13 @@ def add_parser(sub: Any) -> None:
     add_experiment_args(p, n=None)
     arguments.add_plots(p)
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
+    p.add_argument(
+        "--snapshot",
+        metavar="TIME",
+        help="also write state.csv and declared.csv: where every truck of replication 0 is at TIME "
+        "('YYYY-MM-DD HH:MM') and the declarations of those on their way, as the platform would have "
+        "seen them (input for bordersim forecast; their snapshot-only columns continue the run exactly)",
+    )
     add_ensemble_args(p)
     add_lang(p)
     p.set_defaults(func=command)

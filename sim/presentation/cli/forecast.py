@@ -1,0 +1,109 @@
+"""``bordersim forecast``: the next hours from the state now (STATE) and the platform's
+declarations (DECLARED), as bands over replications; ``bordersim run --snapshot`` writes both
+from a simulated run."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from sim.experiments.folders import claimed
+from sim.presentation import arguments
+from sim.presentation.cli.common import add_output_args, add_scenario_args, output_folder, scenario_from
+from sim.presentation.glossary import gate_name, tr
+from sim.world.calendar import MIN_PER_H
+
+MAX_FORECAST_HOURS = 24 * 14
+"""The longest forecast: two weeks (what is declared reaches a day or two ahead)."""
+
+
+def command(args: argparse.Namespace) -> int:
+    """Run ``bordersim forecast`` with the parsed *args*; the exit status."""
+    from sim.presentation.forecast_output import write_forecast
+    from sim.studies.forecast import forecast
+    from sim.world.state_files import read_state
+
+    sc = scenario_from(args.file, args.set)
+    state = read_state(sc, args.state, args.declared, args.at)
+    started = time.perf_counter()
+    outdir = output_folder(args, f"{sc.name}_forecast")
+    fc = forecast(sc, state, hours=args.hours, n=args.replications, seed=args.seed)
+    with claimed(outdir, args.force):
+        write_forecast(fc, outdir, force=args.force, lang=args.lang)
+    if not args.quiet:
+        print_forecast(fc, Path(outdir), time.perf_counter() - started, args.lang)
+    return 0
+
+
+def print_forecast(fc: Any, outdir: Path, secs: float, lang: str = "en") -> None:
+    """The forecast's heading, what it started from, trucks held at the next evening count and what
+    it assumed."""
+    from sim.presentation.forecast_output import held_total, next_clock
+
+    sc = fc.scenario
+    print(tr("forecast.heading", lang, as_of=fc.as_of, hours=fc.hours, n=fc.n, out=outdir, secs=secs))
+    sw = fc.started_with
+    trucks = int(sw.loc[~sw["place"].isin(["enroute", "outside"]), "trucks"].sum())
+    print(tr("forecast.started", lang, trucks=trucks, declared=fc.declared_used))
+    for r in sw.itertuples():
+        where = f"{gate_name(sc, r.gate, lang)} {tr(r.direction, lang)} {tr('place.' + r.place, lang)}"
+        print(f"  {where}: {r.trucks}")
+    h, m = (int(x) for x in sc.kpi.held_clock.split(":"))
+    when = next_clock(fc, h * MIN_PER_H + m)
+    rows = held_total(fc)
+    for r in rows[rows["time"] == when].itertuples():
+        print(
+            "  "
+            + tr(
+                "forecast.held_at",
+                lang,
+                gate=gate_name(sc, r.gate, lang),
+                direction=tr(r.direction, lang),
+                time=when,
+                median=r.q50,
+                q05=r.q05,
+                q95=r.q95,
+                n=r.n,
+            )
+        )
+    print(tr("forecast.assumed", lang))
+    for a in fc.assumptions:
+        print(f"  - {a}")
+
+
+def add_parser(sub: Any) -> None:
+    """Add the ``forecast`` subcommand and its arguments to *sub*."""
+    p = sub.add_parser(
+        "forecast",
+        help="forecast the next hours from the state now and the platform's declarations",
+        description="Start every truck of STATE at its place, let the declared trucks of DECLARED "
+        "arrive, add the trucks not yet declared from the scenario's demand, and run on: trucks held "
+        "by place hour by hour, and the time a truck arriving at each coming hour needs, as bands "
+        "over replications (forecast.csv, a figure per gate). The columns of both files: "
+        "bordersim schema --state.",
+    )
+    add_scenario_args(p)
+    p.add_argument("--state", required=True, metavar="STATE", help="CSV of the trucks in the system now")
+    p.add_argument("--declared", metavar="DECLARED", help="CSV of the declarations of trucks not yet arrived")
+    p.add_argument(
+        "--at",
+        metavar="TIME",
+        help="the state's clock time 'YYYY-MM-DD HH:MM' where STATE has no as_of column "
+        "(must agree with one)",
+    )
+    p.add_argument(
+        "--hours",
+        type=arguments.whole_number(1, MAX_FORECAST_HOURS),
+        default=48,
+        help=f"hours ahead, 1 to {MAX_FORECAST_HOURS} (default 48)",
+    )
+    arguments.add_replications(p, 100)
+    arguments.add_seed(p)
+    add_output_args(p, "results/<name>_forecast")
+    p.add_argument(
+        "--lang", choices=["en", "vi"], default="en", help="language of the summary and the figures: en or vi"
+    )
+    arguments.add_quiet(p)
+    p.set_defaults(func=command)

@@ -1,0 +1,84 @@
+"""What a forecast writes and prints: forecast.csv, what it started from, what it assumed, a fan
+figure per gate and the same tables in a workbook; a short summary on the console."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.presentation.glossary import gate_name, tr
+from sim.presentation.output import atomic_dir, write_workbook
+from sim.studies.forecast import Forecast
+from sim.world.calendar import MIN_PER_DAY
+from sim.world.state_files import clock_text
+
+
+def held_total(fc: Forecast) -> pd.DataFrame:
+    """The rows of trucks held in all the places the scenario counts, by gate and direction."""
+    t = fc.table
+    return t[(t["quantity"] == "held") & (t["place"] == "total")]
+
+
+def next_clock(fc: Forecast, clock_min: float) -> str:
+    """The first time at *clock_min* past midnight at or after the forecast's start."""
+    day = fc.at_min // MIN_PER_DAY
+    at = day * MIN_PER_DAY + clock_min
+    if at < fc.at_min:
+        at += MIN_PER_DAY
+    return clock_text(fc.scenario, at)
+
+
+def forecast_figure(fc: Forecast, gate: str, lang: str = "en") -> Any:
+    """Trucks held at *gate* hour by hour, one panel per direction: the median and the 50% and 90%
+    bands over replications; the x axis is hours after the state's time."""
+    import matplotlib.pyplot as plt
+
+    rows = held_total(fc)
+    rows = rows[rows["gate"] == gate]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
+    for ax, direction in zip(axes, ("export", "import"), strict=True):
+        mine = rows[rows["direction"] == direction]
+        hours = (pd.to_datetime(mine["time"]) - pd.Timestamp(fc.as_of)).dt.total_seconds() / 3600
+        ax.fill_between(
+            hours, mine["q05"], mine["q95"], alpha=0.2, label=tr("forecast.band", lang, low=5, high=95)
+        )
+        ax.fill_between(
+            hours, mine["q25"], mine["q75"], alpha=0.35, label=tr("forecast.band", lang, low=25, high=75)
+        )
+        ax.plot(hours, mine["q50"], label=tr("forecast.median", lang))
+        ax.set_title(tr(direction, lang))
+        ax.set_xlabel(f"h ({fc.as_of} = 0)")
+        ax.set_xlim(0, fc.hours)
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel(tr("forecast.held", lang))
+    axes[0].legend(loc="upper left", fontsize=8)
+    fig.suptitle(tr("forecast.title", lang, gate=gate_name(fc.scenario, gate, lang), as_of=fc.as_of))
+    fig.tight_layout()
+    return fig
+
+
+def write_forecast(fc: Forecast, outdir: str | Path, force: bool = False, lang: str = "en") -> Path:
+    """Write forecast.csv, started_with.csv, assumptions.txt, forecast.xlsx and a figure per gate."""
+    import matplotlib.pyplot as plt
+
+    with atomic_dir(outdir, force) as tmp:
+        fc.table.to_csv(tmp / "forecast.csv", index=False)
+        fc.started_with.to_csv(tmp / "started_with.csv", index=False)
+        lines = [
+            f"as_of: {fc.as_of}",
+            f"hours: {fc.hours}",
+            f"replications: {fc.n}",
+            f"declarations used: {fc.declared_used}",
+            "assumptions:",
+        ]
+        lines += [f"- {a}" for a in fc.assumptions]
+        (tmp / "assumptions.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        write_workbook(tmp / "forecast.xlsx", {"forecast": fc.table, "started_with": fc.started_with})
+        (tmp / "plots").mkdir()
+        for gate in fc.scenario.gates:
+            fig = forecast_figure(fc, gate, lang)
+            fig.savefig(tmp / "plots" / f"forecast_{gate}.png", dpi=100)
+            plt.close(fig)
+    return Path(outdir)

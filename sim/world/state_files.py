@@ -1,0 +1,515 @@
+"""The state of the gates at a clock time, as files: STATE (every truck in the system: where, since
+when, in service since when) and DECLARED (the declarations of trucks not yet arrived).
+
+A board exports both from its own systems (the platform's declarations; the yards' and gates'
+logs); ``bordersim run --snapshot TIME`` writes them from a simulated run, as the platform would
+have seen them then. Every cell is checked against the scenario: a problem names the file, the row
+and the column (exit 2 at the command line), and no row is dropped.
+
+Columns marked *snapshot only* (``SNAPSHOT_COLUMNS``) are written by a snapshot so that a run can
+be continued exactly (its seed, each truck's index, step, exact end minute and queue order); a
+board's files leave them out, and the forecast then draws what they would have said.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.world.calendar import CHINA_AHEAD_MIN, MIN_PER_DAY, build_schedule, horizon_min, minute_of
+from sim.world.csv_guard import read_csv_file
+from sim.world.model import APPROVAL, ARRIVE, PARK, STEPS, Model, route_keys
+from sim.world.restart import LiveTruck, Start, place_of
+from sim.world.scenario import Scenario
+from sim.world.schema.names import AREA_PLACES, DIRECTIONS, LANE_STAGES, ScenarioError
+
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+"""How every clock time in these files is written (Vietnam time)."""
+STAGES_IN = {
+    "china_side": ("china_check", "crossing"),
+    "park": ("",),
+    "travel": ("",),
+    "road": ("", "park"),
+    "yard": ("approval", *LANE_STAGES),
+    "to_china": ("china_check", "crossing"),
+}
+"""The stages a truck may be at in each place (empty: the place itself). ``road`` + ``park``: on
+the road before a full park; ``yard`` + ``approval``: in the yard, its declaration not yet
+approved."""
+STATE_COLUMNS = {
+    "as_of": "the state's clock time, the same on every row (YYYY-MM-DD HH:MM)",
+    "truck_id": "the truck's identifier, unique in the state and the declarations",
+    "gate": "the gate's key in the scenario",
+    "route": "the route's key (empty: the gate's usual route for its cargo, drawn)",
+    "direction": "export or import",
+    "cargo": "the cargo class's key",
+    "place": "where it is: " + ", ".join(AREA_PLACES),
+    "stage": "where in that place (see the table of stages by place; empty: the place itself)",
+    "since": "when it came to its place and stage (at or before as_of)",
+    "service_start": "when its service there began (empty: it waits); for travel, when it left the park",
+    "channel": "optional: green, yellow or red, when the risk channel is known (empty: drawn)",
+    "quarantined": "optional: 1 when quarantine will sample it, 0 when not (empty: drawn)",
+    "approved": "optional: 1 when its declaration was approved by as_of, 0 when still under review "
+    "(empty: approved, unless it waits at the declaration counter)",
+}
+DECLARED_COLUMNS = {
+    "as_of": "the state's clock time",
+    "truck_id": "the declared truck's identifier",
+    "gate": "the gate it declared for",
+    "route": "optional: the route's key (empty: drawn)",
+    "direction": "export or import",
+    "cargo": "the cargo class's key",
+    "declared_at": "when the declaration was submitted (at or before as_of)",
+    "expected_at": "the arrival it declared (after declared_at)",
+    "approved": "optional: 1 when the platform had approved it by as_of, 0 when still under review",
+}
+SNAPSHOT_COLUMNS = {
+    "seed": "the run's seed",
+    "replication": "the replication of that seed the snapshot was taken of (0 first)",
+    "index": "the truck's index among the run's trucks",
+    "step": "its step (" + ", ".join(STEPS) + ")",
+    "end_min": "the model minute its step under way ends (empty: waiting)",
+    "order": "its place in the queue it waits in",
+    "review_phase": "its declaration's phase if not approved: check, review_queue, review, correction",
+    "review_visit": "the declaration's review visit (0 first)",
+    "review_end_min": "the model minute that phase ends",
+    "review_order": "its place in the officers' queue",
+}
+"""Written by a snapshot (snapshot only) so that the run it was taken of continues exactly."""
+_NUMBERS = (
+    "seed",
+    "replication",
+    "index",
+    "step",
+    "end_min",
+    "order",
+    "review_visit",
+    "review_end_min",
+    "review_order",
+)
+
+
+@dataclass
+class Row:
+    """One truck of STATE or DECLARED, checked; times are model minutes of the scenario."""
+
+    row: int
+    truck_id: str
+    gate: str
+    route: str | None
+    direction: str
+    cargo: str
+    place: str = ""
+    stage: str = ""
+    since_min: float = math.nan
+    service_start_min: float = math.nan
+    channel: str | None = None
+    quarantined: bool | None = None
+    declared_min: float = math.nan
+    expected_min: float = math.nan
+    approved: bool | None = None
+    snapshot: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class State:
+    """STATE and DECLARED read together: the clock time and every truck, checked."""
+
+    at_min: float
+    trucks: list[Row]
+    declared: list[Row]
+    seed: int | None = None
+    """The seed of the run a snapshot was taken of (every row said so), else None."""
+    replication: int = 0
+    """The replication of that seed the snapshot was taken of."""
+
+    def started_with(self) -> pd.DataFrame:
+        """How many trucks the state holds per gate, direction and place, and the declarations."""
+        rows = [(r.gate, r.direction, r.place) for r in self.trucks]
+        rows += [(r.gate, r.direction, "declared") for r in self.declared]
+        df = pd.DataFrame(rows, columns=["gate", "direction", "place"])
+        return df.value_counts().rename("trucks").reset_index().sort_values(["gate", "direction", "place"])
+
+
+def clock_text(sc: Scenario, minute: float) -> str:
+    """A model minute as the files write it."""
+    when = dt.datetime.combine(sc.run.start_date, dt.time()) + dt.timedelta(minutes=float(minute))
+    return when.strftime(TIME_FORMAT)
+
+
+def parse_time(sc: Scenario, text: object) -> float:
+    """*text* ('YYYY-MM-DD HH:MM') as a model minute of *sc*; ValueError when malformed."""
+    try:
+        when = dt.datetime.strptime(str(text).strip(), TIME_FORMAT)
+    except ValueError:
+        raise ValueError(f"{str(text)[:40]!r} is not a clock time 'YYYY-MM-DD HH:MM'") from None
+    return minute_of(sc, when)
+
+
+def read_state(
+    sc: Scenario, state_path: Path | str, declared_path: Path | str | None = None, at: str | None = None
+) -> State:
+    """Read and check STATE (and DECLARED) against *sc*; *at* fills a missing ``as_of`` and must
+    agree with one given. A problem raises :class:`ScenarioError` naming file, row and column."""
+    state_path = Path(state_path)
+    table = read_csv_file(
+        state_path,
+        what="state file",
+        required=["truck_id", "gate", "direction", "cargo", "place", "since"],
+        numbers=_NUMBERS,
+        rows_needed=False,
+    )
+    at_min = _as_of(sc, table, str(state_path), at)
+    seen: dict[str, str] = {}
+    trucks = [_state_row(sc, table, k, str(state_path), at_min, seen) for k in range(len(table))]
+    declared: list[Row] = []
+    if declared_path is not None:
+        declared_path = Path(declared_path)
+        dtable = read_csv_file(
+            declared_path,
+            what="declarations file",
+            required=["truck_id", "gate", "direction", "cargo", "declared_at", "expected_at"],
+            numbers=_NUMBERS,
+            rows_needed=False,
+        )
+        if "as_of" in dtable.columns and len(dtable):
+            _as_of(sc, dtable, str(declared_path), clock_text(sc, at_min))
+        declared = [
+            _declared_row(sc, dtable, k, str(declared_path), at_min, seen) for k in range(len(dtable))
+        ]
+    seeds = {r.snapshot.get("seed") for r in [*trucks, *declared]}
+    reps = {r.snapshot.get("replication", 0) for r in [*trucks, *declared]}
+    seed = None
+    if len(seeds) == 1 and None not in seeds and len(reps) == 1:
+        seed = int(seeds.pop())  # type: ignore[arg-type]
+    return State(at_min, trucks, declared, seed, int(reps.pop()) if len(reps) == 1 else 0)
+
+
+def _refuse(source: str, k: int | None, column: str, msg: str, what: str) -> ScenarioError:
+    where = column if k is None else f"row {k + 1}, column {column}"
+    return ScenarioError(source, [(where, msg)], what=what)
+
+
+def _as_of(sc: Scenario, table: pd.DataFrame, source: str, at: str | None) -> float:
+    what = "state file"
+    given = None
+    if "as_of" in table.columns and len(table):
+        values = table["as_of"].astype(str).str.strip().unique()
+        if len(values) > 1:
+            raise _refuse(source, None, "as_of", f"differs between rows ({', '.join(values[:3])})", what)
+        given = values[0]
+    if given is None and at is None:
+        raise _refuse(source, None, "as_of", "no clock time: give an as_of column or --at", what)
+    try:
+        at_min = parse_time(sc, given if given is not None else at)
+        if given is not None and at is not None and parse_time(sc, at) != at_min:
+            raise ValueError(f"is {given}, but --at says {at}")
+    except ValueError as err:
+        raise _refuse(source, 0 if given is not None else None, "as_of", str(err), what) from None
+    if not 0 < at_min < horizon_min(sc):
+        raise _refuse(
+            source,
+            0 if given is not None else None,
+            "as_of",
+            f"{clock_text(sc, at_min)} is outside the scenario's run "
+            f"({sc.run.start_date} for {sc.run.days} days)",
+            what,
+        )
+    return at_min
+
+
+def _cell(table: pd.DataFrame, k: int, column: str) -> str:
+    if column not in table.columns:
+        return ""
+    v = table[column].iloc[k]
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _common(sc: Scenario, table: pd.DataFrame, k: int, source: str, what: str, seen: dict[str, str]) -> Row:
+    def bad(column: str, msg: str) -> ScenarioError:
+        return _refuse(source, k, column, msg, what)
+
+    truck_id = _cell(table, k, "truck_id")
+    if not truck_id:
+        raise bad("truck_id", "is empty: every truck needs an identifier")
+    if truck_id in seen:
+        raise bad("truck_id", f"{truck_id!r} appears twice (first at {seen[truck_id]})")
+    seen[truck_id] = f"{Path(source).name} row {k + 1}"
+    gate = _cell(table, k, "gate")
+    if gate not in sc.gates:
+        raise bad("gate", f"{gate!r} is not a gate of the scenario ({', '.join(sc.gates)})")
+    direction = _cell(table, k, "direction")
+    if direction not in DIRECTIONS:
+        raise bad("direction", f"{direction!r} is not export or import")
+    cargo = _cell(table, k, "cargo")
+    if cargo not in sc.cargo_classes:
+        raise bad("cargo", f"{cargo!r} is not a cargo class of the scenario ({', '.join(sc.cargo_classes)})")
+    route = _cell(table, k, "route") or None
+    if route is not None and route not in sc.gates[gate].routes:
+        raise bad("route", f"{route!r} is not a route of {gate} ({', '.join(sc.gates[gate].routes)})")
+    snapshot = {c: table[c].iloc[k] for c in SNAPSHOT_COLUMNS if c in table.columns and _cell(table, k, c)}
+    for c in (
+        "seed",
+        "replication",
+        "index",
+        "step",
+        "order",
+        "review_visit",
+        "review_order",
+        "end_min",
+        "review_end_min",
+    ):
+        if c in snapshot:
+            snapshot[c] = float(snapshot[c])
+    return Row(k + 1, truck_id, gate, route, direction, cargo, snapshot=snapshot)
+
+
+def _time(sc: Scenario, table: pd.DataFrame, k: int, column: str, source: str, what: str) -> float:
+    text = _cell(table, k, column)
+    if not text:
+        return math.nan
+    try:
+        return parse_time(sc, text)
+    except ValueError as err:
+        raise _refuse(source, k, column, str(err), what) from None
+
+
+def _state_row(
+    sc: Scenario, table: pd.DataFrame, k: int, source: str, at_min: float, seen: dict[str, str]
+) -> Row:
+    what = "state file"
+
+    def bad(column: str, msg: str) -> ScenarioError:
+        return _refuse(source, k, column, msg, what)
+
+    row = _common(sc, table, k, source, what, seen)
+    place, stage = _cell(table, k, "place"), _cell(table, k, "stage")
+    if place not in STAGES_IN:
+        raise bad("place", f"{place!r} is not a place of the gate area ({', '.join(STAGES_IN)})")
+    if (place, row.direction) in (("china_side", "export"), ("to_china", "import")):
+        raise bad(
+            "place",
+            f"an {row.direction} cannot be at {place}: 'china_side' is where an import "
+            "waits before crossing, 'to_china' where an export waits after its procedures",
+        )
+    if place in ("park", "travel") and row.direction != "export":
+        raise bad("place", f"only exports use a park; an import cannot be at {place}")
+    if stage and stage not in STAGES_IN[place]:
+        raise bad(
+            "stage",
+            f"{stage!r} is not a stage of {place} ({', '.join(s or '(empty)' for s in STAGES_IN[place])})",
+        )
+    gate = sc.gates[row.gate]
+    if (place in ("park", "travel") or stage == "park") and (gate.park is None or not gate.park.enabled):
+        raise bad("place", f"{row.gate} has no holding park in the scenario")
+    stage = stage or {"china_side": "china_check", "to_china": "china_check", "yard": "approval"}.get(
+        place, ""
+    )
+    if stage == "approval" and not sc.platform.enabled:
+        stage = next((s for s in LANE_STAGES[1:] if getattr(gate, s).enabled), "gate_control")
+    if stage in LANE_STAGES and not getattr(gate, stage).enabled:
+        raise bad("stage", f"{stage} is not open at {row.gate} in the scenario (enabled: false)")
+    row.place, row.stage = place, stage
+    row.since_min = _time(sc, table, k, "since", source, what)
+    if math.isnan(row.since_min):
+        raise bad("since", "is empty: when did the truck come to its place?")
+    if row.since_min > at_min:
+        raise bad("since", f"{clock_text(sc, row.since_min)} is after as_of {clock_text(sc, at_min)}")
+    row.service_start_min = _time(sc, table, k, "service_start", source, what)
+    start = row.service_start_min
+    if not math.isnan(start):
+        if stage in ("", "approval", "park") and place != "travel":
+            raise bad(
+                "service_start", f"a truck at {place} {stage or ''} is not in a service".replace("  ", " ")
+            )
+        if start > at_min or start < row.since_min:
+            raise bad("service_start", f"{clock_text(sc, start)} must lie between since and as_of")
+        if not _open_at(sc, row, stage, start):
+            raise bad(
+                "service_start",
+                f"{stage} at {row.gate} is closed at {clock_text(sc, start)}: no service starts then",
+            )
+    channel = _cell(table, k, "channel")
+    if channel and channel not in ("green", "yellow", "red"):
+        raise bad("channel", f"{channel!r} is not green, yellow or red")
+    row.channel = channel or None
+    q = _cell(table, k, "quarantined")
+    if q and q not in ("0", "1"):
+        raise bad("quarantined", f"{q!r} is not 0 or 1")
+    row.quarantined = None if not q else q == "1"
+    a = _cell(table, k, "approved")
+    if a and a not in ("0", "1"):
+        raise bad("approved", f"{a!r} is not 0 or 1")
+    row.approved = None if not a else a == "1"
+    return row
+
+
+def _open_at(sc: Scenario, row: Row, stage: str, t: float) -> bool:
+    """Whether *stage* of the truck's gate (and route, direction) is open at minute *t*."""
+    gate = sc.gates[row.gate]
+    route = row.route or next(iter(gate.routes))
+    if stage in LANE_STAGES:
+        schedule = build_schedule(sc, gate.stage_hours(stage), row.gate, stage)
+    elif stage == "china_check":
+        cfg = gate.routes[route].china_check
+        schedule = build_schedule(
+            sc, cfg.hours_for(row.direction), row.gate, "china_check", CHINA_AHEAD_MIN, route, row.direction
+        )
+    elif stage == "crossing":
+        schedule = build_schedule(sc, gate.crossing_hours(route), row.gate, "crossing", 0, route)
+    else:
+        return True
+    k = int(np.searchsorted(np.asarray(schedule.times), t, side="right")) - 1
+    return bool(schedule.open[max(k, 0)])
+
+
+def _declared_row(
+    sc: Scenario, table: pd.DataFrame, k: int, source: str, at_min: float, seen: dict[str, str]
+) -> Row:
+    what = "declarations file"
+
+    def bad(column: str, msg: str) -> ScenarioError:
+        return _refuse(source, k, column, msg, what)
+
+    row = _common(sc, table, k, source, what, seen)
+    row.declared_min = _time(sc, table, k, "declared_at", source, what)
+    row.expected_min = _time(sc, table, k, "expected_at", source, what)
+    for column, value in (("declared_at", row.declared_min), ("expected_at", row.expected_min)):
+        if math.isnan(value):
+            raise bad(column, "is empty")
+    if row.declared_min > at_min:
+        raise bad(
+            "declared_at", f"{clock_text(sc, row.declared_min)} is after as_of {clock_text(sc, at_min)}"
+        )
+    if row.expected_min < row.declared_min:
+        raise bad(
+            "expected_at",
+            f"{clock_text(sc, row.expected_min)} is before its declaration "
+            f"({clock_text(sc, row.declared_min)})",
+        )
+    if row.expected_min >= horizon_min(sc) + MIN_PER_DAY:
+        raise bad("expected_at", f"{clock_text(sc, row.expected_min)} is past the scenario's run")
+    a = _cell(table, k, "approved")
+    if a and a not in ("0", "1"):
+        raise bad("approved", f"{a!r} is not 0 or 1")
+    row.approved = None if not a else a == "1"
+    return row
+
+
+def snapshot_tables(
+    model: Model, start: Start, seed: int, replication: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """STATE and DECLARED of a run paused at ``start.at_min`` (see :func:`sim.world.restart.capture`),
+    as the platform and the gates would have seen them, with the snapshot-only columns."""
+    sc, arr, draws = model.sc, model.arr, model.draws
+    keys = route_keys(sc)
+    cargos = list(sc.cargo_classes)
+    as_of = clock_text(sc, start.at_min)
+    reviews = {d.truck: d for d in start.declarations}
+    state, declared = [], []
+    for lt in start.trucks:
+        i = lt.truck
+        gate, route = keys[int(lt.route if lt.route is not None else draws.route[i])]
+        common = {
+            "as_of": as_of,
+            "truck_id": f"T{i}",
+            "gate": gate,
+            "route": route,
+            "direction": DIRECTIONS[int(arr.direction[i])],
+            "cargo": cargos[int(arr.cargo[i])],
+        }
+        snap: dict[str, object] = {
+            "seed": seed,
+            "index": i,
+            "step": lt.step,
+            "end_min": lt.end_min,
+            "order": lt.order,
+        }
+        dec = reviews.get(i)
+        if dec is not None:
+            snap |= {
+                "review_phase": dec.phase,
+                "review_visit": dec.visit,
+                "review_end_min": dec.end_min,
+                "review_order": dec.order,
+            }
+        if lt.step == ARRIVE:
+            declared.append(
+                common
+                | {
+                    "declared_at": clock_text(sc, lt.since_min),
+                    "expected_at": clock_text(sc, lt.end_min),
+                    "approved": int(dec is None),
+                }
+                | snap
+            )
+            continue
+        place, stage = _place_and_stage(lt)
+        if lt.step == APPROVAL and not (sc.platform.enabled and draws.predeclared[i]):
+            stage = "declaration_counter"
+        state.append(
+            common
+            | {
+                "place": place,
+                "stage": stage,
+                "since": clock_text(sc, lt.since_min),
+                "service_start": clock_text(sc, lt.since_min) if lt.in_service else "",
+                "channel": ("green", "yellow", "red")[int(draws.channel[i])],
+                "quarantined": int(draws.quarantined[i]),
+                "approved": int(dec is None and not math.isnan(model.times["approved_min"][i])),
+            }
+            | snap
+        )
+    columns = [*STATE_COLUMNS, *SNAPSHOT_COLUMNS]
+    dcolumns = [*DECLARED_COLUMNS, *SNAPSHOT_COLUMNS]
+    return (
+        pd.DataFrame(state, columns=columns),
+        pd.DataFrame(declared, columns=dcolumns),
+    )
+
+
+def _place_and_stage(lt: LiveTruck) -> tuple[str, str]:
+    place = place_of(lt, True, 0.0, lt.since_min) or "china_side"
+    step = STEPS[lt.step]
+    if lt.step == PARK:
+        return place, "" if lt.in_park else "park"
+    if place in ("china_side", "to_china"):
+        return place, "china_check" if step.endswith("check") else "crossing"
+    if place == "yard":
+        return place, step
+    return place, ""
+
+
+def state_schema() -> str:
+    """The columns of STATE and DECLARED, and the stages of each place, as Markdown."""
+    out = ["# STATE (CSV): every truck in the system at as_of", "", "| column | meaning |", "|---|---|"]
+    out += [f"| `{c}` | {m} |" for c, m in STATE_COLUMNS.items()]
+    out += ["", "Stages by place (empty: the place itself):", "", "| place | stages |", "|---|---|"]
+    out += [f"| `{p}` | {', '.join(s or '(empty)' for s in stages)} |" for p, stages in STAGES_IN.items()]
+    out += [
+        "",
+        "# DECLARED (CSV): declarations of trucks not yet arrived",
+        "",
+        "| column | meaning |",
+        "|---|---|",
+    ]
+    out += [f"| `{c}` | {m} |" for c, m in DECLARED_COLUMNS.items()]
+    out += [
+        "",
+        "# Snapshot only (written by `bordersim run --snapshot`, to continue that run exactly)",
+        "",
+        "| column | meaning |",
+        "|---|---|",
+    ]
+    out += [f"| `{c}` | {m} |" for c, m in SNAPSHOT_COLUMNS.items()]
+    out += ["", "Times are 'YYYY-MM-DD HH:MM', Vietnam time."]
+    return "\n".join(out)
