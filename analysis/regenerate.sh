@@ -2,7 +2,7 @@
 # Regenerates every committed calibration and validation output and the docs' tables made from them.
 #
 #   analysis/regenerate.sh            # everything (about 95 minutes on 2 cores, see docs/calibration.md)
-#   analysis/regenerate.sh validate   # one step: calibrate | history | leadtime | validate | year | overnight | library | kpis | glossary | screen
+#   analysis/regenerate.sh validate   # one step: calibrate | history | leadtime | validate | year | overnight | library | kpis | glossary | screen | backtest
 #
 # Each step writes to a temporary file or folder and moves it into place only when it finished, so an
 # interrupted step leaves the previous output whole. Seeds are fixed: the same commit gives the same
@@ -60,8 +60,19 @@ for step in "${steps[@]}"; do
     screen)
       timed screen bordersim screen scenarios/baseline.yaml --ranges scenarios/ranges.yaml -r 10 --days 28 \
         --jobs "$JOBS" -o analysis/screen --force --readme docs/uncertainty.md ;;
+    backtest)
+      # The forecast's backtests (docs/forecasting.md): own truths, the ensemble's, a shock, lead times.
+      B="bordersim backtest scenarios/baseline.yaml --force -q --readme docs/forecasting.md"
+      timed backtest $B --cuts 30 -n 40 -o results/backtest
+      timed backtest-ensemble $B --cuts 20 -n 20 --ensemble calibration/history/ensemble.parquet \
+        --block forecast-backtest-ensemble -o results/backtest_ensemble
+      timed backtest-shock $B --cuts 20 -n 20 --shock 0.7 --block forecast-backtest-shock -o results/backtest_shock
+      for lead in 6 12 24; do
+        timed "backtest-lead$lead" $B --cuts 20 -n 20 --set "platform.lead_time_h={dist: lognormal, mean: $lead, cv: 0.8}" \
+          --block "forecast-backtest-lead$lead" -o "results/backtest_lead$lead"
+      done ;;
     *)
-      echo "unknown step '$step': use calibrate, history, leadtime, validate, year, overnight, library, kpis, glossary or screen" >&2
+      echo "unknown step '$step': use calibrate, history, leadtime, validate, year, overnight, library, kpis, glossary, screen or backtest" >&2
       exit 2 ;;
   esac
 done

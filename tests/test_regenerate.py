@@ -27,6 +27,10 @@ PAGES = {
     "loop-table": "docs/speed.md",
     "speed-table": "docs/speed.md",
     "figure-cost": "docs/speed.md",
+    **{
+        f"forecast-backtest{k}": "docs/forecasting.md"
+        for k in ("", "-ensemble", "-shock", "-lead6", "-lead12", "-lead24")
+    },
 }
 """The docs page each generated block is written into (``--readme PAGE`` of its command)."""
 

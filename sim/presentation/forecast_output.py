@@ -82,3 +82,79 @@ def write_forecast(fc: Forecast, outdir: str | Path, force: bool = False, lang: 
             fig.savefig(tmp / "plots" / f"forecast_{gate}.png", dpi=100)
             plt.close(fig)
     return Path(outdir)
+
+
+def backtest_figure(bt: Any, lang: str = "en") -> Any:
+    """Observed coverage of the 50% and 90% bands by horizon, each quantity a line, with the
+    binomial 95% range for the number of cuts shaded around the nominal."""
+    import matplotlib.pyplot as plt
+
+    cov = bt.coverage
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    hourly = cov[cov["horizon_h"].map(lambda h: isinstance(h, (int, float)))]
+    for ax, nominal in zip(axes, (0.5, 0.9), strict=True):
+        mine = hourly[hourly["nominal"] == nominal]
+        if len(mine):
+            band = mine.groupby("horizon_h")[["low", "high"]].first()
+            ax.fill_between(
+                band.index.astype(float),
+                band["low"],
+                band["high"],
+                color="0.85",
+                label=f"binomial 95%, n = {int(mine['n'].max())}",
+            )
+        ax.axhline(nominal, color="0.4", linestyle="--", linewidth=1)
+        for q, g in mine.groupby("quantity"):
+            ax.plot(g["horizon_h"].astype(float), g["observed"], marker="o", markersize=3, label=q)
+        ax.set_xscale("log")
+        ax.set_xlabel("hours ahead")
+        ax.set_title(f"{nominal:.0%} band")
+        ax.set_ylim(0, 1)
+    axes[0].set_ylabel("share of cuts inside the band")
+    axes[1].legend(fontsize=7, loc="lower left", ncol=2)
+    fig.suptitle(f"Backtest: {bt.cuts} cuts, {bt.n} replications each, {bt.truths} truths")
+    fig.tight_layout()
+    return fig
+
+
+def write_backtest(bt: Any, outdir: str | Path, force: bool = False) -> Path:
+    """Write coverage.csv, skill.csv, points.csv (every cut and quantity) and plots/coverage.png."""
+    import matplotlib.pyplot as plt
+
+    with atomic_dir(outdir, force) as tmp:
+        bt.coverage.to_csv(tmp / "coverage.csv", index=False)
+        bt.skill.to_csv(tmp / "skill.csv", index=False)
+        bt.points.to_csv(tmp / "points.csv", index=False)
+        (tmp / "notes.txt").write_text("\n".join(bt.notes) + "\n", encoding="utf-8")
+        (tmp / "plots").mkdir()
+        fig = backtest_figure(bt)
+        fig.savefig(tmp / "plots" / "coverage.png", dpi=100)
+        plt.close(fig)
+    return Path(outdir)
+
+
+def backtest_markdown(bt: Any, command: str) -> str:
+    """The backtest's coverage and skill as Markdown tables, with the command that made them."""
+    cov = bt.coverage
+    lines = [f"Made by `{command}`: {bt.cuts} cuts of {bt.truths} truths, {bt.n} replications each.", ""]
+    for note in bt.notes:
+        lines.append(f"- {note}")
+    lines += ["", "| quantity | hours ahead | 50% band | 90% band | n |", "|---|---:|---|---|---:|"]
+    for (q, h), g in cov.groupby(["quantity", "horizon_h"], sort=False):
+        cells = []
+        for nominal in (0.5, 0.9):
+            r = g[g["nominal"] == nominal].iloc[0]
+            mark = "" if r["inside"] else " **outside**"
+            cells.append(f"{r['observed']:.0%} ({r['low']:.0%}-{r['high']:.0%}){mark}")
+        lines.append(f"| {q} | {h} | {cells[0]} | {cells[1]} | {int(g['n'].iloc[0])} |")
+    lines += [
+        "",
+        "| quantity | hours ahead | MAE forecast | MAE naive-today | MAE naive-mean | better than both |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for r in bt.skill.itertuples():
+        lines.append(
+            f"| {r.quantity} | {r.horizon_h} | {r.mae_forecast:.2f} | {r.mae_naive_today:.2f} | "
+            f"{r.mae_naive_mean:.2f} | {'yes' if r.beats_both else 'no'} |"
+        )
+    return "\n".join(lines)

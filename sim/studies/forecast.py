@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -240,10 +241,11 @@ def one_start(
     k = len(rows)
     times = np.array(
         [r.since_min - shift for r in state.trucks]
-        # A declared truck not yet arrived arrives after as_of, however late it already is.
+        # A declared truck not yet arrived arrives after as_of, however late it already is, and
+        # within the minute it gave (expected_at is written to the minute).
         + [
-            max(r.expected_min - shift + lt, float(np.nextafter(at, np.inf)))
-            for r, lt in zip(declared, late, strict=True)
+            max(r.expected_min - shift + lt + u, float(np.nextafter(at, np.inf)))
+            for r, lt, u in zip(declared, late, rng.random(len(declared)), strict=True)
         ]
     )
     known = Arrivals(
@@ -363,6 +365,21 @@ def _known_times(since: float, step: int, r, export: bool) -> dict[str, float]:
     return t
 
 
+def forecast_runs(
+    sc: Scenario, state: State, hours: int, n: int, seed: int = 0, lateness: dict | None = None
+) -> Iterator[tuple[Any, Start]]:
+    """Each of *n* replications from *state*, run *hours* on: its :class:`~sim.experiments.results.Run`
+    (in the forecast's frame, a scenario cut to the days needed) and the start it ran from."""
+    from sim.experiments.results import Run
+
+    for child in np.random.SeedSequence(seed).spawn(n):
+        fc, arrivals, draws, start, _ = one_start(sc, state, hours, child, lateness)
+        data = Model(fc, child, arrivals, start=start, draws=draws).run(
+            until_min=start.at_min + hours * MIN_PER_H
+        )
+        yield Run(data), start
+
+
 def forecast(
     sc: Scenario,
     state: State,
@@ -373,19 +390,12 @@ def forecast(
 ) -> Forecast:
     """Forecast the next *hours* from *state* with *n* replications: trucks held by place hour
     by hour, and the time a truck arriving at each coming hour spends until it leaves."""
-    from sim.experiments.results import Run
-
-    root = np.random.SeedSequence(seed)
     per_rep: list[pd.DataFrame] = []
     started = None
-    for child in root.spawn(n):
-        fc, arrivals, draws, start, _ = one_start(sc, state, hours, child, lateness)
+    for run, start in forecast_runs(sc, state, hours, n, seed, lateness):
         if started is None:
-            started = places_of(start, arrivals, draws)
-        data = Model(fc, child, arrivals, start=start, draws=draws).run(
-            until_min=start.at_min + hours * MIN_PER_H
-        )
-        per_rep.append(_quantities(Run(data), start.at_min, hours))
+            started = places_of(start, run.data.arrivals, run.data.draws)
+        per_rep.append(_quantities(run, start.at_min, hours))
     shift = state.at_min - start.at_min
     table = _bands(pd.concat(per_rep, keys=range(n), names=["rep"]).reset_index(level=0), n)
     table.insert(0, "time", [clock_text(sc, float(m) + shift) for m in table.pop("minute")])

@@ -156,32 +156,42 @@ def read_state(
 ) -> State:
     """Read and check STATE (and DECLARED) against *sc*; *at* fills a missing ``as_of`` and must
     agree with one given. A problem raises :class:`ScenarioError` naming file, row and column."""
-    state_path = Path(state_path)
     table = read_csv_file(
-        state_path,
+        Path(state_path),
         what="state file",
         required=["truck_id", "gate", "direction", "cargo", "place", "since"],
         numbers=_NUMBERS,
         rows_needed=False,
     )
-    at_min = _as_of(sc, table, str(state_path), at)
-    seen: dict[str, str] = {}
-    trucks = [_state_row(sc, table, k, str(state_path), at_min, seen) for k in range(len(table))]
-    declared: list[Row] = []
+    dtable = None
     if declared_path is not None:
-        declared_path = Path(declared_path)
         dtable = read_csv_file(
-            declared_path,
+            Path(declared_path),
             what="declarations file",
             required=["truck_id", "gate", "direction", "cargo", "declared_at", "expected_at"],
             numbers=_NUMBERS,
             rows_needed=False,
         )
+    return state_from_tables(sc, table, dtable, at, (str(state_path), str(declared_path)))
+
+
+def state_from_tables(
+    sc: Scenario,
+    table: pd.DataFrame,
+    dtable: pd.DataFrame | None = None,
+    at: str | None = None,
+    sources: tuple[str, str] = ("STATE", "DECLARED"),
+) -> State:
+    """Check STATE's and DECLARED's tables against *sc* (see :func:`read_state`); *sources* name
+    them in messages."""
+    at_min = _as_of(sc, table, sources[0], at, "state file")
+    seen: dict[str, str] = {}
+    trucks = [_state_row(sc, table, k, sources[0], at_min, seen) for k in range(len(table))]
+    declared: list[Row] = []
+    if dtable is not None:
         if "as_of" in dtable.columns and len(dtable):
-            _as_of(sc, dtable, str(declared_path), clock_text(sc, at_min))
-        declared = [
-            _declared_row(sc, dtable, k, str(declared_path), at_min, seen) for k in range(len(dtable))
-        ]
+            _as_of(sc, dtable, sources[1], clock_text(sc, at_min), "declarations file", "the state's as_of")
+        declared = [_declared_row(sc, dtable, k, sources[1], at_min, seen) for k in range(len(dtable))]
     seeds = {r.snapshot.get("seed") for r in [*trucks, *declared]}
     reps = {r.snapshot.get("replication", 0) for r in [*trucks, *declared]}
     seed = None
@@ -195,8 +205,9 @@ def _refuse(source: str, k: int | None, column: str, msg: str, what: str) -> Sce
     return ScenarioError(source, [(where, msg)], what=what)
 
 
-def _as_of(sc: Scenario, table: pd.DataFrame, source: str, at: str | None) -> float:
-    what = "state file"
+def _as_of(
+    sc: Scenario, table: pd.DataFrame, source: str, at: str | None, what: str, at_name: str = "--at"
+) -> float:
     given = None
     if "as_of" in table.columns and len(table):
         values = table["as_of"].astype(str).str.strip().unique()
@@ -208,7 +219,7 @@ def _as_of(sc: Scenario, table: pd.DataFrame, source: str, at: str | None) -> fl
     try:
         at_min = parse_time(sc, given if given is not None else at)
         if given is not None and at is not None and parse_time(sc, at) != at_min:
-            raise ValueError(f"is {given}, but --at says {at}")
+            raise ValueError(f"is {given}, but {at_name} says {at}")
     except ValueError as err:
         raise _refuse(source, 0 if given is not None else None, "as_of", str(err), what) from None
     if not 0 < at_min < horizon_min(sc):

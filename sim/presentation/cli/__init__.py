@@ -24,6 +24,7 @@ from typing import Any
 
 from sim.experiments.folders import OutputBusyError, OutputRefusedError, OutputWriteError, RunInterruptedError
 from sim.presentation.cli import (
+    backtest,
     calibrate,
     check,
     compare,
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_parser(sub)
     optimise.add_parser(sub)
     forecast.add_parser(sub)
+    backtest.add_parser(sub)
     table.add_parser(sub)
     calibrate.add_parser(sub)
     screen.add_parser(sub)
