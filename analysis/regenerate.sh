@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(calibrate history leadtime validate year overnight library kpis glossary screen)
+[ ${#steps[@]} -eq 0 ] && steps=(calibrate history leadtime validate year overnight library kpis glossary screen backtest)
 
 # Writes the standard output of a command to FILE only when the command succeeds.
 to_file() {
