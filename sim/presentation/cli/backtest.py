@@ -92,7 +92,7 @@ def command(args: argparse.Namespace) -> int:
             else "bordersim backtest"
         )
         readme.write_text(
-            put_in_readme(backtest_markdown(bt, cmd), readme.read_text(encoding="utf-8"), MARKER),
+            put_in_readme(backtest_markdown(bt, cmd), readme.read_text(encoding="utf-8"), args.block),
             encoding="utf-8",
         )
     if not args.quiet:
@@ -144,7 +144,10 @@ def add_parser(sub: Any) -> None:
     arguments.add_seed(p)
     add_output_args(p, "results/<name>_backtest")
     p.add_argument(
-        "--readme", metavar="FILE", help=f"also write the tables between the {MARKER} markers of FILE"
+        "--readme", metavar="FILE", help="also write the tables between the --block markers of FILE"
+    )
+    p.add_argument(
+        "--block", choices=BLOCKS, default=MARKER, help=f"the markers --readme writes between ({MARKER})"
     )
     arguments.add_quiet(p)
     p.set_defaults(func=command)
