@@ -1,0 +1,329 @@
+"""The forecast from a state: its inputs refused cell by cell, its start equal to the state, a
+run's snapshot continued exactly through the files, its bands and figure, and its backtest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import BASELINE, bordersim
+
+from sim import load_scenario
+from sim.experiments.replications import replication_seed
+from sim.experiments.results import Run
+from sim.presentation.forecast_output import forecast_figure, held_total
+from sim.studies.backtest import backtest
+from sim.studies.forecast import continue_snapshot, forecast, one_start, remaining_min
+from sim.world.distributions import Exponential, Fixed, Triangular
+from sim.world.model import Model
+from sim.world.restart import capture, places_of
+from sim.world.schema.names import ScenarioError
+from sim.world.state_files import SNAPSHOT_COLUMNS, read_state, snapshot_tables, state_from_tables
+
+AS_OF = "2025-09-10 10:00"
+STATE = [
+    {
+        "as_of": AS_OF,
+        "truck_id": "A1",
+        "gate": "huu_nghi",
+        "route": "",
+        "direction": "export",
+        "cargo": "general",
+        "place": "yard",
+        "stage": "gate_control",
+        "since": "2025-09-10 09:40",
+        "service_start": "2025-09-10 09:55",
+    },
+    {
+        "as_of": AS_OF,
+        "truck_id": "A2",
+        "gate": "huu_nghi",
+        "route": "",
+        "direction": "export",
+        "cargo": "fruit",
+        "place": "road",
+        "stage": "",
+        "since": "2025-09-10 09:30",
+        "service_start": "",
+    },
+    {
+        "as_of": AS_OF,
+        "truck_id": "A3",
+        "gate": "tan_thanh",
+        "route": "r1088_1089",
+        "direction": "import",
+        "cargo": "general",
+        "place": "china_side",
+        "stage": "china_check",
+        "since": "2025-09-10 09:00",
+        "service_start": "",
+    },
+    {
+        "as_of": AS_OF,
+        "truck_id": "A4",
+        "gate": "huu_nghi",
+        "route": "",
+        "direction": "export",
+        "cargo": "general",
+        "place": "park",
+        "stage": "",
+        "since": "2025-09-10 08:00",
+        "service_start": "",
+    },
+]
+DECLARED = [
+    {
+        "truck_id": "D1",
+        "gate": "huu_nghi",
+        "direction": "export",
+        "cargo": "fruit",
+        "declared_at": "2025-09-10 02:00",
+        "expected_at": "2025-09-10 14:00",
+        "approved": 1,
+    },
+    {
+        "truck_id": "D2",
+        "gate": "chi_ma",
+        "direction": "export",
+        "cargo": "general",
+        "declared_at": "2025-09-10 08:00",
+        "expected_at": "2025-09-10 11:30",
+        "approved": 0,
+    },
+]
+
+
+def write(tmp: Path, state: list[dict], declared: list[dict]) -> tuple[Path, Path]:
+    s, d = tmp / "state.csv", tmp / "declared.csv"
+    pd.DataFrame(state).to_csv(s, index=False)
+    pd.DataFrame(declared).to_csv(d, index=False)
+    return s, d
+
+
+def changed(rows: list[dict], k: int, **cells: str) -> list[dict]:
+    out = [dict(r) for r in rows]
+    out[k].update(cells)
+    return out
+
+
+BAD = {
+    "unknown gate": ("state", changed(STATE, 0, gate="moon"), "row 1, column gate"),
+    "unknown route": ("state", changed(STATE, 2, route="nowhere"), "row 3, column route"),
+    "unknown place": ("state", changed(STATE, 1, place="sky"), "row 2, column place"),
+    "in service at a closed stage": (
+        "state",
+        changed(STATE, 0, since="2025-09-10 02:00", service_start="2025-09-10 03:00"),
+        "row 1, column service_start",
+    ),
+    "duplicate id": ("state", changed(STATE, 1, truck_id="A1"), "row 2, column truck_id"),
+    "malformed time": ("state", changed(STATE, 1, since="10/09/2025 09:30"), "row 2, column since"),
+    "since after as_of": ("state", changed(STATE, 1, since="2025-09-10 11:00"), "row 2, column since"),
+    "as_of outside the run": ("state", [dict(r, as_of="2030-01-01 10:00") for r in STATE], "column as_of"),
+    "arrival before declaration": (
+        "declared",
+        changed(DECLARED, 0, expected_at="2025-09-10 01:00"),
+        "row 1, column expected_at",
+    ),
+    "declared after as_of": (
+        "declared",
+        changed(DECLARED, 1, declared_at="2025-09-10 12:00"),
+        "row 2, column declared_at",
+    ),
+    "same id in both files": ("declared", changed(DECLARED, 1, truck_id="A2"), "row 2, column truck_id"),
+}
+
+
+@pytest.fixture(scope="module")
+def sc():
+    return load_scenario(BASELINE)
+
+
+def test_a_good_state_is_read_whole(sc, tmp_path: Path) -> None:
+    state = read_state(sc, *write(tmp_path, STATE, DECLARED))
+    assert len(state.trucks) == len(STATE)
+    assert len(state.declared) == len(DECLARED)
+    assert state.seed is None  # no snapshot-only columns: nothing to continue exactly
+    counts = state.started_with().set_index(["gate", "direction", "place"])["trucks"]
+    assert counts[("huu_nghi", "export", "yard")] == 1
+    assert counts[("huu_nghi", "export", "declared")] == 1
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_state_or_declarations_are_refused_with_file_row_and_column(
+    sc, tmp_path: Path, case: str
+) -> None:
+    which, rows, where = BAD[case]
+    state_rows, declared_rows = (rows, DECLARED) if which == "state" else (STATE, rows)
+    s, d = write(tmp_path, state_rows, declared_rows)
+    with pytest.raises(ScenarioError) as err:
+        read_state(sc, s, d)
+    text = str(err.value)
+    assert (s.name if which == "state" else d.name) in text, text
+    assert where in text, text
+
+
+@pytest.mark.parametrize(
+    "case", ["unknown gate", "in service at a closed stage", "arrival before declaration"]
+)
+def test_bad_input_through_the_command_line_exits_2(tmp_path: Path, case: str) -> None:
+    which, rows, where = BAD[case]
+    s, d = write(tmp_path, rows if which == "state" else STATE, rows if which == "declared" else DECLARED)
+    out = bordersim(
+        "forecast",
+        str(BASELINE),
+        "--state",
+        str(s),
+        "--declared",
+        str(d),
+        "-n",
+        "2",
+        "--hours",
+        "2",
+        "-o",
+        str(tmp_path / "out"),
+    )
+    assert out.returncode == 2, out.stderr
+    assert where in out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_as_of_must_agree_with_at_and_a_missing_one_is_filled(sc, tmp_path: Path) -> None:
+    s, d = write(tmp_path, STATE, DECLARED)
+    with pytest.raises(ScenarioError, match="--at says"):
+        read_state(sc, s, d, at="2025-09-10 11:00")
+    bare = [{k: v for k, v in r.items() if k != "as_of"} for r in STATE]
+    (tmp_path / "bare").mkdir()
+    s2, _ = write(tmp_path / "bare", bare, DECLARED)
+    assert read_state(sc, s2, d, at=AS_OF).at_min == read_state(sc, s, d).at_min
+    with pytest.raises(ScenarioError, match="as_of"):
+        read_state(sc, s2, d)
+
+
+def test_a_service_under_way_lasts_the_rest_of_its_conditional_draw() -> None:
+    u = np.random.default_rng(1).random(4000)
+    assert remaining_min(Fixed(dist="fixed", value=10), 4.0, 0.3) == pytest.approx(6.0)
+    exp = Exponential(dist="exponential", mean=5.0)  # memoryless: the rest has the same mean
+    rest = np.array([remaining_min(exp, 12.0, x) for x in u[:2000]])
+    assert rest.mean() == pytest.approx(5.0, rel=0.08)
+    tri = Triangular(dist="triangular", low=0, mode=2, high=10)
+    draws = tri.from_uniform(np.random.default_rng(2).random(200_000))
+    want = (draws[draws > 6.0] - 6.0).mean()
+    rest = np.array([remaining_min(tri, 6.0, x) for x in u])
+    assert rest.max() <= 4.0 + 1e-9
+    assert rest.mean() == pytest.approx(want, rel=0.05)
+
+
+@pytest.fixture(scope="module")
+def snapshot(sc):
+    sc10 = sc.with_changes({"run.days": 10, "run.warmup_days": 0})
+    at = 8 * 1440 + 15 * 60.0
+    model = Model(sc10, replication_seed(3, 0))
+    model.env.run(until=at)
+    table, dtable = snapshot_tables(model, capture(model), 3, 0)
+    return sc10, at, table, dtable
+
+
+def test_a_snapshot_through_its_files_continues_the_run_exactly(snapshot, tmp_path: Path) -> None:
+    sc10, at, table, dtable = snapshot
+    s, d = tmp_path / "state.csv", tmp_path / "declared.csv"
+    table.to_csv(s, index=False)
+    dtable.to_csv(d, index=False)
+    state = read_state(sc10, s, d)
+    assert state.seed == 3
+    full = Model(sc10, replication_seed(3, 0)).run()
+    cont = continue_snapshot(sc10, state)
+    a, b = full.times["departure_min"], cont.times["departure_min"]
+    after = a >= at
+    assert after.sum() > 1000
+    assert np.array_equal(a[after], b[after])
+    assert int(np.sum(b >= at)) == int(after.sum())
+
+
+def test_the_forecast_starts_from_the_state_place_by_place(snapshot) -> None:
+    sc10, at, table, dtable = snapshot
+    drop = [c for c in SNAPSHOT_COLUMNS if c in table.columns]
+    state = state_from_tables(sc10, table.drop(columns=drop), dtable.drop(columns=drop))
+    root = np.random.SeedSequence(11)
+    fc, arrivals, draws, start, _ = one_start(sc10, state, 6, root)
+    want = places_of(start, arrivals, draws)
+    data = Model(fc, root, arrivals, start=start, draws=draws).run(until_min=start.at_min + 60)
+    got = Run(data).places_at(np.array([start.at_min]))
+    gates = list(fc.gates)
+    for (gate, direction), places in got.items():
+        for place, values in places.items():
+            assert int(values[0]) == want.get((gates.index(gate), direction, place), 0), (
+                gate,
+                direction,
+                place,
+            )
+    # ... and the state's trucks are the truth's at the cut, place by place. Which declared
+    # exports wait outside the area the files do not say: the forecast draws it, so those two
+    # places are compared together.
+    truth = Run(Model(sc10, replication_seed(3, 0)).run()).places_at(np.array([at]))
+    merged = {"outside": "enroute"}
+    for (gate, direction), places in truth.items():
+        sums: dict[str, int] = {}
+        for place, values in places.items():
+            key = merged.get(place, place)
+            sums[key] = sums.get(key, 0) + int(values[0])
+            want_key = (gates.index(gate), direction, place)
+            sums[f"want_{key}"] = sums.get(f"want_{key}", 0) + want.get(want_key, 0)
+        for key in [k for k in sums if not k.startswith("want_")]:
+            assert sums[key] == sums[f"want_{key}"], (gate, direction, key)
+
+
+def test_forecast_bands_and_figure(sc, tmp_path: Path) -> None:
+    state = read_state(sc, *write(tmp_path, STATE, DECLARED))
+    fc = forecast(sc, state, hours=6, n=4, seed=0)
+    t = fc.table
+    assert list(t.columns[:6]) == ["time", "gate", "route", "direction", "place", "cargo"]
+    q = t[["q05", "q25", "q50", "q75", "q95"]].to_numpy()
+    assert np.all(np.diff(q, axis=1) >= -1e-9)
+    held_rows = t["quantity"] == "held"
+    assert (t.loc[held_rows, "n"] == 4).all()
+    assert t.loc[~held_rows, "n"].between(1, 4).all()  # hours no truck arrived in give fewer
+    held = held_total(fc)
+    first = held[held["time"] == AS_OF].set_index(["gate", "direction"])["q50"]
+    # At as_of: the three exports in the gate area of Huu Nghi, D1 declared (counted on its way).
+    assert first[("huu_nghi", "export")] >= 3
+    fig = forecast_figure(fc, "huu_nghi")
+    ax = fig.axes[0]
+    assert ax.get_xlim() == (0.0, 6.0)
+    assert ax.get_ylim()[0] == 0
+    median = held[(held["gate"] == "huu_nghi") & (held["direction"] == "export")]["q50"].to_numpy()
+    assert np.array_equal(ax.lines[0].get_ydata(), median)
+    assert fc.declared_used == 2
+    assert any("no other disruption" in a for a in fc.assumptions)
+
+
+def test_the_backtest_sees_a_shock_the_forecast_was_not_told_of(sc) -> None:
+    """Coverage holds on truths like the forecast's and falls when the truth alone runs at a
+    third of the speed: the check can fail."""
+    same = backtest(sc, cuts=3, n=5, truths=3, seed=1, hours=6)
+    shocked = backtest(sc, cuts=3, n=5, truths=3, seed=1, hours=6, shock_factor=0.3)
+    for bt in (same, shocked):
+        assert set(bt.coverage.columns) >= {
+            "quantity",
+            "horizon_h",
+            "nominal",
+            "observed",
+            "n",
+            "low",
+            "high",
+        }
+        assert (bt.coverage["n"] == 3).all()
+        assert (bt.coverage["low"] >= 0).all()
+        assert (bt.coverage["high"] <= 1).all()
+
+    def held_90(bt):
+        c = bt.coverage
+        return c[(c["quantity"] == "to_china_export") & (c["nominal"] == 0.9) & (c["horizon_h"] == 6)][
+            "observed"
+        ].iloc[0]
+
+    assert held_90(same) >= 2 / 3
+    assert held_90(shocked) == 0.0
