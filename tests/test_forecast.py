@@ -165,9 +165,7 @@ def test_bad_state_or_declarations_are_refused_with_file_row_and_column(
     assert where in text, text
 
 
-@pytest.mark.parametrize(
-    "case", ["unknown gate", "in service at a closed stage", "arrival before declaration"]
-)
+@pytest.mark.parametrize("case", list(BAD))
 def test_bad_input_through_the_command_line_exits_2(tmp_path: Path, case: str) -> None:
     which, rows, where = BAD[case]
     s, d = write(tmp_path, rows if which == "state" else STATE, rows if which == "declared" else DECLARED)
