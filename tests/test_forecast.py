@@ -325,3 +325,32 @@ def test_the_backtest_sees_a_shock_the_forecast_was_not_told_of(sc) -> None:
 
     assert held_90(same) >= 2 / 3
     assert held_90(shocked) == 0.0
+
+
+def test_fit_declarations_reads_lateness_and_no_shows(sc, tmp_path: Path) -> None:
+    rows = [
+        {
+            "truck_id": f"P{k}",
+            "gate": "huu_nghi",
+            "direction": "export",
+            "cargo": "general",
+            "declared_at": "2025-09-09 02:00",
+            "expected_at": "2025-09-09 14:00",
+            "arrived_at": "" if k % 4 == 0 else f"2025-09-09 14:{k:02d}",
+        }
+        for k in range(20)
+    ]
+    past = tmp_path / "past.csv"
+    pd.DataFrame(rows).to_csv(past, index=False)
+    from sim.studies.forecast import fit_declarations
+    from sim.world.state_files import read_past_declarations
+
+    fit = fit_declarations(read_past_declarations(sc, past))
+    assert fit["n"] == 20
+    assert fit["no_show_share"] == pytest.approx(0.25)
+    assert sorted(fit["late_min"]) == sorted(float(k) for k in range(20) if k % 4)
+    assert fit["lead_h_quantiles"]["q50"] == pytest.approx(12.0)
+    pd.DataFrame(changed(rows, 3, arrived_at="2025-09-08 10:00")).to_csv(past, index=False)
+    out = bordersim("fit-declarations", str(BASELINE), str(past))
+    assert out.returncode == 2
+    assert "row 4, column arrived_at" in out.stderr

@@ -139,6 +139,28 @@ def continue_snapshot(sc: Scenario, state: State, until_min: float | None = None
     return Model(sc, root, start=Start(state.at_min, trucks, decs)).run(until_min=until_min)
 
 
+def fit_declarations(past: pd.DataFrame) -> dict[str, Any]:
+    """The lateness and no-show model of past declarations (see
+    :func:`sim.world.state_files.read_past_declarations`): every observed lateness in minutes
+    (arrived - expected, drawn from as they are), the share that never came, and the lead times
+    (expected - declared) they were declared with, in hours."""
+    came = past["arrived_min"].notna()
+    late = (past.loc[came, "arrived_min"] - past.loc[came, "expected_min"]).to_numpy(dtype=float)
+    lead_h = (past["expected_min"] - past["declared_min"]).to_numpy(dtype=float) / MIN_PER_H
+    qs = (0.1, 0.25, 0.5, 0.75, 0.9)
+    return {
+        "n": len(past),
+        "no_show_share": float(1 - came.mean()) if len(past) else 0.0,
+        "late_min": [round(float(x), 3) for x in late],
+        "late_min_quantiles": {f"q{int(q * 100):02d}": float(np.quantile(late, q)) for q in qs}
+        if late.size
+        else {},
+        "lead_h_quantiles": {f"q{int(q * 100):02d}": float(np.quantile(lead_h, q)) for q in qs}
+        if lead_h.size
+        else {},
+    }
+
+
 def _frame(sc: Scenario, at_min: float, hours: int) -> tuple[Scenario, float]:
     """The scenario cut to the days a forecast needs, starting at midnight before *at_min*: the
     same calendar (weekday, month, events), far fewer trucks to draw."""

@@ -524,3 +524,63 @@ def state_schema() -> str:
     out += [f"| `{c}` | {m} |" for c, m in SNAPSHOT_COLUMNS.items()]
     out += ["", "Times are 'YYYY-MM-DD HH:MM', Vietnam time."]
     return "\n".join(out)
+
+
+PAST_COLUMNS = ("truck_id", "gate", "direction", "cargo", "declared_at", "expected_at", "arrived_at")
+"""Columns of past declarations (``bordersim fit-declarations``): ``arrived_at`` empty = no-show."""
+
+
+def read_past_declarations(sc: Scenario, path: Path | str) -> pd.DataFrame:
+    """Past declarations checked against *sc*: one row each with ``declared_min``,
+    ``expected_min`` and ``arrived_min`` (NaN: never came). A bad cell names file, row and column."""
+    source, what = str(path), "past declarations file"
+    table = read_csv_file(Path(path), what=what, required=list(PAST_COLUMNS))
+    rows = []
+    for k in range(len(table)):
+
+        def bad(column: str, msg: str, k: int = k) -> ScenarioError:
+            return _refuse(source, k, column, msg, what)
+
+        gate, direction, cargo = (_cell(table, k, c) for c in ("gate", "direction", "cargo"))
+        if gate not in sc.gates:
+            raise bad("gate", f"{gate!r} is not a gate of the scenario ({', '.join(sc.gates)})")
+        if direction not in DIRECTIONS:
+            raise bad("direction", f"{direction!r} is not export or import")
+        if cargo not in sc.cargo_classes:
+            raise bad("cargo", f"{cargo!r} is not a cargo class of the scenario")
+        declared, expected, arrived = (
+            _time(sc, table, k, c, source, what) for c in ("declared_at", "expected_at", "arrived_at")
+        )
+        for column, value in (("declared_at", declared), ("expected_at", expected)):
+            if math.isnan(value):
+                raise bad(column, "is empty")
+        if expected < declared:
+            raise bad("expected_at", "is before its declaration")
+        if arrived < declared:
+            raise bad("arrived_at", "is before its declaration")
+        rows.append((_cell(table, k, "truck_id"), gate, direction, cargo, declared, expected, arrived))
+    return pd.DataFrame(
+        rows,
+        columns=["truck_id", "gate", "direction", "cargo", "declared_min", "expected_min", "arrived_min"],
+    )
+
+
+def past_declarations(model: Model) -> pd.DataFrame:
+    """The declarations of a run paused at a clock time whose expected arrival is before it, as a
+    board would export them (the model's trucks arrive when they declared: lateness 0)."""
+    sc, t, arr = model.sc, model.times, model.arr
+    now = float(model.env.now)
+    cargos = list(sc.cargo_classes)
+    gates = list(sc.gates)
+    sel = np.flatnonzero(~np.isnan(t["submitted_min"]) & (t["arrival_min"] < now))
+    return pd.DataFrame(
+        {
+            "truck_id": [f"T{i}" for i in sel],
+            "gate": [gates[g] for g in arr.gate[sel]],
+            "direction": [DIRECTIONS[d] for d in arr.direction[sel]],
+            "cargo": [cargos[c] for c in arr.cargo[sel]],
+            "declared_at": [clock_text(sc, m) for m in t["submitted_min"][sel]],
+            "expected_at": [clock_text(sc, m) for m in t["arrival_min"][sel]],
+            "arrived_at": [clock_text(sc, m) for m in t["arrival_min"][sel]],
+        }
+    )

@@ -28,6 +28,7 @@ from sim.presentation.cli import (
     calibrate,
     check,
     compare,
+    fit_declarations,
     forecast,
     kpis,
     optimise,
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     optimise.add_parser(sub)
     forecast.add_parser(sub)
     backtest.add_parser(sub)
+    fit_declarations.add_parser(sub)
     table.add_parser(sub)
     calibrate.add_parser(sub)
     screen.add_parser(sub)

@@ -29,7 +29,12 @@ def command(args: argparse.Namespace) -> int:
     state = read_state(sc, args.state, args.declared, args.at)
     started = time.perf_counter()
     outdir = output_folder(args, f"{sc.name}_forecast")
-    fc = forecast(sc, state, hours=args.hours, n=args.replications, seed=args.seed)
+    lateness = None
+    if args.lateness:
+        from sim.presentation.cli.fit_declarations import read_lateness
+
+        lateness = read_lateness(args.lateness)
+    fc = forecast(sc, state, hours=args.hours, n=args.replications, seed=args.seed, lateness=lateness)
     with claimed(outdir, args.force):
         write_forecast(fc, outdir, force=args.force, lang=args.lang)
     if not args.quiet:
@@ -98,6 +103,12 @@ def add_parser(sub: Any) -> None:
         type=arguments.whole_number(1, MAX_FORECAST_HOURS),
         default=48,
         help=f"hours ahead, 1 to {MAX_FORECAST_HOURS} (default 48)",
+    )
+    p.add_argument(
+        "--lateness",
+        metavar="FILE",
+        help="how late declared trucks come and how many never do (bordersim fit-declarations -o FILE); "
+        "default: on time, all come",
     )
     arguments.add_replications(p, 100)
     arguments.add_seed(p)

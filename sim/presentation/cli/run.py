@@ -62,12 +62,12 @@ def snapshot_of(sc: Any, at_min: float, seed: int) -> dict[str, Any]:
     from sim.experiments.replications import replication_seed
     from sim.world.model import Model
     from sim.world.restart import capture
-    from sim.world.state_files import snapshot_tables
+    from sim.world.state_files import past_declarations, snapshot_tables
 
     model = Model(sc, replication_seed(seed, 0))
     model.env.run(until=at_min)
     state, declared = snapshot_tables(model, capture(model), seed, 0)
-    return {"state": state, "declared": declared}
+    return {"state": state, "declared": declared, "past_declarations": past_declarations(model)}
 
 
 def command(args: argparse.Namespace) -> int:
@@ -141,9 +141,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--snapshot",
         metavar="TIME",
-        help="also write state.csv and declared.csv: where every truck of replication 0 is at TIME "
-        "('YYYY-MM-DD HH:MM') and the declarations of those on their way, as the platform would have "
-        "seen them (input for bordersim forecast; their snapshot-only columns continue the run exactly)",
+        help="also write state.csv, declared.csv and past_declarations.csv: where every truck of "
+        "replication 0 is at TIME ('YYYY-MM-DD HH:MM'), the declarations of those on their way, and the "
+        "declarations due before then, as the platform would have seen them (input for bordersim forecast "
+        "and fit-declarations; the snapshot-only columns continue the run exactly)",
     )
     add_ensemble_args(p)
     add_lang(p)
