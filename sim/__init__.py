@@ -3,7 +3,9 @@
 The notebook surface: ``load_scenario`` -> ``Scenario.with_changes`` -> ``run`` -> ``Run``
 (tables ``trucks``, ``queues``, ``daily`` and ``kpis()``); ``replicate``, ``compare`` and
 ``sweep`` for replications with confidence intervals; ``morris_screen`` for which unknowns
-matter; ``optimise`` for the cheapest change that meets a target; ``sim.plots`` for figures (the
+matter; ``optimise`` for the cheapest change that meets a target; ``read_state`` (or
+``snapshot_state``) -> ``forecast`` for the next hours from the state now, and ``backtest`` to check
+it; ``sim.plots`` for figures (the
 layers: ``sim.world``, the model; ``sim.experiments``, replications and analysis;
 ``sim.presentation``, output, figures and the command line).
 """
@@ -43,6 +45,12 @@ _WHERE = {
     "load_ensemble": "sim.studies.ensemble",
     "across_ensemble": "sim.studies.ensemble",
     "history_match_scenario": "sim.studies.history",
+    "forecast": "sim.studies.forecast",
+    "Forecast": "sim.studies.forecast",
+    "snapshot_state": "sim.studies.forecast",
+    "continue_snapshot": "sim.studies.forecast",
+    "backtest": "sim.studies.backtest",
+    "read_state": "sim.world.state_files",
 }
 
 try:

@@ -99,6 +99,23 @@ def remaining_min(dist: Any, elapsed_min: float, u: float) -> float:
     return max(float(dist.from_uniform(np.array([min(q, 1 - 1e-12)]))[0]) - elapsed_min, 0.0)
 
 
+def snapshot_state(sc: Scenario, when: str, seed: int = 0, exact: bool = False) -> State:
+    """A state to try the forecast on: where every truck of *sc*'s replication 0 (of *seed*) is at
+    *when* ('YYYY-MM-DD HH:MM') and the declarations of those on their way, as the platform would
+    have seen them. Without *exact* the snapshot-only columns are left out, as in a board's files:
+    the forecast then draws what they would have said."""
+    from sim.world.restart import capture
+    from sim.world.state_files import SNAPSHOT_COLUMNS, parse_time, snapshot_tables, state_from_tables
+
+    model = Model(sc, replication_seed(seed, 0))
+    model.env.run(until=parse_time(sc, when))
+    table, dtable = snapshot_tables(model, capture(model), seed, 0)
+    if not exact:
+        table = table.drop(columns=[c for c in SNAPSHOT_COLUMNS if c in table.columns])
+        dtable = dtable.drop(columns=[c for c in SNAPSHOT_COLUMNS if c in dtable.columns])
+    return state_from_tables(sc, table, dtable, sources=(f"snapshot at {when}", f"declared at {when}"))
+
+
 def continue_snapshot(sc: Scenario, state: State, until_min: float | None = None) -> RunData:
     """The run a snapshot was taken of, continued exactly from the state's time (the state must
     hold the snapshot-only columns and the seed the run had)."""
