@@ -27,6 +27,7 @@ PAGES = {
     "loop-table": "docs/speed.md",
     "speed-table": "docs/speed.md",
     "figure-cost": "docs/speed.md",
+    "forecast-speed": "docs/forecasting.md",
     **{
         f"forecast-backtest{k}": "docs/forecasting.md"
         for k in ("", "-ensemble", "-shock", "-lead6", "-lead12", "-lead24")
