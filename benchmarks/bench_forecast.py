@@ -45,7 +45,7 @@ def main() -> None:
     sc = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     state = snapshot_state(sc, "2025-09-10 15:00")
     one = statistics.median(
-        cpu(lambda: forecast(sc, state, hours=48, n=1, seed=k)) for k in range(args.rounds)
+        cpu(lambda k=k: forecast(sc, state, hours=48, n=1, seed=k)) for k in range(args.rounds)
     )
     many = cpu(lambda: forecast(sc, state, hours=48, n=args.n, seed=0))
     bt = cpu(lambda: backtest(sc, cuts=args.backtest_cuts, n=args.backtest_n, truths=5, seed=0, hours=48))

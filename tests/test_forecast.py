@@ -354,3 +354,49 @@ def test_fit_declarations_reads_lateness_and_no_shows(sc, tmp_path: Path) -> Non
     out = bordersim("fit-declarations", str(BASELINE), str(past))
     assert out.returncode == 2
     assert "row 4, column arrived_at" in out.stderr
+
+
+def test_run_snapshot_writes_the_state_files_and_refuses_a_time_outside_the_run(tmp_path: Path) -> None:
+    out = tmp_path / "snap"
+    ok = bordersim(
+        "run",
+        str(BASELINE),
+        "--set",
+        "run.days=3",
+        "--set",
+        "run.warmup_days=1",
+        "-n",
+        "1",
+        "--plots",
+        "none",
+        "-q",
+        "--snapshot",
+        "2025-09-02 16:00",
+        "-o",
+        str(out),
+    )
+    assert ok.returncode == 0, ok.stderr
+    state = pd.read_csv(out / "state.csv")
+    declared = pd.read_csv(out / "declared.csv")
+    assert len(state) > 0
+    assert len(declared) > 0
+    assert (state["as_of"] == "2025-09-02 16:00").all()
+    assert {"seed", "index", "step", "end_min"} <= set(state.columns)
+    assert (out / "past_declarations.csv").exists()
+    bad = bordersim(
+        "run",
+        str(BASELINE),
+        "--set",
+        "run.days=3",
+        "--set",
+        "run.warmup_days=1",
+        "-n",
+        "1",
+        "--snapshot",
+        "2025-12-02 16:00",
+        "-o",
+        str(tmp_path / "no"),
+    )
+    assert bad.returncode == 2
+    assert "--snapshot" in bad.stderr
+    assert not (tmp_path / "no").exists()

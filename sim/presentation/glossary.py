@@ -939,6 +939,10 @@ TERMS: dict[str, tuple[str, str]] = {
         "{gate} {direction} đang giữ lúc {time}: {median:.0f} (khoảng 90% {q05:.0f}-{q95:.0f}, n = {n})",
     ),
     "forecast.assumed": ("What the forecast assumes:", "Dự báo giả định:"),
+    "forecast.queue": (
+        "{gate} {direction} {place}: trucks forecast from {first} (median), most {peak:.0f} at {at}",
+        "{gate} {direction} {place}: dự báo có xe từ {first} (trung vị), nhiều nhất {peak:.0f} lúc {at}",
+    ),
 }
 """Text key -> (English, Vietnamese); ``{name}`` fields are filled in by :func:`tr`."""
 

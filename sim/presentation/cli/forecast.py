@@ -73,6 +73,24 @@ def print_forecast(fc: Any, outdir: Path, secs: float, lang: str = "en") -> None
                 n=r.n,
             )
         )
+    t = fc.table
+    queues = t[(t["quantity"] == "held") & t["place"].isin(["road", "park"])]
+    for (gate, direction, place), g in queues.groupby(["gate", "direction", "place"], sort=False):
+        busy = g[g["q50"] >= 1]
+        if busy.empty:
+            continue
+        peak = g.loc[g["q50"].idxmax()]
+        words = {
+            "gate": gate_name(sc, gate, lang),
+            "direction": tr(direction, lang),
+            "place": tr(f"place.{place}", lang),
+        }
+        print(
+            "  "
+            + tr(
+                "forecast.queue", lang, **words, first=busy["time"].iloc[0], peak=peak["q50"], at=peak["time"]
+            )
+        )
     print(tr("forecast.assumed", lang))
     for a in fc.assumptions:
         print(f"  - {a}")
