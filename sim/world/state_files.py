@@ -210,10 +210,13 @@ def _as_of(
 ) -> float:
     given = None
     if "as_of" in table.columns and len(table):
-        values = table["as_of"].astype(str).str.strip().unique()
+        cells = [_cell(table, k, "as_of") for k in range(len(table))]
+        values = sorted(set(cells))
         if len(values) > 1:
-            raise _refuse(source, None, "as_of", f"differs between rows ({', '.join(values[:3])})", what)
-        given = values[0]
+            k = next(k for k, c in enumerate(cells) if c != cells[0])
+            shown = ", ".join(repr(v[:40]) for v in values[:3])
+            raise _refuse(source, k, "as_of", f"differs between rows ({shown}): one state has one time", what)
+        given = values[0] or None
     if given is None and at is None:
         raise _refuse(source, None, "as_of", "no clock time: give an as_of column or --at", what)
     try:
@@ -327,6 +330,16 @@ def _state_row(
     )
     if stage == "approval" and not sc.platform.enabled:
         stage = next((s for s in LANE_STAGES[1:] if getattr(gate, s).enabled), "gate_control")
+    if stage in ("china_check", "crossing"):
+        routes = [row.route] if row.route else list(gate.routes)
+        off = [r for r in routes if not getattr(gate.routes[r], stage).enabled]
+        if off:
+            column = "route" if row.route else "stage"
+            raise bad(
+                column,
+                f"{stage} is not open on route {off[0]} of {row.gate} in the scenario (enabled: false)"
+                + ("" if row.route else "; name the route the truck is on"),
+            )
     if stage in LANE_STAGES and not getattr(gate, stage).enabled:
         raise bad("stage", f"{stage} is not open at {row.gate} in the scenario (enabled: false)")
     row.place, row.stage = place, stage
