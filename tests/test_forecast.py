@@ -295,7 +295,7 @@ def test_forecast_bands_and_figure(sc, tmp_path: Path) -> None:
     median = held[(held["gate"] == "huu_nghi") & (held["direction"] == "export")]["q50"].to_numpy()
     assert np.array_equal(ax.lines[0].get_ydata(), median)
     assert fc.declared_used == 2
-    assert any("no other disruption" in a for a in fc.assumptions)
+    assert ("events", {}) in fc.assumptions
 
 
 def test_the_backtest_sees_a_shock_the_forecast_was_not_told_of(sc) -> None:
@@ -473,3 +473,34 @@ def test_state_files_survive_fuzzing(sc, tmp_path: Path) -> None:
         read += 1
         forecast(sc, parsed, hours=2, n=1)
     assert read >= 5  # some cases are good enough to forecast (8 of 120 with this seed)
+
+
+def test_forecast_folder_report_and_workbook_in_both_languages(tmp_path: Path) -> None:
+    s, d = write(tmp_path, STATE, DECLARED)
+    for lang, report in (("en", "report.html"), ("vi", "report.vi.html")):
+        out = tmp_path / f"fc_{lang}"
+        done = bordersim(
+            "forecast",
+            str(BASELINE),
+            "--state",
+            str(s),
+            "--declared",
+            str(d),
+            "-n",
+            "2",
+            "--hours",
+            "12",
+            "--report",
+            "--lang",
+            lang,
+            "-o",
+            str(out),
+        )
+        assert done.returncode == 0, done.stderr
+        html = (out / report).read_text("utf-8")
+        assert html.count("<figure>") == 4  # a fan per gate
+        assert ("held at 2025-09-10 20:00" if lang == "en" else "đang giữ lúc 2025-09-10 20:00") in html
+        assert ("no other disruption" if lang == "en" else "không mô phỏng gián đoạn nào khác") in html
+        sheets = pd.read_excel(out / "forecast.xlsx", sheet_name=None)
+        assert set(sheets) == {"forecast", "started_with"}
+        assert len(sheets["forecast"]) == len(pd.read_csv(out / "forecast.csv"))

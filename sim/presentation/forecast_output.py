@@ -30,6 +30,12 @@ def next_clock(fc: Forecast, clock_min: float) -> str:
     return clock_text(fc.scenario, at)
 
 
+def assumption_text(assumption: tuple[str, dict[str, Any]], lang: str = "en") -> str:
+    """One of a forecast's assumptions in *lang*."""
+    key, fields = assumption
+    return tr(f"forecast.assume.{key}", lang, **fields)
+
+
 def forecast_figure(fc: Forecast, gate: str, lang: str = "en") -> Any:
     """Trucks held at *gate* hour by hour, one panel per direction: the median and the 50% and 90%
     bands over replications; the x axis is hours after the state's time."""
@@ -59,8 +65,11 @@ def forecast_figure(fc: Forecast, gate: str, lang: str = "en") -> Any:
     return fig
 
 
-def write_forecast(fc: Forecast, outdir: str | Path, force: bool = False, lang: str = "en") -> Path:
-    """Write forecast.csv, started_with.csv, assumptions.txt, forecast.xlsx and a figure per gate."""
+def write_forecast(
+    fc: Forecast, outdir: str | Path, force: bool = False, lang: str = "en", report: bool = False
+) -> Path:
+    """Write forecast.csv, started_with.csv, assumptions.txt, forecast.xlsx, a figure per gate and,
+    with *report*, the report in *lang*."""
     import matplotlib.pyplot as plt
 
     with atomic_dir(outdir, force) as tmp:
@@ -73,7 +82,7 @@ def write_forecast(fc: Forecast, outdir: str | Path, force: bool = False, lang: 
             f"declarations used: {fc.declared_used}",
             "assumptions:",
         ]
-        lines += [f"- {a}" for a in fc.assumptions]
+        lines += [f"- {assumption_text(a, lang)}" for a in fc.assumptions]
         (tmp / "assumptions.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         write_workbook(tmp / "forecast.xlsx", {"forecast": fc.table, "started_with": fc.started_with})
         (tmp / "plots").mkdir()
@@ -81,6 +90,10 @@ def write_forecast(fc: Forecast, outdir: str | Path, force: bool = False, lang: 
             fig = forecast_figure(fc, gate, lang)
             fig.savefig(tmp / "plots" / f"forecast_{gate}.png", dpi=100)
             plt.close(fig)
+        if report:
+            from sim.presentation.report import write_report
+
+            write_report(tmp, lang)
     return Path(outdir)
 
 
@@ -158,3 +171,47 @@ def backtest_markdown(bt: Any, command: str) -> str:
             f"{r.mae_naive_mean:.2f} | {'yes' if r.beats_both else 'no'} |"
         )
     return "\n".join(lines)
+
+
+def forecast_page(folder: Path, lang: str = "en") -> Any:
+    """The report page of a forecast folder: the trucks held at the next evening count as the
+    answer, what it started from, what it assumed; the figures follow."""
+    from sim.presentation.report import Page, _csv, _e, _table, _text
+
+    table = _csv(folder, "forecast.csv")
+    started = _csv(folder, "started_with.csv", rows_needed=False)
+    head = dict(
+        line.split(": ", 1) for line in _text(folder / "assumptions.txt").splitlines() if ": " in line
+    )
+    assumed = [ln[2:] for ln in _text(folder / "assumptions.txt").splitlines() if ln.startswith("- ")]
+    held = table[(table["quantity"] == "held") & (table["place"] == "total")]
+    evening = held[held["time"].astype(str).str.endswith(" 20:00")]
+    first = evening["time"].iloc[0] if len(evening) else None
+    lines = []
+    for r in evening[evening["time"] == first].itertuples():
+        lines.append(
+            tr(
+                "forecast.held_at",
+                lang,
+                gate=r.gate,
+                direction=tr(r.direction, lang),
+                time=first,
+                median=r.q50,
+                q05=r.q05,
+                q95=r.q95,
+                n=int(r.n),
+            )
+        )
+    rows = [
+        [_e(r.gate), _e(tr(r.direction, lang)), _e(tr(f"place.{r.place}", lang)), f"{int(r.trucks):,}"]
+        for r in started.itertuples()
+    ]
+    header = [tr(f"report.{k}", lang) for k in ("gate", "direction", "place")] + [tr("forecast.trucks", lang)]
+    body = f"<h2>{_e(tr('forecast.started_table', lang))}</h2>" + _table(header, rows, num_from=3)
+    body += f"<h2>{_e(tr('forecast.assumed', lang))}</h2><ul>" + "".join(f"<li>{_e(a)}</li>" for a in assumed)
+    body += "</ul>"
+    title = tr("forecast.report", lang, as_of=head.get("as_of", ""), hours=head.get("hours", ""))
+    meta = tr(
+        "forecast.meta", lang, n=head.get("replications", ""), declared=head.get("declarations used", "")
+    )
+    return Page(title, "", "\n".join(lines) if lines else "", meta, body)

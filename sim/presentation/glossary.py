@@ -181,6 +181,7 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "report.gate": ("Gate", "Cửa khẩu"),
     "report.direction": ("Direction", "Chiều hàng"),
+    "report.place": ("Place", "Vị trí"),
     "report.stage": ("Binding stage", "Khâu nghẽn"),
     "report.busy": ("Busy in open hours", "Mức bận trong giờ làm việc"),
     "report.grows": ("Queue grows", "Hàng chờ tăng"),
@@ -939,6 +940,42 @@ TERMS: dict[str, tuple[str, str]] = {
         "{gate} {direction} đang giữ lúc {time}: {median:.0f} (khoảng 90% {q05:.0f}-{q95:.0f}, n = {n})",
     ),
     "forecast.assumed": ("What the forecast assumes:", "Dự báo giả định:"),
+    "forecast.assume.on_time": (
+        "declared trucks arrive at their expected time, within the minute given",
+        "xe đã khai báo đến đúng giờ dự kiến, trong phút đã khai",
+    ),
+    "forecast.assume.late": (
+        "declared trucks are late as in {n} past arrivals of the fitted declarations; "
+        "{no_show:.0%} never come",
+        "xe đã khai báo đến muộn như {n} lượt đến trước đây của tờ khai đã khớp; {no_show:.0%} không đến",
+    ),
+    "forecast.assume.undeclared": (
+        "a truck not yet declared declares its lead time ahead ({lead}): the demand's trucks are kept "
+        "only where they would declare after the state's time, so none is counted twice",
+        "xe chưa khai báo sẽ khai trước một khoảng thời gian ({lead}): chỉ giữ các xe của nhu cầu sẽ khai "
+        "sau thời điểm của trạng thái, nên không xe nào bị đếm hai lần",
+    ),
+    "forecast.assume.events": (
+        "the scenario's events apply; no other disruption is modelled",
+        "các sự kiện của kịch bản được áp dụng; không mô phỏng gián đoạn nào khác",
+    ),
+    "forecast.assume.service": (
+        "a service under way lasts the rest of a draw from its stage's distribution, given how long it "
+        "has run",
+        "một lượt phục vụ đang diễn ra kéo dài phần còn lại của một lần rút từ phân phối của khâu đó, "
+        "biết nó đã kéo dài bao lâu",
+    ),
+    "forecast.assume.review": (
+        "a declaration not yet approved waits for an officer's review from the state's time",
+        "tờ khai chưa được duyệt chờ cán bộ xét duyệt từ thời điểm của trạng thái",
+    ),
+    "forecast.report": ("Forecast from {as_of}, {hours} h ahead", "Dự báo từ {as_of}, {hours} giờ tới"),
+    "forecast.started_table": ("What the forecast started from", "Dự báo bắt đầu từ"),
+    "forecast.meta": (
+        "n = {n} replications; {declared} declarations used",
+        "n = {n} lần lặp; đã dùng {declared} tờ khai",
+    ),
+    "forecast.trucks": ("trucks", "số xe"),
     "forecast.queue": (
         "{gate} {direction} {place}: trucks forecast from {first} (median), most {peak:.0f} at {at}",
         "{gate} {direction} {place}: dự báo có xe từ {first} (trung vị), nhiều nhất {peak:.0f} lúc {at}",

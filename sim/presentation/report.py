@@ -175,6 +175,11 @@ FOLDER_FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "sweep.csv": (("point", "label", "kpi", "mean", "n"), ("point", *_SUMMARY_NUMBERS)),
     "effects.csv": (("point", "label", "kpi", "n"), ("point", *_EFFECT_NUMBERS)),
     "options.csv": (("option", "n"), ("option", "n")),
+    "forecast.csv": (
+        ("time", "gate", "direction", "place", "quantity", "q50", "n"),
+        ("q05", "q25", "q50", "q75", "q95", "n"),
+    ),
+    "started_with.csv": (("gate", "direction", "place", "trucks"), ("trucks",)),
     "ensemble.csv": (
         ("option", "kpi", "mean", "ci_low", "ci_high", "n", "p05", "p95", "m"),
         ("mean", "ci_low", "ci_high", "n", "p05", "p95", "m"),
@@ -860,6 +865,13 @@ def optimise_page(folder: Path, lang: str) -> Page:
     if not chosen.empty:
         meta += f"; {tr('report.chosen', lang)}: {int(chosen['option'].iloc[0])}"
     return Page(title, "", answer, meta, body)
+
+
+@folder_kind("forecast", "forecast.csv")
+def _forecast_page(folder: Path, lang: str) -> Page:
+    from sim.presentation.forecast_output import forecast_page  # the forecast's own module
+
+    return forecast_page(folder, lang)
 
 
 def build_report(folder: str | Path, lang: str = "en") -> str:

@@ -73,7 +73,8 @@ class Forecast:
     table: pd.DataFrame
     started_with: pd.DataFrame
     declared_used: int
-    assumptions: list[str] = field(default_factory=list)
+    assumptions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """What it assumed, as (key, fields): the words are the glossary's ``forecast.assume.<key>``."""
 
     @property
     def as_of(self) -> str:
@@ -443,18 +444,15 @@ def forecast(
         [(gates[g], d, p, c) for (g, d, p), c in sorted((started or {}).items())],
         columns=["gate", "direction", "place", "trucks"],
     )
-    assumptions = [
-        "declared trucks arrive at their expected time"
+    lead = sc.platform.lead_time_h
+    assumptions: list[tuple[str, dict[str, Any]]] = [
+        ("on_time", {})
         if not lateness
-        else f"declared trucks are late as in the fitted declarations ({len(lateness['late_min'])} past "
-        f"arrivals, {lateness.get('no_show_share', 0):.0%} no-shows)",
-        "a truck not yet declared declares its lead time ahead (platform.lead_time_h, in hours: "
-        f"{sc.platform.lead_time_h}): the demand's trucks arriving later are kept only where they would "
-        "declare after as_of",
-        "the scenario's events apply; no other disruption is modelled",
-        "a service under way lasts the rest of a draw from its stage's distribution, given how long it "
-        "has run",
-        "a declaration shown as not yet approved waits for an officer's review from as_of",
+        else ("late", {"n": len(lateness["late_min"]), "no_show": lateness.get("no_show_share", 0.0)}),
+        ("undeclared", {"lead": f"{lead.dist}, mean {lead.mean:g} h"}),
+        ("events", {}),
+        ("service", {}),
+        ("review", {}),
     ]
     return Forecast(sc, state.at_min, hours, n, table, started_with, len(state.declared), assumptions)
 

@@ -36,7 +36,7 @@ def command(args: argparse.Namespace) -> int:
         lateness = read_lateness(args.lateness)
     fc = forecast(sc, state, hours=args.hours, n=args.replications, seed=args.seed, lateness=lateness)
     with claimed(outdir, args.force):
-        write_forecast(fc, outdir, force=args.force, lang=args.lang)
+        write_forecast(fc, outdir, force=args.force, lang=args.lang, report=args.report)
     if not args.quiet:
         print_forecast(fc, Path(outdir), time.perf_counter() - started, args.lang)
     return 0
@@ -45,7 +45,7 @@ def command(args: argparse.Namespace) -> int:
 def print_forecast(fc: Any, outdir: Path, secs: float, lang: str = "en") -> None:
     """The forecast's heading, what it started from, trucks held at the next evening count and what
     it assumed."""
-    from sim.presentation.forecast_output import held_total, next_clock
+    from sim.presentation.forecast_output import assumption_text, held_total, next_clock
 
     sc = fc.scenario
     print(tr("forecast.heading", lang, as_of=fc.as_of, hours=fc.hours, n=fc.n, out=outdir, secs=secs))
@@ -93,7 +93,7 @@ def print_forecast(fc: Any, outdir: Path, secs: float, lang: str = "en") -> None
         )
     print(tr("forecast.assumed", lang))
     for a in fc.assumptions:
-        print(f"  - {a}")
+        print(f"  - {assumption_text(a, lang)}")
 
 
 def add_parser(sub: Any) -> None:
@@ -133,6 +133,9 @@ def add_parser(sub: Any) -> None:
     add_output_args(p, "results/<name>_forecast")
     p.add_argument(
         "--lang", choices=["en", "vi"], default="en", help="language of the summary and the figures: en or vi"
+    )
+    p.add_argument(
+        "--report", action="store_true", help="also write report.html (report.vi.html with --lang vi)"
     )
     arguments.add_quiet(p)
     p.set_defaults(func=command)
