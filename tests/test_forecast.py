@@ -504,3 +504,28 @@ def test_forecast_folder_report_and_workbook_in_both_languages(tmp_path: Path) -
         sheets = pd.read_excel(out / "forecast.xlsx", sheet_name=None)
         assert set(sheets) == {"forecast", "started_with"}
         assert len(sheets["forecast"]) == len(pd.read_csv(out / "forecast.csv"))
+
+
+def test_state_and_declarations_as_json(sc, tmp_path: Path) -> None:
+    import json
+
+    s, d = tmp_path / "state.json", tmp_path / "declared.json"
+    trucks = [{k: v for k, v in r.items() if k != "as_of"} for r in STATE]
+    s.write_text(json.dumps({"as_of": AS_OF, "trucks": trucks}), "utf-8")
+    d.write_text(json.dumps({"declarations": DECLARED}), "utf-8")
+    state = read_state(sc, s, d)
+    assert len(state.trucks) == len(STATE)
+    assert state.at_min == read_state(sc, *write(tmp_path, STATE, DECLARED)).at_min
+    for doc, where in (
+        ([1, 2], "trucks"),
+        ({"trucks": [{"truck_id": ["A"]}]}, "row 1, column truck_id"),
+        ({"as_of": AS_OF, "trucks": [dict(trucks[0], gate="moon")]}, "row 1, column gate"),
+        ({"as_of": AS_OF, "trucks": [dict(trucks[0], as_of=AS_OF)]}, "as_of"),
+    ):
+        s.write_text(json.dumps(doc), "utf-8")
+        with pytest.raises(ScenarioError, match=where):
+            read_state(sc, s, d)
+    s.write_text("{not json", "utf-8")
+    out = bordersim("forecast", str(BASELINE), "--state", str(s), "-o", str(tmp_path / "o"))
+    assert out.returncode == 2
+    assert "state.json" in out.stderr

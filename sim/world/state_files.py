@@ -156,23 +156,69 @@ def read_state(
 ) -> State:
     """Read and check STATE (and DECLARED) against *sc*; *at* fills a missing ``as_of`` and must
     agree with one given. A problem raises :class:`ScenarioError` naming file, row and column."""
-    table = read_csv_file(
-        Path(state_path),
-        what="state file",
-        required=["truck_id", "gate", "direction", "cargo", "place", "since"],
-        numbers=_NUMBERS,
-        rows_needed=False,
+    table = _read_table(
+        Path(state_path), "state file", ["truck_id", "gate", "direction", "cargo", "place", "since"], "trucks"
     )
     dtable = None
     if declared_path is not None:
-        dtable = read_csv_file(
+        dtable = _read_table(
             Path(declared_path),
-            what="declarations file",
-            required=["truck_id", "gate", "direction", "cargo", "declared_at", "expected_at"],
-            numbers=_NUMBERS,
-            rows_needed=False,
+            "declarations file",
+            ["truck_id", "gate", "direction", "cargo", "declared_at", "expected_at"],
+            "declarations",
         )
     return state_from_tables(sc, table, dtable, at, (str(state_path), str(declared_path)))
+
+
+def _read_table(path: Path, what: str, required: list[str], key: str) -> pd.DataFrame:
+    """A CSV file, or a JSON file ``{"as_of": ..., "<key>": [{column: value, ...}, ...]}`` (a
+    top-level ``as_of`` fills the rows'), with the same guards."""
+    if path.suffix.lower() != ".json":
+        return read_csv_file(path, what=what, required=required, numbers=_NUMBERS, rows_needed=False)
+    import json
+
+    from sim.world.csv_guard import MAX_CSV_BYTES
+    from sim.world.scenario_files import read_guarded_bytes
+
+    source = str(path)
+    raw = read_guarded_bytes(path, source, what, MAX_CSV_BYTES)
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ScenarioError(source, [("", f"not UTF-8 JSON: {str(err)[:200]}")], what=what) from None
+    rows = doc.get(key) if isinstance(doc, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ScenarioError(source, [(key, f"expected a list of objects under {key!r}")], what=what)
+    for k, r in enumerate(rows):
+        bad = [
+            c
+            for c, v in r.items()
+            if not isinstance(v, str | int | float | type(None)) or isinstance(v, bool)
+        ]
+        if bad:
+            raise ScenarioError(
+                source, [(f"row {k + 1}, column {bad[0]}", "expected a text or a number")], what=what
+            )
+    table = pd.DataFrame(rows, dtype=object)
+    if "as_of" in doc and len(table):
+        if "as_of" in table.columns:
+            raise ScenarioError(source, [("as_of", "given at the top and in rows: give it once")], what=what)
+        table["as_of"] = doc["as_of"]
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise ScenarioError(source, [(c, "column is missing") for c in missing], what=what)
+    for column in _NUMBERS:
+        if column in table.columns:
+            values = pd.to_numeric(table[column], errors="coerce").astype(float)
+            if (table[column].notna() & values.isna()).any() or np.isinf(values).any():
+                k = int(
+                    ((table[column].notna() & values.isna()) | np.isinf(values)).to_numpy().nonzero()[0][0]
+                )
+                raise ScenarioError(
+                    source, [(f"row {k + 1}, column {column}", "not a finite number")], what=what
+                )
+            table[column] = values
+    return table
 
 
 def state_from_tables(
@@ -515,7 +561,12 @@ def _place_and_stage(lt: LiveTruck) -> tuple[str, str]:
 
 def state_schema() -> str:
     """The columns of STATE and DECLARED, and the stages of each place, as Markdown."""
-    out = ["# STATE (CSV): every truck in the system at as_of", "", "| column | meaning |", "|---|---|"]
+    out = [
+        '# STATE (CSV, or JSON {"as_of": ..., "trucks": [...]}): every truck in the system at as_of',
+        "",
+        "| column | meaning |",
+        "|---|---|",
+    ]
     out += [f"| `{c}` | {m} |" for c, m in STATE_COLUMNS.items()]
     out += ["", "Stages by place (empty: the place itself):", "", "| place | stages |", "|---|---|"]
     out += [f"| `{p}` | {', '.join(s or '(empty)' for s in stages)} |" for p, stages in STAGES_IN.items()]
