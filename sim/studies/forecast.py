@@ -461,23 +461,24 @@ def _quantities(run, at_min: float, hours: int) -> pd.DataFrame:
     """One replication's held trucks by place hour by hour, and the waits of each hour's arrivals."""
     sc = run.scenario
     grid = at_min + MIN_PER_H * np.arange(hours + 1)
-    rows = []
+    series: list[tuple[str, str, str, np.ndarray]] = []
     for (gate, direction), places in run.places_at(grid).items():
         total = sum(places[p] for p in sc.kpi.held_places)
-        for place, values in [*places.items(), ("total", total)]:
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "minute": grid,
-                        "gate": gate,
-                        "direction": direction,
-                        "place": place,
-                        "cargo": "",
-                        "quantity": "held",
-                        "value": values,
-                    }
-                )
-            )
+        series += [(gate, direction, place, values) for place, values in [*places.items(), ("total", total)]]
+    k = grid.size
+    rows = [
+        pd.DataFrame(  # one frame for every series: a frame per series cost a fifth of a replication
+            {
+                "minute": np.tile(grid, len(series)),
+                "gate": np.repeat([x[0] for x in series], k),
+                "direction": np.repeat([x[1] for x in series], k),
+                "place": np.repeat([x[2] for x in series], k),
+                "cargo": "",
+                "quantity": "held",
+                "value": np.concatenate([np.asarray(x[3], dtype=float) for x in series]),
+            }
+        )
+    ]
     t = run.data.times
     arrival, gone = t["arrival_min"], t["departure_min"]
     end = grid[-1]
