@@ -66,6 +66,8 @@ for step in "${steps[@]}"; do
       timed backtest $B --cuts 30 -n 40 -o results/backtest
       timed backtest-ensemble $B --cuts 20 -n 20 --ensemble calibration/history/ensemble.parquet \
         --block forecast-backtest-ensemble -o results/backtest_ensemble
+      timed backtest-ensemble-forecast $B --cuts 20 -n 20 --ensemble calibration/history/ensemble.parquet \
+        --forecast-ensemble --block forecast-backtest-ensemble-forecast -o results/backtest_ensemble_forecast
       timed backtest-shock $B --cuts 20 -n 20 --shock 0.7 --block forecast-backtest-shock -o results/backtest_shock
       for lead in 6 12 24; do
         timed "backtest-lead$lead" $B --cuts 20 -n 20 --set "platform.lead_time_h={dist: lognormal, mean: $lead, cv: 0.8}" \

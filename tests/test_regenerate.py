@@ -30,7 +30,7 @@ PAGES = {
     "forecast-speed": "docs/forecasting.md",
     **{
         f"forecast-backtest{k}": "docs/forecasting.md"
-        for k in ("", "-ensemble", "-shock", "-lead6", "-lead12", "-lead24")
+        for k in ("", "-ensemble", "-ensemble-forecast", "-shock", "-lead6", "-lead12", "-lead24")
     },
 }
 """The docs page each generated block is written into (``--readme PAGE`` of its command)."""

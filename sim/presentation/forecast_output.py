@@ -80,6 +80,7 @@ def write_forecast(
             f"hours: {fc.hours}",
             f"replications: {fc.n}",
             f"declarations used: {fc.declared_used}",
+            f"held_clock: {fc.scenario.kpi.held_clock}",
             "assumptions:",
         ]
         lines += [f"- {assumption_text(a, lang)}" for a in fc.assumptions]
@@ -185,7 +186,7 @@ def forecast_page(folder: Path, lang: str = "en") -> Any:
     )
     assumed = [ln[2:] for ln in _text(folder / "assumptions.txt").splitlines() if ln.startswith("- ")]
     held = table[(table["quantity"] == "held") & (table["place"] == "total")]
-    evening = held[held["time"].astype(str).str.endswith(" 20:00")]
+    evening = held[held["time"].astype(str).str.endswith(" " + head.get("held_clock", "20:00"))]
     first = evening["time"].iloc[0] if len(evening) else None
     lines = []
     for r in evening[evening["time"] == first].itertuples():

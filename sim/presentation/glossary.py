@@ -941,8 +941,10 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "forecast.assumed": ("What the forecast assumes:", "Dự báo giả định:"),
     "forecast.assume.on_time": (
-        "declared trucks arrive at their expected time, within the minute given",
-        "xe đã khai báo đến đúng giờ dự kiến, trong phút đã khai",
+        "declared trucks arrive at their expected time, within the minute given (one already overdue "
+        "arrives just after the state's time)",
+        "xe đã khai báo đến đúng giờ dự kiến, trong phút đã khai (xe đã quá giờ đến ngay sau thời điểm "
+        "của trạng thái)",
     ),
     "forecast.assume.late": (
         "declared trucks are late as in {n} past arrivals of the fitted declarations; "
@@ -968,6 +970,16 @@ TERMS: dict[str, tuple[str, str]] = {
     "forecast.assume.review": (
         "a declaration not yet approved waits for an officer's review from the state's time",
         "tờ khai chưa được duyệt chờ cán bộ xét duyệt từ thời điểm của trạng thái",
+    ),
+    "forecast.assume.parameters": (
+        "the scenario's parameters are the truth's: the bands hold randomness only (see --ensemble)",
+        "các tham số của kịch bản là đúng: khoảng chỉ chứa yếu tố ngẫu nhiên (xem --ensemble)",
+    ),
+    "forecast.assume.ensemble": (
+        "the replications run {m} plausible parameter sets in turn: the bands hold what the model does "
+        "not know as well as randomness",
+        "các lần lặp lần lượt chạy {m} bộ tham số hợp lý: khoảng chứa cả điều mô hình chưa biết lẫn yếu tố "
+        "ngẫu nhiên",
     ),
     "forecast.report": ("Forecast from {as_of}, {hours} h ahead", "Dự báo từ {as_of}, {hours} giờ tới"),
     "forecast.started_table": ("What the forecast started from", "Dự báo bắt đầu từ"),

@@ -3,17 +3,20 @@ did next.
 
 Truths are runs of the scenario (from their own seeds, never the forecast's) or, with an
 ensemble, of its parameter sets, so that the forecast's parameters are not the truth's; with a
-shock, the truth alone runs slower than the forecast believes. Each truth is cut at times at
-least 24 h apart; at each cut STATE and DECLARED are taken as the platform would have seen them
-(without the snapshot-only columns: the forecast draws what it does not know), the forecast runs
+shock, the truth alone runs slower than the forecast believes. Each truth is cut at times the
+forecast's hours plus 3 h apart, so that no two cuts of a truth are compared over the same hours;
+at each cut STATE and DECLARED are taken as the platform would have seen them (without the
+snapshot-only columns: the forecast draws what it does not know), the forecast runs
 from them, and each quantity at each horizon is compared with the truth's:
 
 - ``coverage``: the share of cuts whose truth lies in the forecast's 50% and 90% bands, with the
-  binomial 95% interval of that share around the nominal for the number of cuts (independent:
-  cuts are a day or more apart, in separate truths); ``inside`` says whether it lies in it.
+  binomial 95% interval of that share around the nominal for the number of cuts (taken as
+  independent: the cuts of a truth compare disjoint hours, though one truth's day-to-day demand
+  links them a little); ``inside`` says whether it lies in it.
 - ``skill``: the mean absolute error of the forecast's median, of naive-today (the truth's value
   at the same clock time on the last day at or before the cut) and of naive-mean (the truth's
-  mean at that weekday and hour over its past before the cut).
+  mean at that weekday and hour over its past before the cut), on the cuts where all three exist;
+  a wait known at the cut counts only the time spent by then.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import pandas as pd
 
 from sim.experiments.replications import replication_seed
 from sim.world.calendar import MIN_PER_DAY, MIN_PER_H
-from sim.world.model import Model
+from sim.world.model import TURNED_AWAY, Model
 from sim.world.restart import capture
 from sim.world.scenario import Scenario
 from sim.world.schema.names import DIRECTIONS
@@ -39,9 +42,10 @@ HORIZONS_H = (1, 3, 6, 12, 24, 48)
 WAIT_HORIZON_MAX_H = 24
 """The wait of trucks arriving an hour before the horizon is compared up to 24 h ahead: a
 48-hour forecast has then a day in which they can leave."""
-CUT_STEP_H = 27
-"""Hours between cuts in one truth: more than a day, so that each cut falls three hours later on
-the clock than the one before (morning, noon, evening and night cuts in one backtest)."""
+CUT_STEP_EXTRA_H = 3
+"""Cuts of one truth are the forecast's hours plus 3 h apart (51 h for 48 h forecasts): what one
+cut's forecast is compared with ends before the next cut, and each cut falls three hours later on
+the clock than the one before."""
 PAST_DAYS = 8
 """Days of a truth before its first cut: a week of past for naive-mean, and a day's warm-up."""
 NOMINALS = (0.5, 0.9)
@@ -49,11 +53,11 @@ PLACES = {"export": ("road", "yard", "park", "to_china"), "import": ("china_side
 """The places compared as queues, by direction (summed over the gates)."""
 
 
-def series(run: Any, times_min: np.ndarray) -> dict[str, np.ndarray]:
+def series(run: Any, times_min: np.ndarray, end_min: float | None = None) -> dict[str, np.ndarray]:
     """Each backtest quantity at *times_min* in *run* (every gate together): trucks held in the
     scenario's held places and in each place of :data:`PLACES` by direction, and the median hours
-    a truck of each direction arriving in the hour before spends until it leaves (censored at the
-    run's end: what it had spent by then)."""
+    a truck of each direction arriving in the hour before spends until it leaves (censored at
+    *end_min*, default the run's end: what it had spent by then; a truck turned away is left out)."""
     sc = run.scenario
     out: dict[str, np.ndarray] = {}
     counts = run.places_at(times_min)
@@ -64,8 +68,9 @@ def series(run: Any, times_min: np.ndarray) -> dict[str, np.ndarray]:
             out[f"{place}_{direction}"] = sum(p[place] for p in mine)
     t = run.data.times
     arrival, gone = t["arrival_min"], t["departure_min"]
-    end = float(run.data.sample_min[-1])
-    spent = (np.where(np.isnan(gone), end, gone) - arrival) / MIN_PER_H
+    end = float(run.data.sample_min[-1]) if end_min is None else end_min
+    spent = (np.fmin(np.where(np.isnan(gone), end, gone), end) - arrival) / MIN_PER_H
+    spent[run.data.outcome == TURNED_AWAY] = np.nan
     order = np.argsort(arrival)
     sorted_arrival = arrival[order]
     for d, direction in enumerate(DIRECTIONS):
@@ -74,8 +79,8 @@ def series(run: Any, times_min: np.ndarray) -> dict[str, np.ndarray]:
             lo, hi = np.searchsorted(sorted_arrival, [t_min - MIN_PER_H, t_min])
             idx = order[lo:hi]
             idx = idx[run.data.arrivals.direction[idx] == d]
-            if idx.size:
-                values[k] = float(np.median(spent[idx]))
+            if idx.size and np.any(~np.isnan(spent[idx])):
+                values[k] = float(np.nanmedian(spent[idx]))
         out[f"wait_h_{direction}"] = values
     return out
 
@@ -111,19 +116,23 @@ def backtest(
     truth_scenarios: list[Scenario] | None = None,
     shock_factor: float | None = None,
     progress: Callable[[int, int], None] | None = None,
+    forecast_sets: bool = False,
 ) -> Backtest:
     """Forecast from *cuts* cuts of *truths* truth runs with *n* replications each and compare.
 
     *truth_scenarios* (e.g. an ensemble's parameter sets) give each truth its own parameters, in
     turn; *shock_factor* multiplies every stage's service rate in the truths only (0.7: 30%
-    slower), a disruption the forecast is not told about.
+    slower), a disruption the forecast is not told about. With *forecast_sets* the forecast runs
+    the truth scenarios' parameter sets too, all but the truth's own (it does not know which
+    set is true).
     """
     from sim.experiments.results import Run
     from sim.studies.forecast import forecast_runs
 
     truths = max(truths, 1)
     per_truth = math.ceil(cuts / truths)
-    days = PAST_DAYS + math.ceil((per_truth * CUT_STEP_H + hours) / 24) + 2
+    step_h = max(hours, 24) + CUT_STEP_EXTRA_H
+    days = PAST_DAYS + math.ceil((per_truth * step_h + hours) / 24) + 2
     base = sc.with_changes({"run.days": days, "run.warmup_days": 0})
     rows = []
     done = 0
@@ -141,9 +150,7 @@ def backtest(
         )
         if shock_factor is not None:
             truth_sc = _with_shock(truth_sc, shock_factor)
-        cut_times = [
-            PAST_DAYS * MIN_PER_DAY + 6 * MIN_PER_H + k * CUT_STEP_H * MIN_PER_H for k in range(mine)
-        ]
+        cut_times = [PAST_DAYS * MIN_PER_DAY + 6 * MIN_PER_H + k * step_h * MIN_PER_H for k in range(mine)]
         model = Model(truth_sc, replication_seed(seed + 7919, r))  # never a forecast's seed
         states = []
         for at in cut_times:
@@ -154,12 +161,31 @@ def backtest(
         truth = Run(model.run())
         for k, (at, state) in enumerate(zip(cut_times, states, strict=True)):
             targets = _targets(base, at, hours)
-            want = series(truth, np.array([t for _, _, t in targets]))
+            # The truth's waits censored where the forecast's are: at the forecast's end.
+            want = series(truth, np.array([t for _, _, t in targets]), at + hours * MIN_PER_H)
             past = _past(base, truth, at, targets)
             got: dict[str, list[np.ndarray]] = {}
-            for run, start in forecast_runs(base, state, hours, n, seed + 1 + done + k):
+            others = None
+            if forecast_sets and truth_scenarios and len(truth_scenarios) > 1:
+                own = r % len(truth_scenarios)
+                others = [
+                    t.with_changes(
+                        {
+                            "run.days": days,
+                            "run.warmup_days": 0,
+                            "run.start_date": base.run.start_date.isoformat(),
+                        }
+                    )
+                    for j, t in enumerate(truth_scenarios)
+                    if j != own
+                ]
+            for run, start in forecast_runs(
+                base, state, hours, n, seed + 1 + done + k, parameter_sets=others
+            ):
                 shift = at - start.at_min
-                vals = series(run, np.array([t - shift for _, _, t in targets]))
+                vals = series(
+                    run, np.array([t - shift for _, _, t in targets]), start.at_min + hours * MIN_PER_H
+                )
                 for q, v in vals.items():
                     got.setdefault(q, []).append(v)
             for j, (label, horizon, _) in enumerate(targets):
@@ -243,9 +269,9 @@ def _past(sc: Scenario, truth: Any, at: float, targets: list) -> dict[str, tuple
         if not same:  # less than a week of past: every earlier day at that hour
             same = [t - MIN_PER_DAY * k for k in range(1, 60) if MIN_PER_DAY <= t - MIN_PER_DAY * k <= at]
         mean_ts.append(same)
-    today = series(truth, np.array(today_t))
+    today = series(truth, np.array(today_t), at)  # what was known at the cut: waits censored there
     flat = np.array([x for ts in mean_ts for x in ts])
-    values = series(truth, flat)
+    values = series(truth, flat, at)
     out = {}
     for q in today:
         means, k = [], 0
@@ -282,6 +308,7 @@ def _summaries(points: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                     "inside": low <= observed <= high,
                 }
             )
+        g = g.dropna(subset=["naive_today", "naive_mean"])  # the three errors on the same cuts
         f = float((g["median"] - g["truth_value"]).abs().mean())
         t = float((g["naive_today"] - g["truth_value"]).abs().mean())
         m = float((g["naive_mean"] - g["truth_value"]).abs().mean())
@@ -292,7 +319,7 @@ def _summaries(points: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "mae_forecast": f,
                 "mae_naive_today": t,
                 "mae_naive_mean": m,
-                "n": n,
+                "n": len(g),
                 "beats_both": f < t and f < m,
             }
         )

@@ -31,6 +31,7 @@ from sim.world.model import (
     PARK,
     STEPS,
     TRAVEL,
+    TURNED_AWAY,
     YARD,
     Model,
     RunData,
@@ -40,7 +41,7 @@ from sim.world.model import (
     route_keys,
     stream,
 )
-from sim.world.restart import LiveDeclaration, LiveTruck, Start, places_of
+from sim.world.restart import LiveDeclaration, LiveTruck, Start, places_of, stage_of_step
 from sim.world.scenario import Scenario
 from sim.world.schema.names import DIRECTIONS
 from sim.world.state_files import State, clock_text
@@ -163,6 +164,8 @@ def fit_declarations(past: pd.DataFrame) -> dict[str, Any]:
     (arrived - expected, drawn from as they are), the share that never came, and the lead times
     (expected - declared) they were declared with, in hours."""
     came = past["arrived_min"].notna()
+    if len(past) and not came.any():
+        raise ValueError("every past declaration is a no-show: there is no lateness to fit")
     late = (past.loc[came, "arrived_min"] - past.loc[came, "expected_min"]).to_numpy(dtype=float)
     lead_h = (past["expected_min"] - past["declared_min"]).to_numpy(dtype=float) / MIN_PER_H
     qs = (0.1, 0.25, 0.5, 0.75, 0.9)
@@ -346,13 +349,13 @@ def _live_trucks(fc, state, rows, arrivals, draws, at, shift, rng, kd) -> tuple[
                     times={"submitted_min": r.declared_min - shift},
                 )
             )
-            if r.approved is False:
+            if r.approved is False and fc.platform.enabled:
                 decs.append(LiveDeclaration(i, "review_queue", order=r.declared_min))
             else:
                 trucks[-1].times["approved_min"] = r.declared_min - shift
             continue
         step = STEPS.index(STEP_OF_STAGE.get((r.place, r.stage), r.stage))
-        draws.predeclared[i] = r.stage != "declaration_counter"
+        draws.predeclared[i] = r.declared and r.stage != "declaration_counter"
         # At the park or on its way from it; past the park, its spans there are before as_of.
         draws.parked[i] = export and (r.place in ("park", "travel") or r.stage == "park")
         since = r.since_min - shift
@@ -366,6 +369,8 @@ def _live_trucks(fc, state, rows, arrivals, draws, at, shift, rng, kd) -> tuple[
             elapsed = at - (r.service_start_min - shift)
             end = at + remaining_min(_service_dist(fc, r, step, draws, i), elapsed, float(rng.random()))
         known = _known_times(since, step, r, export)
+        if not math.isnan(r.service_start_min) and step != TRAVEL:
+            known[f"{stage_of_step(step)}_start_min"] = r.service_start_min - shift
         if draws.predeclared[i] and fc.platform.enabled and step <= APPROVAL:
             if r.approved is False or (step == APPROVAL and r.approved is None):
                 decs.append(LiveDeclaration(i, "review_queue", order=since))
@@ -406,14 +411,24 @@ def _known_times(since: float, step: int, r, export: bool) -> dict[str, float]:
 
 
 def forecast_runs(
-    sc: Scenario, state: State, hours: int, n: int, seed: int = 0, lateness: dict | None = None
+    sc: Scenario,
+    state: State,
+    hours: int,
+    n: int,
+    seed: int = 0,
+    lateness: dict | None = None,
+    parameter_sets: list[Scenario] | None = None,
 ) -> Iterator[tuple[Any, Start]]:
     """Each of *n* replications from *state*, run *hours* on: its :class:`~sim.experiments.results.Run`
-    (in the forecast's frame, a scenario cut to the days needed) and the start it ran from."""
+    (in the forecast's frame, a scenario cut to the days needed) and the start it ran from.
+
+    With *parameter_sets* (e.g. an ensemble's plausible sets applied to *sc*), replication i runs
+    set i mod m: the bands then hold what the model does not know as well as randomness."""
     from sim.experiments.results import Run
 
-    for child in np.random.SeedSequence(seed).spawn(n):
-        fc, arrivals, draws, start, _ = one_start(sc, state, hours, child, lateness)
+    for i, child in enumerate(np.random.SeedSequence(seed).spawn(n)):
+        own = sc if not parameter_sets else parameter_sets[i % len(parameter_sets)]
+        fc, arrivals, draws, start, _ = one_start(own, state, hours, child, lateness)
         data = Model(fc, child, arrivals, start=start, draws=draws).run(
             until_min=start.at_min + hours * MIN_PER_H
         )
@@ -427,15 +442,17 @@ def forecast(
     n: int = 100,
     seed: int = 0,
     lateness: dict | None = None,
+    parameter_sets: list[Scenario] | None = None,
 ) -> Forecast:
     """Forecast the next *hours* from *state* with *n* replications: trucks held by place hour
-    by hour, and the time a truck arriving at each coming hour spends until it leaves."""
+    by hour, and the time a truck arriving at each coming hour spends until it leaves. With
+    *parameter_sets* the replications run those sets in turn (see :func:`forecast_runs`)."""
     per_rep: list[pd.DataFrame] = []
     started = None
-    for run, start in forecast_runs(sc, state, hours, n, seed, lateness):
+    for run, start in forecast_runs(sc, state, hours, n, seed, lateness, parameter_sets):
         if started is None:
             started = places_of(start, run.data.arrivals, run.data.draws)
-        per_rep.append(_quantities(run, start.at_min, hours))
+        per_rep.append(_quantities(run, start.at_min, hours, len(state.trucks)))
     shift = state.at_min - start.at_min
     table = _bands(pd.concat(per_rep, keys=range(n), names=["rep"]).reset_index(level=0), n)
     table.insert(0, "time", [clock_text(sc, float(m) + shift) for m in table.pop("minute")])
@@ -453,14 +470,23 @@ def forecast(
         ("events", {}),
         ("service", {}),
         ("review", {}),
+        ("parameters", {}) if not parameter_sets else ("ensemble", {"m": len(parameter_sets)}),
     ]
     return Forecast(sc, state.at_min, hours, n, table, started_with, len(state.declared), assumptions)
 
 
-def _quantities(run, at_min: float, hours: int) -> pd.DataFrame:
-    """One replication's held trucks by place hour by hour, and the waits of each hour's arrivals."""
+def hour_grid(at_min: float, hours: int) -> np.ndarray:
+    """The forecast's times: the state's own, then every whole hour up to *hours* after it (so
+    that a clock time such as 20:00 is always among them)."""
+    first = math.floor(at_min / MIN_PER_H) * MIN_PER_H + MIN_PER_H
+    return np.concatenate([[at_min], np.arange(first, at_min + hours * MIN_PER_H + 1e-9, MIN_PER_H)])
+
+
+def _quantities(run, at_min: float, hours: int, known: int = 0) -> pd.DataFrame:
+    """One replication's held trucks by place hour by hour, and the waits of each hour's arrivals
+    (the first *known* trucks, those of the state, arrived before and are left out)."""
     sc = run.scenario
-    grid = at_min + MIN_PER_H * np.arange(hours + 1)
+    grid = hour_grid(at_min, hours)
     series: list[tuple[str, str, str, np.ndarray]] = []
     for (gate, direction), places in run.places_at(grid).items():
         total = sum(places[p] for p in sc.kpi.held_places)
@@ -481,18 +507,32 @@ def _quantities(run, at_min: float, hours: int) -> pd.DataFrame:
     ]
     t = run.data.times
     arrival, gone = t["arrival_min"], t["departure_min"]
-    end = grid[-1]
-    waited = (np.where(np.isnan(gone), end, gone) - arrival) / MIN_PER_H  # lower bound if not gone
+    end = at_min + hours * MIN_PER_H
+    censored = np.isnan(gone)
+    waited = (np.where(censored, end, gone) - arrival) / MIN_PER_H  # a lower bound if not gone
     hour = np.floor((arrival - at_min) / MIN_PER_H)
     gates, cargos = list(sc.gates), list(sc.cargo_classes)
     arr = run.data.arrivals
     df = pd.DataFrame(
-        {"hour": hour, "gate": arr.gate, "direction": arr.direction, "cargo": arr.cargo, "w": waited}
+        {
+            "hour": hour,
+            "gate": arr.gate,
+            "direction": arr.direction,
+            "cargo": arr.cargo,
+            "w": waited,
+            "c": censored.astype(float),
+        }
     )
-    df = df[(df["hour"] >= 0) & (df["hour"] < hours)]
+    keep = (df["hour"] >= 0) & (df["hour"] < hours) & (run.data.outcome != TURNED_AWAY)
+    keep &= np.arange(len(df)) >= known
+    df = df[keep]
     if len(df):
-        g = df.groupby(["hour", "gate", "direction", "cargo"])["w"]
-        for name, values in (("wait_h_median", g.median()), ("wait_h_p90", g.quantile(0.9))):
+        g = df.groupby(["hour", "gate", "direction", "cargo"])
+        for name, values in (
+            ("wait_h_median", g["w"].median()),
+            ("wait_h_p90", g["w"].quantile(0.9)),
+            ("wait_censored_share", g["c"].mean()),
+        ):
             v = values.reset_index()
             rows.append(
                 pd.DataFrame(
@@ -503,7 +543,7 @@ def _quantities(run, at_min: float, hours: int) -> pd.DataFrame:
                         "place": "arriving",
                         "cargo": [cargos[x] for x in v["cargo"]],
                         "quantity": name,
-                        "value": v["w"].to_numpy(),
+                        "value": v[v.columns[-1]].to_numpy(),
                     }
                 )
             )

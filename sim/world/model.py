@@ -468,6 +468,7 @@ class Model:
         root = as_seed_sequence(seed)
         self.seed = seed if isinstance(seed, int) else None
         self.start_min = 0.0 if start is None else float(start.at_min)
+        self.restarted = start is not None
         self.env = env = simpy.Environment(initial_time=self.start_min)
         self.arr = arrivals if arrivals is not None else generate_arrivals(sc, stream(root, "arrivals"))
         self.draws = draws if draws is not None else draw_trucks(sc, self.arr, root)
@@ -604,7 +605,7 @@ class Model:
     def _follow(self, pool: LanePool, schedule, group: int = 0) -> Generator:
         env = self.env
         first = 0
-        if self.start_min > 0:  # restarted: only the state in force at the start is set, once
+        if self.restarted:  # only the state in force at the start is set, once
             first = max(int(np.searchsorted(np.asarray(schedule.times), env.now, side="right")) - 1, 0)
         for t, is_open, factor in zip(
             schedule.times[first:], schedule.open[first:], schedule.factor[first:], strict=True
@@ -624,7 +625,7 @@ class Model:
         truck = self._truck
         starts = start.tolist()  # Python floats, not numpy scalars: every later time derives from them
         order = np.argsort(start, kind="stable")
-        if self.start_min > 0:  # restarted: trucks that started before are gone or restored
+        if self.restarted:  # trucks that started before are gone or restored
             order = order[(start[order] >= self.start_min) & ~self.live[order]]
         for i in order.tolist():
             t = starts[i]

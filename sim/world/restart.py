@@ -221,18 +221,23 @@ def places_of(start: Start, arrivals: Arrivals, draws: TruckDraws) -> dict[tuple
 
 
 def _fill(model: Model) -> Generator:
-    """Once the opening hours are set at the start, start waiting trucks on free lanes and call
-    trucks forward from parks with room: nothing, when the state is a run's own."""
+    """Once the opening hours are set at the start, start waiting trucks on free lanes, let trucks
+    on a road into free places and call trucks forward from parks with room: nothing, when the
+    state is a run's own."""
     yield model.env.timeout(0)
     for m in model.monitors.values():
         if isinstance(m, LanePool):
             m.fill()
     for gate in model.gates:
+        for yard in gate.yards:
+            yard.admit_road()
         if gate.park is not None:
+            gate.park.admit_road()
             gate.park.release()
 
 
-def _stage_of(step: int) -> str:
+def stage_of_step(step: int) -> str:
+    """The stage (its key in the truck log's ``<stage>_start_min``) a truck is served at in *step*."""
     if step in (IMPORT_CHECK, EXPORT_CHECK):
         return "china_check"
     if step in (IMPORT_CROSS, EXPORT_CROSS):
@@ -252,7 +257,7 @@ def _pool_of(model: Model, i: int, step: int) -> tuple[LanePool, int]:
         else:
             pool, group = route.crossing, 0
     else:
-        pool, group = gate.pools[_stage_of(step)], 0
+        pool, group = gate.pools[stage_of_step(step)], 0
     if pool is None:
         raise ValueError(f"truck {i} is at the {STEPS[step]} step, which its gate or route does not have")
     return pool, group

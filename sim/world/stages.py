@@ -319,6 +319,15 @@ class Holding(Monitor):
         self.add_busy(1)
         self.enter_log[i] = self.env.now
 
+    def admit_road(self) -> None:
+        """Let trucks on the road into free places (after a restart put them back)."""
+        self._advance()
+        while self.road and (self.capacity is None or self.busy < self.capacity):
+            i, done = self.road.popleft()
+            self.waiting -= 1
+            self._admit(i)
+            done.succeed(i)
+
     def resume_road(self, i: int) -> simpy.Event:
         """Put truck *i* back on the road, behind those put back before it (a restarted run)."""
         done = simpy.Event(self.env)
@@ -422,6 +431,13 @@ class Park(Monitor):
         self.road.append((i, called))
         self.yard.add_waiting(1)
         return called
+
+    def admit_road(self) -> None:
+        """Let trucks on the road before the park into free places (after a restart)."""
+        while self.road and (self.places is None or self.busy < self.places):
+            j, ev = self.road.popleft()
+            self.yard.add_waiting(-1)
+            self._admit(j, ev)
 
     def queued(self) -> list[tuple[int, int]]:
         """The trucks in the park as (order, truck), the park's own order, first first."""

@@ -23,7 +23,7 @@ import pandas as pd
 
 from sim.world.calendar import CHINA_AHEAD_MIN, MIN_PER_DAY, build_schedule, horizon_min, minute_of
 from sim.world.csv_guard import read_csv_file
-from sim.world.model import APPROVAL, ARRIVE, PARK, STEPS, Model, route_keys
+from sim.world.model import APPROVAL, ARRIVE, PARK, QUARANTINE, STEPS, Model, route_keys
 from sim.world.restart import LiveTruck, Start, place_of
 from sim.world.scenario import Scenario
 from sim.world.schema.names import AREA_PLACES, DIRECTIONS, LANE_STAGES, ScenarioError
@@ -56,6 +56,8 @@ STATE_COLUMNS = {
     "quarantined": "optional: 1 when quarantine will sample it, 0 when not (empty: drawn)",
     "approved": "optional: 1 when its declaration was approved by as_of, 0 when still under review "
     "(empty: approved, unless it waits at the declaration counter)",
+    "declared": "optional: 0 when it did not declare on the platform and declares at the counter "
+    "(empty: 1, it declared online)",
 }
 DECLARED_COLUMNS = {
     "as_of": "the state's clock time",
@@ -113,6 +115,8 @@ class Row:
     declared_min: float = math.nan
     expected_min: float = math.nan
     approved: bool | None = None
+    declared: bool = True
+    """False: it did not declare on the platform and declares at the counter (STATE only)."""
     snapshot: dict[str, object] = field(default_factory=dict)
 
 
@@ -199,11 +203,16 @@ def _read_table(path: Path, what: str, required: list[str], key: str) -> pd.Data
             raise ScenarioError(
                 source, [(f"row {k + 1}, column {bad[0]}", "expected a text or a number")], what=what
             )
-    table = pd.DataFrame(rows, dtype=object)
-    if "as_of" in doc and len(table):
-        if "as_of" in table.columns:
+    table = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(columns=required, dtype=object)
+    if "as_of" in doc:
+        if not isinstance(doc["as_of"], str):
+            raise ScenarioError(
+                source, [("as_of", "expected a clock time 'YYYY-MM-DD HH:MM' as text")], what=what
+            )
+        if "as_of" in table.columns and len(rows):
             raise ScenarioError(source, [("as_of", "given at the top and in rows: give it once")], what=what)
-        table["as_of"] = doc["as_of"]
+        table["as_of"] = [doc["as_of"]] * len(table)
+        table.attrs["as_of"] = doc["as_of"]  # an empty list still has its time
     missing = [c for c in required if c not in table.columns]
     if missing:
         raise ScenarioError(source, [(c, "column is missing") for c in missing], what=what)
@@ -230,6 +239,11 @@ def state_from_tables(
 ) -> State:
     """Check STATE's and DECLARED's tables against *sc* (see :func:`read_state`); *sources* name
     them in messages."""
+    if table.empty and table.attrs.get("as_of"):  # no truck, but a time (JSON)
+        given = table.attrs["as_of"]
+        if at is not None and at != given:
+            raise ScenarioError(sources[0], [("as_of", f"is {given}, but --at says {at}")], what="state file")
+        at = given
     at_min = _as_of(sc, table, sources[0], at, "state file")
     seen: dict[str, str] = {}
     trucks = [_state_row(sc, table, k, sources[0], at_min, seen) for k in range(len(table))]
@@ -361,7 +375,7 @@ def _state_row(
             f"an {row.direction} cannot be at {place}: 'china_side' is where an import "
             "waits before crossing, 'to_china' where an export waits after its procedures",
         )
-    if place in ("park", "travel") and row.direction != "export":
+    if (place in ("park", "travel") or stage == "park") and row.direction != "export":
         raise bad("place", f"only exports use a park; an import cannot be at {place}")
     if stage and stage not in STAGES_IN[place]:
         raise bad(
@@ -420,26 +434,39 @@ def _state_row(
     if a and a not in ("0", "1"):
         raise bad("approved", f"{a!r} is not 0 or 1")
     row.approved = None if not a else a == "1"
+    dcl = _cell(table, k, "declared")
+    if dcl and dcl not in ("0", "1"):
+        raise bad("declared", f"{dcl!r} is not 0 or 1")
+    row.declared = dcl != "0"
+    if not row.declared and row.approved is not None:
+        raise bad("approved", "a truck that did not declare online has no platform approval: leave it empty")
     return row
 
 
 def _open_at(sc: Scenario, row: Row, stage: str, t: float) -> bool:
     """Whether *stage* of the truck's gate (and route, direction) is open at minute *t*."""
     gate = sc.gates[row.gate]
-    route = row.route or next(iter(gate.routes))
     if stage in LANE_STAGES:
-        schedule = build_schedule(sc, gate.stage_hours(stage), row.gate, stage)
-    elif stage == "china_check":
-        cfg = gate.routes[route].china_check
-        schedule = build_schedule(
-            sc, cfg.hours_for(row.direction), row.gate, "china_check", CHINA_AHEAD_MIN, route, row.direction
-        )
-    elif stage == "crossing":
-        schedule = build_schedule(sc, gate.crossing_hours(route), row.gate, "crossing", 0, route)
+        schedules = [build_schedule(sc, gate.stage_hours(stage), row.gate, stage)]
+    elif stage in ("china_check", "crossing"):
+        schedules = []
+        for route in [row.route] if row.route else list(gate.routes):  # no route given: any of them
+            if stage == "china_check":
+                hours = gate.routes[route].china_check.hours_for(row.direction)
+                schedules.append(
+                    build_schedule(sc, hours, row.gate, "china_check", CHINA_AHEAD_MIN, route, row.direction)
+                )
+            else:
+                schedules.append(
+                    build_schedule(sc, gate.crossing_hours(route), row.gate, "crossing", 0, route)
+                )
     else:
         return True
-    k = int(np.searchsorted(np.asarray(schedule.times), t, side="right")) - 1
-    return bool(schedule.open[max(k, 0)])
+    for schedule in schedules:
+        k = int(np.searchsorted(np.asarray(schedule.times), t, side="right")) - 1
+        if schedule.open[max(k, 0)]:
+            return True
+    return False
 
 
 def _declared_row(
@@ -499,6 +526,7 @@ def snapshot_tables(
         }
         snap: dict[str, object] = {
             "seed": seed,
+            "replication": replication,
             "index": i,
             "step": lt.step,
             "end_min": lt.end_min,
@@ -524,7 +552,8 @@ def snapshot_tables(
             )
             continue
         place, stage = _place_and_stage(lt)
-        if lt.step == APPROVAL and not (sc.platform.enabled and draws.predeclared[i]):
+        predeclared = bool(sc.platform.enabled and draws.predeclared[i])
+        if lt.step == APPROVAL and not predeclared:
             stage = "declaration_counter"
         state.append(
             common
@@ -533,9 +562,12 @@ def snapshot_tables(
                 "stage": stage,
                 "since": clock_text(sc, lt.since_min),
                 "service_start": clock_text(sc, lt.since_min) if lt.in_service else "",
-                "channel": ("green", "yellow", "red")[int(draws.channel[i])],
-                "quarantined": int(draws.quarantined[i]),
-                "approved": int(dec is None and not math.isnan(model.times["approved_min"][i])),
+                # What the gates know by then: the channel once the declaration is processed (past
+                # approval), the quarantine sample once at quarantine; the rest the forecast draws.
+                "channel": ("green", "yellow", "red")[int(draws.channel[i])] if lt.step > APPROVAL else "",
+                "quarantined": int(draws.quarantined[i]) if lt.step >= QUARANTINE else "",
+                "approved": "" if not predeclared else int(dec is None),
+                "declared": int(predeclared),
             }
             | snap
         )

@@ -13,6 +13,7 @@ from typing import Any
 from sim.experiments.folders import claimed
 from sim.presentation import arguments
 from sim.presentation.cli.common import (
+    UsageError,
     add_output_args,
     add_scenario_args,
     check_readme,
@@ -21,7 +22,10 @@ from sim.presentation.cli.common import (
 )
 
 MARKER = "forecast-backtest"
-BLOCKS = [MARKER, *(f"{MARKER}-{k}" for k in ("ensemble", "shock", "lead6", "lead12", "lead24"))]
+BLOCKS = [
+    MARKER,
+    *(f"{MARKER}-{k}" for k in ("ensemble", "ensemble-forecast", "shock", "lead6", "lead12", "lead24")),
+]
 """The generated blocks of the forecasting page: the scenario's own truths, an ensemble's, a
 shock, and three declaration lead times."""
 
@@ -50,6 +54,8 @@ def command(args: argparse.Namespace) -> int:
         if not args.quiet and sys.stderr.isatty():
             print(f"\rcut {k}/{n}", end="", file=sys.stderr, flush=True)
 
+    if args.forecast_ensemble and not truth_scenarios:
+        raise UsageError("--forecast-ensemble needs --ensemble: the sets the forecast runs across")
     bt = backtest(
         sc,
         args.cuts,
@@ -60,6 +66,7 @@ def command(args: argparse.Namespace) -> int:
         truth_scenarios,
         args.shock,
         progress,
+        forecast_sets=args.forecast_ensemble,
     )
     if not args.quiet and sys.stderr.isatty():
         print(file=sys.stderr)
@@ -140,6 +147,12 @@ def add_parser(sub: Any) -> None:
         type=arguments.number_between(0.05, 1.0, "--shock"),
         metavar="FACTOR",
         help="in the truths only, every stage's rate times FACTOR (0.7: 30%% slower), unannounced",
+    )
+    p.add_argument(
+        "--forecast-ensemble",
+        action="store_true",
+        help="with --ensemble: the forecast runs the other parameter sets in turn (not the truth's own), "
+        "as forecast --ensemble does",
     )
     arguments.add_seed(p)
     add_output_args(p, "results/<name>_backtest")

@@ -19,7 +19,10 @@ def command(args: argparse.Namespace) -> int:
     from sim.world.state_files import read_past_declarations
 
     sc = scenario_from(args.file, args.set)
-    fit = fit_declarations(read_past_declarations(sc, args.past))
+    try:
+        fit = fit_declarations(read_past_declarations(sc, args.past))
+    except ValueError as err:
+        raise UsageError(f"{args.past}: {err}") from None
     text = json.dumps(fit, indent=1)
     if args.output:
         out = Path(args.output)
@@ -45,6 +48,8 @@ def read_lateness(path: str) -> dict[str, Any]:
     raw = read_guarded_bytes(Path(path), f"--lateness {path}", "lateness file", MAX_LATENESS_FILE_BYTES)
     try:
         fit = json.loads(raw.decode("utf-8"))
+        if not isinstance(fit["late_min"], list):
+            raise TypeError("late_min must be a list of minutes")
         late = [float(x) for x in fit["late_min"]]
         share = float(fit["no_show_share"])
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as err:

@@ -34,7 +34,23 @@ def command(args: argparse.Namespace) -> int:
         from sim.presentation.cli.fit_declarations import read_lateness
 
         lateness = read_lateness(args.lateness)
-    fc = forecast(sc, state, hours=args.hours, n=args.replications, seed=args.seed, lateness=lateness)
+    sets = None
+    if args.ensemble:
+        from sim.studies.ensemble import load_ensemble
+
+        whole = load_ensemble(args.ensemble)
+        whole.ranges.check(sc)
+        drawn = whole.draw(args.ensemble_sets, args.seed)
+        sets = [drawn.ranges.apply(sc, row, name=f"{sc.name}_set{i}") for i, row in enumerate(drawn.values())]
+    fc = forecast(
+        sc,
+        state,
+        hours=args.hours,
+        n=args.replications,
+        seed=args.seed,
+        lateness=lateness,
+        parameter_sets=sets,
+    )
     with claimed(outdir, args.force):
         write_forecast(fc, outdir, force=args.force, lang=args.lang, report=args.report)
     if not args.quiet:
@@ -127,6 +143,19 @@ def add_parser(sub: Any) -> None:
         metavar="FILE",
         help="how late declared trucks come and how many never do (bordersim fit-declarations -o FILE); "
         "default: on time, all come",
+    )
+    p.add_argument(
+        "--ensemble",
+        metavar="FILE",
+        help="run the replications across plausible parameter sets (NAME.parquet from bordersim calibrate "
+        "--ranges): the bands then hold what the model does not know as well as randomness",
+    )
+    p.add_argument(
+        "--ensemble-sets",
+        type=arguments.whole_number(1, 10_000),
+        default=20,
+        metavar="M",
+        help="parameter sets drawn from the ensemble, used in turn by the replications (default 20)",
     )
     arguments.add_replications(p, 100)
     arguments.add_seed(p)
