@@ -21,7 +21,8 @@ from sim.world.distributions import Exponential, Fixed, Triangular
 from sim.world.model import Model
 from sim.world.restart import capture, places_of
 from sim.world.schema.names import ScenarioError
-from sim.world.state_files import SNAPSHOT_COLUMNS, read_state, snapshot_tables, state_from_tables
+from sim.world.snapshots import snapshot_tables
+from sim.world.state_files import SNAPSHOT_COLUMNS, read_state, state_from_tables
 
 AS_OF = "2025-09-10 10:00"
 STATE = [
@@ -568,3 +569,75 @@ def test_declarations_under_review_with_the_platform_off(sc, tmp_path: Path) -> 
     )
     fc = forecast(off, state, hours=2, n=1)
     assert fc.declared_used == 2
+
+
+def test_the_figure_starts_from_the_recent_past(tmp_path: Path) -> None:
+    out = tmp_path / "snap"
+    ok = bordersim(
+        "run",
+        str(BASELINE),
+        "--set",
+        "run.days=3",
+        "--set",
+        "run.warmup_days=1",
+        "-n",
+        "1",
+        "--plots",
+        "none",
+        "-q",
+        "--snapshot",
+        "2025-09-02 16:00",
+        "-o",
+        str(out),
+    )
+    assert ok.returncode == 0, ok.stderr
+    recent = pd.read_csv(out / "recent.csv")
+    assert len(recent) == 4 * 2 * 25  # 24 hours before and the hour itself, per gate and direction
+    sc = load_scenario(BASELINE).with_changes({"run.days": 3, "run.warmup_days": 1})
+    state = read_state(sc, out / "state.csv", out / "declared.csv")
+    from sim.world.state_files import read_recent
+
+    past = read_recent(sc, out / "recent.csv", state.at_min)
+    fc = forecast(sc, state, hours=4, n=2)
+    fig = forecast_figure(fc, "huu_nghi", recent=past)
+    ax = fig.axes[0]
+    assert ax.get_xlim() == (-24.0, 4.0)
+    line = next(x for x in ax.lines if x.get_color() == "black")
+    mine = past[(past["gate"] == "huu_nghi") & (past["direction"] == "export")].sort_values("hours")
+    assert np.array_equal(line.get_xdata(), mine["hours"].to_numpy())
+    assert np.array_equal(line.get_ydata(), mine["held"].to_numpy())
+    # At as_of the recent past and the forecast's start agree: both count the state.
+    held = held_total(fc)
+    first = held[(held["gate"] == "huu_nghi") & (held["direction"] == "export")]["q50"].iloc[0]
+    assert mine["held"].iloc[-1] == first
+    bad = out / "bad.csv"
+    pd.DataFrame([{"time": "2025-09-03 16:00", "gate": "huu_nghi", "direction": "export", "held": 3}]).to_csv(
+        bad, index=False
+    )
+    done = bordersim(
+        "forecast",
+        str(BASELINE),
+        "--set",
+        "run.days=3",
+        "--set",
+        "run.warmup_days=1",
+        "--state",
+        str(out / "state.csv"),
+        "--recent",
+        str(bad),
+        "-n",
+        "1",
+        "--hours",
+        "1",
+        "-o",
+        str(tmp_path / "o"),
+    )
+    assert done.returncode == 2
+    assert "row 1, column time" in done.stderr
+
+
+def test_the_forecast_is_the_same_on_one_or_two_worker_processes(sc, tmp_path: Path) -> None:
+    state = read_state(sc, *write(tmp_path, STATE, DECLARED))
+    one = forecast(sc, state, hours=3, n=4, seed=9, jobs=1).table
+    two = forecast(sc, state, hours=3, n=4, seed=9, jobs=2).table
+    pd.testing.assert_frame_equal(one, two)

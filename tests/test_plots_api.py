@@ -338,6 +338,12 @@ def test_public_api() -> None:
         "load_ensemble",
         "across_ensemble",
         "history_match_scenario",
+        "Forecast",
+        "forecast",
+        "snapshot_state",
+        "continue_snapshot",
+        "read_state",
+        "backtest",
     }
     for name in sim.__all__:
         assert hasattr(sim, name)

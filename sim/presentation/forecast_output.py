@@ -36,9 +36,10 @@ def assumption_text(assumption: tuple[str, dict[str, Any]], lang: str = "en") ->
     return tr(f"forecast.assume.{key}", lang, **fields)
 
 
-def forecast_figure(fc: Forecast, gate: str, lang: str = "en") -> Any:
+def forecast_figure(fc: Forecast, gate: str, lang: str = "en", recent: pd.DataFrame | None = None) -> Any:
     """Trucks held at *gate* hour by hour, one panel per direction: the median and the 50% and 90%
-    bands over replications; the x axis is hours after the state's time."""
+    bands over replications; the x axis is hours after the state's time. With *recent* (see
+    :func:`sim.world.state_files.read_recent`) the held counts before it come first, in black."""
     import matplotlib.pyplot as plt
 
     rows = held_total(fc)
@@ -54,9 +55,16 @@ def forecast_figure(fc: Forecast, gate: str, lang: str = "en") -> Any:
             hours, mine["q25"], mine["q75"], alpha=0.35, label=tr("forecast.band", lang, low=25, high=75)
         )
         ax.plot(hours, mine["q50"], label=tr("forecast.median", lang))
+        start = 0.0
+        if recent is not None:
+            past = recent[(recent["gate"] == gate) & (recent["direction"] == direction)].sort_values("hours")
+            if len(past):
+                ax.plot(past["hours"], past["held"], color="black", label=tr("forecast.recent", lang))
+                start = min(float(past["hours"].min()), 0.0)
+        ax.axvline(0, color="0.5", linewidth=0.8)
         ax.set_title(tr(direction, lang))
         ax.set_xlabel(f"h ({fc.as_of} = 0)")
-        ax.set_xlim(0, fc.hours)
+        ax.set_xlim(start, fc.hours)
         ax.set_ylim(bottom=0)
         ax.set_ylabel(tr("forecast.held", lang))
     axes[0].legend(loc="upper left", fontsize=8)
@@ -66,7 +74,12 @@ def forecast_figure(fc: Forecast, gate: str, lang: str = "en") -> Any:
 
 
 def write_forecast(
-    fc: Forecast, outdir: str | Path, force: bool = False, lang: str = "en", report: bool = False
+    fc: Forecast,
+    outdir: str | Path,
+    force: bool = False,
+    lang: str = "en",
+    report: bool = False,
+    recent: pd.DataFrame | None = None,
 ) -> Path:
     """Write forecast.csv, started_with.csv, assumptions.txt, forecast.xlsx, a figure per gate and,
     with *report*, the report in *lang*."""
@@ -88,7 +101,7 @@ def write_forecast(
         write_workbook(tmp / "forecast.xlsx", {"forecast": fc.table, "started_with": fc.started_with})
         (tmp / "plots").mkdir()
         for gate in fc.scenario.gates:
-            fig = forecast_figure(fc, gate, lang)
+            fig = forecast_figure(fc, gate, lang, recent)
             fig.savefig(tmp / "plots" / f"forecast_{gate}.png", dpi=100)
             plt.close(fig)
         if report:
@@ -172,47 +185,3 @@ def backtest_markdown(bt: Any, command: str) -> str:
             f"{r.mae_naive_mean:.2f} | {'yes' if r.beats_both else 'no'} |"
         )
     return "\n".join(lines)
-
-
-def forecast_page(folder: Path, lang: str = "en") -> Any:
-    """The report page of a forecast folder: the trucks held at the next evening count as the
-    answer, what it started from, what it assumed; the figures follow."""
-    from sim.presentation.report import Page, _csv, _e, _table, _text
-
-    table = _csv(folder, "forecast.csv")
-    started = _csv(folder, "started_with.csv", rows_needed=False)
-    head = dict(
-        line.split(": ", 1) for line in _text(folder / "assumptions.txt").splitlines() if ": " in line
-    )
-    assumed = [ln[2:] for ln in _text(folder / "assumptions.txt").splitlines() if ln.startswith("- ")]
-    held = table[(table["quantity"] == "held") & (table["place"] == "total")]
-    evening = held[held["time"].astype(str).str.endswith(" " + head.get("held_clock", "20:00"))]
-    first = evening["time"].iloc[0] if len(evening) else None
-    lines = []
-    for r in evening[evening["time"] == first].itertuples():
-        lines.append(
-            tr(
-                "forecast.held_at",
-                lang,
-                gate=r.gate,
-                direction=tr(r.direction, lang),
-                time=first,
-                median=r.q50,
-                q05=r.q05,
-                q95=r.q95,
-                n=int(r.n),
-            )
-        )
-    rows = [
-        [_e(r.gate), _e(tr(r.direction, lang)), _e(tr(f"place.{r.place}", lang)), f"{int(r.trucks):,}"]
-        for r in started.itertuples()
-    ]
-    header = [tr(f"report.{k}", lang) for k in ("gate", "direction", "place")] + [tr("forecast.trucks", lang)]
-    body = f"<h2>{_e(tr('forecast.started_table', lang))}</h2>" + _table(header, rows, num_from=3)
-    body += f"<h2>{_e(tr('forecast.assumed', lang))}</h2><ul>" + "".join(f"<li>{_e(a)}</li>" for a in assumed)
-    body += "</ul>"
-    title = tr("forecast.report", lang, as_of=head.get("as_of", ""), hours=head.get("hours", ""))
-    meta = tr(
-        "forecast.meta", lang, n=head.get("replications", ""), declared=head.get("declarations used", "")
-    )
-    return Page(title, "", "\n".join(lines) if lines else "", meta, body)

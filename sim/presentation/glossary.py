@@ -927,6 +927,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "forecast.hour": ("time", "thời gian"),
     "forecast.band": ("{low:.0f}-{high:.0f}% of replications", "{low:.0f}-{high:.0f}% số lần lặp"),
     "forecast.median": ("median", "trung vị"),
+    "forecast.recent": ("held before (observed)", "số xe đã giữ trước đó (quan sát)"),
     "forecast.heading": (
         "Forecast from {as_of}, {hours} h ahead ({n} replications), written to {out} in {secs:.0f} s",
         "Dự báo từ {as_of}, {hours} giờ tới ({n} lần lặp), ghi vào {out} trong {secs:.0f} giây",

@@ -868,10 +868,46 @@ def optimise_page(folder: Path, lang: str) -> Page:
 
 
 @folder_kind("forecast", "forecast.csv")
-def _forecast_page(folder: Path, lang: str) -> Page:
-    from sim.presentation.forecast_output import forecast_page  # the forecast's own module
-
-    return forecast_page(folder, lang)
+def forecast_page(folder: Path, lang: str) -> Page:
+    """The report page of a forecast folder: the trucks held at the next evening count as the
+    answer, what it started from, what it assumed; the figures follow."""
+    table = _csv(folder, "forecast.csv")
+    started = _csv(folder, "started_with.csv", rows_needed=False)
+    head = dict(
+        line.split(": ", 1) for line in _text(folder / "assumptions.txt").splitlines() if ": " in line
+    )
+    assumed = [ln[2:] for ln in _text(folder / "assumptions.txt").splitlines() if ln.startswith("- ")]
+    held = table[(table["quantity"] == "held") & (table["place"] == "total")]
+    evening = held[held["time"].astype(str).str.endswith(" " + head.get("held_clock", "20:00"))]
+    first = evening["time"].iloc[0] if len(evening) else None
+    lines = []
+    for r in evening[evening["time"] == first].itertuples():
+        lines.append(
+            tr(
+                "forecast.held_at",
+                lang,
+                gate=r.gate,
+                direction=tr(r.direction, lang),
+                time=first,
+                median=r.q50,
+                q05=r.q05,
+                q95=r.q95,
+                n=int(r.n),
+            )
+        )
+    rows = [
+        [_e(r.gate), _e(tr(r.direction, lang)), _e(tr(f"place.{r.place}", lang)), f"{int(r.trucks):,}"]
+        for r in started.itertuples()
+    ]
+    header = [tr(f"report.{k}", lang) for k in ("gate", "direction", "place")] + [tr("forecast.trucks", lang)]
+    body = f"<h2>{_e(tr('forecast.started_table', lang))}</h2>" + _table(header, rows, num_from=3)
+    body += f"<h2>{_e(tr('forecast.assumed', lang))}</h2><ul>" + "".join(f"<li>{_e(a)}</li>" for a in assumed)
+    body += "</ul>"
+    title = tr("forecast.report", lang, as_of=head.get("as_of", ""), hours=head.get("hours", ""))
+    meta = tr(
+        "forecast.meta", lang, n=head.get("replications", ""), declared=head.get("declarations used", "")
+    )
+    return Page(title, "", "\n".join(lines) if lines else "", meta, body)
 
 
 def build_report(folder: str | Path, lang: str = "en") -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,8 @@ from sim.world.model import TURNED_AWAY, Model
 from sim.world.restart import capture
 from sim.world.scenario import Scenario
 from sim.world.schema.names import DIRECTIONS
-from sim.world.state_files import SNAPSHOT_COLUMNS, snapshot_tables, state_from_tables
+from sim.world.snapshots import snapshot_tables
+from sim.world.state_files import SNAPSHOT_COLUMNS, state_from_tables
 
 HORIZONS_H = (1, 3, 6, 12, 24, 48)
 """Hours after the cut at which each quantity is compared."""
@@ -117,6 +119,7 @@ def backtest(
     shock_factor: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     forecast_sets: bool = False,
+    jobs: int = 1,
 ) -> Backtest:
     """Forecast from *cuts* cuts of *truths* truth runs with *n* replications each and compare.
 
@@ -127,7 +130,7 @@ def backtest(
     set is true).
     """
     from sim.experiments.results import Run
-    from sim.studies.forecast import forecast_runs
+    from sim.studies.forecast import forecast_map
 
     truths = max(truths, 1)
     per_truth = math.ceil(cuts / truths)
@@ -179,13 +182,9 @@ def backtest(
                     for j, t in enumerate(truth_scenarios)
                     if j != own
                 ]
-            for run, start in forecast_runs(
-                base, state, hours, n, seed + 1 + done + k, parameter_sets=others
-            ):
-                shift = at - start.at_min
-                vals = series(
-                    run, np.array([t - shift for _, _, t in targets]), start.at_min + hours * MIN_PER_H
-                )
+            measure = partial(_measure, targets=[t for _, _, t in targets], at=at, hours=hours)
+            seed_k = seed + 1 + done + k
+            for vals in forecast_map(base, state, hours, n, measure, seed_k, None, others, jobs):
                 for q, v in vals.items():
                     got.setdefault(q, []).append(v)
             for j, (label, horizon, _) in enumerate(targets):
@@ -225,6 +224,12 @@ def backtest(
     bt = Backtest(sc, done, n, min(truths, math.ceil(cuts / per_truth)), points)
     bt.coverage, bt.skill = _summaries(points)
     return bt
+
+
+def _measure(run: Any, start: Any, targets: list[float], at: float, hours: int) -> dict[str, np.ndarray]:
+    """A forecast replication's quantities at the *targets* (model minutes of the truth's frame)."""
+    shift = at - start.at_min
+    return series(run, np.array(targets) - shift, start.at_min + hours * MIN_PER_H)
 
 
 def _pit(draws: np.ndarray, y: float, rng: np.random.Generator) -> float:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -107,7 +108,8 @@ def snapshot_state(sc: Scenario, when: str, seed: int = 0, exact: bool = False) 
     have seen them. Without *exact* the snapshot-only columns are left out, as in a board's files:
     the forecast then draws what they would have said."""
     from sim.world.restart import capture
-    from sim.world.state_files import SNAPSHOT_COLUMNS, parse_time, snapshot_tables, state_from_tables
+    from sim.world.snapshots import snapshot_tables
+    from sim.world.state_files import SNAPSHOT_COLUMNS, parse_time, state_from_tables
 
     model = Model(sc, replication_seed(seed, 0))
     model.env.run(until=parse_time(sc, when))
@@ -410,29 +412,69 @@ def _known_times(since: float, step: int, r, export: bool) -> dict[str, float]:
     return t
 
 
-def forecast_runs(
+def _replication(task: tuple) -> Any:
+    """One replication of a forecast (in a worker or not): its start, its run, its *measure*."""
+    from sim.experiments.results import Run
+
+    sc, state, hours, child, lateness, measure = task
+    fc, arrivals, draws, start, _ = one_start(sc, state, hours, child, lateness)
+    data = Model(fc, child, arrivals, start=start, draws=draws).run(
+        until_min=start.at_min + hours * MIN_PER_H
+    )
+    return measure(Run(data), start)
+
+
+def forecast_map(
     sc: Scenario,
     state: State,
     hours: int,
     n: int,
+    measure: Callable[[Any, Start], Any],
     seed: int = 0,
     lateness: dict | None = None,
     parameter_sets: list[Scenario] | None = None,
-) -> Iterator[tuple[Any, Start]]:
-    """Each of *n* replications from *state*, run *hours* on: its :class:`~sim.experiments.results.Run`
-    (in the forecast's frame, a scenario cut to the days needed) and the start it ran from.
+    jobs: int = 1,
+) -> list[Any]:
+    """``measure(run, start)`` of each of *n* replications from *state*, run *hours* on, in order:
+    the :class:`~sim.experiments.results.Run` is in the forecast's frame (a scenario cut to the
+    days needed), *start* what it started from. On *jobs* worker processes the results are the
+    same, replication by replication (each has its own seed); *measure* must then be a
+    module-level function (or a partial of one).
 
     With *parameter_sets* (e.g. an ensemble's plausible sets applied to *sc*), replication i runs
     set i mod m: the bands then hold what the model does not know as well as randomness."""
-    from sim.experiments.results import Run
-
-    for i, child in enumerate(np.random.SeedSequence(seed).spawn(n)):
-        own = sc if not parameter_sets else parameter_sets[i % len(parameter_sets)]
-        fc, arrivals, draws, start, _ = one_start(own, state, hours, child, lateness)
-        data = Model(fc, child, arrivals, start=start, draws=draws).run(
-            until_min=start.at_min + hours * MIN_PER_H
+    children = np.random.SeedSequence(seed).spawn(n)
+    tasks = [
+        (
+            sc if not parameter_sets else parameter_sets[i % len(parameter_sets)],
+            state,
+            hours,
+            child,
+            lateness,
+            measure,
         )
-        yield Run(data), start
+        for i, child in enumerate(children)
+    ]
+    if jobs <= 1 or n <= 1:
+        return [_replication(t) for t in tasks]
+    import os
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sim.experiments.replications import _end_with_parent
+
+    workers = min(jobs, n)
+    main = threading.current_thread() is threading.main_thread()
+    with ProcessPoolExecutor(workers, initializer=_end_with_parent, initargs=(os.getpid(), main)) as pool:
+        return list(pool.map(_replication, tasks, chunksize=max(1, n // (4 * workers))))
+
+
+def _forecast_measure(run: Any, start: Start, hours: int, known: int) -> tuple[pd.DataFrame, dict, float]:
+    return (
+        _quantities(run, start.at_min, hours, known),
+        places_of(start, run.data.arrivals, run.data.draws),
+        start.at_min,
+    )
 
 
 def forecast(
@@ -443,17 +485,17 @@ def forecast(
     seed: int = 0,
     lateness: dict | None = None,
     parameter_sets: list[Scenario] | None = None,
+    jobs: int = 1,
 ) -> Forecast:
     """Forecast the next *hours* from *state* with *n* replications: trucks held by place hour
     by hour, and the time a truck arriving at each coming hour spends until it leaves. With
-    *parameter_sets* the replications run those sets in turn (see :func:`forecast_runs`)."""
-    per_rep: list[pd.DataFrame] = []
-    started = None
-    for run, start in forecast_runs(sc, state, hours, n, seed, lateness, parameter_sets):
-        if started is None:
-            started = places_of(start, run.data.arrivals, run.data.draws)
-        per_rep.append(_quantities(run, start.at_min, hours, len(state.trucks)))
-    shift = state.at_min - start.at_min
+    *parameter_sets* the replications run those sets in turn, on *jobs* worker processes (see
+    :func:`forecast_map`)."""
+    measure = partial(_forecast_measure, hours=hours, known=len(state.trucks))
+    results = forecast_map(sc, state, hours, n, measure, seed, lateness, parameter_sets, jobs)
+    per_rep = [r[0] for r in results]
+    started, start_min = results[0][1], results[0][2]
+    shift = state.at_min - start_min
     table = _bands(pd.concat(per_rep, keys=range(n), names=["rep"]).reset_index(level=0), n)
     table.insert(0, "time", [clock_text(sc, float(m) + shift) for m in table.pop("minute")])
     gates = list(sc.gates)

@@ -4,6 +4,7 @@ did next (coverage of the bands, skill against two naive forecasts)."""
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import time
@@ -67,6 +68,7 @@ def command(args: argparse.Namespace) -> int:
         args.shock,
         progress,
         forecast_sets=args.forecast_ensemble,
+        jobs=args.jobs or os.cpu_count() or 1,
     )
     if not args.quiet and sys.stderr.isatty():
         print(file=sys.stderr)
@@ -155,6 +157,7 @@ def add_parser(sub: Any) -> None:
         "as forecast --ensemble does",
     )
     arguments.add_seed(p)
+    arguments.add_jobs(p)
     add_output_args(p, "results/<name>_backtest")
     p.add_argument(
         "--readme", metavar="FILE", help="also write the tables between the --block markers of FILE"

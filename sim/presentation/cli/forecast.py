@@ -5,6 +5,7 @@ from a simulated run."""
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,11 @@ def command(args: argparse.Namespace) -> int:
 
     sc = scenario_from(args.file, args.set)
     state = read_state(sc, args.state, args.declared, args.at)
+    recent = None
+    if args.recent:
+        from sim.world.state_files import read_recent
+
+        recent = read_recent(sc, args.recent, state.at_min)
     started = time.perf_counter()
     outdir = output_folder(args, f"{sc.name}_forecast")
     lateness = None
@@ -50,9 +56,10 @@ def command(args: argparse.Namespace) -> int:
         seed=args.seed,
         lateness=lateness,
         parameter_sets=sets,
+        jobs=args.jobs or os.cpu_count() or 1,
     )
     with claimed(outdir, args.force):
-        write_forecast(fc, outdir, force=args.force, lang=args.lang, report=args.report)
+        write_forecast(fc, outdir, force=args.force, lang=args.lang, report=args.report, recent=recent)
     if not args.quiet:
         print_forecast(fc, Path(outdir), time.perf_counter() - started, args.lang)
     return 0
@@ -139,6 +146,12 @@ def add_parser(sub: Any) -> None:
         help=f"hours ahead, 1 to {MAX_FORECAST_HOURS} (default 48)",
     )
     p.add_argument(
+        "--recent",
+        metavar="FILE",
+        help="CSV of trucks held before as_of (time, gate, direction, held; run --snapshot writes "
+        "recent.csv): each gate's figure starts from it",
+    )
+    p.add_argument(
         "--lateness",
         metavar="FILE",
         help="how late declared trucks come and how many never do (bordersim fit-declarations -o FILE); "
@@ -159,6 +172,7 @@ def add_parser(sub: Any) -> None:
     )
     arguments.add_replications(p, 100)
     arguments.add_seed(p)
+    arguments.add_jobs(p)
     add_output_args(p, "results/<name>_forecast")
     p.add_argument(
         "--lang", choices=["en", "vi"], default="en", help="language of the summary and the figures: en or vi"

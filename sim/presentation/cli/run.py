@@ -62,12 +62,39 @@ def snapshot_of(sc: Any, at_min: float, seed: int) -> dict[str, Any]:
     from sim.experiments.replications import replication_seed
     from sim.world.model import Model
     from sim.world.restart import capture
-    from sim.world.state_files import past_declarations, snapshot_tables
+    from sim.world.snapshots import past_declarations, snapshot_tables
 
     model = Model(sc, replication_seed(seed, 0))
     model.env.run(until=at_min)
     state, declared = snapshot_tables(model, capture(model), seed, 0)
-    return {"state": state, "declared": declared, "past_declarations": past_declarations(model)}
+    return {
+        "state": state,
+        "declared": declared,
+        "past_declarations": past_declarations(model),
+        "recent": recent_held(model),
+    }
+
+
+def recent_held(model: Any, hours: int = 24) -> Any:
+    """Trucks held (the scenario's held places) by gate and direction, hour by hour over the
+    *hours* before the paused *model*'s clock: the recent past a forecast's figure starts from."""
+    import numpy as np
+    import pandas as pd
+
+    from sim.experiments.results import Run
+    from sim.world.model import RunData, kept_draws
+    from sim.world.state_files import clock_text
+
+    sc, now = model.sc, float(model.env.now)
+    data = RunData(
+        sc, None, model.arr, kept_draws(model.draws), model.times, model.outcome, model.sample_min, {}
+    )
+    grid = np.arange(max(now - hours * 60.0, 0.0), now + 1e-9, 60.0)
+    rows = []
+    for (gate, direction), places in Run(data).places_at(grid).items():
+        held = sum(places[p] for p in sc.kpi.held_places)
+        rows += [(clock_text(sc, t), gate, direction, int(h)) for t, h in zip(grid, held, strict=True)]
+    return pd.DataFrame(rows, columns=["time", "gate", "direction", "held"])
 
 
 def command(args: argparse.Namespace) -> int:
@@ -141,10 +168,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--snapshot",
         metavar="TIME",
-        help="also write state.csv, declared.csv and past_declarations.csv: where every truck of "
-        "replication 0 is at TIME ('YYYY-MM-DD HH:MM'), the declarations of those on their way, and the "
-        "declarations due before then, as the platform would have seen them (input for bordersim forecast "
-        "and fit-declarations; the snapshot-only columns continue the run exactly)",
+        help="also write state.csv, declared.csv, past_declarations.csv and recent.csv: where every "
+        "truck of replication 0 is at TIME ('YYYY-MM-DD HH:MM'), the declarations of those on their way "
+        "and of those due before then, and the trucks held hour by hour over the day before, as the "
+        "platform would have seen them (input for bordersim forecast and fit-declarations; the "
+        "snapshot-only columns let sim.continue_snapshot continue the run exactly)",
     )
     add_ensemble_args(p)
     add_lang(p)
