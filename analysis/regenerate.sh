@@ -64,6 +64,7 @@ for step in "${steps[@]}"; do
       # The forecast's backtests (docs/forecasting.md): own truths, the ensemble's, a shock, lead times.
       B="bordersim backtest scenarios/baseline.yaml --force -q --readme docs/forecasting.md"
       timed backtest $B --cuts 30 -n 40 -o results/backtest
+      cp results/backtest/plots/coverage.png docs/forecast_coverage.png
       timed backtest-ensemble $B --cuts 20 -n 20 --ensemble calibration/history/ensemble.parquet \
         --block forecast-backtest-ensemble -o results/backtest_ensemble
       timed backtest-ensemble-forecast $B --cuts 20 -n 20 --ensemble calibration/history/ensemble.parquet \

@@ -327,6 +327,15 @@ def test_the_backtest_sees_a_shock_the_forecast_was_not_told_of(sc) -> None:
         ].iloc[0]
 
     assert held_90(same) >= 2 / 3
+    from sim.presentation.forecast_output import backtest_figure
+
+    fig = backtest_figure(same)
+    for ax, nominal in zip(fig.axes[:2], (0.5, 0.9), strict=True):
+        assert ax.get_ylim() == (0.0, 1.0)
+        rows = same.coverage[same.coverage["nominal"] == nominal]
+        for line in ax.lines[1:]:  # the first is the nominal's dashed line
+            mine = rows[rows["quantity"] == line.get_label()]
+            assert np.array_equal(line.get_ydata(), mine["observed"].to_numpy())
     assert held_90(shocked) == 0.0
 
 
