@@ -368,26 +368,10 @@ def test_fit_declarations_reads_lateness_and_no_shows(sc, tmp_path: Path) -> Non
     assert "row 4, column arrived_at" in out.stderr
 
 
-def test_run_snapshot_writes_the_state_files_and_refuses_a_time_outside_the_run(tmp_path: Path) -> None:
-    out = tmp_path / "snap"
-    ok = bordersim(
-        "run",
-        str(BASELINE),
-        "--set",
-        "run.days=3",
-        "--set",
-        "run.warmup_days=1",
-        "-n",
-        "1",
-        "--plots",
-        "none",
-        "-q",
-        "--snapshot",
-        "2025-09-02 16:00",
-        "-o",
-        str(out),
-    )
-    assert ok.returncode == 0, ok.stderr
+def test_run_snapshot_writes_the_state_files_and_refuses_a_time_outside_the_run(
+    snapshot_folder: Path, tmp_path: Path
+) -> None:
+    out = snapshot_folder
     state = pd.read_csv(out / "state.csv")
     declared = pd.read_csv(out / "declared.csv")
     assert len(state) > 0
@@ -580,26 +564,18 @@ def test_declarations_under_review_with_the_platform_off(sc, tmp_path: Path) -> 
     assert fc.declared_used == 2
 
 
-def test_the_figure_starts_from_the_recent_past(tmp_path: Path) -> None:
-    out = tmp_path / "snap"
-    ok = bordersim(
-        "run",
-        str(BASELINE),
-        "--set",
-        "run.days=3",
-        "--set",
-        "run.warmup_days=1",
-        "-n",
-        "1",
-        "--plots",
-        "none",
-        "-q",
-        "--snapshot",
-        "2025-09-02 16:00",
-        "-o",
-        str(out),
-    )
+@pytest.fixture(scope="module")
+def snapshot_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The results of ``bordersim run --snapshot`` on a 3-day baseline, shared by the tests."""
+    out = tmp_path_factory.mktemp("snapshot") / "snap"
+    args = ["run", str(BASELINE), "--set", "run.days=3", "--set", "run.warmup_days=1", "-n", "1"]
+    ok = bordersim(*args, "--plots", "none", "-q", "--snapshot", "2025-09-02 16:00", "-o", str(out))
     assert ok.returncode == 0, ok.stderr
+    return out
+
+
+def test_the_figure_starts_from_the_recent_past(snapshot_folder: Path, tmp_path: Path) -> None:
+    out = snapshot_folder
     recent = pd.read_csv(out / "recent.csv")
     assert len(recent) == 4 * 2 * 25  # 24 hours before and the hour itself, per gate and direction
     sc = load_scenario(BASELINE).with_changes({"run.days": 3, "run.warmup_days": 1})
@@ -619,7 +595,7 @@ def test_the_figure_starts_from_the_recent_past(tmp_path: Path) -> None:
     held = held_total(fc)
     first = held[(held["gate"] == "huu_nghi") & (held["direction"] == "export")]["q50"].iloc[0]
     assert mine["held"].iloc[-1] == first
-    bad = out / "bad.csv"
+    bad = tmp_path / "bad.csv"
     pd.DataFrame([{"time": "2025-09-03 16:00", "gate": "huu_nghi", "direction": "export", "held": 3}]).to_csv(
         bad, index=False
     )

@@ -203,27 +203,28 @@ def _lateness(n: int, rng: np.random.Generator, lateness: dict | None) -> tuple[
     return pick, rng.random(n) < float(lateness.get("no_show_share", 0.0))
 
 
+PER_TRUCK = (
+    "predeclared",
+    "lead_min",
+    "auto_check_min",
+    "review_min",
+    "returns",
+    "correction_min",
+    "channel",
+    "quarantined",
+    "crossing_mode",
+    "route",
+    "travel_min",
+    "parked",
+)
+"""The fields of :class:`TruckDraws` that hold one value per truck (taken and joined alike)."""
+
+
 def _take(d: TruckDraws, idx: np.ndarray) -> TruckDraws:
     """The draws of trucks *idx* of *d*, numbered 0.. in that order."""
     pos = {int(i): k for k, i in enumerate(idx.tolist())}
     return TruckDraws(
-        **{
-            f: getattr(d, f)[idx]
-            for f in (
-                "predeclared",
-                "lead_min",
-                "auto_check_min",
-                "review_min",
-                "returns",
-                "correction_min",
-                "channel",
-                "quarantined",
-                "crossing_mode",
-                "route",
-                "travel_min",
-                "parked",
-            )
-        },
+        **{f: getattr(d, f)[idx] for f in PER_TRUCK},
         later_visits=[{pos[i]: v for i, v in visits.items() if i in pos} for visits in d.later_visits],
         service_min={s: v[idx] for s, v in d.service_min.items()},
         route_uniforms=None if d.route_uniforms is None else d.route_uniforms[:, idx],
@@ -244,23 +245,7 @@ def _join(a: TruckDraws, b: TruckDraws, n_a: int) -> TruckDraws:
     def cat(x: np.ndarray | None, y: np.ndarray | None, axis: int = 0) -> np.ndarray | None:
         return None if x is None or y is None else np.concatenate([x, y], axis=axis)
 
-    arrays = {
-        f: np.concatenate([getattr(a, f), getattr(b, f)])
-        for f in (
-            "predeclared",
-            "lead_min",
-            "auto_check_min",
-            "review_min",
-            "returns",
-            "correction_min",
-            "channel",
-            "quarantined",
-            "crossing_mode",
-            "route",
-            "travel_min",
-            "parked",
-        )
-    }
+    arrays = {f: np.concatenate([getattr(a, f), getattr(b, f)]) for f in PER_TRUCK}
     return TruckDraws(
         **arrays,
         later_visits=later,

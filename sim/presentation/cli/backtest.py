@@ -21,6 +21,7 @@ from sim.presentation.cli.common import (
     output_folder,
     scenario_from,
 )
+from sim.presentation.cli.ensembles import parameter_sets
 
 MARKER = "forecast-backtest"
 BLOCKS = [
@@ -39,15 +40,8 @@ def command(args: argparse.Namespace) -> int:
     sc = scenario_from(args.file, args.set)
     check_readme(args.readme, args.block)
     truth_scenarios = None
-    if args.ensemble:
-        from sim.studies.ensemble import load_ensemble
-
-        whole = load_ensemble(args.ensemble)
-        whole.ranges.check(sc)
-        drawn = whole.draw(args.truths, args.seed)
-        truth_scenarios = [
-            drawn.ranges.apply(sc, row, name=f"{sc.name}_truth{i}") for i, row in enumerate(drawn.values())
-        ]
+    if args.ensemble:  # the truths' parameter sets, one per truth
+        truth_scenarios = parameter_sets(args.ensemble, sc, args.truths, args.seed, "truth")
     outdir = output_folder(args, f"{sc.name}_backtest")
     started = time.perf_counter()
 

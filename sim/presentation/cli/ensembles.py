@@ -43,14 +43,25 @@ def ensemble_of(args: argparse.Namespace, scenarios: list[Scenario]) -> Any:
     """The ensemble --ensemble names, M sets drawn from it, checked against every scenario; or None."""
     if not getattr(args, "ensemble", None):
         return None
+    return drawn_ensemble(args.ensemble, scenarios, args.ensemble_sets, args.seed)
+
+
+def drawn_ensemble(path: str, scenarios: list[Scenario], m: int, seed: int) -> Any:
+    """*m* sets drawn with *seed* from the ensemble at *path*, checked against every scenario."""
     from sim.studies.ensemble import load_ensemble
 
-    whole = load_ensemble(args.ensemble)
+    whole = load_ensemble(path)
     for sc in scenarios:
         whole.ranges.check(sc)
-    drawn = whole.draw(args.ensemble_sets, args.seed)
+    drawn = whole.draw(m, seed)
     drawn.provenance = {**whole.provenance, "sets_in_file": whole.m}
     return drawn
+
+
+def parameter_sets(path: str, sc: Scenario, m: int, seed: int, label: str = "set") -> list[Scenario]:
+    """*sc* at each of *m* sets drawn from the ensemble at *path* (named ``<name>_<label><i>``)."""
+    drawn = drawn_ensemble(path, [sc], m, seed)
+    return [drawn.ranges.apply(sc, row, name=f"{sc.name}_{label}{i}") for i, row in enumerate(drawn.values())]
 
 
 DEFAULT_ENSEMBLE = Path("calibration/history/ensemble.parquet")

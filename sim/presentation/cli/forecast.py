@@ -13,6 +13,7 @@ from typing import Any
 from sim.experiments.folders import claimed
 from sim.presentation import arguments
 from sim.presentation.cli.common import add_output_args, add_scenario_args, output_folder, scenario_from
+from sim.presentation.cli.ensembles import parameter_sets
 from sim.presentation.glossary import gate_name, tr
 from sim.world.calendar import MIN_PER_H
 
@@ -40,14 +41,7 @@ def command(args: argparse.Namespace) -> int:
         from sim.presentation.cli.fit_declarations import read_lateness
 
         lateness = read_lateness(args.lateness)
-    sets = None
-    if args.ensemble:
-        from sim.studies.ensemble import load_ensemble
-
-        whole = load_ensemble(args.ensemble)
-        whole.ranges.check(sc)
-        drawn = whole.draw(args.ensemble_sets, args.seed)
-        sets = [drawn.ranges.apply(sc, row, name=f"{sc.name}_set{i}") for i, row in enumerate(drawn.values())]
+    sets = parameter_sets(args.ensemble, sc, args.ensemble_sets, args.seed) if args.ensemble else None
     fc = forecast(
         sc,
         state,
