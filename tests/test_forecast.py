@@ -493,6 +493,13 @@ def test_forecast_folder_report_and_workbook_in_both_languages(tmp_path: Path) -
             str(out),
         )
         assert done.returncode == 0, done.stderr
+        if lang == "en":  # what the console says it started from is what the folder holds
+            started = pd.read_csv(out / "started_with.csv")
+            in_area = int(started.loc[~started["place"].isin(["enroute", "outside"]), "trucks"].sum())
+            assert (
+                f"Started from {in_area} trucks in the system and {len(DECLARED)} declarations" in done.stdout
+            )
+            assert in_area == len(STATE)
         html = (out / report).read_text("utf-8")
         assert html.count("<figure>") == 4  # a fan per gate
         assert ("held at 2025-09-10 20:00" if lang == "en" else "đang giữ lúc 2025-09-10 20:00") in html

@@ -933,8 +933,10 @@ TERMS: dict[str, tuple[str, str]] = {
         "Dự báo từ {as_of}, {hours} giờ tới ({n} lần lặp), ghi vào {out} trong {secs:.0f} giây",
     ),
     "forecast.started": (
-        "Started from {trucks} trucks in the system and {declared} declared trucks on their way:",
-        "Bắt đầu từ {trucks} xe trong hệ thống và {declared} xe đã khai báo đang trên đường:",
+        "Started from {trucks} trucks in the system and {declared} declarations of trucks not yet arrived "
+        "(exports and imports; the exports among them are counted below as on the way or outside):",
+        "Bắt đầu từ {trucks} xe trong hệ thống và {declared} tờ khai của xe chưa đến (xuất khẩu và nhập "
+        "khẩu; các xe xuất khẩu trong số đó được đếm dưới đây là đang trên đường hoặc chờ bên ngoài):",
     ),
     "forecast.held_at": (
         "{gate} {direction} held at {time}: {median:.0f} (90% band {q05:.0f}-{q95:.0f}, n = {n})",
