@@ -22,9 +22,11 @@ for the new route from its own uniforms), imports generated on the Chinese side,
 
 Equal times are broken as SimPy breaks them: the heap key is ``(time, priority, sequence)`` with
 priority 0 for a process's first step and 1 for everything else, and every event that has an
-effect is pushed at the point where the model's SimPy code schedules it (a service's end, then
-the truck's resumption at the same time, a call forward, a place freed on the road, an opening,
-a correction, an automatic check). Times are formed by the same float operations as the model
+effect is pushed at the point where the model's SimPy code schedules it (a service's end; for a
+truck that queued, its resumption at the same time, pushed before the lane is handed on; a call
+forward, a place freed on the road, an opening, a correction, an automatic check). A truck that
+found its lane free goes on within the service's end, right after the lane is handed on, as the
+model's truck does on the service's own timeout. Times are formed by the same float operations as the model
 (``now + (t - now)``, ``service / factor``), so departures are compared with ``np.array_equal``
 (NaN equal to NaN: trucks still inside at the horizon), not within a tolerance.
 
@@ -135,7 +137,7 @@ INSIDE, CLEARED, TURNED_AWAY = 0, 1, 2
 URGENT, NORMAL = 0, 1
 
 # What an event does when it is taken from the heap.
-_TRUCK, _FINISH, _CHECKED, _REVIEWED, _RESUBMIT, _FOLLOW, _OPENED, _SOURCE = range(8)
+_TRUCK, _FINISH, _CHECKED, _REVIEWED, _RESUBMIT, _FOLLOW, _OPENED, _SOURCE, _FINISH_QUEUED = range(9)
 
 # Where a truck resumes.
 (
@@ -420,9 +422,9 @@ def run_loop(p: Prepared) -> dict[str, Any]:
     cargos = list(sc.cargo_classes)
 
     # -- lanes -------------------------------------------------------------------------------
-    def start_service(pool: Lanes, i: int) -> None:
+    def start_service(pool: Lanes, i: int, kind: int = _FINISH) -> None:
         pool.busy += 1
-        push(heap, (now + pool.service[i] / pool.factor, NORMAL, next(eid), _FINISH, i, pool))
+        push(heap, (now + pool.service[i] / pool.factor, NORMAL, next(eid), kind, i, pool))
 
     def serve(pool: Lanes, i: int, group: int = 0) -> None:
         nonlocal visits
@@ -444,7 +446,7 @@ def run_loop(p: Prepared) -> dict[str, Any]:
             if best is None:
                 return
             pool.waiting -= 1
-            start_service(pool, pop(best)[2])
+            start_service(pool, pop(best)[2], _FINISH_QUEUED)
 
     def set_state(pool: Lanes, is_open: bool, factor: float, group: int) -> None:
         opens = is_open and not pool.group_open[group]
@@ -633,6 +635,18 @@ def run_loop(p: Prepared) -> dict[str, Any]:
                 approved[i] = True
                 s = _PROCEDURES
 
+    def reviewed(i: int) -> None:
+        k = visit[i]
+        if k < returns[i]:
+            correction = correction_first[i] if k == 0 else later[k - 1][i][2]
+            visit[i] = k + 1
+            push(heap, (now + correction, NORMAL, next(eid), _RESUBMIT, i, None))
+        else:
+            approved[i] = True
+            if waiting_approval[i]:
+                waiting_approval[i] = False
+                push(heap, (now, NORMAL, next(eid), _TRUCK, i, None))
+
     # -- the loop ----------------------------------------------------------------------------
     followers = p.followers
     follow_at = [0] * len(followers)
@@ -681,7 +695,16 @@ def run_loop(p: Prepared) -> dict[str, Any]:
         processed += 1
         if kind == _TRUCK:
             truck(i)
-        elif kind == _FINISH:
+        elif kind == _FINISH:  # a truck that found a lane free goes on once the lane is handed on
+            pool = extra
+            pool.busy -= 1
+            if pool.waiting:
+                start_waiting(pool)
+            if pool.done == _TRUCK:
+                truck(i)
+            else:
+                reviewed(i)
+        elif kind == _FINISH_QUEUED:  # a truck that queued: an event of its own, first
             pool = extra
             pool.busy -= 1
             push(heap, (now, NORMAL, next(eid), pool.done, i, None))
@@ -692,16 +715,7 @@ def run_loop(p: Prepared) -> dict[str, Any]:
             review_service[i] = review_first[i] if k == 0 else later[k - 1][i][1]
             serve(review, i)
         elif kind == _REVIEWED:
-            k = visit[i]
-            if k < returns[i]:
-                correction = correction_first[i] if k == 0 else later[k - 1][i][2]
-                visit[i] = k + 1
-                push(heap, (now + correction, NORMAL, next(eid), _RESUBMIT, i, None))
-            else:
-                approved[i] = True
-                if waiting_approval[i]:
-                    waiting_approval[i] = False
-                    push(heap, (now, NORMAL, next(eid), _TRUCK, i, None))
+            reviewed(i)
         elif kind == _RESUBMIT:
             stats["resubmitted"] += 1
             submit(i)

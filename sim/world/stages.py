@@ -151,35 +151,46 @@ class LanePool(Monitor):
             self._last = now
 
     def serve(self, i: int, group: int = 0) -> simpy.Event:
-        done = simpy.Event(self.env)
+        """Truck *i* asks for a lane of *group*: the event succeeds with *i* when its service ends.
+
+        A truck that finds a lane free gets the service's own timeout back (one event for the
+        visit: whoever waits on it goes on right after the lane is handed to the next truck); a
+        truck that queues gets an event of its own, succeeded when its service ends.
+        """
         queue = self.queues[group]
         self._advance()
         if self.group_open[group] and self.busy < self.lanes and not queue and not self._opening:
-            self._start(i, done)
-        else:
-            rank = 0 if self.priority is None else self.priority[i]
-            heapq.heappush(queue, (rank, next(self._seq), i, done))
-            self.waiting += 1
-            if self.waiting > self._bin_max:
-                self._bin_max = self.waiting
+            return self._start(i)
+        done = simpy.Event(self.env)
+        rank = 0 if self.priority is None else self.priority[i]
+        heapq.heappush(queue, (rank, next(self._seq), i, done))
+        self.waiting += 1
+        if self.waiting > self._bin_max:
+            self._bin_max = self.waiting
         return done
 
-    def _start(self, i: int, done: simpy.Event) -> None:
-        """Start truck *i*'s service now; the caller has brought the areas up to now."""
+    def _start(self, i: int, done: simpy.Event | None = None) -> simpy.Event:
+        """Start truck *i*'s service now (the caller has brought the areas up to now): the
+        timeout that ends it, whose value is *i* (or, for a truck that queued, *i* and its own
+        event *done*, succeeded first when the service ends)."""
         self.busy += 1
         env = self.env
         self.start_log[i] = env.now
         service = float(self.service_min[i]) / self.factor
         self.due[i] = env.now + service
-        env.timeout(service, (i, done)).callbacks.append(self._finish)
+        ends = env.timeout(service, i if done is None else (i, done))
+        ends.callbacks.append(self._finish)
+        return ends
 
     def _finish(self, timeout: simpy.Event) -> None:
-        i, done = timeout.value
+        i = timeout._value
+        if type(i) is tuple:  # a truck that queued: its own event
+            i, done = i
+            done.succeed(i)
         del self.due[i]
         self._advance()
         self.busy -= 1
         self.end_log[i] = self.env.now
-        done.succeed(i)
         self._start_waiting()
 
     def start_at(self, t_min: float) -> None:
@@ -192,12 +203,12 @@ class LanePool(Monitor):
 
     def resume_service(self, i: int, end_min: float, delay: float) -> simpy.Event:
         """Put truck *i* back in service, to end after *delay* (at *end_min*), in a restarted run;
-        the event succeeds with *i* then, as :meth:`serve`'s."""
-        done = simpy.Event(self.env)
+        the event succeeds with *i* then, as :meth:`serve`'s for a truck that found a lane free."""
         self.busy += 1
         self.due[i] = end_min
-        self.env.timeout(delay, (i, done)).callbacks.append(self._finish)
-        return done
+        ends = self.env.timeout(delay, i)
+        ends.callbacks.append(self._finish)
+        return ends
 
     def resume_waiting(self, i: int, group: int = 0) -> simpy.Event:
         """Put truck *i* back in its group's queue, behind those put back before it, in a
