@@ -3,7 +3,8 @@
 
 Replication *i* of an experiment with seed *s* uses ``SeedSequence(s, spawn_key=(i,))`` as the
 root of its named streams, so it is the same wherever and in whatever order it runs, and two
-scenarios given the same seed see the same trucks (common random numbers). Pool workers end with
+scenarios given the same seed see the same trucks (common random numbers); options that would draw
+them alike share one drawing per replication (:mod:`sim.world.shared_draws`). Pool workers end with
 the process that started them, even when it is killed outright, and an interrupted pool stops its
 workers instead of waiting for them.
 """
@@ -35,6 +36,7 @@ from sim.experiments.histograms import time_in_system_histogram
 from sim.experiments.results import GIVE_BACK_MIN_TRUCKS, Run, give_back_free_memory, run
 from sim.experiments.window import Window
 from sim.world.scenario import Scenario
+from sim.world.shared_draws import DrawStore, shared_keys
 
 Task = tuple[int, int]
 """(scenario number, replication index)."""
@@ -74,12 +76,19 @@ def run_replication(
     keep_series: bool = True,
     keep_run: bool = False,
     window: Window | None = None,
+    shared: frozenset[str] = frozenset(),
 ) -> Replication:
     """Simulate replication *index*; keep only what is asked for, so that sweeps stay small.
 
     KPIs and the bottleneck statement are taken over *window* (default: after the warm-up).
+    *shared* are the draw keys other options of the experiment share: those draws are made once
+    per replication in this process and copied (the same numbers as drawing them again).
     """
-    r = run(scenario, seed=replication_seed(seed, index))
+    root = replication_seed(seed, index)
+    arrivals = draws = None
+    if shared:
+        arrivals, draws = _draw_store(shared).get(scenario, root)
+    r = run(scenario, seed=root, arrivals=arrivals, draws=draws)
     queues = None
     if keep_series:
         queues = r.queues[["time_h", "gate", "place", "queue_mean"]].copy()
@@ -101,6 +110,16 @@ def run_replication(
         del r
         give_back_free_memory()  # the tables' scratch arrays, and a run not kept, are gone
     return rep
+
+
+_STORE: list[DrawStore] = []
+
+
+def _draw_store(shared: frozenset[str]) -> DrawStore:
+    """This process's store of shared draws (one per process: pool workers keep their own)."""
+    if not _STORE or _STORE[0].shared != shared:
+        _STORE[:] = [DrawStore(set(shared))]
+    return _STORE[0]
 
 
 _PR_SET_PDEATHSIG = 1
@@ -194,15 +213,21 @@ def run_tasks(
     on_done: Callable[[Task, Replication], None] | None = None,
     done: Mapping[Task, Replication] | None = None,
     window: Window | None = None,
+    share_draws: bool = True,
 ) -> dict[Task, Replication]:
     """Run every (scenario, replication) task not in *done*; full runs are kept for replications
-    below *keep_runs*. Returns every task's replication, those in *done* included.
+    below *keep_runs*. Returns every task's replication, those in *done* included. With
+    *share_draws*, scenarios that draw their trucks alike share each replication's drawing (the
+    same numbers; False draws every run's own, as a check).
 
     Raises :class:`RunInterruptedError` with the finished replications on Ctrl-C or a dead worker.
     """
     finished: dict[Task, Replication] = dict(done or {})
     tasks = [t for t in tasks if t not in finished]
     done = finished
+    shared = frozenset(shared_keys(list(scenarios))) if share_draws and len(scenarios) > 1 else frozenset()
+    if shared:  # replication by replication, so that the options of one share its draws
+        tasks.sort(key=lambda task: (task[1], task[0]))
 
     def finish(task: Task, rep: Replication) -> None:
         # Saved first, then counted: a Ctrl-C during the save must not count a replication as
@@ -213,7 +238,7 @@ def run_tasks(
 
     def args(task: Task) -> tuple[Any, ...]:
         k, i = task
-        return scenarios[k], seed, i, keep_series, i < keep_runs, window
+        return scenarios[k], seed, i, keep_series, i < keep_runs, window, shared
 
     jobs = jobs or os.cpu_count() or 1
     if executor is None and (jobs == 1 or len(tasks) <= 1):

@@ -35,6 +35,7 @@ from sim.world.model import (
     TIME_COLUMNS,
     Model,
     RunData,
+    TruckDraws,
     route_keys,
 )
 from sim.world.scenario import Scenario, route_share
@@ -65,13 +66,15 @@ def run(
     seed: int | np.random.SeedSequence = 0,
     progress: Callable[[int, int], None] | None = None,
     arrivals: Arrivals | None = None,
+    draws: TruckDraws | None = None,
 ) -> Run:
     """Simulate *scenario* once with *seed*; ``progress(day, days)`` is called every day.
 
-    *arrivals* replaces the generated trucks, e.g. to replay observed traffic.
+    *arrivals* replaces the generated trucks, e.g. to replay observed traffic; *draws* (with
+    *arrivals*) the trucks' drawn values, e.g. shared by options (:mod:`sim.world.shared_draws`).
     """
     started = time.perf_counter()
-    data = Model(scenario, seed, arrivals).run(progress)
+    data = Model(scenario, seed, arrivals, draws=draws).run(progress)
     data.wall_s = time.perf_counter() - started  # drawing the trucks and building the model too
     if len(data.arrivals) >= GIVE_BACK_MIN_TRUCKS:
         give_back_free_memory()  # the trucks' processes are gone; their memory need not stay held
