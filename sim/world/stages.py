@@ -191,7 +191,8 @@ class LanePool(Monitor):
         self._advance()
         self.busy -= 1
         self.end_log[i] = self.env.now
-        self._start_waiting()
+        if self.waiting:
+            self._start_waiting()
 
     def start_at(self, t_min: float) -> None:
         """Count areas from *t_min* on, every group closed until its schedule's state at
@@ -241,11 +242,12 @@ class LanePool(Monitor):
         return best
 
     def _start_waiting(self) -> None:
+        # Every caller has brought the areas up to now (an opening's fill, at the instant of the
+        # change, too): the counts change here at that instant.
         while self.busy < self.lanes:
             queue = self._next_queue()
             if queue is None:
                 return
-            self._advance()
             self.waiting -= 1
             _, _, i, done = heapq.heappop(queue)
             self._start(i, done)
