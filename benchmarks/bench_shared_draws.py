@@ -41,17 +41,18 @@ def measure(days: int, n: int, rounds: int, seed: int = 0) -> dict:
     cpu: dict[str, list[float]] = {"shared": [], "fresh": []}
     identical = True
     drawn = served = 0
+    replications.forget_shared_draws = lambda: None  # keep the store after the run, to count
     for _ in range(rounds):
         out = {}
         for mode in ("shared", "fresh"):
-            replications._STORE.clear()  # each round draws anew
+            replications._LOCAL.store = None  # each round draws anew
             started = time.process_time()
             out[mode] = run_tasks(
                 options, tasks, seed, jobs=1, keep_series=False, share_draws=mode == "shared"
             )
             cpu[mode].append(time.process_time() - started)
             if mode == "shared":
-                drawn, served = replications._STORE[0].drawn, replications._STORE[0].served
+                drawn, served = replications._LOCAL.store.drawn, replications._LOCAL.store.served
         for task in tasks:
             a, b = out["shared"][task].kpis, out["fresh"][task].kpis
             identical &= bool(a.equals(b))

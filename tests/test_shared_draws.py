@@ -9,6 +9,7 @@ out a part the draws read.
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ import pytest
 from conftest import BASELINE
 
 import sim.world.shared_draws as shared_draws
-from sim import load_scenario
+from sim import load_scenario, validate_scenario
 from sim.experiments import replications
 from sim.experiments.replications import replication_seed, run_tasks
 from sim.world.demand import generate_arrivals
@@ -152,16 +153,21 @@ def _options() -> list:
         _scenario(FREE["more gate-control lanes"]),
         _scenario(READ["service time"]),
         _scenario(FREE["a closure and a slowdown"]),
+        _scenario(READ["route choice"]),
     ]
 
 
-def test_an_experiment_with_shared_draws_gives_the_numbers_of_fresh_draws() -> None:
+def test_an_experiment_with_shared_draws_gives_the_numbers_of_fresh_draws(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     options = _options()
-    assert len(shared_keys(options)) == 1  # three options share, the slower service draws its own
+    assert len(shared_keys(options)) == 1  # three options share; the slower service and route choice do not
     tasks = [(k, i) for k in range(len(options)) for i in range(2)]
+    monkeypatch.setattr(replications._LOCAL, "store", None, raising=False)
+    monkeypatch.setattr(replications, "forget_shared_draws", lambda: None)  # to count after the run
     shared = run_tasks(options, tasks, seed=11, jobs=1, keep_series=False)
-    store = replications._STORE[0]
-    assert (store.drawn, store.served) == (4, 8)  # per replication: the shared key once, the slower option
+    store = replications._LOCAL.store
+    assert (store.drawn, store.served) == (6, 10)  # per replication: the shared key once, two of their own
     fresh = run_tasks(options, tasks, seed=11, jobs=1, keep_series=False, share_draws=False)
     for task in tasks:
         pd.testing.assert_series_equal(shared[task].kpis, fresh[task].kpis, check_exact=True)
@@ -177,3 +183,33 @@ def test_the_check_fails_when_the_key_leaves_out_a_read_part(monkeypatch: pytest
     store.get(base, root)
     with pytest.raises(AssertionError, match="review_min differ"):
         assert_same_draws(store.get(changed, root), _fresh(changed, root))
+
+
+def test_the_order_of_gates_and_cargo_classes_is_part_of_the_key() -> None:
+    """The order numbers gates and cargo classes and orders the draws: reordered, not shared."""
+    sc = _scenario()
+    data = sc.model_dump(mode="json", by_alias=True)
+    data["gates"] = dict(reversed(list(data["gates"].items())))
+    reordered = validate_scenario(data, "reordered")
+    assert draws_key(reordered) != draws_key(sc)
+    assert arrivals_key(reordered) != arrivals_key(sc)
+    data = sc.model_dump(mode="json", by_alias=True)
+    data["cargo_classes"] = dict(reversed(list(data["cargo_classes"].items())))
+    assert draws_key(validate_scenario(data, "reordered")) != draws_key(sc)
+
+
+def test_the_store_is_each_threads_own() -> None:
+    """Threads of one worker (a Dask worker's) keep their own store: no replication reads another's."""
+    sc = _scenario()
+    got: dict[int, tuple] = {}
+
+    def draw(index: int) -> None:
+        got[index] = replications._draw_store(frozenset({draws_key(sc)})).get(sc, replication_seed(5, index))
+
+    workers = [threading.Thread(target=draw, args=(i,)) for i in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    for index, value in got.items():
+        assert_same_draws(value, _fresh(sc, replication_seed(5, index)))

@@ -112,14 +112,21 @@ def run_replication(
     return rep
 
 
-_STORE: list[DrawStore] = []
+_LOCAL = threading.local()
 
 
 def _draw_store(shared: frozenset[str]) -> DrawStore:
-    """This process's store of shared draws (one per process: pool workers keep their own)."""
-    if not _STORE or _STORE[0].shared != shared:
-        _STORE[:] = [DrawStore(set(shared))]
-    return _STORE[0]
+    """This thread's store of shared draws (one per thread: pool workers, and a Dask worker's
+    threads, keep their own, so that no replication reads another's)."""
+    store = getattr(_LOCAL, "store", None)
+    if store is None or store.shared != shared:
+        store = _LOCAL.store = DrawStore(set(shared))
+    return store
+
+
+def forget_shared_draws() -> None:
+    """Let this thread's shared draws go (an experiment's end: they are of its last replication)."""
+    _LOCAL.store = None
 
 
 _PR_SET_PDEATHSIG = 1
@@ -225,7 +232,9 @@ def run_tasks(
     finished: dict[Task, Replication] = dict(done or {})
     tasks = [t for t in tasks if t not in finished]
     done = finished
-    shared = frozenset(shared_keys(list(scenarios))) if share_draws and len(scenarios) > 1 else frozenset()
+    running = sorted({k for k, _ in tasks})
+    share = share_draws and len(running) > 1
+    shared = frozenset(shared_keys([scenarios[k] for k in running])) if share else frozenset()
     if shared:  # replication by replication, so that the options of one share its draws
         tasks.sort(key=lambda task: (task[1], task[0]))
 
@@ -247,6 +256,8 @@ def run_tasks(
                 finish(task, run_replication(*args(task)))
         except KeyboardInterrupt:
             raise RunInterruptedError(done, "interrupted") from None
+        finally:
+            forget_shared_draws()
         return done
     own = executor is None
     if executor is None:

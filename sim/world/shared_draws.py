@@ -12,10 +12,11 @@ for every option after the first, and moves no number: a run given shared draws 
 one that draws its own (``tests/test_shared_draws.py``).
 
 :func:`draws_key` and :func:`arrivals_key` say what the draws read: the scenario with every part
-they never read left out. :class:`DrawStore` keeps the draws of one seed for the keys that more
-than one option shares (so memory holds one replication's draws per shared key, not a cache that
-grows), and gives each run a copy, since a run changes some of its draws (a route redrawn, a
-review's time).
+they never read left out (in the scenario's own order: the order of gates, cargo classes and
+routes numbers them). :class:`DrawStore` keeps the draws of one seed for the keys that more than
+one option shares, and the arrivals of that seed (so memory holds one replication's draws per
+shared key, in each process or thread that runs options, not a cache that grows), and gives each
+run a copy, since a run changes some of its draws (a route redrawn, a review's time).
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ events."""
 
 
 def _digest(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:20]
+    # Keys in their own order, not sorted: the order of gates, cargo classes, routes and flows
+    # numbers them and orders the draws, so two scenarios listing them otherwise draw otherwise.
+    return hashlib.sha256(json.dumps(data, default=str).encode()).hexdigest()[:20]
 
 
 def _drop(mapping: dict, keys: tuple[str, ...]) -> None:
