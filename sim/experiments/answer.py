@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -249,12 +250,30 @@ class EpisodeAnswer:
     """Province-wide stages (the platform's review): peak daily utilisation."""
 
 
+_SERIES: dict[int, dict[tuple[str, str, str], np.ndarray]] = {}
+"""Each day table's figures as arrays by (gate, direction, figure), in day order, by the table's
+id while it lives: split once per table instead of filtering the whole table for every figure an
+answer reads."""
+
+
+def _series(t: pd.DataFrame) -> dict[tuple[str, str, str], np.ndarray]:
+    split = _SERIES.get(id(t))
+    if split is None:
+        ordered = t.sort_values("day", kind="stable")
+        values = ordered["value"].to_numpy(dtype=float)
+        keys = zip(ordered["gate"], ordered["direction"], ordered["figure"], strict=True)
+        rows: dict[tuple[str, str, str], list[int]] = {}
+        for k, key in enumerate(keys):
+            rows.setdefault(key, []).append(k)
+        split = _SERIES[id(t)] = {key: values[at] for key, at in rows.items()}
+        weakref.finalize(t, _SERIES.pop, id(t), None)  # gone with the table
+    return split
+
+
 def _pivot(tables: Sequence[pd.DataFrame], gate: str, direction: str, figure: str) -> np.ndarray:
     """replications x days of one figure (NaN where a replication lacks it)."""
-    rows = []
-    for t in tables:
-        sel = t[(t["gate"] == gate) & (t["direction"] == direction) & (t["figure"] == figure)]
-        rows.append(sel.sort_values("day")["value"].to_numpy(dtype=float))
+    empty = np.zeros(0)
+    rows = [_series(t).get((gate, direction, figure), empty) for t in tables]
     width = max((r.size for r in rows), default=0)
     return np.array([np.pad(r, (0, width - r.size), constant_values=np.nan) for r in rows])
 

@@ -40,6 +40,9 @@ class Experiment:
     seed: int
     replications: list[Replication] = field(default_factory=list)
     window: Window | None = None
+    _answers: tuple[list[Replication], Window | None, list[EpisodeAnswer]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def n(self) -> int:
@@ -180,11 +183,22 @@ class Experiment:
 
     def answers(self) -> list[EpisodeAnswer]:
         """The answer about each episode (or the window), from the replications' day tables
-        (:mod:`sim.experiments.answer`); empty when the replications kept none."""
+        (:mod:`sim.experiments.answer`); empty when the replications kept none. Worked out once
+        for the same replications and window (the console and the folder both say it)."""
+        done = self._answers
+        if (
+            done is not None
+            and done[1] == self.window
+            and len(done[0]) == len(self.replications)
+            and all(a is b for a, b in zip(done[0], self.replications, strict=True))
+        ):
+            return list(done[2])
         tables = [r.days for r in self.replications if r.days is not None]
-        if len(tables) < len(self.replications):
-            return []
-        return episode_answers(self.scenario, tables, self.window)
+        answers = []
+        if len(tables) == len(self.replications):
+            answers = episode_answers(self.scenario, tables, self.window)
+        self._answers = (list(self.replications), self.window, answers)
+        return list(answers)
 
     def suggested_warmup_days(self) -> int:
         """MSER-5 on the daily mean number of trucks at the gates, averaged over replications."""
