@@ -96,7 +96,7 @@ def command(args: argparse.Namespace) -> int:
             precision_kpis=precision_kpis,
             max_n=max(args.max_replications, n),
         )
-        kpis = ensemble_kpis(scenarios[0], precision_kpis)
+        kpis = ensemble_kpis(scenarios[0], precision_kpis) if ensemble is not None else []
         runs, tables = across(args, ensemble, scenarios, comp.experiments, kpis, executor, window)
         write_comparison(
             comp,

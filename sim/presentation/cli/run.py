@@ -131,7 +131,7 @@ def command(args: argparse.Namespace) -> int:
             on_done=on_done,
             window=window,
         )
-        kpis = ensemble_kpis(sc, precision_kpis)
+        kpis = ensemble_kpis(sc, precision_kpis) if ensemble is not None else []  # read only across one
         runs, tables = across(args, ensemble, [sc], [exp], kpis, executor, window, effects=False)
         if snapshot is not None:
             tables = {**(tables or {}), **snapshot_of(sc, snapshot, args.seed)}
