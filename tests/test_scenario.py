@@ -246,3 +246,31 @@ def test_a_variant_without_a_name_is_named_after_its_own_file(tmp_path) -> None:
     assert load_scenario(tmp_path / "named.yaml").name == "my_name"
     assert load_scenario(tmp_path / "deeper.yaml").name == "deeper"
     assert load_scenario(BASELINE).name == "baseline"
+
+
+PEAK = BASELINE.parent / "fruit_harvest_peak.yaml"
+CLOSURE = "  - {kind: closure, name: China closed, start: 2025-10-13 00:00, end: 2025-10-15 00:00}\n"
+
+
+def test_events_of_the_base_left_out_by_an_extending_file_are_warned_of(tmp_path: Path) -> None:
+    """A list is taken whole: a what-if that lists a closure loses its base's harvest peak unless
+    it lists the peak again. The check warns, naming the event left out; a file that lists it
+    again (changed or not), or lists no events, gets no such warning."""
+    from sim.world.checks import scenario_warnings
+
+    alone = tmp_path / "alone.yaml"
+    alone.write_text(f"extends: {PEAK}\nevents:\n{CLOSURE}", "utf-8")
+    notes = [msg for key, msg in scenario_warnings(load_scenario(alone)) if key == "events"]
+    assert len(notes) == 1
+    assert "leaving out 1: demand 'dragon-fruit peak' 2025-10-06..2025-10-26" in notes[0]
+    peak = yaml.safe_load(PEAK.read_text("utf-8"))["events"][0]
+    peak["factor"] = 1.8  # listed again, changed
+    both = tmp_path / "both.yaml"
+    both.write_text(f"extends: {PEAK}\nevents:\n  - {json.dumps(peak, default=str)}\n{CLOSURE}", "utf-8")
+    assert not [k for k, _ in scenario_warnings(load_scenario(both)) if k == "events"]
+    lanes = tmp_path / "lanes.yaml"
+    lanes.write_text(f"extends: {PEAK}\ngates:\n  huu_nghi:\n    customs_docs: {{lanes: 9}}\n", "utf-8")
+    assert not [k for k, _ in scenario_warnings(load_scenario(lanes)) if k == "events"]
+    done = bordersim("check", str(alone))
+    assert done.returncode == 0
+    assert "events: this file's events replace the 1 event of" in done.stderr

@@ -1,7 +1,8 @@
 """Checks on a valid scenario beyond its types: what it would cost to run, and what it may not mean.
 
 :func:`scenario_warnings` lists events that change nothing, because
-they fall outside the run or reach no enabled stage or demand flow.
+they fall outside the run or reach no enabled stage or demand flow, and events of an extended file
+that the scenario's own list leaves out.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def scenario_warnings(sc: Scenario) -> list[tuple[str, str]]:
         if not _event_reaches(sc, ev):
             out.append((f"events.{i}", "reaches no enabled stage or demand flow: it changes nothing"))
     out += _meaningless(sc)
-    return out
+    return sc.inherited_notes + out
 
 
 def _meaningless(sc: Scenario) -> list[tuple[str, str]]:

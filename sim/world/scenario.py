@@ -68,6 +68,7 @@ class Scenario(StrictModel):
     )
 
     _source: str = PrivateAttr(default="<scenario>")
+    _inherited: list[tuple[str, str]] = PrivateAttr(default_factory=list)
 
     @field_validator("name")
     @classmethod
@@ -83,6 +84,12 @@ class Scenario(StrictModel):
     def source(self) -> str:
         """The file the scenario came from, for messages."""
         return self._source
+
+    @property
+    def inherited_notes(self) -> list[tuple[str, str]]:
+        """(key, note) about what its file did to what it extends that is probably not meant
+        (events of the base left out by the file's own list), from :func:`load_scenario`."""
+        return list(self._inherited)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data that :func:`validate_scenario` turns back into the same scenario."""

@@ -109,7 +109,11 @@ class _ChainTooDeepError(ScenarioError):
     """A chain of ``extends`` longer than :data:`MAX_EXTENDS`: said once, not once per file."""
 
 
-def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+Notes = list[tuple[str, str]]
+"""(key, note) pairs about a file's extends chain (see :func:`_dropped_events`)."""
+
+
+def _resolve(path: Path, chain: tuple[Path, ...], notes: Notes | None = None) -> dict[str, Any]:
     source = str(path)
     if path.resolve() in chain:
         raise ScenarioError(source, [("extends", "circular: the file extends itself")])
@@ -145,7 +149,7 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         what = "not a file" if exists else "no such file"
         raise ScenarioError(source, [("extends", f"{what}: {brief(str(parent_path))}")])
     try:
-        base = _resolve(parent_path, (*chain, path.resolve()))
+        base = _resolve(parent_path, (*chain, path.resolve()), notes)
     except _ChainTooDeepError:
         raise
     except ScenarioError as err:
@@ -154,11 +158,50 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     if unknown:
         raise ScenarioError(source, unknown)
     merged = deep_merge(base, data)
+    if notes is not None:
+        notes += _dropped_events(base, data, parent, source if chain else "")
     # A file is named after itself unless it says otherwise: an inherited name would give a
     # variant its base's results folder and labels.
     if "name" not in data:
         merged.pop("name", None)
     return merged
+
+
+def _event_label(ev: Any) -> str:
+    if not isinstance(ev, Mapping):
+        return brief(ev)
+    name = f" {ev['name']!r}" if ev.get("name") else ""
+    return f"{ev.get('kind', '?')}{name} {ev.get('start', '?')}..{ev.get('end', '?')}"
+
+
+def _dropped_events(base: Mapping[str, Any], data: Mapping[str, Any], parent: str, via: str) -> Notes:
+    """A note when *data*'s ``events:`` leaves out events of its *base*: a list is taken whole, so
+    a what-if that lists its own events loses the base's (a harvest peak with a closure added
+    would lose the peak) unless it lists them again. An event listed again, changed or not, by
+    kind, name and dates, is kept."""
+    mine, theirs = data.get("events"), base.get("events")
+    if not isinstance(mine, list) or not isinstance(theirs, list) or not theirs:
+        return []
+
+    def key(ev: Any) -> Any:
+        if not isinstance(ev, Mapping):
+            return repr(ev)
+        return (ev.get("kind"), ev.get("name", ""), str(ev.get("start")), str(ev.get("end")))
+
+    kept = {key(ev) for ev in mine}
+    dropped = [ev for ev in theirs if key(ev) not in kept]
+    if not dropped:
+        return []
+    whose = f"{via}'s events" if via else "this file's events"
+    listed = "; ".join(_event_label(ev) for ev in dropped[:5]) + ("; ..." if len(dropped) > 5 else "")
+    return [
+        (
+            "events",
+            f"{whose} replace the {len(theirs)} event{'s' if len(theirs) > 1 else ''} of {parent} "
+            "(a list is taken whole, not added to), "
+            f"leaving out {len(dropped)}: {listed}; list them in the file too to keep them",
+        )
+    ]
 
 
 def _required(model: type[BaseModel]) -> list[str]:
@@ -217,11 +260,14 @@ def load_scenario(path: str | Path, changes: Mapping[str, Any] | None = None) ->
     source = str(path)
     if not path.exists():
         raise ScenarioError(source, [("", "no such file")])
-    data = _resolve(path, ())
+    notes: Notes = []
+    data = _resolve(path, (), notes)
     data.setdefault("name", path.stem)
     for key, value in (changes or {}).items():
         set_dotted(data, key, value, source)
-    return validate_scenario(data, source)
+    sc = validate_scenario(data, source)
+    sc._inherited = notes
+    return sc
 
 
 def scenario_schema() -> dict[str, Any]:
