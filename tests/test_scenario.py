@@ -274,3 +274,21 @@ def test_events_of_the_base_left_out_by_an_extending_file_are_warned_of(tmp_path
     done = bordersim("check", str(alone))
     assert done.returncode == 0
     assert "events: this file's events replace the 1 event of" in done.stderr
+
+
+def test_a_new_question_does_not_keep_the_bases_translation(tmp_path: Path) -> None:
+    """The Vietnamese question of the file extended is of its own question: a what-if that asks
+    another one (in the file or with --set) and gives no translation has none (reports fall back
+    to the question as written)."""
+    base = load_scenario(PEAK)
+    assert base.question_vi
+    asked = tmp_path / "asked.yaml"
+    asked.write_text(f"extends: {PEAK}\nquestion: what if China closes for two days?\n", "utf-8")
+    assert load_scenario(asked).question_vi == ""
+    assert load_scenario(PEAK, {"question": "another?"}).question_vi == ""
+    translated = tmp_path / "translated.yaml"
+    translated.write_text(f"extends: {PEAK}\nquestion: what if?\nquestion_vi: nếu thì sao?\n", "utf-8")
+    assert load_scenario(translated).question_vi == "nếu thì sao?"
+    kept = tmp_path / "kept.yaml"
+    kept.write_text(f"extends: {PEAK}\ngates:\n  huu_nghi:\n    customs_docs: {{lanes: 9}}\n", "utf-8")
+    assert load_scenario(kept).question_vi == base.question_vi

@@ -164,6 +164,8 @@ def _resolve(path: Path, chain: tuple[Path, ...], notes: Notes | None = None) ->
     # variant its base's results folder and labels.
     if "name" not in data:
         merged.pop("name", None)
+    if "question" in data and "question_vi" not in data:
+        merged.pop("question_vi", None)  # the base's translation is of another question
     return merged
 
 
@@ -265,6 +267,8 @@ def load_scenario(path: str | Path, changes: Mapping[str, Any] | None = None) ->
     data.setdefault("name", path.stem)
     for key, value in (changes or {}).items():
         set_dotted(data, key, value, source)
+    if changes and "question" in changes and "question_vi" not in changes:
+        data.pop("question_vi", None)
     sc = validate_scenario(data, source)
     sc._inherited = notes
     return sc
