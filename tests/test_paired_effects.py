@@ -16,7 +16,7 @@ from scipy import stats
 from sim.experiments.designs import compare, replicate, sweep
 from sim.experiments.experiment import precision_met
 from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT, UNDECIDED, t_half_width
-from sim.presentation.glossary import effect_row_text, effect_text
+from sim.presentation.glossary import effect_clause, effect_row_text, effect_text
 from sim.presentation.report import answer_compare, build_report, sweep_answer
 
 SERVICE = "gates.g.gate_control.service_min.default.mean"
@@ -128,6 +128,14 @@ def test_a_wide_interval_with_three_replications_is_too_few_to_tell() -> None:
     said = answer_compare(d, base, "two_lanes", "en")
     assert said.startswith("Against textbook, two_lanes changes the mean time in system by -0.")
     assert "no difference the replications can tell apart" not in said
+    # ... and each of the two effects carries its own verdict, a real effect included, so that the
+    # second's is never read as the first's.
+    rows = d.set_index("kpi")
+    for kpi in (TIME, "cleared_per_day_mean"):
+        clause = effect_clause(rows.loc[kpi].to_dict() | {"kpi": kpi})
+        assert clause in said
+        if rows.loc[kpi, "verdict"] == EFFECT:
+            assert clause.endswith(", a real effect")
     vi = answer_compare(d, base, "two_lanes", "vi")
     assert "thay đổi -0," in vi
 

@@ -719,10 +719,11 @@ TERMS: dict[str, tuple[str, str]] = {
         "chưa đủ lần chạy để kết luận (cần khoảng {n} lần)",
     ),
     "effect.undecided_bare": ("too few replications to tell", "chưa đủ lần chạy để kết luận"),
+    "effect.real": ("a real effect", "tác động có thật"),
     "answer.compare_paired": (
-        "Against {base}, {alt} changes the mean time in system by {time} and trucks cleared a day by "
+        "Against {base}, {alt} changes the mean time in system by {time}; and trucks cleared a day by "
         "{cleared}.",
-        "So với {base}, {alt} làm thời gian trung bình trong hệ thống thay đổi {time} và số phương tiện "
+        "So với {base}, {alt} làm thời gian trung bình trong hệ thống thay đổi {time}; và số phương tiện "
         "thông quan mỗi ngày thay đổi {cleared}.",
     ),
     "answer.sweep_paired": (
@@ -1614,18 +1615,26 @@ def effect_text(
     interval lies inside the margin and holds zero, "a real but negligible effect (inside
     ±margin)" when it lies inside the margin and leaves out zero, or by "too few replications to
     tell (about N needed)"."""
+    numbers = effect_numbers(kpi, diff, low, high, lang)
+    words = verdict_words(kpi, diff, verdict, margin, n_needed, lang)
+    return numbers if words is None else f"{numbers}: {words}"
+
+
+def verdict_words(
+    kpi: str, diff: float, verdict: str, margin: float, n_needed: float | None, lang: str = "en"
+) -> str | None:
+    """The verdict of a paired effect in words, None for a real effect (its numbers say it)."""
     from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT
 
-    numbers = effect_numbers(kpi, diff, low, high, lang)
     if diff != diff or verdict == EFFECT:
-        return numbers
+        return None
     if verdict == NO_EFFECT:
-        return f"{numbers}: {tr('effect.no_effect', lang, margin=margin_text(kpi, margin, lang))}"
+        return tr("effect.no_effect", lang, margin=margin_text(kpi, margin, lang))
     if verdict == NEGLIGIBLE:
-        return f"{numbers}: {tr('effect.negligible', lang, margin=margin_text(kpi, margin, lang))}"
+        return tr("effect.negligible", lang, margin=margin_text(kpi, margin, lang))
     if n_needed is not None and n_needed == n_needed:
-        return f"{numbers}: {tr('effect.undecided', lang, n=fmt_number(int(n_needed), ',d', lang))}"
-    return f"{numbers}: {tr('effect.undecided_bare', lang)}"
+        return tr("effect.undecided", lang, n=fmt_number(int(n_needed), ",d", lang))
+    return tr("effect.undecided_bare", lang)
 
 
 def effect_row_text(row: Any, lang: str = "en") -> str:
@@ -1646,3 +1655,16 @@ def effect_row_text(row: Any, lang: str = "en") -> str:
     margin = get("margin")
     margin = math.nan if margin is None or pd.isna(margin) else float(margin)
     return effect_text(str(get("kpi")), float(get("diff_mean")), low, high, verdict, margin, needed, lang)
+
+
+def effect_clause(row: Any, lang: str = "en") -> str:
+    """:func:`effect_row_text` with its verdict after a comma whatever it is ("a real effect"
+    included), for a sentence that gives two effects: each carries its own verdict, so that one
+    said after the second is never read as the first's too."""
+    text = effect_row_text(row, lang)
+    numbers, sep, words = text.partition(": ")
+    get = row.get if hasattr(row, "get") else lambda k, default=None: getattr(row, k, default)
+    diff = float(get("diff_mean"))
+    if not sep:
+        return numbers if diff != diff else f"{numbers}, {tr('effect.real', lang)}"
+    return f"{numbers}, {words}"

@@ -31,6 +31,7 @@ from sim.presentation.answer_text import answer_lines, bottleneck_lines, growth_
 from sim.presentation.glossary import (
     COST_KPIS,
     assumed_rates,
+    effect_clause,
     effect_row_text,
     fmt,
     fmt_number,
@@ -672,8 +673,8 @@ def answer_compare(diffs: pd.DataFrame, base: Scenario, alt: str, lang: str) -> 
             lang,
             base=base.name,
             alt=alt,
-            time=effect_row_text(t.to_dict() | {"kpi": t.name}, lang),
-            cleared=effect_row_text(c.to_dict() | {"kpi": c.name}, lang),
+            time=effect_clause(t.to_dict() | {"kpi": t.name}, lang),
+            cleared=effect_clause(c.to_dict() | {"kpi": c.name}, lang),
         )
     # A folder written before the verdict was kept: the numbers and whether the interval leaves out 0.
     real = t["diff_ci_low"] > 0 or t["diff_ci_high"] < 0 or c["diff_ci_low"] > 0 or c["diff_ci_high"] < 0
