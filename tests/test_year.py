@@ -151,10 +151,17 @@ def test_a_growing_month_and_a_busy_checkpoint_fail(year) -> None:
 def test_warmup_advice_never_cuts_into_the_first_event() -> None:
     tet = load_scenario(SCENARIOS / "tet_closure.yaml")  # Tet closure from day 20 of the run
     advice = warmup_advice(tet, suggested=25)
-    assert "would cut out the period this scenario studies" in advice
+    # The 7-day warm-up already ends before Tet: the longer suggestion is Tet's own build-up.
+    assert "past the start of the period this scenario studies" in advice
     assert "'Tet (China off)' begins on 2026-02-15, day 20" in advice
-    assert "start the run earlier" in advice
+    assert "start the run earlier" not in advice
+    assert "the 7-day warm-up ends before it, so keep it" in advice
     assert "monthly.csv" in advice
+    late = tet.with_changes({"run.start_date": "2026-02-11"})  # Tet on day 4, inside the warm-up
+    advice = warmup_advice(late, suggested=25)
+    assert "would cut out the period this scenario studies" in advice
+    assert "'Tet (China off)' begins on 2026-02-15, day 4" in advice
+    assert "start the run earlier" in advice
     assert "looks short" in warmup_advice(tet, suggested=12)  # before the event: lengthen it
     assert warmup_advice(tet, suggested=7) is None
     window = ("2026-01-30", "2026-03-01")
