@@ -104,7 +104,7 @@ def test_one_direction_closed_at_the_chinese_checkpoint_shows_by_direction() -> 
     assert both["flag"] == ""  # imports keep the lanes open
     export = row(table, "huu_nghi", "china_check:r1119_1120 (export)")
     assert export["capacity_per_day"] == 0
-    assert export["flag"] == "OVER"
+    assert export["flag"] == "CLOSED"  # demand and no capacity at all over the days
     assert row(table, "huu_nghi", "china_check:r1119_1120 (import)")["flag"] == ""
     plain = episode_load_table(load_scenario(BASELINE), ep.first, ep.last)
     assert "china_check:r1119_1120 (export)" not in set(plain["stage"])
@@ -166,3 +166,24 @@ def test_extended_hours_raise_capacity_on_their_days() -> None:
     assert q["open_h_per_day"] == pytest.approx(24)
     assert q["capacity_per_day"] == pytest.approx(4 * 24 * 3)  # 4 lanes x 24 h x 3 trucks an hour
     assert row(table, "huu_nghi", "customs_docs")["open_h_per_day"] == pytest.approx(16)
+
+
+def test_a_stage_closed_throughout_its_episode_is_said_closed_not_infinitely_busy(tmp_path) -> None:
+    """Demand and no capacity over the whole episode: the table says closed and flags CLOSED, the
+    warning says the trucks wait for it to reopen; no 'inf%'."""
+    path = tmp_path / "shut.yaml"
+    path.write_text(
+        f"extends: {BASELINE}\nevents:\n  - {{kind: closure, name: China closed, start: 2025-10-13 00:00, "
+        "end: 2025-10-15 00:00, stages: [china_check]}\n",
+        "utf-8",
+    )
+    sc = load_scenario(path)
+    table = episode_load_table(sc, dt.date(2025, 10, 13), dt.date(2025, 10, 14))
+    shut = table[table["stage"].str.startswith("china_check")]
+    assert (shut["capacity_per_day"] == 0).all()
+    assert (shut["flag"] == "CLOSED").all()
+    done = bordersim("check", str(path), "--load")
+    assert done.returncode == 0, done.stderr
+    assert "inf" not in done.stdout
+    assert "closed throughout 2025-10-13..2025-10-14" in done.stdout
+    assert "they wait for it to reopen" in done.stdout

@@ -16,7 +16,9 @@ both directions on the same lanes, so it is shown once with both directions' dem
 minutes it is open to either; where the directions' open minutes differ during the episode and
 one direction alone is HIGH or OVER, a row per direction follows (``china_check:ROUTE (export)``):
 that direction's demand against all lanes in its own open minutes, a floor on how busy it is (a
-closure of one direction shows there, not in the checkpoint's row).
+closure of one direction shows there, not in the checkpoint's row). A stage with demand and no
+capacity at all over the episode's days (closed throughout) is flagged CLOSED, its utilisation
+infinite.
 """
 
 from __future__ import annotations
@@ -263,7 +265,7 @@ def _episode_row(
         "capacity_per_day": round(capacity, 1),
         "demand_per_day": round(demand, 1),
         "utilisation": round(util, 3),
-        "flag": "OVER" if util >= 1 else ("HIGH" if util >= HIGH else ""),
+        "flag": "CLOSED" if util == np.inf else ("OVER" if util >= 1 else ("HIGH" if util >= HIGH else "")),
     }
 
 

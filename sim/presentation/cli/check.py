@@ -43,6 +43,8 @@ def _print_load(sc: Scenario, before: Scenario | None = None) -> None:
 
 
 def _pct(u: float | None) -> str:
+    if u == float("inf"):
+        return "closed"  # demand and no capacity over the days
     return f"{u:.0%}" if u is not None and u == u else ""
 
 
@@ -109,6 +111,12 @@ def _print_episode_loads(sc: Scenario, ordinary: Any, before: Scenario | None = 
                 shown[col] = shown[col].map(_pct)
         print(shown.to_string(index=False))
         for r in table[table["flag"] != ""].itertuples():
+            if r.flag == "CLOSED":
+                print(
+                    f"warning: {_stage_words(sc, r.gate, r.stage)} closed throughout {first}..{last} "
+                    f"({r.demand_per_day:.0f} trucks a day and no capacity: they wait for it to reopen)"
+                )
+                continue
             print(
                 f"warning: {_stage_words(sc, r.gate, r.stage)} {r.utilisation:.0%} {r.flag} during "
                 f"{first}..{last} ({r.demand_per_day:.0f} trucks a day against {r.capacity_per_day:.0f})"
