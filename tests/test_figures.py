@@ -307,6 +307,10 @@ def test_comparison_queues_shade_every_event_of_every_scenario_on_dates(harvest_
         assert "demand event: dragon-fruit peak (fruit_harvest_peak)" in ax.get_legend_handles_labels()[1]
     _dates_on_axis(fig, _data_axes(fig)[-1])
     assert _legends_clear(fig) == 2
+    # imports waiting on the Chinese side are not in the import panel, and its title says so
+    export, imports = _data_axes(fig)
+    assert "Chinese side" not in export.get_title()
+    assert "on the Vietnamese side; those held on the Chinese side are not drawn" in imports.get_title()
     plt.close(fig)
 
 

@@ -869,6 +869,10 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "fig.road_yard_park": ("road, yard and park", "trên đường, trong bãi và bãi tập kết"),
     "fig.road_yard": ("road and yard", "trên đường và trong bãi"),
+    "fig.road_yard_vn": (
+        "road and yard on the Vietnamese side; those held on the Chinese side are not drawn",
+        "trên đường và trong bãi phía Việt Nam; xe chờ phía Trung Quốc không được vẽ",
+    ),
     "fig.waiting_title": (
         "{gate}: {direction} trucks waiting ({where})",
         "{gate}: {direction} đang chờ ({where})",

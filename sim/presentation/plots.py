@@ -927,7 +927,9 @@ def comparison_queues(comp: Comparison, gate: str, lang: str = "en") -> Figure:
             series = waiting_series(exp, gate, direction)
             _line(ax, series, exp.scenario.name, to_date, color=next(colours), ls=next(styles))
         park = direction == "export" and sc.gates[gate].park
-        where = tr("fig.road_yard_park" if park else "fig.road_yard", lang)
+        # Imports wait for the Chinese checkpoint on the Chinese side before they reach the road:
+        # the panel says it leaves them out (a closure there empties it while they pile up).
+        where = tr("fig.road_yard_park" if park else f"fig.road_yard{'_vn' * (direction == 'import')}", lang)
         who = tr(direction, lang) if lang == "en" else tr(f"{direction}s", lang)
         ax.set_ylabel(tr("fig.trucks_waiting", lang))
         ax.set_title(tr("fig.waiting_title", lang, gate=label, direction=who, where=where))
