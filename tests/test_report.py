@@ -17,6 +17,7 @@ from conftest import BASELINE, ROOT, bordersim
 
 from sim import load_scenario
 from sim.presentation.glossary import fragments
+from sim.presentation.report import sweep_answer
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -357,6 +358,10 @@ def test_sweep_folders_get_a_report(tmp_path: Path) -> None:
     assert "the binding stage is the " in answer
     assert "n = 2 replications; intervals are 95% Student t intervals over replications." in nodes
     bn = pd.read_csv(out / "bottlenecks.csv")
+    # a lever at Huu Nghi: the binding stage said is Huu Nghi's busiest at the last point
+    last = bn[(bn["label"] == "customs_docs.lanes=8") & (bn["gate"] == "huu_nghi")]
+    top = last.sort_values("utilisation", ascending=False).iloc[0]
+    assert f"at Huu Nghi, {top['utilisation']:.1%} busy" in answer
     assert sorted(set(bn["label"])) == ["customs_docs.lanes=4", "customs_docs.lanes=8"]
 
 
@@ -393,3 +398,34 @@ def test_report_renders_in_headless_chromium(report: Path, tmp_path: Path) -> No
     pixels = mpimg.imread(shot)
     assert pixels.shape[0] >= 2000
     assert pixels[..., :3].std() > 0.05  # text and figures, not a blank page
+
+
+def test_a_sweep_of_a_lever_at_one_gate_names_what_binds_at_that_gate() -> None:
+    """Two lanes more at Tan Thanh: the sentence's binding stage is Tan Thanh's busiest, not the
+    province's busiest (Huu Nghi's Chinese checkpoint), which the lever cannot touch."""
+    key = "gates.tan_thanh.gate_control.lanes"
+    table = pd.DataFrame(
+        {
+            "point": [0, 1],
+            "label": ["lanes=3", "lanes=5"],
+            key: [3, 5],
+            "kpi": ["time_in_system_h_mean"] * 2,
+            "mean": [5.0, 4.0],
+            "ci_low": [4.5, 3.5],
+            "ci_high": [5.5, 4.5],
+            "n": [4, 4],
+        }
+    )
+    bottlenecks = pd.DataFrame(
+        {
+            "point": [1, 1],
+            "gate": ["huu_nghi", "tan_thanh"],
+            "stage": ["china_check:r1116_1117", "customs_docs"],
+            "utilisation": [0.735, 0.626],
+        }
+    )
+    said = sweep_answer(table, bottlenecks, load_scenario(BASELINE), "time_in_system_h_mean", "en")
+    assert "the binding stage is the customs document check at Tan Thanh, 62.6% busy" in said
+    other = table.rename(columns={key: "platform.officers"})  # a lever of no gate: the busiest
+    said = sweep_answer(other, bottlenecks, load_scenario(BASELINE), "time_in_system_h_mean", "en")
+    assert "at Huu Nghi, 73.5% busy" in said
