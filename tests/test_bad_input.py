@@ -134,6 +134,9 @@ def test_a_bad_extends_names_the_referring_file(tmp_path: Path) -> None:
     refused(child, "extends", "must be a file name")
     child.write_text("extends: .\n", encoding="utf-8")
     refused(child, "extends", "not a file")
+    child.write_text("extends: bse.yaml\n", encoding="utf-8")  # misspelt: the file beside it is named
+    refused(child, "extends", "no such file")
+    assert "did you mean 'base.yaml'?" in str(refused(child, "extends", "no such file"))
 
 
 # --- values that cannot be simulated -------------------------------------------------------
@@ -267,12 +270,17 @@ def test_events_that_change_nothing_are_warned_about(tmp_path: Path, capsys) -> 
         "  - {kind: closure, start: 2030-01-01 00:00, end: 2030-01-02 00:00}\n"
         "  - {kind: capacity, start: 2025-10-01 00:00, end: 2025-10-02 00:00, factor: 0.5,"
         " stages: [declaration_counter], gates: [chi_ma]}\n"
-        "  - {kind: closure, start: 2025-10-01 00:00, end: 2025-10-02 00:00, gates: [chi_ma]}\n",
+        "  - {kind: closure, start: 2025-10-01 00:00, end: 2025-10-02 00:00, gates: [chi_ma]}\n"
+        "  - {kind: closure, start: 2025-11-25 00:00, end: 2025-12-10 00:00, gates: [chi_ma]}\n"
+        "  - {kind: closure, start: 2025-11-29 00:00, end: 2025-11-30 00:00, gates: [chi_ma]}\n",
     )
     warnings = dict(scenario_warnings(load_scenario(path)))
     assert "outside the run" in warnings["events.0"]
     assert "reaches no enabled stage" in warnings["events.1"]
     assert "events.2" not in warnings
+    # partly outside: what is simulated is said; one ending at 00:00 after the last day is inside
+    assert "only 2025-11-25..2025-11-29 is simulated" in warnings["events.3"]
+    assert "events.4" not in warnings
     assert cli("check", str(path)) == 0
     err = capsys.readouterr().err
     assert f"warning: {path}: events.0:" in err

@@ -1,7 +1,8 @@
 """Checks on a valid scenario beyond its types: what it would cost to run, and what it may not mean.
 
 :func:`scenario_warnings` lists events that change nothing, because
-they fall outside the run or reach no enabled stage or demand flow, and events of an extended file
+they fall outside the run or reach no enabled stage or demand flow, events partly outside the
+run, and events of an extended file
 that the scenario's own list leaves out.
 """
 
@@ -27,6 +28,17 @@ def scenario_warnings(sc: Scenario) -> list[tuple[str, str]]:
             span = f"{start}..{end} is outside the run ({first}..{last})"
             out.append((f"events.{i}", f"{span}: it changes nothing"))
             continue
+        # A timed event ending at 00:00 ends with the day before (the run's own end is 00:00 too).
+        end_day = (ev.end - dt.timedelta(microseconds=1)).date() if isinstance(ev.end, dt.datetime) else end
+        if start < first or end_day > last:
+            inside = f"{max(start, first)}..{min(end_day, last)}"
+            out.append(
+                (
+                    f"events.{i}",
+                    f"{start}..{end} reaches outside the run ({first}..{last}): only {inside} is "
+                    "simulated (lengthen the run, run.days or run.start_date, to see the rest)",
+                )
+            )
         if not _event_reaches(sc, ev):
             out.append((f"events.{i}", "reaches no enabled stage or demand flow: it changes nothing"))
     out += _meaningless(sc)

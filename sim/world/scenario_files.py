@@ -147,7 +147,8 @@ def _resolve(path: Path, chain: tuple[Path, ...], notes: Notes | None = None) ->
         raise ScenarioError(source, [("extends", f"{err.strerror}: {brief(str(parent_path))}")]) from None
     if not found:
         what = "not a file" if exists else "no such file"
-        raise ScenarioError(source, [("extends", f"{what}: {brief(str(parent_path))}")])
+        hint = _near_files(parent_path)
+        raise ScenarioError(source, [("extends", f"{what}: {brief(str(parent_path))}{hint}")])
     try:
         base = _resolve(parent_path, (*chain, path.resolve()), notes)
     except _ChainTooDeepError:
@@ -167,6 +168,19 @@ def _resolve(path: Path, chain: tuple[Path, ...], notes: Notes | None = None) ->
     if "question" in data and "question_vi" not in data:
         merged.pop("question_vi", None)  # the base's translation is of another question
     return merged
+
+
+def _near_files(path: Path) -> str:
+    """'; did you mean 'baseline.yaml'?' for a scenario file of the same folder whose name is close
+    to *path*'s (a misspelt ``extends:``), or nothing."""
+    import difflib
+
+    try:
+        names = sorted(p.name for p in path.parent.glob("*.y*ml") if p.is_file())
+    except OSError:
+        return ""
+    near = difflib.get_close_matches(path.name, names, n=2, cutoff=0.6)
+    return f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
 
 
 def _event_label(ev: Any) -> str:
