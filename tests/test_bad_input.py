@@ -135,8 +135,13 @@ def test_a_bad_extends_names_the_referring_file(tmp_path: Path) -> None:
     child.write_text("extends: .\n", encoding="utf-8")
     refused(child, "extends", "not a file")
     child.write_text("extends: bse.yaml\n", encoding="utf-8")  # misspelt: the file beside it is named
-    refused(child, "extends", "no such file")
     assert "did you mean 'base.yaml'?" in str(refused(child, "extends", "no such file"))
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "base.yaml").write_text("name: x\n", encoding="utf-8")
+    child.write_text("extends: sub/bse.yaml\n", encoding="utf-8")  # as extends: would name it
+    assert "did you mean 'sub/base.yaml'?" in str(refused(child, "extends", "no such file"))
+    child.write_text("extends: chld.yaml\n", encoding="utf-8")  # never itself: that is a circle
+    assert "did you mean 'child.yaml'" not in str(refused(child, "extends", "no such file"))
 
 
 # --- values that cannot be simulated -------------------------------------------------------
@@ -281,6 +286,11 @@ def test_events_that_change_nothing_are_warned_about(tmp_path: Path, capsys) -> 
     # partly outside: what is simulated is said; one ending at 00:00 after the last day is inside
     assert "only 2025-11-25..2025-11-29 is simulated" in warnings["events.3"]
     assert "events.4" not in warnings
+    # ending at the run's first 00:00: wholly before it, said to change nothing
+    early = load_scenario(path).with_changes(
+        {"events": [{"kind": "closure", "start": "2025-08-31 00:00", "end": "2025-09-01 00:00"}]}
+    )
+    assert "outside the run" in dict(scenario_warnings(early))["events.0"]
     assert cli("check", str(path)) == 0
     err = capsys.readouterr().err
     assert f"warning: {path}: events.0:" in err

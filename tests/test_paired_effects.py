@@ -131,11 +131,15 @@ def test_a_wide_interval_with_three_replications_is_too_few_to_tell() -> None:
     # ... and each of the two effects carries its own verdict, a real effect included, so that the
     # second's is never read as the first's.
     rows = d.set_index("kpi")
-    for kpi in (TIME, "cleared_per_day_mean"):
-        clause = effect_clause(rows.loc[kpi].to_dict() | {"kpi": kpi})
-        assert clause in said
-        if rows.loc[kpi, "verdict"] == EFFECT:
-            assert clause.endswith(", a real effect")
+    assert rows.loc[TIME, "verdict"] == EFFECT  # the case: a real effect first, then another verdict
+    assert rows.loc["cleared_per_day_mean", "verdict"] != EFFECT
+    time_clause = effect_clause(rows.loc[TIME].to_dict() | {"kpi": TIME})
+    assert time_clause.endswith(", a real effect")
+    assert f"by {time_clause}; and trucks cleared a day by " in said
+    cleared = rows.loc["cleared_per_day_mean"].to_dict() | {"kpi": "cleared_per_day_mean"}
+    numbers, _, words = effect_row_text(cleared).partition(": ")
+    assert said.endswith(f"trucks cleared a day by {numbers}, {words}.")
+    assert ", tác động có thật; và số phương tiện" in answer_compare(d, base, "two_lanes", "vi")
     vi = answer_compare(d, base, "two_lanes", "vi")
     assert "thay đổi -0," in vi
 

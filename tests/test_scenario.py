@@ -274,6 +274,16 @@ def test_events_of_the_base_left_out_by_an_extending_file_are_warned_of(tmp_path
     done = bordersim("check", str(alone))
     assert done.returncode == 0
     assert "events: this file's events replace the 1 event of" in done.stderr
+    # times written otherwise are the same times; a --set of the events leaves no note on the file's
+    closed = tmp_path / "closed.yaml"
+    closed.write_text(f"extends: {PEAK}\nevents:\n{CLOSURE}", "utf-8")
+    spelt = tmp_path / "spelt.yaml"
+    again = "  - {kind: closure, name: China closed, start: '2025-10-13T00:00:00', end: 2025-10-15 00:00}\n"
+    spelt.write_text(f"extends: {closed.name}\nevents:\n{again}", "utf-8")
+    assert not [k for k, _ in scenario_warnings(load_scenario(spelt)) if k == "events"]
+    assert not [k for k, _ in scenario_warnings(load_scenario(alone, {"events": []})) if k == "events"]
+    # kept through with_changes of other keys
+    assert load_scenario(alone).with_changes({"run.days": 60}).inherited_notes
 
 
 def test_a_new_question_does_not_keep_the_bases_translation(tmp_path: Path) -> None:

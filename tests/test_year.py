@@ -157,6 +157,8 @@ def test_warmup_advice_never_cuts_into_the_first_event() -> None:
     assert "start the run earlier" not in advice
     assert "the 7-day warm-up ends before it, so keep it" in advice
     assert "monthly.csv" in advice
+    short = tet.with_changes({"run.warmup_days": 3})  # shorter than the baseline's: lengthen it
+    assert "set run.warmup_days to the baseline's 7, which ends before it" in warmup_advice(short, 25)
     late = tet.with_changes({"run.start_date": "2026-02-11"})  # Tet on day 4, inside the warm-up
     advice = warmup_advice(late, suggested=25)
     assert "would cut out the period this scenario studies" in advice

@@ -252,13 +252,18 @@ def warmup_advice(scenario: Scenario, suggested: int, window: Window | None = No
     if event is not None and suggested > event[0]:
         day, name = event
         when = scenario.run.start_date + dt.timedelta(days=day)
-        if day >= max(chosen, BASELINE_WARMUP_DAYS):  # the warm-up already ends before the event
+        if day >= max(chosen, BASELINE_WARMUP_DAYS):  # a baseline's warm-up fits before the event
+            keep = (
+                f"the {chosen}-day warm-up ends before it, so keep it"
+                if chosen >= BASELINE_WARMUP_DAYS
+                else f"set run.warmup_days to the baseline's {BASELINE_WARMUP_DAYS}, which ends before it"
+            )
             return (
                 f"MSER-5 on the trucks at the gates suggests a warm-up of {suggested} days, past the "
                 f"start of the period this scenario studies ({name!r} begins on {when}, day {day}): "
-                f"that is the event's own build-up, not the model filling up; the {chosen}-day "
-                "warm-up ends before it, so keep it; the queues change over the run, so read the "
-                "results month by month (monthly.csv) or over a window (--window)"
+                f"that is the event's own build-up, not the model filling up; {keep}; the queues "
+                "change over the run, so read the results month by month (monthly.csv) or over a "
+                "window (--window)"
             )
         return (
             f"MSER-5 on the trucks at the gates suggests a warm-up of {suggested} days, but that would "

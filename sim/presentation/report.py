@@ -703,7 +703,7 @@ def sweep_answer(
 ) -> str:
     """One sentence on a sweep: how far *kpi* moves over the first lever, the paired effect of
     the last point against the first (from *effects*, ``Sweep.effects()``), and which stage binds
-    (the busiest at the last point; at the lever's gate when the lever is a gate's). Without
+    (the busiest at the last point; at the levers' gate when every lever is one gate's). Without
     *effects* (an older folder) the two points' intervals are set side by side instead."""
     keys = _sweep_keys(table)
     rows = table[table["kpi"] == kpi].sort_values("point")
@@ -718,9 +718,10 @@ def sweep_answer(
     stage = gate = util = tr("na", lang)
     if bottlenecks is not None and len(bottlenecks):
         at = bottlenecks[bottlenecks["point"] == last["point"]].sort_values("utilisation", ascending=False)
-        parts = keys[0].split(".")
-        if len(parts) > 1 and parts[0] == "gates" and parts[1] in set(at["gate"]):
-            at = at[at["gate"] == parts[1]]  # a lever at one gate: what binds there
+        gates = {k.split(".")[1] if k.startswith("gates.") and k.count(".") > 1 else None for k in keys}
+        lever_gate = next(iter(gates)) if len(gates) == 1 else None
+        if lever_gate in set(at["gate"]):
+            at = at[at["gate"] == lever_gate]  # levers at one gate: what binds there
         top = at.iloc[0]
         stage, gate = stage_name(sc, top["gate"], top["stage"], lang), gate_name(sc, top["gate"], lang)
         util = fmt("utilisation_", top["utilisation"], lang)

@@ -17,19 +17,21 @@ from sim.world.schema.names import LANE_STAGES
 
 
 def scenario_warnings(sc: Scenario) -> list[tuple[str, str]]:
-    """Things that are allowed but probably not meant: events outside the run or reaching nothing."""
+    """Things that are allowed but probably not meant: events outside the run or partly outside it,
+    events reaching nothing, and events of an extended file that the scenario's own list leaves out
+    (:attr:`Scenario.inherited_notes`)."""
     first = sc.run.start_date
     last = first + dt.timedelta(days=sc.run.days - 1)
     out: list[tuple[str, str]] = []
     for i, ev in enumerate(sc.events):
         start = ev.start.date() if isinstance(ev.start, dt.datetime) else ev.start
         end = ev.end.date() if isinstance(ev.end, dt.datetime) else ev.end
-        if end < first or start > last:
+        # A timed event ending at 00:00 ends with the day before (the run's own end is 00:00 too).
+        end_day = (ev.end - dt.timedelta(microseconds=1)).date() if isinstance(ev.end, dt.datetime) else end
+        if end_day < first or start > last:
             span = f"{start}..{end} is outside the run ({first}..{last})"
             out.append((f"events.{i}", f"{span}: it changes nothing"))
             continue
-        # A timed event ending at 00:00 ends with the day before (the run's own end is 00:00 too).
-        end_day = (ev.end - dt.timedelta(microseconds=1)).date() if isinstance(ev.end, dt.datetime) else end
         if start < first or end_day > last:
             inside = f"{max(start, first)}..{min(end_day, last)}"
             out.append(

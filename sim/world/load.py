@@ -14,7 +14,7 @@ hours and capacity events change each stage's open minutes and service rate exac
 model's schedule does (:func:`sim.world.calendar.build_schedule`). A Chinese checkpoint serves
 both directions on the same lanes, so it is shown once with both directions' demand against the
 minutes it is open to either; where the directions' open minutes differ during the episode and
-one direction alone is HIGH or OVER, a row per direction follows (``china_check:ROUTE (export)``):
+one direction alone is HIGH, OVER or CLOSED, a row per direction follows (``china_check:ROUTE (export)``):
 that direction's demand against all lanes in its own open minutes, a floor on how busy it is (a
 closure of one direction shows there, not in the checkpoint's row). A stage with demand and no
 capacity at all over the episode's days (closed throughout) is flagged CLOSED, its utilisation

@@ -109,7 +109,10 @@ class Scenario(StrictModel):
             name = derived_name(self.name, changes)
         if name is not None:
             data["name"] = name
-        return validate_scenario(data, self.source)
+        changed = validate_scenario(data, self.source)
+        if not any(key == "events" or key.startswith("events.") for key in changes):
+            changed._inherited = list(self._inherited)  # what its file did still holds
+        return changed
 
     def lookup(self, cargo_map: Mapping[str, Any], cargo: str) -> Any:
         """The entry of a by-cargo mapping for *cargo*, or its default."""

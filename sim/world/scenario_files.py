@@ -147,7 +147,7 @@ def _resolve(path: Path, chain: tuple[Path, ...], notes: Notes | None = None) ->
         raise ScenarioError(source, [("extends", f"{err.strerror}: {brief(str(parent_path))}")]) from None
     if not found:
         what = "not a file" if exists else "no such file"
-        hint = _near_files(parent_path)
+        hint = _near_files(parent_path, Path(parent), path)
         raise ScenarioError(source, [("extends", f"{what}: {brief(str(parent_path))}{hint}")])
     try:
         base = _resolve(parent_path, (*chain, path.resolve()), notes)
@@ -159,8 +159,8 @@ def _resolve(path: Path, chain: tuple[Path, ...], notes: Notes | None = None) ->
     if unknown:
         raise ScenarioError(source, unknown)
     merged = deep_merge(base, data)
-    if notes is not None:
-        notes += _dropped_events(base, data, parent, source if chain else "")
+    if notes is not None and not chain:  # what the file asked for, against all it extends
+        notes += _dropped_events(base, data, parent)
     # A file is named after itself unless it says otherwise: an inherited name would give a
     # variant its base's results folder and labels.
     if "name" not in data:
@@ -170,17 +170,21 @@ def _resolve(path: Path, chain: tuple[Path, ...], notes: Notes | None = None) ->
     return merged
 
 
-def _near_files(path: Path) -> str:
-    """'; did you mean 'baseline.yaml'?' for a scenario file of the same folder whose name is close
-    to *path*'s (a misspelt ``extends:``), or nothing."""
+def _near_files(target: Path, written: Path, referring: Path) -> str:
+    """'; did you mean 'baseline.yaml'?' for scenario files beside *target* whose names are close
+    to its name (a misspelt ``extends:``), written as the ``extends:`` would name them (*written*'s
+    folder kept), the referring file itself left out; or nothing."""
     import difflib
 
     try:
-        names = sorted(p.name for p in path.parent.glob("*.y*ml") if p.is_file())
+        names = sorted(
+            p.name for p in target.parent.glob("*.y*ml") if p.is_file() and p.resolve() != referring.resolve()
+        )
     except OSError:
         return ""
-    near = difflib.get_close_matches(path.name, names, n=2, cutoff=0.6)
-    return f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
+    near = difflib.get_close_matches(target.name, names, n=2, cutoff=0.6)
+    shown = [str(written.parent / n) if written.parent != Path(".") else n for n in near]
+    return f"; did you mean {', '.join(repr(n) for n in shown)}?" if shown else ""
 
 
 def _event_label(ev: Any) -> str:
@@ -190,32 +194,42 @@ def _event_label(ev: Any) -> str:
     return f"{ev.get('kind', '?')}{name} {ev.get('start', '?')}..{ev.get('end', '?')}"
 
 
-def _dropped_events(base: Mapping[str, Any], data: Mapping[str, Any], parent: str, via: str) -> Notes:
-    """A note when *data*'s ``events:`` leaves out events of its *base*: a list is taken whole, so
-    a what-if that lists its own events loses the base's (a harvest peak with a closure added
-    would lose the peak) unless it lists them again. An event listed again, changed or not, by
-    kind, name and dates, is kept."""
+def _dropped_events(base: Mapping[str, Any], data: Mapping[str, Any], parent: str) -> Notes:
+    """A note when *data*'s ``events:`` leaves out events of its *base* (the whole chain it extends,
+    resolved): a list is taken whole, so a what-if that lists its own events loses the base's (a
+    harvest peak with a closure added would lose the peak) unless it lists them again. An event
+    listed again with the same kind, name and days (its other fields changed or not) is kept;
+    two alike in the base need two."""
+    import collections
+
     mine, theirs = data.get("events"), base.get("events")
     if not isinstance(mine, list) or not isinstance(theirs, list) or not theirs:
         return []
 
+    def when(value: Any) -> str:  # 2025-10-13, 2025-10-13 00:00, 2025-10-13T00:00:00 alike
+        return str(value).replace("T", " ")[:16]
+
     def key(ev: Any) -> Any:
         if not isinstance(ev, Mapping):
             return repr(ev)
-        return (ev.get("kind"), ev.get("name", ""), str(ev.get("start")), str(ev.get("end")))
+        return (ev.get("kind"), ev.get("name", ""), when(ev.get("start")), when(ev.get("end")))
 
-    kept = {key(ev) for ev in mine}
-    dropped = [ev for ev in theirs if key(ev) not in kept]
+    kept = collections.Counter(key(ev) for ev in mine)
+    dropped = []
+    for ev in theirs:
+        if kept[key(ev)] > 0:
+            kept[key(ev)] -= 1
+        else:
+            dropped.append(ev)
     if not dropped:
         return []
-    whose = f"{via}'s events" if via else "this file's events"
     listed = "; ".join(_event_label(ev) for ev in dropped[:5]) + ("; ..." if len(dropped) > 5 else "")
     return [
         (
             "events",
-            f"{whose} replace the {len(theirs)} event{'s' if len(theirs) > 1 else ''} of {parent} "
-            "(a list is taken whole, not added to), "
-            f"leaving out {len(dropped)}: {listed}; list them in the file too to keep them",
+            f"this file's events replace the {len(theirs)} event{'s' if len(theirs) > 1 else ''} of "
+            f"{parent} (a list is taken whole, not added to), leaving out {len(dropped)}: {listed}; "
+            "list them in the file too to keep them",
         )
     ]
 
@@ -284,7 +298,8 @@ def load_scenario(path: str | Path, changes: Mapping[str, Any] | None = None) ->
     if changes and "question" in changes and "question_vi" not in changes:
         data.pop("question_vi", None)
     sc = validate_scenario(data, source)
-    sc._inherited = notes
+    if not any(key == "events" or key.startswith("events.") for key in changes or {}):
+        sc._inherited = notes  # a --set of the events says what they are: no note on the file's
     return sc
 
 
