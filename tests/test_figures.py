@@ -18,6 +18,7 @@ import matplotlib.colors as mcolors
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import ROOT, textbook
 from matplotlib.patches import Patch
@@ -233,9 +234,26 @@ def test_daily_cleared_on_dates_from_zero(harvest_exp) -> None:
     interval = next(c for c in ax.containers if c.get_label() == "95% interval")
     lows = [seg[0][1] for seg in interval.lines[2][0].get_segments()]
     assert min(lows) >= 0  # no day's interval reaches below 0 trucks
-    bars = [c for c in ax.containers if c.get_label() != "95% interval"]
-    colours = [mcolors.to_hex(c.patches[0].get_facecolor()) for c in bars]
-    assert len(set(colours)) == len(colours) == len(harvest_exp.scenario.gates)
+    gates = [harvest_exp.scenario.gates[g].label for g in harvest_exp.scenario.gates]
+    bars = {c.get_label(): c for c in ax.collections if c.get_label() in gates}
+    colours = [mcolors.to_hex(c.get_facecolor()[0]) for c in bars.values()]
+    assert len(set(colours)) == len(colours) == len(gates)
+    # the bars stack the day's cleared trucks gate by gate, each day from the last gate's top
+    daily = harvest_exp.daily.groupby(["date", "gate"], observed=True)["cleared"].sum().unstack("gate")
+    daily = daily / harvest_exp.n
+    tops = np.zeros(len(daily))
+    for gate in daily.columns:
+        boxes = [path.vertices for path in bars[harvest_exp.scenario.gates[gate].label].get_paths()]
+        assert len(boxes) == len(daily)
+        lows = np.array([v[:, 1].min() for v in boxes])
+        highs = np.array([v[:, 1].max() for v in boxes])
+        assert np.allclose(lows, tops)
+        tops = tops + daily[gate].to_numpy()
+        assert np.allclose(highs, tops)
+        widths = np.array([np.ptp(v[:, 0]) for v in boxes])
+        assert np.allclose(widths, 0.9)  # a day's bar, a gap between days
+        centres = np.array([v[:, 0].mean() for v in boxes])
+        assert np.allclose(centres, mdates.date2num(pd.DatetimeIndex(daily.index).to_pydatetime()))
     plt.close(fig)
 
 

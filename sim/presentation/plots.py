@@ -521,16 +521,11 @@ def daily_cleared(run: Result, lang: str = "en") -> Figure:
     fig, ax = plt.subplots(figsize=(11, 4.5), constrained_layout=True)
     bottom = np.zeros(len(table))
     colours = _palette()
+    days = mdates.date2num(pd.DatetimeIndex(table.index).to_pydatetime())
     for gate in table.columns:
-        ax.bar(
-            table.index,
-            table[gate],
-            bottom=bottom,
-            width=0.9,
-            label=gate_name(run.scenario, gate, lang),
-            color=next(colours),
-        )
-        bottom += table[gate].to_numpy()
+        height = table[gate].to_numpy(dtype=float)
+        _bars(ax, days, height, bottom, gate_name(run.scenario, gate, lang), next(colours))
+        bottom += height
     if n > 1:
         from sim.experiments.stats import t_half_width
 
@@ -572,6 +567,27 @@ def daily_cleared(run: Result, lang: str = "en") -> Figure:
     ax.set_title(tr("fig.daily_title", lang, name=run.scenario.name, note=_mean_note(run, lang)))
     _legend_outside(ax)
     return in_language(fig, lang)
+
+
+DAY_BAR_WIDTH = 0.9
+"""Width of a day's bar, in days: a gap between days."""
+
+
+def _bars(
+    ax: plt.Axes, x: np.ndarray, height: np.ndarray, bottom: np.ndarray, label: str, color: tuple
+) -> None:
+    """Bars of *height* on *bottom* at *x* (date numbers), as one collection: what ``ax.bar``
+    draws, without an artist and a limits update for every bar (a 90-day run's four gates made
+    360 of them, a fifth of a run's default figures' building)."""
+    from matplotlib.collections import PolyCollection
+
+    left, right = x - DAY_BAR_WIDTH / 2, x + DAY_BAR_WIDTH / 2
+    top = bottom + height
+    verts = np.stack(
+        [np.column_stack(c) for c in ((left, bottom), (left, top), (right, top), (right, bottom))], axis=1
+    )
+    ax.add_collection(PolyCollection(verts, facecolors=color, edgecolors="none", label=label), autolim=True)
+    ax.autoscale_view()
 
 
 def tis_histograms(result: Result) -> tuple[pd.DataFrame, int]:
