@@ -17,7 +17,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from conftest import ROOT
-from matplotlib.patches import Rectangle
 
 import sim
 from sim.presentation import plots
@@ -159,13 +158,19 @@ def test_daily_warmup_shades_whole_days_and_legend_is_off_the_bars(short_run) ->
     spans = [p for p in ax.patches if p.get_label() == "warm-up"]
     assert len(spans) == 1
     left, right = _xs(spans[0])
-    bars = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_label() != "warm-up"]
-    assert bars
-    for bar in bars:
-        a, b = bar.get_x(), bar.get_x() + bar.get_width()
+    # the bars: one collection a gate, a box a day (x from its left to its right edge)
+    gates = {short_run.scenario.gates[g].label for g in short_run.scenario.gates}
+    boxes = [
+        (path.vertices[:, 0].min(), path.vertices[:, 0].max())
+        for c in ax.collections
+        if c.get_label() in gates
+        for path in c.get_paths()
+    ]
+    assert boxes
+    for a, b in boxes:
         assert b <= right or a >= right, "a bar is half in the warm-up shading"
         assert b <= right or a >= left
-    covered = {round(bar.get_x() + bar.get_width() / 2) for bar in bars if bar.get_x() < right}
+    covered = {round((a + b) / 2) for a, b in boxes if a < right}
     start = mdates.date2num(dt.datetime(2025, 9, 1))
     assert covered == {round(start)}  # exactly the one warm-up day
     labels = ax.get_legend_handles_labels()[1]
