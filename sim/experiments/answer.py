@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -250,30 +249,26 @@ class EpisodeAnswer:
     """Province-wide stages (the platform's review): peak daily utilisation."""
 
 
-_SERIES: dict[int, dict[tuple[str, str, str], np.ndarray]] = {}
-"""Each day table's figures as arrays by (gate, direction, figure), in day order, by the table's
-id while it lives: split once per table instead of filtering the whole table for every figure an
-answer reads."""
+Split = dict[tuple[str, str, str], np.ndarray]
+"""One replication's day table as arrays by (gate, direction, figure), in day order."""
 
 
-def _series(t: pd.DataFrame) -> dict[tuple[str, str, str], np.ndarray]:
-    split = _SERIES.get(id(t))
-    if split is None:
-        ordered = t.sort_values("day", kind="stable")
-        values = ordered["value"].to_numpy(dtype=float)
-        keys = zip(ordered["gate"], ordered["direction"], ordered["figure"], strict=True)
-        rows: dict[tuple[str, str, str], list[int]] = {}
-        for k, key in enumerate(keys):
-            rows.setdefault(key, []).append(k)
-        split = _SERIES[id(t)] = {key: values[at] for key, at in rows.items()}
-        weakref.finalize(t, _SERIES.pop, id(t), None)  # gone with the table
-    return split
+def _split(t: pd.DataFrame) -> Split:
+    """*t* split once by gate, direction and figure (instead of filtering the whole table for each
+    of the 500-odd figures an answer reads)."""
+    ordered = t.sort_values("day", kind="stable")
+    values = ordered["value"].to_numpy(dtype=float)
+    keys = zip(ordered["gate"], ordered["direction"], ordered["figure"], strict=True)
+    rows: dict[tuple[str, str, str], list[int]] = {}
+    for k, key in enumerate(keys):
+        rows.setdefault(key, []).append(k)
+    return {key: values[at] for key, at in rows.items()}
 
 
-def _pivot(tables: Sequence[pd.DataFrame], gate: str, direction: str, figure: str) -> np.ndarray:
+def _pivot(tables: Sequence[Split], gate: str, direction: str, figure: str) -> np.ndarray:
     """replications x days of one figure (NaN where a replication lacks it)."""
     empty = np.zeros(0)
-    rows = [_series(t).get((gate, direction, figure), empty) for t in tables]
+    rows = [t.get((gate, direction, figure), empty) for t in tables]
     width = max((r.size for r in rows), default=0)
     return np.array([np.pad(r, (0, width - r.size), constant_values=np.nan) for r in rows])
 
@@ -356,8 +351,9 @@ def episode_answers(
     """
     if not tables:
         return []
+    split = [_split(t) for t in tables]
     start = sc.run.start_date
-    n = len(tables)
+    n = len(split)
     out = []
     fixed = {a.first: a.last for a in like} if like is not None else None
     spans = (
@@ -374,7 +370,7 @@ def episode_answers(
         end_index = (last - start).days
         if kind == "episode":
             for gate, direction in scope:
-                backlog = _pivot(tables, gate, direction, "backlog")
+                backlog = _pivot(split, gate, direction, "backlog")
                 before = backlog[:, max(0, i0 - LEVEL_DAYS) : i0] if i0 > 0 else backlog[:, :1]
                 level = float(np.nanmean(before))
                 day, excess = _recovery(backlog, level, end_index, i0)
@@ -394,7 +390,7 @@ def episode_answers(
             answer.gates.append(
                 _gate_answer(
                     sc,
-                    tables,
+                    split,
                     gate,
                     direction,
                     span,
@@ -405,12 +401,9 @@ def episode_answers(
                 )
             )
         for name in {
-            f.split(":", 1)[1]
-            for t in tables
-            for f in t.loc[t["gate"] == PROVINCE, "figure"]
-            if f.startswith("util:")
+            f.split(":", 1)[1] for t in split for g, _, f in t if g == PROVINCE and f.startswith("util:")
         }:
-            util = _pivot(tables, PROVINCE, "", f"util:{name}")[:, span]
+            util = _pivot(split, PROVINCE, "", f"util:{name}")[:, span]
             answer.province[name] = _figure(np.nanmax(util, axis=1), "share")
         out.append(answer)
     return out
@@ -423,7 +416,7 @@ def _has_traffic(sc: Scenario, gate: str, direction: str) -> bool:
 
 def _gate_answer(
     sc: Scenario,
-    tables: Sequence[pd.DataFrame],
+    tables: Sequence[Split],
     gate: str,
     direction: str,
     span: slice,
