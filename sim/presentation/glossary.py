@@ -1645,6 +1645,13 @@ def effect_row_text(row: Any, lang: str = "en") -> str:
     """:func:`effect_text` of a row of ``Comparison.differences()`` or ``Sweep.effects()`` (or the
     CSV files written from them); a row without a verdict (an older folder) is judged on its
     interval alone: an effect when it leaves out zero, else too few replications."""
+    numbers, words = _effect_parts(row, lang)
+    return numbers if words is None else f"{numbers}: {words}"
+
+
+def _effect_parts(row: Any, lang: str, say_real: bool = False) -> tuple[str, str | None]:
+    """The numbers of a row's effect and its verdict in words (None for a real effect, unless
+    *say_real*)."""
     import pandas as pd
 
     from sim.experiments.stats import EFFECT, UNDECIDED
@@ -1658,17 +1665,16 @@ def effect_row_text(row: Any, lang: str = "en") -> str:
     needed = None if needed is None or pd.isna(needed) else float(needed)
     margin = get("margin")
     margin = math.nan if margin is None or pd.isna(margin) else float(margin)
-    return effect_text(str(get("kpi")), float(get("diff_mean")), low, high, verdict, margin, needed, lang)
+    kpi, diff = str(get("kpi")), float(get("diff_mean"))
+    words = verdict_words(kpi, diff, verdict, margin, needed, lang)
+    if words is None and say_real and diff == diff:
+        words = tr("effect.real", lang)
+    return effect_numbers(kpi, diff, low, high, lang), words
 
 
 def effect_clause(row: Any, lang: str = "en") -> str:
     """:func:`effect_row_text` with its verdict after a comma whatever it is ("a real effect"
     included), for a sentence that gives two effects: each carries its own verdict, so that one
     said after the second is never read as the first's too."""
-    text = effect_row_text(row, lang)
-    numbers, sep, words = text.partition(": ")
-    get = row.get if hasattr(row, "get") else lambda k, default=None: getattr(row, k, default)
-    diff = float(get("diff_mean"))
-    if not sep:
-        return numbers if diff != diff else f"{numbers}, {tr('effect.real', lang)}"
-    return f"{numbers}, {words}"
+    numbers, words = _effect_parts(row, lang, say_real=True)
+    return numbers if words is None else f"{numbers}, {words}"

@@ -183,7 +183,7 @@ class LanePool(Monitor):
         return ends
 
     def _finish(self, timeout: simpy.Event) -> None:
-        i = timeout._value
+        i = timeout.value
         if type(i) is tuple:  # a truck that queued: its own event
             i, done = i
             done.succeed(i)
