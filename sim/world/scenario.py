@@ -100,7 +100,8 @@ class Scenario(StrictModel):
 
         *name* names the copy, so that variants compared side by side are told apart;
         :data:`DERIVED` makes a name from the changes (``baseline_customs_docs.lanes-8``, see
-        :func:`derived_name`). Without it the name stays, unless the changes set ``name``.
+        :func:`derived_name`). Without it the name stays, unless the changes set ``name``. A new
+        ``question`` without its ``question_vi`` drops the old translation (:func:`changes_set`).
         """
         data = self.to_dict()
         for key, value in changes.items():
@@ -109,8 +110,9 @@ class Scenario(StrictModel):
             name = derived_name(self.name, changes)
         if name is not None:
             data["name"] = name
+        events_set = changes_set(data, changes)
         changed = validate_scenario(data, self.source)
-        if not any(key == "events" or key.startswith("events.") for key in changes):
+        if not events_set:
             changed._inherited = list(self._inherited)  # what its file did still holds
         return changed
 
@@ -449,6 +451,17 @@ def validate_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Sc
         raise ScenarioError(source, problems)
     sc._source = source
     return sc
+
+
+def changes_set(data: dict[str, Any], changed: Any) -> bool:
+    """After *changed* keys (a file's own top-level keys, or dotted changes) were applied to
+    *data*: drop the base's Vietnamese question when the question changed without one (it is of
+    another question), and say whether the events were set anew (then what a file left out of
+    its base's events is no longer the point)."""
+    keys = set(changed)
+    if "question" in keys and "question_vi" not in keys:
+        data.pop("question_vi", None)
+    return any(key == "events" or key.startswith("events.") for key in keys)
 
 
 def set_dotted(data: dict[str, Any], key: str, value: Any, source: str) -> None:

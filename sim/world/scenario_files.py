@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from sim.world.scenario import Scenario, deep_merge, set_dotted, validate_scenario
+from sim.world.scenario import Scenario, changes_set, deep_merge, set_dotted, validate_scenario
 from sim.world.schema.gates import Gate, Route
 from sim.world.schema.names import MAX_FILE_BYTES, ScenarioError
 from sim.world.schema.problems import brief, unknown_name
@@ -165,8 +165,7 @@ def _resolve(path: Path, chain: tuple[Path, ...], notes: Notes | None = None) ->
     # variant its base's results folder and labels.
     if "name" not in data:
         merged.pop("name", None)
-    if "question" in data and "question_vi" not in data:
-        merged.pop("question_vi", None)  # the base's translation is of another question
+    changes_set(merged, data)
     return merged
 
 
@@ -187,43 +186,38 @@ def _near_files(target: Path, written: Path, referring: Path) -> str:
     return f"; did you mean {', '.join(repr(n) for n in shown)}?" if shown else ""
 
 
-def _event_label(ev: Any) -> str:
-    if not isinstance(ev, Mapping):
-        return brief(ev)
-    name = f" {ev['name']!r}" if ev.get("name") else ""
-    return f"{ev.get('kind', '?')}{name} {ev.get('start', '?')}..{ev.get('end', '?')}"
-
-
 def _dropped_events(base: Mapping[str, Any], data: Mapping[str, Any], parent: str) -> Notes:
     """A note when *data*'s ``events:`` leaves out events of its *base* (the whole chain it extends,
     resolved): a list is taken whole, so a what-if that lists its own events loses the base's (a
-    harvest peak with a closure added would lose the peak) unless it lists them again. An event
-    listed again with the same kind, name and days (its other fields changed or not) is kept;
-    two alike in the base need two."""
+    harvest peak with a closure added would lose the peak) unless it lists them again. Events
+    are compared as validated (so times written otherwise are the same times): one listed again
+    with the same kind, name, start and end (its other fields changed or not) is kept; two alike
+    in the base need two. Lists that do not validate are left to the scenario's own check."""
     import collections
+
+    from pydantic import TypeAdapter, ValidationError
+
+    from sim.world.event_diff import event_line
+    from sim.world.schema.events import Event
 
     mine, theirs = data.get("events"), base.get("events")
     if not isinstance(mine, list) or not isinstance(theirs, list) or not theirs:
         return []
-
-    def when(value: Any) -> str:  # 2025-10-13, 2025-10-13 00:00, 2025-10-13T00:00:00 alike
-        return str(value).replace("T", " ")[:16]
-
-    def key(ev: Any) -> Any:
-        if not isinstance(ev, Mapping):
-            return repr(ev)
-        return (ev.get("kind"), ev.get("name", ""), when(ev.get("start")), when(ev.get("end")))
-
-    kept = collections.Counter(key(ev) for ev in mine)
+    try:
+        mine, theirs = (TypeAdapter(list[Event]).validate_python(x) for x in (mine, theirs))
+    except ValidationError:
+        return []
+    kept = collections.Counter((ev.kind, ev.name, ev.start, ev.end) for ev in mine)
     dropped = []
     for ev in theirs:
-        if kept[key(ev)] > 0:
-            kept[key(ev)] -= 1
+        key = (ev.kind, ev.name, ev.start, ev.end)
+        if kept[key] > 0:
+            kept[key] -= 1
         else:
             dropped.append(ev)
     if not dropped:
         return []
-    listed = "; ".join(_event_label(ev) for ev in dropped[:5]) + ("; ..." if len(dropped) > 5 else "")
+    listed = "; ".join(event_line(ev) for ev in dropped[:5]) + ("; ..." if len(dropped) > 5 else "")
     return [
         (
             "events",
@@ -295,10 +289,9 @@ def load_scenario(path: str | Path, changes: Mapping[str, Any] | None = None) ->
     data.setdefault("name", path.stem)
     for key, value in (changes or {}).items():
         set_dotted(data, key, value, source)
-    if changes and "question" in changes and "question_vi" not in changes:
-        data.pop("question_vi", None)
+    events_set = changes_set(data, changes or {})
     sc = validate_scenario(data, source)
-    if not any(key == "events" or key.startswith("events.") for key in changes or {}):
+    if not events_set:
         sc._inherited = notes  # a --set of the events says what they are: no note on the file's
     return sc
 
