@@ -1,9 +1,8 @@
 """Checks on a valid scenario beyond its types: what it would cost to run, and what it may not mean.
 
-:func:`scenario_warnings` lists events that change nothing, because
-they fall outside the run or reach no enabled stage or demand flow, events partly outside the
-run, and events of an extended file
-that the scenario's own list leaves out.
+:func:`scenario_warnings` lists events that change nothing, because they fall outside the run or
+reach no enabled stage or demand flow, events partly outside the run, and events of an extended
+file that the scenario's own list leaves out.
 """
 
 from __future__ import annotations
