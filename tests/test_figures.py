@@ -329,6 +329,16 @@ def test_comparison_queues_shade_every_event_of_every_scenario_on_dates(harvest_
     export, imports = _data_axes(fig)
     assert "Chinese side" not in export.get_title()
     assert "on the Vietnamese side; those held on the Chinese side are not drawn" in imports.get_title()
+    # ... and its lines are the road and yard on the Vietnamese side, replication by replication
+    for exp, line in zip(harvest_comp.experiments, _series(imports), strict=True):
+        per_rep = [
+            q[(q["gate"] == "huu_nghi") & q["place"].isin(["road_import", "yard_import"])]
+            .groupby("time_h")["queue_mean"]
+            .sum()
+            .to_numpy()
+            for q in (r.queues for r in exp.replications)
+        ]
+        assert np.allclose(line.get_ydata(), np.mean(per_rep, axis=0), equal_nan=True)
     plt.close(fig)
 
 
