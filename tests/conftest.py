@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib.util
+import io
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import traceback
+import warnings
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -106,10 +112,70 @@ def bordersim_command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "sim.presentation.cli"]
 
 
-def bordersim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``bordersim`` with *args* and capture what it says."""
+def bordersim_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``bordersim`` with *args* in a process of its own and capture what it says."""
     cmd = [*bordersim_command(), *args]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=600, check=False)
+
+
+# The warning filters of a fresh interpreter, read before any test changes them: a command run in
+# this process shows the warnings a process of its own would print.
+_FRESH_FILTERS = list(warnings.filters)
+
+
+def bordersim_in_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``bordersim`` with *args* through the command line's ``main`` in this process, as the
+    installed script does, and capture what it says: its standard output and error, its exit
+    status (argparse's exits included) and, for an exception ``main`` lets through, the traceback
+    a process would print with status 1. The working folder, the signal handlers ``main`` sets,
+    the warning filters and figures left open are put back as they were."""
+    from sim.experiments.replications import forget_shared_draws
+    from sim.presentation.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    here = Path.cwd()
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        err.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+            warnings.catch_warnings(),
+        ):
+            warnings.filters[:] = _FRESH_FILTERS
+            warnings.showwarning = show
+            try:
+                code = main(list(args))
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+                if isinstance(stop.code, str):
+                    err.write(stop.code + "\n")
+            except Exception:  # a process would print it and exit 1
+                traceback.print_exc(file=err)
+                code = 1
+    finally:
+        os.chdir(here)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        forget_shared_draws()
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+    return subprocess.CompletedProcess(["bordersim", *args], code, out.getvalue(), err.getvalue())
+
+
+def bordersim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``bordersim`` with *args* and capture what it says: in this process (what a test of the
+    command's words, files and exit status needs, without a second interpreter's start and imports
+    each time), or in a process of its own when ``BORDERSIM_TEST_PROCESS=1``.
+    ``tests/test_command_line.py`` holds the two to the same output on commands of every kind."""
+    if os.environ.get("BORDERSIM_TEST_PROCESS") == "1":
+        return bordersim_process(*args, cwd=cwd)
+    return bordersim_in_process(*args, cwd=cwd)
 
 
 def load_benchmark(name: str) -> ModuleType:

@@ -2,10 +2,62 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
-from conftest import BASELINE, ROOT, bordersim, bordersim_command
+import pytest
+from conftest import BASELINE, ROOT, bordersim, bordersim_command, bordersim_in_process, bordersim_process
+
+SECONDS = re.compile(r"\d+(\.\d+)? s\b")
+SAME_BOTH_WAYS = {
+    "help": ["--help"],
+    "a subcommand's help": ["compare", "--help"],
+    "a check": ["check", str(BASELINE)],
+    "a check with warnings": ["check", str(BASELINE), "--set", "run.warmup_days=0"],
+    "a short run and its folder": [
+        "run",
+        str(BASELINE),
+        "--set",
+        "run.days=2",
+        "--set",
+        "run.warmup_days=0",
+        "-n",
+        "2",
+        "-o",
+        "out",
+        "--plots",
+        "none",
+    ],
+    "a misspelt key": ["check", str(BASELINE), "--set", "gates.huu_nghi.quarantine.lane=3"],
+    "a file that is not there": ["run", "nowhere.yaml", "-o", "out"],
+    "an argument argparse refuses": ["run", str(BASELINE), "-n", "many"],
+    "no subcommand": [],
+    "a table of KPIs": ["kpis"],
+}
+
+
+@pytest.mark.parametrize("args", SAME_BOTH_WAYS.values(), ids=SAME_BOTH_WAYS.keys())
+def test_the_command_in_this_process_says_what_its_own_process_says(args: list[str], tmp_path: Path) -> None:
+    """The tests call ``bordersim`` through its ``main`` in the test's process (no interpreter to
+    start each time); a command of each kind (help, a check, a run and its files, bad input of
+    each sort, argparse's own refusals) prints the same words, writes the same files and ends with
+    the same status as the installed command in a process of its own."""
+    (tmp_path / "own").mkdir()
+    (tmp_path / "here").mkdir()
+    own = bordersim_process(*args, cwd=tmp_path / "own")
+    here = bordersim_in_process(*args, cwd=tmp_path / "here")
+
+    def said(done: subprocess.CompletedProcess[str]) -> tuple[int, str, str]:
+        return done.returncode, *(SECONDS.sub("<t> s", text) for text in (done.stdout, done.stderr))
+
+    assert said(here) == said(own)  # the same words but for how long it took
+    assert "Traceback" not in own.stderr
+    files = {
+        name: sorted(str(p.relative_to(tmp_path / name)) for p in (tmp_path / name).rglob("*"))
+        for name in ("own", "here")
+    }
+    assert files["here"] == files["own"]
 
 
 def test_help_names_the_four_gates_and_every_option_has_help() -> None:
