@@ -440,7 +440,7 @@ def test_every_stage_and_the_platform_off_still_plots(tmp_path: Path, capsys) ->
     out = tmp_path / "out"
     assert cli("run", str(_file(tmp_path, data, "bare")), "-q", "-o", str(out)) == 0
     assert "Traceback" not in capsys.readouterr().err
-    assert (out / "plots" / "queues_g.png").exists()
+    assert (out / "plots" / "overview.png").exists()
     summary = pd.read_csv(out / "summary.csv", index_col="kpi")
     assert summary.loc["cleared_per_day_mean", "mean"] > 200  # nothing holds the trucks up
 

@@ -158,13 +158,13 @@ def test_plots_chooses_the_figures_a_run_draws(tmp_path: Path) -> None:
         return {p.stem for p in (out / "plots").glob("*.png")}
 
     gates = ("huu_nghi", "tan_thanh", "chi_ma", "coc_nam")
-    assert stems([], "default") == {*(f"queues_{g}" for g in gates), "daily_cleared", "time_in_system"}
+    assert stems([], "default") == {"overview", "daily_cleared", "time_in_system"}
     assert stems(["--plots", "hourly,queues_huu_nghi"], "list") == {
         *(f"hourly_{g}" for g in gates),
         "queues_huu_nghi",
     }
     assert stems(["--plots", "none"], "none") == set()
-    assert len(stems(["--plots", "all"], "all")) == 18
+    assert len(stems(["--plots", "all"], "all")) == 19
 
 
 def test_plots_names_a_figure_that_is_not_one() -> None:

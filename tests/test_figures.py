@@ -138,6 +138,65 @@ def test_queue_figure_dates_extents_shading_and_colours(harvest_exp) -> None:
     plt.close(fig)
 
 
+def test_overview_draws_every_gates_road_yard_and_park_as_the_queue_table_has_them(harvest_exp) -> None:
+    """A panel a gate in the scenario's order; each line is the queue table's series of its place
+    (hourly means over the replications) on the run's dates; a place keeps its colour at every gate
+    and no two places share one; the peak and the warm-up shaded at every gate."""
+    sc = harvest_exp.scenario
+    fig = plots.queues_overview(harvest_exp)
+    axes = _data_axes(fig)
+    assert [ax.get_title() for ax in axes] == [plots.gate_name(sc, g) for g in sc.gates]
+    table = harvest_exp.queue_summary()
+    colour_of: dict[str, str] = {}
+    for ax, gate in zip(axes, sc.gates, strict=True):
+        q = table[table["gate"] == gate]
+        expected = {
+            plots.figure_place(sc, gate, place): q[q["place"] == place]
+            for place in plots.OVERVIEW_PLACES
+            if (q["place"] == place).any() and q.loc[q["place"] == place, "queue_mean"].max() > 0
+        }
+        series = {line.get_label(): line for line in _series(ax)}
+        assert set(series) == set(expected), gate
+        for label, line in series.items():
+            s = expected[label]
+            assert np.allclose(line.get_xdata(), _num(START) + s["time_h"].to_numpy() / 24)
+            assert np.array_equal(line.get_ydata(), s["queue_mean"].to_numpy())
+            colour = mcolors.to_hex(line.get_color())
+            assert colour_of.setdefault(label, colour) == colour, (gate, label)
+            assert not _is_grey(colour)
+        assert len({mcolors.to_hex(line.get_color()) for line in series.values()}) == len(series)
+        assert ax.get_xlim() == (_num(START), _num(START) + DAYS)
+        assert ax.get_ylim()[0] == 0
+        assert _spans(ax, "demand event: dragon-fruit peak") == [(_num(PEAK[0]), _num(PEAK[1]) + 1)]
+        assert _spans(ax, "warm-up") == [(_num(START), _num(START) + WARMUP_DAYS)]
+    assert "yard export" in colour_of
+    assert _legends_clear(fig) == len(axes)
+    plt.close(fig)
+
+
+def test_overview_says_which_gate_had_nothing_waiting(harvest) -> None:
+    """A gate no truck comes to keeps its panel, with no line and a title that says why."""
+    quiet = harvest.with_changes(
+        {
+            "run.days": 6,
+            "run.warmup_days": 1,
+            **{
+                f"gates.coc_nam.demand_trucks_per_day.{d}.{c}": 0
+                for d, by_cargo in harvest.gates["coc_nam"].demand_trucks_per_day.items()
+                for c in by_cargo
+            },
+        }
+    )
+    fig = plots.queues_overview(sim.run(quiet, seed=0))
+    axes = _data_axes(fig)
+    assert len(axes) == len(quiet.gates)
+    empty = axes[list(quiet.gates).index("coc_nam")]
+    assert empty.get_title() == "Coc Nam: no truck waited on the road, in the yard or in the park"
+    assert _series(empty) == []
+    assert all(_series(ax) for ax in axes if ax is not empty)
+    plt.close(fig)
+
+
 def test_every_event_is_shaded_over_its_dates(baseline) -> None:
     """Tet: a closure and a capacity cut (times) and three demand events (whole days)."""
     tet = sim.load_scenario(

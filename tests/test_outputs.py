@@ -39,7 +39,7 @@ def test_run_writes_a_complete_results_folder(tmp_path: Path) -> None:
         "scenario.yaml",
     ):
         assert (out / name).stat().st_size > 0, name
-    for stem in ("queues_huu_nghi", "queues_tan_thanh", "daily_cleared", "time_in_system"):
+    for stem in ("overview", "daily_cleared", "time_in_system"):
         assert (out / "plots" / f"{stem}.png").stat().st_size > 10_000
     assert [p.name for p in tmp_path.iterdir()] == ["baseline_short"]  # no partial folders left
 

@@ -19,15 +19,25 @@ def has_lanes(gate: Gate) -> bool:
     )
 
 
-FIGURE_FAMILIES = ("queues", "daily_cleared", "time_in_system", "hourly", "utilisation", "heatmap")
+FIGURE_FAMILIES = (
+    "overview",
+    "queues",
+    "daily_cleared",
+    "time_in_system",
+    "hourly",
+    "utilisation",
+    "heatmap",
+)
 """The figures of a run or an experiment, by family; a per-gate family writes one file a gate
 (``queues_huu_nghi.png``). ``--plots`` names families, single files, ``all`` or ``none``."""
 
-DEFAULT_FIGURES = ("queues", "daily_cleared", "time_in_system")
-"""What ``bordersim run`` draws unless told: the queues at every gate, the trucks cleared day by
-day and the time in system, the three a reader of the answer looks at first. The others (hour of
-day, utilisation, yard heatmaps) cost more than the run's tables together and are asked for by
-name or with ``all``."""
+DEFAULT_FIGURES = ("overview", "daily_cleared", "time_in_system")
+"""What ``bordersim run`` draws unless told: the trucks waiting on the road, in the yard and in
+the park at every gate (one figure, a panel a gate), the trucks cleared day by day and the time
+in system, the three a reader of the answer looks at first. The others (each gate's queues stage
+by stage, hour of day, utilisation, yard heatmaps) are asked for by name or with ``all``: drawn
+for a 90-day run, the four gates' own queue figures alone took twice the CPU of the three (see
+docs/speed.md)."""
 
 
 def figure_choice(text: str, gates: Sequence[str]) -> frozenset[str]:

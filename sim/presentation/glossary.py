@@ -220,6 +220,10 @@ TERMS: dict[str, tuple[str, str]] = {
     "yes": ("yes", "có"),
     "no": ("no", "không"),
     # Figure captions, by file stem prefix.
+    "caption.overview": (
+        "Trucks waiting on the road, in the yard and in the park at every gate (shaded: events).",
+        "Số xe chờ trên đường, trong bãi và bãi tập kết tại mọi cửa khẩu (tô màu: các sự kiện).",
+    ),
     "caption.queues": (
         "Queue lengths over time: road, yard and each stage (shaded: closures and disruptions).",
         "Hàng chờ theo thời gian: trên đường, trong bãi và tại từng khâu (tô màu: đóng cửa, sự cố).",
@@ -774,6 +778,19 @@ TERMS: dict[str, tuple[str, str]] = {
     "fig.no_stage_queue": (
         "no stage had a queue: panel left out",
         "không khâu nào có hàng chờ: bỏ khung các khâu",
+    ),
+    "fig.overview_title": (
+        "{name}: trucks waiting on the road, in the yard and in the park (hourly means, {note})",
+        "{name}: số xe chờ trên đường, trong bãi và bãi tập kết (trung bình theo giờ, {note})",
+    ),
+    "fig.overview_more": (
+        "each gate's stages and the trucks held on the Chinese side: figures queues_<gate> (--plots queues)",
+        "từng khâu và xe chờ phía Trung Quốc của mỗi cửa khẩu: hình queues_<gate> (--plots queues)",
+    ),
+    "fig.overview_panel": ("{gate}", "{gate}"),
+    "fig.overview_panel_empty": (
+        "{gate}: no truck waited on the road, in the yard or in the park",
+        "{gate}: không có xe chờ trên đường, trong bãi hay bãi tập kết",
     ),
     "fig.queues_title": (
         "{name}: queue lengths at {gate} (hourly means, {note})",

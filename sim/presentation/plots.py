@@ -440,6 +440,50 @@ def queue_lengths(run: Result, gate: str, lang: str = "en") -> Figure:
     return in_language(fig, lang)
 
 
+OVERVIEW_PLACES = ("road_export", "road_import", "yard_export", "yard_import", "park")
+"""The places of :func:`queues_overview`, each in the same colour at every gate."""
+
+
+def queues_overview(run: Result, lang: str = "en") -> Figure:
+    """Trucks waiting on the road, in the yard and in the park at every gate, a panel a gate on
+    one time axis (hourly means; for an experiment, means with a 95% band).
+
+    The first figure a reader opens: which gate queues, when, and against which event. Each place
+    keeps its colour at every gate; a place empty throughout is not drawn and a gate with nothing
+    waiting says so in its panel's title. Trucks held on the Chinese side are not in it (each
+    gate's ``queues_<gate>`` figure draws its stages). Events and the warm-up are shaded as in
+    :func:`queue_lengths`. Every text is in *lang*.
+    """
+    sc = run.scenario
+    table = _queue_table(run)
+    to_date = _day_to_date(sc)
+    gates = list(sc.gates)
+    colours = dict(zip(OVERVIEW_PLACES, SERIES_COLOURS, strict=False))
+    size = (11, 1.3 + 1.9 * len(gates))
+    fig, axes = plt.subplots(len(gates), 1, figsize=size, sharex=True, constrained_layout=True, squeeze=False)
+    for ax, gate in zip(axes[:, 0], gates, strict=True):
+        q = table[table["gate"] == gate]
+        drawn = 0
+        for place in OVERVIEW_PLACES:
+            s = q[q["place"] == place]
+            if s.empty or not s["queue_mean"].max() > 0:
+                continue
+            _line(ax, s, figure_place(sc, gate, place, lang), to_date, lw=0.9, color=colours[place])
+            drawn += 1
+        _shade_events(ax, event_spans(sc, gate, lang), to_date)
+        _shade_warmup(ax, sc, to_date, lang)
+        ax.set_ylim(bottom=0)
+        _date_axis(ax, sc, lang)
+        ax.set_ylabel(tr("fig.trucks_waiting", lang))
+        label = gate_name(sc, gate, lang)
+        ax.set_title(tr("fig.overview_panel" if drawn else "fig.overview_panel_empty", lang, gate=label))
+        _legend_outside(ax)
+    axes[-1, 0].set_xlabel(tr("fig.date", lang))
+    title = tr("fig.overview_title", lang, name=sc.name, note=_band_note(run, lang))
+    fig.suptitle(f"{title}\n{tr('fig.overview_more', lang)}")
+    return in_language(fig, lang)
+
+
 def _road_panel(ax: plt.Axes, q: pd.DataFrame, run: Result, gate: str, to_date, lang: str) -> None:
     """Trucks waiting on the road by direction, with the queue's length in km on the right."""
     sc = run.scenario
@@ -1117,7 +1161,8 @@ def run_figures(run: Result, lang: str = "en", only: Collection[str] | None = No
         return only is None or stem in only
 
     gates = list(run.scenario.gates)
-    figs = {f"queues_{g}": queue_lengths(run, g, lang) for g in gates if wanted(f"queues_{g}")}
+    figs = {"overview": queues_overview(run, lang)} if wanted("overview") else {}
+    figs.update({f"queues_{g}": queue_lengths(run, g, lang) for g in gates if wanted(f"queues_{g}")})
     if wanted("daily_cleared"):
         figs["daily_cleared"] = daily_cleared(run, lang)
     has_hist = isinstance(run, Run) or any(r.tis_hist is not None for r in run.replications) or run.runs

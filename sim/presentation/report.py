@@ -56,6 +56,7 @@ from sim.world.scenario_files import load_scenario, read_guarded_bytes, read_yam
 from sim.world.schema.names import ScenarioError
 
 CAPTIONS = (
+    "overview",
     "queues",
     "daily_cleared",
     "time_in_system",
