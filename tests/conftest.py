@@ -139,7 +139,9 @@ def bordersim_in_process(*args: str, cwd: Path | None = None) -> subprocess.Comp
     def show(message, category, filename, lineno, file=None, line=None) -> None:
         err.write(warnings.formatwarning(message, category, filename, lineno, line))
 
+    argv = sys.argv
     try:
+        sys.argv = ["bordersim", *args]  # what a process would see (a README block records it)
         if cwd is not None:
             os.chdir(cwd)
         with (
@@ -150,7 +152,7 @@ def bordersim_in_process(*args: str, cwd: Path | None = None) -> subprocess.Comp
             warnings.filters[:] = _FRESH_FILTERS
             warnings.showwarning = show
             try:
-                code = main(list(args))
+                code = main(list(args)) or 0
             except SystemExit as stop:
                 code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
                 if isinstance(stop.code, str):
@@ -159,6 +161,7 @@ def bordersim_in_process(*args: str, cwd: Path | None = None) -> subprocess.Comp
                 traceback.print_exc(file=err)
                 code = 1
     finally:
+        sys.argv = argv
         os.chdir(here)
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
@@ -171,9 +174,10 @@ def bordersim_in_process(*args: str, cwd: Path | None = None) -> subprocess.Comp
 def bordersim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``bordersim`` with *args* and capture what it says: in this process (what a test of the
     command's words, files and exit status needs, without a second interpreter's start and imports
-    each time), or in a process of its own when ``BORDERSIM_TEST_PROCESS=1``.
+    each time), or in a process of its own when ``BORDERSIM_TEST_PROCESS=1`` and for a command on
+    a Dask cluster (whose threads and logging would stay behind in this process).
     ``tests/test_command_line.py`` holds the two to the same output on commands of every kind."""
-    if os.environ.get("BORDERSIM_TEST_PROCESS") == "1":
+    if os.environ.get("BORDERSIM_TEST_PROCESS") == "1" or "--dask" in args:
         return bordersim_process(*args, cwd=cwd)
     return bordersim_in_process(*args, cwd=cwd)
 

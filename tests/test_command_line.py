@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import BASELINE, ROOT, bordersim, bordersim_command, bordersim_in_process, bordersim_process
 
-SECONDS = re.compile(r"\d+(\.\d+)? s\b")
+SECONDS = re.compile(r"\d+(\.\d+)? s\b|(?<=_s: )\d+(\.\d+)?")  # "took 1.8 s", "simulated_in_s: 0.22"
 SAME_BOTH_WAYS = {
     "help": ["--help"],
     "a subcommand's help": ["compare", "--help"],
@@ -34,30 +34,71 @@ SAME_BOTH_WAYS = {
     "an argument argparse refuses": ["run", str(BASELINE), "-n", "many"],
     "no subcommand": [],
     "a table of KPIs": ["kpis"],
+    "a run with its default figures": [
+        "run",
+        str(BASELINE),
+        "--set",
+        "run.days=2",
+        "--set",
+        "run.warmup_days=0",
+        "-n",
+        "1",
+        "-o",
+        "out",
+    ],
+    "a comparison": [
+        "compare",
+        str(BASELINE),
+        str(ROOT / "scenarios" / "more_lanes_huu_nghi.yaml"),
+        "--set",
+        "run.days=2",
+        "--set",
+        "run.warmup_days=0",
+        "-n",
+        "2",
+        "--no-plots",
+        "-o",
+        "out",
+    ],
 }
+TEXT_FILES = {".csv", ".yaml", ".md", ".txt", ".html"}
 
 
-@pytest.mark.parametrize("args", SAME_BOTH_WAYS.values(), ids=SAME_BOTH_WAYS.keys())
-def test_the_command_in_this_process_says_what_its_own_process_says(args: list[str], tmp_path: Path) -> None:
+REFUSED = {"a misspelt key", "a file that is not there", "an argument argparse refuses", "no subcommand"}
+"""The cases of :data:`SAME_BOTH_WAYS` that end with status 2; the others end with 0."""
+
+
+@pytest.mark.parametrize(("case", "args"), SAME_BOTH_WAYS.items(), ids=SAME_BOTH_WAYS.keys())
+def test_the_command_in_this_process_says_what_its_own_process_says(
+    case: str, args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The tests call ``bordersim`` through its ``main`` in the test's process (no interpreter to
-    start each time); a command of each kind (help, a check, a run and its files, bad input of
-    each sort, argparse's own refusals) prints the same words, writes the same files and ends with
-    the same status as the installed command in a process of its own."""
-    (tmp_path / "own").mkdir()
-    (tmp_path / "here").mkdir()
-    own = bordersim_process(*args, cwd=tmp_path / "own")
-    here = bordersim_in_process(*args, cwd=tmp_path / "here")
+    start each time); a command of each kind (help, a check, runs with and without figures and
+    their folders, a comparison, bad input of each sort, argparse's own refusals) prints the same
+    words, writes the same files with the same text and ends with the same status as the installed
+    command in a process of its own, and again when called a second time in the same process."""
+    monkeypatch.chdir(tmp_path)  # a helper that lost the working folder writes here, not in the checkout
+    folders = {name: tmp_path / name for name in ("own", "here", "again")}
+    for folder in folders.values():
+        folder.mkdir()
+    own = bordersim_process(*args, cwd=folders["own"])
 
     def said(done: subprocess.CompletedProcess[str]) -> tuple[int, str, str]:
         return done.returncode, *(SECONDS.sub("<t> s", text) for text in (done.stdout, done.stderr))
 
-    assert said(here) == said(own)  # the same words but for how long it took
+    def written(folder: Path) -> dict[str, str]:
+        return {
+            str(p.relative_to(folder)): SECONDS.sub("<t> s", p.read_text()) if p.suffix in TEXT_FILES else ""
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
+        }
+
+    assert own.returncode == (2 if case in REFUSED else 0), own.stderr
     assert "Traceback" not in own.stderr
-    files = {
-        name: sorted(str(p.relative_to(tmp_path / name)) for p in (tmp_path / name).rglob("*"))
-        for name in ("own", "here")
-    }
-    assert files["here"] == files["own"]
+    for name in ("here", "again"):
+        here = bordersim_in_process(*args, cwd=folders[name])
+        assert said(here) == said(own)  # the same words but for how long it took
+        assert written(folders[name]) == written(folders["own"])
 
 
 def test_help_names_the_four_gates_and_every_option_has_help() -> None:

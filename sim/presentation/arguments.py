@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from sim.presentation.figure_names import FIGURE_FAMILIES
+
 MIN_REPLICATIONS = 10
 """The fewest replications --precision starts from."""
 DEFAULT_PRECISION = 0.05
@@ -216,9 +218,9 @@ def add_plots(p: argparse.ArgumentParser) -> None:
         "--plots",
         metavar="default|all|none|LIST",
         default=None,
-        help="which figures to draw: default (queues at each gate, daily cleared, time in system), "
-        "all, none, or a comma-separated list of families (queues, daily_cleared, time_in_system, "
-        "hourly, utilisation, heatmap) and single figures (queues_huu_nghi)",
+        help="which figures to draw: default (overview: the road, yard and park of every gate; "
+        "daily_cleared; time_in_system), all, none, or a comma-separated list of families "
+        f"({', '.join(FIGURE_FAMILIES)}) and single figures (queues_huu_nghi)",
     )
 
 

@@ -221,8 +221,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "no": ("no", "không"),
     # Figure captions, by file stem prefix.
     "caption.overview": (
-        "Trucks waiting on the road, in the yard and in the park at every gate (shaded: events).",
-        "Số xe chờ trên đường, trong bãi và bãi tập kết tại mọi cửa khẩu (tô màu: các sự kiện).",
+        "Trucks on the road, in the yard and in the holding park at every gate (shaded: events).",
+        "Số xe trên đường, trong bãi và trong bãi tập kết tại từng cửa khẩu (tô màu: các sự kiện).",
     ),
     "caption.queues": (
         "Queue lengths over time: road, yard and each stage (shaded: closures and disruptions).",
@@ -780,18 +780,30 @@ TERMS: dict[str, tuple[str, str]] = {
         "không khâu nào có hàng chờ: bỏ khung các khâu",
     ),
     "fig.overview_title": (
-        "{name}: trucks waiting on the road, in the yard and in the park (hourly means, {note})",
-        "{name}: số xe chờ trên đường, trong bãi và bãi tập kết (trung bình theo giờ, {note})",
+        "{name}: trucks on the road, in the yard and in the holding park at each gate (hourly means, {note})",
+        "{name}: số xe trên đường, trong bãi và trong bãi tập kết tại từng cửa khẩu "
+        "(trung bình theo giờ, {note})",
+    ),
+    "fig.overview_title_no_park": (
+        "{name}: trucks on the road and in the yard at each gate (hourly means, {note})",
+        "{name}: số xe trên đường và trong bãi tại từng cửa khẩu (trung bình theo giờ, {note})",
     ),
     "fig.overview_more": (
-        "each gate's stages and the trucks held on the Chinese side: figures queues_<gate> (--plots queues)",
-        "từng khâu và xe chờ phía Trung Quốc của mỗi cửa khẩu: hình queues_<gate> (--plots queues)",
+        "each gate's queues stage by stage, the Chinese checkpoint and the crossing among them: "
+        "figures queues_<gate> (--plots queues)",
+        "hàng chờ tại từng khâu của mỗi cửa khẩu (kể cả trạm kiểm soát phía Trung Quốc và chuyển tải qua "
+        "biên giới): xem hình queues_<gate> (--plots queues)",
     ),
     "fig.overview_panel": ("{gate}", "{gate}"),
     "fig.overview_panel_empty": (
-        "{gate}: no truck waited on the road, in the yard or in the park",
-        "{gate}: không có xe chờ trên đường, trong bãi hay bãi tập kết",
+        "{gate}: no truck on the road, in the yard or in the park",
+        "{gate}: không có xe nào trên đường, trong bãi hay trong bãi tập kết",
     ),
+    "fig.overview_panel_empty_no_park": (
+        "{gate}: no truck on the road or in the yard",
+        "{gate}: không có xe nào trên đường hay trong bãi",
+    ),
+    "fig.trucks": ("trucks", "số xe"),
     "fig.queues_title": (
         "{name}: queue lengths at {gate} (hourly means, {note})",
         "{name}: hàng chờ tại cửa khẩu {gate} (trung bình theo giờ, {note})",

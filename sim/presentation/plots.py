@@ -445,14 +445,16 @@ OVERVIEW_PLACES = ("road_export", "road_import", "yard_export", "yard_import", "
 
 
 def queues_overview(run: Result, lang: str = "en") -> Figure:
-    """Trucks waiting on the road, in the yard and in the park at every gate, a panel a gate on
-    one time axis (hourly means; for an experiment, means with a 95% band).
+    """Trucks on the road, in the yard (overflow included) and in the holding park at every gate,
+    a panel a gate on one time axis (hourly means; for an experiment, means with a 95% band).
 
-    The first figure a reader opens: which gate queues, when, and against which event. Each place
-    keeps its colour at every gate; a place empty throughout is not drawn and a gate with nothing
-    waiting says so in its panel's title. Trucks held on the Chinese side are not in it (each
-    gate's ``queues_<gate>`` figure draws its stages). Events and the warm-up are shaded as in
-    :func:`queue_lengths`. Every text is in *lang*.
+    The first figure a reader opens: which gate fills up, when, and against which event. The yard
+    counts every truck in it, those in their procedures and exports waiting for or crossing to
+    China too, as the per-gate figure's yard panel does. Each place keeps its colour at every gate;
+    a place empty throughout is not drawn and a gate with no truck in any of them says so in its
+    panel's title. The queues stage by stage, the Chinese checkpoint and the crossing among them,
+    are each gate's :func:`queue_lengths`. Events and the warm-up are shaded as there. Every text
+    is in *lang*.
     """
     sc = run.scenario
     table = _queue_table(run)
@@ -474,12 +476,15 @@ def queues_overview(run: Result, lang: str = "en") -> Figure:
         _shade_warmup(ax, sc, to_date, lang)
         ax.set_ylim(bottom=0)
         _date_axis(ax, sc, lang)
-        ax.set_ylabel(tr("fig.trucks_waiting", lang))
-        label = gate_name(sc, gate, lang)
-        ax.set_title(tr("fig.overview_panel" if drawn else "fig.overview_panel_empty", lang, gate=label))
-        _legend_outside(ax)
+        ax.set_ylabel(tr("fig.trucks", lang))
+        empty = "fig.overview_panel_empty" + ("" if sc.gates[gate].park is not None else "_no_park")
+        ax.set_title(tr("fig.overview_panel" if drawn else empty, lang, gate=gate_name(sc, gate, lang)))
+        if ax.get_legend_handles_labels()[0]:
+            _legend_outside(ax)
     axes[-1, 0].set_xlabel(tr("fig.date", lang))
-    title = tr("fig.overview_title", lang, name=sc.name, note=_band_note(run, lang))
+    parks = any(g.park is not None for g in sc.gates.values())
+    key = "fig.overview_title" if parks else "fig.overview_title_no_park"
+    title = tr(key, lang, name=sc.name, note=_band_note(run, lang))
     fig.suptitle(f"{title}\n{tr('fig.overview_more', lang)}")
     return in_language(fig, lang)
 
