@@ -28,6 +28,7 @@ import pandas as pd
 
 from sim.experiments.answer import references_apply
 from sim.presentation.answer_text import answer_lines, bottleneck_lines, growth_sentence
+from sim.presentation.figure_names import FIGURE_FAMILIES
 from sim.presentation.glossary import (
     COST_KPIS,
     assumed_rates,
@@ -55,18 +56,7 @@ from sim.world.scenario import Scenario
 from sim.world.scenario_files import load_scenario, read_guarded_bytes, read_yaml_file
 from sim.world.schema.names import ScenarioError
 
-CAPTIONS = (
-    "overview",
-    "queues",
-    "daily_cleared",
-    "time_in_system",
-    "hourly",
-    "utilisation",
-    "heatmap",
-    "comparison_queues",
-    "comparison",
-    "sweep",
-)
+CAPTIONS = (*FIGURE_FAMILIES, "comparison_queues", "comparison", "sweep")
 """Figure file stem prefixes in the order shown; each has its caption ``caption.<prefix>`` in the glossary."""
 
 STYLE = """
