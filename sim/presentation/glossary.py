@@ -780,19 +780,17 @@ TERMS: dict[str, tuple[str, str]] = {
         "không khâu nào có hàng chờ: bỏ khung các khâu",
     ),
     "fig.overview_title": (
-        "{name}: trucks on the road, in the yard and in the holding park at each gate (hourly means, {note})",
-        "{name}: số xe trên đường, trong bãi và trong bãi tập kết tại từng cửa khẩu "
-        "(trung bình theo giờ, {note})",
+        "{name}: trucks on the road, in the yard and in the holding park at each gate",
+        "{name}: số xe trên đường, trong bãi và trong bãi tập kết tại từng cửa khẩu",
     ),
     "fig.overview_title_no_park": (
-        "{name}: trucks on the road and in the yard at each gate (hourly means, {note})",
-        "{name}: số xe trên đường và trong bãi tại từng cửa khẩu (trung bình theo giờ, {note})",
+        "{name}: trucks on the road and in the yard at each gate",
+        "{name}: số xe trên đường và trong bãi tại từng cửa khẩu",
     ),
+    "fig.hourly_means": ("(hourly means, {note})", "(trung bình theo giờ, {note})"),
     "fig.overview_more": (
-        "each gate's queues stage by stage, the Chinese checkpoint and the crossing among them: "
-        "figures queues_<gate> (--plots queues)",
-        "hàng chờ tại từng khâu của mỗi cửa khẩu (kể cả trạm kiểm soát phía Trung Quốc và chuyển tải qua "
-        "biên giới): xem hình queues_<gate> (--plots queues)",
+        "stage by stage, the Chinese checkpoint included: figures queues_<gate> (--plots queues)",
+        "từng khâu, kể cả trạm kiểm soát phía Trung Quốc: hình queues_<gate> (--plots queues)",
     ),
     "fig.overview_panel": ("{gate}", "{gate}"),
     "fig.overview_panel_empty": (

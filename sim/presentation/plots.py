@@ -484,8 +484,12 @@ def queues_overview(run: Result, lang: str = "en") -> Figure:
     axes[-1, 0].set_xlabel(tr("fig.date", lang))
     parks = any(g.park is not None for g in sc.gates.values())
     key = "fig.overview_title" if parks else "fig.overview_title_no_park"
-    title = tr(key, lang, name=sc.name, note=_band_note(run, lang))
-    fig.suptitle(f"{title}\n{tr('fig.overview_more', lang)}")
+    lines = (
+        tr(key, lang, name=sc.name),
+        tr("fig.hourly_means", lang, note=_band_note(run, lang)),
+        tr("fig.overview_more", lang),
+    )
+    fig.suptitle("\n".join(lines))
     return in_language(fig, lang)
 
 
