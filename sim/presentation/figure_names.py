@@ -35,8 +35,9 @@ DEFAULT_FIGURES = ("overview", "daily_cleared", "time_in_system")
 """What ``bordersim run`` draws unless told: the trucks on the road, in the yard and in the park
 at every gate (one figure, a panel a gate), the trucks cleared day by day and the time in system,
 the three a reader of the answer looks at first. The others (each gate's queues stage by stage,
-hour of day, utilisation, yard heatmaps) are asked for by name or with ``all``: the four gates'
-own queue figures were most of the default set's time when they were in it (docs/speed.md)."""
+hour of day, utilisation, yard heatmaps) are asked for by name or with ``all``: the six figures
+drawn before, the four gates' own queue figures among them, took 2.41 s of CPU for a 90-day run
+against 1.50 s for these three (docs/speed.md)."""
 
 
 def figure_choice(text: str, gates: Sequence[str]) -> frozenset[str]:

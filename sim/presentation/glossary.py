@@ -789,10 +789,10 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "fig.hourly_means": ("(hourly means, {note})", "(trung bình theo giờ, {note})"),
     "fig.overview_more": (
-        "stage by stage, the Chinese checkpoint included: figures queues_<gate> (--plots queues)",
-        "từng khâu, kể cả trạm kiểm soát phía Trung Quốc: hình queues_<gate> (--plots queues)",
+        "each gate's stages, the Chinese checkpoint among them: figures queues_<gate> (--plots queues)",
+        "từng khâu của mỗi cửa khẩu, trong đó có trạm kiểm soát phía Trung Quốc: "
+        "hình queues_<gate> (--plots queues)",
     ),
-    "fig.overview_panel": ("{gate}", "{gate}"),
     "fig.overview_panel_empty": (
         "{gate}: no truck on the road, in the yard or in the park",
         "{gate}: không có xe nào trên đường, trong bãi hay trong bãi tập kết",

@@ -477,8 +477,9 @@ def queues_overview(run: Result, lang: str = "en") -> Figure:
         ax.set_ylim(bottom=0)
         _date_axis(ax, sc, lang)
         ax.set_ylabel(tr("fig.trucks", lang))
+        label = gate_name(sc, gate, lang)
         empty = "fig.overview_panel_empty" + ("" if sc.gates[gate].park is not None else "_no_park")
-        ax.set_title(tr("fig.overview_panel" if drawn else empty, lang, gate=gate_name(sc, gate, lang)))
+        ax.set_title(label if drawn else tr(empty, lang, gate=label))
         if ax.get_legend_handles_labels()[0]:
             _legend_outside(ax)
     axes[-1, 0].set_xlabel(tr("fig.date", lang))
