@@ -76,9 +76,32 @@ def test_accounting_fields_exist_and_are_positive() -> None:
         "simpy_floor_us_per_truck",
         "model_over_floor",
         "heap_over_floor",
+        "model_less_floor_over_heap_median",
     ):
         assert acc[key] > 0, key
+    assert res["model_grid_events_per_truck"] > 0
+    assert set(bench.loop_verdicts(res).values()) <= {"met", "NOT met"}
     kinds = acc["model_resumes_per_truck"] + acc["model_callback_events_per_truck"]
     kinds += acc["model_no_callback_events_per_truck"]
     assert kinds * res["trucks"] == pytest.approx(acc["model_events_processed"])
     assert bench.table(res).count("|") > 20
+
+
+def test_the_loop_goal_is_met_only_within_its_bound() -> None:
+    # The verdicts read the medians and the event counts; each way of meeting the goal fails just
+    # past its bound, and the accounted way fails when the model schedules an event too many.
+    res = {
+        "model_heap_ratio_median": 2.5,
+        "model_events_per_truck": 11.80,
+        "heap_events_per_truck": 10.78,
+        "model_grid_events_per_truck": 0.03,
+        "accounting": {"model_less_floor_over_heap_median": 1.49},
+    }
+    assert bench.loop_verdicts(res) == {"direct": "NOT met", "accounted": "met", "goal": "met"}
+    res["accounting"]["model_less_floor_over_heap_median"] = 1.51
+    assert bench.loop_verdicts(res)["goal"] == "NOT met"
+    res["accounting"]["model_less_floor_over_heap_median"] = 1.49
+    res["model_events_per_truck"] = 11.82
+    assert bench.loop_verdicts(res)["accounted"] == "NOT met"
+    res["model_heap_ratio_median"] = 1.5
+    assert bench.loop_verdicts(res) == {"direct": "met", "accounted": "NOT met", "goal": "met"}
