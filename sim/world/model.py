@@ -317,6 +317,14 @@ class Platform:
         self.draws = draws
         self.visit = np.zeros(draws.returns.size, dtype=np.int16)
         self.approved = approved
+        # Read a few times a truck: memoryviews give Python numbers, faster than numpy scalars.
+        self._visit = memoryview(self.visit)
+        self._returns = memoryview(draws.returns)
+        self._auto = memoryview(draws.auto_check_min)
+        self._review = memoryview(draws.review_min)
+        self._correction = memoryview(draws.correction_min)
+        self._review_service = memoryview(review.service_min)
+        self._approved = memoryview(approved)
         self.waiting: dict[int, simpy.Event] = {}
         """Trucks in the yard waiting for their declaration's approval."""
         self.timed: dict[int, tuple[float, bool]] = {}
@@ -324,32 +332,29 @@ class Platform:
         ends."""
 
     def submit(self, i: int) -> None:
-        k = self.visit[i]
-        auto = float(self.draws.auto_check_min[i] if k == 0 else self.draws.later_visits[k - 1][i][0])
+        """Truck *i*'s declaration enters the automatic check (again, after a correction)."""
+        k = self._visit[i]
+        auto = self._auto[i] if k == 0 else float(self.draws.later_visits[k - 1][i][0])
         self.timed[i] = (self.env.now + auto, False)
         self.env.timeout(auto, i).callbacks.append(self._checked)
 
     def _checked(self, ev: simpy.Event) -> None:
         i = ev.value
         del self.timed[i]
-        k = self.visit[i]
-        self.review.service_min[i] = (
-            self.draws.review_min[i] if k == 0 else self.draws.later_visits[k - 1][i][1]
-        )
+        k = self._visit[i]
+        self._review_service[i] = self._review[i] if k == 0 else self.draws.later_visits[k - 1][i][1]
         self.review.serve(i).callbacks.append(self._reviewed)
 
     def _reviewed(self, ev: simpy.Event) -> None:
         i = ev.value
-        k = self.visit[i]
-        if k < self.draws.returns[i]:
-            correction = float(
-                self.draws.correction_min[i] if k == 0 else self.draws.later_visits[k - 1][i][2]
-            )
-            self.visit[i] = k + 1
+        k = self._visit[i]
+        if k < self._returns[i]:
+            correction = self._correction[i] if k == 0 else float(self.draws.later_visits[k - 1][i][2])
+            self._visit[i] = k + 1
             self.timed[i] = (self.env.now + correction, True)
             self.env.timeout(correction, i).callbacks.append(self._resubmitted)
             return
-        self.approved[i] = self.env.now
+        self._approved[i] = self.env.now
         waiter = self.waiting.pop(i, None)
         if waiter is not None:
             waiter.succeed()
@@ -411,6 +416,28 @@ class GatePools:
     shorter_queue: bool
     export_routes: list[list[int]] = field(default_factory=list)
     """By cargo class code: the routes with an export share for it (the candidates of shorter_queue)."""
+    procedures: list[list[tuple[tuple[int, LanePool], ...]]] = field(default_factory=list)
+    """By channel code and then quarantined (0 or 1): the (step, pool) of each stage a truck of
+    this gate visits after approval, in order; disabled stages left out (see :func:`procedures`)."""
+
+
+def procedures(pools: dict[str, LanePool | None]) -> list[list[tuple[tuple[int, LanePool], ...]]]:
+    """A gate's stages after approval, by channel and quarantine: gate control for every truck,
+    the documents for yellow and red, the inspection for red, quarantine if sampled."""
+    table = []
+    for channel in (GREEN, YELLOW, RED):
+        row = []
+        for quarantined in (0, 1):
+            steps = [(GATE_CONTROL, "gate_control")]
+            if channel != GREEN:
+                steps.append((CUSTOMS_DOCS, "customs_docs"))
+            if channel == RED:
+                steps.append((INSPECTION, "inspection"))
+            if quarantined:
+                steps.append((QUARANTINE, "quarantine"))
+            row.append(tuple((step, pools[name]) for step, name in steps if pools[name] is not None))
+        table.append(row)
+    return table
 
 
 @dataclass
@@ -530,7 +557,13 @@ class Model:
             ]
             self.gates.append(
                 GatePools(
-                    pools, (yards[0], yards[1]), park, mine, gate.route_choice == "shorter_queue", candidates
+                    pools,
+                    (yards[0], yards[1]),
+                    park,
+                    mine,
+                    gate.route_choice == "shorter_queue",
+                    candidates,
+                    procedures(pools),
                 )
             )
             for rname, route in gate.routes.items():
@@ -580,6 +613,11 @@ class Model:
         self._parked = small_ints(self.draws.parked)
         self._channel = small_ints(self.draws.channel)
         self._quarantined = small_ints(self.draws.quarantined)
+        # The truck log and the draws a truck's process reads or writes, as memoryviews of the
+        # same arrays: an item is a Python float or int, several times faster than numpy's scalar.
+        self._log = {column: memoryview(values) for column, values in self.times.items()}
+        self._route = memoryview(self.draws.route)
+        self._travel = memoryview(self.draws.travel_min)
         self.live = np.zeros(n, dtype=bool)
         if start is not None:
             start.restore(self)  # marks the trucks it restarts in self.live
@@ -622,16 +660,18 @@ class Model:
         start = np.where(pre, np.maximum(arrival - self.draws.lead_min, 0.0), arrival)
         fresh = pre & ~self.live  # a restarted truck keeps the time it declared
         self.times["submitted_min"][fresh] = start[fresh]
-        truck = self._truck
+        truck, process = self._truck, env.process
         starts = start.tolist()  # Python floats, not numpy scalars: every later time derives from them
+        declared = pre.tolist()
         order = np.argsort(start, kind="stable")
         if self.restarted:  # trucks that started before are gone or restored
             order = order[(start[order] >= self.start_min) & ~self.live[order]]
         for i in order.tolist():
             t = starts[i]
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            env.process(truck(i, bool(pre[i])))
+            now = env.now
+            if t > now:
+                yield env.timeout(t - now)
+            process(truck(i, declared[i]))
 
     def _sampler(self) -> Generator:
         env = self.env
@@ -639,10 +679,12 @@ class Model:
         for k, t in enumerate(self.sample_min[:-1].tolist()):
             if t < self.start_min:
                 continue
-            if t > env.now:
-                yield env.timeout(t - env.now)
+            now = env.now
+            if t > now:
+                yield env.timeout(t - now)
+                now = env.now
             for m in monitors:
-                m.sample(k)
+                m.sample(k, now)
 
     def _route_of(self, i: int, gate: GatePools) -> RoutePools:
         """The route an export takes when ready for the Chinese side (it may change, see Gate)."""
@@ -668,18 +710,18 @@ class Model:
         """Truck *i*'s way through the system; a truck restarted from a state is at step *resume*
         (see :data:`STEPS`) and goes on once *first* (the end of that step) succeeds."""
         env = self.env
-        times = self.times
+        log = self._log
         if first is not None:
             yield first
         if resume < ARRIVE and predeclared:
             self.platform.submit(i)
-            wait = float(times["arrival_min"][i]) - env.now
+            wait = log["arrival_min"][i] - env.now
             if wait > 0:
                 yield env.timeout(wait)
         direction = self._direction[i]
         gate = self.gates[self._gate[i]]
         if direction == IMPORT:
-            route = self.routes[self.draws.route[i]]
+            route = self.routes[self._route[i]]
             if resume < IMPORT_CHECK and route.china_check is not None:
                 yield route.china_check.serve(i, IMPORT)
             if resume < IMPORT_CROSS and route.crossing is not None and route.crossing_import:
@@ -688,7 +730,7 @@ class Model:
             if resume < PARK:
                 yield gate.park.enter(i)
             if resume < TRAVEL:
-                travel = float(self.draws.travel_min[i])
+                travel = self._travel[i]
                 if travel > 0:
                     yield env.timeout(travel)
             if resume <= TRAVEL:
@@ -696,11 +738,11 @@ class Model:
         pools = gate.pools
         yard = gate.yards[direction]
         if resume < YARD:
-            times["gate_arrival_min"][i] = env.now
+            log["gate_arrival_min"][i] = env.now
             entered = yard.enter(i)
             if entered is False:
                 self.outcome[i] = TURNED_AWAY
-                times["departure_min"][i] = env.now
+                log["departure_min"][i] = env.now
                 return
             if entered is not None:
                 yield entered
@@ -709,37 +751,26 @@ class Model:
                 counter = pools["declaration_counter"]
                 if counter is not None:
                     yield counter.serve(i)
-                times["approved_min"][i] = env.now
-            elif times["approved_min"][i] != times["approved_min"][i]:  # NaN: not yet approved
+                log["approved_min"][i] = env.now
+            elif log["approved_min"][i] != log["approved_min"][i]:  # NaN: not yet approved
                 waiter = simpy.Event(env)
                 self.platform.waiting[i] = waiter
                 yield waiter
         elif resume == APPROVAL and not predeclared:
-            times["approved_min"][i] = env.now  # the counter's service just ended
-        pool = pools["gate_control"]
-        if resume < GATE_CONTROL and pool is not None:
-            yield pool.serve(i)
-        channel = self._channel[i]
-        if channel != GREEN:
-            pool = pools["customs_docs"]
-            if resume < CUSTOMS_DOCS and pool is not None:
+            log["approved_min"][i] = env.now  # the counter's service just ended
+        for step, pool in gate.procedures[self._channel[i]][self._quarantined[i]]:
+            if step > resume:
                 yield pool.serve(i)
-            pool = pools["inspection"]
-            if resume < INSPECTION and channel == RED and pool is not None:
-                yield pool.serve(i)
-        pool = pools["quarantine"]
-        if resume < QUARANTINE and self._quarantined[i] and pool is not None:
-            yield pool.serve(i)
         if resume <= QUARANTINE:
-            times["procedures_end_min"][i] = env.now
+            log["procedures_end_min"][i] = env.now
         if direction == EXPORT:
-            route = self._route_of(i, gate) if resume < EXPORT_CHECK else self.routes[self.draws.route[i]]
+            route = self._route_of(i, gate) if resume < EXPORT_CHECK else self.routes[self._route[i]]
             if resume < EXPORT_CHECK and route.china_check is not None:
                 yield route.china_check.serve(i, EXPORT)
             if resume < EXPORT_CROSS and route.crossing is not None and route.crossing_export:
                 yield route.crossing.serve(i)
         yard.leave()
-        times["departure_min"][i] = env.now
+        log["departure_min"][i] = env.now
         self.outcome[i] = CLEARED
 
     def run(

@@ -5,6 +5,11 @@ and slow down on a schedule; a :class:`Holding` is a yard of finite places with 
 behind it. Both keep time-weighted areas of their queue and occupancy, updated only when a count
 changes, so that time averages are exact and cost O(1) per change; a sampler reads those areas at
 fixed intervals to give series whose memory does not grow with the number of trucks.
+
+Every step here runs a few times a truck, so the clock is read once a step (``env.now`` is a
+property call) and handed on as *now*, and the truck log and service minutes are read and written
+through memoryviews of their numpy arrays (an item is a Python float, several times faster than
+numpy's scalar, and the arrays stay the ones every table reads).
 """
 
 from __future__ import annotations
@@ -44,9 +49,10 @@ class Monitor:
         self.cum_busy = np.zeros(n_samples)
         self.max_wait = np.zeros(n_samples)
         self.max_busy = np.zeros(n_samples)
+        self._series = tuple(map(memoryview, (self.cum_wait, self.cum_busy, self.max_wait, self.max_busy)))
 
-    def _advance(self) -> None:
-        now = self.env.now
+    def _advance(self, now: float) -> None:
+        """Bring the areas up to *now* (the caller's reading of the clock)."""
         dt = now - self._last
         if dt:
             self._wait_area += self.waiting * dt
@@ -57,16 +63,18 @@ class Monitor:
         """Count areas from *t_min* on (a run restarted then from a state)."""
         self._last = t_min
 
-    def add_waiting(self, delta: int) -> None:
-        """Count *delta* more trucks waiting (another place's trucks that queue on this road)."""
-        self._advance()
+    def add_waiting(self, delta: int, now: float | None = None) -> None:
+        """Count *delta* more trucks waiting (another place's trucks that queue on this road) at
+        *now* (None: read the clock)."""
+        self._advance(self.env.now if now is None else now)
         self.waiting += delta
         if self.waiting > self._bin_max:
             self._bin_max = self.waiting
 
-    def add_busy(self, delta: int) -> None:
-        """Count *delta* more trucks held (in service, in a yard or in a park)."""
-        self._advance()
+    def add_busy(self, delta: int, now: float | None = None) -> None:
+        """Count *delta* more trucks held (in service, in a yard or in a park) at *now* (None:
+        read the clock)."""
+        self._advance(self.env.now if now is None else now)
         self.busy += delta
         if self.busy > self._bin_max_busy:
             self._bin_max_busy = self.busy
@@ -80,14 +88,18 @@ class Monitor:
             "max_busy": self.max_busy,
         }
 
-    def sample(self, k: int) -> None:
-        """Record cumulative areas at grid point *k* and the largest counts since the last one."""
-        self._advance()
-        self.cum_wait[k] = self._wait_area
-        self.cum_busy[k] = self._busy_area
-        self.max_wait[k] = self._bin_max
+    def sample(self, k: int, now: float | None = None) -> None:
+        """Record cumulative areas at grid point *k* (at *now*; None: read the clock) and the
+        largest counts since the last one."""
+        if now is None:
+            now = self.env.now
+        self._advance(now)
+        cum_wait, cum_busy, max_wait, max_busy = self._series
+        cum_wait[k] = self._wait_area
+        cum_busy[k] = self._busy_area
+        max_wait[k] = self._bin_max
         self._bin_max = self.waiting
-        self.max_busy[k] = self._bin_max_busy
+        max_busy[k] = self._bin_max_busy
         self._bin_max_busy = self.busy
 
 
@@ -124,6 +136,11 @@ class LanePool(Monitor):
         self.service_min = service_min
         self.start_log = start_log
         self.end_log = end_log
+        self._service = memoryview(service_min)
+        self._starts = memoryview(start_log)
+        self._ends = memoryview(end_log)
+        self._timeout = env.timeout
+        self._on_end = self._finish  # one bound method, not a new one a visit
         self.priority = small_ints(priority)
         self.group_open = [True] * groups
         self.is_open = True
@@ -139,8 +156,7 @@ class LanePool(Monitor):
         self.due: dict[int, float] = {}
         """Trucks in service, with the minute their service ends."""
 
-    def _advance(self) -> None:
-        now = self.env.now
+    def _advance(self, now: float) -> None:
         dt = now - self._last
         if dt:
             self._wait_area += self.waiting * dt
@@ -158,9 +174,17 @@ class LanePool(Monitor):
         truck that queues gets an event of its own, succeeded when its service ends.
         """
         queue = self.queues[group]
-        self._advance()
+        now = self.env.now
+        dt = now - self._last
+        if dt:  # self._advance(now), written out: it runs at every visit
+            self._wait_area += self.waiting * dt
+            busy = self.busy * dt
+            self._busy_area += busy
+            if self.is_open:
+                self._busy_open_area += busy
+            self._last = now
         if self.group_open[group] and self.busy < self.lanes and not queue and not self._opening:
-            return self._start(i)
+            return self._start(i, now)
         done = simpy.Event(self.env)
         rank = 0 if self.priority is None else self.priority[i]
         heapq.heappush(queue, (rank, next(self._seq), i, done))
@@ -169,17 +193,16 @@ class LanePool(Monitor):
             self._bin_max = self.waiting
         return done
 
-    def _start(self, i: int, done: simpy.Event | None = None) -> simpy.Event:
-        """Start truck *i*'s service now (the caller has brought the areas up to now): the
+    def _start(self, i: int, now: float, done: simpy.Event | None = None) -> simpy.Event:
+        """Start truck *i*'s service at *now* (the caller has brought the areas up to it): the
         timeout that ends it, whose value is *i* (or, for a truck that queued, *i* and its own
         event *done*, succeeded first when the service ends)."""
         self.busy += 1
-        env = self.env
-        self.start_log[i] = env.now
-        service = float(self.service_min[i]) / self.factor
-        self.due[i] = env.now + service
-        ends = env.timeout(service, i if done is None else (i, done))
-        ends.callbacks.append(self._finish)
+        self._starts[i] = now
+        service = self._service[i] / self.factor
+        self.due[i] = now + service
+        ends = self._timeout(service, i if done is None else (i, done))
+        ends.callbacks.append(self._on_end)
         return ends
 
     def _finish(self, timeout: simpy.Event) -> None:
@@ -188,11 +211,19 @@ class LanePool(Monitor):
             i, done = i
             done.succeed(i)
         del self.due[i]
-        self._advance()
+        now = self.env.now
+        dt = now - self._last
+        if dt:  # self._advance(now), written out: it runs at every visit's end
+            self._wait_area += self.waiting * dt
+            busy = self.busy * dt
+            self._busy_area += busy
+            if self.is_open:
+                self._busy_open_area += busy
+            self._last = now
         self.busy -= 1
-        self.end_log[i] = self.env.now
+        self._ends[i] = now
         if self.waiting:
-            self._start_waiting()
+            self._start_waiting(now)
 
     def start_at(self, t_min: float) -> None:
         """Count areas from *t_min* on, every group closed until its schedule's state at
@@ -228,34 +259,40 @@ class LanePool(Monitor):
 
     def fill(self) -> None:
         """Start waiting trucks on free lanes of open groups (after a restart put them back)."""
-        self._advance()
-        self._start_waiting()
+        now = self.env.now
+        self._advance(now)
+        self._start_waiting(now)
 
     def _next_queue(self) -> list | None:
-        """The open group's queue whose first truck goes next, or None."""
-        if len(self.queues) == 1:  # one group: most pools
-            return self.queues[0] if self.group_open[0] and self.queues[0] else None
+        """The open group's queue whose first truck goes next, or None (pools of several groups)."""
         best = None
         for queue, is_open in zip(self.queues, self.group_open, strict=True):
             if is_open and queue and (best is None or queue[0] < best[0]):
                 best = queue
         return best
 
-    def _start_waiting(self) -> None:
-        # Every caller has brought the areas up to now (an opening's fill, at the instant of the
+    def _start_waiting(self, now: float) -> None:
+        # Every caller has brought the areas up to *now* (an opening's fill, at the instant of the
         # change, too): the counts change here at that instant.
+        if len(self.queues) == 1:  # one group: most pools
+            queue = self.queues[0]
+            while self.busy < self.lanes and queue and self.group_open[0]:
+                self.waiting -= 1
+                _, _, i, done = heapq.heappop(queue)
+                self._start(i, now, done)
+            return
         while self.busy < self.lanes:
             queue = self._next_queue()
             if queue is None:
                 return
             self.waiting -= 1
             _, _, i, done = heapq.heappop(queue)
-            self._start(i, done)
+            self._start(i, now, done)
 
     def set_state(self, is_open: bool, factor: float, group: int = 0) -> None:
         """Open or close one group and set the pool's rate factor (from a :class:`Schedule`)."""
-        self._advance()  # the busy time up to now belongs to the state before this change
         now = self.env.now
+        self._advance(now)  # the busy time up to now belongs to the state before this change
         if self.is_open:
             self._open_area += now - self._open_since
         self._open_since = now
@@ -271,15 +308,17 @@ class LanePool(Monitor):
                 self._opening = True
                 self.env.timeout(0).callbacks.append(self._opened)
             return
-        self._start_waiting()
+        self._start_waiting(now)
 
     def _opened(self, _: simpy.Event) -> None:
         self._opening = False
-        self._start_waiting()
+        self._start_waiting(self.env.now)
 
-    def sample(self, k: int) -> None:
-        super().sample(k)
-        open_area = self._open_area + (self.env.now - self._open_since if self.is_open else 0.0)
+    def sample(self, k: int, now: float | None = None) -> None:
+        if now is None:
+            now = self.env.now
+        super().sample(k, now)
+        open_area = self._open_area + (now - self._open_since if self.is_open else 0.0)
         self.cum_open[k] = open_area
         self.cum_busy_open[k] = self._busy_open_area
 
@@ -313,32 +352,42 @@ class Holding(Monitor):
         self.capacity = capacity
         self.turn_away = turn_away
         self.enter_log = enter_log
+        self._enters = memoryview(enter_log)
         self.road: deque[tuple[int, simpy.Event]] = deque()
-        self.on_leave: Callable[[], None] | None = None
+        self.on_leave: Callable[[float], None] | None = None
 
     def enter(self, i: int) -> simpy.Event | bool | None:
         """None: in the yard now; an event: wait for it on the road; False: turned away."""
+        now = self.env.now
         if self.capacity is None or (self.busy < self.capacity and not self.road):
-            self._admit(i)
+            self._admit(i, now)
             return None
         if self.turn_away:
             return False
         done = simpy.Event(self.env)
         self.road.append((i, done))
-        self.add_waiting(1)
+        self.add_waiting(1, now)
         return done
 
-    def _admit(self, i: int) -> None:
-        self.add_busy(1)
-        self.enter_log[i] = self.env.now
+    def _admit(self, i: int, now: float) -> None:
+        dt = now - self._last
+        if dt:  # self.add_busy(1, now), written out: it runs at every truck's entry
+            self._wait_area += self.waiting * dt
+            self._busy_area += self.busy * dt
+            self._last = now
+        self.busy += 1
+        if self.busy > self._bin_max_busy:
+            self._bin_max_busy = self.busy
+        self._enters[i] = now
 
     def admit_road(self) -> None:
         """Let trucks on the road into free places (after a restart put them back)."""
-        self._advance()
+        now = self.env.now
+        self._advance(now)
         while self.road and (self.capacity is None or self.busy < self.capacity):
             i, done = self.road.popleft()
             self.waiting -= 1
-            self._admit(i)
+            self._admit(i, now)
             done.succeed(i)
 
     def resume_road(self, i: int) -> simpy.Event:
@@ -349,15 +398,17 @@ class Holding(Monitor):
         return done
 
     def leave(self) -> None:
-        self._advance()
+        """A truck leaves the yard: the first truck on the road takes its place."""
+        now = self.env.now
+        self._advance(now)
         self.busy -= 1
         if self.road:
             i, done = self.road.popleft()
             self.waiting -= 1
-            self._admit(i)
+            self._admit(i, now)
             done.succeed(i)
         if self.on_leave is not None:
-            self.on_leave()
+            self.on_leave(now)
 
 
 class Park(Monitor):
@@ -386,6 +437,8 @@ class Park(Monitor):
         self.threshold = threshold
         self.in_log = in_log
         self.called_log = called_log
+        self._ins = memoryview(in_log)
+        self._calls = memoryview(called_log)
         self.priority = small_ints(priority)
         self.in_transit = 0
         self.held: list[tuple[int, int, int, simpy.Event]] = []
@@ -396,17 +449,18 @@ class Park(Monitor):
     def enter(self, i: int) -> simpy.Event:
         """An event that succeeds when truck *i* is called forward (from the park, or its road)."""
         called = simpy.Event(self.env)
+        now = self.env.now
         if self.places is None or (self.busy < self.places and not self.road):
-            self._admit(i, called)
+            self._admit(i, called, now)
         else:
             self.road.append((i, called))
-            self.yard.add_waiting(1)
-        self.release()
+            self.yard.add_waiting(1, now)
+        self.release(now)
         return called
 
-    def _admit(self, i: int, called: simpy.Event) -> None:
-        self.add_busy(1)
-        self.in_log[i] = self.env.now
+    def _admit(self, i: int, called: simpy.Event, now: float) -> None:
+        self.add_busy(1, now)
+        self._ins[i] = now
         rank = 0 if self.priority is None else self.priority[i]
         heapq.heappush(self.held, (rank, next(self._seq), i, called))
 
@@ -416,19 +470,23 @@ class Park(Monitor):
         yard = self.yard
         return yard.busy + len(yard.road) + self.in_transit < self.threshold
 
-    def release(self) -> None:
-        """Call trucks forward while the yard has room for them."""
+    def release(self, now: float | None = None) -> None:
+        """Call trucks forward while the yard has room for them, at *now* (None: read the clock)."""
+        if not self.held or not self._room():
+            return
+        if now is None:
+            now = self.env.now
         while self.held and self._room():
             _, _, i, called = heapq.heappop(self.held)
-            self._advance()
+            self._advance(now)
             self.busy -= 1
             self.in_transit += 1
-            self.called_log[i] = self.env.now
+            self._calls[i] = now
             called.succeed(i)
             if self.road:
                 j, ev = self.road.popleft()
-                self.yard.add_waiting(-1)
-                self._admit(j, ev)
+                self.yard.add_waiting(-1, now)
+                self._admit(j, ev, now)
 
     def resume_held(self, i: int) -> simpy.Event:
         """Put truck *i* back in the park, behind those of its class put back before it."""
@@ -447,10 +505,11 @@ class Park(Monitor):
 
     def admit_road(self) -> None:
         """Let trucks on the road before the park into free places (after a restart)."""
+        now = self.env.now
         while self.road and (self.places is None or self.busy < self.places):
             j, ev = self.road.popleft()
-            self.yard.add_waiting(-1)
-            self._admit(j, ev)
+            self.yard.add_waiting(-1, now)
+            self._admit(j, ev, now)
 
     def queued(self) -> list[tuple[int, int]]:
         """The trucks in the park as (order, truck), the park's own order, first first."""
