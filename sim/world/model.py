@@ -325,6 +325,8 @@ class Platform:
         self._correction = memoryview(draws.correction_min)
         self._review_service = memoryview(review.service_min)
         self._approved = memoryview(approved)
+        self._timeout = env.timeout
+        self._on_checked, self._on_reviewed = self._checked, self._reviewed  # bound once
         self.waiting: dict[int, simpy.Event] = {}
         """Trucks in the yard waiting for their declaration's approval."""
         self.timed: dict[int, tuple[float, bool]] = {}
@@ -335,15 +337,15 @@ class Platform:
         """Truck *i*'s declaration enters the automatic check (again, after a correction)."""
         k = self._visit[i]
         auto = self._auto[i] if k == 0 else float(self.draws.later_visits[k - 1][i][0])
-        self.timed[i] = (self.env.now + auto, False)
-        self.env.timeout(auto, i).callbacks.append(self._checked)
+        self.timed[i] = (self.env._now + auto, False)
+        self._timeout(auto, i).callbacks.append(self._on_checked)
 
     def _checked(self, ev: simpy.Event) -> None:
         i = ev.value
         del self.timed[i]
         k = self._visit[i]
         self._review_service[i] = self._review[i] if k == 0 else self.draws.later_visits[k - 1][i][1]
-        self.review.serve(i).callbacks.append(self._reviewed)
+        self.review.serve(i).callbacks.append(self._on_reviewed)
 
     def _reviewed(self, ev: simpy.Event) -> None:
         i = ev.value
@@ -354,7 +356,7 @@ class Platform:
             self.timed[i] = (self.env.now + correction, True)
             self.env.timeout(correction, i).callbacks.append(self._resubmitted)
             return
-        self._approved[i] = self.env.now
+        self._approved[i] = self.env._now
         waiter = self.waiting.pop(i, None)
         if waiter is not None:
             waiter.succeed()
@@ -618,6 +620,7 @@ class Model:
         self._log = {column: memoryview(values) for column, values in self.times.items()}
         self._route = memoryview(self.draws.route)
         self._travel = memoryview(self.draws.travel_min)
+        self._outcome = memoryview(self.outcome)
         self.live = np.zeros(n, dtype=bool)
         if start is not None:
             start.restore(self)  # marks the trucks it restarts in self.live
@@ -668,7 +671,7 @@ class Model:
             order = order[(start[order] >= self.start_min) & ~self.live[order]]
         for i in order.tolist():
             t = starts[i]
-            now = env.now
+            now = env._now
             if t > now:
                 yield env.timeout(t - now)
             process(truck(i, declared[i]))
@@ -688,7 +691,7 @@ class Model:
 
     def _route_of(self, i: int, gate: GatePools) -> RoutePools:
         """The route an export takes when ready for the Chinese side (it may change, see Gate)."""
-        r = int(self.draws.route[i])
+        r = self._route[i]
         if not gate.shorter_queue:
             return self.routes[r]
         best, best_load = r, self.routes[r].load()
@@ -709,13 +712,13 @@ class Model:
     ) -> Generator:
         """Truck *i*'s way through the system; a truck restarted from a state is at step *resume*
         (see :data:`STEPS`) and goes on once *first* (the end of that step) succeeds."""
-        env = self.env
+        env = self.env  # the clock read as env._now, as in sim.world.stages (a property call less)
         log = self._log
         if first is not None:
             yield first
         if resume < ARRIVE and predeclared:
             self.platform.submit(i)
-            wait = log["arrival_min"][i] - env.now
+            wait = log["arrival_min"][i] - env._now
             if wait > 0:
                 yield env.timeout(wait)
         direction = self._direction[i]
@@ -738,7 +741,7 @@ class Model:
         pools = gate.pools
         yard = gate.yards[direction]
         if resume < YARD:
-            log["gate_arrival_min"][i] = env.now
+            log["gate_arrival_min"][i] = env._now
             entered = yard.enter(i)
             if entered is False:
                 self.outcome[i] = TURNED_AWAY
@@ -751,7 +754,7 @@ class Model:
                 counter = pools["declaration_counter"]
                 if counter is not None:
                     yield counter.serve(i)
-                log["approved_min"][i] = env.now
+                log["approved_min"][i] = env._now
             elif log["approved_min"][i] != log["approved_min"][i]:  # NaN: not yet approved
                 waiter = simpy.Event(env)
                 self.platform.waiting[i] = waiter
@@ -762,7 +765,7 @@ class Model:
             if step > resume:
                 yield pool.serve(i)
         if resume <= QUARANTINE:
-            log["procedures_end_min"][i] = env.now
+            log["procedures_end_min"][i] = env._now
         if direction == EXPORT:
             route = self._route_of(i, gate) if resume < EXPORT_CHECK else self.routes[self._route[i]]
             if resume < EXPORT_CHECK and route.china_check is not None:
@@ -770,8 +773,8 @@ class Model:
             if resume < EXPORT_CROSS and route.crossing is not None and route.crossing_export:
                 yield route.crossing.serve(i)
         yard.leave()
-        log["departure_min"][i] = env.now
-        self.outcome[i] = CLEARED
+        log["departure_min"][i] = env._now
+        self._outcome[i] = CLEARED
 
     def run(
         self, progress: Callable[[int, int], None] | None = None, until_min: float | None = None

@@ -6,10 +6,13 @@ behind it. Both keep time-weighted areas of their queue and occupancy, updated o
 changes, so that time averages are exact and cost O(1) per change; a sampler reads those areas at
 fixed intervals to give series whose memory does not grow with the number of trucks.
 
-Every step here runs a few times a truck, so the clock is read once a step (``env.now`` is a
-property call) and handed on as *now*, and the truck log and service minutes are read and written
-through memoryviews of their numpy arrays (an item is a Python float, several times faster than
-numpy's scalar, and the arrays stay the ones every table reads).
+Every step here runs a few times a truck, so the clock is read once a step and handed on as *now*
+(in the steps every truck takes, a visit's start and end and a yard's entry and exit, as
+``env._now``, the attribute SimPy's ``now`` property returns: the property is a function call,
+and reading the attribute instead took 3% off the instructions of a run), and the truck log and
+service minutes are read and written through memoryviews of their numpy arrays (an item is a
+Python float, several times faster than numpy's scalar, and the arrays stay the ones every table
+reads).
 """
 
 from __future__ import annotations
@@ -174,7 +177,7 @@ class LanePool(Monitor):
         truck that queues gets an event of its own, succeeded when its service ends.
         """
         queue = self.queues[group]
-        now = self.env.now
+        now = self.env._now
         dt = now - self._last
         if dt:  # self._advance(now), written out: it runs at every visit
             self._wait_area += self.waiting * dt
@@ -184,7 +187,14 @@ class LanePool(Monitor):
                 self._busy_open_area += busy
             self._last = now
         if self.group_open[group] and self.busy < self.lanes and not queue and not self._opening:
-            return self._start(i, now)
+            # self._start(i, now), written out: most visits find a lane free
+            self.busy += 1
+            self._starts[i] = now
+            service = self._service[i] / self.factor
+            self.due[i] = now + service
+            ends = self._timeout(service, i)
+            ends.callbacks.append(self._on_end)
+            return ends
         done = simpy.Event(self.env)
         rank = 0 if self.priority is None else self.priority[i]
         heapq.heappush(queue, (rank, next(self._seq), i, done))
@@ -211,7 +221,7 @@ class LanePool(Monitor):
             i, done = i
             done.succeed(i)
         del self.due[i]
-        now = self.env.now
+        now = self.env._now
         dt = now - self._last
         if dt:  # self._advance(now), written out: it runs at every visit's end
             self._wait_area += self.waiting * dt
@@ -358,7 +368,7 @@ class Holding(Monitor):
 
     def enter(self, i: int) -> simpy.Event | bool | None:
         """None: in the yard now; an event: wait for it on the road; False: turned away."""
-        now = self.env.now
+        now = self.env._now
         if self.capacity is None or (self.busy < self.capacity and not self.road):
             self._admit(i, now)
             return None
@@ -382,7 +392,7 @@ class Holding(Monitor):
 
     def admit_road(self) -> None:
         """Let trucks on the road into free places (after a restart put them back)."""
-        now = self.env.now
+        now = self.env._now
         self._advance(now)
         while self.road and (self.capacity is None or self.busy < self.capacity):
             i, done = self.road.popleft()
