@@ -341,19 +341,19 @@ class Platform:
         self._timeout(auto, i).callbacks.append(self._on_checked)
 
     def _checked(self, ev: simpy.Event) -> None:
-        i = ev.value
+        i = ev._value  # as in LanePool._finish
         del self.timed[i]
         k = self._visit[i]
         self._review_service[i] = self._review[i] if k == 0 else self.draws.later_visits[k - 1][i][1]
         self.review.serve(i).callbacks.append(self._on_reviewed)
 
     def _reviewed(self, ev: simpy.Event) -> None:
-        i = ev.value
+        i = ev._value
         k = self._visit[i]
         if k < self._returns[i]:
             correction = self._correction[i] if k == 0 else float(self.draws.later_visits[k - 1][i][2])
             self._visit[i] = k + 1
-            self.timed[i] = (self.env.now + correction, True)
+            self.timed[i] = (self.env._now + correction, True)
             self.env.timeout(correction, i).callbacks.append(self._resubmitted)
             return
         self._approved[i] = self.env._now
@@ -618,6 +618,9 @@ class Model:
         # The truck log and the draws a truck's process reads or writes, as memoryviews of the
         # same arrays: an item is a Python float or int, several times faster than numpy's scalar.
         self._log = {column: memoryview(values) for column, values in self.times.items()}
+        self._arrived, self._at_gate, self._left = (
+            self._log[c] for c in ("arrival_min", "gate_arrival_min", "departure_min")
+        )
         self._route = memoryview(self.draws.route)
         self._travel = memoryview(self.draws.travel_min)
         self._outcome = memoryview(self.outcome)
@@ -718,7 +721,7 @@ class Model:
             yield first
         if resume < ARRIVE and predeclared:
             self.platform.submit(i)
-            wait = log["arrival_min"][i] - env._now
+            wait = self._arrived[i] - env._now
             if wait > 0:
                 yield env.timeout(wait)
         direction = self._direction[i]
@@ -741,7 +744,7 @@ class Model:
         pools = gate.pools
         yard = gate.yards[direction]
         if resume < YARD:
-            log["gate_arrival_min"][i] = env._now
+            self._at_gate[i] = env._now
             entered = yard.enter(i)
             if entered is False:
                 self.outcome[i] = TURNED_AWAY
@@ -773,7 +776,7 @@ class Model:
             if resume < EXPORT_CROSS and route.crossing is not None and route.crossing_export:
                 yield route.crossing.serve(i)
         yard.leave()
-        log["departure_min"][i] = env._now
+        self._left[i] = env._now
         self._outcome[i] = CLEARED
 
     def run(

@@ -216,7 +216,7 @@ class LanePool(Monitor):
         return ends
 
     def _finish(self, timeout: simpy.Event) -> None:
-        i = timeout.value
+        i = timeout._value  # the value property, without its check: a processed event has one
         if type(i) is tuple:  # a truck that queued: its own event
             i, done = i
             done.succeed(i)
