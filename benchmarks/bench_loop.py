@@ -110,8 +110,9 @@ def count_events(env: simpy.Environment, run: Callable[[], Any]) -> dict[str, fl
     return {**counts, "processed": processed, "mean_pending": pending / max(processed, 1)}
 
 
-def micro_callbacks(delays: list[float], chains: int) -> float:
-    """CPU seconds per event of ``Timeout`` events with one callback each, *chains* pending at once."""
+def micro_callbacks(delays: list[float], chains: int, mark: Callable[[], Any] | None = None) -> float:
+    """CPU seconds per event of ``Timeout`` events with one callback each, *chains* pending at once
+    (*mark*, if given, is called right before and after the events run: loop_instructions.py)."""
     env = simpy.Environment()
     timeout = env.timeout
     it = iter(delays)
@@ -123,14 +124,19 @@ def micro_callbacks(delays: list[float], chains: int) -> float:
 
     for _ in range(chains):
         on_event(None)  # type: ignore[arg-type]
+    if mark is not None:
+        mark()
     started = time.process_time()
     env.run()
     cpu = time.process_time() - started
+    if mark is not None:
+        mark()
     return cpu / len(delays)
 
 
-def micro_resumes(delays: list[float], chains: int) -> float:
-    """CPU seconds per event of processes resuming from the ``Timeout`` they yield, *chains* at once."""
+def micro_resumes(delays: list[float], chains: int, mark: Callable[[], Any] | None = None) -> float:
+    """CPU seconds per event of processes resuming from the ``Timeout`` they yield, *chains* at once
+    (*mark* as in :func:`micro_callbacks`)."""
     env = simpy.Environment()
     timeout = env.timeout
 
@@ -140,9 +146,13 @@ def micro_resumes(delays: list[float], chains: int) -> float:
 
     for k in range(chains):
         env.process(proc(delays[k::chains]))
+    if mark is not None:
+        mark()
     started = time.process_time()
     env.run()
     cpu = time.process_time() - started
+    if mark is not None:
+        mark()
     return cpu / (len(delays) + chains)  # each process's first step is a resume too
 
 

@@ -1,0 +1,223 @@
+"""The loop's accounting in instructions counted by valgrind, free of a shared machine's noise.
+
+    python benchmarks/loop_instructions.py --days 30                         # markdown table
+    python benchmarks/loop_instructions.py --days 30 --readme docs/speed.md  # and write it there
+
+``bench_loop.py`` measures CPU time, which on a shared 2-core machine moves by a third from one
+round to the next (the neighbours' load, not the code). This script counts the instructions the
+same work executes instead: each part runs in a Python of its own under ``valgrind
+--tool=callgrind --dump-before=getppid``, and calls ``os.getppid()`` right before and right after
+the code measured, so callgrind's second dump holds that code's instructions alone (building the
+model, preparing the heap loop and importing nothing is counted). The parts:
+
+- ``model``: ``Model.run()`` of the baseline;
+- ``heap``: ``heap_reference.run_loop`` of the same flow (its departures are checked equal);
+- ``callback`` and ``resume``: ``bench_loop``'s two micro loops of bare SimPy, with as many events
+  pending as the model has on average (counted natively, as ``bench_loop`` counts them).
+
+The verdicts are ``bench_loop``'s, read on instructions instead of CPU: the model within
+``GOAL`` of the heap loop, or its instructions a truck less SimPy's floor (the micro loops'
+instructions an event times the model's events a truck of each kind) within ``GOAL`` of the heap
+loop's. Instructions are not time (a cache miss costs more than an addition), so this corroborates
+the CPU measurement and does not replace it. It needs valgrind; two parts run at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import bench_loop as bench
+import heap_reference as heap
+import numpy as np
+
+from sim.world.model import Model
+from sim.world.scenario_files import load_scenario
+
+HERE = Path(__file__).resolve().parent
+SUMMARY = re.compile(r"^summary:\s*(\d+)", re.MULTILINE)
+
+
+def _scenario(days: int) -> Any:
+    return load_scenario(heap.BASELINE, {"run.days": days, "run.warmup_days": min(7, days - 1)})
+
+
+def _child(part: str, days: int, seed: int, chains: int, events: int) -> None:
+    """In the valgrind child: set up *part*, then run it between two calls of ``os.getppid``."""
+    sc = _scenario(days)
+    if part == "model":
+        model = Model(sc, seed)
+        os.getppid()
+        model.run()
+        os.getppid()
+    elif part == "heap":
+        prepared = heap.prepare(sc, seed)
+        os.getppid()
+        heap.run_loop(prepared)
+        os.getppid()
+    else:
+        delays = np.random.default_rng(seed).exponential(10.0, events).tolist()
+        micro = bench.micro_callbacks if part == "callback" else bench.micro_resumes
+        micro(delays, chains, mark=os.getppid)
+
+
+def _command(part: str, days: int, seed: int, chains: int, events: int, out: Path) -> list[str]:
+    return [
+        "valgrind",
+        "--tool=callgrind",
+        "--dump-before=getppid",
+        f"--callgrind-out-file={out}",
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--part",
+        part,
+        "--days",
+        str(days),
+        "--seed",
+        str(seed),
+        "--chains",
+        str(chains),
+        "--events",
+        str(events),
+    ]
+
+
+def count_parts(days: int, seed: int, chains: int, events: int) -> dict[str, int]:
+    """Each part's instructions between its two marks, two valgrind children at a time."""
+    env = {**os.environ, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
+    env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent), str(HERE), env.get("PYTHONPATH", "")])
+    counts: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        parts = ["model", "heap", "callback", "resume"]
+        for pair in (parts[:2], parts[2:]):
+            running = {
+                p: subprocess.Popen(
+                    _command(p, days, seed, chains, events, Path(tmp) / f"{p}.out"),
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for p in pair
+            }
+            for p, proc in running.items():
+                _, err = proc.communicate()
+                if proc.returncode != 0:
+                    raise SystemExit(f"valgrind part {p} failed:\n{err[-2000:]}")
+                dump = Path(tmp) / f"{p}.out.2"  # dumps: .out.1 before the first mark, .out.2 between
+                if not dump.exists():
+                    raise SystemExit(f"part {p}: no dump between the marks (is getppid called?)")
+                counts[p] = int(SUMMARY.search(dump.read_text(errors="replace")).group(1))
+    return counts
+
+
+def benchmark(days: int, seed: int = 0, events: int = 50_000) -> dict[str, Any]:
+    """Events per truck natively, then each part's instructions under valgrind; the accounting."""
+    sc = _scenario(days)
+    model = Model(sc, seed)
+    kinds = bench.count_events(model.env, model.run)
+    n = len(model.arr)
+    model_events = next(model.env._eid)
+    grid_events = int((model.sample_min[:-1] > 0).sum()) + days
+    ref = heap.run_loop(heap.prepare(sc, seed))
+    same = heap.identical(SimpleNamespace(times=model.times, outcome=model.outcome), ref)
+    chains = max(1, round(kinds["mean_pending"]))
+    counts = count_parts(days, seed, chains, events)
+    per_callback = counts["callback"] / events
+    per_resume = counts["resume"] / (events + chains)
+    resume_pt = kinds["resume"] / n
+    other_pt = (kinds["callback"] + kinds["none"]) / n
+    floor = resume_pt * per_resume + other_pt * per_callback
+    model_pt, heap_pt = counts["model"] / n, counts["heap"] / n
+    res = {
+        "days": days,
+        "seed": seed,
+        "trucks": n,
+        "heap_identical": same,
+        "model_events_per_truck": model_events / n,
+        "heap_events_per_truck": ref["heap_events"] / n,
+        "model_grid_events_per_truck": grid_events / n,
+        "mean_pending": kinds["mean_pending"],
+        "instructions": counts,
+        "model_per_truck": model_pt,
+        "heap_per_truck": heap_pt,
+        "per_callback_event": per_callback,
+        "per_resume_event": per_resume,
+        "floor_per_truck": floor,
+        "model_heap_ratio_median": model_pt / heap_pt,
+        "accounting": {"model_less_floor_over_heap_median": (model_pt - floor) / heap_pt},
+    }
+    res["verdicts"] = bench.loop_verdicts(res)
+    return res
+
+
+def table(res: dict[str, Any]) -> str:
+    """The result as markdown."""
+    v = res["verdicts"]
+    rows = [
+        ("trucks", f"{res['trucks']:,}"),
+        ("heap loop departures identical to the model's", f"{res['heap_identical']:,}"),
+        ("events per truck: model (SimPy, scheduled)", f"{res['model_events_per_truck']:.2f}"),
+        ("events per truck: heap loop (pushes)", f"{res['heap_events_per_truck']:.2f}"),
+        ("instructions per truck: model", f"{res['model_per_truck']:,.0f}"),
+        ("instructions per truck: heap loop", f"{res['heap_per_truck']:,.0f}"),
+        (
+            f"SimPy instructions per callback event / process resume ({res['mean_pending']:.0f} pending)",
+            f"{res['per_callback_event']:,.0f} / {res['per_resume_event']:,.0f}",
+        ),
+        ("SimPy's floor for the model's events, instructions per truck", f"{res['floor_per_truck']:,.0f}"),
+        ("model / heap loop", f"{res['model_heap_ratio_median']:.2f}"),
+        (
+            "(model - SimPy's floor) / heap loop",
+            f"{res['accounting']['model_less_floor_over_heap_median']:.2f}",
+        ),
+        (f"model / heap loop <= {bench.GOAL}", v["direct"]),
+        (f"or (model - floor) / heap loop <= {bench.GOAL}, events at the floor", v["accounted"]),
+    ]
+    head = f"baseline, {res['days']} days, seed {res['seed']}: instructions counted by valgrind (callgrind)"
+    lines = [head, "", "| quantity | value |", "| --- | --- |"]
+    return "\n".join(lines + [f"| {k} | {x} |" for k, x in rows])
+
+
+def main() -> None:
+    """Command line: count the parts' instructions and print (or write) the accounting."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--events", type=int, default=50_000, help="events of each micro loop")
+    parser.add_argument("--readme", help="also write the table between the file's loop-instructions markers")
+    parser.add_argument("--part", help=argparse.SUPPRESS)
+    parser.add_argument("--chains", type=int, default=1, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.part:
+        _child(args.part, args.days, args.seed, args.chains, args.events)
+        return
+    heap.require_this_checkout()
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed: this benchmark counts instructions with it")
+    res = benchmark(args.days, args.seed, args.events)
+    text = table(res)
+    print(text)
+    if args.readme:
+        from sim.studies.library import put_in_readme
+
+        readme = Path(args.readme)
+        command = (
+            f"python benchmarks/loop_instructions.py --days {args.days} --seed {args.seed} "
+            f"--readme {args.readme}"
+        )
+        block = f"{text}\n\nWritten by `{command}`."
+        old = readme.read_text(encoding="utf-8")
+        readme.write_text(put_in_readme(block, old, "loop-instructions"), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
