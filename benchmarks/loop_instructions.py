@@ -179,10 +179,13 @@ def table(res: dict[str, Any]) -> str:
             "(model - SimPy's floor) / heap loop",
             f"{res['accounting']['model_less_floor_over_heap_median']:.2f}",
         ),
-        (f"model / heap loop <= {bench.GOAL}", v["direct"]),
-        (f"or (model - floor) / heap loop <= {bench.GOAL}, events at the floor", v["accounted"]),
+        (f"in instructions: model / heap loop <= {bench.GOAL}", v["direct"]),
+        (f"in instructions: (model - floor) / heap loop <= {bench.GOAL}, events at the floor", v["accounted"]),
     ]
-    head = f"baseline, {res['days']} days, seed {res['seed']}: instructions counted by valgrind (callgrind)"
+    head = (
+        f"baseline, {res['days']} days, seed {res['seed']}: instructions counted by valgrind (callgrind); "
+        "they corroborate the CPU table, which judges the goal"
+    )
     lines = [head, "", "| quantity | value |", "| --- | --- |"]
     return "\n".join(lines + [f"| {k} | {x} |" for k, x in rows])
 
