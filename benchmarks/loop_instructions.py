@@ -180,7 +180,10 @@ def table(res: dict[str, Any]) -> str:
             f"{res['accounting']['model_less_floor_over_heap_median']:.2f}",
         ),
         (f"in instructions: model / heap loop <= {bench.GOAL}", v["direct"]),
-        (f"in instructions: (model - floor) / heap loop <= {bench.GOAL}, events at the floor", v["accounted"]),
+        (
+            f"in instructions: (model - floor) / heap loop <= {bench.GOAL}, events at the floor",
+            v["accounted"],
+        ),
     ]
     head = (
         f"baseline, {res['days']} days, seed {res['seed']}: instructions counted by valgrind (callgrind); "
