@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+import simpy
 from conftest import hand_made, textbook
 from test_theory import REPS, erlang_c_wait, interval
 
@@ -327,3 +328,14 @@ def test_fruit_priority_matches_cobham_and_fifo_does_not() -> None:
     assert math.isclose(
         theory[0] * fruit + theory[1] * general, erlang_c_wait(360 / 1440, mean_s, c) * 360, rel_tol=1e-9
     )
+
+
+def test_simpy_keeps_the_attributes_the_busiest_steps_read() -> None:
+    # sim.world.stages and the truck process read env._now and event._value, the attributes
+    # behind SimPy's now and value properties (a property call less a step): a SimPy that
+    # renamed or changed them fails here, not silently in a run.
+    env = simpy.Environment(initial_time=5.0)
+    timeout = env.timeout(2.5, value="x")
+    env.run()
+    assert env._now == env.now == 7.5
+    assert timeout._value == timeout.value == "x"

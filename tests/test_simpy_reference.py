@@ -92,16 +92,17 @@ def test_the_loop_goal_is_met_only_within_its_bound() -> None:
     # past its bound, and the accounted way fails when the model schedules an event too many.
     res = {
         "model_heap_ratio_median": 2.5,
-        "model_events_per_truck": 11.80,
-        "heap_events_per_truck": 10.78,
-        "model_grid_events_per_truck": 0.03,
+        "trucks": 100_000,
+        "model_events": 1_181_000,
+        "heap_events": 1_078_000,
+        "model_grid_events": 3_000,
         "accounting": {"model_less_floor_over_heap_median": 1.49},
     }
     assert bench.loop_verdicts(res) == {"direct": "NOT met", "accounted": "met", "goal": "met"}
     res["accounting"]["model_less_floor_over_heap_median"] = 1.51
     assert bench.loop_verdicts(res)["goal"] == "NOT met"
     res["accounting"]["model_less_floor_over_heap_median"] = 1.49
-    res["model_events_per_truck"] = 11.82
+    res["model_events"] = 1_181_001
     assert bench.loop_verdicts(res)["accounted"] == "NOT met"
     res["model_heap_ratio_median"] = 1.5
     assert bench.loop_verdicts(res) == {"direct": "met", "accounted": "NOT met", "goal": "met"}

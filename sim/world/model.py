@@ -341,14 +341,14 @@ class Platform:
         self._timeout(auto, i).callbacks.append(self._on_checked)
 
     def _checked(self, ev: simpy.Event) -> None:
-        i = ev._value  # as in LanePool._finish
+        i = ev._value  # the value, without the property's check, as in LanePool._finish
         del self.timed[i]
         k = self._visit[i]
         self._review_service[i] = self._review[i] if k == 0 else self.draws.later_visits[k - 1][i][1]
         self.review.serve(i).callbacks.append(self._on_reviewed)
 
     def _reviewed(self, ev: simpy.Event) -> None:
-        i = ev._value
+        i = ev._value  # as in _checked
         k = self._visit[i]
         if k < self._returns[i]:
             correction = self._correction[i] if k == 0 else float(self.draws.later_visits[k - 1][i][2])
@@ -420,7 +420,12 @@ class GatePools:
     """By cargo class code: the routes with an export share for it (the candidates of shorter_queue)."""
     procedures: list[list[tuple[tuple[int, LanePool], ...]]] = field(default_factory=list)
     """By channel code and then quarantined (0 or 1): the (step, pool) of each stage a truck of
-    this gate visits after approval, in order; disabled stages left out (see :func:`procedures`)."""
+    this gate visits after approval, in order; disabled stages left out (see :func:`procedures`);
+    worked out from ``pools`` when not given."""
+
+    def __post_init__(self) -> None:
+        if not self.procedures:
+            self.procedures = procedures(self.pools)
 
 
 def procedures(pools: dict[str, LanePool | None]) -> list[list[tuple[tuple[int, LanePool], ...]]]:
@@ -565,7 +570,6 @@ class Model:
                     mine,
                     gate.route_choice == "shorter_queue",
                     candidates,
-                    procedures(pools),
                 )
             )
             for rname, route in gate.routes.items():
@@ -747,8 +751,8 @@ class Model:
             self._at_gate[i] = env._now
             entered = yard.enter(i)
             if entered is False:
-                self.outcome[i] = TURNED_AWAY
-                log["departure_min"][i] = env.now
+                self._outcome[i] = TURNED_AWAY
+                self._left[i] = env._now
                 return
             if entered is not None:
                 yield entered
@@ -763,7 +767,7 @@ class Model:
                 self.platform.waiting[i] = waiter
                 yield waiter
         elif resume == APPROVAL and not predeclared:
-            log["approved_min"][i] = env.now  # the counter's service just ended
+            log["approved_min"][i] = env._now  # the counter's service just ended
         for step, pool in gate.procedures[self._channel[i]][self._quarantined[i]]:
             if step > resume:
                 yield pool.serve(i)

@@ -55,7 +55,8 @@ class Monitor:
         self._series = tuple(map(memoryview, (self.cum_wait, self.cum_busy, self.max_wait, self.max_busy)))
 
     def _advance(self, now: float) -> None:
-        """Bring the areas up to *now* (the caller's reading of the clock)."""
+        """Bring the areas up to *now* (the caller's reading of the clock); written out, with
+        :meth:`add_busy`, in :meth:`Holding._admit`: keep them alike."""
         dt = now - self._last
         if dt:
             self._wait_area += self.waiting * dt
@@ -160,6 +161,7 @@ class LanePool(Monitor):
         """Trucks in service, with the minute their service ends."""
 
     def _advance(self, now: float) -> None:
+        # Written out in serve and _finish (every visit runs them): keep the three alike.
         dt = now - self._last
         if dt:
             self._wait_area += self.waiting * dt
@@ -206,7 +208,8 @@ class LanePool(Monitor):
     def _start(self, i: int, now: float, done: simpy.Event | None = None) -> simpy.Event:
         """Start truck *i*'s service at *now* (the caller has brought the areas up to it): the
         timeout that ends it, whose value is *i* (or, for a truck that queued, *i* and its own
-        event *done*, succeeded first when the service ends)."""
+        event *done*, succeeded first when the service ends). Written out in :meth:`serve` for a
+        lane found free: keep the two alike."""
         self.busy += 1
         self._starts[i] = now
         service = self._service[i] / self.factor
@@ -216,7 +219,9 @@ class LanePool(Monitor):
         return ends
 
     def _finish(self, timeout: simpy.Event) -> None:
-        i = timeout._value  # the value property, without its check: a processed event has one
+        # SimPy's attribute behind the value property, without its check (a processed event has
+        # a value); tests/test_mechanisms.py holds SimPy to _now and _value meaning now and value.
+        i = timeout._value
         if type(i) is tuple:  # a truck that queued: its own event
             i, done = i
             done.succeed(i)
@@ -409,7 +414,7 @@ class Holding(Monitor):
 
     def leave(self) -> None:
         """A truck leaves the yard: the first truck on the road takes its place."""
-        now = self.env.now
+        now = self.env._now
         self._advance(now)
         self.busy -= 1
         if self.road:
