@@ -67,7 +67,7 @@ stops'): a process's own end."""
 
 
 def verdict(value: float, goal: float) -> str:
-    """"met" when *value* is within *goal*, else "NOT met" (the docs' tables say which)."""
+    """The verdict: "met" when *value* is within *goal*, else "NOT met" (as the docs' tables say)."""
     return "met" if value <= goal else "NOT met"
 
 
@@ -265,6 +265,13 @@ def benchmark(
     }
 
 
+def write_block(readme: Path, block: str, marker: str) -> None:
+    """Write *block* (a table and the command that made it) between *readme*'s *marker* markers."""
+    from sim.studies.library import put_in_readme
+
+    readme.write_text(put_in_readme(block, readme.read_text(encoding="utf-8"), marker), encoding="utf-8")
+
+
 def table(res: dict[str, Any]) -> str:
     """The benchmark's result as markdown: the three loops, then the accounting."""
     acc = res["accounting"]
@@ -380,17 +387,12 @@ def main() -> None:
     else:
         print(text)
     if args.readme:
-        from sim.studies.library import put_in_readme
-
-        readme = Path(args.readme)
         command = (
             f"python benchmarks/bench_loop.py --days {args.days} --rounds {args.rounds} --seed {args.seed} "
             f"--readme {args.readme}"
         )
         note = f"\n\n{res['rounds']} rounds; written by `{command}`."
-        readme.write_text(
-            put_in_readme(text + note, readme.read_text(encoding="utf-8"), "loop-table"), encoding="utf-8"
-        )
+        write_block(Path(args.readme), text + note, "loop-table")
     if res["heap_identical"] != res["trucks"]:
         raise SystemExit(1)
 

@@ -237,16 +237,11 @@ def main() -> None:
     text = table(res)
     print(text)
     if args.readme:
-        from sim.studies.library import put_in_readme
-
-        readme = Path(args.readme)
         command = (
             f"python benchmarks/loop_instructions.py --days {args.days} --seed {args.seed} "
             f"--readme {args.readme}"
         )
-        block = f"{text}\n\nWritten by `{command}`."
-        old = readme.read_text(encoding="utf-8")
-        readme.write_text(put_in_readme(block, old, "loop-instructions"), encoding="utf-8")
+        bench.write_block(Path(args.readme), f"{text}\n\nWritten by `{command}`.", "loop-instructions")
 
 
 if __name__ == "__main__":
