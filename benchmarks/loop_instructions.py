@@ -7,8 +7,8 @@
 round to the next (the neighbours' load, not the code). This script counts the instructions the
 same work executes instead: each part runs in a Python of its own under ``valgrind
 --tool=callgrind --dump-before=getppid``, and calls ``os.getppid()`` right before and right after
-the code measured, so callgrind's second dump holds that code's instructions alone (building the
-model, preparing the heap loop and importing nothing is counted). The parts:
+the code measured, so callgrind's second dump holds that code's instructions alone (none of
+building the model, preparing the heap loop or importing is counted). The parts:
 
 - ``model``: ``Model.run()`` of the baseline;
 - ``heap``: ``heap_reference.run_loop`` of the same flow (its departures are checked equal);
@@ -18,8 +18,9 @@ model, preparing the heap loop and importing nothing is counted). The parts:
 The verdicts are ``bench_loop``'s, read on instructions instead of CPU: the model within
 ``GOAL`` of the heap loop, or its instructions a truck less SimPy's floor (the micro loops'
 instructions an event times the model's events a truck of each kind) within ``GOAL`` of the heap
-loop's. Instructions are not time (a cache miss costs more than an addition), so this corroborates
-the CPU measurement and does not replace it. It needs valgrind; two parts run at once.
+loop's. Instructions are not time (a cache miss costs more than an addition), so this is set
+beside the CPU measurement, which judges the goal, and does not replace it. It needs valgrind;
+two parts run at once.
 """
 
 from __future__ import annotations
@@ -211,7 +212,7 @@ def table(res: dict[str, Any]) -> str:
     ]
     head = (
         f"baseline, {res['days']} days, seed {res['seed']}: instructions counted by valgrind (callgrind); "
-        "they corroborate the CPU table, which judges the goal"
+        "set beside the CPU table, which judges the goal"
     )
     lines = [head, "", "| quantity | value |", "| --- | --- |"]
     return "\n".join(lines + [f"| {k} | {x} |" for k, x in rows])
