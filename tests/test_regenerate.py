@@ -25,6 +25,7 @@ PAGES = {
     "optimise-example": "docs/optimisation.md",
     "slowest-tests": "docs/speed.md",
     "loop-table": "docs/speed.md",
+    "loop-instructions": "docs/speed.md",
     "speed-table": "docs/speed.md",
     "figure-cost": "docs/speed.md",
     "forecast-speed": "docs/forecasting.md",
