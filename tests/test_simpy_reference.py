@@ -106,3 +106,19 @@ def test_the_loop_goal_is_met_only_within_its_bound() -> None:
     assert bench.loop_verdicts(res)["accounted"] == "NOT met"
     res["model_heap_ratio_median"] = 1.5
     assert bench.loop_verdicts(res) == {"direct": "met", "accounted": "NOT met", "goal": "met"}
+
+
+def test_the_instruction_count_takes_only_the_dump_between_its_marks(tmp_path) -> None:
+    # callgrind dumps at each mark and at the end: the count is the second dump's, and a stray
+    # mark (a fourth dump) or a dump without its summary is refused rather than read.
+    counting = load_benchmark("loop_instructions")
+    for name, total in (("model.out", 5), ("model.out.1", 100), ("model.out.2", 42)):
+        (tmp_path / name).write_text(f"events: Ir\nsummary: {total}\n")
+    assert counting._between_marks(tmp_path, "model") == 42
+    (tmp_path / "model.out.3").write_text("summary: 7\n")
+    with pytest.raises(SystemExit, match="marks were not alone"):
+        counting._between_marks(tmp_path, "model")
+    (tmp_path / "model.out.3").unlink()
+    (tmp_path / "model.out.2").write_text("events: Ir\n")
+    with pytest.raises(SystemExit, match="no 'summary:' line"):
+        counting._between_marks(tmp_path, "model")
