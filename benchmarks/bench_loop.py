@@ -83,6 +83,19 @@ def loop_verdicts(res: dict[str, Any]) -> dict[str, str]:
     return {"direct": direct, "accounted": rest, "goal": "met" if "met" in (direct, rest) else "NOT met"}
 
 
+def grid_events(model: Model, days: int) -> int:
+    """The model's events that no truck makes: the sampler's timeouts (every grid time after the
+    first) and ``run()``'s daily stops."""
+    return int((model.sample_min[:-1] > 0).sum()) + days
+
+
+def simpy_floor(kinds: dict[str, float], trucks: int, per_resume: float, per_callback: float) -> float:
+    """SimPy's floor a truck: the model's process resumes a truck times *per_resume*, its other
+    events (callback-only, or none) times *per_callback* (CPU or instructions, as given)."""
+    other = kinds["callback"] + kinds["none"]
+    return (kinds["resume"] * per_resume + other * per_callback) / trucks
+
+
 def count_events(env: simpy.Environment, run: Callable[[], Any]) -> dict[str, float]:
     """Run ``run()`` with *env*'s steps counted: processed events by kind and mean heap size."""
     counts = {"resume": 0, "callback": 0, "none": 0}
@@ -200,7 +213,7 @@ def benchmark(
                 "heap_identical": heap.identical(data, ref),
                 "model_events": next(model.env._eid),
                 # The sampler's timeouts (every grid time after the first) and run()'s daily stops.
-                "model_grid_events": int((model.sample_min[:-1] > 0).sum()) + days,
+                "model_grid_events": grid_events(model, days),
                 "heap_events": ref["heap_events"],
                 "lane_visits": ref["lane_visits"],
                 "idiomatic_events": simpy_ref["simpy_events"],
@@ -213,11 +226,10 @@ def benchmark(
     heap_ratios = [m / h for m, h in zip(cpu["model"], cpu["heap"], strict=True)]
     idiomatic_ratios = [m / s for m, s in zip(cpu["model"], cpu["idiomatic"], strict=True)]
     resume_pt = kinds["resume"] / n
-    other_pt = (kinds["callback"] + kinds["none"]) / n
-    floor = resume_pt * us_event["resume"] + other_pt * us_event["callback"]
+    floor = simpy_floor(kinds, n, us_event["resume"], us_event["callback"])
     # Within each round: the model's CPU a truck less that round's SimPy floor, over the heap loop's.
     less_floor = [
-        (m / n * 1e6 - (resume_pt * r * 1e6 + other_pt * c * 1e6)) / (h / n * 1e6)
+        (m / n - simpy_floor(kinds, n, r, c)) / (h / n)
         for m, h, r, c in zip(
             cpu["model"], cpu["heap"], per_event["resume"], per_event["callback"], strict=True
         )

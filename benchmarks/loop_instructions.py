@@ -143,16 +143,14 @@ def benchmark(days: int, seed: int = 0, events: int = 50_000) -> dict[str, Any]:
     kinds = bench.count_events(model.env, model.run)
     n = len(model.arr)
     model_events = next(model.env._eid)
-    grid_events = int((model.sample_min[:-1] > 0).sum()) + days
+    grid_events = bench.grid_events(model, days)
     ref = heap.run_loop(heap.prepare(sc, seed))
     same = heap.identical(SimpleNamespace(times=model.times, outcome=model.outcome), ref)
     chains = max(1, round(kinds["mean_pending"]))
     counts = count_parts(days, seed, chains, events)
     per_callback = counts["callback"] / events
     per_resume = counts["resume"] / (events + chains)
-    resume_pt = kinds["resume"] / n
-    other_pt = (kinds["callback"] + kinds["none"]) / n
-    floor = resume_pt * per_resume + other_pt * per_callback
+    floor = bench.simpy_floor(kinds, n, per_resume, per_callback)
     model_pt, heap_pt = counts["model"] / n, counts["heap"] / n
     res = {
         "days": days,

@@ -418,14 +418,13 @@ class GatePools:
     shorter_queue: bool
     export_routes: list[list[int]] = field(default_factory=list)
     """By cargo class code: the routes with an export share for it (the candidates of shorter_queue)."""
-    procedures: list[list[tuple[tuple[int, LanePool], ...]]] = field(default_factory=list)
+    procedures: list[list[tuple[tuple[int, LanePool], ...]]] = field(init=False)
     """By channel code and then quarantined (0 or 1): the (step, pool) of each stage a truck of
-    this gate visits after approval, in order; disabled stages left out (see :func:`procedures`);
-    worked out from ``pools`` when not given."""
+    this gate visits after approval, in order; disabled stages left out. Worked out from ``pools``
+    (see :func:`procedures`)."""
 
     def __post_init__(self) -> None:
-        if not self.procedures:
-            self.procedures = procedures(self.pools)
+        self.procedures = procedures(self.pools)
 
 
 def procedures(pools: dict[str, LanePool | None]) -> list[list[tuple[tuple[int, LanePool], ...]]]:
@@ -621,9 +620,9 @@ class Model:
         self._quarantined = small_ints(self.draws.quarantined)
         # The truck log and the draws a truck's process reads or writes, as memoryviews of the
         # same arrays: an item is a Python float or int, several times faster than numpy's scalar.
-        self._log = {column: memoryview(values) for column, values in self.times.items()}
-        self._arrived, self._at_gate, self._left = (
-            self._log[c] for c in ("arrival_min", "gate_arrival_min", "departure_min")
+        written = ("arrival_min", "gate_arrival_min", "approved_min", "procedures_end_min", "departure_min")
+        self._arrived, self._at_gate, self._approved, self._procedures_end, self._left = (
+            memoryview(self.times[c]) for c in written
         )
         self._route = memoryview(self.draws.route)
         self._travel = memoryview(self.draws.travel_min)
@@ -720,7 +719,7 @@ class Model:
         """Truck *i*'s way through the system; a truck restarted from a state is at step *resume*
         (see :data:`STEPS`) and goes on once *first* (the end of that step) succeeds."""
         env = self.env  # the clock read as env._now, as in sim.world.stages (a property call less)
-        log = self._log
+        approved = self._approved
         if first is not None:
             yield first
         if resume < ARRIVE and predeclared:
@@ -761,18 +760,18 @@ class Model:
                 counter = pools["declaration_counter"]
                 if counter is not None:
                     yield counter.serve(i)
-                log["approved_min"][i] = env._now
-            elif log["approved_min"][i] != log["approved_min"][i]:  # NaN: not yet approved
+                approved[i] = env._now
+            elif approved[i] != approved[i]:  # NaN: not yet approved
                 waiter = simpy.Event(env)
                 self.platform.waiting[i] = waiter
                 yield waiter
         elif resume == APPROVAL and not predeclared:
-            log["approved_min"][i] = env._now  # the counter's service just ended
+            approved[i] = env._now  # the counter's service just ended
         for step, pool in gate.procedures[self._channel[i]][self._quarantined[i]]:
             if step > resume:
                 yield pool.serve(i)
         if resume <= QUARANTINE:
-            log["procedures_end_min"][i] = env._now
+            self._procedures_end[i] = env._now
         if direction == EXPORT:
             route = self._route_of(i, gate) if resume < EXPORT_CHECK else self.routes[self._route[i]]
             if resume < EXPORT_CHECK and route.china_check is not None:
@@ -799,7 +798,7 @@ class Model:
                 break
         last = self.sample_min.size - 1
         for m in self.monitors.values():
-            m.sample(last)
+            m.sample(last, self.env.now)
         return RunData(
             scenario=self.sc,
             seed=self.seed,

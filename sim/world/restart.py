@@ -233,7 +233,7 @@ def _fill(model: Model) -> Generator:
             yard.admit_road()
         if gate.park is not None:
             gate.park.admit_road()
-            gate.park.release()
+            gate.park.release(model.env.now)
 
 
 def stage_of_step(step: int) -> str:

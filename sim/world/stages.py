@@ -92,11 +92,9 @@ class Monitor:
             "max_busy": self.max_busy,
         }
 
-    def sample(self, k: int, now: float | None = None) -> None:
-        """Record cumulative areas at grid point *k* (at *now*; None: read the clock) and the
-        largest counts since the last one."""
-        if now is None:
-            now = self.env.now
+    def sample(self, k: int, now: float) -> None:
+        """Record cumulative areas at grid point *k*, at *now*, and the largest counts since the
+        last one."""
         self._advance(now)
         cum_wait, cum_busy, max_wait, max_busy = self._series
         cum_wait[k] = self._wait_area
@@ -329,9 +327,7 @@ class LanePool(Monitor):
         self._opening = False
         self._start_waiting(self.env.now)
 
-    def sample(self, k: int, now: float | None = None) -> None:
-        if now is None:
-            now = self.env.now
+    def sample(self, k: int, now: float) -> None:
         super().sample(k, now)
         open_area = self._open_area + (now - self._open_since if self.is_open else 0.0)
         self.cum_open[k] = open_area
@@ -485,12 +481,8 @@ class Park(Monitor):
         yard = self.yard
         return yard.busy + len(yard.road) + self.in_transit < self.threshold
 
-    def release(self, now: float | None = None) -> None:
-        """Call trucks forward while the yard has room for them, at *now* (None: read the clock)."""
-        if not self.held or not self._room():
-            return
-        if now is None:
-            now = self.env.now
+    def release(self, now: float) -> None:
+        """Call trucks forward while the yard has room for them, at *now*."""
         while self.held and self._room():
             _, _, i, called = heapq.heappop(self.held)
             self._advance(now)
