@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from sim.presentation.figure_names import FIGURE_FAMILIES
+from sim.presentation.figure_names import DEFAULT_FIGURES, FIGURE_FAMILIES
 
 MIN_REPLICATIONS = 10
 """The fewest replications --precision starts from."""
@@ -218,8 +218,8 @@ def add_plots(p: argparse.ArgumentParser) -> None:
         "--plots",
         metavar="default|all|none|LIST",
         default=None,
-        help="which figures to draw: default (overview: the road, yard and park of every gate; "
-        "daily_cleared; time_in_system), all, none, or a comma-separated list of families "
+        help=f"which figures to draw: default ({', '.join(DEFAULT_FIGURES)}; the overview is the road, "
+        "yard and park of every gate), all, none, or a comma-separated list of families "
         f"({', '.join(FIGURE_FAMILIES)}) and single figures (queues_huu_nghi)",
     )
 
