@@ -14,6 +14,7 @@ board's files leave them out, and the forecast then draws what they would have s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,7 +149,7 @@ def clock_text(sc: Scenario, minute: float) -> str:
 def parse_time(sc: Scenario, text: object) -> float:
     """*text* ('YYYY-MM-DD HH:MM') as a model minute of *sc*; ValueError when malformed."""
     try:
-        when = dt.datetime.strptime(str(text).strip(), TIME_FORMAT)
+        when = _clock(str(text).strip())
     except ValueError:
         raise ValueError(f"{str(text)[:40]!r} is not a clock time 'YYYY-MM-DD HH:MM'") from None
     return minute_of(sc, when)
@@ -243,14 +244,16 @@ def state_from_tables(
         if at is not None and at != given:
             raise ScenarioError(sources[0], [("as_of", f"is {given}, but --at says {at}")], what="state file")
         at = given
-    at_min = _as_of(sc, table, sources[0], at, "state file")
+    cells = _Cells(table)
+    at_min = _as_of(sc, cells, sources[0], at, "state file")
     seen: dict[str, str] = {}
-    trucks = [_state_row(sc, table, k, sources[0], at_min, seen) for k in range(len(table))]
+    trucks = [_state_row(sc, cells, k, sources[0], at_min, seen) for k in range(len(table))]
     declared: list[Row] = []
     if dtable is not None:
+        dcells = _Cells(dtable)
         if "as_of" in dtable.columns and len(dtable):
-            _as_of(sc, dtable, sources[1], clock_text(sc, at_min), "declarations file", "the state's as_of")
-        declared = [_declared_row(sc, dtable, k, sources[1], at_min, seen) for k in range(len(dtable))]
+            _as_of(sc, dcells, sources[1], clock_text(sc, at_min), "declarations file", "the state's as_of")
+        declared = [_declared_row(sc, dcells, k, sources[1], at_min, seen) for k in range(len(dtable))]
     seeds = {r.snapshot.get("seed") for r in [*trucks, *declared]}
     reps = {r.snapshot.get("replication", 0) for r in [*trucks, *declared]}
     seed = None
@@ -265,7 +268,7 @@ def _refuse(source: str, k: int | None, column: str, msg: str, what: str) -> Sce
 
 
 def _as_of(
-    sc: Scenario, table: pd.DataFrame, source: str, at: str | None, what: str, at_name: str = "--at"
+    sc: Scenario, table: _Cells, source: str, at: str | None, what: str, at_name: str = "--at"
 ) -> float:
     given = None
     if "as_of" in table.columns and len(table):
@@ -296,10 +299,41 @@ def _as_of(
     return at_min
 
 
-def _cell(table: pd.DataFrame, k: int, column: str) -> str:
+class _Cells:
+    """A table's cells by row and column, each column read into a list once.
+
+    The readers below look at a state's cells one by one, about twenty a truck; pandas' indexing
+    for each cell (``table[column].iloc[k]``) made reading a state of 4,000 trucks take seconds.
+    A cell is the same object ``iloc`` gives (iterating a column's array yields each item as
+    indexing it does)."""
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.table = table
+        self.columns = frozenset(table.columns)
+        self._lists: dict[str, list] = {}
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def value(self, k: int, column: str) -> object:
+        """The cell of row *k* (0 first) in *column*, as ``table[column].iloc[k]`` gives it."""
+        values = self._lists.get(column)
+        if values is None:
+            values = self._lists[column] = list(self.table[column].array)
+        return values[k]
+
+
+@functools.lru_cache(maxsize=4096)
+def _clock(text: str) -> dt.datetime:
+    """*text* parsed with TIME_FORMAT: a state's times repeat (trucks of one minute), and
+    ``strptime`` is slow."""
+    return dt.datetime.strptime(text, TIME_FORMAT)
+
+
+def _cell(table: _Cells, k: int, column: str) -> str:
     if column not in table.columns:
         return ""
-    v = table[column].iloc[k]
+    v = table.value(k, column)
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     if isinstance(v, float) and v.is_integer():
@@ -307,7 +341,7 @@ def _cell(table: pd.DataFrame, k: int, column: str) -> str:
     return str(v).strip()
 
 
-def _common(sc: Scenario, table: pd.DataFrame, k: int, source: str, what: str, seen: dict[str, str]) -> Row:
+def _common(sc: Scenario, table: _Cells, k: int, source: str, what: str, seen: dict[str, str]) -> Row:
     def bad(column: str, msg: str) -> ScenarioError:
         return _refuse(source, k, column, msg, what)
 
@@ -329,7 +363,7 @@ def _common(sc: Scenario, table: pd.DataFrame, k: int, source: str, what: str, s
     route = _cell(table, k, "route") or None
     if route is not None and route not in sc.gates[gate].routes:
         raise bad("route", f"{route!r} is not a route of {gate} ({', '.join(sc.gates[gate].routes)})")
-    snapshot = {c: table[c].iloc[k] for c in SNAPSHOT_COLUMNS if c in table.columns and _cell(table, k, c)}
+    snapshot = {c: table.value(k, c) for c in SNAPSHOT_COLUMNS if c in table.columns and _cell(table, k, c)}
     for c in (
         "seed",
         "replication",
@@ -346,7 +380,7 @@ def _common(sc: Scenario, table: pd.DataFrame, k: int, source: str, what: str, s
     return Row(k + 1, truck_id, gate, route, direction, cargo, snapshot=snapshot)
 
 
-def _time(sc: Scenario, table: pd.DataFrame, k: int, column: str, source: str, what: str) -> float:
+def _time(sc: Scenario, table: _Cells, k: int, column: str, source: str, what: str) -> float:
     text = _cell(table, k, column)
     if not text:
         return math.nan
@@ -356,9 +390,7 @@ def _time(sc: Scenario, table: pd.DataFrame, k: int, column: str, source: str, w
         raise _refuse(source, k, column, str(err), what) from None
 
 
-def _state_row(
-    sc: Scenario, table: pd.DataFrame, k: int, source: str, at_min: float, seen: dict[str, str]
-) -> Row:
+def _state_row(sc: Scenario, table: _Cells, k: int, source: str, at_min: float, seen: dict[str, str]) -> Row:
     what = "state file"
 
     def bad(column: str, msg: str) -> ScenarioError:
@@ -469,7 +501,7 @@ def _open_at(sc: Scenario, row: Row, stage: str, t: float) -> bool:
 
 
 def _declared_row(
-    sc: Scenario, table: pd.DataFrame, k: int, source: str, at_min: float, seen: dict[str, str]
+    sc: Scenario, table: _Cells, k: int, source: str, at_min: float, seen: dict[str, str]
 ) -> Row:
     what = "declarations file"
 
@@ -540,7 +572,7 @@ def read_past_declarations(sc: Scenario, path: Path | str) -> pd.DataFrame:
     """Past declarations checked against *sc*: one row each with ``declared_min``,
     ``expected_min`` and ``arrived_min`` (NaN: never came). A bad cell names file, row and column."""
     source, what = str(path), "past declarations file"
-    table = read_csv_file(Path(path), what=what, required=list(PAST_COLUMNS))
+    table = _Cells(read_csv_file(Path(path), what=what, required=list(PAST_COLUMNS)))
     rows = []
     for k in range(len(table)):
 
@@ -580,16 +612,17 @@ def read_recent(sc: Scenario, path: Path | str, at_min: float) -> pd.DataFrame:
         Path(path), what=what, required=["time", "gate", "direction", "held"], numbers=["held"]
     )
     hours = []
+    cells = _Cells(table)
     for k in range(len(table)):
-        gate, direction = _cell(table, k, "gate"), _cell(table, k, "direction")
+        gate, direction = _cell(cells, k, "gate"), _cell(cells, k, "direction")
         if gate not in sc.gates:
             raise _refuse(source, k, "gate", f"{gate!r} is not a gate of the scenario", what)
         if direction not in DIRECTIONS:
             raise _refuse(source, k, "direction", f"{direction!r} is not export or import", what)
-        t = _time(sc, table, k, "time", source, what)
+        t = _time(sc, cells, k, "time", source, what)
         if math.isnan(t) or t > at_min:
             raise _refuse(source, k, "time", "must be a time at or before the state's as_of", what)
-        held = table["held"].iloc[k]
+        held = cells.value(k, "held")
         if not (held >= 0):
             raise _refuse(source, k, "held", "must be a count of 0 or more", what)
         hours.append((t - at_min) / 60.0)
