@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.presentation.figure_files import save_png
 from sim.presentation.glossary import gate_name, tr
 from sim.presentation.output import atomic_dir, write_workbook
 from sim.studies.forecast import Forecast
@@ -102,7 +103,7 @@ def write_forecast(
         (tmp / "plots").mkdir()
         for gate in fc.scenario.gates:
             fig = forecast_figure(fc, gate, lang, recent)
-            fig.savefig(tmp / "plots" / f"forecast_{gate}.png", dpi=100)
+            save_png(fig, tmp / "plots" / f"forecast_{gate}.png", dpi=100)
             plt.close(fig)
         if report:
             from sim.presentation.report import write_report
@@ -155,7 +156,7 @@ def write_backtest(bt: Any, outdir: str | Path, force: bool = False) -> Path:
         (tmp / "notes.txt").write_text("\n".join(bt.notes) + "\n", encoding="utf-8")
         (tmp / "plots").mkdir()
         fig = backtest_figure(bt)
-        fig.savefig(tmp / "plots" / "coverage.png", dpi=100)
+        save_png(fig, tmp / "plots" / "coverage.png", dpi=100)
         plt.close(fig)
     return Path(outdir)
 

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT
 from sim.experiments.stats import UNDECIDED as EFFECT_UNDECIDED
+from sim.presentation.figure_files import save_png
 from sim.presentation.glossary import (
     LANGS,
     fmt,
@@ -726,6 +727,6 @@ def write_optimisation(
             (tmp / "plots").mkdir()
             for t in opt.targets:
                 fig = cost_figure(opt, t.kpi, lang)
-                fig.savefig(tmp / "plots" / f"optimise_{t.kpi}.png", dpi=110)
+                save_png(fig, tmp / "plots" / f"optimise_{t.kpi}.png")
                 plt.close(fig)
     return Path(outdir)

@@ -32,6 +32,7 @@ from sim.experiments.folders import (
     writing_error,
 )
 from sim.experiments.results import Run
+from sim.presentation.figure_files import save_png
 from sim.presentation.figure_names import figure_choice
 from sim.presentation.glossary import kpi_label, with_statements
 from sim.presentation.report import sweep_kpis_note, write_report
@@ -209,8 +210,7 @@ def _save_figures(figs: dict[str, Any], folder: Path) -> None:
 
     folder.mkdir(exist_ok=True)
     for stem, fig in figs.items():
-        # zlib level 3 rather than 6: an eighth less time to save, a tenth more bytes
-        fig.savefig(folder / f"{stem}.png", dpi=110, pil_kwargs={"compress_level": 3})
+        save_png(fig, folder / f"{stem}.png")
         plt.close(fig)
 
 

@@ -21,6 +21,7 @@ from sim.presentation.cli.common import (
     scenario_from,
 )
 from sim.presentation.cli.replications import add_experiment_args, executor_of
+from sim.presentation.figure_files import save_png
 
 HISTORY_REPLICATIONS = 2
 """Replications of each history-matching point when -n is not given."""
@@ -82,7 +83,7 @@ def history_command(args: argparse.Namespace) -> int:
             (tmp / "history.md").write_text(text, encoding="utf-8")
             if not args.no_plots:
                 fig = figure(hm)
-                fig.savefig(tmp / "history.png", dpi=110)
+                save_png(fig, tmp / "history.png")
                 plt.close(fig)
             if sets is not None:
                 meta = provenance(hm, sc, args.file, ranges, args.targets, args.seed, args.runs_per_wave)
@@ -151,7 +152,7 @@ def command(args: argparse.Namespace) -> int:
                 calibrated_yaml(joint, fit.fitted) if joint else fit_yaml(fit), encoding="utf-8"
             )
             fig = calibration(fit)
-            fig.savefig(tmp / "calibration.png", dpi=110)
+            save_png(fig, tmp / "calibration.png")
             plt.close(fig)
             if joint:
                 joint.values.to_csv(tmp / "joint_fitted.csv", index=False)
@@ -161,7 +162,7 @@ def command(args: argparse.Namespace) -> int:
                 design_table(joint).to_csv(tmp / "design.csv", index=False)
                 (tmp / "calibration.md").write_text(text + "\n", encoding="utf-8")
                 fig = figure(joint, targets.targets)
-                fig.savefig(tmp / "response.png", dpi=110)
+                save_png(fig, tmp / "response.png")
                 plt.close(fig)
     if args.readme and joint:
         readme = Path(args.readme)

@@ -21,6 +21,7 @@ from sim.presentation.cli.common import (
     scenario_from,
 )
 from sim.presentation.cli.replications import executor_of
+from sim.presentation.figure_files import save_png
 
 SCREEN_MARKER = "screen-table"
 """The markers ``bordersim screen --readme`` writes between."""
@@ -71,7 +72,7 @@ def command(args: argparse.Namespace) -> int:
             screen.points.to_csv(tmp / "points.csv", index=False)
             (tmp / "screen.md").write_text(text + "\n", encoding="utf-8")
             fig = screen_figure(screen)
-            fig.savefig(tmp / "screen.png", dpi=110)
+            save_png(fig, tmp / "screen.png")
             plt.close(fig)
     if args.readme:
         readme = Path(args.readme)

@@ -18,6 +18,7 @@ from sim.presentation.cli.common import (
     scenario_from,
 )
 from sim.presentation.cli.replications import add_experiment_args, executor_of, progress_bar
+from sim.presentation.figure_files import save_png
 
 
 def command(args: argparse.Namespace) -> int:
@@ -51,7 +52,7 @@ def command(args: argparse.Namespace) -> int:
             table.to_csv(tmp / "scenario_table.csv", index=False)
             (tmp / "scenario_table.md").write_text(text + "\n", encoding="utf-8")
             fig = library_figure(table)
-            fig.savefig(tmp / "scenario_table.png", dpi=110)
+            save_png(fig, tmp / "scenario_table.png")
             if args.figure:
                 fig.savefig(args.figure, dpi=110)
             plt.close(fig)
