@@ -52,9 +52,9 @@ def command(args: argparse.Namespace) -> int:
             table.to_csv(tmp / "scenario_table.csv", index=False)
             (tmp / "scenario_table.md").write_text(text + "\n", encoding="utf-8")
             fig = library_figure(table)
-            save_png(fig, tmp / "scenario_table.png")
-            if args.figure:
+            if args.figure:  # first: any format, laid out by savefig as it is saved
                 fig.savefig(args.figure, dpi=110)
+            save_png(fig, tmp / "scenario_table.png")
             plt.close(fig)
     if args.readme:
         readme = Path(args.readme)
