@@ -242,6 +242,18 @@ def test_a_snapshot_through_its_files_continues_the_run_exactly(snapshot, tmp_pa
     assert int(np.sum(b >= at)) == int(after.sum())
 
 
+def test_a_table_with_a_column_twice_is_refused_naming_it(snapshot) -> None:
+    """A table built in Python can hold a column twice (a file read here cannot): refused with
+    the column named, not read from either copy."""
+    sc10, _, table, dtable = snapshot
+    doubled = pd.concat([table, table[["gate"]]], axis=1)
+    with pytest.raises(ScenarioError, match="gate: appears twice"):
+        state_from_tables(sc10, doubled, dtable)
+    doubled = pd.concat([dtable, dtable[["cargo"]]], axis=1)
+    with pytest.raises(ScenarioError, match="cargo: appears twice"):
+        state_from_tables(sc10, table, doubled)
+
+
 def test_the_forecast_starts_from_the_state_place_by_place(snapshot) -> None:
     sc10, at, table, dtable = snapshot
     drop = [c for c in SNAPSHOT_COLUMNS if c in table.columns]

@@ -244,13 +244,13 @@ def state_from_tables(
         if at is not None and at != given:
             raise ScenarioError(sources[0], [("as_of", f"is {given}, but --at says {at}")], what="state file")
         at = given
-    cells = _Cells(table)
+    cells = _Cells(table, sources[0], "state file")
     at_min = _as_of(sc, cells, sources[0], at, "state file")
     seen: dict[str, str] = {}
     trucks = [_state_row(sc, cells, k, sources[0], at_min, seen) for k in range(len(table))]
     declared: list[Row] = []
     if dtable is not None:
-        dcells = _Cells(dtable)
+        dcells = _Cells(dtable, sources[1], "declarations file")
         if "as_of" in dtable.columns and len(dtable):
             _as_of(sc, dcells, sources[1], clock_text(sc, at_min), "declarations file", "the state's as_of")
         declared = [_declared_row(sc, dcells, k, sources[1], at_min, seen) for k in range(len(dtable))]
@@ -307,7 +307,10 @@ class _Cells:
     A cell is the same object ``iloc`` gives (iterating a column's array yields each item as
     indexing it does)."""
 
-    def __init__(self, table: pd.DataFrame) -> None:
+    def __init__(self, table: pd.DataFrame, source: str, what: str) -> None:
+        twice = table.columns[table.columns.duplicated()]
+        if len(twice):  # a table built in Python can have them; a file read here cannot
+            raise _refuse(source, None, str(twice[0]), "appears twice: give each column once", what)
         self.table = table
         self.columns = frozenset(table.columns)
         self._lists: dict[str, list] = {}
@@ -572,7 +575,7 @@ def read_past_declarations(sc: Scenario, path: Path | str) -> pd.DataFrame:
     """Past declarations checked against *sc*: one row each with ``declared_min``,
     ``expected_min`` and ``arrived_min`` (NaN: never came). A bad cell names file, row and column."""
     source, what = str(path), "past declarations file"
-    table = _Cells(read_csv_file(Path(path), what=what, required=list(PAST_COLUMNS)))
+    table = _Cells(read_csv_file(Path(path), what=what, required=list(PAST_COLUMNS)), source, what)
     rows = []
     for k in range(len(table)):
 
@@ -612,7 +615,7 @@ def read_recent(sc: Scenario, path: Path | str, at_min: float) -> pd.DataFrame:
         Path(path), what=what, required=["time", "gate", "direction", "held"], numbers=["held"]
     )
     hours = []
-    cells = _Cells(table)
+    cells = _Cells(table, source, what)
     for k in range(len(table)):
         gate, direction = _cell(cells, k, "gate"), _cell(cells, k, "direction")
         if gate not in sc.gates:
