@@ -25,11 +25,9 @@ NO_AUTOMATIC_LAYOUT = {"figure.autolayout": False, "figure.constrained_layout.us
 user's matplotlibrc), matplotlib would put a tight or constrained engine back instead."""
 
 
-def save_png(fig: Any, path: str | Path, dpi: int = PNG_DPI) -> None:
-    """Write *fig* (a matplotlib Figure) to *path* as a PNG at *dpi*, laying it out once.
-
-    The figure is left laid out for that dpi and without a layout engine: it is meant to be
-    closed after (a command's figures are)."""
+def lay_out(fig: Any, dpi: int = PNG_DPI) -> None:
+    """Run *fig*'s layout engine once, at *dpi*, and take the engine away, so that saving it draws
+    it once. The figure keeps that layout: it is meant to be saved at *dpi* and closed."""
     import matplotlib as mpl
 
     fig.set_dpi(dpi)
@@ -38,4 +36,17 @@ def save_png(fig: Any, path: str | Path, dpi: int = PNG_DPI) -> None:
         engine.execute(fig)
         with mpl.rc_context(NO_AUTOMATIC_LAYOUT):
             fig.set_layout_engine(None)
-    fig.savefig(path, dpi=dpi, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+
+
+def write_png(fig: Any, path: Any, dpi: int = PNG_DPI) -> None:
+    """Write *fig* as it stands to *path* (a file name or a binary file) as a PNG at *dpi*, at
+    :data:`PNG_COMPRESS_LEVEL`."""
+    fig.savefig(path, dpi=dpi, format="png", pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+
+
+def save_png(fig: Any, path: str | Path, dpi: int = PNG_DPI) -> None:
+    """Write *fig* (a matplotlib Figure) to *path* as a PNG at *dpi*, laid out once and drawn once
+    (:func:`lay_out`, then :func:`write_png`). The figure is left without a layout engine: it is
+    meant to be closed after (a command's figures are)."""
+    lay_out(fig, dpi)
+    write_png(fig, path, dpi)

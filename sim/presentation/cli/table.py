@@ -18,7 +18,7 @@ from sim.presentation.cli.common import (
     scenario_from,
 )
 from sim.presentation.cli.replications import add_experiment_args, executor_of, progress_bar
-from sim.presentation.figure_files import save_png
+from sim.presentation.figure_files import PNG_DPI, save_png
 
 
 def command(args: argparse.Namespace) -> int:
@@ -53,7 +53,7 @@ def command(args: argparse.Namespace) -> int:
             (tmp / "scenario_table.md").write_text(text + "\n", encoding="utf-8")
             fig = library_figure(table)
             if args.figure:  # first: any format, laid out by savefig as it is saved
-                fig.savefig(args.figure, dpi=110)
+                fig.savefig(args.figure, dpi=PNG_DPI)
             save_png(fig, tmp / "scenario_table.png")
             plt.close(fig)
     if args.readme:
