@@ -173,3 +173,24 @@ def test_red_channel_visits_documents_and_inspection() -> None:
         assert sel["inspection_start_min"].notna().all() == insp
     shares = tr["channel"].value_counts(normalize=True)
     assert shares["red"] == pytest.approx(0.5, abs=0.03)
+
+
+def test_progress_is_reported_at_each_days_end_by_one_event_a_day_and_moves_nothing() -> None:
+    from sim.world.model import Model
+
+    sc = textbook({"run.days": 4})
+    seen: list[tuple[int, int, float]] = []
+    reported = Model(sc, 3)
+    data = reported.run(lambda day, days: seen.append((day, days, reported.env.now)))
+    assert seen == [(day, 4, day * 1440.0) for day in range(1, 5)]
+    quiet = Model(sc, 3)
+    alone = quiet.run()
+    np.testing.assert_array_equal(data.times["departure_min"], alone.times["departure_min"])
+    # A day's report is one timeout (the last is called after the run): stopping SimPy at each
+    # day's end, as before, cost two events a day with or without a report.
+    assert next(reported.env._eid) - next(quiet.env._eid) == 4 - 1
+    # Stopped inside a day: each day up to the one the stop falls in, the last at the stop.
+    seen.clear()
+    part = Model(sc, 3)
+    part.run(lambda day, days: seen.append((day, days, part.env.now)), until_min=2.5 * 1440)
+    assert seen == [(1, 4, 1440.0), (2, 4, 2880.0), (3, 4, 3600.0)]

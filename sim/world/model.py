@@ -18,6 +18,7 @@ per-truck arrays; the lane pools and their schedules are apart, in :mod:`sim.wor
 
 from __future__ import annotations
 
+import math
 import time
 import zlib
 from collections.abc import Callable, Generator
@@ -782,20 +783,37 @@ class Model:
         self._left[i] = env._now
         self._outcome[i] = CLEARED
 
+    def _report_daily(self, day: int, last: int, progress: Callable[[int, int], None]) -> None:
+        """Call ``progress(day, days)`` at the end of *day*, and so on each day before *last*."""
+
+        def report(_: simpy.Event) -> None:
+            progress(day, self.sc.run.days)
+            if day + 1 < last:
+                self._report_daily(day + 1, last, progress)
+
+        self.env.timeout(day * MIN_PER_DAY - self.env._now).callbacks.append(report)
+
     def run(
         self, progress: Callable[[int, int], None] | None = None, until_min: float | None = None
     ) -> RunData:
         """Run to the horizon (or to *until_min*), calling ``progress(day, days)`` after each
-        simulated day."""
+        simulated day.
+
+        SimPy runs once, to the end: a day's report is a callback of a timeout at the day's end,
+        one event a day, and only when there is *progress* to call (stopping ``env.run`` at every
+        day's end instead cost two events a day, the stop and SimPy's rescheduling of it).
+        """
         started = time.perf_counter()
         days = self.sc.run.days
         end = horizon_min(self.sc) if until_min is None else min(until_min, horizon_min(self.sc))
-        for day in range(int(self.env.now // MIN_PER_DAY) + 1, days + 1):
-            self.env.run(until=min(day * MIN_PER_DAY, end))
+        first = int(self.env.now // MIN_PER_DAY) + 1
+        if first <= days:
+            last = min(days, max(first, math.ceil(end / MIN_PER_DAY)))  # the day *end* falls in
+            if progress is not None and first < last:
+                self._report_daily(first, last, progress)
+            self.env.run(until=end)
             if progress is not None:
-                progress(day, days)
-            if self.env.now >= end:
-                break
+                progress(last, days)
         last = self.sample_min.size - 1
         for m in self.monitors.values():
             m.sample(last, self.env.now)
