@@ -8,9 +8,14 @@ one replication, seed 0, no warm-up; a scenario with events starts 3 days before
 so the 14 days hold its mechanism. The truck table (every column and row, by pandas' row hashes)
 and the KPIs of the run are hashed with SHA-256. The committed file holds the hashes from before a
 change; a change that is said to move numbers rewrites it in the same commit and says why. Hashes
-are of this machine's numpy: another numpy may draw the same streams differently, so the
-comparison is for one machine, before and after, not a test run everywhere: the file records the
-versions of numpy, pandas and simpy it was written with, and the table says when they differ.
+are of this machine's numpy: another numpy may draw the same streams differently, and so may the
+same numpy on another processor (numpy picks its SIMD code for the processor it runs on, and its
+AVX-512 functions can round a last bit otherwise than its AVX2 ones), so the comparison is for one
+machine, before and after, not a test run everywhere. The file records the versions of numpy,
+pandas and simpy and numpy's SIMD features it was written with, and the table says when they
+differ. On a processor with more features than the file's, the script runs itself again with
+numpy told to leave the others off (``NPY_DISABLE_CPU_FEATURES``), so that it compares like with
+like; ``--this-processor`` keeps them all.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -41,7 +48,33 @@ def versions() -> dict[str, str]:
     import numpy
     import simpy
 
-    return {"numpy": numpy.__version__, "pandas": pd.__version__, "simpy": simpy.__version__}
+    return {
+        "numpy": numpy.__version__,
+        "numpy_simd": simd_features(),
+        "pandas": pd.__version__,
+        "simpy": simpy.__version__,
+    }
+
+
+def simd_features() -> list[str]:
+    """numpy's SIMD features above its baseline that it uses on this processor (as
+    ``numpy.show_runtime()`` lists them under "found")."""
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    return [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
+
+
+def like_the_file(recorded: dict) -> list[str] | None:
+    """The SIMD features to switch off so that numpy runs as when the file was written: those this
+    processor has beyond the file's, or None when there are none or the file has the others on."""
+    wanted = recorded.get("numpy_simd")
+    if wanted is None:
+        return None
+    found = simd_features()
+    extra = [f for f in found if f not in wanted]
+    if not extra or any(f not in found for f in wanted):
+        return None
+    return extra
 
 
 def library() -> list[Path]:
@@ -79,9 +112,20 @@ def main(argv: list[str] | None = None) -> int:
     require_this_checkout()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="rewrite the committed hashes")
+    parser.add_argument(
+        "--this-processor",
+        action="store_true",
+        help="use every SIMD feature of this processor, even those the file was written without",
+    )
     args = parser.parse_args(argv)
-    now = {p.stem: hashes_of(p) for p in library()}
     before = json.loads(HASHES.read_text()) if HASHES.exists() else {}
+    extra = None if args.this_processor or args.write else like_the_file(before.get(VERSIONS_KEY, {}))
+    if extra and "NPY_DISABLE_CPU_FEATURES" not in os.environ:
+        print(f"numpy's {' '.join(extra)} switched off, as on the processor the file was written on")
+        env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(extra)}
+        again = [sys.executable, __file__, *(argv or sys.argv[1:])]
+        return subprocess.run(again, env=env, check=False).returncode
+    now = {p.stem: hashes_of(p) for p in library()}
     if before.get(VERSIONS_KEY, {}) != versions():
         print(
             f"written with {before.get(VERSIONS_KEY, 'unrecorded versions')}, run with {versions()}: "
