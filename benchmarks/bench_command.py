@@ -254,8 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rounds < 3:
         parser.error("--rounds: at least 3, for a median")
+    from machine import describe  # beside this script
+
+    machine = describe()
     res = benchmark(args.days, args.rounds, not args.no_year)
-    text = table(res)
+    text = table(res) + "\n\n" + machine
     print(json.dumps(res, indent=1) if args.json else text)
     if args.readme:
         sys.path.insert(0, str(ROOT))

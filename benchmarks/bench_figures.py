@@ -45,6 +45,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--readme", help="write the table between the file's figure-cost markers")
     args = parser.parse_args()
+    from machine import describe  # beside this script
+
+    machine = describe()
 
     from sim import load_scenario
     from sim.experiments.designs import replicate
@@ -123,6 +126,8 @@ def main() -> None:
         "",
         "Written by `python benchmarks/bench_figures.py "
         f"--days {args.days} --rounds {args.rounds} --readme docs/speed.md`.",
+        "",
+        machine,
     ]
     text = "\n".join(lines)
     print(text)

@@ -392,6 +392,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.readme and args.rounds < 3:
         parser.error("--readme: at least 3 rounds, for a median")
+    from machine import describe  # beside this script
+
+    machine = describe()
     res = benchmark(args.days, max(args.rounds, 1), args.seed, args.scenario, args.micro_events)
     text = table(res)
     if args.json:
@@ -403,7 +406,7 @@ def main() -> None:
             f"python benchmarks/bench_loop.py --days {args.days} --rounds {args.rounds} --seed {args.seed} "
             f"--readme {args.readme}"
         )
-        note = f"\n\n{res['rounds']} rounds; written by `{command}`."
+        note = f"\n\n{res['rounds']} rounds; written by `{command}`.\n\n{machine}"
         write_block(Path(args.readme), text + note, "loop-table")
     if res["heap_identical"] != res["trucks"]:
         raise SystemExit(1)

@@ -30,6 +30,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from machine import simd_features  # beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -54,14 +55,6 @@ def versions() -> dict[str, str]:
         "pandas": pd.__version__,
         "simpy": simpy.__version__,
     }
-
-
-def simd_features() -> list[str]:
-    """numpy's SIMD features above its baseline that it uses on this processor (as
-    ``numpy.show_runtime()`` lists them under "found")."""
-    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
-
-    return [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
 
 
 def like_the_file(recorded: dict) -> list[str] | None:

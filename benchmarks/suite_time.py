@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readme", help="write the table between the file's slowest-tests markers")
     args = parser.parse_args(argv)
+    from machine import describe  # beside this script
+
+    machine = describe()
     proc = subprocess.Popen(COMMAND, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
     assert proc.stdout is not None
@@ -61,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(line)
         lines.append(line)
     status = proc.wait()
-    text = table("".join(lines))
+    text = table("".join(lines)) + "\n\n" + machine
     print(text)
     if args.readme and status == 0:
         sys.path.insert(0, str(ROOT))
