@@ -84,9 +84,28 @@ def loop_verdicts(res: dict[str, Any]) -> dict[str, str]:
 
 
 def grid_events(model: Model, days: int) -> int:
-    """The model's events that no truck makes: the sampler's timeouts (every grid time after the
-    first) and ``run()``'s daily stops."""
-    return int((model.sample_min[:-1] > 0).sum()) + days
+    """The model's events that no truck makes, as the goal's allowance counts them: the sampler's
+    timeouts and a daily stop a day (``run()`` stopped SimPy at every day's end when the allowance
+    was stated; it now schedules a day's report only for a *progress* to call, see
+    :func:`events_beyond`)."""
+    return sampler_events(model) + days
+
+
+def sampler_events(model: Model) -> int:
+    """The sampler's timeouts: every grid time after the first."""
+    return int((model.sample_min[:-1] > 0).sum())
+
+
+def events_beyond(res: dict[str, Any]) -> int:
+    """The model's events beyond the heap loop's pushes, one a truck (a process's own end) and the
+    sampler's timeouts: the allowance without its daily stops. At most 0 means the model schedules
+    no event the flow does not need, whether or not a day's stop is allowed for."""
+    return (
+        res["model_events"]
+        - res["heap_events"]
+        - round(EXTRA_EVENTS * res["trucks"])
+        - res["model_sampler_events"]
+    )
 
 
 def simpy_floor(kinds: dict[str, float], trucks: int, per_resume: float, per_callback: float) -> float:
@@ -214,6 +233,7 @@ def benchmark(
                 "model_events": next(model.env._eid),
                 # The sampler's timeouts (every grid time after the first) and run()'s daily stops.
                 "model_grid_events": grid_events(model, days),
+                "model_sampler_events": sampler_events(model),
                 "heap_events": ref["heap_events"],
                 "lane_visits": ref["lane_visits"],
                 "idiomatic_events": simpy_ref["simpy_events"],
@@ -298,8 +318,12 @@ def table(res: dict[str, Any]) -> str:
         ("events per truck: model (SimPy, scheduled)", f"{res['model_events_per_truck']:.2f}"),
         ("events per truck: heap loop (pushes)", f"{res['heap_events_per_truck']:.2f}"),
         (
-            "events per truck: the model's sampler and daily stops (among its events)",
+            "events per truck: the model's sampler and daily stops, as the goal's allowance counts them",
             f"{res['model_grid_events_per_truck']:.3f}",
+        ),
+        (
+            "model events beyond the heap loop's pushes, one a truck and the sampler's (no daily stop)",
+            f"{events_beyond(res):,}",
         ),
         ("events per truck: idiomatic SimPy (scheduled)", f"{res['idiomatic_events_per_truck']:.2f}"),
         ("lane-pool visits per truck (platform reviews included)", f"{res['lane_visits_per_truck']:.2f}"),
