@@ -189,8 +189,19 @@ def test_progress_is_reported_at_each_days_end_by_one_event_a_day_and_moves_noth
     # A day's report is one timeout (the last is called after the run): stopping SimPy at each
     # day's end, as before, cost two events a day with or without a report.
     assert next(reported.env._eid) - next(quiet.env._eid) == 4 - 1
-    # Stopped inside a day: each day up to the one the stop falls in, the last at the stop.
+    # Stopped inside a day: each day up to the one the stop falls in, the last at the stop; at a
+    # day's end: that day last. No report is left pending for a run that goes on from there.
+    stops = {2.5 * 1440: [(1, 1440.0), (2, 2880.0), (3, 3600.0)], 2 * 1440: [(1, 1440.0), (2, 2880.0)]}
+    for until, days_seen in stops.items():
+        seen.clear()
+        part = Model(sc, 3)
+        part.run(lambda day, days, m=part: seen.append((day, days, m.env.now)), until_min=until)
+        assert seen == [(day, 4, now) for day, now in days_seen]
+        left = [cb for *_, ev in part.env._queue for cb in ev.callbacks or () if cb.__name__ == "report"]
+        assert not left
+    # Started within a day (as a restart is): the reports are of the days still to run.
     seen.clear()
-    part = Model(sc, 3)
-    part.run(lambda day, days: seen.append((day, days, part.env.now)), until_min=2.5 * 1440)
-    assert seen == [(1, 4, 1440.0), (2, 4, 2880.0), (3, 4, 3600.0)]
+    later = Model(sc, 3)
+    later.env.run(until=1.5 * 1440)
+    later.run(lambda day, days: seen.append((day, days, later.env.now)))
+    assert seen == [(day, 4, day * 1440.0) for day in range(2, 5)]

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import URGENT
 
 from sim.world.calendar import CHINA_AHEAD_MIN, MIN_PER_DAY, MIN_PER_H, build_schedule, horizon_min
 from sim.world.demand import Arrivals, generate_arrivals
@@ -784,14 +785,20 @@ class Model:
         self._outcome[i] = CLEARED
 
     def _report_daily(self, day: int, last: int, progress: Callable[[int, int], None]) -> None:
-        """Call ``progress(day, days)`` at the end of *day*, and so on each day before *last*."""
+        """Call ``progress(day, days)`` at the end of *day*, and so on each day before *last*.
+
+        The report is an event scheduled as ``env.run(until=...)`` schedules its stop, urgent,
+        before any other event of that instant, so that a report reads the state a stop did."""
 
         def report(_: simpy.Event) -> None:
             progress(day, self.sc.run.days)
             if day + 1 < last:
                 self._report_daily(day + 1, last, progress)
 
-        self.env.timeout(day * MIN_PER_DAY - self.env._now).callbacks.append(report)
+        end_of_day = simpy.Event(self.env)
+        end_of_day._ok, end_of_day._value = True, None  # triggered, as SimPy's own stop event is
+        end_of_day.callbacks.append(report)
+        self.env.schedule(end_of_day, URGENT, day * MIN_PER_DAY - self.env._now)
 
     def run(
         self, progress: Callable[[int, int], None] | None = None, until_min: float | None = None
