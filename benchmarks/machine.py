@@ -25,7 +25,10 @@ def processor() -> str:
 def simd_features() -> list[str]:
     """numpy's SIMD features above its baseline that it uses on this processor (as
     ``numpy.show_runtime()`` lists them under "found")."""
-    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:  # numpy 1
+        from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
 
     return [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
 
