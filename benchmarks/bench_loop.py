@@ -425,7 +425,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(res, indent=2))
     else:
-        print(text)
+        print(f"{text}\n\n{machine}")
     if args.readme:
         command = (
             f"python benchmarks/bench_loop.py --days {args.days} --rounds {args.rounds} --seed {args.seed} "
