@@ -28,6 +28,7 @@ def minute_of(sc: Scenario, when: dt.datetime | dt.date) -> float:
 
 
 def horizon_min(sc: Scenario) -> float:
+    """The run's end, in minutes from its start: its days, warm-up included."""
     return sc.run.days * MIN_PER_DAY
 
 
