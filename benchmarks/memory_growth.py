@@ -1,0 +1,194 @@
+"""How a run's memory grows with its horizon, and what it is made of.
+
+    python benchmarks/memory_growth.py                                  # 365 and 730 days
+    python benchmarks/memory_growth.py --days 365 730 --readme docs/speed.md
+
+For each horizon, in a fresh process of its own (``--child``), replication 0 of seed 0 of the
+baseline: the resident peak (``ru_maxrss``) after the imports a run has (pandas, pyarrow), after
+the model is built, after it has run, and after the truck and queue tables a results folder
+writes are built; beside it the bytes (numpy's ``nbytes``) of the per-truck arrays at those
+points: the trucks and all their draws, the truck log the model fills, and what the run hands to
+its tables (the truck log, the draws the tables read, the queue series). Then the whole command
+as a user runs it (``bordersim run ... -n 1 --jobs 1``, default figures), its peak read in a
+process that waits for it alone.
+
+The growth from the first horizon to the last, set beside the growth of those arrays, says what
+the memory is made of: what the results folder writes (the truck log of replication 0, for
+``trucks.parquet``, and the queue series), or what a run needs only while it runs (the draws in
+full, the model's own state). Resident peaks are of the whole process and include what the
+allocator keeps, so the arrays are a lower bound of what each part holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+MARKER = "memory-growth"
+MIB = 2**20
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def array_mib(obj: Any, depth: int = 3) -> float:
+    """MiB of the numpy arrays in *obj*: an array, or arrays in its dicts, lists, tuples and
+    dataclass or object fields, *depth* levels down (an array met twice is counted twice)."""
+    import numpy as np
+
+    if isinstance(obj, np.ndarray):
+        return obj.nbytes / MIB
+    if depth == 0 or obj is None or isinstance(obj, (str, bytes, int, float)):
+        return 0.0
+    if isinstance(obj, dict):
+        return sum(array_mib(v, depth - 1) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return sum(array_mib(v, depth - 1) for v in obj)
+    if hasattr(obj, "__dict__"):
+        return sum(array_mib(v, depth - 1) for v in vars(obj).values())
+    return 0.0
+
+
+def child(days: int) -> dict[str, Any]:
+    """The measurements of one horizon, in this process (which must be fresh)."""
+    import pandas  # noqa: F401  (a run's process has them before it simulates)
+    import pyarrow  # noqa: F401
+
+    from sim.experiments.results import Run
+    from sim.world.model import Model
+    from sim.world.scenario_files import load_scenario
+
+    sc = load_scenario(BASELINE, {"run.days": days})
+    res: dict[str, Any] = {"days": days, "imports_mib": _peak_mib()}
+    model = Model(sc, 0)
+    res["built_mib"] = _peak_mib()
+    res["trucks"] = len(model.arr)
+    res["arrivals_arrays_mib"] = array_mib(model.arr)
+    res["draws_arrays_mib"] = array_mib(model.draws)
+    res["truck_log_arrays_mib"] = array_mib(model.times) + array_mib(model.outcome)
+    data = model.run()
+    del model
+    res["run_mib"] = _peak_mib()
+    res["kept_arrays_mib"] = sum(
+        array_mib(getattr(data, k)) for k in ("arrivals", "draws", "times", "outcome", "series", "sample_min")
+    )
+    run = Run(data)
+    trucks, queues = run.trucks, run.queues
+    res["tables_mib"] = _peak_mib()
+    res["truck_table_mib"] = float(trucks.memory_usage(deep=True).sum()) / MIB
+    res["queue_table_mib"] = float(queues.memory_usage(deep=True).sum()) / MIB
+    return res
+
+
+def command_peak_mib(days: int, out: Path) -> float:
+    """Peak resident MiB of ``bordersim run`` of the baseline at *days*, one replication."""
+    from bench_command import _peak, run_command  # beside this script
+
+    return _peak(run_command(days, "default", out))
+
+
+def benchmark(horizons: list[int]) -> list[dict[str, Any]]:
+    """Each horizon's measurements, each in processes of its own."""
+    import tempfile
+
+    rows = []
+    for days in horizons:
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", str(days)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        row = json.loads(done.stdout.splitlines()[-1])
+        with tempfile.TemporaryDirectory() as tmp:
+            row["command_mib"] = command_peak_mib(days, Path(tmp) / "out")
+        rows.append(row)
+    return rows
+
+
+ROWS = (
+    ("trucks", "trucks", "{:,.0f}"),
+    ("imports_mib", "peak after the imports (pandas, pyarrow, the model), MiB", "{:,.0f}"),
+    ("built_mib", "peak after the model is built, MiB", "{:,.0f}"),
+    ("run_mib", "peak after it has run, MiB", "{:,.0f}"),
+    ("tables_mib", "peak after the truck and queue tables, MiB", "{:,.0f}"),
+    ("command_mib", "peak of the whole `bordersim run -n 1` (default figures), MiB", "{:,.0f}"),
+    ("arrivals_arrays_mib", "arrays: the trucks (arrival times, gates, directions, cargo), MiB", "{:,.1f}"),
+    ("draws_arrays_mib", "arrays: all their draws (services, lead times, routes...), MiB", "{:,.1f}"),
+    ("truck_log_arrays_mib", "arrays: the truck log the model fills, MiB", "{:,.1f}"),
+    (
+        "kept_arrays_mib",
+        "arrays handed to the tables (truck log, draws read, queue series), MiB",
+        "{:,.1f}",
+    ),
+    ("truck_table_mib", "the truck table (written to trucks.parquet), MiB", "{:,.1f}"),
+    ("queue_table_mib", "the queue table (written to queues.parquet), MiB", "{:,.1f}"),
+)
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """The rows as markdown: a column a horizon and one for the growth from the first to the last."""
+    first, last = rows[0], rows[-1]
+    head = " | ".join(f"{r['days']} days" for r in rows)
+    lines = [
+        f"| quantity | {head} | growth, {first['days']} to {last['days']} days |",
+        "|---|" + "---:|" * (len(rows) + 1),
+    ]
+    for key, label, fmt in ROWS:
+        values = " | ".join(fmt.format(r[key]) for r in rows)
+        lines.append(f"| {label} | {values} | {fmt.format(last[key] - first[key])} |")
+    grown = last["run_mib"] - last["imports_mib"] - (first["run_mib"] - first["imports_mib"])
+    kept = last["kept_arrays_mib"] - first["kept_arrays_mib"]
+    per_truck = grown * MIB / (last["trucks"] - first["trucks"])
+    lines += [
+        "",
+        f"From {first['days']} to {last['days']} days the simulation's peak above the imports grew by "
+        f"{grown:,.0f} MiB ({per_truck:,.0f} bytes a truck more); the arrays it hands to its tables grew by "
+        f"{kept:,.0f} MiB of it.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure each horizon, print the table, and with --readme write it between the markers."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, nargs="+", default=[365, 730])
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--readme", help="write the table between the file's memory-growth markers")
+    args = parser.parse_args(argv)
+    if args.child is not None:
+        sys.path.insert(0, str(ROOT))
+        print(json.dumps(child(args.child)))
+        return 0
+    if len(args.days) < 2 or sorted(args.days) != args.days:
+        parser.error("--days: two or more horizons, shortest first")
+    from machine import describe  # beside this script
+
+    machine = describe()
+    text = table(benchmark(args.days))
+    days = " ".join(map(str, args.days))
+    text += (
+        f"\n\nWritten by `python benchmarks/memory_growth.py --days {days} --readme docs/speed.md`."
+        f"\n\n{machine}"
+    )
+    print(text)
+    if args.readme:
+        sys.path.insert(0, str(ROOT))
+        from sim.studies.library import put_in_readme
+
+        readme = Path(args.readme)
+        readme.write_text(put_in_readme(text, readme.read_text(encoding="utf-8"), MARKER), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
