@@ -466,6 +466,11 @@ class RunData:
     wall_s: float = 0.0
 
 
+SOURCE_SLICE = 8192
+"""Trucks the source turns into Python numbers at a time (their ids, start times and whether they
+declared ahead): a year's run would otherwise hold some 40 MiB of them until its last truck starts."""
+
+
 def kept_draws(draws: TruckDraws) -> TruckDraws:
     """*draws* without the minutes a run consumes and no table reads again (service and platform
     minutes, lead times, travel, route uniforms): a tenth of a year's replication in memory. Every
@@ -672,17 +677,18 @@ class Model:
         fresh = pre & ~self.live  # a restarted truck keeps the time it declared
         self.times["submitted_min"][fresh] = start[fresh]
         truck, process = self._truck, env.process
-        starts = start.tolist()  # Python floats, not numpy scalars: every later time derives from them
-        declared = pre.tolist()
         order = np.argsort(start, kind="stable")
         if self.restarted:  # trucks that started before are gone or restored
             order = order[(start[order] >= self.start_min) & ~self.live[order]]
-        for i in order.tolist():
-            t = starts[i]
-            now = env._now
-            if t > now:
-                yield env.timeout(t - now)
-            process(truck(i, declared[i]))
+        # Python floats, not numpy scalars: every later time derives from them. Made a slice at a
+        # time, so that a long run does not hold a Python number for every truck it will start.
+        for first in range(0, order.size, SOURCE_SLICE):
+            ids = order[first : first + SOURCE_SLICE]
+            for i, t, declared in zip(ids.tolist(), start[ids].tolist(), pre[ids].tolist(), strict=True):
+                now = env._now
+                if t > now:
+                    yield env.timeout(t - now)
+                process(truck(i, declared))
 
     def _sampler(self) -> Generator:
         env = self.env
