@@ -4,18 +4,20 @@
     python benchmarks/memory_growth.py --days 365 730 --readme docs/speed.md
 
 For each horizon, in a fresh process of its own (``--child``), replication 0 of seed 0 of the
-baseline: the resident peak (``ru_maxrss``) after the imports a run has (pandas, pyarrow), after
-the model is built, after it has run, and after the truck and queue tables a results folder
-writes are built; beside it the bytes (numpy's ``nbytes``) of the per-truck arrays at those
-points: the trucks and all their draws, the truck log the model fills, and what the run hands to
-its tables (the truck log, the draws the tables read, the queue series). Then the whole command
-as a user runs it (``bordersim run ... -n 1 --jobs 1``, default figures), its peak read in a
-process that waits for it alone.
+baseline (the trucks the command's first replication has), its model's memory given back after
+the run as a replication's is: the resident peak (``ru_maxrss``) after the imports a run has
+(pandas, pyarrow), after the model is built, after it has run, and after the truck and queue
+tables a results folder writes are built; beside it the bytes (numpy's ``nbytes``) of the
+per-truck arrays at those points: the trucks and all their draws, the truck log the model fills,
+and what the run hands to its tables (the truck log, the draws the tables read, the queue
+series). Then the whole command as a user runs it (``bordersim run ... -n 1 --jobs 1``, default
+figures), its peak read in a process that waits for it alone.
 
 The growth from the first horizon to the last, set beside the growth of those arrays, says what
 the memory is made of: what the results folder writes (the truck log of replication 0, for
-``trucks.parquet``, and the queue series), or what a run needs only while it runs (the draws in
-full, the model's own state). Resident peaks are of the whole process and include what the
+``trucks.parquet``, and the queue series), or what a replication needs only while it runs (the
+draws in full, the model's own state; every replication builds its truck table for its KPIs and
+lets it go, only the first's is kept). Resident peaks are of the whole process and include what the
 allocator keeps, so the arrays are a lower bound of what each part holds.
 """
 
@@ -62,21 +64,23 @@ def child(days: int) -> dict[str, Any]:
     import pandas  # noqa: F401  (a run's process has them before it simulates)
     import pyarrow  # noqa: F401
 
-    from sim.experiments.results import Run
+    from sim.experiments.replications import replication_seed
+    from sim.experiments.results import Run, give_back_free_memory
     from sim.world.model import Model
     from sim.world.scenario_files import load_scenario
 
     sc = load_scenario(BASELINE, {"run.days": days})
     res: dict[str, Any] = {"days": days, "imports_mib": _peak_mib()}
-    model = Model(sc, 0)
+    model = Model(sc, replication_seed(0, 0))  # the command's replication 0 of seed 0
     res["built_mib"] = _peak_mib()
     res["trucks"] = len(model.arr)
     res["arrivals_arrays_mib"] = array_mib(model.arr)
     res["draws_arrays_mib"] = array_mib(model.draws)
     res["truck_log_arrays_mib"] = array_mib(model.times) + array_mib(model.outcome)
     data = model.run()
-    del model
     res["run_mib"] = _peak_mib()
+    del model
+    give_back_free_memory()  # as a replication does when its model has run (sim.run)
     res["kept_arrays_mib"] = sum(
         array_mib(getattr(data, k)) for k in ("arrivals", "draws", "times", "outcome", "series", "sample_min")
     )

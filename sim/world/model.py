@@ -468,7 +468,7 @@ class RunData:
 
 SOURCE_SLICE = 8192
 """Trucks the source turns into Python numbers at a time (their ids, start times and whether they
-declared ahead): a year's run would otherwise hold some 45 MiB of them until its last truck starts."""
+declared ahead): a year's run would otherwise hold some 43 MiB of them until its last truck starts."""
 
 
 def kept_draws(draws: TruckDraws) -> TruckDraws:
