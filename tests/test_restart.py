@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import hand_made, load_benchmark, textbook
 
+import sim.world.model
 import sim.world.stages
 from sim.world.model import CLEARED, GATE_CONTROL, Model
 from sim.world.restart import LiveTruck, Start, capture, places_of
@@ -115,3 +116,16 @@ def test_a_closed_stage_with_a_queue_drains_at_its_known_rate() -> None:
     assert np.all(data.outcome == CLEARED)
     np.testing.assert_allclose(np.sort(data.times["departure_min"]), want)
     assert np.all(data.times["gate_control_start_min"] >= opens)
+
+
+def test_the_source_starts_the_same_trucks_whatever_its_slice(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The source makes its Python numbers a slice of trucks at a time; slices of 3 cross a
+    # boundary every few trucks, in a run from the start and in one restarted from its snapshot.
+    sc = ref.load_case("baseline_14d")
+    at = 7 * 1440 + 7 * 60 + 13.0
+    whole = Model(sc, 0).run()
+    monkeypatch.setattr(sim.world.model, "SOURCE_SLICE", 3)
+    full, _, cont = snapshot_and_continue(sc, at)
+    np.testing.assert_array_equal(full.times["departure_min"], whole.times["departure_min"])
+    np.testing.assert_array_equal(full.outcome, whole.outcome)
+    assert continues_exactly(whole, cont, at)
