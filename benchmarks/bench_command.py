@@ -261,11 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     text = table(res) + "\n\n" + machine
     print(json.dumps(res, indent=1) if args.json else text)
     if args.readme:
-        sys.path.insert(0, str(ROOT))
-        from sim.studies.library import put_in_readme
+        from doc_block import write_block  # beside this script
 
-        readme = Path(args.readme)
-        readme.write_text(put_in_readme(text, readme.read_text(encoding="utf-8"), MARKER), encoding="utf-8")
+        write_block(args.readme, text, MARKER)
     return 0
 
 

@@ -132,10 +132,9 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if args.readme:
-        from sim.studies.library import put_in_readme
+        from doc_block import write_block  # beside this script
 
-        readme = Path(args.readme)
-        readme.write_text(put_in_readme(text, readme.read_text(encoding="utf-8"), MARKER), encoding="utf-8")
+        write_block(args.readme, text, MARKER)
 
 
 if __name__ == "__main__":

@@ -64,13 +64,12 @@ def main() -> None:
     table = "\n".join(lines)
     print(table)
     if args.readme:
-        from sim.studies.library import put_in_readme
+        from doc_block import write_block  # beside this script
 
-        page = Path(args.readme)
         made = (
             f"Made by `python benchmarks/bench_forecast.py --readme {args.readme}` on this machine's 2 cores."
         )
-        page.write_text(put_in_readme(made + "\n\n" + table, page.read_text("utf-8"), MARKER), "utf-8")
+        write_block(args.readme, made + "\n\n" + table, MARKER)
 
 
 if __name__ == "__main__":

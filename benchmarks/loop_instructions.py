@@ -245,7 +245,9 @@ def main() -> None:
             f"python benchmarks/loop_instructions.py --days {args.days} --seed {args.seed} "
             f"--readme {args.readme}"
         )
-        bench.write_block(Path(args.readme), f"{text}\n\nWritten by `{command}`.", "loop-instructions")
+        from doc_block import write_block  # beside this script
+
+        write_block(args.readme, f"{text}\n\nWritten by `{command}`.", "loop-instructions")
 
 
 if __name__ == "__main__":

@@ -67,11 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     text = table("".join(lines)) + "\n\n" + machine
     print(text)
     if args.readme and status == 0:
-        sys.path.insert(0, str(ROOT))
-        from sim.studies.library import put_in_readme
+        from doc_block import write_block  # beside this script
 
-        readme = Path(args.readme)
-        readme.write_text(put_in_readme(text, readme.read_text(encoding="utf-8"), MARKER), encoding="utf-8")
+        write_block(args.readme, text, MARKER)
     return status
 
 
