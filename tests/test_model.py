@@ -186,7 +186,7 @@ def test_progress_is_reported_at_each_days_end_by_one_event_a_day_and_moves_noth
     quiet = Model(sc, 3)
     alone = quiet.run()
     np.testing.assert_array_equal(data.times["departure_min"], alone.times["departure_min"])
-    # A day's report is one timeout (the last is called after the run): stopping SimPy at each
+    # A day's report is one event (the last is called after the run): stopping SimPy at each
     # day's end, as before, cost two events a day with or without a report.
     assert next(reported.env._eid) - next(quiet.env._eid) == 4 - 1
     # Stopped inside a day: each day up to the one the stop falls in, the last at the stop; at a

@@ -812,9 +812,10 @@ class Model:
         """Run to the horizon (or to *until_min*), calling ``progress(day, days)`` after each
         simulated day.
 
-        SimPy runs once, to the end: a day's report is a callback of a timeout at the day's end,
-        one event a day, and only when there is *progress* to call (stopping ``env.run`` at every
-        day's end instead cost two events a day, the stop and SimPy's rescheduling of it).
+        SimPy runs once, to the end: a day's report is the callback of one urgent event at the day's
+        end (:meth:`_report_daily`), one event a day, and only when there is *progress* to call
+        (stopping ``env.run`` at every day's end instead cost two events a day, the stop and SimPy's
+        rescheduling of it).
         """
         started = time.perf_counter()
         days = self.sc.run.days
