@@ -17,7 +17,7 @@ import datetime as dt
 import gc
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache, cached_property
 
 import numpy as np
@@ -129,21 +129,25 @@ def place_label(sc: Scenario, gate: str, place: str) -> str:
     return text
 
 
-def _stage_waits(times: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Minutes each truck waited before each stage it visited (NaN where it did not)."""
+def _stage_waits(times: dict[str, np.ndarray]) -> Iterator[tuple[str, np.ndarray]]:
+    """Minutes each truck waited before each stage it visited (NaN where it did not), place by
+    place: a caller that reads each place's waits before asking for the next holds a few arrays a
+    truck long rather than a dozen."""
     ready = times["yard_in_min"].copy()
-    waits = {"road": times["yard_in_min"] - times["gate_arrival_min"]}
+    yield "road", times["yard_in_min"] - times["gate_arrival_min"]
     for stage in LANE_STAGES:
         start = times[f"{stage}_start_min"]
         if stage == "gate_control":
             # Gate control waits for the approved declaration as well as for the truck.
             approved = times["approved_min"]
             approval_wait = np.where(approved > ready, approved - ready, 0.0)
-            waits["approval"] = np.where(np.isnan(ready), np.nan, approval_wait)
+            yield "approval", np.where(np.isnan(ready), np.nan, approval_wait)
+            del approval_wait
             ready = np.fmax(ready, approved)
         visited = ~np.isnan(start)
-        waits[stage] = np.where(visited, start - ready, np.nan)
+        yield stage, np.where(visited, start - ready, np.nan)
         ready = np.where(visited, times[f"{stage}_end_min"], ready)
+    del ready
     # The Chinese checkpoint: an export is ready when its Vietnamese steps end; an import when
     # it reaches the Chinese side.
     check = times["china_check_start_min"]
@@ -152,12 +156,13 @@ def _stage_waits(times: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         times["arrival_min"],
         times["procedures_end_min"],
     )
-    waits["china_check"] = check - before_check
+    yield "china_check", check - before_check
+    del before_check
     cross = times["crossing_start_min"]
-    waits["crossing"] = np.where(
-        np.isnan(times["china_check_end_min"]), np.nan, cross - times["china_check_end_min"]
+    yield (
+        "crossing",
+        np.where(np.isnan(times["china_check_end_min"]), np.nan, cross - times["china_check_end_min"]),
     )
-    return waits
 
 
 def _first(*columns: np.ndarray) -> np.ndarray:
@@ -176,6 +181,19 @@ def _count_inside(start: np.ndarray, end: np.ndarray, at: np.ndarray) -> np.ndar
     return np.searchsorted(s, at, side="right") - np.searchsorted(e, at, side="right")
 
 
+SPAN_COLUMNS = (
+    "submitted_min",
+    "arrival_min",
+    "park_in_min",
+    "called_min",
+    "gate_arrival_min",
+    "yard_in_min",
+    "procedures_end_min",
+    "departure_min",
+)
+"""The truck log's columns :func:`_place_spans` reads."""
+
+
 def _place_spans(
     t: dict[str, np.ndarray],
     export: bool,
@@ -183,9 +201,13 @@ def _place_spans(
     predeclared: np.ndarray,
     outside: np.ndarray,
     sc: Scenario,
-) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
-    """For trucks of one direction (times *t*), the [start, end) spans each spends in each place
-    of :data:`HELD_PLACES` (NaN start: never there; NaN end: still there)."""
+) -> Iterator[tuple[str, list[tuple[np.ndarray, np.ndarray]]]]:
+    """For trucks of one direction (times *t*, :data:`SPAN_COLUMNS`), the [start, end) spans each
+    spends in each place of :data:`HELD_PLACES` (NaN start: never there; NaN end: still there).
+
+    One place at a time, so that a caller that counts each place before asking for the next
+    holds the spans of one place only (a year's run would otherwise hold a dozen arrays as long
+    as the trucks at once)."""
     never = np.full(t["arrival_min"].shape, np.nan)
     gone = t["departure_min"]
     parked = parked & export  # every export sent to a park queues for it
@@ -194,19 +216,21 @@ def _place_spans(
     declared = predeclared & (export and sc.platform.enabled)
     submitted = np.where(declared, t["submitted_min"], np.nan)
     edge = np.fmax(t["arrival_min"] - outside, submitted)
-    return {
-        "enroute": [(submitted, _first(edge, gone))],
-        "outside": [(np.where(declared & (outside > 0), edge, np.nan), _first(t["arrival_min"], gone))],
-        "china_side": [(never if export else t["arrival_min"], _first(t["gate_arrival_min"], gone))],
-        "park": [(np.where(parked, t["park_in_min"], np.nan), _first(t["called_min"], gone))],
-        "travel": [(t["called_min"], _first(t["gate_arrival_min"], gone))],
-        "road": [
+    yield "enroute", [(submitted, _first(edge, gone))]
+    yield "outside", [(np.where(declared & (outside > 0), edge, np.nan), _first(t["arrival_min"], gone))]
+    del submitted, edge
+    yield "china_side", [(never if export else t["arrival_min"], _first(t["gate_arrival_min"], gone))]
+    yield "park", [(np.where(parked, t["park_in_min"], np.nan), _first(t["called_min"], gone))]
+    yield "travel", [(t["called_min"], _first(t["gate_arrival_min"], gone))]
+    yield (
+        "road",
+        [
             (np.where(parked, t["arrival_min"], np.nan), _first(t["park_in_min"], gone)),
             (t["gate_arrival_min"], _first(t["yard_in_min"], gone)),
         ],
-        "yard": [(t["yard_in_min"], _first(t["procedures_end_min"] if export else never, gone))],
-        "to_china": [(t["procedures_end_min"] if export else never, gone)],
-    }
+    )
+    yield "yard", [(t["yard_in_min"], _first(t["procedures_end_min"] if export else never, gone))]
+    yield "to_china", [(t["procedures_end_min"] if export else never, gone)]
 
 
 class Run:
@@ -455,11 +479,11 @@ class Run:
                 # One gate and direction at a time: the spans are a dozen arrays as long as the
                 # trucks they cover, built for a slice rather than for every truck at once.
                 sel = np.flatnonzero((arrivals.gate == g) & (arrivals.direction == d))
-                t = {c: v[sel] for c, v in self.data.times.items()}
+                t = {c: self.data.times[c][sel] for c in SPAN_COLUMNS}
                 outside = np.zeros(sel.size) if outside_all is None else outside_all[sel]
                 spans = _place_spans(t, d == EXPORT, draws.parked[sel], draws.predeclared[sel], outside, sc)
                 out[(gate, direction)] = {
-                    place: sum(_count_inside(a, b, at) for a, b in pairs) for place, pairs in spans.items()
+                    place: sum(_count_inside(a, b, at) for a, b in pairs) for place, pairs in spans
                 }
         return out
 
@@ -620,13 +644,15 @@ class Run:
             k[f"time_in_system_h_p95_{cargo}"] = x.quantile(0.95)
             k[f"time_in_system_h_max_{cargo}"] = x.max()
 
-        waits = _stage_waits(t)
+        at_gate = [entered & (self.data.arrivals.gate == gi) for gi in range(len(sc.gates))]
+        wait_means: dict[str, list[float]] = {}
+        for place, v in _stage_waits(t):  # one place's waits at a time (a year: 5 MiB each)
+            wait_means[place] = [
+                float(np.nanmean(x)) if np.any(~np.isnan(x := v[at])) else np.nan for at in at_gate
+            ]
         for gi, gate in enumerate(sc.gates):
-            at = entered & (self.data.arrivals.gate == gi)
-            for place, v in waits.items():
-                x = v[at]
-                k[f"wait_min_mean_{gate}_{place}"] = float(np.nanmean(x)) if np.any(~np.isnan(x)) else np.nan
-        del waits  # a dozen arrays a truck long: freed before the holds are counted
+            for place, means in wait_means.items():
+                k[f"wait_min_mean_{gate}_{place}"] = means[gi]
 
         k.update(self._monitor_kpis(start, end))
 
