@@ -132,7 +132,7 @@ def place_label(sc: Scenario, gate: str, place: str) -> str:
 def _stage_waits(times: dict[str, np.ndarray]) -> Iterator[tuple[str, np.ndarray]]:
     """Minutes each truck waited before each stage it visited (NaN where it did not), place by
     place: a caller that reads each place's waits before asking for the next holds a few arrays a
-    truck long rather than a dozen."""
+    truck long rather than every place's at once."""
     ready = times["yard_in_min"].copy()
     yield "road", times["yard_in_min"] - times["gate_arrival_min"]
     for stage in LANE_STAGES:
@@ -165,6 +165,11 @@ def _stage_waits(times: dict[str, np.ndarray]) -> Iterator[tuple[str, np.ndarray
     )
 
 
+def _mean_or_nan(x: np.ndarray) -> float:
+    """The mean of *x* leaving out NaN; NaN where every value is NaN (or there is none)."""
+    return float(np.nanmean(x)) if np.any(~np.isnan(x)) else np.nan
+
+
 def _first(*columns: np.ndarray) -> np.ndarray:
     """Element-wise the first of *columns* that is not NaN (NaN where none is)."""
     out = np.full(columns[0].shape, np.nan)
@@ -181,7 +186,7 @@ def _count_inside(start: np.ndarray, end: np.ndarray, at: np.ndarray) -> np.ndar
     return np.searchsorted(s, at, side="right") - np.searchsorted(e, at, side="right")
 
 
-SPAN_COLUMNS = (
+_SPAN_COLUMNS = (
     "submitted_min",
     "arrival_min",
     "park_in_min",
@@ -202,7 +207,7 @@ def _place_spans(
     outside: np.ndarray,
     sc: Scenario,
 ) -> Iterator[tuple[str, list[tuple[np.ndarray, np.ndarray]]]]:
-    """For trucks of one direction (times *t*, :data:`SPAN_COLUMNS`), the [start, end) spans each
+    """For trucks of one direction (times *t*, :data:`_SPAN_COLUMNS`), the [start, end) spans each
     spends in each place of :data:`HELD_PLACES` (NaN start: never there; NaN end: still there).
 
     One place at a time, so that a caller that counts each place before asking for the next
@@ -479,7 +484,7 @@ class Run:
                 # One gate and direction at a time: the spans are a dozen arrays as long as the
                 # trucks they cover, built for a slice rather than for every truck at once.
                 sel = np.flatnonzero((arrivals.gate == g) & (arrivals.direction == d))
-                t = {c: self.data.times[c][sel] for c in SPAN_COLUMNS}
+                t = {c: self.data.times[c][sel] for c in _SPAN_COLUMNS}
                 outside = np.zeros(sel.size) if outside_all is None else outside_all[sel]
                 spans = _place_spans(t, d == EXPORT, draws.parked[sel], draws.predeclared[sel], outside, sc)
                 out[(gate, direction)] = {
@@ -647,9 +652,8 @@ class Run:
         at_gate = [entered & (self.data.arrivals.gate == gi) for gi in range(len(sc.gates))]
         wait_means: dict[str, list[float]] = {}
         for place, v in _stage_waits(t):  # one place's waits at a time (a year: 5 MiB each)
-            wait_means[place] = [
-                float(np.nanmean(x)) if np.any(~np.isnan(x := v[at])) else np.nan for at in at_gate
-            ]
+            wait_means[place] = [_mean_or_nan(v[at]) for at in at_gate]
+        del v, at_gate  # freed before the holds are counted
         for gi, gate in enumerate(sc.gates):
             for place, means in wait_means.items():
                 k[f"wait_min_mean_{gate}_{place}"] = means[gi]
