@@ -28,7 +28,9 @@ from sim.world.checks import scenario_warnings
 from sim.world.demand import generate_arrivals
 from sim.world.scenario import MAX_TRUCKS, expected_trucks, validate_scenario
 from sim.world.scenario_files import parse_assignment
+from sim.world.schema.events import Event
 from sim.world.schema.names import MAX_FILE_BYTES, MAX_GATES
+from sim.world.schema.problems import union_tags
 from sim.world.yaml_guard import MAX_DEPTH, MAX_NODES
 
 
@@ -210,6 +212,36 @@ def test_a_bad_extends_names_the_referring_file(tmp_path: Path) -> None:
     ],
 )
 def test_values_that_cannot_be_simulated_are_named(tmp_path: Path, body: str, key: str, says: str) -> None:
+    refused(derived(tmp_path, body), key, says)
+
+
+@pytest.mark.parametrize("kind", union_tags(Event, "kind"))
+def test_a_key_of_every_kind_of_event_is_named_where_the_file_writes_it(tmp_path: Path, kind: str) -> None:
+    """A problem inside an event is named by the event's place in the list and its key
+    (``events.0.bogus``), whatever the event's kind: never with the kind pydantic adds to its path
+    (a park_use event's key read ``events.0.park_use.share``)."""
+    body = f"events:\n  - {{kind: {kind}, start: 2025-10-01, end: 2025-10-02, bogus: 1}}\n"
+    refused(derived(tmp_path, body), "events.0.bogus", "unknown key")
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "says"),
+    [
+        (
+            "events:\n  - {type: closure, start: 2025-10-01, end: 2025-10-02}\n",
+            "events.0",
+            "says no kind: give 'kind:', one of demand, capacity, closure, extended_hours, park_use",
+        ),
+        (
+            "gates:\n  huu_nghi:\n    gate_control:\n      service_min: {fruit: {mean: 4, cv: 0.5}}\n",
+            "gates.huu_nghi.gate_control.service_min.fruit",
+            "says no dist: give 'dist:', one of exponential, fixed, lognormal, triangular, empirical",
+        ),
+    ],
+)
+def test_an_event_or_a_distribution_without_its_kind_says_which_kinds_there_are(
+    tmp_path: Path, body: str, key: str, says: str
+) -> None:
     refused(derived(tmp_path, body), key, says)
 
 

@@ -6,15 +6,28 @@ from __future__ import annotations
 
 import difflib
 import types
+import typing
 import unicodedata
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from sim.world.distributions import Distribution
+from sim.world.schema.events import Event
 from sim.world.schema.names import MAX_TEXT
 
-_TAGS = {"exponential", "fixed", "lognormal", "triangular", "empirical"}
-_EVENT_TAGS = {"demand", "capacity", "closure", "extended_hours"}
+
+def union_tags(union: Any, field: str) -> tuple[str, ...]:
+    """The tags of a discriminated union of models (*union*, ``Annotated[A | B, ...]``): the
+    values each member's *field* may take, in the union's order."""
+    members = typing.get_args(typing.get_args(union)[0])
+    return tuple(tag for m in members for tag in typing.get_args(m.model_fields[field].annotation))
+
+
+_TAGS = set(union_tags(Distribution, "dist"))
+_EVENT_TAGS = set(union_tags(Event, "kind"))
+_CHOICES = {"dist": union_tags(Distribution, "dist"), "kind": union_tags(Event, "kind")}
+"""What a file may write after ``dist:`` and an event's ``kind:``, said where it wrote neither."""
 
 
 def _loc_path(loc: tuple[Any, ...]) -> str:
@@ -113,6 +126,10 @@ def validation_problems(err: ValidationError, root: type[BaseModel]) -> list[tup
             msg = _unknown_key(e["loc"], root)
         elif kind == "missing":
             msg = "required key is missing"
+        elif kind == "union_tag_not_found":
+            key = str(e.get("ctx", {}).get("discriminator", "")).strip("'")
+            choices = ", ".join(_CHOICES.get(key, ()))
+            msg = f"says no {key}: give '{key}:', one of {choices}" if choices else e["msg"]
         else:
             msg = e["msg"].removeprefix("Value error, ")
             # The value given, unless the message names it already or it is a whole mapping or
