@@ -79,7 +79,7 @@ def test_park_use_on_a_gate_without_a_park_is_refused(baseline) -> None:
     with pytest.raises(ScenarioError, match=r"events\.0\.gates: .*'tan_thanh'.* no holding park"):
         baseline.with_changes({"events": [event]})
     bad = {**event, "gates": ["huu_nghi"], "share": 1.5}
-    with pytest.raises(ScenarioError, match=r"events\.0\.park_use\.share: .*less than or equal to 1"):
+    with pytest.raises(ScenarioError, match=r"events\.0\.share: .*less than or equal to 1"):
         baseline.with_changes({"events": [bad]})
 
 
