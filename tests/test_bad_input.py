@@ -224,6 +224,20 @@ def test_a_key_of_every_kind_of_event_is_named_where_the_file_writes_it(tmp_path
     refused(derived(tmp_path, body), "events.0.bogus", "unknown key")
 
 
+def test_a_cargo_class_named_like_a_distribution_stays_in_the_path(tmp_path: Path) -> None:
+    """Only the tags pydantic adds are left out of a problem's path: a cargo class called
+    ``fixed`` is a key of the file and is named (it was dropped as a tag before)."""
+    body = (
+        "cargo_classes:\n  fixed: {perishable: false}\n"
+        "gates:\n  huu_nghi:\n    demand_trucks_per_day: {export: {fixed: 5}}\n"
+        "    gate_control:\n      service_min: {fixed: {dist: lognormal, mean: 4, cv: 50}}\n"
+        "    routes:\n      r1119_1120:\n        crossing: {direct_min: {dist: fixed, value: -1}}\n"
+    )
+    err = refused(derived(tmp_path, body), "gates.huu_nghi.gate_control.service_min.fixed.cv", "less than")
+    paths = [p for p, _ in err.problems]
+    assert "gates.huu_nghi.routes.r1119_1120.crossing.direct_min.value" in paths, paths
+
+
 @pytest.mark.parametrize(
     ("body", "key", "says"),
     [

@@ -30,15 +30,61 @@ _CHOICES = {"dist": union_tags(Distribution, "dist"), "kind": union_tags(Event, 
 """What a file may write after ``dist:`` and an event's ``kind:``, said where it wrote neither."""
 
 
-def _loc_path(loc: tuple[Any, ...]) -> str:
+def _tagged_members(tp: Any) -> dict[str, type[BaseModel]] | None:
+    """The members of *tp* by their tags, where *tp* is a discriminated union of models
+    (``Annotated[A | B, Field(discriminator=...)]``); None where it is not."""
+    if typing.get_origin(tp) is not typing.Annotated:
+        return None
+    base, *meta = typing.get_args(tp)
+    fields = [m.discriminator for m in meta if isinstance(getattr(m, "discriminator", None), str)]
+    if not fields:
+        return None
+    models = [m for m in typing.get_args(base) if isinstance(m, type) and issubclass(m, BaseModel)]
+    return {tag: m for m in models for tag in typing.get_args(m.model_fields[fields[0]].annotation)}
+
+
+def _path_step(tp: Any, part: Any) -> tuple[Any, bool]:
+    """The type found under *part* in a value of type *tp*, and whether *part* is the tag of a
+    discriminated union, which pydantic adds to an error's path and the file does not write;
+    ``(None, False)`` where the type is lost."""
+    members = _tagged_members(tp)
+    if members is not None:
+        return (members[part], True) if part in members else (None, False)
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _path_step(typing.get_args(tp)[0], part)
+    if origin in (typing.Union, types.UnionType):
+        for option in typing.get_args(tp):  # an optional value, or a plain union: the first that has it
+            found = _path_step(option, part)
+            if found[0] is not None:
+                return found
+        return None, False
+    if origin in (dict, list) or (isinstance(origin, type) and issubclass(origin, (dict, list))):
+        return typing.get_args(tp)[-1], False
+    if isinstance(tp, type) and issubclass(tp, BaseModel) and part in tp.model_fields:
+        field = tp.model_fields[part]
+        if isinstance(field.discriminator, str):  # pydantic keeps a field's discriminator apart
+            return typing.Annotated[field.annotation, field], False
+        return field.annotation, False
+    return None, False
+
+
+def _loc_path(loc: tuple[Any, ...], root: type[BaseModel]) -> str:
+    """A pydantic error's path as the file writes it: without the tags of discriminated unions
+    (an event's kind, a distribution's) and the validators' markers pydantic adds. The tags are
+    known by walking *root*'s types, so a gate, route or cargo class named like a tag (``fixed``)
+    stays in the path; where the walk loses the type, a part named like a tag is taken for one."""
     parts: list[str] = []
+    tp: Any = root
     for i, p in enumerate(loc):
-        after_index = i > 0 and isinstance(loc[i - 1], int)
-        if p in _TAGS or (p in _EVENT_TAGS and after_index):
-            continue  # a discriminator tag pydantic adds to the path; not a key in the file
         if isinstance(p, str) and p.startswith("function-"):
             continue
-        parts.append(str(p))
+        if tp is not None:
+            tp, tag = _path_step(tp, p)
+        else:
+            tag = p in _TAGS or (p in _EVENT_TAGS and i > 0 and isinstance(loc[i - 1], int))
+        if not tag:
+            parts.append(str(p))
     return ".".join(parts)
 
 
@@ -51,7 +97,6 @@ def _model_at(loc: tuple[Any, ...], root: type[BaseModel]) -> type[BaseModel] | 
     """The model class whose keys are allowed at *loc* (a pydantic error's path, without its last
     part) under *root* (a scenario, or a costs, ranges, targets or case file), or None where the
     path leads to no model."""
-    import typing
 
     def models_in(tp: Any) -> list[type[BaseModel]]:
         if isinstance(tp, type) and issubclass(tp, BaseModel):
@@ -136,7 +181,7 @@ def validation_problems(err: ValidationError, root: type[BaseModel]) -> list[tup
             # list (an event, the hours): its repr would only repeat the file in Python's words.
             if not isinstance(e["input"], (dict, list)) and ", got " not in msg:
                 msg = f"{msg} (got {brief(e['input'])})"
-        out.append((_loc_path(e["loc"]), msg))
+        out.append((_loc_path(e["loc"], root), msg))
     return out
 
 
