@@ -20,8 +20,8 @@ draws in full, the model's own state; every replication builds its truck table f
 lets it go, only the first's is kept). Resident peaks are of the whole process and include what the
 allocator keeps, so the arrays are a lower bound of what each part holds.
 
-The table ends with the verdict on the goal "memory bounded by what is written, not by the truck
-log": from the first horizon to the last, the whole command's peak may grow by at most what the
+The line after the table gives the verdict on the goal "memory bounded by what is written, not by
+the truck log": from the first horizon to the last, the whole command's peak may grow by at most what the
 truck and queue tables it writes grow by (their pandas memory): a ratio of at most 1
 (:func:`bounded_by_written`).
 """
@@ -149,6 +149,8 @@ def bounded_by_written(first: dict[str, Any], last: dict[str, Any]) -> tuple[flo
     """The whole command's peak growth and the written tables' growth from *first* to *last*
     (MiB), and whether the peak grew by no more than the tables: the goal "memory bounded by what
     is written"."""
+    if last["days"] <= first["days"]:
+        raise ValueError("the horizons must grow from the first to the last")
     command = last["command_mib"] - first["command_mib"]
     written = (last["truck_table_mib"] + last["queue_table_mib"]) - (
         first["truck_table_mib"] + first["queue_table_mib"]
@@ -179,8 +181,8 @@ def table(rows: list[dict[str, Any]]) -> str:
     command, written, met = bounded_by_written(first, last)
     lines += [
         "",
-        f"Memory bounded by what is written: the whole command's peak grew by {command:,.0f} MiB for "
-        f"{written:,.0f} MiB of truck and queue tables written, {command / written:.2f} times; the goal "
+        f"Memory bounded by what is written: the whole command's peak grew by {command:,.1f} MiB for "
+        f"{written:,.1f} MiB of truck and queue tables written, {command / written:.3f} times; the goal "
         f"is at most 1: {'met' if met else 'NOT met'}.",
     ]
     return "\n".join(lines)
@@ -197,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(ROOT))
         print(json.dumps(child(args.child)))
         return 0
-    if len(args.days) < 2 or sorted(args.days) != args.days:
-        parser.error("--days: two or more horizons, shortest first")
+    if len(args.days) < 2 or args.days != sorted(set(args.days)):
+        parser.error("--days: two or more horizons, shortest first, each longer than the one before")
     from machine import describe  # beside this script
 
     machine = describe()

@@ -19,15 +19,16 @@ def test_the_memory_goal_is_met_only_when_the_peak_grows_no_more_than_the_tables
         "truck_log_arrays_mib",
         "kept_arrays_mib",
     )
-    first = {"command_mib": 500.0, "truck_table_mib": 160.0, "queue_table_mib": 25.0}
-    last = {"command_mib": 685.0, "truck_table_mib": 320.0, "queue_table_mib": 50.0}
+    first = {"days": 365, "command_mib": 500.0, "truck_table_mib": 160.0, "queue_table_mib": 25.0}
+    last = {"days": 730, "command_mib": 685.0, "truck_table_mib": 320.0, "queue_table_mib": 50.0}
     assert memory.bounded_by_written(first, last) == (185.0, 185.0, True)
     last["command_mib"] = 686.0
     assert memory.bounded_by_written(first, last)[2] is False
     rows = [
-        {**first, "days": 365, "trucks": 600_000, **dict.fromkeys(keys, 100.0)},
-        {**last, "days": 730, "trucks": 1_200_000, **dict.fromkeys(keys, 200.0)},
+        {**first, "trucks": 600_000, **dict.fromkeys(keys, 100.0)},
+        {**last, "trucks": 1_200_000, **dict.fromkeys(keys, 200.0)},
     ]
     assert memory.table(rows).endswith(
-        "186 MiB for 185 MiB of truck and queue tables written, 1.01 times; the goal is at most 1: NOT met."
+        "186.0 MiB for 185.0 MiB of truck and queue tables written, 1.005 times; "
+        "the goal is at most 1: NOT met."
     )
