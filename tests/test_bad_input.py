@@ -224,6 +224,13 @@ def test_a_key_of_every_kind_of_event_is_named_where_the_file_writes_it(tmp_path
     refused(derived(tmp_path, body), "events.0.bogus", "unknown key")
 
 
+def test_an_unknown_key_in_a_distribution_lists_the_keys_in_the_files_words(tmp_path: Path) -> None:
+    """Inside a distribution, as anywhere, an unknown key comes with the keys allowed there, as the
+    file writes them (``mean``, not the model's ``mean_value``)."""
+    body = "platform:\n  outside_h: {dist: lognormal, mean: 3, cv: 1, sd: 2}\n"
+    refused(derived(tmp_path, body), "platform.outside_h.sd", "unknown key (allowed here: cv, dist, mean)")
+
+
 def test_a_cargo_class_named_like_a_distribution_stays_in_the_path(tmp_path: Path) -> None:
     """Only the tags pydantic adds are left out of a problem's path: a cargo class called
     ``fixed`` is a key of the file and is named (it was dropped as a tag before)."""

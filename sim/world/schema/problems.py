@@ -96,46 +96,21 @@ def brief(value: Any) -> str:
 def _model_at(loc: tuple[Any, ...], root: type[BaseModel]) -> type[BaseModel] | None:
     """The model class whose keys are allowed at *loc* (a pydantic error's path, without its last
     part) under *root* (a scenario, or a costs, ranges, targets or case file), or None where the
-    path leads to no model."""
+    path leads to no model. The path is walked as :func:`_loc_path` walks it (an event's kind and a
+    distribution's lead to that member)."""
 
     def models_in(tp: Any) -> list[type[BaseModel]]:
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             return [tp]
         return [m for a in typing.get_args(tp) for m in models_in(a)]
 
-    def step(tp: Any, part: Any) -> Any:
-        origin = typing.get_origin(tp)
-        if origin is typing.Annotated:
-            return step(typing.get_args(tp)[0], part)
-        if origin in (dict, list) or (isinstance(origin, type) and issubclass(origin, (dict, list))):
-            return typing.get_args(tp)[-1]
-        if origin in (typing.Union, types.UnionType):
-            for m in models_in(tp):
-                if part in m.model_fields:
-                    return m.model_fields[part].annotation
-                tag = m.model_fields.get("kind")
-                if tag is not None and part in typing.get_args(tag.annotation):
-                    return m
-            return None
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            if part in tp.model_fields:
-                return tp.model_fields[part].annotation
-            return None
-        return None
-
     tp: Any = root
     for part in loc:
-        if isinstance(part, int) or (isinstance(part, str) and part.startswith("function-")):
-            origin = typing.get_origin(tp)
-            if origin is typing.Annotated:
-                tp = typing.get_args(tp)[0]
-            if typing.get_origin(tp) in (list,):
-                tp = typing.get_args(tp)[0]
+        if isinstance(part, str) and part.startswith("function-"):
             continue
-        nxt = step(tp, part)
-        if nxt is None:
+        tp, _ = _path_step(tp, part)
+        if tp is None:
             return None
-        tp = nxt
     found = models_in(tp)
     return found[0] if len(found) == 1 else None
 
@@ -154,7 +129,7 @@ def _unknown_key(loc: tuple[Any, ...], root: type[BaseModel]) -> str:
     model = _model_at(loc[:-1], root)
     if model is None:
         return "unknown key"
-    known = sorted(model.model_fields)
+    known = sorted(field.alias or name for name, field in model.model_fields.items())  # the file's words
     near = difflib.get_close_matches(key, known, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(repr(k) for k in near)}?" if near else ""
     return f"unknown key{hint} (allowed here: {', '.join(known)})"
