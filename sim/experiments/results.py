@@ -211,8 +211,7 @@ def _place_spans(
     spends in each place of :data:`HELD_PLACES` (NaN start: never there; NaN end: still there).
 
     One place at a time, so that a caller that counts each place before asking for the next
-    holds the spans of one place only (a year's run would otherwise hold a dozen arrays as long
-    as the trucks at once)."""
+    holds the spans of one place only, not a dozen arrays as long as the trucks at once."""
     never = np.full(t["arrival_min"].shape, np.nan)
     gone = t["departure_min"]
     parked = parked & export  # every export sent to a park queues for it
@@ -481,8 +480,8 @@ class Run:
         out: dict[tuple[str, str], dict[str, np.ndarray]] = {}
         for g, gate in enumerate(sc.gates):
             for d, direction in enumerate(DIRECTIONS):
-                # One gate and direction at a time: the spans are a dozen arrays as long as the
-                # trucks they cover, built for a slice rather than for every truck at once.
+                # One gate and direction at a time, and one place at a time (_place_spans): a
+                # few arrays as long as the slice, not a dozen as long as every truck.
                 sel = np.flatnonzero((arrivals.gate == g) & (arrivals.direction == d))
                 t = {c: self.data.times[c][sel] for c in _SPAN_COLUMNS}
                 outside = np.zeros(sel.size) if outside_all is None else outside_all[sel]

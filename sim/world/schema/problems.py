@@ -17,19 +17,6 @@ from sim.world.schema.events import Event
 from sim.world.schema.names import MAX_TEXT
 
 
-def union_tags(union: Any, field: str) -> tuple[str, ...]:
-    """The tags of a discriminated union of models (*union*, ``Annotated[A | B, ...]``): the
-    values each member's *field* may take, in the union's order."""
-    members = typing.get_args(typing.get_args(union)[0])
-    return tuple(tag for m in members for tag in typing.get_args(m.model_fields[field].annotation))
-
-
-_TAGS = set(union_tags(Distribution, "dist"))
-_EVENT_TAGS = set(union_tags(Event, "kind"))
-_CHOICES = {"dist": union_tags(Distribution, "dist"), "kind": union_tags(Event, "kind")}
-"""What a file may write after ``dist:`` and an event's ``kind:``, said where it wrote neither."""
-
-
 def _tagged_members(tp: Any) -> dict[str, type[BaseModel]] | None:
     """The members of *tp* by their tags, where *tp* is a discriminated union of models
     (``Annotated[A | B, Field(discriminator=...)]``); None where it is not."""
@@ -41,6 +28,18 @@ def _tagged_members(tp: Any) -> dict[str, type[BaseModel]] | None:
         return None
     models = [m for m in typing.get_args(base) if isinstance(m, type) and issubclass(m, BaseModel)]
     return {tag: m for m in models for tag in typing.get_args(m.model_fields[fields[0]].annotation)}
+
+
+def union_tags(union: Any) -> tuple[str, ...]:
+    """The tags of a discriminated union of models (*union*, as :func:`_tagged_members` takes
+    it): what its members' discriminator may say, in the union's order."""
+    return tuple(_tagged_members(union) or ())
+
+
+_TAGS = set(union_tags(Distribution))
+_EVENT_TAGS = set(union_tags(Event))
+_CHOICES = {"dist": union_tags(Distribution), "kind": union_tags(Event)}
+"""What a file may write after ``dist:`` and an event's ``kind:``, said where it wrote neither."""
 
 
 def _path_step(tp: Any, part: Any) -> tuple[Any, bool]:
