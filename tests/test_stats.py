@@ -8,11 +8,14 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import textbook
+from conftest import ROOT, textbook
 from scipy import stats
 
+from sim.experiments.kpis import catalogue_unit, kpi_names
 from sim.experiments.results import give_back_free_memory
 from sim.experiments.stats import bounded_interval, kpi_domain, paired_differences, summarise
+from sim.presentation.glossary import is_share
+from sim.world.scenario_files import load_scenario
 
 
 def test_domains_follow_the_kpi_names() -> None:
@@ -20,6 +23,31 @@ def test_domains_follow_the_kpi_names() -> None:
     assert kpi_domain("utilisation_huu_nghi_gate_control") == "share"
     assert kpi_domain("road_queue_km_mean_huu_nghi_export") == "nonnegative"
     assert kpi_domain("cleared_per_day_mean") == "nonnegative"
+    assert kpi_domain("growing_share_huu_nghi_export") == "share"  # a summary's, not a KPI
+    # In days (the backlog over a day's clearances): it may exceed 1, and is not shown as a percentage.
+    assert kpi_domain("backlog_end_share_of_day") == "nonnegative"
+    assert not is_share("backlog_end_share_of_day")
+
+
+def test_every_kpis_range_and_display_follow_its_catalogue_unit() -> None:
+    """The unit read back from a KPI's name is its catalogue entry's, for every KPI the baseline
+    defines, and it alone says whether the KPI is a share."""
+    sc = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    names = kpi_names(sc)
+    assert len(names) > 300
+    for name, kpi in names.items():
+        assert catalogue_unit(name) == kpi.unit, name
+        assert (kpi_domain(name) == "share") == (kpi.unit == "share") == is_share(name), name
+
+
+def test_a_measure_in_days_above_one_keeps_its_mean_inside_its_interval() -> None:
+    """A backlog of 2.7 days' clearances: truncated at 1 as a share, its interval ended below its
+    mean and below its own lower bound."""
+    table = pd.DataFrame({"backlog_end_share_of_day": [2.4, 3.1, 2.9, 2.2, 3.2]})
+    s = summarise(table)
+    row = s.loc["backlog_end_share_of_day"]
+    assert row["ci_low"] < row["mean"] < row["ci_high"]
+    assert row["ci_method"] == "t"
 
 
 def test_no_bound_leaves_the_possible_range() -> None:

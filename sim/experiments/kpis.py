@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from sim.world.scenario import Scenario
 from sim.world.schema.names import DIRECTIONS, HELD_PLACES, LANE_STAGES, PIECES, ROUTE_STAGES
@@ -172,6 +173,37 @@ CATALOGUE: tuple[Kpi, ...] = (
 
 _ORDER = ("clock", "direction", "stat", "gate", "route", "stage", "check", "piece", "cargostat", "cargo")
 _ORDER += ("wait", "place")
+
+
+@cache
+def _unit_rules() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Each catalogue pattern as a regular expression, with its unit: patterns with more fixed
+    text first, so that ``backlog_end_share_of_day`` is read as itself before ``backlog_end_{gate}``."""
+    rules = [(re.sub(r"\\\{\w+\\\}", ".+", re.escape(k.pattern)), k.unit, k.pattern) for k in CATALOGUE]
+    rules.sort(key=lambda r: -len(re.sub(r"\{\w+\}", "", r[2])))
+    return tuple((re.compile(rx), unit) for rx, unit, _ in rules)
+
+
+@cache
+def catalogue_unit(name: str) -> str | None:
+    """The unit of KPI *name* in :data:`CATALOGUE` (``share``, ``trucks``, ``days``...), or None
+    for a name no pattern holds."""
+    for rx, unit in _unit_rules():
+        if rx.fullmatch(name):
+            return unit
+    return None
+
+
+def is_share_kpi(name: str) -> bool:
+    """Whether KPI *name* is a share (a fraction, 0 to 1): the catalogue's unit says so. A name the
+    catalogue does not hold (a summary's ``growing_share_...``, a bottleneck's ``binding_share``)
+    is a share when its name says ``share`` or it is a utilisation. The one rule for the intervals'
+    range, the paired differences' margins and how a value is shown (``backlog_end_share_of_day``
+    is in days, not a share)."""
+    unit = catalogue_unit(name)
+    if unit is not None:
+        return unit == "share"
+    return "share" in name or name.startswith("utilisation")
 
 
 def held_label(clock: str) -> str:

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit  # Student t quantiles (what t.ppf calls), a lighter import
 
+from sim.experiments.kpis import is_share_kpi
+
 LEVEL = 0.95
 
 
@@ -29,14 +31,13 @@ replication is not mostly zero, whatever n)."""
 
 
 def kpi_domain(name: str) -> str:
-    """The possible range of a KPI, from its name: ``share`` (0 to 1) or ``nonnegative``.
+    """The possible range of a KPI: ``share`` (0 to 1) or ``nonnegative``.
 
-    Shares and utilisations are fractions; every other KPI the model reports (counts, trucks per
-    day, hours, queues, backlogs, maxima, money) cannot be negative.
+    Shares and utilisations are fractions (:func:`sim.experiments.kpis.is_share_kpi`, from the
+    KPI catalogue's unit); every other KPI the model reports (counts, trucks per day, hours,
+    days, queues, backlogs, maxima, money) cannot be negative.
     """
-    if "share" in name or name.startswith("utilisation"):
-        return "share"
-    return "nonnegative"
+    return "share" if is_share_kpi(name) else "nonnegative"
 
 
 def bounded_interval(

@@ -17,6 +17,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
+from sim.experiments.kpis import is_share_kpi
 from sim.world.scenario import Scenario
 from sim.world.schema.names import DIRECTIONS
 
@@ -1099,8 +1100,9 @@ def tr(key: str, lang: str = "en", **fields: Any) -> str:
 
 
 def is_share(kpi: str) -> bool:
-    """Whether *kpi* is a share (0-1), shown as a percentage."""
-    return kpi.endswith("_share") or "_share_" in kpi or kpi.startswith("utilisation_")
+    """Whether *kpi* is a share (0-1), shown as a percentage (the catalogue's unit:
+    :func:`sim.experiments.kpis.is_share_kpi`)."""
+    return is_share_kpi(kpi)
 
 
 def is_count(kpi: str) -> bool:
