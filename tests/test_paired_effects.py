@@ -253,3 +253,27 @@ def test_the_largest_effects_are_those_beyond_their_margin_ranked_by_it() -> Non
     )
     top = largest_effects(d, exclude=["shown"], k=2)
     assert list(zip(top["scenario"], top["kpi"], strict=True)) == [("a", "k4"), ("a", "k1"), ("b", "k2")]
+
+
+def test_an_effect_whose_interval_reaches_inside_its_margin_says_it_may_be_too_small() -> None:
+    """[+13, +27] trucks a day against a margin of 16.5 is a real change that may not matter;
+    [+17, +27] is beyond the margin throughout and needs no words."""
+    maybe = effect_text("cleared_per_day_mean", 20.0, 13.2, 27.1, EFFECT, 16.49, None)
+    assert maybe.startswith("+20 trucks/day [+13, +27]: a real effect")
+    assert "may be too small to matter" in maybe and "16" in maybe
+    beyond = effect_text("cleared_per_day_mean", 20.0, 17.2, 27.1, EFFECT, 16.49, None)
+    assert beyond == "+20.0 trucks/day [+17.2, +27.1]"
+    below = effect_text("cleared_per_day_mean", -20.0, -27.1, -13.2, EFFECT, 16.49, None)
+    assert "may be too small to matter" in below
+
+
+def test_an_interval_that_leaves_out_zero_never_prints_a_bound_as_zero() -> None:
+    kpi = "queue_max_tan_thanh_quarantine"
+    text = effect_text(kpi, 20.1, 0.27, 40.0, EFFECT, 0.30, None)
+    low = text[text.index("[") + 1 : text.index(",")]
+    assert float(low) > 0, text
+    text = effect_text(kpi, -12.0, -24.3, -0.4, EFFECT, 0.12, None)
+    high = text[text.index(", ") + 2 : text.index("]")]
+    assert float(high) < 0, text
+    # An interval that holds zero keeps its plain decimals.
+    assert effect_text(kpi, 20.1, -0.27, 40.0, "undecided", 0.30, 9).startswith("+20 trucks [0, +40]")

@@ -177,8 +177,9 @@ def equivalence_margin(kpi: str, base_mean: float, overrides: dict[str, float] |
 class Effect:
     """A paired effect on common random numbers: ``other - base`` in the KPI's unit, and its verdict.
 
-    *verdict* is :data:`EFFECT` when the interval leaves out zero and the margin, :data:`NO_EFFECT`
-    when the whole interval lies within +-*margin* and holds zero, :data:`NEGLIGIBLE` when it lies
+    *verdict* is :data:`EFFECT` when the interval leaves out zero and is not wholly within
+    +-*margin* (its words say when it reaches inside it), :data:`NO_EFFECT` when the whole
+    interval lies within +-*margin* and holds zero, :data:`NEGLIGIBLE` when it lies
     within +-*margin* and leaves out zero (a real difference too small to matter: never called
     "no effect" beside an interval that excludes zero), and :data:`UNDECIDED` otherwise, with
     *n_needed* the replications that would about tell (``(t s_d / margin)^2``).

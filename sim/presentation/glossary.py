@@ -725,6 +725,10 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "effect.undecided_bare": ("too few replications to tell", "chưa đủ lần chạy để kết luận"),
     "effect.real": ("a real effect", "tác động có thật"),
+    "effect.real_maybe_small": (
+        "a real effect, though its interval reaches inside ±{margin}: it may be too small to matter",
+        "tác động có thật, nhưng khoảng tin cậy chạm vào phạm vi ±{margin}: có thể quá nhỏ để đáng kể",
+    ),
     "answer.compare_paired": (
         "Against {base}, {alt} changes the mean time in system by {time}; and trucks cleared a day by "
         "{cleared}.",
@@ -1613,6 +1617,10 @@ def effect_numbers(kpi: str, diff: float, low: float, high: float, lang: str = "
     decimals = _decimals(hi - lo)
     if decimals is None:
         decimals = _default_decimals(kpi, d)
+    # An interval that leaves out zero never prints a bound as 0: its bound nearest zero gets the
+    # decimals it needs (0.27 of [0.27, 40] would read "[0, +40]", as if it held zero).
+    while decimals < 6 and ((lo > 0 and round(lo, decimals) <= 0) or (hi < 0 and round(hi, decimals) >= 0)):
+        decimals += 1
     text = _signed(d, decimals, lang) + (f" {unit}" if unit else "")
     if lo == lo and hi == hi:
         text += f" [{_signed(lo, decimals, lang)}, {_signed(hi, decimals, lang)}]"
@@ -1649,17 +1657,31 @@ def effect_text(
     ±margin)" when it lies inside the margin and leaves out zero, or by "too few replications to
     tell (about N needed)"."""
     numbers = effect_numbers(kpi, diff, low, high, lang)
-    words = verdict_words(kpi, diff, verdict, margin, n_needed, lang)
+    words = verdict_words(kpi, diff, verdict, margin, n_needed, lang, interval=(low, high))
     return numbers if words is None else f"{numbers}: {words}"
 
 
 def verdict_words(
-    kpi: str, diff: float, verdict: str, margin: float, n_needed: float | None, lang: str = "en"
+    kpi: str,
+    diff: float,
+    verdict: str,
+    margin: float,
+    n_needed: float | None,
+    lang: str = "en",
+    interval: tuple[float, float] | None = None,
 ) -> str | None:
-    """The verdict of a paired effect in words, None for a real effect (its numbers say it)."""
+    """The verdict of a paired effect in words, None for a real effect (its numbers say it),
+    unless its *interval* reaches inside the margin: then the change is real but may be smaller
+    than the margin, and the words say so."""
     from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT
 
-    if diff != diff or verdict == EFFECT:
+    if diff != diff:
+        return None
+    if verdict == EFFECT:
+        low, high = interval if interval is not None else (math.nan, math.nan)
+        nearest = low if low > 0 else -high if high < 0 else math.nan  # the bound nearest zero
+        if margin == margin and 0 < nearest < margin:  # NaN compares false
+            return tr("effect.real_maybe_small", lang, margin=margin_text(kpi, margin, lang))
         return None
     if verdict == NO_EFFECT:
         return tr("effect.no_effect", lang, margin=margin_text(kpi, margin, lang))
@@ -1695,7 +1717,7 @@ def _effect_parts(row: Any, lang: str, say_real: bool = False) -> tuple[str, str
     margin = get("margin")
     margin = math.nan if margin is None or pd.isna(margin) else float(margin)
     kpi, diff = str(get("kpi")), float(get("diff_mean"))
-    words = verdict_words(kpi, diff, verdict, margin, needed, lang)
+    words = verdict_words(kpi, diff, verdict, margin, needed, lang, interval=(low, high))
     if words is None and say_real and diff == diff:
         words = tr("effect.real", lang)
     return effect_numbers(kpi, diff, low, high, lang), words
