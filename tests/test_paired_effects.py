@@ -15,7 +15,15 @@ from scipy import stats
 
 from sim.experiments.designs import compare, replicate, sweep
 from sim.experiments.experiment import precision_met
-from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT, UNDECIDED, t_half_width
+from sim.experiments.stats import (
+    EFFECT,
+    NEGLIGIBLE,
+    NO_EFFECT,
+    NOT_MEASURED,
+    UNDECIDED,
+    paired_effect,
+    t_half_width,
+)
 from sim.presentation.glossary import effect_clause, effect_row_text, effect_text
 from sim.presentation.report import answer_compare, build_report, sweep_answer
 
@@ -94,7 +102,9 @@ def test_the_sweep_sentence_and_the_console_give_the_paired_effect(small, faster
     assert "a paired change of -0." in done.stdout
     assert "no effect on" not in done.stdout  # the unpaired judgement is gone from the sweep
     effects = pd.read_csv(out / "effects.csv")
-    assert set(effects["verdict"]) <= {EFFECT, NO_EFFECT, NEGLIGIBLE, UNDECIDED}
+    assert set(effects["verdict"]) <= {EFFECT, NO_EFFECT, NEGLIGIBLE, UNDECIDED, NOT_MEASURED}
+    unmeasured = effects[effects["verdict"] == NOT_MEASURED]
+    assert (unmeasured["n"] == 0).all()  # only what no replication measured
     assert effects.set_index("kpi").loc[TIME, "verdict"] == EFFECT
     page = build_report(out)
     assert "Each point against the first (paired on common random numbers)" in page
@@ -260,7 +270,8 @@ def test_an_effect_whose_interval_reaches_inside_its_margin_says_it_may_be_too_s
     [+17, +27] is beyond the margin throughout and needs no words."""
     maybe = effect_text("cleared_per_day_mean", 20.0, 13.2, 27.1, EFFECT, 16.49, None)
     assert maybe.startswith("+20 trucks/day [+13, +27]: a real effect")
-    assert "may be too small to matter" in maybe and "16" in maybe
+    assert "may be too small to matter" in maybe
+    assert "±16 trucks/day" in maybe
     beyond = effect_text("cleared_per_day_mean", 20.0, 17.2, 27.1, EFFECT, 16.49, None)
     assert beyond == "+20.0 trucks/day [+17.2, +27.1]"
     below = effect_text("cleared_per_day_mean", -20.0, -27.1, -13.2, EFFECT, 16.49, None)
@@ -277,3 +288,14 @@ def test_an_interval_that_leaves_out_zero_never_prints_a_bound_as_zero() -> None
     assert float(high) < 0, text
     # An interval that holds zero keeps its plain decimals.
     assert effect_text(kpi, 20.1, -0.27, 40.0, "undecided", 0.30, 9).startswith("+20 trucks [0, +40]")
+
+
+def test_a_kpi_no_replication_measured_is_not_measured_not_undecided() -> None:
+    """A wait at a counter no truck used is NaN in every replication: more replications would not
+    help, so the verdict is "not measured" with n = 0 and no count needed."""
+    nan = np.full(5, np.nan)
+    e = paired_effect("wait_min_mean_huu_nghi_declaration_counter", nan, nan)
+    assert (e.verdict, e.n, e.n_needed) == (NOT_MEASURED, 0, None)
+    assert effect_text(e.kpi, e.diff, e.ci_low, e.ci_high, e.verdict, e.margin, e.n_needed) == "n/a"
+    one = paired_effect("cleared_per_day_mean", np.array([1.0, np.nan]), np.array([2.0, np.nan]))
+    assert (one.verdict, one.n, one.n_needed) == (UNDECIDED, 1, 2)  # one pair: more would tell

@@ -152,6 +152,9 @@ NO_EFFECT = "no effect"
 NEGLIGIBLE = "negligible effect"
 """A real difference (its interval leaves out zero) too small to matter: inside the margin."""
 UNDECIDED = "too few replications to tell"
+NOT_MEASURED = "not measured"
+"""No pair of replications measured the KPI (e.g. a wait at a counter no truck used): nothing
+to judge, and more replications would not help."""
 SHARE_MARGIN = 0.01
 """Default equivalence margin of a share: one percentage point."""
 MAX_NEEDED = 10**6
@@ -228,6 +231,8 @@ def paired_effect(
     other_mean = float(o.mean()) if n else math.nan
     if margin is None:
         margin = equivalence_margin(kpi, base_mean, overrides)
+    if n == 0:
+        return Effect(kpi, math.nan, math.nan, math.nan, math.nan, math.nan, 0, margin, NOT_MEASURED)
     if n < 2:
         return Effect(
             kpi, base_mean, other_mean, other_mean - base_mean, math.nan, math.nan, n, margin, UNDECIDED, 2

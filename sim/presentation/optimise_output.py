@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT
+from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT, NOT_MEASURED
 from sim.experiments.stats import UNDECIDED as EFFECT_UNDECIDED
 from sim.presentation.figure_files import save_png
 from sim.presentation.glossary import (
@@ -155,6 +155,7 @@ _EFFECT_KEYS = {
     NO_EFFECT: "opt.v.no_effect",
     NEGLIGIBLE: "opt.v.negligible",
     EFFECT_UNDECIDED: "opt.v.too_few",
+    NOT_MEASURED: "na",
 }
 
 

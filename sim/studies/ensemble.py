@@ -370,7 +370,7 @@ class EnsembleRuns:
         :func:`sim.experiments.stats.paired_effect`, summarised over the sets: the 5th-95th
         percentile of the per-set differences, and in how many sets the effect is up, down, none
         within the margin, or undecided."""
-        from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT, paired_effect
+        from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT, NOT_MEASURED, paired_effect
 
         rows = []
         for k in range(1, len(self.options)):
@@ -382,6 +382,8 @@ class EnsembleRuns:
                     e = paired_effect(
                         kpi, base.kpis[kpi].to_numpy(), other.kpis[kpi].to_numpy(), None, overrides
                     )
+                    if e.verdict == NOT_MEASURED:
+                        continue
                     diffs.append(e.diff)
                     if e.verdict == EFFECT:
                         verdicts.append("up" if e.diff > 0 else "down")

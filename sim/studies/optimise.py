@@ -104,7 +104,7 @@ def no_effect_lines(
     when none is an effect and some interval is wider than the margin; nothing when any is an
     effect. Needs at least 2 replications a point.
     """
-    from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT
+    from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT, NOT_MEASURED
 
     if not points or min(e.n for e in experiments) < 2:
         return []
@@ -131,7 +131,8 @@ def no_effect_lines(
                 effect = paired_effect(
                     kpi, low.loc[common, kpi], other.loc[common, kpi], None, base.kpi.equivalence
                 )
-                verdicts.append(effect.verdict)
+                if effect.verdict != NOT_MEASURED:  # no replication measured it: nothing to say
+                    verdicts.append(effect.verdict)
         if not verdicts or EFFECT in verdicts:
             continue
         last = experiments[max(range(len(points)), key=lambda i: _order(points[i][key]))]
