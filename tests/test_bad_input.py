@@ -477,6 +477,22 @@ def test_an_unstable_scenario_says_so_everywhere(tmp_path: Path, capsys) -> None
     assert "class=unstable" in (out / "report.html").read_text(encoding="utf-8")
 
 
+def test_the_unstable_warning_shows_once_on_a_terminal(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Printed on stdout and stderr so that a redirected answer still warns, but where both go to
+    one terminal the reader would see it twice: once there."""
+    import sys
+
+    data = textbook_data(**{"run.days": 20})
+    data["gates"]["g"]["demand_trucks_per_day"]["import"]["general"] = 420
+    args = ["-n", "2", "--jobs", "1", "--no-plots", "-o", str(tmp_path / "out")]
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert cli("run", str(_file(tmp_path, data, "unstable")), *args) == 0
+    said = capsys.readouterr()
+    assert said.out.count("WARNING: unstable is UNSTABLE") == 1
+    assert "UNSTABLE" not in said.err
+
+
 def test_a_stable_scenario_carries_no_warning(tmp_path: Path, capsys) -> None:
     data = textbook_data(**{"run.days": 20})
     out = tmp_path / "out"

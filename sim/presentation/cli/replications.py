@@ -270,7 +270,8 @@ def print_experiment(exp: Any, outdir: Path, elapsed_s: float, lang: str = "en")
 
 
 def warn_unstable(exp: Any, quiet: bool) -> None:
-    """Say loudly, on stdout and stderr, when a queue grows: the KPIs then describe no steady state."""
+    """Say loudly, on stdout and stderr, when a queue grows: the KPIs then describe no steady state.
+    Where both go to one terminal it is said once, on stdout (with ``-q``, on stderr)."""
     from sim.experiments.results import GROWTH_RULE
 
     try:
@@ -291,7 +292,17 @@ def warn_unstable(exp: Any, quiet: bool) -> None:
     text = "\n".join(lines)
     if not quiet:
         print(text)
-    print(text, file=sys.stderr)
+    if quiet or not _one_terminal():  # on a terminal that shows both, once is enough
+        print(text, file=sys.stderr)
+
+
+def _one_terminal() -> bool:
+    """Whether standard output and standard error both go to a terminal (the same screen, as a
+    rule): a warning printed on both would show twice there."""
+    try:
+        return sys.stdout.isatty() and sys.stderr.isatty()
+    except (AttributeError, ValueError):  # a replaced or closed stream
+        return False
 
 
 def figures_of(args: argparse.Namespace, sc: Scenario) -> frozenset[str]:
