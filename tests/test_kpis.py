@@ -135,3 +135,24 @@ def test_one_sentence_function_says_the_bottleneck_everywhere() -> None:
         sc, "g", "import", row["stage"], row["utilisation"], 1, 1, "en", growth=row["growth_trucks"]
     )
     assert "GROWS (+" in said
+
+
+def test_a_queue_that_built_up_and_came_back_down_does_not_grow() -> None:
+    """The growth rule on backlogs day by day: a closure's hump filling most of a short window
+    tilts the Theil-Sen line up, but the queue ends where it began; a queue still up at the end
+    grows, and so does one that rises steadily."""
+    from sim.experiments.results import GROWTH_MIN_TRUCKS, _growth
+
+    days = np.arange(20, dtype=float)
+    hump = np.zeros(20)
+    hump[5:18] = np.r_[np.linspace(30, 300, 6), np.linspace(280, 20, 7)]  # back at 0 on day 18
+    rise, grows = _growth(days, hump)
+    assert rise > GROWTH_MIN_TRUCKS  # the line alone called it growing
+    assert rise > 0.25 * hump.mean()
+    assert not grows
+    still_up = np.zeros(20)
+    still_up[5:] = np.r_[np.linspace(30, 300, 6), np.linspace(280, 120, 9)]  # not yet back down
+    assert _growth(days, still_up)[1]
+    steady = 30 + 8.0 * days  # 8 trucks a day more, without end
+    assert _growth(days, steady)[1]
+    assert not _growth(days, np.full(20, 30.0))[1]

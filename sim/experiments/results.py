@@ -45,11 +45,16 @@ KM_PER_M = 1e-3
 GROWTH_MIN_TRUCKS = 20
 GROWTH_MIN_SHARE = 0.25
 GROWTH_MIN_DAYS = 7
+GROWTH_END_DAYS = 2
+"""Days at each end of a window whose mean backlog says whether a queue came back down by its end
+(the answer's recovery: two days running)."""
 GROWTH_RULE = (
     f"a queue grows when the trucks of that gate and direction still in the system at 00:00, day "
     f"by day over the window, rise along a Theil-Sen line by more than {GROWTH_MIN_TRUCKS} trucks "
-    f"and more than {GROWTH_MIN_SHARE:.0%} of their mean over the window "
-    f"(judged on windows of at least {GROWTH_MIN_DAYS} days)"
+    f"and more than {GROWTH_MIN_SHARE:.0%} of their mean over the window, and its last "
+    f"{GROWTH_END_DAYS} days stay above its first {GROWTH_END_DAYS} by more than {GROWTH_MIN_TRUCKS} "
+    f"trucks and {GROWTH_MIN_SHARE:.0%} of that first level: a queue that built up and came back "
+    f"down does not grow (judged on windows of at least {GROWTH_MIN_DAYS} days)"
 )
 """The one criterion for "a queue grows" (an unstable gate), used by the bottleneck statement."""
 
@@ -842,12 +847,16 @@ def theil_sen_slope(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def _growth(days: np.ndarray, counts: np.ndarray) -> tuple[float, bool]:
-    """Rise of *counts* over the window along a Theil-Sen line, and whether it counts as growth."""
+    """Rise of *counts* over the window along a Theil-Sen line, and whether it counts as growth
+    (:data:`GROWTH_RULE`): a rise, and an end still above the start. A hump in the window's
+    second half tilts the line up although the queue is back where it began."""
     if counts.size < GROWTH_MIN_DAYS:
         return np.nan, False
     slope = theil_sen_slope(days, counts)
     rise = float(slope * (days[-1] - days[0]))
-    return rise, bool(rise > GROWTH_MIN_TRUCKS and rise > GROWTH_MIN_SHARE * counts.mean())
+    start, end = counts[:GROWTH_END_DAYS].mean(), counts[-GROWTH_END_DAYS:].mean()
+    stays_up = end - start > max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * start)
+    return rise, bool(rise > GROWTH_MIN_TRUCKS and rise > GROWTH_MIN_SHARE * counts.mean() and stays_up)
 
 
 def unstable(grows: int, n: int = 1) -> bool:
