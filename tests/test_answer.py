@@ -78,7 +78,7 @@ def test_a_quiet_baseline_is_answered_over_its_window_with_references(quiet) -> 
     assert sentence.startswith("no queue grows")
     whole = answer_run(quiet.summary(), quiet.bottlenecks(), quiet.scenario, "en", sentence, True)
     assert "no queue grows" in whole
-    assert "(reported 1,650: " in whole
+    assert "(reported 1,650 ±5%: " in whole
     assert "(reported 350-500 (2024-2026): " in whole
 
 

@@ -1519,12 +1519,24 @@ def reference(kpi: str, sc: Scenario) -> tuple[float, float, str] | None:
     return REFERENCES.get(kpi)
 
 
+REFERENCE_TOLERANCE = 0.05
+"""The band around a single reported figure (1,650 a day) that a result is judged against: +-5%."""
+
+
+def reference_shown(low: float, high: float, text: str, lang: str = "en") -> str:
+    """A reported figure as it is judged: a single figure with its +-5% band (``1,650 ±5%``), so
+    that "overlaps" beside an interval wholly below 1,650 reads as what it is."""
+    if low != high:
+        return text
+    return f"{fmt_number(low, ',.0f', lang)} ±{REFERENCE_TOLERANCE:.0%}"
+
+
 def verdict(
     value: float,
     low: float,
     high: float,
     lang: str = "en",
-    tolerance: float = 0.05,
+    tolerance: float = REFERENCE_TOLERANCE,
     ci_low: float | None = None,
     ci_high: float | None = None,
 ) -> str:

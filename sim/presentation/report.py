@@ -44,6 +44,7 @@ from sim.presentation.glossary import (
     lever_label,
     question,
     reference,
+    reference_shown,
     route_name,
     stage_name,
     tr,
@@ -278,7 +279,7 @@ def key_figures(summary: pd.DataFrame, sc: Scenario, lang: str, references: bool
             judged = verdict(
                 row["mean"], low, high, lang, ci_low=row.get("ci_low"), ci_high=row.get("ci_high")
             )
-            shown = _e(fmt_number(low, ",.0f", lang) if low == high else ref_text)
+            shown = _e(reference_shown(low, high, ref_text, lang))
             if lang == "vi" and low != high:
                 shown = _e(ref_text.replace(" h", " " + tr("unit.h", lang)))
         rows.append([_e(kpi_label(kpi, sc, lang)), _value(kpi, row, lang), shown, _e(judged)])
@@ -373,7 +374,7 @@ def answer_run(
         low, high, text = r
         row = summary.loc[kpi]
         judged = verdict(row["mean"], low, high, lang, ci_low=row.get("ci_low"), ci_high=row.get("ci_high"))
-        return tr("answer.ref", lang, ref=text, verdict=judged)
+        return tr("answer.ref", lang, ref=reference_shown(low, high, text, lang), verdict=judged)
 
     stage = gate = util = tr("na", lang)
     busiest = busiest_stage(summary, sc)
