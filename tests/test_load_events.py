@@ -187,3 +187,18 @@ def test_a_stage_closed_throughout_its_episode_is_said_closed_not_infinitely_bus
     assert "inf" not in done.stdout
     assert "closed throughout 2025-10-13..2025-10-14" in done.stdout
     assert "they wait for it to reopen" in done.stdout
+
+
+def test_a_load_below_a_flags_threshold_never_reads_as_the_threshold() -> None:
+    """617.0 trucks against a capacity of 617.1 is 99.98%: printed "100%" it read as OVER beside no
+    OVER flag; likewise just under HIGH's 85%."""
+    from sim.presentation.cli.check import _pct
+    from sim.world.load import HIGH
+
+    assert _pct(617.0 / 617.1) == "99.9%"
+    assert _pct(1.0) == "100%"
+    assert _pct(1.004) == "100%"  # at or over: the flag says OVER
+    assert _pct(HIGH - 0.0004) == "84.9%"
+    assert _pct(HIGH) == "85%"
+    assert _pct(0.5) == "50%"
+    assert _pct(float("inf")) == "closed"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +39,23 @@ def _print_load(sc: Scenario, before: Scenario | None = None) -> None:
     print(shown.to_string(index=False))
     flagged = table[table["flag"] != ""]
     for r in flagged.itertuples():
-        print(f"warning: {r.flag}: {r.gate} {r.stage} at {r.utilisation:.0%} of its open-hour capacity")
+        print(f"warning: {r.flag}: {r.gate} {r.stage} at {_pct(r.utilisation)} of its open-hour capacity")
     _print_episode_loads(sc, table.set_index(["gate", "stage"])["utilisation"], before)
 
 
 def _pct(u: float | None) -> str:
+    """A utilisation as a percentage that never reads as a flag's threshold it is below: 0.9998
+    is "99.9%", not "100%" beside no OVER (likewise 85% for HIGH)."""
+    from sim.world.load import HIGH
+
     if u == float("inf"):
         return "closed"  # demand and no capacity over the days
-    return f"{u:.0%}" if u is not None and u == u else ""
+    if u is None or u != u:
+        return ""
+    text = f"{u:.0%}"
+    if any(u < bound and text == f"{bound:.0%}" for bound in (HIGH, 1.0)):
+        text = f"{math.floor(u * 1000) / 10:.1f}%"
+    return text
 
 
 def _stage_words(sc: Scenario, gate: str, stage: str) -> str:
