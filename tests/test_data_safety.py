@@ -200,6 +200,17 @@ def test_force_replaces_and_a_results_folder_needs_no_force(tmp_path: Path) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "tb.yaml"]
 
 
+def test_an_output_under_a_file_says_the_file_is_no_folder(tmp_path: Path) -> None:
+    """-o FILE/sub: mkdir's own words are "File exists", which names no problem the user has."""
+    tb = str(textbook_file(tmp_path))
+    (tmp_path / "afile").write_text("a file")
+    refused = bordersim("run", tb, *QUICK, "-o", str(tmp_path / "afile" / "sub"), cwd=tmp_path)
+    assert refused.returncode == 2
+    assert f"{tmp_path / 'afile'}: it is a file, not a folder" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert (tmp_path / "afile").read_text() == "a file"
+
+
 def test_what_counts_as_a_results_folder(tmp_path: Path) -> None:
     legacy = tmp_path / "legacy"
     legacy.mkdir()

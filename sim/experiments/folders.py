@@ -253,6 +253,8 @@ def writing_error(err: OSError, target: Path) -> OutputWriteError:
     """*err* as an error naming the path that failed and, when that is not *target*, the output."""
     where = err.filename or target
     reason = err.strerror or str(err) or errno.errorcode.get(err.errno or 0, "error")
+    if err.errno in (errno.EEXIST, errno.ENOTDIR) and Path(str(where)).is_file():
+        reason = "it is a file, not a folder"  # mkdir under a file says "File exists"
     text = f"cannot write {where}: {reason}"
     if Path(str(where)) != target:
         text += f" (writing {target})"
