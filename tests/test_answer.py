@@ -80,6 +80,11 @@ def test_a_quiet_baseline_is_answered_over_its_window_with_references(quiet) -> 
     assert "no queue grows" in whole
     assert "(reported 1,650 ±5%: " in whole
     assert "(reported 350-500 (2024-2026): " in whole
+    # The time from arrival beside the procedure time: an import's wait on the Chinese side is
+    # not hidden behind its minutes from yard entry to clearance.
+    s = quiet.summary()
+    exp_all, imp_all = (s.loc[f"time_in_system_h_mean_{d}", "mean"] for d in ("export", "import"))
+    assert f"({exp_all:.1f} h and {imp_all:.1f} h in all, from arrival" in whole
 
 
 @pytest.mark.parametrize(

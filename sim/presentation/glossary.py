@@ -261,12 +261,14 @@ TERMS: dict[str, tuple[str, str]] = {
     # Answers and statements.
     "answer.run": (
         "Over {first} to {last}, the gates clear {cleared} trucks a day{ref_cleared}; exports take "
-        "{exp_h} h and imports {imp_h} h from yard entry to clearance{ref_h}; {held} export trucks "
+        "{exp_h} h and imports {imp_h} h from yard entry to clearance{ref_h} ({exp_all} h and "
+        "{imp_all} h in all, from arrival: park, road and Chinese side included); {held} export trucks "
         "are still held at {clock} ({reading}){ref_held}; the busiest stage is the {stage} at {gate}, "
         "{util} busy in its open hours; {growth}.",
         "Trong giai đoạn {first} đến {last}, các cửa khẩu thông quan {cleared} phương tiện mỗi "
         "ngày{ref_cleared}; xe xuất khẩu mất {exp_h} giờ và xe nhập khẩu {imp_h} giờ từ khi vào bãi "
-        "đến khi thông quan{ref_h}; {held} xe xuất khẩu còn tồn lúc {clock} ({reading}){ref_held}; "
+        "đến khi thông quan{ref_h} (tổng cộng {exp_all} giờ và {imp_all} giờ kể từ khi đến: gồm bãi "
+        "chờ, đường và phía Trung Quốc); {held} xe xuất khẩu còn tồn lúc {clock} ({reading}){ref_held}; "
         "khâu bận nhất là {stage} tại cửa khẩu {gate}, bận {util} trong giờ làm việc; {growth}.",
     ),
     "held.declared": (

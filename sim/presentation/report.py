@@ -394,6 +394,8 @@ def answer_run(
         ref_cleared=ref("cleared_per_day_mean"),
         exp_h=fmt_number(value("procedure_h_mean_export"), ".1f", lang),
         imp_h=fmt_number(value("procedure_h_mean_import"), ".1f", lang),
+        exp_all=fmt_number(value("time_in_system_h_mean_export"), ".1f", lang),
+        imp_all=fmt_number(value("time_in_system_h_mean_import"), ".1f", lang),
         ref_h=ref_h,
         held=fmt("held_at_", value(_held_kpi(sc)), lang),
         reading=_held_reading(summary, sc, lang),
