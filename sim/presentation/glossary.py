@@ -185,7 +185,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "report.place": ("Place", "Vị trí"),
     "report.stage": ("Binding stage", "Khâu nghẽn"),
     "report.busy": ("Busy in open hours", "Mức bận trong giờ làm việc"),
-    "report.grows": ("Queue grows", "Hàng chờ tăng"),
+    "report.grows": ("Queue grows over the window", "Hàng chờ tăng trên cả giai đoạn"),
     "report.grows_in": ("in {k} of {n} replications", "trong {k}/{n} lần chạy"),
     "report.cost": ("The cost of waiting", "Chi phí chờ"),
     "report.no_cost": (
