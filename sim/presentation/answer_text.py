@@ -176,8 +176,10 @@ def answer_lines(table: pd.DataFrame, sc: Scenario, lang: str = "en") -> list[st
 
 def growth_sentence(findings: list[tuple[str, str, str, int, int]], sc: Scenario, n: int, lang: str) -> str:
     """One verdict on growing queues, the same wherever it is said: where, when, in k of n."""
-    if not findings:
-        return tr("growth.none", lang, n=n)
+    from sim.experiments.results import GROWTH_MIN_DAYS
+
+    if not findings:  # months shorter than GROWTH_MIN_DAYS in the window are not judged
+        return tr("growth.none", lang, n=n, days=GROWTH_MIN_DAYS)
     items = []
     for gate, direction, where, k, total in findings:
         when = tr("growth.over_window", lang) if where == "window" else where

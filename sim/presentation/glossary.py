@@ -339,8 +339,10 @@ TERMS: dict[str, tuple[str, str]] = {
         "Toàn bộ khoảng thời gian, sau giai đoạn khởi động và cả đợt sự kiện: {text}",
     ),
     "growth.none": (
-        "no queue grows (in none of {n} replications, over the window or in any month)",
-        "không có hàng chờ nào tăng (trong {n} lần chạy, trên cả giai đoạn và từng tháng)",
+        "no queue grows (in none of {n} replications, over the window or in any month of at least "
+        "{days} days in it)",
+        "không có hàng chờ nào tăng (trong {n} lần chạy, trên cả giai đoạn và từng tháng có ít nhất "
+        "{days} ngày trong đó)",
     ),
     "growth.some": ("a queue grows: {items}", "hàng chờ tăng: {items}"),
     "growth.item": ("{where}, {when}, in {k} of {n} replications", "{where}, {when}, trong {k}/{n} lần chạy"),
