@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import io
-import weakref
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -13,7 +11,7 @@ from conftest import textbook
 
 import sim
 from sim.presentation import plots
-from sim.presentation.figure_files import PNG_COMPRESS_LEVEL, PNG_DPI, heap_left_alone, save_png
+from sim.presentation.figure_files import PNG_COMPRESS_LEVEL, PNG_DPI, save_png
 from sim.presentation.figure_names import DEFAULT_FIGURES
 
 
@@ -115,45 +113,3 @@ def test_a_figure_laid_out_by_tight_layout_is_saved_alike(tmp_path: Path) -> Non
     save_png(fig, tmp_path / "tight.png", dpi=PNG_DPI)
     assert (tmp_path / "tight.png").read_bytes() == want
     plt.close(fig)
-
-
-class _Node:
-    """An object in a reference cycle: only the collector frees it."""
-
-    def __init__(self) -> None:
-        self.me = self
-
-
-def test_heap_left_alone_freezes_what_lives_and_collects_what_figures_make(short_run, tmp_path: Path) -> None:
-    """Objects alive before are out of the collector's passes while figures are drawn and back
-    after; a cycle made meanwhile is still collected; the figure's bytes are those drawn without it."""
-    fig = plots.daily_cleared(short_run)
-    want = _savefig_bytes(fig)
-    plt.close(fig)
-    before = _Node()
-    assert gc.get_freeze_count() == 0
-    with heap_left_alone():
-        assert gc.get_freeze_count() > 0
-        assert not gc.is_tracked(before) or before not in gc.get_objects(generation=2)
-        made = _Node()
-        gone = weakref.ref(made)
-        del made
-        fig = plots.daily_cleared(short_run)
-        save_png(fig, tmp_path / "frozen.png")
-        plt.close(fig)
-        gc.collect()
-        assert gone() is None  # what the figures make is collected while the rest is frozen
-    assert gc.get_freeze_count() == 0  # everything is back in the collector's passes
-    assert before in gc.get_objects(generation=2)
-    assert (tmp_path / "frozen.png").read_bytes() == want
-
-
-def test_heap_left_alone_leaves_a_callers_freeze_as_it_was() -> None:
-    gc.freeze()
-    try:
-        frozen = gc.get_freeze_count()
-        with heap_left_alone():
-            pass
-        assert gc.get_freeze_count() == frozen
-    finally:
-        gc.unfreeze()

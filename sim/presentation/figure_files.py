@@ -10,9 +10,6 @@ them to it, and counts the draws); docs/speed.md gives the time it saves.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,23 +50,3 @@ def save_png(fig: Any, path: str | Path, dpi: int = PNG_DPI) -> None:
     meant to be closed after (a command's figures are)."""
     lay_out(fig, dpi)
     write_png(fig, path, dpi)
-
-
-@contextlib.contextmanager
-def heap_left_alone() -> Iterator[None]:
-    """While figures are drawn, leave the objects alive before them out of the garbage
-    collector's passes (``gc.freeze``), and put them back after.
-
-    A figure makes tens of thousands of short-lived objects, and every full pass the collector
-    makes meanwhile would also walk all that the run still holds (its tables, its replications);
-    the objects the figures make are collected as before. It moves no pixel. A process that froze
-    objects itself is left as it was.
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()

@@ -32,7 +32,7 @@ from sim.experiments.folders import (
     writing_error,
 )
 from sim.experiments.results import Run
-from sim.presentation.figure_files import heap_left_alone, save_png
+from sim.presentation.figure_files import save_png
 from sim.presentation.figure_names import figure_choice
 from sim.presentation.glossary import kpi_label, with_statements
 from sim.presentation.report import sweep_kpis_note, write_report
@@ -218,8 +218,7 @@ def _run_figures(result: Run | Experiment, plots: Plots, folder: Path, lang: str
     """Draw and save the figures *plots* asks for of a run or an experiment."""
     stems = figure_stems(plots, list(result.scenario.gates))
     if stems:
-        with heap_left_alone():
-            _save_figures(run_figures(result, lang, only=stems), folder)
+        _save_figures(run_figures(result, lang, only=stems), folder)
 
 
 def write_experiment(
@@ -357,12 +356,11 @@ def write_comparison(
             text = resolved_scenario_yaml(e, {"replications": e.n})
             (tmp / "scenarios" / f"{i}_{e.scenario.name}.yaml").write_text(text, encoding="utf-8")
         if plots:
-            with heap_left_alone():
-                figs = {"comparison": comparison(comp, lang=lang)}
-                if all(r.queues is not None for e in comp.experiments for r in e.replications):
-                    for gate in comp.experiments[0].scenario.gates:
-                        figs[f"comparison_queues_{gate}"] = comparison_queues(comp, gate, lang)
-                _save_figures(figs, tmp / "plots")
+            figs = {"comparison": comparison(comp, lang=lang)}
+            if all(r.queues is not None for e in comp.experiments for r in e.replications):
+                for gate in comp.experiments[0].scenario.gates:
+                    figs[f"comparison_queues_{gate}"] = comparison_queues(comp, gate, lang)
+            _save_figures(figs, tmp / "plots")
         if report:
             write_report(tmp, lang)
     return Path(outdir)
@@ -406,8 +404,7 @@ def write_sweep(
         text = resolved_scenario_yaml(sw.experiments[0], notes)
         (tmp / "scenario.yaml").write_text(text, encoding="utf-8")
         if plots:
-            with heap_left_alone():
-                _save_figures({f"sweep_{k}": sweep_curve(sw, k, lang=lang) for k in kpis}, tmp / "plots")
+            _save_figures({f"sweep_{k}": sweep_curve(sw, k, lang=lang) for k in kpis}, tmp / "plots")
         if report:
             write_report(tmp, lang)
     return Path(outdir)
