@@ -435,18 +435,24 @@ def equal_costs():
     )
 
 
-def test_optimise_figure_shows_shares_in_percent_and_labels_every_point(equal_costs) -> None:
+def test_optimise_figure_shows_each_kpi_in_its_unit_and_labels_every_point(equal_costs) -> None:
+    """The backlog over a day's clearances is in days (a name with "share" in it, not a share);
+    a share is drawn in per cent."""
+    from sim.presentation.optimise_output import kpi_axis_label
+
     kpi = "backlog_end_share_of_day"
     fig = cost_figure(equal_costs, kpi)
     ax = fig.axes[0]
-    assert ax.get_xlabel().startswith("backlog end share of day (%)")
+    assert ax.get_xlabel().startswith("backlog end share of day (days)")
     means = sorted(o.mean(kpi) for o in equal_costs.options)
     assert means[0] > 0
     points = [line for line in ax.lines if line.get_marker() == "o"]
     assert len(points) == len(equal_costs.options) == 4
-    assert sorted(float(p.get_xdata()[0]) for p in points) == pytest.approx([m * 100 for m in means])
+    assert sorted(float(p.get_xdata()[0]) for p in points) == pytest.approx(means)
     target = next(line for line in ax.lines if line.get_linestyle() == "--")
-    assert list(target.get_xdata()) == [50.0, 50.0]
+    assert list(target.get_xdata()) == [0.5, 0.5]
+    assert kpi_axis_label("utilisation_g_gate_control").endswith("(%)")
+    assert kpi_axis_label("perishable_over_threshold_share").endswith("(%)")
     texts = sorted(t.get_text() for t in ax.texts)
     assert texts == ["1, 1", "1, 2", "2, 1", "2, 2"]  # every point labelled
     fig.canvas.draw()

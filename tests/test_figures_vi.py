@@ -206,7 +206,7 @@ def test_optimise_figure_is_vietnamese(small_optimisation) -> None:
     kpi = "backlog_end_share_of_day"
     fig = cost_figure(small_optimisation, kpi, "vi")
     texts = figure_texts(fig)
-    assert fig.axes[0].get_xlabel().startswith("Xe tồn cuối kỳ, tính theo ngày thông quan (%)")
+    assert fig.axes[0].get_xlabel().startswith("Xe tồn cuối kỳ, tính theo ngày thông quan (ngày)")
     # The target's operator (<=) is the user's own notation, as they wrote it.
     left = {t: uncovered(re.sub(r"[<>]=?", " ", t), "vi", names) for t in texts}
     assert {t: rest for t, rest in left.items() if rest} == {}

@@ -202,3 +202,21 @@ def test_a_load_below_a_flags_threshold_never_reads_as_the_threshold() -> None:
     assert _pct(HIGH) == "85%"
     assert _pct(0.5) == "50%"
     assert _pct(float("inf")) == "closed"
+
+
+def test_check_load_shows_a_load_just_under_capacity_as_under_it(tmp_path) -> None:
+    """Through the command: 342.8 trucks a day on one lane of 4.2 min round the clock is 99.98%
+    of capacity, flagged HIGH; the table and the warning say 99.9%, never 100% beside HIGH (the
+    table's value was rounded to 1.000 while the flag read the unrounded one)."""
+    import yaml
+    from conftest import TEXTBOOK
+
+    data = {**TEXTBOOK, "name": "edge"}
+    data["gates"] = {"g": {**TEXTBOOK["gates"]["g"], "demand_trucks_per_day": {"import": {"general": 342.8}}}}
+    path = tmp_path / "edge.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    done = bordersim("check", str(path), "--load")
+    assert done.returncode == 0, done.stderr
+    assert "99.9%" in done.stdout
+    assert "HIGH" in done.stdout
+    assert "100%" not in done.stdout.replace("OVER from 100%", "")

@@ -14,7 +14,7 @@ from scipy import stats
 from sim.experiments.kpis import catalogue_unit, kpi_names
 from sim.experiments.results import give_back_free_memory
 from sim.experiments.stats import bounded_interval, kpi_domain, paired_differences, summarise
-from sim.presentation.glossary import is_share
+from sim.presentation.glossary import fmt, is_share
 from sim.world.scenario_files import load_scenario
 
 
@@ -27,6 +27,8 @@ def test_domains_follow_the_kpi_names() -> None:
     # In days (the backlog over a day's clearances): it may exceed 1, and is not shown as a percentage.
     assert kpi_domain("backlog_end_share_of_day") == "nonnegative"
     assert not is_share("backlog_end_share_of_day")
+    assert fmt("backlog_end_share_of_day", 0.42) == "0.42"  # days, not a count of trucks
+    assert fmt("backlog_end", 123.4) == "123"
 
 
 def test_every_kpis_range_and_display_follow_its_catalogue_unit() -> None:

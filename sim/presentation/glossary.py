@@ -17,7 +17,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
-from sim.experiments.kpis import is_share_kpi
+from sim.experiments.kpis import catalogue_unit, is_share_kpi
 from sim.world.scenario import Scenario
 from sim.world.schema.names import DIRECTIONS
 
@@ -1114,18 +1114,23 @@ def is_share(kpi: str) -> bool:
 
 
 def is_count(kpi: str) -> bool:
-    """Whether *kpi* counts trucks or money (shown with thousands separators, no decimals)."""
-    return not is_share(kpi) and kpi.startswith(
-        (
-            "cleared_per_day",
-            "arrived_per_day",
-            "held_at_",
-            "backlog_end",
-            "censored_trucks",
-            "cleared_trucks",
-            "turned_away",
-            "waiting_cost",
-            "goods_at_risk",
+    """Whether *kpi* counts trucks or money (shown with thousands separators, no decimals); a
+    measure in days (``backlog_end_share_of_day``: 0.42 days) is not a count."""
+    return (
+        not is_share(kpi)
+        and catalogue_unit(kpi) != "days"
+        and kpi.startswith(
+            (
+                "cleared_per_day",
+                "arrived_per_day",
+                "held_at_",
+                "backlog_end",
+                "censored_trucks",
+                "cleared_trucks",
+                "turned_away",
+                "waiting_cost",
+                "goods_at_risk",
+            )
         )
     )
 

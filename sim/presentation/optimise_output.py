@@ -51,7 +51,6 @@ from sim.world.yaml_guard import guarded_dump
 
 UNITS = (
     ("_vnd_", "VND"),
-    ("_share", "%"),
     ("_h_", "h"),
     ("_min_", "min"),
     ("_km_", "km"),
@@ -66,7 +65,13 @@ EXIT_NO_OPTION = 3
 
 
 def kpi_unit(kpi: str) -> str:
-    """The unit a KPI name carries: ``time_in_system_h_mean_export`` -> ``h``."""
+    """The unit of a KPI in English: ``%`` for a share (the catalogue's unit,
+    :func:`~sim.presentation.glossary.is_share`), the glossary's unit where it names one (``days``),
+    else the unit its name carries (``time_in_system_h_mean_export`` -> ``h``)."""
+    if is_share(kpi):
+        return "%"
+    if unit_of(kpi, "en") == tr("unit.days", "en"):
+        return "days"
     name = f"_{kpi}_"
     return next((unit for key, unit in UNITS if key in name), "")
 
@@ -573,7 +578,7 @@ def cost_figure(opt: Optimisation, kpi: str, lang: str = "en") -> Figure:
     fig, ax = plt.subplots(figsize=(10, 5), layout="constrained")
     scale = 1e6 if opt.costs is not None else 1.0
     unit = tr("fig.opt_million_vnd" if opt.costs is not None else "fig.opt_units", lang)
-    k = 100.0 if kpi_unit(kpi) == "%" else 1.0  # shares in %, as the axis label says
+    k = 100.0 if is_share(kpi) else 1.0  # shares in %, as the axis label says
     names = {
         FEASIBLE: tr("fig.opt_feasible", lang),
         INFEASIBLE: tr("fig.opt_infeasible", lang),

@@ -103,7 +103,7 @@ def _row(
         "demand_per_day": round(demand, 1),
         "demand_per_open_h": round(demand / hours, 1) if hours else np.inf,
         "peak_arrivals_per_h": round(peak, 1),
-        "utilisation": round(util, 3),
+        "utilisation": util,  # unrounded: the flag and what is shown read the same value
         "flag": "OVER" if util >= 1 else ("HIGH" if util >= HIGH else ""),
     }
 
@@ -264,7 +264,7 @@ def _episode_row(
         "open_h_per_day": round(open_min / days / 60, 1),
         "capacity_per_day": round(capacity, 1),
         "demand_per_day": round(demand, 1),
-        "utilisation": round(util, 3),
+        "utilisation": util,  # unrounded: the flag and what is shown read the same value
         "flag": "CLOSED" if util == np.inf else ("OVER" if util >= 1 else ("HIGH" if util >= HIGH else "")),
     }
 

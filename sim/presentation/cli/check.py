@@ -128,7 +128,7 @@ def _print_episode_loads(sc: Scenario, ordinary: Any, before: Scenario | None = 
                 )
                 continue
             print(
-                f"warning: {_stage_words(sc, r.gate, r.stage)} {r.utilisation:.0%} {r.flag} during "
+                f"warning: {_stage_words(sc, r.gate, r.stage)} {_pct(r.utilisation)} {r.flag} during "
                 f"{first}..{last} ({r.demand_per_day:.0f} trucks a day against {r.capacity_per_day:.0f})"
             )
 
