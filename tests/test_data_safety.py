@@ -209,6 +209,9 @@ def test_an_output_under_a_file_says_the_file_is_no_folder(tmp_path: Path) -> No
     assert f"{tmp_path / 'afile'}: it is a file, not a folder" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert (tmp_path / "afile").read_text() == "a file"
+    deeper = bordersim("run", tb, *QUICK, "-o", str(tmp_path / "afile" / "sub" / "out"), cwd=tmp_path)
+    assert deeper.returncode == 2
+    assert f"{tmp_path / 'afile'}: it is a file, not a folder" in deeper.stderr
 
 
 def test_what_counts_as_a_results_folder(tmp_path: Path) -> None:

@@ -497,6 +497,15 @@ def test_sweep_lines_of_equal_results_are_set_apart(baseline) -> None:
     ax = fig.axes[0]
     lines = [line for line in ax.lines if line.get_marker() == "o"]
     assert len(lines) == 2
+    cleared = plots.sweep_curve(sw, "cleared_per_day_mean")  # the reported 1,650, with its band
+    reported = [t.get_text() for t in cleared.axes[0].get_legend().get_texts() if "reported" in t.get_text()]
+    assert reported == ["reported 1,650 ±5%"]
+    bands = [p for p in cleared.axes[0].patches if p.get_alpha() == 0.08]
+    assert len(bands) == 1
+    y = bands[0].get_transform().transform(bands[0].get_path().vertices)[:, 1]
+    ylo, yhi = cleared.axes[0].transData.inverted().transform([[0, y.min()], [0, y.max()]])[:, 1]
+    assert (ylo, yhi) == pytest.approx((1567.5, 1732.5))
+    plt.close(cleared)
     assert np.allclose(lines[0].get_ydata(), lines[1].get_ydata())  # the same results
     fig.canvas.draw()
     a, b = (line.get_transform().transform(line.get_xydata()) for line in lines)

@@ -606,3 +606,21 @@ def test_n_means_replications_on_optimise_too_and_the_old_flag_says_so(tmp_path:
     over = bordersim(*base, "-n", "8", "--max-replications", "4", "-o", str(tmp_path / "o"))
     assert over.returncode == 2
     assert "-n/--replications (8) is above --max-replications (4)" in over.stderr
+
+
+def test_the_decision_sheets_real_change_says_when_it_may_be_too_small() -> None:
+    """Waiting cost saved [+5,000, +600,000] VND a day against a margin of 10,000: real, but its
+    interval reaches inside the margin, as every paired effect then says; beyond it, a real change."""
+    from sim.experiments.stats import Effect
+    from sim.presentation.optimise_output import _effect_words
+
+    kpi = "waiting_cost_vnd_per_day"
+    inside = Effect(kpi, 1e6, 1.3e6, 3e5, 5e3, 6e5, 5, 1e4, "effect")
+    assert "may be too small to matter" in _effect_words(inside)
+    assert "có thể quá nhỏ" in _effect_words(inside, "vi")
+    beyond = Effect(kpi, 1e6, 1.3e6, 3e5, 5e4, 6e5, 5, 1e4, "effect")
+    assert _effect_words(beyond) == "a real change"
+    unmeasured = Effect(
+        kpi, float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), 0, 1e4, "not measured"
+    )
+    assert _effect_words(unmeasured) == "n/a"

@@ -90,7 +90,7 @@ def uncovered(node: str, lang: str, names: list[str]) -> str:
     for piece in sorted([*names, *fragments(lang)], key=len, reverse=True):
         node = node.replace(piece, " ")
     node = NUMBERS.sub(" ", node)
-    return re.sub(r"[\s,;:.()\[\]=+-]+", " ", node).strip()
+    return re.sub(r"[\s,;:.()\[\]=+±-]+", " ", node).strip()  # ± is no word in either language
 
 
 def scenario_names(*files: Path, lang: str = "en") -> list[str]:

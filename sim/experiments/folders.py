@@ -253,8 +253,11 @@ def writing_error(err: OSError, target: Path) -> OutputWriteError:
     """*err* as an error naming the path that failed and, when that is not *target*, the output."""
     where = err.filename or target
     reason = err.strerror or str(err) or errno.errorcode.get(err.errno or 0, "error")
-    if err.errno in (errno.EEXIST, errno.ENOTDIR) and Path(str(where)).is_file():
-        reason = "it is a file, not a folder"  # mkdir under a file says "File exists"
+    if err.errno in (errno.EEXIST, errno.ENOTDIR):  # mkdir under a file: "File exists" or "Not a directory"
+        path = Path(str(where))
+        in_the_way = next((p for p in (path, *path.parents) if p.is_file()), None)
+        if in_the_way is not None:
+            where, reason = in_the_way, "it is a file, not a folder"
     text = f"cannot write {where}: {reason}"
     if Path(str(where)) != target:
         text += f" (writing {target})"

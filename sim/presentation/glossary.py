@@ -175,10 +175,12 @@ TERMS: dict[str, tuple[str, str]] = {
         "Per gate and direction, among the stages its trucks visit there, the one with the highest "
         "utilisation over its open hours (busy lane-minutes in open hours / open lane-minutes) in "
         "the most replications; a queue grows when the trucks in the system at 00:00 rise day by "
-        "day over the window.",
+        "day over the window and are still up at its end (a queue that built up and came back down "
+        "does not grow).",
         "Với mỗi cửa khẩu và chiều hàng, trong các khâu xe đi qua tại đó, khâu có hệ số sử dụng "
         "cao nhất trong giờ làm việc ở nhiều lần chạy nhất; hàng chờ tăng khi số xe còn trong hệ "
-        "thống lúc 00:00 tăng dần qua các ngày.",
+        "thống lúc 00:00 tăng dần qua các ngày và vẫn còn cao ở cuối giai đoạn (hàng chờ tăng lên "
+        "rồi giảm trở lại thì không tính là tăng).",
     ),
     "report.gate": ("Gate", "Cửa khẩu"),
     "report.direction": ("Direction", "Chiều hàng"),
@@ -262,13 +264,13 @@ TERMS: dict[str, tuple[str, str]] = {
     "answer.run": (
         "Over {first} to {last}, the gates clear {cleared} trucks a day{ref_cleared}; exports take "
         "{exp_h} h and imports {imp_h} h from yard entry to clearance{ref_h} ({exp_all} h and "
-        "{imp_all} h in all, from arrival: park, road and Chinese side included); {held} export trucks "
+        "{imp_all} h in all, from arrival, every wait before the yard included); {held} export trucks "
         "are still held at {clock} ({reading}){ref_held}; the busiest stage is the {stage} at {gate}, "
         "{util} busy in its open hours; {growth}.",
         "Trong giai đoạn {first} đến {last}, các cửa khẩu thông quan {cleared} phương tiện mỗi "
         "ngày{ref_cleared}; xe xuất khẩu mất {exp_h} giờ và xe nhập khẩu {imp_h} giờ từ khi vào bãi "
-        "đến khi thông quan{ref_h} (tổng cộng {exp_all} giờ và {imp_all} giờ kể từ khi đến: gồm bãi "
-        "chờ, đường và phía Trung Quốc); {held} xe xuất khẩu còn tồn lúc {clock} ({reading}){ref_held}; "
+        "đến khi thông quan{ref_h} (tổng cộng {exp_all} giờ và {imp_all} giờ kể từ khi đến, gồm mọi "
+        "thời gian chờ trước khi vào bãi); {held} xe xuất khẩu còn tồn lúc {clock} ({reading}){ref_held}; "
         "khâu bận nhất là {stage} tại cửa khẩu {gate}, bận {util} trong giờ làm việc; {growth}.",
     ),
     "held.declared": (

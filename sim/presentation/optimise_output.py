@@ -33,6 +33,7 @@ from sim.presentation.glossary import (
     tr,
     unit_of,
     value_words,
+    verdict_words,
     with_statements,
 )
 from sim.studies.optimise import binding_phrase, no_effect_lines, paired_difference
@@ -164,6 +165,17 @@ _EFFECT_KEYS = {
 }
 
 
+def _effect_words(e: Any, lang: str = "en") -> str:
+    """A paired effect's verdict in the decision sheet's words; a real change whose interval
+    reaches inside its margin says it may be too small to matter, as every paired effect does
+    (:func:`~sim.presentation.glossary.verdict_words`)."""
+    if e.verdict == EFFECT:
+        caveat = verdict_words(e.kpi, e.diff, e.verdict, e.margin, None, lang, interval=(e.ci_low, e.ci_high))
+        if caveat is not None:
+            return caveat
+    return tr(_EFFECT_KEYS[e.verdict], lang)
+
+
 def _saved_text(opt: Optimisation, o: Option, lang: str = "en") -> str:
     saved = opt.waiting_cost_saved(o)
     if saved is None:
@@ -171,7 +183,7 @@ def _saved_text(opt: Optimisation, o: Option, lang: str = "en") -> str:
     kpi = "waiting_cost_vnd_per_day"
     return (
         f"{_fmt(kpi, saved.diff, lang, sign=True)} [{_fmt(kpi, saved.ci_low, lang, sign=True)}, "
-        f"{_fmt(kpi, saved.ci_high, lang, sign=True)}] ({tr(_EFFECT_KEYS[saved.verdict], lang)})"
+        f"{_fmt(kpi, saved.ci_high, lang, sign=True)}] ({_effect_words(saved, lang)})"
     )
 
 
@@ -421,7 +433,7 @@ def decision_table(opt: Optimisation) -> pd.DataFrame:
         row[tr("opt.col.saved_high")] = (
             round(saved.ci_high) if saved and saved.ci_high == saved.ci_high else None
         )
-        row[tr("opt.col.saved_verdict")] = tr(_EFFECT_KEYS[saved.verdict]) if saved else tr("opt.no_base")
+        row[tr("opt.col.saved_verdict")] = _effect_words(saved) if saved else tr("opt.no_base")
         row[tr("opt.col.n")] = o.n
         row[tr("opt.col.decision")] = _decision_word(o, "en")
         row[tr("opt.col.note")] = o.stopped

@@ -36,6 +36,7 @@ from sim.experiments.histograms import sum_histograms, time_in_system_histogram
 from sim.experiments.results import Run, place_label, stage_places
 from sim.presentation.figure_names import has_lanes
 from sim.presentation.glossary import (
+    REFERENCE_TOLERANCE,
     TERMS,
     fmt_number,
     gate_name,
@@ -43,6 +44,7 @@ from sim.presentation.glossary import (
     kpi_label,
     lever_label,
     reference,
+    reference_shown,
     stage_name,
     tr,
     unit_of,
@@ -1078,10 +1080,13 @@ def sweep_curve(
             text = text.translate(str.maketrans({",": ".", ".": ","})).replace(
                 " h ", f" {tr('unit.h', lang)} "
             )
-        reported = tr("fig.reported", lang, v=text)
-        if low == high:
+        if low == high:  # a single figure: judged with its +-5% band, drawn with it
+            reported = tr("fig.reported", lang, v=reference_shown(low, high, text, lang))
             ax.axhline(low * k, color="firebrick", ls="--", lw=1.2, label=reported)
+            band = (low * (1 - REFERENCE_TOLERANCE) * k, high * (1 + REFERENCE_TOLERANCE) * k)
+            ax.axhspan(*band, color="firebrick", alpha=0.08, lw=0)
         else:
+            reported = tr("fig.reported", lang, v=text)
             ax.axhspan(low * k, high * k, color="firebrick", alpha=0.12, label=reported)
     if (table["ci_low"].fillna(table["mean"]) >= 0).all():
         ax.set_ylim(bottom=0)  # a count, a time or a share: from 0
