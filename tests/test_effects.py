@@ -72,6 +72,27 @@ def test_a_share_interval_stays_within_minus_one_and_one() -> None:
 
 
 def test_a_margin_near_zero_names_a_capped_count_and_never_overflows() -> None:
-    e = paired_effect("queue_mean_x", np.array([1e-300, 1e-300, 1e-300]), np.array([0.0, 5.0, 1.0]))
+    """A difference of zero with a margin near zero: only "no effect" could decide it, and that
+    would take far more than can be run."""
+    e = paired_effect("queue_mean_x", np.array([1e-300, 1e-300, 1e-300]), np.array([-1.0, 1.0, 0.0]))
     assert e.verdict == UNDECIDED
     assert e.n_needed == 10**6
+
+
+def test_the_count_needed_is_the_one_that_would_decide_the_difference_seen() -> None:
+    """-1.8 h, s_d 0.79, 3 pairs: [-3.8, +0.2], undecided. About 4 pairs would leave out zero;
+    (t s_d / margin)^2, the count to show "no effect" against a 0.034 h margin, said 10,326."""
+    from scipy import stats as scipy_stats
+
+    base = np.array([3.4, 3.4, 3.4])
+    e = paired_effect("time_in_system_h_mean", base, base - 1.8 + 0.79 * np.array([-1.0, 0.0, 1.0]))
+    assert e.verdict == UNDECIDED
+    assert e.ci_low < 0 < e.ci_high
+    t = scipy_stats.t.ppf(0.975, 2)
+    assert e.n_needed == 4 == int(np.ceil((t * 0.79 / 1.8) ** 2))
+    # A difference inside its margin: the count that puts the interval inside it, if fewer.
+    near = paired_effect("time_in_system_h_mean", base, base + 0.02 + 0.05 * np.array([-1.0, 0.0, 1.0]))
+    assert near.verdict == UNDECIDED
+    to_margin = (t * 0.05 / (near.margin - 0.02)) ** 2
+    to_zero = (t * 0.05 / 0.02) ** 2
+    assert near.n_needed == max(4, int(np.ceil(min(to_margin, to_zero))))

@@ -185,7 +185,7 @@ class Effect:
     interval lies within +-*margin* and holds zero, :data:`NEGLIGIBLE` when it lies
     within +-*margin* and leaves out zero (a real difference too small to matter: never called
     "no effect" beside an interval that excludes zero), and :data:`UNDECIDED` otherwise, with
-    *n_needed* the replications that would about tell (``(t s_d / margin)^2``).
+    *n_needed* the replications that would about tell (:func:`replications_to_decide`).
     """
 
     kpi: str
@@ -203,6 +203,26 @@ class Effect:
     def is_share(self) -> bool:
         """Whether the KPI is a share: its change is in percentage points."""
         return kpi_domain(self.kpi) == "share"
+
+
+def replications_to_decide(t_sd: float, diff: float, margin: float) -> float:
+    """About how many replications would decide an undecided paired effect, its mean difference
+    *diff* and ``t s_d`` (*t_sd*) held: the interval's half-width ``t s_d / sqrt(n)`` must shrink
+    below the difference's distance from zero (then it leaves out zero: an effect) or, for a
+    difference inside the margin, below its distance to the margin's edge (then it lies within
+    the margin: no effect, or a negligible one), whichever needs fewer. NaN when neither can be
+    reached; infinite or huge when a margin near zero is all that is left.
+
+    ``(t s_d / margin)^2`` alone, the count that shows "no effect" for a difference of zero,
+    asked for 10,326 replications where 4 would show a difference of 1.8 h clear of zero."""
+    distance = abs(diff)
+    counts = []
+    with np.errstate(over="ignore", divide="ignore"):
+        if distance > 0:
+            counts.append(float(np.float64(t_sd / distance) ** 2))
+        if margin and margin == margin and distance < margin:
+            counts.append(float(np.float64(t_sd / (margin - distance)) ** 2))
+    return min(counts) if counts else math.nan
 
 
 def paired_effect(
@@ -252,8 +272,7 @@ def paired_effect(
         verdict = EFFECT
     else:
         verdict = UNDECIDED
-        with np.errstate(over="ignore"):
-            ratio = float(np.float64(t * sd / margin) ** 2) if margin and margin == margin else math.nan
+        ratio = replications_to_decide(t * sd, diff, margin)
         # A margin near zero (a KPI whose base mean is ~0) would ask for astronomically many:
         # capped, it still says "far more than can be run".
         if ratio != ratio:
