@@ -137,6 +137,18 @@ def test_one_sentence_function_says_the_bottleneck_everywhere() -> None:
     assert "GROWS (+" in said
 
 
+def test_a_missing_month_list_never_reads_as_nan() -> None:
+    """A sweep's table stacks points whose months of growth are missing (NaN, which is truthy):
+    the statement said "the queue grows month by month in nan" beside "does not grow" in the CSV."""
+    from sim.presentation.glossary import with_statements
+
+    sc = stage_with(120)
+    table = run(sc, seed=1).bottlenecks().assign(grows_months=np.nan)
+    said = with_statements(table, sc).set_index("direction").loc["import", "statement"]
+    assert "nan" not in said
+    assert "does not grow" in said
+
+
 def test_a_queue_that_built_up_and_came_back_down_does_not_grow() -> None:
     """The growth rule on backlogs day by day: a closure's hump filling most of a short window
     tilts the Theil-Sen line up, but the queue ends where it began; a queue still up at the end

@@ -1380,11 +1380,17 @@ def with_statements(table: pd.DataFrame, sc: Scenario, lang: str = "en") -> pd.D
                 judged=judged,
                 binds_in=r.get("binds_in"),
                 steady=bool(r.get("steady", True)),
-                months=r.get("grows_months") or "",
+                months=_text_or_empty(r.get("grows_months")),
                 growth=growth if n == 1 or not judged else None,
             )
         )
     return table.assign(statement=rows)
+
+
+def _text_or_empty(value: object) -> str:
+    """A text cell, "" for a missing one: NaN (a table read back, a row of another table
+    concatenated) is truthy and printed as "nan"."""
+    return value if isinstance(value, str) else ""
 
 
 def _short_route(label: str) -> str:
