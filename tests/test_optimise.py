@@ -74,6 +74,28 @@ def test_targets_and_levers_are_read_or_refused_with_what_was_expected() -> None
         parse_lever("a.lanes")
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("perishable_over_threshold_share <= 15", r"a share, from 0 to 1 \(for 15% write 0\.15\)"),
+        ("utilisation_g_gate_control >= -0.1", "a share, from 0 to 1"),
+        ("perishable_over_threshold_share <= 1", "met by every option"),
+        ("time_in_system_h_mean_huu_nghi_export <= -1", "cannot be below 0, so this target can never be met"),
+        ("cleared_per_day_mean >= 0", "met by every option"),
+    ],
+)
+def test_a_target_outside_what_its_kpi_can_be_is_refused(text: str, said: str) -> None:
+    """A share read as "<= 1500%" was met by every option (exit 0); a time below 0 sent the search
+    for more lanes. Both are refused before anything runs."""
+    with pytest.raises(ValueError, match=said):
+        parse_target(text)
+
+
+def test_a_target_inside_the_range_is_kept() -> None:
+    assert parse_target("perishable_over_threshold_share <= 0.15").bound == 0.15
+    assert parse_target("time_in_system_h_mean <= 0").bound == 0.0  # strict, but possible
+
+
 def test_decisions_follow_the_one_sided_t_bounds() -> None:
     x = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
     half = stats.t.ppf(0.95, 4) * x.std(ddof=1) / math.sqrt(5)  # 1.507

@@ -21,7 +21,7 @@ from scipy.special import stdtrit  # Student t quantiles (what t.ppf calls), a l
 from sim.experiments.costs import CostsFile, value_text
 from sim.experiments.experiment import Experiment, experiment_of
 from sim.experiments.replications import Replication
-from sim.experiments.stats import Effect, equivalence_margin, paired_effect
+from sim.experiments.stats import Effect, equivalence_margin, kpi_domain, paired_effect
 from sim.experiments.window import Window, window_minutes
 from sim.world.calendar import MIN_PER_DAY
 from sim.world.scenario import Scenario
@@ -61,7 +61,23 @@ def parse_target(text: str) -> Target:
     bound = float(m.group(3).replace(",", "").replace("_", ""))
     if not math.isfinite(bound):
         raise ValueError(f"the bound of {text[:120]!r} is not a finite number; a target needs one")
-    return Target(m.group(1), m.group(2), bound)
+    kpi, op = m.group(1), m.group(2)
+    share = kpi_domain(kpi) == "share"
+    if share and not 0 <= bound <= 1:
+        hint = f" (for {bound:g}% write {bound / 100:g})" if 1 < bound <= 100 else ""
+        raise ValueError(
+            f"{text[:120]!r}: {kpi} is a share, from 0 to 1{hint}; the bound {bound:g} is outside it"
+        )
+    if share and bound == 1 and op == "<=":
+        raise ValueError(
+            f"{text[:120]!r}: {kpi} is a share, never above 1, so this target is met by every option"
+        )
+    if bound < 0 or (bound == 0 and op == ">="):
+        # Every other KPI counts, times or costs: none is below 0, so "<= -1" can never be met
+        # and ">= 0" always is.
+        never = "can never be met" if op == "<=" else "is met by every option"
+        raise ValueError(f"{text[:120]!r}: {kpi} cannot be below 0, so this target {never}")
+    return Target(kpi, op, bound)
 
 
 def parse_lever(text: str) -> tuple[str, list[Any]]:
