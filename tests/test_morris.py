@@ -333,3 +333,28 @@ def test_the_order_sentence_names_only_what_the_intervals_resolve() -> None:
     chain = order_sentence("k", table([10, 7, 4], [2, 2, 2]), ["a", "b"])  # c overlaps b, not a
     assert "`b` could move it as much" in chain
     assert "the other 1 move it less" in chain
+
+
+def test_an_unmoving_factor_is_no_rival_of_a_top_one_whose_interval_reaches_zero() -> None:
+    """mu* 0.511 ± 0.512 at the top: its interval's low end is 0, not -0.001, and factors with
+    mu* 0 ± 0 (no effect on this design) could not move the KPI as much; with no factor left
+    below, the sentence does not say "the other 0 move it less"."""
+    import pandas as pd
+
+    from sim.presentation.screen_output import order_sentence
+
+    table = pd.DataFrame(
+        {
+            "factor": ["a", "b", "c", "d"],
+            "mu_star": [0.511, 0.3, 0.0, 0.0],
+            "mu_star_conf": [0.512, 0.2, 0.0, 0.0],
+        }
+    )
+    said = order_sentence("k", table, ["a", "b"])
+    assert "`b` could move it as much as `a`" in said
+    assert "`c`" not in said.split("could move")[0].split("resolved at this r:")[1]
+    assert "the other 2 move it less" in said
+    both = pd.DataFrame({"factor": ["a", "b"], "mu_star": [0.5, 0.45], "mu_star_conf": [0.2, 0.2]})
+    said = order_sentence("k", both, ["a", "b"])
+    assert "the other 0" not in said
+    assert "no other moves it less" in said

@@ -37,7 +37,8 @@ def screen_markdown(screen: MorrisScreen, days: int, units: Mapping[str, str] | 
         f"{_cpu(screen.cpu_s)} of CPU time (seed {screen.seed}). mu* is the mean absolute elementary "
         "effect, in the KPI's unit per the factor's whole range (each step moves a factor by 2/3 of "
         "its range at 4 levels and the change is scaled to the whole range, so for a share it can "
-        "exceed 1); ± 95% is SALib's bootstrap interval of mu*; sigma is the spread of the effects "
+        "exceed 1); ± 95% is SALib's bootstrap interval of mu*, whose low end is 0 where mu* less "
+        "the half-width would fall below it (mu* is never negative); sigma is the spread of the effects "
         "(large against mu*: the effect depends on where the other factors are).",
     ]
     for note in screen.notes:
@@ -78,8 +79,9 @@ def order_sentence(kpi: str, table: Any, top: list[str]) -> str:
     mu = ranked["mu_star"].to_numpy(dtype=float)
     conf = ranked["mu_star_conf"].fillna(0).to_numpy(dtype=float)
     factors = list(ranked["factor"])
-    floor = mu[0] - conf[0]
-    rivals = [f for f, m, c in zip(factors[1:], mu[1:], conf[1:], strict=True) if m + c >= floor]
+    floor = max(mu[0] - conf[0], 0.0)  # mu* is never negative: nor is its interval's low end
+    # A factor whose mu* is 0 (no effect on this design) moves nothing, whatever the top one's interval.
+    rivals = [f for f, m, c in zip(factors[1:], mu[1:], conf[1:], strict=True) if m > 0 and m + c >= floor]
     below = len(factors) - 1 - len(rivals)
     if not rivals:
         return (
@@ -89,9 +91,10 @@ def order_sentence(kpi: str, table: Any, top: list[str]) -> str:
     shown = ", ".join(f"`{f}`" for f in rivals[:5]) + (
         f" and {len(rivals) - 5} more" if len(rivals) > 5 else ""
     )
+    rest = f"the other {below} move it less" if below else "no other moves it less"
     return (
         text + f" The order at the top is not resolved at this r: {shown} could move it as much as "
-        f"`{factors[0]}` (their intervals reach its interval); the other {below} move it less."
+        f"`{factors[0]}` (their intervals reach its interval); {rest}."
     )
 
 
