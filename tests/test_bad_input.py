@@ -531,3 +531,23 @@ def test_the_summary_line_says_what_its_times_measure(tmp_path: Path, capsys) ->
 def test_a_date_window_outside_the_calendar_is_refused(capsys) -> None:
     assert cli("run", str(BASELINE), "--window", f"{dt.date.max}..{dt.date.max}", "-q") == 2
     assert "--window" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("command", "resumable"), [("screen", False), ("run", True)])
+def test_an_interrupted_command_promises_resume_only_where_it_has_it(
+    tmp_path: Path, capsys, monkeypatch, command: str, resumable: bool
+) -> None:
+    """screen has no --resume and keeps no partial work: after Ctrl-C it said "rerun with --resume"."""
+    import importlib
+
+    from sim.experiments.folders import RunInterruptedError
+
+    def interrupted(args: Any) -> int:
+        raise RunInterruptedError([object(), object()], "interrupted")
+
+    monkeypatch.setattr(importlib.import_module(f"sim.presentation.cli.{command}"), "command", interrupted)
+    ranges = ["--ranges", str(ROOT / "scenarios" / "ranges.yaml")] if command == "screen" else []
+    assert cli(command, str(BASELINE), *ranges, "-o", str(tmp_path / "out")) == 130
+    err = capsys.readouterr().err
+    assert ("--resume" in err) is resumable, err
+    assert "No results folder was written." in err

@@ -122,11 +122,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {where}{err.strerror or err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except RunInterruptedError as err:
-        print(
-            f"{err.reason}: {len(err.done)} replications finished and were kept; rerun the same "
-            "command with --resume to run only the missing ones. No results folder was written.",
-            file=sys.stderr,
-        )
+        if hasattr(args, "resume"):
+            said = (
+                f"{len(err.done)} replications finished and were kept; rerun the same command with "
+                "--resume to run only the missing ones"
+            )
+        else:  # a command that keeps no partial work (screen): say so, promise nothing
+            said = (
+                f"{len(err.done)} replications had finished; `bordersim {args.command}` keeps no partial "
+                "work, so run it again to start over"
+            )
+        print(f"{err.reason}: {said}. No results folder was written.", file=sys.stderr)
         return EXIT_INTERRUPTED
     except KeyboardInterrupt:
         print("interrupted: no results were written under the requested name", file=sys.stderr)
