@@ -446,3 +446,20 @@ def test_small_counts_refuse_what_a_byte_cannot_hold() -> None:
         small_ints(np.array([256]))
     with pytest.raises(ValueError, match="0-255"):
         small_ints(np.array([-1]))
+
+
+def test_the_user_guides_python_example_runs_its_figure_calls_from_import_sim_alone() -> None:
+    """The guide's figures are called as ``sim.plots.<figure>`` after ``import sim`` alone: written as
+    ``sim.presentation.plots`` they failed in a fresh interpreter (the subpackage is not loaded)."""
+    import re
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    guide = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
+    calls = set(re.findall(r"\bsim\.[a-z_.]+\.[a-z_]+(?=\()", guide))
+    assert "sim.plots.queue_lengths" in calls
+    code = "import sim\n" + "\n".join(f"assert callable({c.rsplit('(', 1)[0]})" for c in sorted(calls))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
