@@ -646,3 +646,56 @@ def test_the_decision_sheets_real_change_says_when_it_may_be_too_small() -> None
         kpi, float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), 0, 1e4, "not measured"
     )
     assert _effect_words(unmeasured) == "n/a"
+
+
+class _UndecidedAtTheBound:
+    """An optimisation whose closest option's mean meets its one target (409 against <= 420) but
+    whose interval does not yet: what the next step must say."""
+
+    def __init__(self) -> None:
+        from conftest import textbook
+
+        from sim.studies.options import Option, TargetCheck
+
+        self.base = textbook({"run.days": 3})
+        self.target = Target("held_at_20h_export_mean", "<=", 420.0)
+        self.targets = [self.target]
+        self.costs = None
+        self.window_days = 2.0
+        self.option = Option(
+            0, {"gates.g.customs_docs.lanes": 2}, self.base, {"gates.g.customs_docs.lanes": 2.0}
+        )
+        self.check_ = TargetCheck(self.target, "undecided", 409.0, 395.0, 423.0, 15, 30)
+        self.option.checks = {self.target.kpi: self.check_}
+        self.undecided = [self.option]
+        self.chosen = None
+        self.alpha_per_test = 0.025
+
+    def closest(self):
+        return self.option
+
+    def check(self, option, target):
+        return self.check_
+
+    def binding_target(self, option):
+        return self.check_
+
+    def lever_moves(self, kpi):
+        raise AssertionError("no lever is to be widened for an option whose mean meets the bound")
+
+
+def test_an_undecided_closest_option_asks_for_replications_not_a_wider_lever() -> None:
+    """'missed by -11 trucks (-3% of the bound)' and 'widen the range' were said of a mean of 409
+    against <= 420: it is undecided, and more replications decide it."""
+    from sim.presentation.optimise_output import answer_text, next_step_lines
+
+    opt = _UndecidedAtTheBound()
+    text = "\n".join(next_step_lines(opt))
+    assert "missed by" not in text
+    assert "widen" not in text
+    assert "its mean meets the bound (by 11" in text
+    assert "next step: more replications: -n 30" in text
+    for lang in ("en", "vi"):
+        answer = answer_text(opt, lang)
+        assert "-11" not in answer
+        assert ("more replications" in answer) if lang == "en" else ("chạy thêm" in answer)

@@ -698,6 +698,14 @@ TERMS: dict[str, tuple[str, str]] = {
         "Không phương án nào đạt mục tiêu. Gần đạt nhất là {option} ({cost} mỗi ngày): {targets}; chỉ "
         "tiêu {kpi} còn thiếu {gap} (trung bình). Bước tiếp theo: {step}.",
     ),
+    "opt.answer_undecided": (
+        "No option is shown to meet the targets yet. The closest is {option} ({cost} a day): {targets}; "
+        "its mean meets {kpi} but its interval does not yet. Next step: more replications (a larger -n "
+        "and --max-n), not a wider lever.",
+        "Chưa phương án nào được chứng minh đạt mục tiêu. Gần đạt nhất là {option} ({cost} mỗi ngày): "
+        "{targets}; giá trị trung bình đạt chỉ tiêu {kpi} nhưng khoảng tin cậy thì chưa. Bước tiếp "
+        "theo: chạy thêm lần (tăng -n và --max-n), không phải mở rộng thông số.",
+    ),
     "opt.step_widen": (
         "widen the range of {lever} to {edge} values than {value}: of the levers tried it moved the target "
         "most, by {change}",

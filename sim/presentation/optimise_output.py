@@ -221,6 +221,19 @@ def next_step_lines(opt: Optimisation) -> list[str]:
     if binds is None:
         return lines
     t = binds.target
+    need = max(((c.n_needed or 0) for o in opt.undecided for c in o.checks.values()), default=0)
+    if not binds.gap > 0:
+        # Its mean already meets the bound; only its interval does not yet: more replications
+        # decide it, not a wider lever.
+        lines.append(
+            f"  what binds it: {kpi_label(t.kpi, opt.base)} {_bound_text(t)}: its mean meets the bound "
+            f"(by {_change(t.kpi, -binds.gap)}) but its interval does not yet: undecided, not missed"
+        )
+        more = f"-n {need}" if need else "a larger -n (and --max-n)"
+        lines.append(
+            f"  next step: more replications: {more} may settle the {len(opt.undecided)} undecided options"
+        )
+        return lines
     relative = f" ({binds.gap / abs(t.bound):.0%} of the bound)" if t.bound else ""
     lines.append(
         f"  what binds it: {kpi_label(t.kpi, opt.base)} {_bound_text(t)}, missed by "
@@ -247,12 +260,9 @@ def next_step_lines(opt: Optimisation) -> list[str]:
             f"of the levers tried, {_lever_text(opt, top)} moved {name} most, "
             f"by {change}, and did best inside its range ({value_words(top.best_value)})"
         )
-    if opt.undecided:
-        need = max((c.n_needed or 0) for o in opt.undecided for c in o.checks.values())
-        if need:
-            lines.append(
-                f"  or more replications: -n {need} may settle the {len(opt.undecided)} undecided options"
-            )
+    if opt.undecided and need:
+        undecided = len(opt.undecided)
+        lines.append(f"  or more replications: -n {need} may settle the {undecided} undecided options")
     return lines
 
 
@@ -312,9 +322,9 @@ def summary_lines(opt: Optimisation) -> list[str]:
     for t in opt.targets:
         lines += [f"why: {s}" for s in no_effect_lines(sc, points, exps, t.kpi)]
         if chosen is None and opt.closest() is not None:
-            lines.append(
-                f"why: at the closest option, {binding_phrase(opt.experiment(opt.closest()), t.kpi)}"
-            )
+            why = f"why: at the closest option, {binding_phrase(opt.experiment(opt.closest()), t.kpi)}"
+            if why not in lines:  # two targets bound by the same stage: said once
+                lines.append(why)
     lines += robustness_lines(
         opt,
         label=lambda o: words(opt, o),
@@ -519,6 +529,15 @@ def answer_text(opt: Optimisation, lang: str = "en") -> str:
     binds = opt.binding_target(best)
     if binds is None:
         return tr("opt.no_option", lang)
+    if not binds.gap > 0:  # its mean meets the bound, its interval not yet: undecided, not missed
+        return tr(
+            "opt.answer_undecided",
+            lang,
+            option=option_words(opt.base, best.point, lang),
+            cost=cost(best.cost),
+            targets=targets(best),
+            kpi=kpi_label(binds.target.kpi, opt.base, lang, unit=False),
+        )
     moves = opt.lever_moves(binds.target.kpi)
     if not moves:
         step = tr("opt.step_more", lang)
