@@ -447,3 +447,18 @@ def test_optimise_with_an_ensemble_says_whether_the_choice_holds(tmp_path: Path)
     assert "unknown that decides it most: service_min" in res.stdout
     assert "in the 1 set(s) where the choice misses, the runner-up meets every target in" in res.stdout
     assert "1 units: no costs file" in res.stdout
+
+
+def test_a_sweep_with_an_ensemble_tells_its_points_apart(tmp_path: Path) -> None:
+    """Every sweep point carries the scenario's name: the ensemble's tables said 'option=baseline'
+    on every row and its effects 'baseline against baseline'."""
+    scenario, ens = _textbook_files(tmp_path, days=4)
+    out = tmp_path / "sw"
+    res = bordersim(
+        "sweep", str(scenario), "--vary", "gates.g.gate_control.lanes=1,2", "-n", "2", "--ensemble", str(ens),
+        "--ensemble-replications", "1", "-o", str(out), "--no-plots", "--jobs", "1",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    options = pd.read_csv(out / "ensemble.csv")["option"].unique().tolist()
+    assert len(options) == 2
+    assert options == ["textbook.0_gate_control.lanes_1", "textbook.1_gate_control.lanes_2"]

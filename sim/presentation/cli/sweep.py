@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from sim.experiments.folders import (
@@ -122,7 +123,12 @@ def command(args: argparse.Namespace) -> int:
             precision_kpis=precision_kpis,
             max_n=max(args.max_replications, n),
         )
-        options = [e.scenario for e in sw.experiments]
+        # Each point named by its values (all share the scenario's name): the ensemble's tables
+        # and sentences tell them apart, as the sweep's own tables do.
+        options = [
+            e.scenario.model_copy(update={"name": point_name(e.scenario.name, i, label)})
+            for i, (e, label) in enumerate(zip(sw.experiments, sw.labels, strict=True))
+        ]
         runs, tables = across(args, ensemble, options, sw.experiments, kpis, executor, window, base=sc)
         write_sweep(
             sw,
@@ -170,7 +176,7 @@ def command(args: argparse.Namespace) -> int:
                 found.append((k, f"{k} ({sw.labels[ps.index(worst)]})", worst))
             print_precision(found, precision, args.lang)
         if runs is not None:
-            print_ensemble(runs, tables, sc, args.lang, base=sw.experiments[0].scenario.name)
+            print_ensemble(runs, tables, sc, args.lang, base=options[0].name)
         print_unknowns_hint(args)
         print(tr("summary.results", args.lang, folder=outdir))
     return 0
@@ -188,3 +194,11 @@ def add_parser(sub: Any) -> None:
     add_ensemble_args(p)
     add_lang(p)
     p.set_defaults(func=command)
+
+
+def point_name(name: str, index: int, label: str) -> str:
+    """A sweep point's scenario name: the scenario's, its number and its values, in the letters a
+    name may hold (``baseline.1_gate_control.lanes_3``), short enough for the suffixes an
+    ensemble adds."""
+    values = re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("_.")
+    return f"{name}.{index}_{values}"[:64].rstrip("_.")
