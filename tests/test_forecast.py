@@ -516,6 +516,13 @@ def test_forecast_folder_report_and_workbook_in_both_languages(tmp_path: Path) -
         assert html.count("<figure>") == 4  # a fan per gate
         assert ("held at 2025-09-10 20:00" if lang == "en" else "đang giữ lúc 2025-09-10 20:00") in html
         assert ("no other disruption" if lang == "en" else "không mô phỏng gián đoạn nào khác") in html
+        # Gates by their names, not their keys; the lead time in the reader's words and separators.
+        assert ("Huu Nghi export" if lang == "en" else "Hữu Nghị") in html
+        assert "huu_nghi" not in html.split("<h2>")[0]
+        assert "<td>huu_nghi</td>" not in html
+        lead = load_scenario(BASELINE).platform.lead_time_h.mean
+        shown = f"{lead:g}" if lang == "en" else f"{lead:g}".replace(".", ",")
+        assert (f"mean {shown} h" if lang == "en" else f"trung bình {shown} giờ") in html
         sheets = pd.read_excel(out / "forecast.xlsx", sheet_name=None)
         assert set(sheets) == {"forecast", "started_with"}
         assert len(sheets["forecast"]) == len(pd.read_csv(out / "forecast.csv"))

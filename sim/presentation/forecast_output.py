@@ -3,13 +3,14 @@ figure per gate and the same tables in a workbook; a short summary on the consol
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.presentation.figure_files import save_png
-from sim.presentation.glossary import gate_name, tr
+from sim.presentation.glossary import LANGS, fmt_number, gate_name, tr
 from sim.presentation.output import atomic_dir, write_workbook
 from sim.studies.forecast import Forecast
 from sim.world.calendar import MIN_PER_DAY
@@ -34,7 +35,12 @@ def next_clock(fc: Forecast, clock_min: float) -> str:
 def assumption_text(assumption: tuple[str, dict[str, Any]], lang: str = "en") -> str:
     """One of a forecast's assumptions in *lang*."""
     key, fields = assumption
-    return tr(f"forecast.assume.{key}", lang, **fields)
+    # Numbers in the reader's separators (12,7 giờ in Vietnamese), words in the reader's language.
+    shown = {
+        k: fmt_number(v, "g", lang) if k.endswith("_h") and isinstance(v, float) else v
+        for k, v in fields.items()
+    }
+    return tr(f"forecast.assume.{key}", lang, **shown)
 
 
 def forecast_figure(fc: Forecast, gate: str, lang: str = "en", recent: pd.DataFrame | None = None) -> Any:
@@ -95,6 +101,9 @@ def write_forecast(
             f"replications: {fc.n}",
             f"declarations used: {fc.declared_used}",
             f"held_clock: {fc.scenario.kpi.held_clock}",
+            # The gates' names in each language, for a report written from this folder alone.
+            "gate_names: "
+            + json.dumps({g: {lg: gate_name(fc.scenario, g, lg) for lg in LANGS} for g in fc.scenario.gates}),
             "assumptions:",
         ]
         lines += [f"- {assumption_text(a, lang)}" for a in fc.assumptions]

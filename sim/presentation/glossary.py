@@ -1006,10 +1006,10 @@ TERMS: dict[str, tuple[str, str]] = {
         "xe đã khai báo đến muộn như {n} lượt đến trước đây của tờ khai đã khớp; {no_show:.0%} không đến",
     ),
     "forecast.assume.undeclared": (
-        "a truck not yet declared declares its lead time ahead ({lead}): the demand's trucks are kept "
-        "only where they would declare after the state's time, so none is counted twice",
-        "xe chưa khai báo sẽ khai trước một khoảng thời gian ({lead}): chỉ giữ các xe của nhu cầu sẽ khai "
-        "sau thời điểm của trạng thái, nên không xe nào bị đếm hai lần",
+        "a truck not yet declared declares its lead time ahead ({dist}, mean {mean_h} h): the demand's "
+        "trucks are kept only where they would declare after the state's time, so none is counted twice",
+        "xe chưa khai báo sẽ khai trước một khoảng thời gian ({dist}, trung bình {mean_h} giờ): chỉ giữ "
+        "các xe của nhu cầu sẽ khai sau thời điểm của trạng thái, nên không xe nào bị đếm hai lần",
     ),
     "forecast.assume.events": (
         "the scenario's events apply; no other disruption is modelled",

@@ -876,6 +876,14 @@ def forecast_page(folder: Path, lang: str) -> Page:
         line.split(": ", 1) for line in _text(folder / "assumptions.txt").splitlines() if ": " in line
     )
     assumed = [ln[2:] for ln in _text(folder / "assumptions.txt").splitlines() if ln.startswith("- ")]
+    try:  # the gates' names as the scenario gives them (a folder from before: their keys)
+        names = json.loads(head.get("gate_names", "{}"))
+    except json.JSONDecodeError:
+        names = {}
+
+    def gate(key: str) -> str:
+        return str(names.get(key, {}).get(lang, key))
+
     held = table[(table["quantity"] == "held") & (table["place"] == "total")]
     evening = held[held["time"].astype(str).str.endswith(" " + head.get("held_clock", "20:00"))]
     first = evening["time"].iloc[0] if len(evening) else None
@@ -885,7 +893,7 @@ def forecast_page(folder: Path, lang: str) -> Page:
             tr(
                 "forecast.held_at",
                 lang,
-                gate=r.gate,
+                gate=gate(r.gate),
                 direction=tr(r.direction, lang),
                 time=first,
                 median=r.q50,
@@ -895,7 +903,7 @@ def forecast_page(folder: Path, lang: str) -> Page:
             )
         )
     rows = [
-        [_e(r.gate), _e(tr(r.direction, lang)), _e(tr(f"place.{r.place}", lang)), f"{int(r.trucks):,}"]
+        [_e(gate(r.gate)), _e(tr(r.direction, lang)), _e(tr(f"place.{r.place}", lang)), f"{int(r.trucks):,}"]
         for r in started.itertuples()
     ]
     header = [tr(f"report.{k}", lang) for k in ("gate", "direction", "place")] + [tr("forecast.trucks", lang)]

@@ -493,7 +493,7 @@ def forecast(
         ("on_time", {})
         if not lateness
         else ("late", {"n": len(lateness["late_min"]), "no_show": lateness.get("no_show_share", 0.0)}),
-        ("undeclared", {"lead": f"{lead.dist}, mean {lead.mean:g} h"}),
+        ("undeclared", {"dist": lead.dist, "mean_h": float(lead.mean)}),
         ("events", {}),
         ("service", {}),
         ("review", {}),
