@@ -377,6 +377,7 @@ class Run:
                     # Busy lane-minutes in open hours only: service past closing is overtime.
                     busy_open = np.diff(s.get("cum_busy_open", s["cum_busy"]))
                     util = np.where(open_min > 0, busy_open / (s["lanes"][0] * open_min), np.nan)
+                    util = np.minimum(util, 1.0)  # rounding of the cumulative areas, never above 1
                 frames.append(
                     pd.DataFrame(
                         {
@@ -743,8 +744,9 @@ class Run:
                 busy_open = s["cum_busy_open"][k1] - s["cum_busy_open"][k0]
                 k[f"queue_mean_{gate}_{name}"] = (s["cum_wait"][k1] - s["cum_wait"][k0]) / span
                 k[f"queue_max_{gate}_{name}"] = s["max_wait"][k0 + 1 : k1 + 1].max()
+                # Cumulative areas subtracted leave rounding error: 1.0000000000000033 is 1.
                 k[f"utilisation_{gate}_{name}"] = (
-                    busy_open / (s["lanes"][0] * open_min) if open_min > 0 else np.nan
+                    min(busy_open / (s["lanes"][0] * open_min), 1.0) if open_min > 0 else np.nan
                 )
                 k[f"overtime_h_per_day_{gate}_{name}"] = (
                     max(busy - busy_open, 0.0) / MIN_PER_H / (span / MIN_PER_DAY)
