@@ -299,3 +299,23 @@ def test_a_kpi_no_replication_measured_is_not_measured_not_undecided() -> None:
     assert effect_text(e.kpi, e.diff, e.ci_low, e.ci_high, e.verdict, e.margin, e.n_needed) == "n/a"
     one = paired_effect("cleared_per_day_mean", np.array([1.0, np.nan]), np.array([2.0, np.nan]))
     assert (one.verdict, one.n, one.n_needed) == (UNDECIDED, 1, 2)  # one pair: more would tell
+
+
+def test_the_sweep_sentence_says_where_a_queue_grows_and_whose_binding_stage_it_names(small) -> None:
+    """At 12 Chinese minutes bottlenecks.csv said the queue grows (UNSTABLE) while the sentence named
+    only the last point's binding stage, without saying which point it was."""
+    sw = sweep(small.with_changes({"run.days": 12}), {SERVICE: [4.2, 7.0]}, n=2, seed=0, jobs=1)
+    table = sw.table()
+    bottlenecks = pd.concat(  # as the sweep command builds it
+        [e.bottlenecks().assign(point=p) for p, e in enumerate(sw.experiments)], ignore_index=True
+    )
+    grows = bottlenecks.set_index("point")["grows_in"]
+    assert grows.iloc[-1] > 0  # 7 min a truck on one lane: about 1.2 times its capacity
+    assert grows.iloc[0] == 0
+    said = sweep_answer(table, bottlenecks, small, TIME, "en", sw.effects())
+    assert "at 7.0 the binding stage is" in said or "at 7 the binding stage is" in said
+    assert said.rstrip(".").endswith("a queue grows at 7.0 (bottlenecks.csv)") or said.rstrip(".").endswith(
+        "a queue grows at 7 (bottlenecks.csv)"
+    )
+    vi = sweep_answer(table, bottlenecks, small, TIME, "vi", sw.effects())
+    assert "hàng chờ tăng tại 7" in vi

@@ -370,10 +370,14 @@ TERMS: dict[str, tuple[str, str]] = {
         "các lần chạy không phân biệt được khác biệt",
     ),
     "answer.sweep": (
-        "{lever} {first} to {last}: {kpi} goes from {a} to {b} {unit}, {effect}; the binding stage is "
-        "the {stage} at {gate}, {util} busy.",
-        "{lever} từ {first} đến {last}: {kpi} đi từ {a} đến {b} {unit}, {effect}; khâu nghẽn là "
-        "{stage} tại cửa khẩu {gate}, bận {util}.",
+        "{lever} {first} to {last}: {kpi} goes from {a} to {b} {unit}, {effect}; at {last} the binding "
+        "stage is the {stage} at {gate}, {util} busy{grows}.",
+        "{lever} từ {first} đến {last}: {kpi} đi từ {a} đến {b} {unit}, {effect}; tại {last}, khâu nghẽn "
+        "là {stage} tại cửa khẩu {gate}, bận {util}{grows}.",
+    ),
+    "answer.sweep_grows": (
+        "; a queue grows at {points} (bottlenecks.csv)",
+        "; hàng chờ tăng tại {points} (bottlenecks.csv)",
     ),
     "effect.none": ("no effect the replications can tell apart", "không có tác động phân biệt được"),
     "effect.some": ("an effect beyond the intervals", "có tác động vượt ngoài khoảng tin cậy"),
@@ -750,10 +754,10 @@ TERMS: dict[str, tuple[str, str]] = {
         "thông quan mỗi ngày thay đổi {cleared}.",
     ),
     "answer.sweep_paired": (
-        "{lever} {first} to {last}: {kpi} goes from {a} to {b} {unit}, a paired change of {effect}; the "
-        "binding stage is the {stage} at {gate}, {util} busy.",
+        "{lever} {first} to {last}: {kpi} goes from {a} to {b} {unit}, a paired change of {effect}; at "
+        "{last} the binding stage is the {stage} at {gate}, {util} busy{grows}.",
         "{lever} từ {first} đến {last}: {kpi} đi từ {a} đến {b} {unit}, chênh lệch theo cặp {effect}; "
-        "khâu nghẽn là {stage} tại cửa khẩu {gate}, bận {util}.",
+        "tại {last}, khâu nghẽn là {stage} tại cửa khẩu {gate}, bận {util}{grows}.",
     ),
     "report.effects_table": (
         "Each point against the first (paired on common random numbers)",

@@ -719,6 +719,12 @@ def sweep_answer(
         top = at.iloc[0]
         stage, gate = stage_name(sc, top["gate"], top["stage"], lang), gate_name(sc, top["gate"], lang)
         util = fmt("utilisation_", top["utilisation"], lang)
+    grows = ""
+    if bottlenecks is not None and len(bottlenecks) and "grows_in" in bottlenecks:
+        growing = set(bottlenecks.loc[bottlenecks["grows_in"] > 0, "point"])
+        values = [str(r[keys[0]]) for _, r in rows.iterrows() if r["point"] in growing]
+        if values:  # the queue growth bottlenecks.csv shows is said here too
+            grows = tr("answer.sweep_grows", lang, points=", ".join(dict.fromkeys(values)))
     return (
         tr(
             "answer.sweep" if paired is None else "answer.sweep_paired",
@@ -736,6 +742,7 @@ def sweep_answer(
             stage=stage,
             gate=gate,
             util=util,
+            grows=grows,
         )
         .replace("  ", " ")
         .replace(" ,", ",")
