@@ -297,7 +297,7 @@ def test_sweep_axes_name_the_lever_and_draw_the_reported_figure(sweep) -> None:
     assert ax.get_xlabel() == "gate control lanes at Tan Thanh"
     assert ax.get_ylabel() == "Trucks cleared per day (mean) (trucks/day)"
     assert list(ax.get_xticks()) == [2, 3]
-    ref = [line for line in ax.lines if line.get_label() == "reported 1,650"]
+    ref = [line for line in ax.lines if line.get_label() == "reported 1,650 ±5%"]
     assert list(ref[0].get_ydata()) == [1650, 1650]
     plt.close(fig)
     fig = plots.sweep_curve(sweep, "perishable_over_threshold_share")
