@@ -193,3 +193,13 @@ def test_plots_refuses_none_with_figures_and_no_plots_with_plots() -> None:
     done = bordersim("run", str(BASELINE), *short, "--no-plots", "--plots", "default")
     assert done.returncode == 2
     assert "--no-plots and --plots" in done.stderr
+
+
+def test_optimises_help_says_its_console_summary_stays_in_english() -> None:
+    """Its help promised a Vietnamese summary that prints in English: the help says what --lang vi
+    gives there (the figures and the report's answer and tables)."""
+    done = bordersim("optimise", "--help")
+    text = " ".join(done.stdout.split())
+    assert "console summary and the report's optimise.txt stay in English" in text
+    run_help = " ".join(bordersim("run", "--help").stdout.split())
+    assert "language of the summary, the figures and the report" in run_help

@@ -260,13 +260,22 @@ def output_folder(args: argparse.Namespace, folder: str) -> Path:
     return path
 
 
-def add_lang(p: argparse.ArgumentParser) -> None:
-    """``--lang en|vi``: the language of what is printed and written."""
+def add_lang(p: argparse.ArgumentParser, summary: bool = True) -> None:
+    """``--lang en|vi``: the language of what is printed and written; *summary* False for a
+    command whose console summary is in English whatever the language (its help says so)."""
+    what = (
+        "the summary, the figures and the report"
+        if summary
+        else (
+            "the figures and the report's answer and tables (the console summary and the report's "
+            "optimise.txt stay in English)"
+        )
+    )
     p.add_argument(
         "--lang",
         choices=["en", "vi"],
         default="en",
-        help="language of the summary, the figures and the report: en, or vi (tiếng Việt; report.vi.html)",
+        help=f"language of {what}: en, or vi (tiếng Việt; report.vi.html)",
     )
 
 

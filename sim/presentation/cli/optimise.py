@@ -232,5 +232,5 @@ def add_parser(sub: Any) -> None:
     arguments.add_quiet(p)
     p.add_argument("--report", action="store_true", help="also write report.html (self-contained)")
     add_ensemble_args(p)
-    add_lang(p)
+    add_lang(p, summary=False)
     p.set_defaults(func=command)
