@@ -62,14 +62,17 @@ def _recovery_text(rows: pd.DataFrame, lang: str) -> str:
     days = _single(rows, "days_to_recover")
     left = _single(rows, "left_level")
     at = trucks_text(level, lang)
+    # The band "back" and "near" mean (the growth rule's thresholds), said with them: 17 trucks
+    # with 37 at 00:00 is back within 20 of that level, not back to it.
+    tol = trucks_text(level_limit(level) - level, lang) if level == level else tr("na", lang)
     if left == left and left < 0.5 and days == days:
-        return tr("answer.stayed", lang, level=at)
+        return tr("answer.stayed", lang, level=at, tol=tol)
     if days == days:
         if days < 0:
-            return tr("answer.recovered_during", lang, level=at, days=days_text(-days, lang))
+            return tr("answer.recovered_during", lang, level=at, days=days_text(-days, lang), tol=tol)
         if days == 0:
-            return tr("answer.recovered_at_end", lang, level=at)
-        return tr("answer.recovered", lang, level=at, days=days_text(days, lang))
+            return tr("answer.recovered_at_end", lang, level=at, tol=tol)
+        return tr("answer.recovered", lang, level=at, days=days_text(days, lang), tol=tol)
     above = _single(rows, "above_at_end_trucks")
     if above == above and level + above <= level_limit(level):
         return tr("answer.not_confirmed", lang, level=at, above=trucks_text(above, lang))

@@ -294,20 +294,24 @@ TERMS: dict[str, tuple[str, str]] = {
         "cao điểm có tới {peak} xe chờ ({where}), hàng chờ trên đường dài tới {km} km",
     ),
     "answer.recovered": (
-        "back to the level before ({level} in the system at 00:00) {days} after the episode",
-        "trở lại mức trước đó ({level} trong hệ thống lúc 00:00) sau {days} kể từ khi kết thúc đợt",
+        "back within {tol} of the level before ({level} in the system at 00:00) {days} after the episode",
+        "trở lại trong phạm vi {tol} so với mức trước đó ({level} trong hệ thống lúc 00:00) sau {days} kể "
+        "từ khi kết thúc đợt",
     ),
     "answer.stayed": (
-        "stayed near the level before ({level} in the system at 00:00)",
-        "giữ gần mức trước đó ({level} trong hệ thống lúc 00:00)",
+        "stayed within {tol} of the level before ({level} in the system at 00:00)",
+        "giữ trong phạm vi {tol} so với mức trước đó ({level} trong hệ thống lúc 00:00)",
     ),
     "answer.recovered_during": (
-        "back to the level before ({level} in the system at 00:00) {days} before the episode ended",
-        "trở lại mức trước đó ({level} trong hệ thống lúc 00:00) {days} trước khi kết thúc đợt",
+        "back within {tol} of the level before ({level} in the system at 00:00) {days} before the "
+        "episode ended",
+        "trở lại trong phạm vi {tol} so với mức trước đó ({level} trong hệ thống lúc 00:00) {days} trước "
+        "khi kết thúc đợt",
     ),
     "answer.recovered_at_end": (
-        "back to the level before ({level} in the system at 00:00) by the episode's last day",
-        "trở lại mức trước đó ({level} trong hệ thống lúc 00:00) vào ngày cuối của đợt",
+        "back within {tol} of the level before ({level} in the system at 00:00) by the episode's last day",
+        "trở lại trong phạm vi {tol} so với mức trước đó ({level} trong hệ thống lúc 00:00) vào ngày cuối "
+        "của đợt",
     ),
     "answer.not_confirmed": (
         "back within the tolerance on the run's last day, too late to confirm over two days ({above} "
