@@ -80,19 +80,25 @@ def test_a_margin_near_zero_names_a_capped_count_and_never_overflows() -> None:
 
 
 def test_the_count_needed_is_the_one_that_would_decide_the_difference_seen() -> None:
-    """-1.8 h, s_d 0.79, 3 pairs: [-3.8, +0.2], undecided. About 4 pairs would leave out zero;
-    (t s_d / margin)^2, the count to show "no effect" against a 0.034 h margin, said 10,326."""
+    """-1.8 h, s_d 0.79, 3 pairs: [-3.8, +0.2], undecided. 4 pairs would leave out zero (t at 3
+    degrees of freedom); (t s_d / margin)^2, the count to show "no effect" against a 0.034 h
+    margin, said 10,326."""
     from scipy import stats as scipy_stats
+
+    def half(n: int, sd: float) -> float:
+        return scipy_stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)
 
     base = np.array([3.4, 3.4, 3.4])
     e = paired_effect("time_in_system_h_mean", base, base - 1.8 + 0.79 * np.array([-1.0, 0.0, 1.0]))
     assert e.verdict == UNDECIDED
     assert e.ci_low < 0 < e.ci_high
-    t = scipy_stats.t.ppf(0.975, 2)
-    assert e.n_needed == 4 == int(np.ceil((t * 0.79 / 1.8) ** 2))
-    # A difference inside its margin: the count that puts the interval inside it, if fewer.
+    assert e.n_needed == 4
+    assert half(4, 0.79) < 1.8 < half(3, 0.79)
+    # A difference inside its margin: the count that puts the interval inside it or clear of 0,
+    # whichever is first, with t at that count (t at the replications run named more than twice as many).
     near = paired_effect("time_in_system_h_mean", base, base + 0.02 + 0.05 * np.array([-1.0, 0.0, 1.0]))
     assert near.verdict == UNDECIDED
-    to_margin = (t * 0.05 / (near.margin - 0.02)) ** 2
-    to_zero = (t * 0.05 / 0.02) ** 2
-    assert near.n_needed == max(4, int(np.ceil(min(to_margin, to_zero))))
+    gap = max(0.02, near.margin - 0.02)
+    assert half(near.n_needed, 0.05) < gap <= half(near.n_needed - 1, 0.05)
+    at_run = (scipy_stats.t.ppf(0.975, 2) * 0.05 / gap) ** 2
+    assert near.n_needed < at_run / 2

@@ -205,24 +205,40 @@ class Effect:
         return kpi_domain(self.kpi) == "share"
 
 
-def replications_to_decide(t_sd: float, diff: float, margin: float) -> float:
+def replications_to_decide(sd: float, diff: float, margin: float, level: float = LEVEL) -> float:
     """About how many replications would decide an undecided paired effect, its mean difference
-    *diff* and ``t s_d`` (*t_sd*) held: the interval's half-width ``t s_d / sqrt(n)`` must shrink
-    below the difference's distance from zero (then it leaves out zero: an effect) or, for a
-    difference inside the margin, below its distance to the margin's edge (then it lies within
-    the margin: no effect, or a negligible one), whichever needs fewer. NaN when neither can be
-    reached; infinite or huge when a margin near zero is all that is left.
+    *diff* and the differences' standard deviation *sd* held: the interval's half-width
+    ``t(n-1) sd / sqrt(n)`` must shrink below the difference's distance from zero (then it leaves
+    out zero: an effect) or, for a difference inside the margin, below its distance to the
+    margin's edge (then it lies within the margin: no effect, or a negligible one), whichever
+    needs fewer. Student's t is taken at the count it names (the smallest that decides, found by
+    bisection), not at the replications run: t at n = 4 (3.18) named 88 where 36 would tell. NaN
+    when neither can be reached; infinite beyond :data:`MAX_NEEDED`.
 
     ``(t s_d / margin)^2`` alone, the count that shows "no effect" for a difference of zero,
     asked for 10,326 replications where 4 would show a difference of 1.8 h clear of zero."""
     distance = abs(diff)
-    counts = []
-    with np.errstate(over="ignore", divide="ignore"):
-        if distance > 0:
-            counts.append(float(np.float64(t_sd / distance) ** 2))
-        if margin and margin == margin and distance < margin:
-            counts.append(float(np.float64(t_sd / (margin - distance)) ** 2))
-    return min(counts) if counts else math.nan
+    gaps = [distance] if distance > 0 else []
+    if margin and margin == margin and distance < margin:
+        gaps.append(margin - distance)
+    if not gaps or not sd > 0:
+        return math.nan
+    gap = max(gaps)  # the larger distance needs the fewer replications
+    q = 0.5 + level / 2
+
+    def decides(n: int) -> bool:  # the half-width at n replications, t at n - 1 degrees of freedom
+        return float(stdtrit(n - 1, q)) * sd / math.sqrt(n) < gap
+
+    if not decides(MAX_NEEDED):
+        return math.inf
+    low, high = 2, MAX_NEEDED  # t(n-1)/sqrt(n) falls as n grows: the first n that decides
+    while low < high:
+        mid = (low + high) // 2
+        if decides(mid):
+            high = mid
+        else:
+            low = mid + 1
+    return float(low)
 
 
 def paired_effect(
@@ -272,7 +288,7 @@ def paired_effect(
         verdict = EFFECT
     else:
         verdict = UNDECIDED
-        ratio = replications_to_decide(t * sd, diff, margin)
+        ratio = replications_to_decide(sd, diff, margin, level)
         # A margin near zero (a KPI whose base mean is ~0) would ask for astronomically many:
         # capped, it still says "far more than can be run".
         if ratio != ratio:
