@@ -212,7 +212,7 @@ def _gate_rows(**figures: float) -> pd.DataFrame:
             "episode ended",
         ),
         ({"days_to_recover": 0, "left_level": 1}, "by the episode's last day"),
-        ({"days_to_recover": 2, "left_level": 1}, "2 days after the episode"),
+        ({"days_to_recover": 2, "left_level": 1}, "2 days after the episode's last day"),
         ({"days_to_recover": 1, "left_level": 0}, "stayed within 20 trucks of the level before (40 trucks"),
         # 25% of a level of 200 is more than the 20-truck floor: the band is said as it is.
         ({"days_to_recover": 2, "left_level": 1, "level_before_trucks": 200}, "back within 50 trucks of"),

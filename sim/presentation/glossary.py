@@ -294,9 +294,10 @@ TERMS: dict[str, tuple[str, str]] = {
         "cao điểm có tới {peak} xe chờ ({where}), hàng chờ trên đường dài tới {km} km",
     ),
     "answer.recovered": (
-        "back within {tol} of the level before ({level} in the system at 00:00) {days} after the episode",
+        "back within {tol} of the level before ({level} in the system at 00:00) {days} after the "
+        "episode's last day",
         "trở lại trong phạm vi {tol} so với mức trước đó ({level} trong hệ thống lúc 00:00) sau {days} kể "
-        "từ khi kết thúc đợt",
+        "từ ngày cuối của đợt",
     ),
     "answer.stayed": (
         "stayed within {tol} of the level before ({level} in the system at 00:00)",
