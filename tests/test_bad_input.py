@@ -551,3 +551,21 @@ def test_an_interrupted_command_promises_resume_only_where_it_has_it(
     err = capsys.readouterr().err
     assert ("--resume" in err) is resumable, err
     assert "No results folder was written." in err
+
+
+def test_an_interruption_in_the_ensembles_sets_says_those_are_not_kept(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """run, compare and sweep keep their own replications for --resume, not those of an
+    ensemble's parameter sets: stopped there, the message said they 'were kept'."""
+    from sim.experiments.folders import RunInterruptedError
+    from sim.presentation.cli import run as run_module
+
+    def interrupted(args: Any) -> int:
+        raise RunInterruptedError([object()] * 3, "interrupted", kept=False)
+
+    monkeypatch.setattr(run_module, "command", interrupted)
+    assert cli("run", str(BASELINE), "-o", str(tmp_path / "out")) == 130
+    err = capsys.readouterr().err
+    assert "not kept" in err
+    assert "were kept;" not in err

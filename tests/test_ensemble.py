@@ -462,3 +462,18 @@ def test_a_sweep_with_an_ensemble_tells_its_points_apart(tmp_path: Path) -> None
     options = pd.read_csv(out / "ensemble.csv")["option"].unique().tolist()
     assert len(options) == 2
     assert options == ["textbook.0_gate_control.lanes_1", "textbook.1_gate_control.lanes_2"]
+
+
+def test_sweep_point_names_stay_apart_and_valid_whatever_the_names() -> None:
+    """Cut as a whole to 64 characters, a long scenario name lost the point's number and values:
+    points 1 and 12 of a 62-character name were both '<name>.1'."""
+    from sim.presentation.cli.sweep import point_name
+    from sim.world.schema.names import _NAME
+
+    long = "x" * 62
+    names = [point_name(long, i, f"gate_control.lanes={i}") for i in range(15)]
+    assert len(set(names)) == 15
+    assert all(len(n) <= 64 for n in names)
+    assert ".12_" in names[12]
+    for n in [*names, point_name("baseline", 3, "hours.close=24:00, lanes=[1, 2]")]:
+        assert _NAME.fullmatch(n + "_set0"), n  # what an ensemble makes of it is still a name

@@ -358,3 +358,14 @@ def test_an_unmoving_factor_is_no_rival_of_a_top_one_whose_interval_reaches_zero
     said = order_sentence("k", both, ["a", "b"])
     assert "the other 0" not in said
     assert "no other moves it less" in said
+
+
+def test_a_top_factor_whose_interval_reaches_zero_is_not_said_to_lie_above_the_rest() -> None:
+    import pandas as pd
+
+    from sim.presentation.screen_output import order_sentence
+
+    table = pd.DataFrame({"factor": ["a", "b"], "mu_star": [0.511, 0.0], "mu_star_conf": [0.512, 0.0]})
+    said = order_sentence("k", table, ["a"])
+    assert "lies above every other" not in said
+    assert "its interval reaches 0" in said

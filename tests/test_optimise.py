@@ -694,8 +694,14 @@ def test_an_undecided_closest_option_asks_for_replications_not_a_wider_lever() -
     assert "missed by" not in text
     assert "widen" not in text
     assert "its mean meets the bound (by 11" in text
-    assert "next step: more replications: -n 30" in text
+    assert "next step: more replications: --max-replications 30" in text
+    # The advice is a command line optimise accepts: the flag it names exists.
+    from conftest import bordersim
+
+    assert "--max-replications" in bordersim("optimise", "--help").stdout
     for lang in ("en", "vi"):
         answer = answer_text(opt, lang)
         assert "-11" not in answer
         assert ("more replications" in answer) if lang == "en" else ("chạy thêm" in answer)
+        assert "--max-replications" in answer
+        assert "--max-n" not in answer

@@ -314,8 +314,9 @@ def test_the_sweep_sentence_says_where_a_queue_grows_and_whose_binding_stage_it_
     assert grows.iloc[0] == 0
     said = sweep_answer(table, bottlenecks, small, TIME, "en", sw.effects())
     assert "at 7.0 the binding stage is" in said or "at 7 the binding stage is" in said
-    assert said.rstrip(".").endswith("a queue grows at 7.0 (bottlenecks.csv)") or said.rstrip(".").endswith(
-        "a queue grows at 7 (bottlenecks.csv)"
-    )
+    k, n = int(grows.iloc[-1]), int(bottlenecks.set_index("point")["n"].iloc[-1])
+    label = table.set_index("point")["label"].iloc[-1]
+    grows_at = f"a queue grows at {label} (in {k} of {n} replications) (bottlenecks.csv)"
+    assert said.rstrip(".").endswith(grows_at)
     vi = sweep_answer(table, bottlenecks, small, TIME, "vi", sw.effects())
-    assert "hàng chờ tăng tại 7" in vi
+    assert f"hàng chờ tăng tại {label} (trong {k}/{n} lần chạy)" in vi

@@ -112,7 +112,7 @@ def day_figures(run: Run) -> pd.DataFrame:
             busy = per_day(s.get("cum_busy_open", s["cum_busy"]))
             open_min = per_day(s["cum_open"]) * float(s["lanes"][0])
             with np.errstate(invalid="ignore", divide="ignore"):
-                util = np.where(open_min > 0, busy / open_min, np.nan)
+                util = np.minimum(np.where(open_min > 0, busy / open_min, np.nan), 1.0)  # rounding
             where = gate if gate != "platform" else PROVINCE
             add(where, "", f"util:{name}", util)
             add(where, "", f"busy:{name}", busy)  # lane-minutes: a window's utilisation is their ratio

@@ -74,9 +74,12 @@ class RunInterruptedError(Exception):
     line can catch it without importing the running machinery.
     """
 
-    def __init__(self, done: dict[Any, Any], reason: str) -> None:
+    def __init__(self, done: dict[Any, Any], reason: str, kept: bool = True) -> None:
         self.done = done
         self.reason = reason
+        self.kept = kept
+        """Whether the finished replications were saved for ``--resume`` (those of an ensemble's
+        parameter sets are not)."""
         super().__init__(reason)
 
 

@@ -104,6 +104,8 @@ def write_forecast(
             # The gates' names in each language, for a report written from this folder alone.
             "gate_names: "
             + json.dumps({g: {lg: gate_name(fc.scenario, g, lg) for lg in LANGS} for g in fc.scenario.gates}),
+            # The assumptions as data, so that a report in another language says them in its own.
+            "assumptions_data: " + json.dumps([list(a) for a in fc.assumptions], default=float),
             "assumptions:",
         ]
         lines += [f"- {assumption_text(a, lang)}" for a in fc.assumptions]

@@ -384,6 +384,7 @@ TERMS: dict[str, tuple[str, str]] = {
         "; a queue grows at {points} (bottlenecks.csv)",
         "; hàng chờ tăng tại {points} (bottlenecks.csv)",
     ),
+    "answer.sweep_grows_at": ("{point} (in {k} of {n} replications)", "{point} (trong {k}/{n} lần chạy)"),
     "effect.none": ("no effect the replications can tell apart", "không có tác động phân biệt được"),
     "effect.some": ("an effect beyond the intervals", "có tác động vượt ngoài khoảng tin cậy"),
     "statement": (
@@ -709,11 +710,11 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "opt.answer_undecided": (
         "No option is shown to meet the targets yet. The closest is {option} ({cost} a day): {targets}; "
-        "its mean meets {kpi} but its interval does not yet. Next step: more replications (a larger -n "
-        "and --max-n), not a wider lever.",
+        "its mean meets {kpi} but its interval does not yet. Next step: more replications (a larger "
+        "--max-replications), not a wider lever.",
         "Chưa phương án nào được chứng minh đạt mục tiêu. Gần đạt nhất là {option} ({cost} mỗi ngày): "
         "{targets}; giá trị trung bình đạt chỉ tiêu {kpi} nhưng khoảng tin cậy thì chưa. Bước tiếp "
-        "theo: chạy thêm lần (tăng -n và --max-n), không phải mở rộng thông số.",
+        "theo: chạy thêm lần (tăng --max-replications), không phải mở rộng thông số.",
     ),
     "opt.step_widen": (
         "widen the range of {lever} to {edge} values than {value}: of the levers tried it moved the target "

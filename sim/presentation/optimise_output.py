@@ -222,14 +222,14 @@ def next_step_lines(opt: Optimisation) -> list[str]:
         return lines
     t = binds.target
     need = max(((c.n_needed or 0) for o in opt.undecided for c in o.checks.values()), default=0)
-    if not binds.gap > 0:
+    if binds.gap == binds.gap and binds.gap <= 0:  # NaN (nothing measured): the lines below
         # Its mean already meets the bound; only its interval does not yet: more replications
         # decide it, not a wider lever.
         lines.append(
             f"  what binds it: {kpi_label(t.kpi, opt.base)} {_bound_text(t)}: its mean meets the bound "
             f"(by {_change(t.kpi, -binds.gap)}) but its interval does not yet: undecided, not missed"
         )
-        more = f"-n {need}" if need else "a larger -n (and --max-n)"
+        more = f"--max-replications {need}" if need else "a larger --max-replications"
         lines.append(
             f"  next step: more replications: {more} may settle the {len(opt.undecided)} undecided options"
         )
@@ -262,7 +262,9 @@ def next_step_lines(opt: Optimisation) -> list[str]:
         )
     if opt.undecided and need:
         undecided = len(opt.undecided)
-        lines.append(f"  or more replications: -n {need} may settle the {undecided} undecided options")
+        lines.append(
+            f"  or more replications: --max-replications {need} may settle the {undecided} undecided options"
+        )
     return lines
 
 
@@ -529,7 +531,7 @@ def answer_text(opt: Optimisation, lang: str = "en") -> str:
     binds = opt.binding_target(best)
     if binds is None:
         return tr("opt.no_option", lang)
-    if not binds.gap > 0:  # its mean meets the bound, its interval not yet: undecided, not missed
+    if binds.gap == binds.gap and binds.gap <= 0:  # its mean meets the bound, its interval not yet
         return tr(
             "opt.answer_undecided",
             lang,

@@ -721,10 +721,24 @@ def sweep_answer(
         util = fmt("utilisation_", top["utilisation"], lang)
     grows = ""
     if bottlenecks is not None and len(bottlenecks) and "grows_in" in bottlenecks:
-        growing = set(bottlenecks.loc[bottlenecks["grows_in"] > 0, "point"])
-        values = [str(r[keys[0]]) for _, r in rows.iterrows() if r["point"] in growing]
-        if values:  # the queue growth bottlenecks.csv shows is said here too
-            grows = tr("answer.sweep_grows", lang, points=", ".join(dict.fromkeys(values)))
+        # The queue growth bottlenecks.csv shows, said here too: each point by all its values
+        # (a grid's first lever alone names several points), with its k of n replications.
+        k = bottlenecks.groupby("point")["grows_in"].max()
+        n = bottlenecks.groupby("point")["n"].max() if "n" in bottlenecks else k * 0 + 1
+        label = "label" in rows
+        said = [
+            tr(
+                "answer.sweep_grows_at",
+                lang,
+                point=str(r["label"]) if label else str(r[keys[0]]),
+                k=int(k[r["point"]]),
+                n=int(n[r["point"]]),
+            )
+            for _, r in rows.iterrows()
+            if r["point"] in k.index and k[r["point"]] > 0
+        ]
+        if said:
+            grows = tr("answer.sweep_grows", lang, points="; ".join(said))
     return (
         tr(
             "answer.sweep" if paired is None else "answer.sweep_paired",
@@ -883,6 +897,14 @@ def forecast_page(folder: Path, lang: str) -> Page:
         line.split(": ", 1) for line in _text(folder / "assumptions.txt").splitlines() if ": " in line
     )
     assumed = [ln[2:] for ln in _text(folder / "assumptions.txt").splitlines() if ln.startswith("- ")]
+    try:  # said in the report's language where the folder keeps them as data (from the command's)
+        from sim.presentation.forecast_output import assumption_text
+
+        data = json.loads(head.get("assumptions_data", "null"))
+        if data:
+            assumed = [assumption_text((key, fields), lang) for key, fields in data]
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+        pass
     try:  # the gates' names as the scenario gives them (a folder from before: their keys)
         names = json.loads(head.get("gate_names", "{}"))
     except json.JSONDecodeError:

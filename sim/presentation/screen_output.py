@@ -84,6 +84,11 @@ def order_sentence(kpi: str, table: Any, top: list[str]) -> str:
     rivals = [f for f, m, c in zip(factors[1:], mu[1:], conf[1:], strict=True) if m > 0 and m + c >= floor]
     below = len(factors) - 1 - len(rivals)
     if not rivals:
+        if mu[0] - conf[0] <= 0:  # the others do not move it, and its own interval reaches 0
+            return text + (
+                f" `{factors[0]}` alone moves it on this design, though its interval reaches 0: more "
+                "trajectories would tell whether it does."
+            )
         return (
             text
             + f" `{factors[0]}` moves it more than any other (its interval lies above every other one's)."

@@ -122,10 +122,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {where}{err.strerror or err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except RunInterruptedError as err:
-        if hasattr(args, "resume"):
+        if hasattr(args, "resume") and err.kept:
             said = (
                 f"{len(err.done)} replications finished and were kept; rerun the same command with "
                 "--resume to run only the missing ones"
+            )
+        elif hasattr(args, "resume"):  # stopped in the ensemble's parameter sets: those are not kept
+            said = (
+                f"{len(err.done)} replications of the ensemble's parameter sets had finished and are "
+                "not kept; rerun the same command with --resume: the scenarios' own replications were "
+                "kept, the sets run again"
             )
         else:  # a command that keeps no partial work (screen): say so, promise nothing
             said = (

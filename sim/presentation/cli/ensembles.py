@@ -8,6 +8,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from sim.experiments.folders import RunInterruptedError
 from sim.presentation.cli.common import COMPARE_KPIS, between, known_kpis
 from sim.world.scenario import Scenario
 
@@ -138,16 +139,19 @@ def across(
         return None, {}
     from sim.studies.ensemble import across_ensemble
 
-    runs = across_ensemble(
-        options,
-        ensemble,
-        args.ensemble_replications,
-        args.seed,
-        args.jobs,
-        executor,
-        window=window,
-        base=base,
-    )
+    try:
+        runs = across_ensemble(
+            options,
+            ensemble,
+            args.ensemble_replications,
+            args.seed,
+            args.jobs,
+            executor,
+            window=window,
+            base=base,
+        )
+    except RunInterruptedError as err:  # the sets' replications are not saved for --resume
+        raise RunInterruptedError(err.done, err.reason, kept=False) from None
     tables = {"ensemble": runs.spread(kpis, experiments)}
     if effects:
         tables["ensemble_effects"] = runs.effects(kpis)

@@ -198,7 +198,9 @@ def add_parser(sub: Any) -> None:
 
 def point_name(name: str, index: int, label: str) -> str:
     """A sweep point's scenario name: the scenario's, its number and its values, in the letters a
-    name may hold (``baseline.1_gate_control.lanes_3``), short enough for the suffixes an
-    ensemble adds."""
-    values = re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("_.")
-    return f"{name}.{index}_{values}"[:64].rstrip("_.")
+    name may hold (``baseline.1_gate_control.lanes_3``), at most 64 characters for the suffixes an
+    ensemble adds. The number is always kept (two points never share a name); a long scenario
+    name or label is cut, never the number."""
+    head = f"{name[: 40 - len(str(index))]}.{index}"
+    values = re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("_.")[: 64 - len(head) - 1].rstrip("_.")
+    return f"{head}_{values}" if values else head
