@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from sim.presentation.figure_files import save_png
-from sim.presentation.glossary import LANGS, fmt_number, gate_name, tr
+from sim.presentation.glossary import LANGS, assumption_text, gate_name, tr
 from sim.presentation.output import atomic_dir, write_workbook
 from sim.studies.forecast import Forecast
 from sim.world.calendar import MIN_PER_DAY
@@ -30,17 +30,6 @@ def next_clock(fc: Forecast, clock_min: float) -> str:
     if at < fc.at_min:
         at += MIN_PER_DAY
     return clock_text(fc.scenario, at)
-
-
-def assumption_text(assumption: tuple[str, dict[str, Any]], lang: str = "en") -> str:
-    """One of a forecast's assumptions in *lang*."""
-    key, fields = assumption
-    # Numbers in the reader's separators (12,7 giờ in Vietnamese), words in the reader's language.
-    shown = {
-        k: fmt_number(v, "g", lang) if k.endswith("_h") and isinstance(v, float) else v
-        for k, v in fields.items()
-    }
-    return tr(f"forecast.assume.{key}", lang, **shown)
 
 
 def forecast_figure(fc: Forecast, gate: str, lang: str = "en", recent: pd.DataFrame | None = None) -> Any:

@@ -1776,3 +1776,15 @@ def effect_clause(row: Any, lang: str = "en") -> str:
     said after the second is never read as the first's too."""
     numbers, words = _effect_parts(row, lang, say_real=True)
     return numbers if words is None else f"{numbers}, {words}"
+
+
+def assumption_text(assumption: tuple[str, dict[str, Any]], lang: str = "en") -> str:
+    """One of a forecast's assumptions in *lang* (here, beside the words, so that the forecast's
+    folder and its report both say them)."""
+    key, fields = assumption
+    # Numbers in the reader's separators (12,7 giờ in Vietnamese), words in the reader's language.
+    shown = {
+        k: fmt_number(v, "g", lang) if k.endswith("_h") and isinstance(v, float) else v
+        for k, v in fields.items()
+    }
+    return tr(f"forecast.assume.{key}", lang, **shown)

@@ -32,6 +32,7 @@ from sim.presentation.figure_names import FIGURE_FAMILIES
 from sim.presentation.glossary import (
     COST_KPIS,
     assumed_rates,
+    assumption_text,
     effect_clause,
     effect_row_text,
     fmt,
@@ -898,8 +899,6 @@ def forecast_page(folder: Path, lang: str) -> Page:
     )
     assumed = [ln[2:] for ln in _text(folder / "assumptions.txt").splitlines() if ln.startswith("- ")]
     try:  # said in the report's language where the folder keeps them as data (from the command's)
-        from sim.presentation.forecast_output import assumption_text
-
         data = json.loads(head.get("assumptions_data", "null"))
         if data:
             assumed = [assumption_text((key, fields), lang) for key, fields in data]
