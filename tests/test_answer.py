@@ -85,6 +85,13 @@ def test_a_quiet_baseline_is_answered_over_its_window_with_references(quiet) -> 
     s = quiet.summary()
     exp_all, imp_all = (s.loc[f"time_in_system_h_mean_{d}", "mean"] for d in ("export", "import"))
     assert f"({exp_all:.1f} h and {imp_all:.1f} h in all, from arrival" in whole
+    # Dates as each reader writes them, as the episode sentences have them: ISO, dd/mm/yyyy.
+    import re
+
+    vi = answer_run(quiet.summary(), quiet.bottlenecks(), quiet.scenario, "vi", sentence, True)
+    assert re.search(r"\d{4}-\d{2}-\d{2}", whole)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", vi)
+    assert re.search(r"\d{2}/\d{2}/\d{4}", vi)
 
 
 @pytest.mark.parametrize(

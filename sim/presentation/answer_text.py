@@ -135,7 +135,7 @@ def gate_line(rows: pd.DataFrame, sc: Scenario, lang: str, episode: bool) -> str
     return f"{who}: " + "; ".join(parts)
 
 
-def _date(text: object, lang: str) -> str:
+def date_text(text: object, lang: str) -> str:
     """A date of the table as the reader writes it: ISO in English, dd/mm/yyyy in Vietnamese."""
     value = str(text)
     if lang == "vi" and len(value) == 10 and value[4] == "-" and value[7] == "-":
@@ -152,7 +152,7 @@ def answer_lines(table: pd.DataFrame, sc: Scenario, lang: str = "en") -> list[st
     for _, a in table.groupby("answer", sort=True):
         kind = a["kind"].iloc[0]
         n = int(a["n"].max())
-        first, last = _date(a["first"].iloc[0], lang), _date(a["last"].iloc[0], lang)
+        first, last = date_text(a["first"].iloc[0], lang), date_text(a["last"].iloc[0], lang)
         if kind == "episode":
             label = a["episode_vi"].iloc[0] if lang == "vi" and "episode_vi" in a else a["episode"].iloc[0]
             lines.append(tr("answer.episode_head", lang, episode=label, last=last, n=n))

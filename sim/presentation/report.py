@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.experiments.answer import references_apply
-from sim.presentation.answer_text import answer_lines, bottleneck_lines, growth_sentence
+from sim.presentation.answer_text import answer_lines, bottleneck_lines, date_text, growth_sentence
 from sim.presentation.figure_names import FIGURE_FAMILIES
 from sim.presentation.glossary import (
     COST_KPIS,
@@ -384,7 +384,7 @@ def answer_run(
         gate, util, stage = gate_name(sc, g, lang), fmt("utilisation_", u, lang), stage_name(sc, g, st, lang)
     if growth is None:
         growth = tr("trend.short", lang)
-    first, last = window or _window(sc)
+    first, last = (date_text(d, lang) for d in (window or _window(sc)))  # dd/mm/yyyy in Vietnamese
     ref_h = ref("procedure_h_mean_export")
     return tr(
         "answer.run",
