@@ -127,7 +127,7 @@ def test_vietnamese_console_summary(tmp_path: Path) -> None:
         "--set", "run.days=4", "--set", "run.warmup_days=1",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "trả lời: Trong giai đoạn 2025-09-02 đến 2025-09-04, các cửa khẩu thông quan " in done.stdout
+    assert "trả lời: Trong giai đoạn 02/09/2025 đến 04/09/2025, các cửa khẩu thông quan " in done.stdout
     assert "thông quan mỗi ngày: trung bình " in done.stdout
     assert "khâu nghẽn là " in done.stdout
     assert "cleared per day" not in done.stdout
