@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.costs import category_labels, truck_waiting_cost_vnd
-from sim.experiments.results import GROWTH_MIN_SHARE, GROWTH_MIN_TRUCKS, KM_PER_M, Run
+from sim.experiments.results import KM_PER_M, Run, busy_share, growth_margin
 from sim.experiments.stats import bounded_interval
 from sim.experiments.window import Window
 from sim.world.calendar import MIN_PER_DAY, MIN_PER_H
@@ -111,8 +111,7 @@ def day_figures(run: Run) -> pd.DataFrame:
             name = "platform_review" if kind == "review" else kind
             busy = per_day(s.get("cum_busy_open", s["cum_busy"]))
             open_min = per_day(s["cum_open"]) * float(s["lanes"][0])
-            with np.errstate(invalid="ignore", divide="ignore"):
-                util = np.minimum(np.where(open_min > 0, busy / open_min, np.nan), 1.0)  # rounding
+            util = busy_share(busy, open_min)
             where = gate if gate != "platform" else PROVINCE
             add(where, "", f"util:{name}", util)
             add(where, "", f"busy:{name}", busy)  # lane-minutes: a window's utilisation is their ratio
@@ -304,10 +303,10 @@ def has_episode(sc: Scenario, window: Window | None = None) -> bool:
 
 
 def level_limit(level: float) -> float:
-    """How high a count may stand and still be at *level*: the growth rule's thresholds above it,
-    max(:data:`GROWTH_MIN_TRUCKS`, :data:`GROWTH_MIN_SHARE` of it). Recovery, "left its level"
-    and "built up" are all judged against it."""
-    return level + max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * level)
+    """How high a count may stand and still be at *level*: the growth rule's thresholds above it
+    (:func:`sim.experiments.results.growth_margin`). Recovery, "left its level" and "built up" are
+    all judged against it."""
+    return level + growth_margin(level)
 
 
 def _recovery(

@@ -170,6 +170,15 @@ def _stage_waits(times: dict[str, np.ndarray]) -> Iterator[tuple[str, np.ndarray
     )
 
 
+def busy_share(busy_lane_min: np.ndarray | float, open_lane_min: np.ndarray | float) -> np.ndarray:
+    """Utilisation: busy lane-minutes in open hours over open lane-minutes, NaN where nothing was
+    open, never above 1. Both come from cumulative areas subtracted, whose rounding can leave
+    1.0000000000000033 for a lane busy all its open time. The KPI, the queue table and the
+    answer's daily figures all take it from here."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.minimum(np.where(open_lane_min > 0, busy_lane_min / open_lane_min, np.nan), 1.0)
+
+
 def _mean_or_nan(x: np.ndarray) -> float:
     """The mean of *x* leaving out NaN; NaN where every value is NaN (or there is none)."""
     return float(np.nanmean(x)) if np.any(~np.isnan(x)) else np.nan
@@ -373,11 +382,9 @@ class Run:
                 )
             else:
                 open_min = np.diff(s["cum_open"])
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    # Busy lane-minutes in open hours only: service past closing is overtime.
-                    busy_open = np.diff(s.get("cum_busy_open", s["cum_busy"]))
-                    util = np.where(open_min > 0, busy_open / (s["lanes"][0] * open_min), np.nan)
-                    util = np.minimum(util, 1.0)  # rounding of the cumulative areas, never above 1
+                # Busy lane-minutes in open hours only: service past closing is overtime.
+                busy_open = np.diff(s.get("cum_busy_open", s["cum_busy"]))
+                util = busy_share(busy_open, s["lanes"][0] * open_min)
                 frames.append(
                     pd.DataFrame(
                         {
@@ -744,10 +751,7 @@ class Run:
                 busy_open = s["cum_busy_open"][k1] - s["cum_busy_open"][k0]
                 k[f"queue_mean_{gate}_{name}"] = (s["cum_wait"][k1] - s["cum_wait"][k0]) / span
                 k[f"queue_max_{gate}_{name}"] = s["max_wait"][k0 + 1 : k1 + 1].max()
-                # Cumulative areas subtracted leave rounding error: 1.0000000000000033 is 1.
-                k[f"utilisation_{gate}_{name}"] = (
-                    min(busy_open / (s["lanes"][0] * open_min), 1.0) if open_min > 0 else np.nan
-                )
+                k[f"utilisation_{gate}_{name}"] = float(busy_share(busy_open, s["lanes"][0] * open_min))
                 k[f"overtime_h_per_day_{gate}_{name}"] = (
                     max(busy - busy_open, 0.0) / MIN_PER_H / (span / MIN_PER_DAY)
                 )
@@ -848,6 +852,13 @@ def theil_sen_slope(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.median(dy[apart] / dx[apart]))
 
 
+def growth_margin(level: float) -> float:
+    """How far a count of trucks must move from *level* to count as moved: the growth rule's
+    thresholds, more than :data:`GROWTH_MIN_TRUCKS` and :data:`GROWTH_MIN_SHARE` of it. The rise
+    of a growing queue, the end that stays up, and the answer's recovery band all use it."""
+    return max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * level)
+
+
 def _growth(days: np.ndarray, counts: np.ndarray) -> tuple[float, bool]:
     """Rise of *counts* over the window along a Theil-Sen line, and whether it counts as growth
     (:data:`GROWTH_RULE`): a rise, and an end still above the start. A hump in the window's
@@ -857,8 +868,7 @@ def _growth(days: np.ndarray, counts: np.ndarray) -> tuple[float, bool]:
     slope = theil_sen_slope(days, counts)
     rise = float(slope * (days[-1] - days[0]))
     start, end = counts[:GROWTH_END_DAYS].mean(), counts[-GROWTH_END_DAYS:].mean()
-    stays_up = end - start > max(GROWTH_MIN_TRUCKS, GROWTH_MIN_SHARE * start)
-    return rise, bool(rise > GROWTH_MIN_TRUCKS and rise > GROWTH_MIN_SHARE * counts.mean() and stays_up)
+    return rise, bool(rise > growth_margin(counts.mean()) and end - start > growth_margin(start))
 
 
 def unstable(grows: int, n: int = 1) -> bool:

@@ -11,6 +11,7 @@ import math
 import pandas as pd
 
 from sim.experiments.answer import PROVINCE, level_limit
+from sim.experiments.results import GROWTH_MIN_DAYS, growth_margin
 from sim.presentation.glossary import (
     days_text,
     fmt,
@@ -64,7 +65,7 @@ def _recovery_text(rows: pd.DataFrame, lang: str) -> str:
     at = trucks_text(level, lang)
     # The band "back" and "near" mean (the growth rule's thresholds), said with them: 17 trucks
     # with 37 at 00:00 is back within 20 of that level, not back to it.
-    tol = trucks_text(level_limit(level) - level, lang) if level == level else tr("na", lang)
+    tol = trucks_text(growth_margin(level), lang) if level == level else tr("na", lang)
     if left == left and left < 0.5 and days == days:
         return tr("answer.stayed", lang, level=at, tol=tol)
     if days == days:
@@ -179,8 +180,6 @@ def answer_lines(table: pd.DataFrame, sc: Scenario, lang: str = "en") -> list[st
 
 def growth_sentence(findings: list[tuple[str, str, str, int, int]], sc: Scenario, n: int, lang: str) -> str:
     """One verdict on growing queues, the same wherever it is said: where, when, in k of n."""
-    from sim.experiments.results import GROWTH_MIN_DAYS
-
     if not findings:  # months shorter than GROWTH_MIN_DAYS in the window are not judged
         return tr("growth.none", lang, n=n, days=GROWTH_MIN_DAYS)
     items = []
