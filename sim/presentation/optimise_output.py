@@ -222,7 +222,7 @@ def next_step_lines(opt: Optimisation) -> list[str]:
         return lines
     t = binds.target
     need = max(((c.n_needed or 0) for o in opt.undecided for c in o.checks.values()), default=0)
-    if binds.gap == binds.gap and binds.gap <= 0:  # NaN (nothing measured): the lines below
+    if binds.mean_meets:  # nothing measured (NaN) does not meet it: the lines below
         # Its mean already meets the bound; only its interval does not yet: more replications
         # decide it, not a wider lever.
         lines.append(
@@ -531,15 +531,14 @@ def answer_text(opt: Optimisation, lang: str = "en") -> str:
     binds = opt.binding_target(best)
     if binds is None:
         return tr("opt.no_option", lang)
-    if binds.gap == binds.gap and binds.gap <= 0:  # its mean meets the bound, its interval not yet
-        return tr(
-            "opt.answer_undecided",
-            lang,
-            option=option_words(opt.base, best.point, lang),
-            cost=cost(best.cost),
-            targets=targets(best),
-            kpi=kpi_label(binds.target.kpi, opt.base, lang, unit=False),
-        )
+    closest = {  # what both answers say of the closest option
+        "option": option_words(opt.base, best.point, lang),
+        "cost": cost(best.cost),
+        "targets": targets(best),
+        "kpi": kpi_label(binds.target.kpi, opt.base, lang, unit=False),
+    }
+    if binds.mean_meets:  # its mean meets the bound, its interval not yet
+        return tr("opt.answer_undecided", lang, **closest)
     moves = opt.lever_moves(binds.target.kpi)
     if not moves:
         step = tr("opt.step_more", lang)
@@ -559,16 +558,7 @@ def answer_text(opt: Optimisation, lang: str = "en") -> str:
             lever=lever_label(opt.base, moves[0].key, lang),
             change=change(binds.target.kpi, moves[0].change),
         )
-    return tr(
-        "opt.answer_none",
-        lang,
-        option=option_words(opt.base, best.point, lang),
-        cost=cost(best.cost),
-        targets=targets(best),
-        kpi=kpi_label(binds.target.kpi, opt.base, lang, unit=False),
-        gap=change(binds.target.kpi, binds.gap),
-        step=step,
-    )
+    return tr("opt.answer_none", lang, **closest, gap=change(binds.target.kpi, binds.gap), step=step)
 
 
 def sheet_document(opt: Optimisation) -> dict[str, Any]:

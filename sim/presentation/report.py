@@ -724,19 +724,19 @@ def sweep_answer(
     if bottlenecks is not None and len(bottlenecks) and "grows_in" in bottlenecks:
         # The queue growth bottlenecks.csv shows, said here too: each point by all its values
         # (a grid's first lever alone names several points), with its k of n replications.
-        k = bottlenecks.groupby("point")["grows_in"].max()
-        n = bottlenecks.groupby("point")["n"].max() if "n" in bottlenecks else k * 0 + 1
-        label = "label" in rows
+        per_point = bottlenecks.groupby("point")
+        k = per_point["grows_in"].max()
+        n = per_point["n"].max() if "n" in bottlenecks else pd.Series(1, index=k.index)
         said = [
             tr(
                 "answer.sweep_grows_at",
                 lang,
-                point=str(r["label"]) if label else str(r[keys[0]]),
+                point=str(r["label"] if "label" in r else r[keys[0]]),
                 k=int(k[r["point"]]),
                 n=int(n[r["point"]]),
             )
             for _, r in rows.iterrows()
-            if r["point"] in k.index and k[r["point"]] > 0
+            if k.get(r["point"], 0) > 0
         ]
         if said:
             grows = tr("answer.sweep_grows", lang, points="; ".join(said))
