@@ -426,7 +426,7 @@ def equal_costs():
     """Two levers that change nothing (their stages are off): options of equal cost coincide."""
     return sim.optimise(
         textbook({"run.days": 3}),
-        ["backlog_end_share_of_day <= 0.5"],
+        ["backlog_end_share_of_day <= 0.5", "utilisation_g_gate_control <= 0.99"],
         {"gates.g.customs_docs.lanes": [1, 2], "gates.g.inspection.lanes": [1, 2]},
         n0=2,
         max_n=2,
@@ -451,8 +451,15 @@ def test_optimise_figure_shows_each_kpi_in_its_unit_and_labels_every_point(equal
     assert sorted(float(p.get_xdata()[0]) for p in points) == pytest.approx(means)
     target = next(line for line in ax.lines if line.get_linestyle() == "--")
     assert list(target.get_xdata()) == [0.5, 0.5]
-    assert kpi_axis_label("utilisation_g_gate_control").endswith("(%)")
     assert kpi_axis_label("perishable_over_threshold_share").endswith("(%)")
+    share = cost_figure(equal_costs, "utilisation_g_gate_control")  # a share: drawn in per cent
+    sax = share.axes[0]
+    assert sax.get_xlabel().startswith("utilisation g gate control (%)")
+    util = sorted(o.mean("utilisation_g_gate_control") for o in equal_costs.options)
+    dots = [line for line in sax.lines if line.get_marker() == "o"]
+    assert sorted(float(p.get_xdata()[0]) for p in dots) == pytest.approx([u * 100 for u in util])
+    assert list(next(x for x in sax.lines if x.get_linestyle() == "--").get_xdata()) == [99.0, 99.0]
+    plt.close(share)
     texts = sorted(t.get_text() for t in ax.texts)
     assert texts == ["1, 1", "1, 2", "2, 1", "2, 2"]  # every point labelled
     fig.canvas.draw()
