@@ -10,8 +10,8 @@ import pytest
 from conftest import textbook
 
 import sim
-from sim.presentation import plots
-from sim.presentation.figure_files import PNG_COMPRESS_LEVEL, PNG_DPI, save_png
+from sim.presentation import figure_files, plots
+from sim.presentation.figure_files import PNG_COMPRESS_LEVEL, PNG_DPI, save_png, subplots
 from sim.presentation.figure_names import DEFAULT_FIGURES
 
 
@@ -113,3 +113,65 @@ def test_a_figure_laid_out_by_tight_layout_is_saved_alike(tmp_path: Path) -> Non
     save_png(fig, tmp_path / "tight.png", dpi=PNG_DPI)
     assert (tmp_path / "tight.png").read_bytes() == want
     plt.close(fig)
+
+
+def titles_blocked(fig) -> list[str]:
+    """Titles of *fig*'s axes with something above the axes that matplotlib, left to place the
+    title itself, would move it over: tick labels or an axis label on top, or a scale factor
+    ("1e6") on the y axis. Read after the figure is drawn (the scale factor is set then)."""
+    blocked = []
+    for ax in fig.axes:
+        title = " ".join(t.get_text() for t in (ax.title, ax._left_title, ax._right_title)).strip()
+        if not title:
+            continue
+        top_ticks = any(tick.label2.get_visible() for tick in ax.xaxis.get_major_ticks())
+        offset = ax.yaxis.offsetText
+        scale = offset.get_visible() and offset.get_text()
+        if top_ticks or ax.xaxis.get_label_position() == "top" or scale:
+            blocked.append(title)
+    return blocked
+
+
+def test_no_figure_of_a_run_has_anything_above_a_titled_axes(short_run, tmp_path: Path) -> None:
+    """What FIGURE_RC rests on: with nothing above any titled axes, the title placed on top of
+    its axes is where matplotlib would have put it."""
+    figs = plots.run_figures(short_run, "en")
+    for stem, fig in figs.items():
+        save_png(fig, tmp_path / f"{stem}.png")
+        assert titles_blocked(fig) == [], stem
+        plt.close(fig)
+
+
+def test_the_title_check_finds_ticks_and_a_scale_factor_above_an_axes(tmp_path: Path) -> None:
+    """The check above can fail: ticks moved to the top, or values that need a scale factor."""
+    fig, ax = subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.xaxis.tick_top()
+    ax.set_title("ticks on top")
+    fig2, ax2 = subplots()
+    ax2.plot([0, 1], [1e9, 1e9 + 1])  # a scale factor and an offset above the y axis
+    ax2.set_title("a scale factor")
+    for f in (fig, fig2):
+        save_png(f, tmp_path / "f.png")
+    assert titles_blocked(fig) == ["ticks on top"]
+    assert titles_blocked(fig2) == ["a scale factor"]
+    plt.close(fig)
+    plt.close(fig2)
+
+
+def test_titles_set_on_top_draw_the_bytes_matplotlib_places_them_at(
+    short_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every figure of a run is byte for byte the figure drawn with matplotlib placing its titles."""
+    ours = {}
+    for stem, fig in plots.run_figures(short_run, "en").items():
+        save_png(fig, tmp_path / f"{stem}.png")
+        ours[stem] = (tmp_path / f"{stem}.png").read_bytes()
+        assert all(not ax._autotitlepos for ax in fig.axes if ax.get_title()), stem
+        plt.close(fig)
+    monkeypatch.setattr(figure_files, "FIGURE_RC", {})
+    for stem, fig in plots.run_figures(short_run, "en").items():
+        assert any(ax._autotitlepos for ax in fig.axes), stem  # matplotlib places them this time
+        save_png(fig, tmp_path / f"{stem}_auto.png")
+        assert (tmp_path / f"{stem}_auto.png").read_bytes() == ours[stem], stem
+        plt.close(fig)

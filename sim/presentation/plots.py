@@ -34,6 +34,7 @@ from sim.experiments.designs import Comparison, Sweep
 from sim.experiments.experiment import Experiment
 from sim.experiments.histograms import sum_histograms, time_in_system_histogram
 from sim.experiments.results import Run, place_label, stage_places
+from sim.presentation.figure_files import subplots
 from sim.presentation.figure_names import has_lanes
 from sim.presentation.glossary import (
     REFERENCE_TOLERANCE,
@@ -414,7 +415,7 @@ def queue_lengths(run: Result, gate: str, lang: str = "en") -> Figure:
     else:
         notes.append(tr("fig.no_stage_queue", lang))
 
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         max(len(panels), 1),
         1,
         figsize=(11, 1.5 + 2.6 * max(len(panels), 1)),
@@ -464,7 +465,7 @@ def queues_overview(run: Result, lang: str = "en") -> Figure:
     gates = list(sc.gates)
     colours = dict(zip(OVERVIEW_PLACES, SERIES_COLOURS, strict=False))
     size = (11, 1.3 + 1.9 * len(gates))
-    fig, axes = plt.subplots(len(gates), 1, figsize=size, sharex=True, constrained_layout=True, squeeze=False)
+    fig, axes = subplots(len(gates), 1, figsize=size, sharex=True, constrained_layout=True, squeeze=False)
     for ax, gate in zip(axes[:, 0], gates, strict=True):
         q = table[table["gate"] == gate]
         drawn = 0
@@ -574,7 +575,7 @@ def daily_cleared(run: Result, lang: str = "en") -> Figure:
     d = run.daily
     n = _replications(run)
     table = d.groupby(["date", "gate"], observed=True)["cleared"].sum().unstack("gate") / n
-    fig, ax = plt.subplots(figsize=(11, 4.5), constrained_layout=True)
+    fig, ax = subplots(figsize=(11, 4.5), constrained_layout=True)
     bottom = np.zeros(len(table))
     colours = _palette()
     days = mdates.date2num(pd.DatetimeIndex(table.index).to_pydatetime())
@@ -671,7 +672,7 @@ def time_in_system(result: Result, lang: str = "en") -> Figure:
     sc = result.scenario
     hist, n_reps = tis_histograms(result)
     directions = [d for d in hist["direction"].unique() if hist.loc[hist["direction"] == d, "trucks"].sum()]
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         1, max(len(directions), 1), figsize=(13, 5), sharey=True, constrained_layout=True, squeeze=False
     )
     thr = sc.kpi.perishable_threshold_h
@@ -751,7 +752,7 @@ def hourly_profile(result: Result, gate: str, lang: str = "en") -> Figure:
     run = _sample_run(result)
     trucks = run.trucks[(run.trucks["gate"] == gate) & (run.trucks["arrival_min"] >= run.warmup_min)]
     days = run.scenario.run.days - run.scenario.run.warmup_days
-    fig, axes = plt.subplots(1, 2, figsize=(14, 4.8), constrained_layout=True)
+    fig, axes = subplots(1, 2, figsize=(14, 4.8), constrained_layout=True)
     ax = axes[0]
     colours = _palette()
     hour = (trucks["arrival_min"] % MIN_PER_DAY // 60).astype(int)
@@ -806,7 +807,7 @@ def queue_heatmap(result: Result, gate: str, place: str = "yard_export", lang: s
     grid = q.pivot_table(index=_hour_of_day(q), columns=days, values="queue_mean", dropna=False)
     grid = grid.reindex(index=range(24), columns=range(sc.run.days))
     to_date = _day_to_date(sc)
-    fig, ax = plt.subplots(figsize=(12, 4.5), constrained_layout=True)
+    fig, ax = subplots(figsize=(12, 4.5), constrained_layout=True)
     image = ax.imshow(
         grid.to_numpy(),
         aspect="auto",
@@ -868,7 +869,7 @@ def utilisation(result: Result, gate: str, lang: str = "en") -> Figure:
     run = _sample_run(result)
     grid = utilisation_table(result, gate)
     cmap = plt.get_cmap("magma").with_extremes(bad="white")
-    fig, ax = plt.subplots(figsize=(13, 4), constrained_layout=True)
+    fig, ax = subplots(figsize=(13, 4), constrained_layout=True)
     image = ax.imshow(
         np.ma.masked_invalid(grid.to_numpy(dtype=float)),
         aspect="auto",
@@ -914,7 +915,7 @@ def comparison(comp: Comparison, kpis: list[str] | None = None, lang: str = "en"
     d = comp.differences()
     sc = comp.experiments[0].scenario
     kpis = kpis or ["time_in_system_h_mean", "cleared_per_day_mean", "perishable_over_threshold_share"]
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         len(kpis),
         1,
         figsize=(10, 1.2 + 1.4 * len(kpis) * max(1, len(comp.names) - 1) / 2),
@@ -991,7 +992,7 @@ def comparison_queues(comp: Comparison, gate: str, lang: str = "en") -> Figure:
     label = gate_name(sc, gate, lang)
     to_date = _day_to_date(sc)
     spans = comparison_spans(comp, gate, lang)
-    fig, axes = plt.subplots(2, 1, figsize=(11, 7), sharex=True, constrained_layout=True)
+    fig, axes = subplots(2, 1, figsize=(11, 7), sharex=True, constrained_layout=True)
     for ax, direction in zip(axes, ("export", "import"), strict=True):
         colours = _palette()
         styles = itertools.cycle(SCENARIO_LINESTYLES)
@@ -1045,7 +1046,7 @@ def sweep_curve(
     sc = sw.base
     k = _scale(kpi)
     x_k = 100.0 if _share_lever(x_key) and pd.api.types.is_numeric_dtype(table[x_key]) else 1.0
-    fig, ax = plt.subplots(figsize=(9, 5), constrained_layout=True)
+    fig, ax = subplots(figsize=(9, 5), constrained_layout=True)
     groups = list(table.groupby(others, sort=False)) if others else [((), table)]
     colours = _palette()
     for i, (values, g) in enumerate(groups):
@@ -1107,7 +1108,7 @@ def sweep_curve(
 def calibration(fit: Fit, lang: str = "en") -> Figure:
     """Simulated trucks cleared per day against the targets (and the observed days, if any);
     every text in *lang*."""
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    fig, axes = subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
     ax = axes[0]
     daily = fit.check.daily
     daily = daily[~daily["warmup"]]
