@@ -175,3 +175,24 @@ def test_titles_set_on_top_draw_the_bytes_matplotlib_places_them_at(
         save_png(fig, tmp_path / f"{stem}_auto.png")
         assert (tmp_path / f"{stem}_auto.png").read_bytes() == ours[stem], stem
         plt.close(fig)
+
+
+def test_subplots_puts_back_its_own_settings_and_no_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notebook switches interactive mode on when pyplot first draws, which may happen inside
+    the helper: putting every setting back (as rc_context does) switched it off again, and the
+    notebook showed none of its later figures."""
+    import matplotlib as mpl
+
+    inner = plt.subplots
+
+    def first_draw_in_a_notebook(*args, **kwargs):
+        assert mpl.rcParams["axes.titley"] == 1.0  # the helper's own setting, while it makes the axes
+        mpl.rcParams["interactive"] = True  # as IPython does on pyplot's first use
+        return inner(*args, **kwargs)
+
+    monkeypatch.setattr(plt, "subplots", first_draw_in_a_notebook)
+    with mpl.rc_context({"interactive": False, "axes.titley": None}):
+        fig, _ = subplots()
+        assert mpl.rcParams["interactive"] is True
+        assert mpl.rcParams["axes.titley"] is None
+    plt.close(fig)

@@ -40,8 +40,15 @@ def subplots(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
     import matplotlib as mpl
     import matplotlib.pyplot as plt
 
-    with mpl.rc_context(FIGURE_RC):
+    # These settings alone are set and put back, not under rc_context: leaving that restores every
+    # setting, among them the interactive mode a notebook switches on when pyplot first draws, and
+    # the notebook would then show none of its later figures.
+    before = {key: mpl.rcParams[key] for key in FIGURE_RC}
+    mpl.rcParams.update(FIGURE_RC)
+    try:
         return plt.subplots(*args, **kwargs)
+    finally:
+        mpl.rcParams.update(before)
 
 
 def lay_out(fig: Any, dpi: int = PNG_DPI) -> None:
