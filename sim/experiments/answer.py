@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.experiments.costs import category_labels, truck_waiting_cost_vnd
+from sim.experiments.costs import is_in, truck_waiting_cost_vnd
 from sim.experiments.results import KM_PER_M, Run, busy_share, growth_margin
 from sim.experiments.stats import bounded_interval
 from sim.experiments.window import Window
@@ -135,7 +135,7 @@ def day_figures(run: Run) -> pd.DataFrame:
     )
     over = (cleared | inside) & (np.nan_to_num(waited_h) > threshold)
     perishable_classes = [c for c, cc in sc.cargo_classes.items() if cc.perishable]
-    perishable = np.isin(category_labels(tr["cargo"]), perishable_classes)
+    perishable = is_in(tr["cargo"], perishable_classes)
     cost = truck_waiting_cost_vnd(run.scenario, run.trucks)
     for g, gate in enumerate(sc.gates):
         for k, direction in enumerate(DIRECTIONS):

@@ -93,6 +93,7 @@ def run_replication(
     if keep_series:
         queues = r.queues[["time_h", "gate", "place", "queue_mean"]].copy()
         queues["queue_mean"] = queues["queue_mean"].astype(np.float32)
+        r.forget("queues")  # a run kept whole makes its full table again if asked: 25 MiB a year
     rep = Replication(
         index,
         r.kpis(window),

@@ -23,7 +23,7 @@ from functools import cache, cached_property
 import numpy as np
 import pandas as pd
 
-from sim.experiments.costs import category_labels, cost_kpis
+from sim.experiments.costs import cost_kpis, is_in
 from sim.experiments.window import Window, window_minutes
 from sim.world.calendar import MIN_PER_DAY, MIN_PER_H, minute_of
 from sim.world.demand import Arrivals
@@ -99,9 +99,13 @@ def give_back_free_memory() -> None:
     A run allocates and frees millions of small objects, and a finished model's processes and
     events hold one another in cycles; glibc keeps what was freed for reuse, so without this a
     year's run holds about a hundred MiB it no longer uses through every step that follows
-    (Dask's workers trim for the same reason). It moves no number.
+    (Dask's workers trim for the same reason). Pyarrow's memory pool (pandas' strings, the
+    parquet files) keeps what it freed as well, and is asked to give it back. It moves no number.
     """
     gc.collect()
+    arrow = sys.modules.get("pyarrow")  # pandas' strings and the parquet files live in its own pool
+    if arrow is not None:
+        arrow.default_memory_pool().release_unused()
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
@@ -195,9 +199,23 @@ def _first(*columns: np.ndarray) -> np.ndarray:
 def _count_inside(start: np.ndarray, end: np.ndarray, at: np.ndarray) -> np.ndarray:
     """How many intervals [start, end) hold each time in *at* (NaN start: never; NaN end: open)."""
     ok = ~np.isnan(start)
-    s = np.sort(start[ok])
-    e = np.sort(np.where(np.isnan(end[ok]), np.inf, end[ok]))
+    s = start[ok]  # copies, sorted in place: two arrays as long as the intervals, not five
+    s.sort()
+    e = end[ok]
+    e[np.isnan(e)] = np.inf
+    e.sort()
     return np.searchsorted(s, at, side="right") - np.searchsorted(e, at, side="right")
+
+
+class _Columns:
+    """Columns of the truck log for the trucks *sel*, each sliced when read and not kept: a
+    place's spans hold the columns they read, not all of :data:`_SPAN_COLUMNS` at once."""
+
+    def __init__(self, times: dict[str, np.ndarray], sel: np.ndarray) -> None:
+        self.times, self.sel = times, sel
+
+    def __getitem__(self, column: str) -> np.ndarray:
+        return self.times[column][self.sel]
 
 
 _SPAN_COLUMNS = (
@@ -214,7 +232,7 @@ _SPAN_COLUMNS = (
 
 
 def _place_spans(
-    t: dict[str, np.ndarray],
+    t: _Columns,
     export: bool,
     parked: np.ndarray,
     predeclared: np.ndarray,
@@ -265,6 +283,17 @@ class Run:
         # computed again where needed.
         return {"data": self.data, "scenario": self.scenario, "seed": self.seed}
 
+    def forget(self, table: str) -> None:
+        """Let the cached *table* (``trucks``, ``queues`` or ``daily``) go; it is made again,
+        the same, when next read."""
+        self.__dict__.pop(table, None)
+
+    def _give_back(self) -> None:
+        """After a table of a long run: its scratch memory back to the system (see
+        :func:`give_back_free_memory`)."""
+        if len(self.data.arrivals) >= GIVE_BACK_MIN_TRUCKS:
+            give_back_free_memory()
+
     @property
     def wall_s(self) -> float:
         """Seconds the simulation itself took: drawing the trucks, building the model, running SimPy."""
@@ -313,28 +342,40 @@ class Run:
             "crossing_mode": pd.Categorical.from_codes(d.draws.crossing_mode, CROSSING_MODES),
             "outcome": pd.Categorical.from_codes(d.outcome, OUTCOMES),
         }
-        cols.update({c: d.times[c] for c in TIME_COLUMNS})
-        df = pd.DataFrame(cols, copy=False)  # shares the time arrays: 110 MiB less for 365 days
-        cleared = (df["outcome"] == "cleared").to_numpy()
+        cols.update({c: d.times[c] for c in TIME_COLUMNS})  # shared, not copied: 110 MiB a year
+        # Each derived column is made in place, one at a time, and handed to the frame uncopied: a
+        # year's table holds no scratch arrays the size of a column beside its own.
+        not_cleared = d.outcome != OUTCOMES.index("cleared")
         t = d.times
         h = 1 / MIN_PER_H
-        first_step = np.fmin.reduce([t[f"{s}_start_min"] for s in LANE_STAGES])
-        first_step = np.where(np.isnan(first_step), t["procedures_end_min"], first_step)
+
+        def hours(minutes: np.ndarray) -> np.ndarray:  # *minutes* is a fresh array, reused
+            minutes *= h
+            minutes[not_cleared] = np.nan
+            return minutes
+
+        first_step = t[f"{LANE_STAGES[0]}_start_min"].copy()
+        for s in LANE_STAGES[1:]:
+            np.fmin(first_step, t[f"{s}_start_min"], out=first_step)
+        unstaged = np.isnan(first_step)
+        first_step[unstaged] = t["procedures_end_min"][unstaged]
         export = d.arrivals.direction == EXPORT
         parked = ~np.isnan(t["park_in_min"])
-        pieces = {
-            "china_side": np.where(export, 0.0, t["gate_arrival_min"] - t["arrival_min"]),
-            "park": np.where(parked, t["called_min"] - t["arrival_min"], 0.0),
-            "travel": np.where(parked, t["gate_arrival_min"] - t["called_min"], 0.0),
-            "road": t["yard_in_min"] - t["gate_arrival_min"],
-            "yard_wait": first_step - t["yard_in_min"],
-            "procedures": t["procedures_end_min"] - first_step,
-            "to_china": np.where(export, t["departure_min"] - t["procedures_end_min"], 0.0),
+        pieces: dict[str, Callable[[], np.ndarray]] = {
+            "china_side": lambda: np.where(export, 0.0, t["gate_arrival_min"] - t["arrival_min"]),
+            "park": lambda: np.where(parked, t["called_min"] - t["arrival_min"], 0.0),
+            "travel": lambda: np.where(parked, t["gate_arrival_min"] - t["called_min"], 0.0),
+            "road": lambda: t["yard_in_min"] - t["gate_arrival_min"],
+            "yard_wait": lambda: first_step - t["yard_in_min"],
+            "procedures": lambda: t["procedures_end_min"] - first_step,
+            "to_china": lambda: np.where(export, t["departure_min"] - t["procedures_end_min"], 0.0),
         }
-        for name, v in pieces.items():
-            df[f"{name}_h"] = np.where(cleared, v * h, np.nan)
-        df["time_in_system_h"] = np.where(cleared, (t["departure_min"] - t["arrival_min"]) * h, np.nan)
-        df["procedure_h"] = np.where(cleared, (t["departure_min"] - t["yard_in_min"]) * h, np.nan)
+        for name, piece in pieces.items():
+            cols[f"{name}_h"] = hours(piece())
+        cols["time_in_system_h"] = hours(t["departure_min"] - t["arrival_min"])
+        cols["procedure_h"] = hours(t["departure_min"] - t["yard_in_min"])
+        df = pd.DataFrame(cols, copy=False)
+        self._give_back()
         return df
 
     @cached_property
@@ -351,62 +392,56 @@ class Run:
         t = d.sample_min
         dt_min = np.diff(t)
         start = dt.datetime.combine(self.scenario.run.start_date, dt.time())
-        frames = []
+        # One block of rows per place, each column made once at its full length: gate, route and
+        # place as categories from their codes. Built from strings, as frames joined end to end,
+        # a year's table took three times its size for a while, and kept its strings' memory after.
+        blocks: list[tuple[str, str, str, dict[str, np.ndarray]]] = []
         for (gate, kind), s in d.series.items():
             wait = np.diff(s["cum_wait"]) / dt_min
             busy = np.diff(s["cum_busy"]) / dt_min
-            base = {"time_h": t[:-1] / MIN_PER_H, "gate": gate}
-            route = kind.split(":", 1)[1] if ":" in kind else ""
             if kind.startswith("parking_"):
                 direction = kind.removeprefix("parking_")
-                for place, mean, peak in (
-                    (f"road_{direction}", wait, s["max_wait"][1:]),
-                    (f"yard_{direction}", busy, s["max_busy"][1:]),
-                ):
-                    frames.append(
-                        pd.DataFrame(
-                            {**base, "route": "", "place": place, "queue_mean": mean, "queue_max": peak}
-                        )
-                    )
-            elif kind == "park":
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            **base,
-                            "route": "",
-                            "place": "park",
-                            "queue_mean": busy,
-                            "queue_max": s["max_busy"][1:],
-                        }
-                    )
+                blocks.append(
+                    (gate, "", f"road_{direction}", {"queue_mean": wait, "queue_max": s["max_wait"][1:]})
                 )
+                blocks.append(
+                    (gate, "", f"yard_{direction}", {"queue_mean": busy, "queue_max": s["max_busy"][1:]})
+                )
+            elif kind == "park":
+                blocks.append((gate, "", "park", {"queue_mean": busy, "queue_max": s["max_busy"][1:]}))
             else:
                 open_min = np.diff(s["cum_open"])
                 # Busy lane-minutes in open hours only: service past closing is overtime.
                 busy_open = np.diff(s.get("cum_busy_open", s["cum_busy"]))
-                util = busy_share(busy_open, s["lanes"][0] * open_min)
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            **base,
-                            "route": route,
-                            "place": kind,
-                            "queue_mean": wait,
-                            "queue_max": s["max_wait"][1:],
-                            "in_service_mean": busy,
-                            "utilisation": util,
-                        }
-                    )
-                )
-        df = pd.concat(frames, ignore_index=True)
-        for name in ("gate", "route", "place"):  # a byte a row, not a string: a year has 438,000 rows
-            df[name] = df[name].astype("category")
+                columns = {
+                    "queue_mean": wait,
+                    "queue_max": s["max_wait"][1:],
+                    "in_service_mean": busy,
+                    "utilisation": busy_share(busy_open, s["lanes"][0] * open_min),
+                }
+                blocks.append((gate, kind.split(":", 1)[1] if ":" in kind else "", kind, columns))
+        size = dt_min.size
+        cols: dict[str, object] = {"time_h": np.tile(t[:-1] / MIN_PER_H, len(blocks))}
+        for k, name in enumerate(("gate", "route", "place")):
+            labels = [b[k] for b in blocks]
+            categories = sorted(set(labels))
+            codes = np.repeat(np.array([categories.index(x) for x in labels], dtype=np.int32), size)
+            cols[name] = pd.Categorical.from_codes(codes, categories)
+        for name in ("queue_mean", "queue_max", "in_service_mean", "utilisation"):
+            column = np.full(size * len(blocks), np.nan)
+            for k, b in enumerate(blocks):
+                if name in b[3]:
+                    column[k * size : (k + 1) * size] = b[3][name]
+            cols[name] = column
+        df = pd.DataFrame(cols, copy=False)
         df["time"] = pd.Timestamp(start) + pd.to_timedelta(df["time_h"], unit="h")
-        road = df["place"].str.startswith("road_")
-        m_per_truck = (
-            df["gate"].map({g: c.road_m_per_truck for g, c in self.scenario.gates.items()}).astype(float)
-        )
-        df["queue_km_mean"] = np.where(road, df["queue_mean"] * m_per_truck * KM_PER_M, np.nan)
+        road_m = [
+            self.scenario.gates[g].road_m_per_truck if p.startswith("road_") else np.nan
+            for g, _, p, _ in blocks
+        ]
+        m_per_truck = np.repeat(np.array(road_m), size)
+        df["queue_km_mean"] = df["queue_mean"].to_numpy() * m_per_truck * KM_PER_M
+        self._give_back()
         return df
 
     @cached_property
@@ -470,14 +505,17 @@ class Run:
         self, at_min: np.ndarray, gate: str | None = None, direction: str | None = None
     ) -> np.ndarray:
         """Trucks generated and not yet gone (cleared or turned away) at each time of *at_min*."""
-        tr = self.trucks
-        sel = np.ones(len(tr), dtype=bool)
-        if gate is not None:
-            sel &= (tr["gate"] == gate).to_numpy()
-        if direction is not None:
-            sel &= (tr["direction"] == direction).to_numpy()
         t = self.data.times
-        return _count_inside(t["arrival_min"][sel], t["departure_min"][sel], np.asarray(at_min, dtype=float))
+        start, end = t["arrival_min"], t["departure_min"]
+        if gate is not None or direction is not None:  # every truck: the columns as they are
+            tr = self.trucks
+            sel = np.ones(len(tr), dtype=bool)
+            if gate is not None:
+                sel &= (tr["gate"] == gate).to_numpy()
+            if direction is not None:
+                sel &= (tr["direction"] == direction).to_numpy()
+            start, end = start[sel], end[sel]
+        return _count_inside(start, end, np.asarray(at_min, dtype=float))
 
     def places_at(self, at_min: np.ndarray) -> dict[tuple[str, str], dict[str, np.ndarray]]:
         """Trucks not yet cleared at each time of *at_min*, per (gate, direction) and place.
@@ -496,7 +534,7 @@ class Run:
                 # One gate and direction at a time, and one place at a time (_place_spans): a
                 # few arrays as long as the slice, not a dozen as long as every truck.
                 sel = np.flatnonzero((arrivals.gate == g) & (arrivals.direction == d))
-                t = {c: self.data.times[c][sel] for c in _SPAN_COLUMNS}
+                t = _Columns(self.data.times, sel)
                 outside = np.zeros(sel.size) if outside_all is None else outside_all[sel]
                 spans = _place_spans(t, d == EXPORT, draws.parked[sel], draws.predeclared[sel], outside, sc)
                 out[(gate, direction)] = {
@@ -544,8 +582,8 @@ class Run:
         tr = self.trucks
         t = self.data.times
         cleared = (tr["outcome"] == "cleared").to_numpy()
-        direction_of = category_labels(tr["direction"])
-        cargo_of = category_labels(tr["cargo"])
+        is_direction = {x: is_in(tr["direction"], [x]) for x in DIRECTIONS}
+        is_export = is_direction["export"]
         d = self.daily
         held = self.held_at(window=window)
         label = _clock_label(sc.kpi.held_clock)
@@ -562,11 +600,11 @@ class Run:
                 row[f"arrived_per_day_mean_{direction}"] = mine["arrived"].sum() / len(days)
             done = cleared & (t["arrival_min"] >= m0) & (t["arrival_min"] < m1)
             for direction in DIRECTIONS:
-                sel = done & (direction_of == direction)
+                sel = done & is_direction[direction]
                 row[f"procedure_h_mean_{direction}"] = _mean(tr["procedure_h"].to_numpy()[sel])
                 row[f"time_in_system_h_mean_{direction}"] = _mean(tr["time_in_system_h"].to_numpy()[sel])
             for cargo in sc.cargo_classes:
-                sel = done & (direction_of == "export") & (cargo_of == cargo)
+                sel = done & is_export & is_in(tr["cargo"], [cargo])
                 row[f"time_h_mean_export_to_china_{cargo}"] = _mean(tr["to_china_h"].to_numpy()[sel])
             h = held[(held["date"] >= days.iloc[0]) & (held["date"] <= days.iloc[-1])]
             for direction in DIRECTIONS:
@@ -633,25 +671,24 @@ class Run:
 
         entered = (t["arrival_min"] >= start) & (t["arrival_min"] < end)
         done = entered & cleared
-        direction_of = category_labels(tr["direction"])
-        gate_of = category_labels(tr["gate"])
+        is_direction = {x: is_in(tr["direction"], [x]) for x in DIRECTIONS}
         perishable_classes = [c for c, cc in sc.cargo_classes.items() if cc.perishable]
-        per = np.isin(category_labels(tr["cargo"]), perishable_classes)
+        per = is_in(tr["cargo"], perishable_classes)
         k["time_in_system_h_mean"] = _mean(tr["time_in_system_h"].to_numpy()[done])
         k["procedure_h_mean"] = _mean(tr["procedure_h"].to_numpy()[done])
         k["censored_trucks"] = float((entered & (tr["outcome"] == "inside").to_numpy()).sum())
         k["perishable_over_threshold_share"] = _share_over(tr, done & per, sc.kpi.perishable_threshold_h)
         for direction in DIRECTIONS:
-            sel = done & (direction_of == direction)
+            sel = done & is_direction[direction]
             self._time_kpis(k, tr, sel, direction)
             k[f"censored_trucks_{direction}"] = float(
-                (entered & (direction_of == direction) & (tr["outcome"] == "inside").to_numpy()).sum()
+                (entered & is_direction[direction] & (tr["outcome"] == "inside").to_numpy()).sum()
             )
             k[f"perishable_over_threshold_share_{direction}"] = _share_over(
                 tr, sel & per, sc.kpi.perishable_threshold_h
             )
             for gate in sc.gates:
-                at = sel & (gate_of == gate)
+                at = sel & is_in(tr["gate"], [gate])
                 k[f"time_in_system_h_mean_{gate}_{direction}"] = _mean(tr["time_in_system_h"].to_numpy()[at])
                 k[f"procedure_h_mean_{gate}_{direction}"] = _mean(tr["procedure_h"].to_numpy()[at])
         for cargo in sc.cargo_classes:

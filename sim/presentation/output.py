@@ -31,7 +31,7 @@ from sim.experiments.folders import (
     write_marker,
     writing_error,
 )
-from sim.experiments.results import Run
+from sim.experiments.results import GIVE_BACK_MIN_TRUCKS, Run, give_back_free_memory
 from sim.presentation.figure_files import save_png
 from sim.presentation.figure_names import figure_choice
 from sim.presentation.glossary import kpi_label, with_statements
@@ -157,6 +157,8 @@ def write_parquet(df: pd.DataFrame, path: Path, rows: int = PARQUET_ROWS) -> Non
                 df.iloc[start : start + rows], schema=first.schema, preserve_index=False
             )
             writer.write_table(chunk)
+    if len(df) >= GIVE_BACK_MIN_TRUCKS:
+        give_back_free_memory()  # the slices' arrow memory, which pyarrow's pool would keep
 
 
 def resolved_scenario_yaml(result: Run | Experiment, notes: dict[str, Any] | None = None) -> str:
