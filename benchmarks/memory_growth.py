@@ -71,6 +71,7 @@ def child(days: int) -> dict[str, Any]:
 
     from sim.experiments.replications import replication_seed
     from sim.experiments.results import Run, give_back_free_memory
+    from sim.world.draw_blocks import BLOCK_TRUCKS
     from sim.world.model import Model
     from sim.world.scenario_files import load_scenario
 
@@ -81,10 +82,14 @@ def child(days: int) -> dict[str, Any]:
     res["built_mib"] = _peak_mib()
     res["trucks"] = len(model.arr)
     res["arrivals_arrays_mib"] = array_mib(model.arr)
-    res["draws_arrays_mib"] = array_mib(model.draws)
+    blocked = sum(a.nbytes for a in model.blocks.arrays) / MIB if model.blocks is not None else 0.0
+    res["draws_arrays_mib"] = array_mib(model.draws) - blocked
+    res["block_arrays_mib"] = blocked
     res["truck_log_arrays_mib"] = array_mib(model.times) + array_mib(model.outcome)
     data = model.run()
     res["run_mib"] = _peak_mib()
+    if model.blocks is not None:
+        res["blocks_given_back"] = f"{model.blocks.given_back:,} of {-(-len(model.arr) // BLOCK_TRUCKS):,}"
     del model
     give_back_free_memory()  # as a replication does when its model has run (sim.run)
     res["kept_arrays_mib"] = sum(
@@ -133,7 +138,13 @@ ROWS = (
     ("tables_mib", "peak after the truck and queue tables, MiB", "{:,.0f}"),
     ("command_mib", "peak of the whole `bordersim run -n 1` (default figures), MiB", "{:,.0f}"),
     ("arrivals_arrays_mib", "arrays: the trucks (arrival times, gates, directions, cargo), MiB", "{:,.1f}"),
-    ("draws_arrays_mib", "arrays: all their draws (services, lead times, routes...), MiB", "{:,.1f}"),
+    ("draws_arrays_mib", "arrays: their draws made whole (lead times, routes, channels...), MiB", "{:,.1f}"),
+    (
+        "block_arrays_mib",
+        "arrays: their minutes drawn block by block (services, platform, travel), reserved, MiB",
+        "{:,.1f}",
+    ),
+    ("blocks_given_back", "blocks of those minutes given back by the run's end", "{}"),
     ("truck_log_arrays_mib", "arrays: the truck log the model fills, MiB", "{:,.1f}"),
     (
         "kept_arrays_mib",
@@ -167,8 +178,10 @@ def table(rows: list[dict[str, Any]]) -> str:
         "|---|" + "---:|" * (len(rows) + 1),
     ]
     for key, label, fmt in ROWS:
-        values = " | ".join(fmt.format(r[key]) for r in rows)
-        lines.append(f"| {label} | {values} | {fmt.format(last[key] - first[key])} |")
+        values = " | ".join(fmt.format(r.get(key, "")) for r in rows)
+        text = isinstance(last.get(key, ""), str)  # a count in words: no growth to give
+        growth = "" if text else fmt.format(last[key] - first[key])
+        lines.append(f"| {label} | {values} | {growth} |")
     grown = last["run_mib"] - last["imports_mib"] - (first["run_mib"] - first["imports_mib"])
     kept = last["kept_arrays_mib"] - first["kept_arrays_mib"]
     per_truck = grown * MIB / (last["trucks"] - first["trucks"])

@@ -31,6 +31,7 @@ from simpy.events import URGENT
 
 from sim.world.calendar import CHINA_AHEAD_MIN, MIN_PER_DAY, MIN_PER_H, build_schedule, horizon_min
 from sim.world.demand import Arrivals, generate_arrivals
+from sim.world.draw_blocks import DrawBlocks
 from sim.world.scenario import Scenario, route_share
 from sim.world.schema.events import ParkUseEvent
 from sim.world.schema.names import DIRECTIONS, LANE_STAGES, STAGES
@@ -184,20 +185,37 @@ def park_share_by_day(sc: Scenario, gate: str) -> np.ndarray:
 def draw_trucks(sc: Scenario, arr: Arrivals, root: np.random.SeedSequence) -> TruckDraws:
     """Draw every truck's declarations, channel, route and service times from named streams."""
     n = len(arr)
+    draws, fill = _draws(sc, arr, root, lambda rows=1: np.zeros(n) if rows == 1 else np.zeros((rows, n)))
+    fill(0, n)
+    return draws
+
+
+def draw_trucks_in_blocks(
+    sc: Scenario, arr: Arrivals, root: np.random.SeedSequence
+) -> tuple[TruckDraws, DrawBlocks]:
+    """:func:`draw_trucks`'s draws, the minutes a truck reads only while in the system drawn block
+    by block as the run reaches them (:mod:`sim.world.draw_blocks`): the same numbers, in less
+    memory. A truck is done with them when its process ends and, if it declared ahead on the
+    platform, once more when its declaration is approved."""
+    blocks = DrawBlocks(len(arr))
+    draws, blocks.fill = _draws(sc, arr, root, blocks.floats)
+    blocks.expect(1 + (draws.predeclared & sc.platform.enabled))
+    return draws, blocks
+
+
+def _draws(
+    sc: Scenario, arr: Arrivals, root: np.random.SeedSequence, floats: Callable[..., np.ndarray]
+) -> tuple[TruckDraws, Callable[[int, int], None]]:
+    """The draws made for the whole run at once (declarations, channels, routes, lead times), and
+    ``fill(a, b)``, which draws trucks ``a`` to ``b - 1``'s minutes into arrays made by *floats*
+    (called on consecutive ranges, in order: each stream's uniforms come a range at a time)."""
+    n = len(arr)
     gates = list(sc.gates)
     cargos = list(sc.cargo_classes)
     keys = route_keys(sc)
 
     def u(name: str) -> np.ndarray:
         return stream(root, name).random(n)
-
-    def by_cargo(values: np.ndarray, spec: dict, at: np.ndarray) -> np.ndarray:
-        out = np.zeros(n)
-        for c, cargo in enumerate(cargos):
-            mask = at & (arr.cargo == c)
-            if mask.any():
-                out[mask] = sc.lookup(spec, cargo).from_uniform(values[mask])
-        return out
 
     pf = sc.platform
     u_channel = u("channel")
@@ -223,15 +241,14 @@ def draw_trucks(sc: Scenario, arr: Arrivals, root: np.random.SeedSequence) -> Tr
         draws_k = zip(auto.tolist(), review.tolist(), correction.tolist(), strict=True)
         later.append(dict(zip(who.tolist(), draws_k, strict=True)))
     route = _draw_routes(sc, arr, u("route"))
-    travel = np.zeros(n)
     parked = np.zeros(n, dtype=bool)
-    u_travel, u_park = u("park_travel"), u("park_use")
+    u_park = u("park_use")
     day = np.clip((arr.time_min // MIN_PER_DAY).astype(np.int64), 0, sc.run.days - 1)
+    parks = []
     for g, (gname, gate) in enumerate(sc.gates.items()):
         if gate.park is not None and gate.park.enabled:
-            at = arr.gate == g
-            travel[at] = gate.park.travel_min.from_uniform(u_travel[at])
-            exports = at & (arr.direction == EXPORT)
+            parks.append((g, gate.park.travel_min))
+            exports = (arr.gate == g) & (arr.direction == EXPORT)
             parked[exports] = u_park[exports] < park_share_by_day(sc, gname)[day[exports]]
     lead_min = pf.lead_time_h.from_uniform(u("lead_time")) * MIN_PER_H
     exporting = arr.direction == EXPORT
@@ -247,45 +264,71 @@ def draw_trucks(sc: Scenario, arr: Arrivals, root: np.random.SeedSequence) -> Tr
     draws = TruckDraws(
         predeclared=u("predeclared") < pf.predeclared_share,
         lead_min=lead_min,
-        auto_check_min=pf.auto_check_min.from_uniform(u("auto_check")),
-        review_min=pf.review_min.from_uniform(u("review")),
+        auto_check_min=floats(),
+        review_min=floats(),
         returns=returns,
-        correction_min=pf.correction_h.from_uniform(u("correction")) * MIN_PER_H,
+        correction_min=floats(),
         channel=channel.astype(np.int8),
         quarantined=u("quarantine") < q_share,
         crossing_mode=np.zeros(n, dtype=np.int8),
         route=route,
-        travel_min=travel,
+        travel_min=floats(),
         parked=parked,
         later_visits=later,
+        service_min={stage: floats() for stage in (*LANE_STAGES, "china_check", "crossing")},
         outside_min=outside_min,
     )
-    for stage in LANE_STAGES:
-        values = u(f"service:{stage}")
-        out = np.zeros(n)
-        for g, gname in enumerate(gates):
-            at = arr.gate == g
-            out[at] = by_cargo(values, getattr(sc.gates[gname], stage).service_min, at)[at]
-        draws.service_min[stage] = out
-    check_u, cross_u, mode_u = u("service:china_check"), u("service:crossing"), u("crossing_mode")
-    check, cross = np.zeros(n), np.zeros(n)
-    for r, (gname, rname) in enumerate(keys):
-        rt = sc.gates[gname].routes[rname]
-        # A truck may move to another route of its gate (route_choice: shorter_queue), so its
-        # draws are made for every route of its gate from the same uniforms; see Model._route_of.
-        at = route == r
-        check[at] = by_cargo(check_u, rt.china_check.service_min, at)[at]
-        for d, direction in enumerate(DIRECTIONS):
-            sel = at & (arr.direction == d)
-            direct = mode_u[sel] < rt.crossing.direct_share.get(direction, 0.0)
-            draws.crossing_mode[sel] = direct
-            swap = rt.crossing.trailer_swap_min.from_uniform(cross_u[sel])
-            cross[sel] = np.where(direct, rt.crossing.direct_min.from_uniform(cross_u[sel]), swap)
-    draws.service_min["china_check"] = check
-    draws.service_min["crossing"] = cross
     if any(g.route_choice == "shorter_queue" for g in sc.gates.values()):
-        draws.route_uniforms = np.stack([check_u, cross_u, mode_u])
-    return draws
+        draws.route_uniforms = floats(3)
+    names = ("park_travel", "auto_check", "review", "correction", "service:china_check", "service:crossing")
+    gen = {name: stream(root, name) for name in (*names, "crossing_mode")}
+    gen.update({stage: stream(root, f"service:{stage}") for stage in LANE_STAGES})
+
+    def set_by_cargo(
+        out: np.ndarray, values: np.ndarray, spec: dict, at: np.ndarray, cargo: np.ndarray
+    ) -> None:
+        for c, name in enumerate(cargos):
+            mask = at & (cargo == c)
+            if mask.any():
+                out[mask] = sc.lookup(spec, name).from_uniform(values[mask])
+
+    def fill(a: int, b: int) -> None:
+        k = b - a
+        gate, cargo, direction, rt_of = arr.gate[a:b], arr.cargo[a:b], arr.direction[a:b], route[a:b]
+        u_travel = gen["park_travel"].random(k)
+        travel = draws.travel_min[a:b]
+        for g, dist in parks:
+            at = gate == g
+            travel[at] = dist.from_uniform(u_travel[at])
+        draws.auto_check_min[a:b] = pf.auto_check_min.from_uniform(gen["auto_check"].random(k))
+        draws.review_min[a:b] = pf.review_min.from_uniform(gen["review"].random(k))
+        draws.correction_min[a:b] = pf.correction_h.from_uniform(gen["correction"].random(k)) * MIN_PER_H
+        for stage in LANE_STAGES:
+            values = gen[stage].random(k)
+            out = draws.service_min[stage][a:b]
+            for g, gname in enumerate(gates):
+                set_by_cargo(out, values, getattr(sc.gates[gname], stage).service_min, gate == g, cargo)
+        check_u = gen["service:china_check"].random(k)
+        cross_u = gen["service:crossing"].random(k)
+        mode_u = gen["crossing_mode"].random(k)
+        check, cross = draws.service_min["china_check"][a:b], draws.service_min["crossing"][a:b]
+        mode = draws.crossing_mode[a:b]
+        for r, (gname, rname) in enumerate(keys):
+            rt = sc.gates[gname].routes[rname]
+            # A truck may move to another route of its gate (route_choice: shorter_queue), so its
+            # draws are made for every route of its gate from the same uniforms; see Model._route_of.
+            at = rt_of == r
+            set_by_cargo(check, check_u, rt.china_check.service_min, at, cargo)
+            for d, name in enumerate(DIRECTIONS):
+                sel = at & (direction == d)
+                direct = mode_u[sel] < rt.crossing.direct_share.get(name, 0.0)
+                mode[sel] = direct
+                swap = rt.crossing.trailer_swap_min.from_uniform(cross_u[sel])
+                cross[sel] = np.where(direct, rt.crossing.direct_min.from_uniform(cross_u[sel]), swap)
+        if draws.route_uniforms is not None:
+            draws.route_uniforms[:, a:b] = (check_u, cross_u, mode_u)
+
+    return draws, fill
 
 
 def redraw_route(
@@ -312,9 +355,16 @@ class Platform:
     """
 
     def __init__(
-        self, env: simpy.Environment, review: LanePool, draws: TruckDraws, approved: np.ndarray
+        self,
+        env: simpy.Environment,
+        review: LanePool,
+        draws: TruckDraws,
+        approved: np.ndarray,
+        done: Callable[[int], None] | None = None,
     ) -> None:
+        """*done(i)* is called when truck *i*'s declaration is approved (its draws are read no more)."""
         self.env = env
+        self._done = done or _nothing
         self.review = review
         self.draws = draws
         self.visit = np.zeros(draws.returns.size, dtype=np.int16)
@@ -359,6 +409,7 @@ class Platform:
             self.env.timeout(correction, i).callbacks.append(self._resubmitted)
             return
         self._approved[i] = self.env._now
+        self._done(i)
         waiter = self.waiting.pop(i, None)
         if waiter is not None:
             waiter.succeed()
@@ -380,6 +431,10 @@ class Platform:
         its restored place in the review pool."""
         self.visit[i] = visit
         event.callbacks.append(self._reviewed)
+
+
+def _nothing(i: int) -> None:
+    """A truck done with draws that are not drawn block by block: nothing to give back."""
 
 
 def delay_to(now: float, end_min: float) -> float:
@@ -511,7 +566,16 @@ class Model:
         self.restarted = start is not None
         self.env = env = simpy.Environment(initial_time=self.start_min)
         self.arr = arrivals if arrivals is not None else generate_arrivals(sc, stream(root, "arrivals"))
-        self.draws = draws if draws is not None else draw_trucks(sc, self.arr, root)
+        self.blocks: DrawBlocks | None = None
+        """The run's per-truck minutes, drawn block by block (None: drawn whole, as for draws
+        given, and for a restarted run, whose trucks start at every step)."""
+        if draws is not None:
+            self.draws = draws
+        elif start is None:
+            self.draws, self.blocks = draw_trucks_in_blocks(sc, self.arr, root)
+        else:
+            self.draws = draw_trucks(sc, self.arr, root)
+        self._done: Callable[[int], None] = self.blocks.done if self.blocks is not None else _nothing
         n = len(self.arr)
         self.times = {c: np.full(n, np.nan) for c in TIME_COLUMNS}
         self.times["arrival_min"][:] = self.arr.time_min
@@ -520,6 +584,7 @@ class Model:
         step = sc.run.sample_interval_min
         self.sample_min = np.append(np.arange(0, horizon, step), horizon)
         self.monitors: dict[tuple[str, str], Monitor] = {}
+        self._rank_bytes: dict[tuple[str, ...], bytes | None] = {}
         self.gates: list[GatePools] = []
         self.routes: list[RoutePools] = []
         cargos = list(sc.cargo_classes)
@@ -555,7 +620,7 @@ class Model:
                     threshold,
                     self.times["park_in_min"],
                     self.times["called_min"],
-                    priority_ranks(order, cargos, self.arr.cargo),
+                    self._ranks(order),
                     self.sample_min.size,
                 )
                 self.monitors[(gname, "park")] = park
@@ -607,17 +672,20 @@ class Model:
                 )
         self.platform: Platform | None = None
         if sc.platform.enabled:
+            # The officers' service minutes and log, read and written only while a declaration is
+            # reviewed: block by block with the draws where they are drawn so.
+            b = self.blocks
             review = LanePool(
                 env,
                 sc.platform.officers,
-                np.zeros(n),
-                np.full(n, np.nan),
-                np.full(n, np.nan),
+                np.zeros(n) if b is None else b.floats(),
+                np.full(n, np.nan) if b is None else b.floats(initial=np.nan),
+                np.full(n, np.nan) if b is None else b.floats(initial=np.nan),
                 self.sample_min.size,
             )
             env.process(self._follow(review, build_schedule(sc, sc.platform.hours, None, "platform")))
             self.monitors[("platform", "review")] = review
-            self.platform = Platform(env, review, self.draws, self.times["approved_min"])
+            self.platform = Platform(env, review, self.draws, self.times["approved_min"], self._done)
         # What each truck's process reads, as bytes: an item reads as a Python int several times
         # faster than a numpy scalar, at one byte a truck.
         self._direction = small_ints(self.arr.direction)
@@ -640,6 +708,16 @@ class Model:
         env.process(self._source())
         env.process(self._sampler())
 
+    def _ranks(self, order: list[str]) -> bytes | None:
+        """Each truck's rank in *order* as bytes (:func:`priority_ranks`), made once per order: the
+        pools and parks that share an order share its bytes (a byte a truck each: 13 MiB of a
+        year's run when each of the baseline's 23 pools had its own)."""
+        key = tuple(order)
+        if key not in self._rank_bytes:
+            ranks = priority_ranks(order, list(self.sc.cargo_classes), self.arr.cargo)
+            self._rank_bytes[key] = small_ints(ranks)
+        return self._rank_bytes[key]
+
     def _pool(self, stage: str, lanes: int, order: list[str], cargos: list[str], groups: int = 1) -> LanePool:
         n = len(self.arr)
         return LanePool(
@@ -649,7 +727,7 @@ class Model:
             self.times[f"{stage}_start_min"],
             self.times[f"{stage}_end_min"],
             self.sample_min.size,
-            priority_ranks(order, cargos, self.arr.cargo) if n else None,
+            self._ranks(order) if n else None,
             groups,
         )
 
@@ -682,12 +760,16 @@ class Model:
             order = order[(start[order] >= self.start_min) & ~self.live[order]]
         # Python floats, not numpy scalars: every later time derives from them. Made a slice at a
         # time, so that a long run does not hold a Python number for every truck it will start.
+        blocks = self.blocks
+        drawn = len(self.arr) if blocks is None else blocks.filled  # trucks whose minutes are drawn
         for first in range(0, order.size, SOURCE_SLICE):
             ids = order[first : first + SOURCE_SLICE]
             for i, t, declared in zip(ids.tolist(), start[ids].tolist(), pre[ids].tolist(), strict=True):
                 now = env._now
                 if t > now:
                     yield env.timeout(t - now)
+                if i >= drawn:
+                    drawn = blocks.ensure(i)  # type: ignore[union-attr]
                 process(truck(i, declared))
 
     def _sampler(self) -> Generator:
@@ -760,6 +842,7 @@ class Model:
             if entered is False:
                 self._outcome[i] = TURNED_AWAY
                 self._left[i] = env._now
+                self._done(i)
                 return
             if entered is not None:
                 yield entered
@@ -789,6 +872,7 @@ class Model:
         yard.leave()
         self._left[i] = env._now
         self._outcome[i] = CLEARED
+        self._done(i)
 
     def _report_daily(self, day: int, last: int, progress: Callable[[int, int], None]) -> None:
         """Call ``progress(day, days)`` at the end of *day*, and so on each day before *last*.
@@ -831,10 +915,13 @@ class Model:
         last = self.sample_min.size - 1
         for m in self.monitors.values():
             m.sample(last, self.env.now)
+        if self.blocks is not None:
+            self.blocks.finish()
         return RunData(
             scenario=self.sc,
             seed=self.seed,
-            arrivals=self.arr,
+            # The arrival minutes as the truck log holds them (the same values): one array, not two.
+            arrivals=replace(self.arr, time_min=self.times["arrival_min"]),
             draws=kept_draws(self.draws),
             times=self.times,
             outcome=self.outcome,

@@ -26,11 +26,12 @@ import numpy as np
 import simpy
 
 
-def small_ints(values: np.ndarray | None) -> bytes | None:
+def small_ints(values: np.ndarray | bytes | None) -> bytes | None:
     """Per-truck small counts (0-255: a priority rank, a gate, a channel) as bytes: an item reads as
-    a Python int several times faster than a numpy scalar, at one byte a truck."""
-    if values is None:
-        return None
+    a Python int several times faster than a numpy scalar, at one byte a truck. Bytes are taken as
+    they are (e.g. one priority order's ranks, shared by every pool that has that order)."""
+    if values is None or isinstance(values, bytes):
+        return values
     if values.size and (values.min() < 0 or values.max() > 255):
         raise ValueError("small_ints holds 0-255 only")
     return values.astype(np.uint8).tobytes()
@@ -130,7 +131,7 @@ class LanePool(Monitor):
         start_log: np.ndarray,
         end_log: np.ndarray,
         n_samples: int,
-        priority: np.ndarray | None = None,
+        priority: np.ndarray | bytes | None = None,
         groups: int = 1,
     ) -> None:
         super().__init__(env, n_samples)
@@ -439,7 +440,7 @@ class Park(Monitor):
         threshold: int | None,
         in_log: np.ndarray,
         called_log: np.ndarray,
-        priority: np.ndarray | None,
+        priority: np.ndarray | bytes | None,
         n_samples: int,
     ) -> None:
         super().__init__(env, n_samples)
