@@ -238,8 +238,17 @@ def test_sweep_block_in_yaml_and_bad_keys(tmp_path: Path) -> None:
     table = pd.read_csv(tmp_path / "s" / "sweep.csv")
     assert set(table["gates.g.gate_control.lanes"]) == {1, 2}
     assert (tmp_path / "s" / "plots" / "sweep_time_in_system_h_mean.png").exists()
+    # A bad value given with --vary is named by that argument, not as a key of the file's sweep block.
     bad = bordersim("sweep", str(file), "--vary", "gates.g.gate_control.lanes=0,2", "-o", str(tmp_path / "b"))
     assert bad.returncode == 2
+    assert "--vary gates.g.gate_control.lanes=0,2: invalid scenario" in bad.stderr
+    assert "sweep.gates" not in bad.stderr
+    assert not (tmp_path / "b").exists()
+    data["sweep"] = {"gates.g.gate_control.lanes": [0, 2]}  # the same value in the file's block
+    file.write_text(yaml.safe_dump(data))
+    bad = bordersim("sweep", str(file), "-o", str(tmp_path / "b"))
+    assert bad.returncode == 2
+    assert f"{file}: invalid scenario" in bad.stderr
     assert "sweep.gates.g.gate_control.lanes" in bad.stderr
     assert not (tmp_path / "b").exists()
 

@@ -64,7 +64,7 @@ def scenario_from(file: str, sets: list[str] | None, warn: bool = True) -> Scena
             sc = load_scenario(file, {key: value for key, (_, value) in texts.items()})
             _check_headline(sc, file)
         except ScenarioError as err:
-            raise _blame_sets(err, {key: text for key, (text, _) in texts.items()}) from None
+            raise blame_arguments(err, {key: text for key, (text, _) in texts.items()}) from None
     if warn:
         for path, msg in scenario_warnings(sc):
             print(f"warning: {file}: {path}: {msg}", file=sys.stderr)
@@ -98,15 +98,16 @@ def _check_headline(sc: Scenario, file: str) -> None:
         raise ScenarioError(file, [("kpi.headline", msg)])
 
 
-def _blame_sets(err: ScenarioError, texts: dict[str, str]) -> ScenarioError:
-    """*err* with its source replaced by the ``--set`` arguments its problems concern."""
+def blame_arguments(err: ScenarioError, texts: dict[str, str], option: str = "--set") -> ScenarioError:
+    """*err* with its source replaced by the *option* arguments (``--set``, ``--vary``; *texts*:
+    each argument's key and its text) its problems concern."""
 
     def related(path: str, key: str) -> bool:
         return not path or path == key or key.startswith(path + ".") or path.startswith(key + ".")
 
     blamed = [text for key, text in texts.items() if any(related(p, key) for p, _ in err.problems)]
     shown = blamed or list(texts.values())
-    source = ", ".join(f"--set {t[:100]}" for t in shown)
+    source = ", ".join(f"{option} {t[:100]}" for t in shown)
     if not blamed:
         source = f"{err.source} with {source}"
     return ScenarioError(source, err.problems)

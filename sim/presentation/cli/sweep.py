@@ -15,6 +15,7 @@ from sim.presentation.cli.common import (
     add_lang,
     add_max_points,
     add_scenario_args,
+    blame_arguments,
     check_grid,
     check_kpis,
     kpis_for_precision,
@@ -92,6 +93,9 @@ def command(args: argparse.Namespace) -> int:
         for point in sweep_points(vary):
             sc.with_changes(point)
     except ScenarioError as err:
+        if args.vary:  # the arguments that say it, not the file
+            texts = {parse_assignment(t, "--vary")[0]: t for t in args.vary}
+            raise blame_arguments(err, texts, "--vary") from None
         raise ScenarioError(err.source, [(f"sweep.{p}", m) for p, m in err.problems]) from None
     outdir = output_folder(args, f"sweep_{sc.name}")
     kpis = args.kpi or ["time_in_system_h_mean", "cleared_per_day_mean"]
