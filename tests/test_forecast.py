@@ -659,3 +659,15 @@ def test_the_forecast_is_the_same_on_one_or_two_worker_processes(sc, tmp_path: P
     one = forecast(sc, state, hours=3, n=4, seed=9, jobs=1).table
     two = forecast(sc, state, hours=3, n=4, seed=9, jobs=2).table
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_a_median_of_an_even_number_of_replications_is_shown_as_its_half() -> None:
+    """26.5 trucks is said as 26.5, not rounded to the even 26 (nor 27.5 to 28); whole medians stay
+    whole, in each language's separators."""
+    from sim.presentation.glossary import median_text, tr
+
+    assert [median_text(x) for x in (26.5, 27.5, 26.0, 1234.0)] == ["26.5", "27.5", "26", "1,234"]
+    assert median_text(26.5, "vi") == "26,5"
+    words = {"gate": "Huu Nghi", "direction": "export", "time": "20:00", "q05": 20.0, "q95": 31.0, "n": 4}
+    line = tr("forecast.held_at", "en", median=median_text(26.5), **words)
+    assert "held at 20:00: 26.5 (90% band 20-31, n = 4)" in line

@@ -248,6 +248,8 @@ def test_vietnamese_report_draws_every_string_from_the_glossary(report_vi: Path)
     assert "Điều gì xảy ra nếu phía Trung Quốc" in page  # the scenario's question_vi
     assert "phía Trung Quốc kiểm tra chậm" in page  # the event's name_vi, in the answer's heading
     assert "Chinese slowdown" not in page
+    start = load_scenario(ROOT / "scenarios" / "chinese_slowdown.yaml").run.start_date
+    assert f"40 ngày từ {start:%d/%m/%Y} (" in page  # the run's first day as the reader writes it
 
 
 BANNED_VI = (

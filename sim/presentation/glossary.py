@@ -1000,8 +1000,8 @@ TERMS: dict[str, tuple[str, str]] = {
         "khẩu; các xe xuất khẩu trong số đó được đếm dưới đây là đang trên đường hoặc chờ bên ngoài):",
     ),
     "forecast.held_at": (
-        "{gate} {direction} held at {time}: {median:.0f} (90% band {q05:.0f}-{q95:.0f}, n = {n})",
-        "{gate} {direction} đang giữ lúc {time}: {median:.0f} (khoảng 90% {q05:.0f}-{q95:.0f}, n = {n})",
+        "{gate} {direction} held at {time}: {median} (90% band {q05:.0f}-{q95:.0f}, n = {n})",
+        "{gate} {direction} đang giữ lúc {time}: {median} (khoảng 90% {q05:.0f}-{q95:.0f}, n = {n})",
     ),
     "forecast.assumed": ("What the forecast assumes:", "Dự báo giả định:"),
     "forecast.assume.on_time": (
@@ -1053,8 +1053,8 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "forecast.trucks": ("trucks", "số xe"),
     "forecast.queue": (
-        "{gate} {direction} {place}: trucks forecast from {first} (median), most {peak:.0f} at {at}",
-        "{gate} {direction} {place}: dự báo có xe từ {first} (trung vị), nhiều nhất {peak:.0f} lúc {at}",
+        "{gate} {direction} {place}: trucks forecast from {first} (median), most {peak} at {at}",
+        "{gate} {direction} {place}: dự báo có xe từ {first} (trung vị), nhiều nhất {peak} lúc {at}",
     ),
 }
 """Text key -> (English, Vietnamese); ``{name}`` fields are filled in by :func:`tr`."""
@@ -1163,6 +1163,13 @@ def fmt_number(value: float, spec: str, lang: str = "en") -> str:
     if lang == "vi":
         text = text.translate(str.maketrans({",": ".", ".": ","}))
     return text
+
+
+def median_text(value: float, lang: str = "en") -> str:
+    """A median of counts as it is: whole, or (over an even number of replications) a half, shown
+    as such (``26.5``), not rounded to the even neighbour as ``format(26.5, ".0f")`` does."""
+    whole = value == round(value) if value == value else True
+    return fmt_number(value, ",.0f" if whole else ",.1f", lang)
 
 
 def fmt(kpi: str, value: float, lang: str = "en", sign: bool = False) -> str:

@@ -14,7 +14,7 @@ from sim.experiments.folders import claimed
 from sim.presentation import arguments
 from sim.presentation.cli.common import add_output_args, add_scenario_args, output_folder, scenario_from
 from sim.presentation.cli.ensembles import parameter_sets
-from sim.presentation.glossary import gate_name, tr
+from sim.presentation.glossary import gate_name, median_text, tr
 from sim.world.calendar import MIN_PER_H
 
 MAX_FORECAST_HOURS = 24 * 14
@@ -84,7 +84,7 @@ def print_forecast(fc: Any, outdir: Path, secs: float, lang: str = "en") -> None
                 gate=gate_name(sc, r.gate, lang),
                 direction=tr(r.direction, lang),
                 time=when,
-                median=r.q50,
+                median=median_text(r.q50, lang),
                 q05=r.q05,
                 q95=r.q95,
                 n=r.n,
@@ -105,7 +105,12 @@ def print_forecast(fc: Any, outdir: Path, secs: float, lang: str = "en") -> None
         print(
             "  "
             + tr(
-                "forecast.queue", lang, **words, first=busy["time"].iloc[0], peak=peak["q50"], at=peak["time"]
+                "forecast.queue",
+                lang,
+                **words,
+                first=busy["time"].iloc[0],
+                peak=median_text(peak["q50"], lang),
+                at=peak["time"],
             )
         )
     print(tr("forecast.assumed", lang))
