@@ -184,7 +184,7 @@ def test_only_a_large_run_gives_back_its_memory(monkeypatch) -> None:
     """A full collection costs tens of milliseconds in a process that holds much: a short run,
     as sweeps and optimisation make by the hundred, must not pay it; a large one does, four times
     (after the model, after its queue table and its truck table, and after its replication's
-    figures)."""
+    summaries)."""
     import sim.experiments.replications as experiment
     import sim.experiments.results as results
 

@@ -6,7 +6,7 @@ The first pass walks every artist only to trigger the layout. :func:`save_png` r
 itself, at the dpi of the file, and then saves the laid-out figure without an engine, so it is
 drawn once. The file's bytes are those ``savefig`` writes (``tests/test_figure_files.py`` holds
 them to it, and counts the draws); docs/speed.md gives the time it saves. :func:`subplots` makes
-every figure's axes with its title set on top of them, which spares each layout and draw a
+a run's figures' axes with their titles set on top of them, which spares each layout and draw a
 measurement of every axes' tick labels (:data:`FIGURE_RC`).
 """
 
@@ -23,12 +23,14 @@ PNG_COMPRESS_LEVEL = 3
 tenth more bytes."""
 
 FIGURE_RC = {"axes.titley": 1.0}
-"""Settings the figures' axes are made under (:func:`subplots`). A title sits on top of its axes,
-as matplotlib puts it when nothing is above the axes. Left to place it itself, matplotlib would,
-at every layout and every draw, lay out the tick labels of each axes with a title, only to find
-that no figure here has ticks, an axis label or a scale factor ("1e6") above an axes
+"""Settings the axes of a run's figures are made under (:func:`subplots`). A title sits on top of
+its axes, as matplotlib puts it when nothing is above the axes. Left to place it itself, matplotlib
+would, at every layout and every draw, lay out the tick labels of each axes with a title, only to
+find that no figure of a run has ticks, an axis label or a scale factor ("1e6") above an axes
 (``tests/test_figure_files.py`` holds every figure of a run to that): a tenth of drawing the
-default figures, the PNGs byte for byte the same."""
+default figures, the PNGs byte for byte the same. Figures whose values may need a scale factor
+(comparisons and sweeps of costs in VND, the screen, the forecast) are made by pyplot as they
+are, their titles placed by matplotlib."""
 
 NO_AUTOMATIC_LAYOUT = {"figure.autolayout": False, "figure.constrained_layout.use": False}
 """The settings under which ``set_layout_engine(None)`` removes the engine: with either one on (a

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.presentation.figure_files import save_png, subplots
+from sim.presentation.figure_files import save_png
 from sim.presentation.glossary import LANGS, assumption_text, gate_name, tr
 from sim.presentation.output import atomic_dir, write_workbook
 from sim.studies.forecast import Forecast
@@ -36,9 +36,11 @@ def forecast_figure(fc: Forecast, gate: str, lang: str = "en", recent: pd.DataFr
     """Trucks held at *gate* hour by hour, one panel per direction: the median and the 50% and 90%
     bands over replications; the x axis is hours after the state's time. With *recent* (see
     :func:`sim.world.state_files.read_recent`) the held counts before it come first, in black."""
+    import matplotlib.pyplot as plt
+
     rows = held_total(fc)
     rows = rows[rows["gate"] == gate]
-    fig, axes = subplots(1, 2, figsize=(10, 3.6), sharex=True)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
     for ax, direction in zip(axes, ("export", "import"), strict=True):
         mine = rows[rows["direction"] == direction]
         hours = (pd.to_datetime(mine["time"]) - pd.Timestamp(fc.as_of)).dt.total_seconds() / 3600
@@ -113,8 +115,10 @@ def write_forecast(
 def backtest_figure(bt: Any, lang: str = "en") -> Any:
     """Observed coverage of the 50% and 90% bands by horizon, each quantity a line, with the
     binomial 95% range for the number of cuts shaded around the nominal."""
+    import matplotlib.pyplot as plt
+
     cov = bt.coverage
-    fig, axes = subplots(1, 2, figsize=(11, 4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     hourly = cov[cov["horizon_h"].map(lambda h: isinstance(h, (int, float)))]
     for ax, nominal in zip(axes, (0.5, 0.9), strict=True):
         mine = hourly[hourly["nominal"] == nominal]

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.presentation.figure_files import subplots
 from sim.studies.joint import RIDGE, VERDICT_RULE, JointFit, Target
 from sim.world.yaml_guard import guarded_dump
 
@@ -148,19 +147,21 @@ def calibrated_yaml(fit: JointFit, demand_rows: pd.DataFrame | None = None) -> s
 def figure(fit: JointFit, targets: list[Target]) -> Any:
     """Response of each moved fit target to each fitted parameter: the surface through the fitted
     point (others held there), the design means, the band, and the fitted value."""
+    import matplotlib.pyplot as plt
+
     by = {t.name: t for t in targets}
     k = len(fit.fitted)
     moved = [
         name for name, y in fit.design_y.items() if k and np.ptp(y.mean(axis=1)) >= 0.25 * by[name].spread
     ] or list(fit.design_y)[:1]
     if not k:
-        fig, ax = subplots(figsize=(6, 2))
+        fig, ax = plt.subplots(figsize=(6, 2))
         ax.set_title("no parameter fitted")
         ax.set_xlabel("")
         ax.axis("off")
         return fig
     x_opt = np.array([p.coded(v) for p, v in zip(fit.fitted, _fitted_values(fit), strict=True)])
-    fig, axes = subplots(len(moved), k, figsize=(4 * k, 2.8 * len(moved)), squeeze=False)
+    fig, axes = plt.subplots(len(moved), k, figsize=(4 * k, 2.8 * len(moved)), squeeze=False)
     for i, name in enumerate(moved):
         t = by[name]
         for j, p in enumerate(fit.fitted):

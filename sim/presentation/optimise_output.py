@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from sim.experiments.stats import EFFECT, NEGLIGIBLE, NO_EFFECT, NOT_MEASURED
 from sim.experiments.stats import UNDECIDED as EFFECT_UNDECIDED
-from sim.presentation.figure_files import save_png, subplots
+from sim.presentation.figure_files import save_png
 from sim.presentation.glossary import (
     LANGS,
     fmt,
@@ -598,7 +598,7 @@ def cost_figure(opt: Optimisation, kpi: str, lang: str = "en") -> Figure:
         return value_text(value) if lang == "en" else value_words(value, lang)
 
     target = next(t for t in opt.targets if t.kpi == kpi)
-    fig, ax = subplots(figsize=(10, 5), layout="constrained")
+    fig, ax = plt.subplots(figsize=(10, 5), layout="constrained")
     scale = 1e6 if opt.costs is not None else 1.0
     unit = tr("fig.opt_million_vnd" if opt.costs is not None else "fig.opt_units", lang)
     k = 100.0 if is_share(kpi) else 1.0  # shares in %, as the axis label says

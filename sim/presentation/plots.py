@@ -915,7 +915,7 @@ def comparison(comp: Comparison, kpis: list[str] | None = None, lang: str = "en"
     d = comp.differences()
     sc = comp.experiments[0].scenario
     kpis = kpis or ["time_in_system_h_mean", "cleared_per_day_mean", "perishable_over_threshold_share"]
-    fig, axes = subplots(
+    fig, axes = plt.subplots(
         len(kpis),
         1,
         figsize=(10, 1.2 + 1.4 * len(kpis) * max(1, len(comp.names) - 1) / 2),
@@ -992,7 +992,7 @@ def comparison_queues(comp: Comparison, gate: str, lang: str = "en") -> Figure:
     label = gate_name(sc, gate, lang)
     to_date = _day_to_date(sc)
     spans = comparison_spans(comp, gate, lang)
-    fig, axes = subplots(2, 1, figsize=(11, 7), sharex=True, constrained_layout=True)
+    fig, axes = plt.subplots(2, 1, figsize=(11, 7), sharex=True, constrained_layout=True)
     for ax, direction in zip(axes, ("export", "import"), strict=True):
         colours = _palette()
         styles = itertools.cycle(SCENARIO_LINESTYLES)
@@ -1046,7 +1046,7 @@ def sweep_curve(
     sc = sw.base
     k = _scale(kpi)
     x_k = 100.0 if _share_lever(x_key) and pd.api.types.is_numeric_dtype(table[x_key]) else 1.0
-    fig, ax = subplots(figsize=(9, 5), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(9, 5), constrained_layout=True)
     groups = list(table.groupby(others, sort=False)) if others else [((), table)]
     colours = _palette()
     for i, (values, g) in enumerate(groups):
@@ -1108,7 +1108,7 @@ def sweep_curve(
 def calibration(fit: Fit, lang: str = "en") -> Figure:
     """Simulated trucks cleared per day against the targets (and the observed days, if any);
     every text in *lang*."""
-    fig, axes = subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
     ax = axes[0]
     daily = fit.check.daily
     daily = daily[~daily["warmup"]]

@@ -6,7 +6,6 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from sim.presentation.figure_files import subplots
 from sim.studies.morris import MorrisScreen
 
 TOP_FACTORS = 3
@@ -106,10 +105,12 @@ def order_sentence(kpi: str, table: Any, top: list[str]) -> str:
 
 def screen_figure(screen: MorrisScreen) -> Any:
     """One panel per KPI: mu* (x) against sigma (y), both from 0, each factor labelled."""
+    import matplotlib.pyplot as plt
+
     kpis = [k for k in screen.kpis if not screen.of(k).mu_star.isna().all()]
     cols = min(3, max(1, len(kpis)))
     rows = max(1, math.ceil(len(kpis) / cols))
-    fig, axes = subplots(rows, cols, figsize=(5.2 * cols, 4.2 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 4.2 * rows), squeeze=False)
     for ax in axes.flat[len(kpis) :]:
         fig.delaxes(ax)
     for ax, kpi in zip(axes.flat, kpis, strict=False):

@@ -12,13 +12,14 @@ platform's review, its declaration is approved.
 
 The numbers are those drawn all at once: each draw is an element-wise transform of its named
 stream's uniforms, and numpy's ``Generator.random`` gives the same uniforms in blocks as in one
-call (``tests/test_draw_blocks.py`` holds whole runs to it). Where the system has no ``madvise``
+call (``tests/test_draw_blocks.py`` holds whole runs to it). Off Linux (:data:`CAN_GIVE_BACK`)
 the arrays are ordinary numpy arrays and nothing is given back: the same numbers, more memory.
 """
 
 from __future__ import annotations
 
 import mmap
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -27,10 +28,14 @@ BLOCK_TRUCKS = 8192
 """Trucks drawn and given back together: 64 KiB of float64 an array, a whole number of pages on
 every page size in use (4, 16 and 64 KiB), so that a block's pages are its own."""
 
-CAN_GIVE_BACK = all(hasattr(mmap, k) for k in ("MADV_DONTNEED", "MAP_PRIVATE", "MAP_ANONYMOUS")) and hasattr(
-    mmap.mmap, "madvise"
+CAN_GIVE_BACK = (
+    sys.platform.startswith("linux")
+    and all(hasattr(mmap, k) for k in ("MADV_DONTNEED", "MAP_PRIVATE", "MAP_ANONYMOUS"))
+    and hasattr(mmap.mmap, "madvise")
 )
-"""Whether this system gives a block's pages back (Linux and macOS do)."""
+"""Whether this system gives a block's pages back: Linux, where ``MADV_DONTNEED`` frees a private
+map's pages at once and they read as zeros after. Elsewhere (macOS takes it as a hint only) the
+arrays are ordinary numpy arrays."""
 
 
 class DrawBlocks:
@@ -61,7 +66,10 @@ class DrawBlocks:
 
     def floats(self, rows: int = 1, initial: float = 0.0) -> np.ndarray:
         """A new array of *rows* x n floats (a vector for one row), taking memory as blocks are
-        drawn; *initial* (0 or NaN) is what a block's items read before the run writes them."""
+        drawn; *initial* (0 or NaN) is what a block's items read before the run writes them. Made
+        before the first block is drawn (a block already drawn would keep 0)."""
+        if self.filled:
+            raise RuntimeError("DrawBlocks.floats after blocks were drawn")
         padded = -(-max(self.n, 1) // BLOCK_TRUCKS) * BLOCK_TRUCKS
         if CAN_GIVE_BACK:
             # Private: pages given back are freed, and read as zeros after (a shared map's pages

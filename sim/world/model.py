@@ -9,7 +9,8 @@ inspection); quarantine if sampled; the Chinese checkpoint of its route; cross b
 or directly, which frees its yard place. An import is generated on the Chinese side of its
 route, waits there for the checkpoint (in China's hours for imports), crosses, and then does the
 Vietnamese steps up to quarantine before leaving inland. Every random quantity of a truck is
-drawn up front from its own stream, so scenarios run with one seed see the same trucks.
+drawn from its own stream (up front, or block by block as the run reaches the truck: the same
+numbers), so scenarios run with one seed see the same trucks.
 
 Longer than the ~600 lines a module here keeps to: the SimPy processes of one replication
 (arrivals, platform, park, road, yard, stages, the Chinese side) share the model's state and its
@@ -122,7 +123,9 @@ def as_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequen
 
 @dataclass
 class TruckDraws:
-    """Everything random about each truck except its arrival, drawn before the run starts.
+    """Everything random about each truck except its arrival: drawn before the run starts, or (the
+    minutes a truck reads only while in the system) a block of trucks at a time as the run reaches
+    them (:func:`draw_trucks_in_blocks`), the same numbers either way.
 
     A declaration returned for correction is reviewed again with fresh draws: visit 0 is in
     ``review_min`` (and ``auto_check_min``), visit k >= 1 in ``later_visits[k - 1]``, a mapping
@@ -362,7 +365,8 @@ class Platform:
         approved: np.ndarray,
         done: Callable[[int], None] | None = None,
     ) -> None:
-        """*done(i)* is called when truck *i*'s declaration is approved (its draws are read no more)."""
+        """*done(i)* is called when truck *i*'s declaration is approved (the platform reads its
+        draws no more; the truck's own process may, until it reports itself done)."""
         self.env = env
         self._done = done or _nothing
         self.review = review
