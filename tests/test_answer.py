@@ -256,11 +256,18 @@ def test_compare_says_which_option_is_answered_without_the_event(tmp_path) -> No
     for data in (base, closed):
         (tmp_path / f"{data['name']}.yaml").write_text(yaml.safe_dump(data))
     done = bordersim(
-        "compare", "base.yaml", "closed.yaml", "-n", "2", "--jobs", "1", "--no-plots", "-o", "c", cwd=tmp_path
-    )
+        "compare", "base.yaml", "closed.yaml", "-n", "2", "--jobs", "1", "--no-plots", "--report", "-o", "c",
+        cwd=tmp_path,
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "  base (without the event, over the same days): During " in done.stdout
     assert "  closed: During " in done.stdout
+    # The report answers about the episode as the console does, each option by name.
+    from test_report import visible_text
+
+    nodes = visible_text((tmp_path / "c" / "report.html").read_text())
+    assert any(n.startswith("base (without the event, over the same days): During ") for n in nodes)
+    assert any(n.startswith("closed: During ") for n in nodes)
 
 
 def test_the_daily_hold_is_empty_where_the_kpi_leaves_it_out_and_agrees_with_it() -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.experiments.answer import references_apply
+from sim.experiments.answer import has_episode, references_apply
 from sim.presentation.answer_text import answer_lines, bottleneck_lines, date_text, growth_sentence
 from sim.presentation.figure_names import FIGURE_FAMILIES
 from sim.presentation.glossary import (
@@ -654,7 +654,27 @@ def comparison_page(folder: Path, lang: str) -> Page:
             body += part.replace("</h2>", f": {_e(sc.name)}</h2>", 1)
     title = f"{tr('report.comparison', lang)}: " + ", ".join(sc.name for sc in scenarios)
     meta = tr("report.method_paired", lang)
-    return Page(title, question(base, lang), " ".join(answers), meta, body)
+    answer = "\n".join([" ".join(answers), *_episode_answers(folder, scenarios, lang)])
+    return Page(title, question(base, lang), answer, meta, body)
+
+
+def _episode_answers(folder: Path, scenarios: list[Scenario], lang: str) -> list[str]:
+    """Each scenario's answer about the episode of a comparison (answer.csv), as the console says
+    it: over the same days for every option, the first scenario with the event framing them, an
+    option without the event said to be so. None when no scenario has an episode."""
+    table = _csv_if(folder, "answer.csv", rows_needed=False)
+    if table is None or "scenario" not in table.columns or not (table["kind"] == "episode").any():
+        return []
+    framing = next((sc for sc in scenarios if has_episode(sc)), scenarios[0])
+    out: list[str] = []
+    for sc in scenarios:
+        mine = table[table["scenario"] == sc.name].drop(columns="scenario")
+        if not (mine["kind"] == "episode").any():
+            continue
+        first, *rest = answer_lines(mine.reset_index(drop=True), framing, lang)
+        name = sc.name if has_episode(sc) else tr("answer.without_event", lang, name=sc.name)
+        out += [f"{name}: {first}", *rest]
+    return out
 
 
 def answer_compare(diffs: pd.DataFrame, base: Scenario, alt: str, lang: str) -> str:
