@@ -360,7 +360,15 @@ def test_a_target_is_met_failed_or_undecided_with_the_replications_it_needs() ->
     assert check_target(x, Target("k", "<=", 1.4), 0.05).status == INFEASIBLE
     c = check_target(x, Target("k", "<=", 4), 0.05)
     assert c.status == UNDECIDED
-    assert c.n_needed == math.ceil((t * x.std(ddof=1) / 1.0) ** 2)  # distance to the bound: 1
+    # The fewest replications whose one-sided bound would clear the bound (distance 1), Student's
+    # t taken at that count: 9, where t at the 5 run asked for 12.
+    sd = x.std(ddof=1)
+    fewest = next(k for k in range(2, 1000) if stats.t.ppf(0.95, k - 1) * sd / math.sqrt(k) < 1.0)
+    assert c.n_needed == fewest == 9
+    assert math.ceil((t * sd / 1.0) ** 2) == 12
+    # Nine replications of the same mean and spread would tell: the bound then meets.
+    nine = 3.0 + (np.arange(9) - 4) * sd / np.arange(9).std(ddof=1)
+    assert check_target(nine, Target("k", "<=", 4), 0.05).status == FEASIBLE
     assert check_target(x, Target("k", ">=", 3), 0.05).n_needed is None  # the mean sits on the bound
 
 

@@ -223,15 +223,23 @@ def replications_to_decide(sd: float, diff: float, margin: float, level: float =
         gaps.append(margin - distance)
     if not gaps or not sd > 0:
         return math.nan
-    gap = max(gaps)  # the larger distance needs the fewer replications
-    q = 0.5 + level / 2
+    return replications_for_half_width(sd, max(gaps), 0.5 + level / 2)  # the larger gap needs fewer
+
+
+def replications_for_half_width(sd: float, gap: float, q: float) -> float:
+    """The fewest replications whose t interval's half-width ``t(n-1; q) sd / sqrt(n)`` is below
+    *gap*, Student's t taken at that count (found by bisection: ``t(n-1)/sqrt(n)`` falls as n
+    grows); infinite beyond :data:`MAX_NEEDED`, NaN for no spread or no gap. *q* is the t quantile:
+    ``0.5 + level / 2`` for a two-sided interval, ``1 - alpha`` for a one-sided bound."""
+    if not (sd > 0 and gap > 0):
+        return math.nan
 
     def decides(n: int) -> bool:  # the half-width at n replications, t at n - 1 degrees of freedom
         return float(stdtrit(n - 1, q)) * sd / math.sqrt(n) < gap
 
     if not decides(MAX_NEEDED):
         return math.inf
-    low, high = 2, MAX_NEEDED  # t(n-1)/sqrt(n) falls as n grows: the first n that decides
+    low, high = 2, MAX_NEEDED
     while low < high:
         mid = (low + high) // 2
         if decides(mid):

@@ -21,7 +21,13 @@ from scipy.special import stdtrit  # Student t quantiles (what t.ppf calls), a l
 from sim.experiments.costs import CostsFile, value_text
 from sim.experiments.experiment import Experiment, experiment_of
 from sim.experiments.replications import Replication
-from sim.experiments.stats import Effect, equivalence_margin, kpi_domain, paired_effect
+from sim.experiments.stats import (
+    Effect,
+    equivalence_margin,
+    kpi_domain,
+    paired_effect,
+    replications_for_half_width,
+)
 from sim.experiments.window import Window, window_minutes
 from sim.world.calendar import MIN_PER_DAY
 from sim.world.scenario import Scenario
@@ -113,8 +119,10 @@ class TargetCheck:
 
     *status* is :data:`FEASIBLE` ("meets": the interval [*low*, *high*] lies on the right side of
     the bound), :data:`INFEASIBLE` ("fails": it lies on the wrong side) or :data:`UNDECIDED`, then
-    with *n_needed* the replications that would about tell, ``(t s / |mean - bound|)^2``; None when
-    the mean sits on the bound (no number of replications would tell).
+    with *n_needed* the replications that would about tell: the fewest whose one-sided bound
+    ``t(n-1) s / sqrt(n)`` falls within ``|mean - bound|``, t taken at that count
+    (:func:`sim.experiments.stats.replications_for_half_width`); None when the mean sits on the
+    bound (no number of replications would tell).
     """
 
     target: Target
@@ -158,7 +166,11 @@ def check_target(values: np.ndarray, target: Target, alpha: float) -> TargetChec
     needed = None
     distance = abs(mean - target.bound)
     if status == UNDECIDED and distance > 0:
-        needed = max(n + 1, math.ceil((t * sd / distance) ** 2))
+        # Student's t at the count named, not at the n run (t at 3 degrees of freedom asked for
+        # several times the replications that would tell); beyond the search, the old rough count.
+        at = replications_for_half_width(sd, distance, 1 - alpha)
+        rough = math.ceil((t * sd / distance) ** 2)
+        needed = max(n + 1, int(at) if math.isfinite(at) else rough)
     return TargetCheck(target, status, mean, low, high, n, needed)
 
 
