@@ -59,20 +59,22 @@ def truck_waiting_cost_vnd(sc: Scenario, trucks: pd.DataFrame) -> np.ndarray:
     perishable = [c for c, cc in sc.cargo_classes.items() if cc.perishable]
     reefer = is_in(tr["cargo"], perishable if kp.reefer_classes is None else kp.reefer_classes)
 
-    def hours(*pieces: str) -> np.ndarray:
-        return sum(np.nan_to_num(tr[f"{p}_h"].to_numpy()) for p in pieces)
-
     # (yard + park + fuel + driver) / hours a day, summed in that order, in place: two arrays as
     # long as the trucks at a time instead of six.
-    total = hours(*YARD_PIECES)
+    total = _hours(tr, *YARD_PIECES)
     total *= kp.parking_vnd_per_truck_day
-    total += hours("park") * kp.park_vnd_per_truck_day
-    waiting = hours(*WAITING_PIECES)
+    total += _hours(tr, "park") * kp.park_vnd_per_truck_day
+    waiting = _hours(tr, *WAITING_PIECES)
     total += np.where(reefer, waiting, 0.0) * kp.reefer_fuel_vnd_per_truck_day
     waiting *= kp.driver_vnd_per_truck_day
     total += waiting
     total /= H_PER_DAY
     return total
+
+
+def _hours(trucks: pd.DataFrame, *pieces: str) -> np.ndarray:
+    """Each truck's hours in *pieces* (``<piece>_h`` of the truck table), a missing piece as 0."""
+    return sum(np.nan_to_num(trucks[f"{p}_h"].to_numpy()) for p in pieces)
 
 
 def is_in(column: pd.Series, labels: Iterable[str]) -> np.ndarray:
@@ -115,10 +117,7 @@ def cost_kpis(sc: Scenario, trucks: pd.DataFrame, window: Window | None = None) 
     perishable = [c for c, cc in sc.cargo_classes.items() if cc.perishable]
     reefer = is_in(tr["cargo"], perishable if kp.reefer_classes is None else kp.reefer_classes)
 
-    def hours(*pieces: str) -> np.ndarray:
-        return sum(np.nan_to_num(tr[f"{p}_h"].to_numpy()) for p in pieces)
-
-    border_h = hours(*WAITING_PIECES)
+    border_h = _hours(tr, *WAITING_PIECES)
     cost = truck_waiting_cost_vnd(sc, trucks)
     k: dict[str, float] = {"waiting_cost_vnd_per_day": float(cost[done].sum() / days)}
     for d in DIRECTIONS:
@@ -131,7 +130,7 @@ def cost_kpis(sc: Scenario, trucks: pd.DataFrame, window: Window | None = None) 
     departure = tr["departure_min"].to_numpy()
     left = cleared & (departure >= start) & (departure < end) & ~is_in(tr["cargo"], kp.unladen_classes)
     k["tonnes_cleared_per_day"] = float(left.sum() * kp.tonnes_per_truck / days)
-    idle_h = np.where(reefer, border_h, hours("road"))
+    idle_h = np.where(reefer, border_h, _hours(tr, "road"))
     k["idle_co2_t_per_day"] = float(idle_h[done].sum() * kp.idle_co2_kg_per_truck_h / KG_PER_T / days)
     return k
 

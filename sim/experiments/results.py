@@ -584,6 +584,7 @@ class Run:
         cleared = (tr["outcome"] == "cleared").to_numpy()
         is_direction = {x: is_in(tr["direction"], [x]) for x in DIRECTIONS}
         is_export = is_direction["export"]
+        is_cargo = {c: is_in(tr["cargo"], [c]) for c in sc.cargo_classes}  # once, not once a month
         d = self.daily
         held = self.held_at(window=window)
         label = _clock_label(sc.kpi.held_clock)
@@ -604,7 +605,7 @@ class Run:
                 row[f"procedure_h_mean_{direction}"] = _mean(tr["procedure_h"].to_numpy()[sel])
                 row[f"time_in_system_h_mean_{direction}"] = _mean(tr["time_in_system_h"].to_numpy()[sel])
             for cargo in sc.cargo_classes:
-                sel = done & is_export & is_in(tr["cargo"], [cargo])
+                sel = done & is_export & is_cargo[cargo]
                 row[f"time_h_mean_export_to_china_{cargo}"] = _mean(tr["to_china_h"].to_numpy()[sel])
             h = held[(held["date"] >= days.iloc[0]) & (held["date"] <= days.iloc[-1])]
             for direction in DIRECTIONS:
@@ -672,6 +673,7 @@ class Run:
         entered = (t["arrival_min"] >= start) & (t["arrival_min"] < end)
         done = entered & cleared
         is_direction = {x: is_in(tr["direction"], [x]) for x in DIRECTIONS}
+        is_gate = {g: is_in(tr["gate"], [g]) for g in sc.gates}
         perishable_classes = [c for c, cc in sc.cargo_classes.items() if cc.perishable]
         per = is_in(tr["cargo"], perishable_classes)
         k["time_in_system_h_mean"] = _mean(tr["time_in_system_h"].to_numpy()[done])
@@ -688,7 +690,7 @@ class Run:
                 tr, sel & per, sc.kpi.perishable_threshold_h
             )
             for gate in sc.gates:
-                at = sel & is_in(tr["gate"], [gate])
+                at = sel & is_gate[gate]
                 k[f"time_in_system_h_mean_{gate}_{direction}"] = _mean(tr["time_in_system_h"].to_numpy()[at])
                 k[f"procedure_h_mean_{gate}_{direction}"] = _mean(tr["procedure_h"].to_numpy()[at])
         for cargo in sc.cargo_classes:

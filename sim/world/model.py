@@ -599,7 +599,7 @@ class Model:
                 cfg = getattr(gate, stage)
                 pools[stage] = None
                 if cfg.enabled:
-                    pool = self._pool(stage, cfg.lanes, cfg.priority, cargos)
+                    pool = self._pool(stage, cfg.lanes, cfg.priority)
                     self._schedule(pool, gate.stage_hours(stage), gname, stage)
                     pools[stage] = self.monitors[(gname, stage)] = pool
             yards = []
@@ -651,7 +651,7 @@ class Model:
                 check = None
                 cfg = route.china_check
                 if cfg.enabled:
-                    check = self._pool("china_check", cfg.lanes, cfg.priority, cargos, groups=len(DIRECTIONS))
+                    check = self._pool("china_check", cfg.lanes, cfg.priority, groups=len(DIRECTIONS))
                     for d, direction in enumerate(DIRECTIONS):
                         schedule = build_schedule(
                             sc,
@@ -667,7 +667,7 @@ class Model:
                 cross = None
                 cfg = route.crossing
                 if cfg.enabled:
-                    cross = self._pool("crossing", cfg.lanes, cfg.priority, cargos)
+                    cross = self._pool("crossing", cfg.lanes, cfg.priority)
                     schedule = build_schedule(sc, gate.crossing_hours(rname), gname, "crossing", 0, rname)
                     env.process(self._follow(cross, schedule))
                     self.monitors[(gname, f"crossing:{rname}")] = cross
@@ -722,7 +722,7 @@ class Model:
             self._rank_bytes[key] = small_ints(ranks)
         return self._rank_bytes[key]
 
-    def _pool(self, stage: str, lanes: int, order: list[str], cargos: list[str], groups: int = 1) -> LanePool:
+    def _pool(self, stage: str, lanes: int, order: list[str], groups: int = 1) -> LanePool:
         n = len(self.arr)
         return LanePool(
             self.env,
