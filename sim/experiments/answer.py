@@ -126,7 +126,7 @@ def day_figures(run: Run) -> pd.DataFrame:
     # Perishables and waiting cost by the day the truck arrived.
     t = d.times
     arrival_day = np.clip((t["arrival_min"] // MIN_PER_DAY).astype(int), 0, days - 1)
-    tr = run.trucks
+    tr = run.truck_columns()
     cleared = (tr["outcome"] == "cleared").to_numpy()
     inside = (tr["outcome"] == "inside").to_numpy()
     threshold = sc.kpi.perishable_threshold_h
@@ -136,7 +136,7 @@ def day_figures(run: Run) -> pd.DataFrame:
     over = (cleared | inside) & (np.nan_to_num(waited_h) > threshold)
     perishable_classes = [c for c, cc in sc.cargo_classes.items() if cc.perishable]
     perishable = is_in(tr["cargo"], perishable_classes)
-    cost = truck_waiting_cost_vnd(run.scenario, run.trucks)
+    cost = truck_waiting_cost_vnd(run.scenario, tr)
     for g, gate in enumerate(sc.gates):
         for k, direction in enumerate(DIRECTIONS):
             sel = (d.arrivals.gate == g) & (d.arrivals.direction == k)

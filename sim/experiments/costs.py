@@ -35,6 +35,8 @@ from sim.world.yaml_guard import guarded_load
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sim.experiments.truck_table import TruckColumns
+
 H_PER_DAY = 24.0
 KG_PER_T = 1000.0
 YARD_PIECES = ("yard_wait", "procedures", "to_china")
@@ -50,7 +52,7 @@ COST_KPIS = (
 """The money and impact KPIs (plus ``waiting_cost_vnd_per_day_<direction>``)."""
 
 
-def truck_waiting_cost_vnd(sc: Scenario, trucks: pd.DataFrame) -> np.ndarray:
+def truck_waiting_cost_vnd(sc: Scenario, trucks: pd.DataFrame | TruckColumns) -> np.ndarray:
     """What each cleared truck of a run of *sc* (its truck table *trucks*) paid while waiting (VND;
     0 for trucks not cleared), by the rates of :func:`cost_kpis`: parking in the yard and the park,
     reefer fuel and the driver's living costs at the border."""
@@ -72,7 +74,7 @@ def truck_waiting_cost_vnd(sc: Scenario, trucks: pd.DataFrame) -> np.ndarray:
     return total
 
 
-def _hours(trucks: pd.DataFrame, *pieces: str) -> np.ndarray:
+def _hours(trucks: pd.DataFrame | TruckColumns, *pieces: str) -> np.ndarray:
     """Each truck's hours in *pieces* (``<piece>_h`` of the truck table), a missing piece as 0."""
     return sum(np.nan_to_num(trucks[f"{p}_h"].to_numpy()) for p in pieces)
 
@@ -85,7 +87,9 @@ def is_in(column: pd.Series, labels: Iterable[str]) -> np.ndarray:
     return np.isin(column.cat.codes.to_numpy(), codes)
 
 
-def cost_kpis(sc: Scenario, trucks: pd.DataFrame, window: Window | None = None) -> dict[str, float]:
+def cost_kpis(
+    sc: Scenario, trucks: pd.DataFrame | TruckColumns, window: Window | None = None
+) -> dict[str, float]:
     """Money and impact KPIs of a run of *sc* (its truck table *trucks*) over *window* (default:
     after the warm-up).
 

@@ -64,7 +64,7 @@ def time_in_system_histogram(run: Run, window: Window | None = None) -> pd.DataF
     replications add up row by row.
     """
     start_min, end_min = window_minutes(run.scenario, window)
-    tr = run.trucks
+    tr = run.truck_columns()
     done = (tr["outcome"] == "cleared") & (tr["arrival_min"] >= start_min) & (tr["arrival_min"] < end_min)
     sel = tr.loc[done, ["direction", "cargo", "time_in_system_h"]]
     edges = np.asarray(TIS_BIN_EDGES_H)

@@ -24,19 +24,16 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.costs import cost_kpis, is_in
+from sim.experiments.truck_table import TruckColumns
 from sim.experiments.window import Window, window_minutes
 from sim.world.calendar import MIN_PER_DAY, MIN_PER_H, minute_of
 from sim.world.demand import Arrivals
 from sim.world.model import (
-    CHANNELS,
-    CROSSING_MODES,
     EXPORT,
     OUTCOMES,
-    TIME_COLUMNS,
     Model,
     RunData,
     TruckDraws,
-    route_keys,
 )
 from sim.world.scenario import Scenario, route_share
 from sim.world.schema.names import AREA_PLACES, DECLARED_PLACES, DIRECTIONS, HELD_PLACES, LANE_STAGES, PIECES
@@ -312,71 +309,33 @@ class Run:
         """One row per truck generated, times in model minutes, NaN where a step did not happen.
 
         Also where each truck's time went (``<piece>_h``, see :data:`PIECES`), its time in the
-        system and its procedure time (from entering the gate's yard to clearance).
+        system and its procedure time (from entering the gate's yard to clearance). The run's own
+        figures read it a column at a time instead (:meth:`truck_columns`).
         """
-        d = self.data
-        sc = self.scenario
-        keys = route_keys(sc)
-        gates = pd.Categorical.from_codes(d.arrivals.gate, list(sc.gates))
-        route_names = sorted({r for _, r in keys})
-        route = np.array([route_names.index(keys[r][1]) for r in range(len(keys))], dtype=np.int16)
-        cargos = list(sc.cargo_classes)
-        rank = np.full(len(d.arrivals), len(cargos), dtype=np.int16)
-        for r, (g, rn) in enumerate(keys):
-            order = sc.gates[g].routes[rn].china_check.priority
-            at = d.draws.route == r
-            for c, cargo in enumerate(cargos):
-                if cargo in order:
-                    rank[at & (d.arrivals.cargo == c)] = order.index(cargo)
-        cols: dict[str, object] = {
-            "truck": np.arange(len(d.arrivals)),
-            "gate": gates,
-            "route": pd.Categorical.from_codes(route[d.draws.route], route_names),
-            "direction": pd.Categorical.from_codes(d.arrivals.direction, DIRECTIONS),
-            "cargo": pd.Categorical.from_codes(d.arrivals.cargo, cargos),
-            "priority_rank": rank,
-            "predeclared": d.draws.predeclared & sc.platform.enabled,
-            "returns": d.draws.returns if sc.platform.enabled else 0,
-            "channel": pd.Categorical.from_codes(d.draws.channel, CHANNELS),
-            "quarantined": d.draws.quarantined,
-            "crossing_mode": pd.Categorical.from_codes(d.draws.crossing_mode, CROSSING_MODES),
-            "outcome": pd.Categorical.from_codes(d.outcome, OUTCOMES),
-        }
-        cols.update({c: d.times[c] for c in TIME_COLUMNS})  # shared, not copied: 110 MiB a year
-        # Each derived column is made in place, one at a time, and handed to the frame uncopied: a
-        # year's table holds no scratch arrays the size of a column beside its own.
-        not_cleared = d.outcome != OUTCOMES.index("cleared")
-        t = d.times
-        h = 1 / MIN_PER_H
-
-        def hours(minutes: np.ndarray) -> np.ndarray:  # *minutes* is a fresh array, reused
-            minutes *= h
-            minutes[not_cleared] = np.nan
-            return minutes
-
-        first_step = t[f"{LANE_STAGES[0]}_start_min"].copy()
-        for s in LANE_STAGES[1:]:
-            np.fmin(first_step, t[f"{s}_start_min"], out=first_step)
-        unstaged = np.isnan(first_step)
-        first_step[unstaged] = t["procedures_end_min"][unstaged]
-        export = d.arrivals.direction == EXPORT
-        parked = ~np.isnan(t["park_in_min"])
-        pieces: dict[str, Callable[[], np.ndarray]] = {
-            "china_side": lambda: np.where(export, 0.0, t["gate_arrival_min"] - t["arrival_min"]),
-            "park": lambda: np.where(parked, t["called_min"] - t["arrival_min"], 0.0),
-            "travel": lambda: np.where(parked, t["gate_arrival_min"] - t["called_min"], 0.0),
-            "road": lambda: t["yard_in_min"] - t["gate_arrival_min"],
-            "yard_wait": lambda: first_step - t["yard_in_min"],
-            "procedures": lambda: t["procedures_end_min"] - first_step,
-            "to_china": lambda: np.where(export, t["departure_min"] - t["procedures_end_min"], 0.0),
-        }
-        for name, piece in pieces.items():
-            cols[f"{name}_h"] = hours(piece())
-        cols["time_in_system_h"] = hours(t["departure_min"] - t["arrival_min"])
-        cols["procedure_h"] = hours(t["departure_min"] - t["yard_in_min"])
-        df = pd.DataFrame(cols, copy=False)
+        df = TruckColumns(self.data, self.scenario).frame()
         self._give_back()
         return df
+
+    def truck_columns(self) -> pd.DataFrame | TruckColumns:
+        """The truck table to read a few columns of: :attr:`trucks` once it is made, otherwise
+        its columns made one at a time as they are read (:class:`TruckColumns`), so that a long
+        run's KPIs and figures never hold the whole table beside the truck log."""
+        made = self.__dict__.get("trucks")
+        return made if made is not None else TruckColumns(self.data, self.scenario)
+
+    def truck_slices(self, rows: int) -> Iterator[pd.DataFrame]:
+        """The truck table, *rows* rows at a time, in order: slices of :attr:`trucks` once it is
+        made, otherwise each slice made from the truck log as it is asked for (at least one, empty
+        for a run without trucks)."""
+        if rows < 1:
+            raise ValueError("rows: at least 1")
+        made = self.__dict__.get("trucks")
+        n = len(self.data.arrivals)
+        for start in range(0, max(n, 1), rows):
+            if made is not None:
+                yield made.iloc[start : start + rows]
+            else:
+                yield TruckColumns(self.data, self.scenario, slice(start, start + rows)).frame()
 
     @cached_property
     def queues(self) -> pd.DataFrame:
@@ -450,7 +409,7 @@ class Run:
         not yet cleared at the clock time ``kpi.held_clock`` that day (see :meth:`held_at`; empty
         on the run's last :data:`DECLARED_LOOKAHEAD_DAYS` days when it counts declared trucks, as
         the KPIs leave them out)."""
-        tr = self.trucks
+        tr = self.truck_columns()
         days = self.scenario.run.days
         arrived_day = (tr["arrival_min"] // MIN_PER_DAY).astype(int)
         left_day = (tr["departure_min"] // MIN_PER_DAY).fillna(-1).astype(int)
@@ -508,7 +467,7 @@ class Run:
         t = self.data.times
         start, end = t["arrival_min"], t["departure_min"]
         if gate is not None or direction is not None:  # every truck: the columns as they are
-            tr = self.trucks
+            tr = self.truck_columns()
             sel = np.ones(len(tr), dtype=bool)
             if gate is not None:
                 sel &= (tr["gate"] == gate).to_numpy()
@@ -579,7 +538,7 @@ class Run:
         start, end = window_minutes(sc, window)
         first_day, end_day = int(start // MIN_PER_DAY), int(end // MIN_PER_DAY)
         dates = pd.date_range(sc.run.start_date, periods=sc.run.days, freq="D")[first_day:end_day]
-        tr = self.trucks
+        tr = self.truck_columns()
         t = self.data.times
         cleared = (tr["outcome"] == "cleared").to_numpy()
         is_direction = {x: is_in(tr["direction"], [x]) for x in DIRECTIONS}
@@ -651,7 +610,7 @@ class Run:
         for (gate, direction), v in by_gate_dir.items():
             k[f"cleared_per_day_mean_{gate}_{direction}"] = v
 
-        tr = self.trucks
+        tr = self.truck_columns()
         t = self.data.times
         dep = t["departure_min"]
         cleared = (tr["outcome"] == "cleared").to_numpy()
@@ -676,25 +635,28 @@ class Run:
         is_gate = {g: is_in(tr["gate"], [g]) for g in sc.gates}
         perishable_classes = [c for c, cc in sc.cargo_classes.items() if cc.perishable]
         per = is_in(tr["cargo"], perishable_classes)
-        k["time_in_system_h_mean"] = _mean(tr["time_in_system_h"].to_numpy()[done])
-        k["procedure_h_mean"] = _mean(tr["procedure_h"].to_numpy()[done])
-        k["censored_trucks"] = float((entered & (tr["outcome"] == "inside").to_numpy()).sum())
-        k["perishable_over_threshold_share"] = _share_over(tr, done & per, sc.kpi.perishable_threshold_h)
+        # Read once each: the columns in hours are made as they are read (truck_columns).
+        tis = tr["time_in_system_h"].to_numpy()
+        procedure = tr["procedure_h"].to_numpy()
+        inside_now = (tr["outcome"] == "inside").to_numpy()
+        k["time_in_system_h_mean"] = _mean(tis[done])
+        k["procedure_h_mean"] = _mean(procedure[done])
+        k["censored_trucks"] = float((entered & inside_now).sum())
+        k["perishable_over_threshold_share"] = _share_over(tis, done & per, sc.kpi.perishable_threshold_h)
         for direction in DIRECTIONS:
             sel = done & is_direction[direction]
-            self._time_kpis(k, tr, sel, direction)
-            k[f"censored_trucks_{direction}"] = float(
-                (entered & is_direction[direction] & (tr["outcome"] == "inside").to_numpy()).sum()
-            )
+            self._time_kpis(k, tr, sel, direction, {"time_in_system_h": tis, "procedure_h": procedure})
+            k[f"censored_trucks_{direction}"] = float((entered & is_direction[direction] & inside_now).sum())
             k[f"perishable_over_threshold_share_{direction}"] = _share_over(
-                tr, sel & per, sc.kpi.perishable_threshold_h
+                tis, sel & per, sc.kpi.perishable_threshold_h
             )
             for gate in sc.gates:
                 at = sel & is_gate[gate]
-                k[f"time_in_system_h_mean_{gate}_{direction}"] = _mean(tr["time_in_system_h"].to_numpy()[at])
-                k[f"procedure_h_mean_{gate}_{direction}"] = _mean(tr["procedure_h"].to_numpy()[at])
+                k[f"time_in_system_h_mean_{gate}_{direction}"] = _mean(tis[at])
+                k[f"procedure_h_mean_{gate}_{direction}"] = _mean(procedure[at])
+        del procedure, inside_now
         for cargo in sc.cargo_classes:
-            x = tr.loc[done & (tr["cargo"] == cargo).to_numpy(), "time_in_system_h"]
+            x = pd.Series(tis[done & (tr["cargo"] == cargo).to_numpy()])
             k[f"time_in_system_h_mean_{cargo}"] = x.mean()
             k[f"time_in_system_h_p50_{cargo}"] = x.quantile(0.5)
             k[f"time_in_system_h_p95_{cargo}"] = x.quantile(0.95)
@@ -743,12 +705,19 @@ class Run:
         pre = entered & tr["predeclared"].to_numpy()
         late = (tr["approved_min"] > tr["gate_arrival_min"]).to_numpy()
         k["arrived_before_approval_share"] = float((late & pre).sum() / pre.sum()) if pre.any() else np.nan
-        k.update(cost_kpis(self.scenario, self.trucks, window))  # money and impact (costs.py)
+        k.update(cost_kpis(self.scenario, tr, window))  # money and impact (costs.py)
         return pd.Series(k, name="value", dtype=float)
 
-    def _time_kpis(self, k: dict[str, float], tr: pd.DataFrame, sel: np.ndarray, direction: str) -> None:
+    def _time_kpis(
+        self,
+        k: dict[str, float],
+        tr: pd.DataFrame | TruckColumns,
+        sel: np.ndarray,
+        direction: str,
+        times_h: dict[str, np.ndarray],
+    ) -> None:
         for name in ("time_in_system_h", "procedure_h"):
-            x = tr[name].to_numpy()[sel]
+            x = times_h[name][sel]
             k[f"{name}_mean_{direction}"] = _mean(x)
             k[f"{name}_p50_{direction}"] = float(np.quantile(x, 0.5)) if x.size else np.nan
             k[f"{name}_p95_{direction}"] = float(np.quantile(x, 0.95)) if x.size else np.nan
@@ -853,7 +822,7 @@ class Run:
 
     def check_conservation(self) -> pd.DataFrame:
         """Per gate: generated, cleared, turned away, still inside; they must add up."""
-        tr = self.trucks
+        tr = self.truck_columns()
         rows = {}
         for gate in self.scenario.gates:
             at = tr["gate"] == gate
@@ -866,8 +835,8 @@ def _mean(x: np.ndarray) -> float:
     return float(np.mean(x)) if x.size else np.nan
 
 
-def _share_over(tr: pd.DataFrame, sel: np.ndarray, threshold_h: float) -> float:
-    x = tr["time_in_system_h"].to_numpy()[sel]
+def _share_over(time_in_system_h: np.ndarray, sel: np.ndarray, threshold_h: float) -> float:
+    x = time_in_system_h[sel]
     return float((x > threshold_h).mean()) if x.size else np.nan
 
 

@@ -144,21 +144,34 @@ PARQUET_ROWS = 100_000
 (165 MiB) took 640 MiB more at its peak; in slices it takes a few tens."""
 
 
-def write_parquet(df: pd.DataFrame, path: Path, rows: int = PARQUET_ROWS) -> None:
-    """Write *df* (without its index) as parquet, converting *rows* rows at a time."""
+def write_parquet_slices(slices: Iterator[pd.DataFrame], path: Path, long: bool) -> None:
+    """Write the frames *slices* (at least one, each with the first's columns) one after another
+    as one parquet table without an index, a slice converted at a time; when *long*, the slices'
+    scratch memory, which pyarrow's pool and glibc's heap would keep, goes back to the system."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    first = pa.Table.from_pandas(df.iloc[:rows], preserve_index=False)
+    first = pa.Table.from_pandas(next(slices), preserve_index=False)
     with pq.ParquetWriter(path, first.schema) as writer:
         writer.write_table(first)
-        for start in range(rows, len(df), rows):
-            chunk = pa.Table.from_pandas(
-                df.iloc[start : start + rows], schema=first.schema, preserve_index=False
-            )
-            writer.write_table(chunk)
-    if len(df) >= GIVE_BACK_MIN_TRUCKS:
-        give_back_free_memory()  # the slices' arrow memory, which pyarrow's pool would keep
+        del first
+        for frame in slices:
+            writer.write_table(pa.Table.from_pandas(frame, schema=writer.schema, preserve_index=False))
+    if long:
+        give_back_free_memory()
+
+
+def write_trucks_parquet(run: Run, path: Path, rows: int = PARQUET_ROWS) -> None:
+    """Write *run*'s truck table as parquet, *rows* rows at a time, each slice made from the truck
+    log as it is written (:meth:`Run.truck_slices`): the whole table is never held for it."""
+    write_parquet_slices(run.truck_slices(rows), path, len(run.data.arrivals) >= GIVE_BACK_MIN_TRUCKS)
+
+
+def write_queues_parquet(queues: pd.DataFrame, path: Path, rows: int = PARQUET_ROWS) -> None:
+    """Write a queue table as parquet, *rows* rows at a time: converted whole, a year's took about
+    twice its size again for a while, and left some 50 MiB held after it."""
+    slices = (queues.iloc[start : start + rows] for start in range(0, max(len(queues), 1), rows))
+    write_parquet_slices(slices, path, len(queues) >= rows)
 
 
 def resolved_scenario_yaml(result: Run | Experiment, notes: dict[str, Any] | None = None) -> str:
@@ -221,6 +234,15 @@ def _run_figures(result: Run | Experiment, plots: Plots, folder: Path, lang: str
     stems = figure_stems(plots, list(result.scenario.gates))
     if stems:
         _save_figures(run_figures(result, lang, only=stems), folder)
+        if _long(result):
+            give_back_free_memory()  # the figures' tables, which glibc's heap would keep
+
+
+def _long(result: Run | Experiment) -> bool:
+    """Whether *result* kept a run long enough for its freed memory to be worth giving back
+    (:data:`GIVE_BACK_MIN_TRUCKS` trucks or more)."""
+    runs = [result] if isinstance(result, Run) else result.runs
+    return any(len(r.data.arrivals) >= GIVE_BACK_MIN_TRUCKS for r in runs)
 
 
 def write_experiment(
@@ -255,9 +277,9 @@ def write_experiment(
         answer.to_csv(tmp / "answer.csv", index=False)
         growth = pd.DataFrame(growth_findings(exp), columns=["gate", "direction", "where", "grows_in", "n"])
         growth.to_csv(tmp / "growth.csv", index=False)
-        exp.queue_summary().to_parquet(tmp / "queues.parquet", index=False)
+        write_queues_parquet(exp.queue_summary(), tmp / "queues.parquet")
         if exp.runs:
-            write_parquet(exp.runs[0].trucks, tmp / "trucks.parquet")
+            write_trucks_parquet(exp.runs[0], tmp / "trucks.parquet")
         sheets = {
             "summary": _labelled(summary, exp.scenario),
             "daily": exp.daily,
@@ -433,8 +455,8 @@ def write_run(
         write_workbook(tmp / WORKBOOK, sheets)
         sheets["monthly"].to_csv(tmp / "monthly.csv", index=False)
         run.daily.to_csv(tmp / "daily.csv", index=False)
-        write_parquet(run.trucks, tmp / "trucks.parquet")
-        run.queues.to_parquet(tmp / "queues.parquet", index=False)
+        write_trucks_parquet(run, tmp / "trucks.parquet")
+        write_queues_parquet(run.queues, tmp / "queues.parquet")
         text = resolved_scenario_yaml(run, {"simulated_in_s": round(run.wall_s, 2)})
         (tmp / "scenario.yaml").write_text(text, encoding="utf-8")
         _run_figures(run, plots, tmp / "plots", lang)

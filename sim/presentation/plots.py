@@ -750,7 +750,9 @@ def hourly_profile(result: Result, gate: str, lang: str = "en") -> Figure:
     in *lang*.
     """
     run = _sample_run(result)
-    trucks = run.trucks[(run.trucks["gate"] == gate) & (run.trucks["arrival_min"] >= run.warmup_min)]
+    columns = run.truck_columns()  # two columns, not the whole truck table
+    at = (columns["gate"] == gate) & (columns["arrival_min"] >= run.warmup_min)
+    trucks = columns.loc[at, ["arrival_min", "direction"]]
     days = run.scenario.run.days - run.scenario.run.warmup_days
     fig, axes = subplots(1, 2, figsize=(14, 4.8), constrained_layout=True)
     ax = axes[0]
