@@ -99,6 +99,7 @@ def child(days: int) -> dict[str, Any]:
     res["kept_arrays_mib"] = sum(
         array_mib(getattr(data, k)) for k in ("arrivals", "draws", "times", "outcome", "series", "sample_min")
     )
+    res["log_kept_mib"] = array_mib(data.times)
     run = Run(data)
     trucks, queues = run.trucks, run.queues
     res["tables_mib"] = _peak_mib()
@@ -155,6 +156,11 @@ ROWS = (
         "arrays handed to the tables (truck log, draws read, queue series), MiB",
         "{:,.1f}",
     ),
+    (
+        "log_kept_mib",
+        "of which the truck log, its mostly empty columns kept compact (TruckLog), MiB",
+        "{:,.1f}",
+    ),
     ("truck_table_mib", "the truck table (written to trucks.parquet), MiB", "{:,.1f}"),
     ("queue_table_mib", "the queue table (written to queues.parquet), MiB", "{:,.1f}"),
 )
@@ -185,6 +191,8 @@ def table(rows: list[dict[str, Any]]) -> str:
         values = " | ".join(fmt.format(r.get(key, "")) for r in rows)
         text = isinstance(last.get(key, ""), str)  # a count in words: no growth to give
         growth = "" if text else fmt.format(last[key] - first[key])
+        if growth and float(growth.replace(",", "")) == 0:
+            growth = fmt.format(0.0)  # a change that rounds to nothing, not "-0"
         lines.append(f"| {label} | {values} | {growth} |")
     grown = last["run_mib"] - last["imports_mib"] - (first["run_mib"] - first["imports_mib"])
     kept = last["kept_arrays_mib"] - first["kept_arrays_mib"]

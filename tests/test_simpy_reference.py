@@ -8,6 +8,7 @@ its fields only (no timing is asserted).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from conftest import load_benchmark
 
@@ -76,9 +77,12 @@ def test_accounting_fields_exist_and_are_positive() -> None:
         "simpy_floor_us_per_truck",
         "model_over_floor",
         "heap_over_floor",
-        "model_less_floor_over_heap_median",
     ):
         assert acc[key] > 0, key
+    # The model's CPU less SimPy's floor, over the heap loop's: a difference of two timings, which
+    # on a 3-day run of one round under another process's load can fall below 0 (it read -0.12
+    # once); a number, not a sign, is what this test can ask of it.
+    assert np.isfinite(acc["model_less_floor_over_heap_median"])
     assert res["model_grid_events_per_truck"] > 0
     # No more events than the heap loop's pushes, a truck's own end and the sampler's timeouts
     # (it reads about -100 at 3 days; one event a truck more would read about +5,700).

@@ -17,7 +17,7 @@ import datetime as dt
 import gc
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache, cached_property
 
 import numpy as np
@@ -37,6 +37,7 @@ from sim.world.model import (
 )
 from sim.world.scenario import Scenario, route_share
 from sim.world.schema.names import AREA_PLACES, DECLARED_PLACES, DIRECTIONS, HELD_PLACES, LANE_STAGES, PIECES
+from sim.world.truck_log import take
 
 KM_PER_M = 1e-3
 GROWTH_MIN_TRUCKS = 20
@@ -135,7 +136,7 @@ def place_label(sc: Scenario, gate: str, place: str) -> str:
     return text
 
 
-def _stage_waits(times: dict[str, np.ndarray]) -> Iterator[tuple[str, np.ndarray]]:
+def _stage_waits(times: Mapping[str, np.ndarray]) -> Iterator[tuple[str, np.ndarray]]:
     """Minutes each truck waited before each stage it visited (NaN where it did not), place by
     place: a caller that reads each place's waits before asking for the next holds a few arrays a
     truck long rather than every place's at once."""
@@ -208,11 +209,11 @@ class _Columns:
     """Columns of the truck log for the trucks *sel*, each sliced when read and not kept: a
     place's spans hold the columns they read, not all of :data:`_SPAN_COLUMNS` at once."""
 
-    def __init__(self, times: dict[str, np.ndarray], sel: np.ndarray) -> None:
+    def __init__(self, times: Mapping[str, np.ndarray], sel: np.ndarray) -> None:
         self.times, self.sel = times, sel
 
     def __getitem__(self, column: str) -> np.ndarray:
-        return self.times[column][self.sel]
+        return take(self.times, column, self.sel)
 
 
 _SPAN_COLUMNS = (
@@ -544,6 +545,9 @@ class Run:
         is_direction = {x: is_in(tr["direction"], [x]) for x in DIRECTIONS}
         is_export = is_direction["export"]
         is_cargo = {c: is_in(tr["cargo"], [c]) for c in sc.cargo_classes}  # once, not once a month
+        # Read once each, not once a month: the columns in hours are made as they are read.
+        hours = ("time_in_system_h", "procedure_h", "to_china_h")
+        tis, procedure, to_china = (tr[c].to_numpy() for c in hours)
         d = self.daily
         held = self.held_at(window=window)
         label = _clock_label(sc.kpi.held_clock)
@@ -561,11 +565,11 @@ class Run:
             done = cleared & (t["arrival_min"] >= m0) & (t["arrival_min"] < m1)
             for direction in DIRECTIONS:
                 sel = done & is_direction[direction]
-                row[f"procedure_h_mean_{direction}"] = _mean(tr["procedure_h"].to_numpy()[sel])
-                row[f"time_in_system_h_mean_{direction}"] = _mean(tr["time_in_system_h"].to_numpy()[sel])
+                row[f"procedure_h_mean_{direction}"] = _mean(procedure[sel])
+                row[f"time_in_system_h_mean_{direction}"] = _mean(tis[sel])
             for cargo in sc.cargo_classes:
                 sel = done & is_export & is_cargo[cargo]
-                row[f"time_h_mean_export_to_china_{cargo}"] = _mean(tr["to_china_h"].to_numpy()[sel])
+                row[f"time_h_mean_export_to_china_{cargo}"] = _mean(to_china[sel])
             h = held[(held["date"] >= days.iloc[0]) & (held["date"] <= days.iloc[-1])]
             for direction in DIRECTIONS:
                 per_day = h[h["direction"] == direction].groupby("day")["total"].sum()

@@ -23,6 +23,7 @@ from sim.world.calendar import MIN_PER_H
 from sim.world.model import CHANNELS, CROSSING_MODES, EXPORT, OUTCOMES, TIME_COLUMNS, RunData, route_keys
 from sim.world.scenario import Scenario
 from sim.world.schema.names import DIRECTIONS, LANE_STAGES
+from sim.world.truck_log import take
 
 HOUR_COLUMNS = (
     "china_side_h",
@@ -58,9 +59,10 @@ COLUMNS = (*DESCRIBED_COLUMNS, *TIME_COLUMNS, *HOUR_COLUMNS)
 
 class TruckColumns:
     """The truck table of a run's truck log (*data* of *scenario*), its rows *rows*, a column at a
-    time: ``columns["procedure_h"]`` is that column as a Series, made when read and not kept, as
-    ``Run.trucks["procedure_h"]`` would give it. ``columns[[...]]`` and ``columns.loc[mask, ...]``
-    give frames of a few columns; :meth:`frame` the whole table of the rows."""
+    time: ``columns["procedure_h"]`` is that column of those rows as a Series, labelled by truck
+    number, made when read and not kept, as ``Run.trucks["procedure_h"][rows]`` would give it.
+    ``columns[[...]]`` and ``columns.loc[mask, ...]`` give frames of a few columns; :meth:`frame`
+    the whole table of the rows."""
 
     columns = COLUMNS
 
@@ -77,8 +79,12 @@ class TruckColumns:
 
     def __getitem__(self, key: str | Sequence[str]) -> Any:
         if isinstance(key, str):
-            return pd.Series(self.values(key), name=key, copy=False)
-        return pd.DataFrame({k: self.values(k) for k in key}, copy=False)
+            return pd.Series(self.values(key), index=self._index(), name=key, copy=False)
+        return pd.DataFrame({k: self.values(k) for k in key}, index=self._index(), copy=False)
+
+    def _index(self) -> pd.RangeIndex:
+        """The rows' labels, as in the whole table: the trucks' numbers."""
+        return pd.RangeIndex(self._range.start, self._range.stop)
 
     @property
     def loc(self) -> _Rows:
@@ -87,9 +93,11 @@ class TruckColumns:
 
     def values(self, name: str) -> np.ndarray | pd.Categorical:
         """The column *name* of the rows: an array, or a Categorical for a category column. A
-        column of the truck log is the log's own array (or a view of it), not a copy."""
+        column of the truck log may be the log's own array: it is given read-only."""
         if name in TIME_COLUMNS:
-            return self._d.times[name][self._rows]
+            column = take(self._d.times, name, self._rows).view()
+            column.flags.writeable = False
+            return column
         if name in HOUR_COLUMNS:
             return self._hours(name)
         if name not in COLUMNS:
@@ -100,12 +108,12 @@ class TruckColumns:
         """The truck table of the rows, its columns in :data:`COLUMNS`' order; the truck log's
         own columns are shared, not copied."""
         cols: dict[str, object] = {c: self._described(c) for c in DESCRIBED_COLUMNS}
-        cols.update({c: self._d.times[c][self._rows] for c in TIME_COLUMNS})
+        cols.update({c: take(self._d.times, c, self._rows) for c in TIME_COLUMNS})
         # Each column in hours is made in place, one at a time: no scratch arrays the size of a
         # column beside the table's own.
         first_step = self._first_step()
         cols.update({c: self._hours(c, first_step) for c in HOUR_COLUMNS})
-        return pd.DataFrame(cols, copy=False)
+        return pd.DataFrame(cols, index=self._index(), copy=False)
 
     def _described(self, name: str) -> object:
         d, sc, rows = self._d, self._sc, self._rows
@@ -137,7 +145,7 @@ class TruckColumns:
         return pd.Categorical.from_codes(d.outcome[rows], OUTCOMES)  # outcome
 
     def _priority_rank(self) -> np.ndarray:
-        """Each truck's rank in its route's Chinese checkpoint's order (the number of ranked
+        """Each truck's rank in its route's Chinese checkpoint's order (the number of cargo
         classes where its class is not ranked)."""
         d, sc, rows = self._d, self._sc, self._rows
         cargos = list(sc.cargo_classes)
@@ -153,12 +161,12 @@ class TruckColumns:
 
     def _first_step(self) -> np.ndarray:
         """When each truck began its first lane stage (its procedures' end where it had none)."""
-        t, rows = self._d.times, self._rows
-        first_step = t[f"{LANE_STAGES[0]}_start_min"][rows].copy()
+        log, rows = self._d.times, self._rows
+        first_step = take(log, f"{LANE_STAGES[0]}_start_min", rows).copy()
         for s in LANE_STAGES[1:]:
-            np.fmin(first_step, t[f"{s}_start_min"][rows], out=first_step)
+            np.fmin(first_step, take(log, f"{s}_start_min", rows), out=first_step)
         unstaged = np.isnan(first_step)
-        first_step[unstaged] = t["procedures_end_min"][rows][unstaged]
+        first_step[unstaged] = take(log, "procedures_end_min", rows)[unstaged]
         return first_step
 
     def _hours(self, name: str, first_step: np.ndarray | None = None) -> np.ndarray:
@@ -174,7 +182,7 @@ class TruckColumns:
         d, rows = self._d, self._rows
 
         def t(column: str) -> np.ndarray:
-            return d.times[column][rows]
+            return take(d.times, column, rows)
 
         export = d.arrivals.direction[rows] == EXPORT
         if name in ("yard_wait_h", "procedures_h"):
@@ -207,7 +215,7 @@ class _Rows:
     def __getitem__(self, key: tuple[Any, str | Sequence[str]]) -> Any:
         mask, names = key
         mask = np.asarray(mask, dtype=bool)
-        index = np.flatnonzero(mask)
+        index = self._columns._range.start + np.flatnonzero(mask)  # the trucks' numbers
         if isinstance(names, str):
             return pd.Series(self._columns.values(names)[mask], index=index, name=names)
         return pd.DataFrame({k: self._columns.values(k)[mask] for k in names}, index=index)

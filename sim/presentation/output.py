@@ -151,7 +151,11 @@ def write_parquet_slices(slices: Iterator[pd.DataFrame], path: Path, long: bool)
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    first = pa.Table.from_pandas(next(slices), preserve_index=False)
+    head = next(slices, None)
+    if head is None:
+        raise ValueError(f"{path}: no slice to write")
+    first = pa.Table.from_pandas(head, preserve_index=False)
+    del head
     with pq.ParquetWriter(path, first.schema) as writer:
         writer.write_table(first)
         del first
