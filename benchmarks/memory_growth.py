@@ -74,6 +74,7 @@ def child(days: int) -> dict[str, Any]:
     from sim.world.draw_blocks import BLOCK_TRUCKS
     from sim.world.model import Model
     from sim.world.scenario_files import load_scenario
+    from sim.world.truck_log import TruckLog
 
     # The baseline's own warm-up (7 days), shortened only for a horizon shorter than it.
     sc = load_scenario(BASELINE, {"run.days": days, "run.warmup_days": min(7, days - 1)})
@@ -96,6 +97,7 @@ def child(days: int) -> dict[str, Any]:
         res["blocks_given_back"] = f"{model.blocks.given_back:,} of {-(-len(model.arr) // BLOCK_TRUCKS):,}"
     del model
     give_back_free_memory()  # as a replication does when its model has run (sim.run)
+    data.times = TruckLog(data.times, consume=True)  # and then keeps its log (sim.run)
     res["kept_arrays_mib"] = sum(
         array_mib(getattr(data, k)) for k in ("arrivals", "draws", "times", "outcome", "series", "sample_min")
     )

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from conftest import load_benchmark
 
+from sim.experiments.results import run
 from sim.world.model import TIME_COLUMNS, Model
 from sim.world.truck_log import SPARSE_MAX_SHARE, TruckLog, take
 
@@ -106,18 +107,29 @@ def test_a_wrong_read_is_caught() -> None:
 
 def test_a_run_hands_on_its_log_compact_and_the_same() -> None:
     sc = ref.load_case("park_call_forward")
-    model = Model(sc, 7)
-    filled = model.times
-    data = model.run()
-    assert isinstance(data.times, TruckLog)
-    assert list(data.times) == list(TIME_COLUMNS)
+    data = Model(sc, 7).run()
+    filled = dict(data.times)  # the model's own arrays
+    kept = run(sc, seed=7).data  # the same run, its log handed on
+    assert isinstance(kept.times, TruckLog)
+    assert list(kept.times) == list(TIME_COLUMNS)
     for name in TIME_COLUMNS:
-        assert _same(data.times[name], filled[name]), name
+        assert _same(kept.times[name], filled[name]), name
     # The paper-declaration counter no truck uses, parking, inspection: compact in this case.
-    assert data.times.is_compact("declaration_counter_start_min")
-    assert data.times.is_compact("park_in_min")
-    assert not data.times.is_compact("departure_min")
-    assert data.arrivals.time_min is data.times["arrival_min"]  # one array of arrival minutes
-    again = pickle.loads(pickle.dumps(data.times))  # as a worker hands it back
+    assert kept.times.is_compact("declaration_counter_start_min")
+    assert kept.times.is_compact("park_in_min")
+    assert not kept.times.is_compact("departure_min")
+    assert kept.arrivals.time_min is kept.times["arrival_min"]  # one array of arrival minutes
+    again = pickle.loads(pickle.dumps(kept.times))  # as a worker hands it back
     for name in TIME_COLUMNS:
         assert _same(again[name], filled[name])
+
+
+def test_consuming_takes_each_column_out_of_the_dict() -> None:
+    columns = _columns(100)
+    given = dict(columns)
+    log = TruckLog(given, consume=True)
+    assert given == {}  # nothing left holding the whole columns
+    for name, column in columns.items():
+        assert _same(log[name], column)
+    with pytest.raises(TypeError, match="dict"):
+        TruckLog(log, consume=True)

@@ -37,7 +37,7 @@ from sim.world.model import (
 )
 from sim.world.scenario import Scenario, route_share
 from sim.world.schema.names import AREA_PLACES, DECLARED_PLACES, DIRECTIONS, HELD_PLACES, LANE_STAGES, PIECES
-from sim.world.truck_log import take
+from sim.world.truck_log import TruckLog, take
 
 KM_PER_M = 1e-3
 GROWTH_MIN_TRUCKS = 20
@@ -81,6 +81,9 @@ def run(
     data.wall_s = time.perf_counter() - started  # drawing the trucks and building the model too
     if len(data.arrivals) >= GIVE_BACK_MIN_TRUCKS:
         give_back_free_memory()  # the trucks' processes are gone; their memory need not stay held
+    # The model is gone (for a long run; a short one's is small): the log's mostly empty columns
+    # made compact one at a time, each whole column freed as it is.
+    data.times = TruckLog(data.times, consume=True)
     return Run(data)
 
 

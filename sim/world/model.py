@@ -37,7 +37,6 @@ from sim.world.scenario import Scenario, route_share
 from sim.world.schema.events import ParkUseEvent
 from sim.world.schema.names import DIRECTIONS, LANE_STAGES, STAGES
 from sim.world.stages import Holding, LanePool, Monitor, Park, small_ints
-from sim.world.truck_log import TruckLog
 
 EXPORT, IMPORT = DIRECTIONS.index("export"), DIRECTIONS.index("import")
 GREEN, YELLOW, RED = 0, 1, 2
@@ -520,8 +519,9 @@ class RunData:
     platform's steps, lead times, travel) and the route uniforms are left out (see
     :func:`kept_draws`)."""
     times: Mapping[str, np.ndarray]
-    """The truck log's time columns: a :class:`~sim.world.truck_log.TruckLog` once the run has
-    ended (its mostly empty columns kept compact), the model's own arrays while it is paused."""
+    """The truck log's time columns: the model's own arrays as its run hands them on, a
+    :class:`~sim.world.truck_log.TruckLog` (its mostly empty columns kept compact) once
+    :func:`sim.experiments.results.run` has let the model go."""
     outcome: np.ndarray
     sample_min: np.ndarray
     series: dict[tuple[str, str], dict[str, np.ndarray]]
@@ -930,7 +930,7 @@ class Model:
             # The arrival minutes as the truck log holds them (the same values): one array, not two.
             arrivals=replace(self.arr, time_min=self.times["arrival_min"]),
             draws=kept_draws(self.draws),
-            times=TruckLog(self.times),  # a quarter of a year's log is mostly empty columns
+            times=self.times,
             outcome=self.outcome,
             sample_min=self.sample_min,
             series={key: m.export() for key, m in self.monitors.items()},
