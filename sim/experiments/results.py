@@ -81,8 +81,9 @@ def run(
     data.wall_s = time.perf_counter() - started  # drawing the trucks and building the model too
     if len(data.arrivals) >= GIVE_BACK_MIN_TRUCKS:
         give_back_free_memory()  # the trucks' processes are gone; their memory need not stay held
-    # The model is gone (for a long run; a short one's is small): the log's mostly empty columns
-    # made compact one at a time, each whole column freed as it is.
+    # The log's mostly empty columns made compact one at a time. A long run's model was collected
+    # above, so each whole column is freed as it is made compact; a short run's model may hold its
+    # columns until Python's next collection, which at its size costs little.
     data.times = TruckLog(data.times, consume=True)
     return Run(data)
 

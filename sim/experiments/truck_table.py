@@ -1,11 +1,12 @@
 """The truck table's columns, made from a run's truck log: all of them, a slice of rows at a
 time, or one column when it is read.
 
-``Run.trucks`` is a row per truck with about 45 columns: a year's baseline is 165 MiB, of which
-the truck log shares 117 and the rest (the pieces of each truck's time in hours, the categories)
-is made from it. The KPIs, the daily and monthly figures, the costs and the histograms read a few
-columns each, one or two at a time: :class:`TruckColumns` makes each as it is read and keeps
-none, so a replication's figures never hold the whole table beside its log, and
+``Run.trucks`` is a row per truck with 44 columns: a year's baseline is 165 MiB, of which the
+truck log's columns are 107 (shared where the log keeps them whole, see
+:class:`~sim.world.truck_log.TruckLog`) and the rest (the pieces of each truck's time in hours,
+the categories) is made from it. The KPIs, the daily and monthly figures, the costs and the
+histograms read a few columns each, one or two at a time: :class:`TruckColumns` makes each as it
+is read and keeps none, so a replication's figures never hold the whole table beside its log, and
 ``trucks.parquet`` is written a slice of rows at a time from the same columns
 (:meth:`TruckColumns.frame` of a slice). Every column is made by the same element-wise arithmetic
 whether whole, sliced or alone, so its values are the same, bit for bit.
@@ -106,7 +107,7 @@ class TruckColumns:
 
     def frame(self) -> pd.DataFrame:
         """The truck table of the rows, its columns in :data:`COLUMNS`' order; the truck log's
-        own columns are shared, not copied."""
+        columns it keeps whole are shared, not copied."""
         cols: dict[str, object] = {c: self._described(c) for c in DESCRIBED_COLUMNS}
         cols.update({c: take(self._d.times, c, self._rows) for c in TIME_COLUMNS})
         # Each column in hours is made in place, one at a time: no scratch arrays the size of a

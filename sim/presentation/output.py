@@ -238,15 +238,6 @@ def _run_figures(result: Run | Experiment, plots: Plots, folder: Path, lang: str
     stems = figure_stems(plots, list(result.scenario.gates))
     if stems:
         _save_figures(run_figures(result, lang, only=stems), folder)
-        if _long(result):
-            give_back_free_memory()  # the figures' tables, which glibc's heap would keep
-
-
-def _long(result: Run | Experiment) -> bool:
-    """Whether *result* kept a run long enough for its freed memory to be worth giving back
-    (:data:`GIVE_BACK_MIN_TRUCKS` trucks or more)."""
-    runs = [result] if isinstance(result, Run) else result.runs
-    return any(len(r.data.arrivals) >= GIVE_BACK_MIN_TRUCKS for r in runs)
 
 
 def write_experiment(

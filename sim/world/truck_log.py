@@ -24,10 +24,11 @@ class TruckLog(Mapping[str, np.ndarray]):
     """The truck log's time columns (model minutes, NaN where a step did not happen) of a run that
     has ended, read by name as the dict of arrays the model filled: ``log["departure_min"]``.
 
-    A column most trucks have a time in is that array itself (read, not copied); a column at most
-    :data:`SPARSE_MAX_SHARE` of trucks have one in is kept as those trucks and their times, and made
-    whole when read (a new array each time). :meth:`take` reads some trucks of a column without
-    making it whole."""
+    A column most trucks have a time in is read as that array itself (a read-only view, not a
+    copy); a column at most :data:`SPARSE_MAX_SHARE` of trucks have one in is kept as those trucks
+    and their times, and made whole when read (a new read-only array each time). Every column is
+    read-only either way, so that a write into one can neither change the log nor be lost.
+    :meth:`take` reads some trucks of a column without making it whole."""
 
     def __init__(self, times: Mapping[str, np.ndarray], *, consume: bool = False) -> None:
         """Keep the columns of *times*; with *consume*, take each out of the dict *times* as it is
@@ -35,15 +36,16 @@ class TruckLog(Mapping[str, np.ndarray]):
         finished model's log, once the model is gone: a year's log is then never held twice)."""
         self._names = list(times)
         self._n = len(times[self._names[0]]) if self._names else 0
+        for name in self._names:  # every column checked before any is taken out
+            if len(times[name]) != self._n:
+                raise ValueError(f"truck log column {name!r}: {len(times[name])} trucks, not {self._n}")
+        if consume and not isinstance(times, MutableMapping):
+            raise TypeError("consume: the columns must be in a dict to take them out of")
         self._dense: dict[str, np.ndarray] = {}
         self._sparse: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         index_type = np.int32 if self._n < 2**31 else np.int64
         for name in self._names:
-            if consume and not isinstance(times, MutableMapping):
-                raise TypeError("consume: the columns must be in a dict to take them out of")
             column = times.pop(name) if consume else times[name]
-            if len(column) != self._n:
-                raise ValueError(f"truck log column {name!r}: {len(column)} trucks, not {self._n}")
             have = np.flatnonzero(~np.isnan(column))
             if have.size <= SPARSE_MAX_SHARE * self._n:
                 self._sparse[name] = (have.astype(index_type), column[have])
@@ -53,11 +55,11 @@ class TruckLog(Mapping[str, np.ndarray]):
     def __getitem__(self, name: str) -> np.ndarray:
         dense = self._dense.get(name)
         if dense is not None:
-            return dense
+            return _read_only(dense)
         trucks, values = self._sparse[name]
         out = np.full(self._n, np.nan)
         out[trucks] = values
-        return out
+        return _read_only(out)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
@@ -72,37 +74,53 @@ class TruckLog(Mapping[str, np.ndarray]):
         return name in self._sparse
 
     def take(self, name: str, rows: slice | np.ndarray) -> np.ndarray:
-        """Column *name* of the trucks *rows*, a slice of consecutive trucks (a view of a column
-        kept whole) or an array of truck numbers: ``log[name][rows]``, without making the column
-        whole."""
+        """Column *name* of the trucks *rows* (a slice, truck numbers or a mask, as numpy indexes
+        an array): ``log[name][rows]``, without making a compact column whole. Read-only."""
         dense = self._dense.get(name)
         if dense is not None:
-            return dense[rows]
+            return _read_only(dense[rows])
         trucks, values = self._sparse[name]
         if isinstance(rows, slice):
             start, stop, step = rows.indices(self._n)
-            if step != 1:
-                raise ValueError("rows: a slice of consecutive trucks")
-            stop = max(stop, start)
-            lo, hi = np.searchsorted(trucks, [start, stop])
-            out = np.full(stop - start, np.nan)
-            out[trucks[lo:hi] - start] = values[lo:hi]
-            return out
+            if step == 1:
+                stop = max(stop, start)
+                lo, hi = np.searchsorted(trucks, [start, stop])
+                out = np.full(stop - start, np.nan)
+                out[trucks[lo:hi] - start] = values[lo:hi]
+                return _read_only(out)
+            rows = np.arange(start, stop, step)
         rows = np.asarray(rows)
         if rows.dtype == bool:
-            raise TypeError("rows: a slice or truck numbers, not a mask")
-        out = np.full(rows.size, np.nan)
-        if trucks.size and rows.size:
-            at = np.minimum(np.searchsorted(trucks, rows), trucks.size - 1)
-            has = trucks[at] == rows
+            if rows.shape != (self._n,):
+                raise IndexError(f"a mask of {rows.shape} for {self._n} trucks")
+            rows = np.flatnonzero(rows)
+        if not np.issubdtype(rows.dtype, np.integer):
+            raise IndexError("rows: a slice, truck numbers (integers) or a mask")
+        flat = rows.ravel().astype(np.int64)
+        if flat.size and (flat.min() < -self._n or flat.max() >= self._n):
+            raise IndexError(f"a truck number out of range for {self._n} trucks")
+        flat[flat < 0] += self._n
+        out = np.full(flat.size, np.nan)
+        if trucks.size:
+            at = np.minimum(np.searchsorted(trucks, flat), trucks.size - 1)
+            has = trucks[at] == flat
             out[has] = values[at[has]]
-        return out
+        out = out.reshape(rows.shape)
+        return out[()] if out.ndim == 0 else _read_only(out)  # one truck: its number, as numpy
 
     def nbytes(self) -> int:
         """Bytes of the arrays the log keeps."""
         return sum(a.nbytes for a in self._dense.values()) + sum(
             t.nbytes + v.nbytes for t, v in self._sparse.values()
         )
+
+
+def _read_only(column: np.ndarray) -> np.ndarray:
+    if not isinstance(column, np.ndarray):  # one truck's time, read by its number
+        return column
+    view = column.view()
+    view.flags.writeable = False
+    return view
 
 
 def take(log: Mapping[str, np.ndarray], name: str, rows: slice | np.ndarray) -> np.ndarray:
