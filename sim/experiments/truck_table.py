@@ -2,7 +2,7 @@
 time, or one column when it is read.
 
 ``Run.trucks`` is a row per truck with 44 columns: a year's baseline is 165 MiB, of which the
-truck log's columns are 107 (shared where the log keeps them whole, see
+truck log's columns are 108 (shared where the log keeps them whole, see
 :class:`~sim.world.truck_log.TruckLog`) and the rest (the pieces of each truck's time in hours,
 the categories) is made from it. The KPIs, the daily and monthly figures, the costs and the
 histograms read a few columns each, one or two at a time: :class:`TruckColumns` makes each as it
@@ -24,7 +24,7 @@ from sim.world.calendar import MIN_PER_H
 from sim.world.model import CHANNELS, CROSSING_MODES, EXPORT, OUTCOMES, TIME_COLUMNS, RunData, route_keys
 from sim.world.scenario import Scenario
 from sim.world.schema.names import DIRECTIONS, LANE_STAGES
-from sim.world.truck_log import take
+from sim.world.truck_log import read_only, take
 
 HOUR_COLUMNS = (
     "china_side_h",
@@ -65,8 +65,6 @@ class TruckColumns:
     ``columns[[...]]`` and ``columns.loc[mask, ...]`` give frames of a few columns; :meth:`frame`
     the whole table of the rows."""
 
-    columns = COLUMNS
-
     def __init__(self, data: RunData, scenario: Scenario, rows: slice = slice(None)) -> None:
         if rows.step not in (None, 1):
             raise ValueError("rows: a slice of consecutive trucks")
@@ -96,9 +94,7 @@ class TruckColumns:
         """The column *name* of the rows: an array, or a Categorical for a category column. A
         column of the truck log may be the log's own array: it is given read-only."""
         if name in TIME_COLUMNS:
-            column = take(self._d.times, name, self._rows).view()
-            column.flags.writeable = False
-            return column
+            return read_only(take(self._d.times, name, self._rows))
         if name in HOUR_COLUMNS:
             return self._hours(name)
         if name not in COLUMNS:

@@ -55,11 +55,11 @@ class TruckLog(Mapping[str, np.ndarray]):
     def __getitem__(self, name: str) -> np.ndarray:
         dense = self._dense.get(name)
         if dense is not None:
-            return _read_only(dense)
+            return read_only(dense)
         trucks, values = self._sparse[name]
         out = np.full(self._n, np.nan)
         out[trucks] = values
-        return _read_only(out)
+        return read_only(out)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
@@ -78,7 +78,7 @@ class TruckLog(Mapping[str, np.ndarray]):
         an array): ``log[name][rows]``, without making a compact column whole. Read-only."""
         dense = self._dense.get(name)
         if dense is not None:
-            return _read_only(dense[rows])
+            return read_only(dense[rows])
         trucks, values = self._sparse[name]
         if isinstance(rows, slice):
             start, stop, step = rows.indices(self._n)
@@ -87,7 +87,7 @@ class TruckLog(Mapping[str, np.ndarray]):
                 lo, hi = np.searchsorted(trucks, [start, stop])
                 out = np.full(stop - start, np.nan)
                 out[trucks[lo:hi] - start] = values[lo:hi]
-                return _read_only(out)
+                return read_only(out)
             rows = np.arange(start, stop, step)
         rows = np.asarray(rows)
         if rows.dtype == bool:
@@ -106,7 +106,7 @@ class TruckLog(Mapping[str, np.ndarray]):
             has = trucks[at] == flat
             out[has] = values[at[has]]
         out = out.reshape(rows.shape)
-        return out[()] if out.ndim == 0 else _read_only(out)  # one truck: its number, as numpy
+        return out[()] if out.ndim == 0 else read_only(out)  # one truck: its number, as numpy
 
     def nbytes(self) -> int:
         """Bytes of the arrays the log keeps."""
@@ -115,7 +115,9 @@ class TruckLog(Mapping[str, np.ndarray]):
         )
 
 
-def _read_only(column: np.ndarray) -> np.ndarray:
+def read_only(column: np.ndarray) -> np.ndarray:
+    """*column* as a read-only view (the array itself stays writable for whoever owns it); a
+    single number as it is."""
     if not isinstance(column, np.ndarray):  # one truck's time, read by its number
         return column
     view = column.view()
