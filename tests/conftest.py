@@ -182,6 +182,18 @@ def bordersim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProces
     return bordersim_in_process(*args, cwd=cwd)
 
 
+MECHANISM_CASES = (
+    "baseline_14d",
+    "returned_declarations",
+    "shorter_queue",
+    "turn_away",
+    "park_call_forward",
+    "closure",
+)
+"""Cases of benchmarks/heap_reference.py (``load_case``), one per mechanism a truck can meet: the
+cases that run a change both ways and ask for the same trucks."""
+
+
 def load_benchmark(name: str) -> ModuleType:
     """A module of benchmarks/ under its own name (the references import each other by name)."""
     if name in sys.modules:

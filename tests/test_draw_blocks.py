@@ -13,7 +13,7 @@ import mmap
 
 import numpy as np
 import pytest
-from conftest import load_benchmark
+from conftest import MECHANISM_CASES, load_benchmark
 
 import sim.world.draw_blocks as draw_blocks
 from sim.world.model import INSIDE, Model, as_seed_sequence, draw_trucks
@@ -21,14 +21,6 @@ from sim.world.model import INSIDE, Model, as_seed_sequence, draw_trucks
 ref = load_benchmark("heap_reference")
 
 SMALL = max(mmap.PAGESIZE // 8, 64)  # a block a page: many blocks in a short run
-CASES = [
-    "baseline_14d",
-    "returned_declarations",
-    "shorter_queue",
-    "turn_away",
-    "park_call_forward",
-    "closure",
-]
 
 
 def _both(case: str, seed: int = 3) -> tuple[Model, object, object]:
@@ -47,7 +39,7 @@ def _same(a, b) -> bool:
     )
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", MECHANISM_CASES)
 def test_blocks_give_every_truck_the_times_drawn_whole(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(draw_blocks, "BLOCK_TRUCKS", SMALL)
     model, blocked, whole = _both(case)

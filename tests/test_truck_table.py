@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import BASELINE, load_benchmark
+from conftest import MECHANISM_CASES, load_benchmark
 
 import sim.experiments.truck_table as truck_table
 from sim.experiments.histograms import time_in_system_histogram
@@ -23,30 +23,14 @@ from sim.experiments.results import run
 from sim.experiments.truck_table import COLUMNS, HOUR_COLUMNS, TruckColumns
 from sim.presentation.output import write_parquet_slices, write_run, write_trucks_parquet
 from sim.world.model import TIME_COLUMNS
-from sim.world.scenario_files import load_scenario
 from sim.world.schema.names import PIECES
 
 ref = load_benchmark("heap_reference")
 
-CASES = [
-    "baseline_14d",
-    "returned_declarations",
-    "shorter_queue",
-    "turn_away",
-    "park_call_forward",
-    "closure",
-]
 
-
-def _scenario(case: str):
-    if case == "no_platform":  # every truck undeclared: ``returns`` is 0, not the draws'
-        return load_scenario(BASELINE, {"run.days": 6, "run.warmup_days": 1, "platform.enabled": False})
-    return ref.load_case(case)
-
-
-@pytest.fixture(scope="module", params=[*CASES, "no_platform"])
+@pytest.fixture(scope="module", params=[*MECHANISM_CASES, "platform_off"])  # returns: 0, not drawn
 def result(request: pytest.FixtureRequest):
-    return run(_scenario(request.param), seed=5)
+    return run(ref.load_case(request.param), seed=5)
 
 
 def test_columns_read_alone_are_the_whole_tables(result) -> None:

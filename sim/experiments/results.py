@@ -88,6 +88,18 @@ def run(
     return Run(data)
 
 
+def frame_slices(frame: pd.DataFrame, rows: int) -> Iterator[pd.DataFrame]:
+    """*frame*, *rows* rows at a time, in order: at least one slice (empty for an empty frame)."""
+    for start in _slice_starts(len(frame), rows):
+        yield frame.iloc[start : start + rows]
+
+
+def _slice_starts(n: int, rows: int) -> range:
+    if rows < 1:
+        raise ValueError("rows: at least 1")
+    return range(0, max(n, 1), rows)
+
+
 GIVE_BACK_MIN_TRUCKS = 100_000
 """Runs of at least this many trucks (a 90-day baseline has about 146,000) give their freed
 memory back as they end; below it there is little to give back, and a full collection (about
@@ -332,15 +344,12 @@ class Run:
         """The truck table, *rows* rows at a time, in order: slices of :attr:`trucks` once it is
         made, otherwise each slice made from the truck log as it is asked for (at least one, empty
         for a run without trucks)."""
-        if rows < 1:
-            raise ValueError("rows: at least 1")
         made = self.__dict__.get("trucks")
-        n = len(self.data.arrivals)
-        for start in range(0, max(n, 1), rows):
-            if made is not None:
-                yield made.iloc[start : start + rows]
-            else:
-                yield TruckColumns(self.data, self.scenario, slice(start, start + rows)).frame()
+        if made is not None:
+            yield from frame_slices(made, rows)
+            return
+        for start in _slice_starts(len(self.data.arrivals), rows):
+            yield TruckColumns(self.data, self.scenario, slice(start, start + rows)).frame()
 
     @cached_property
     def queues(self) -> pd.DataFrame:

@@ -14,7 +14,7 @@ whether whole, sliced or alone, so its values are the same, bit for bit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from sim.world.calendar import MIN_PER_H
 from sim.world.model import CHANNELS, CROSSING_MODES, EXPORT, OUTCOMES, TIME_COLUMNS, RunData, route_keys
 from sim.world.scenario import Scenario
 from sim.world.schema.names import DIRECTIONS, LANE_STAGES
-from sim.world.truck_log import read_only, take
+from sim.world.truck_log import take
 
 HOUR_COLUMNS = (
     "china_side_h",
@@ -92,9 +92,9 @@ class TruckColumns:
 
     def values(self, name: str) -> np.ndarray | pd.Categorical:
         """The column *name* of the rows: an array, or a Categorical for a category column. A
-        column of the truck log may be the log's own array: it is given read-only."""
+        column of the truck log may be the log's own array: it is read-only (:func:`take`)."""
         if name in TIME_COLUMNS:
-            return read_only(take(self._d.times, name, self._rows))
+            return take(self._d.times, name, self._rows)
         if name in HOUR_COLUMNS:
             return self._hours(name)
         if name not in COLUMNS:
@@ -181,23 +181,26 @@ class TruckColumns:
         def t(column: str) -> np.ndarray:
             return take(d.times, column, rows)
 
-        export = d.arrivals.direction[rows] == EXPORT
         if name in ("yard_wait_h", "procedures_h"):
             first = self._first_step() if first_step is None else first_step
             if name == "yard_wait_h":
                 return first - t("yard_in_min")
             return t("procedures_end_min") - first
-        parked: Callable[[], np.ndarray] = lambda: ~np.isnan(t("park_in_min"))  # noqa: E731
+        if name in ("park_h", "travel_h"):
+            parked = ~np.isnan(t("park_in_min"))
+            if name == "park_h":
+                return np.where(parked, t("called_min") - t("arrival_min"), 0.0)
+            return np.where(parked, t("gate_arrival_min") - t("called_min"), 0.0)
         if name == "china_side_h":
-            return np.where(export, 0.0, t("gate_arrival_min") - t("arrival_min"))
-        if name == "park_h":
-            return np.where(parked(), t("called_min") - t("arrival_min"), 0.0)
-        if name == "travel_h":
-            return np.where(parked(), t("gate_arrival_min") - t("called_min"), 0.0)
+            return np.where(
+                d.arrivals.direction[rows] == EXPORT, 0.0, t("gate_arrival_min") - t("arrival_min")
+            )
+        if name == "to_china_h":
+            return np.where(
+                d.arrivals.direction[rows] == EXPORT, t("departure_min") - t("procedures_end_min"), 0.0
+            )
         if name == "road_h":
             return t("yard_in_min") - t("gate_arrival_min")
-        if name == "to_china_h":
-            return np.where(export, t("departure_min") - t("procedures_end_min"), 0.0)
         if name == "time_in_system_h":
             return t("departure_min") - t("arrival_min")
         return t("departure_min") - t("yard_in_min")  # procedure_h

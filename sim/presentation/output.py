@@ -31,7 +31,7 @@ from sim.experiments.folders import (
     write_marker,
     writing_error,
 )
-from sim.experiments.results import GIVE_BACK_MIN_TRUCKS, Run, give_back_free_memory
+from sim.experiments.results import GIVE_BACK_MIN_TRUCKS, Run, frame_slices, give_back_free_memory
 from sim.presentation.figure_files import save_png
 from sim.presentation.figure_names import figure_choice
 from sim.presentation.glossary import kpi_label, with_statements
@@ -180,8 +180,7 @@ shorter one's is not worth a full collection."""
 def write_queues_parquet(queues: pd.DataFrame, path: Path, rows: int = PARQUET_ROWS) -> None:
     """Write a queue table as parquet, *rows* rows at a time: converted whole, a year's took about
     twice its size again for a while."""
-    slices = (queues.iloc[start : start + rows] for start in range(0, max(len(queues), 1), rows))
-    write_parquet_slices(slices, path, len(queues) >= QUEUE_GIVE_BACK_ROWS)
+    write_parquet_slices(frame_slices(queues, rows), path, len(queues) >= QUEUE_GIVE_BACK_ROWS)
 
 
 def resolved_scenario_yaml(result: Run | Experiment, notes: dict[str, Any] | None = None) -> str:

@@ -53,13 +53,7 @@ class TruckLog(Mapping[str, np.ndarray]):
                 self._dense[name] = column
 
     def __getitem__(self, name: str) -> np.ndarray:
-        dense = self._dense.get(name)
-        if dense is not None:
-            return read_only(dense)
-        trucks, values = self._sparse[name]
-        out = np.full(self._n, np.nan)
-        out[trucks] = values
-        return read_only(out)
+        return self.take(name, slice(None))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
@@ -127,7 +121,7 @@ def read_only(column: np.ndarray) -> np.ndarray:
 
 def take(log: Mapping[str, np.ndarray], name: str, rows: slice | np.ndarray) -> np.ndarray:
     """Column *name* of the trucks *rows* of a truck log, a :class:`TruckLog` or a dict of whole
-    arrays (a run's log read while it is paused)."""
+    arrays (a run's log read while it is paused), read-only either way."""
     if isinstance(log, TruckLog):
         return log.take(name, rows)
-    return log[name][rows]
+    return read_only(log[name][rows])
